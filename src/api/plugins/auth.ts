@@ -1,0 +1,50 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ORGANIZATION_UNAVAILABLE } from '../../domain/errors.js';
+import type { Caller, ServiceContext } from '../../service/context.js';
+import { findOrganizationByHeaders } from '../../service/organizations.js';
+import { authenticate } from '../../service/tokens.js';
+import { sendTrackerError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; set by the auth hook on every Tracker and extension route. */
+    caller: Caller;
+  }
+}
+
+const AUTHORIZATION_PATTERN = /^(?:OAuth|Bearer)\s+(\S+)\s*$/i;
+
+/** The token in `Authorization: OAuth <token>` or `Bearer <token>`. The official client's placeholder `OAuth not provided` has none. */
+export function tokenFromHeader(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : AUTHORIZATION_PATTERN.exec(header);
+  const token = match?.[1];
+  return token;
+}
+
+const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * Authenticates a request (401 without a valid token), then checks that the organization named by
+ * `X-Org-ID` or `X-Cloud-Org-ID` is the caller's (403 otherwise, with Tracker's message).
+ */
+export function authHook(ctx: ServiceContext) {
+  return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply) {
+    const token = tokenFromHeader(headerValue(request.headers.authorization));
+    if (token === undefined) {
+      reply.header('WWW-Authenticate', 'OAuth realm="timeport"');
+      return sendTrackerError(reply, 401, ['Not authorized: send Authorization: OAuth <token>.']);
+    }
+    const identity = await authenticate(ctx, token);
+    if (identity === undefined) {
+      reply.header('WWW-Authenticate', 'OAuth realm="timeport", error="invalid_token"');
+      return sendTrackerError(reply, 401, ['Not authorized: the token is unknown or revoked.']);
+    }
+    const org = await findOrganizationByHeaders(
+      ctx,
+      headerValue(request.headers['x-org-id']),
+      headerValue(request.headers['x-cloud-org-id']),
+    );
+    if (org === undefined || org.id !== identity.org.id) return sendTrackerError(reply, 403, [ORGANIZATION_UNAVAILABLE]);
+    request.caller = { org, user: identity.user };
+  };
+}

@@ -1,0 +1,153 @@
+import { type CatalogueName, catalogueEntryByKey } from '../domain/catalogue.js';
+import { formatBusinessDuration } from '../domain/duration.js';
+import { formatTrackerTimestamp } from '../domain/timestamp.js';
+import type { IssueExtra, IssueView } from '../service/issues.js';
+import type { QueueExtra } from '../service/queues.js';
+import type { WorklogsView } from '../service/worklogs.js';
+import type { Issue, Queue, User, Worklog } from '../store/schema.js';
+
+/**
+ * Tracker's JSON shapes. Every `self` is an absolute URL on the public base with the API version
+ * the request used, so clients that keep only the path (the official one does) can follow it.
+ */
+export type ApiVersion = 'v2' | 'v3';
+
+export interface Links {
+  /** The public base URL, without a trailing slash. */
+  readonly base: string;
+  readonly version: ApiVersion;
+}
+
+export const selfUrl = (links: Links, path: string): string => `${links.base}/${links.version}/${path}`;
+
+const segment = (value: string | number): string => encodeURIComponent(String(value));
+
+/** A user inside another object. v2 has no passportUid or cloudUid (notes §2, §9). */
+export function userReference(user: User, links: Links) {
+  const base = { self: selfUrl(links, `users/${user.uid}`), id: String(user.uid), display: user.display };
+  if (links.version === 'v2') return base;
+  return { ...base, cloudUid: user.cloudUid, passportUid: user.passportUid ?? user.uid };
+}
+
+/** `GET /v3/users/<id>` and `/myself` (notes §8.3). */
+export function userResource(user: User, links: Links) {
+  return {
+    self: selfUrl(links, `users/${user.uid}`),
+    uid: user.uid,
+    login: user.login,
+    trackerUid: user.uid,
+    passportUid: user.passportUid ?? user.uid,
+    cloudUid: user.cloudUid,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    display: user.display,
+    email: user.email ?? undefined,
+    external: false,
+    hasLicense: true,
+    dismissed: user.dismissed === 1,
+    useNewFilters: true,
+    disableNotifications: false,
+  };
+}
+
+function catalogueReference(name: CatalogueName, key: string, links: Links) {
+  const entry = catalogueEntryByKey(name, key);
+  return { self: selfUrl(links, `${name}/${entry.id}`), id: String(entry.id), key: entry.key, display: entry.display };
+}
+
+export function queueReference(queue: Queue, links: Links) {
+  return { self: selfUrl(links, `queues/${segment(queue.key)}`), id: String(queue.id), key: queue.key, display: queue.name };
+}
+
+export function queueResource(queue: Queue, lead: User, links: Links) {
+  const extra = JSON.parse(queue.extra) as QueueExtra;
+  return {
+    self: selfUrl(links, `queues/${segment(queue.key)}`),
+    id: queue.id,
+    key: queue.key,
+    version: queue.version,
+    name: queue.name,
+    description: queue.description ?? undefined,
+    lead: userReference(lead, links),
+    assignAuto: extra.assignAuto ?? false,
+    allowExternals: extra.allowExternals ?? false,
+    denyVoting: extra.denyVoting ?? false,
+    defaultType: catalogueReference('issuetypes', queue.defaultType, links),
+    defaultPriority: catalogueReference('priorities', queue.defaultPriority, links),
+    issueTypesConfig: extra.issueTypesConfig,
+  };
+}
+
+function userFrom(users: Map<number, User>, uid: number, links: Links) {
+  const user = users.get(uid);
+  if (user === undefined) throw new Error(`user ${uid} was not loaded`);
+  return userReference(user, links);
+}
+
+const durationOrUndefined = (seconds: number | null) => (seconds === null ? undefined : formatBusinessDuration(seconds));
+
+export function issueReference(issue: Issue, links: Links) {
+  return { self: selfUrl(links, `issues/${segment(issue.key)}`), id: issue.id, key: issue.key, display: issue.summary };
+}
+
+/**
+ * Tracker's issue object. Fields Tracker leaves out when unset are left out (`undefined` is not
+ * serialised); `spent` appears once time has been logged and is always the sum of the worklogs.
+ */
+export function issueResource({ issue, queue, users }: IssueView, links: Links) {
+  const extra = JSON.parse(issue.extra) as IssueExtra;
+  return {
+    self: selfUrl(links, `issues/${segment(issue.key)}`),
+    id: issue.id,
+    key: issue.key,
+    version: issue.version,
+    summary: issue.summary,
+    description: issue.description ?? undefined,
+    createdBy: userFrom(users, issue.createdBy, links),
+    updatedBy: userFrom(users, issue.updatedBy, links),
+    createdAt: formatTrackerTimestamp(issue.createdAt),
+    updatedAt: formatTrackerTimestamp(issue.updatedAt),
+    assignee: issue.assigneeUid === null ? undefined : userFrom(users, issue.assigneeUid, links),
+    followers: extra.followers?.map((uid) => userFrom(users, uid, links)),
+    queue: queueReference(queue, links),
+    type: catalogueReference('issuetypes', issue.type, links),
+    priority: catalogueReference('priorities', issue.priority, links),
+    status: catalogueReference('statuses', issue.status, links),
+    resolution: issue.resolution === null ? undefined : catalogueReference('resolutions', issue.resolution, links),
+    resolvedAt: issue.resolvedAt === null ? undefined : formatTrackerTimestamp(issue.resolvedAt),
+    resolvedBy: issue.resolvedBy === null ? undefined : userFrom(users, issue.resolvedBy, links),
+    tags: extra.tags,
+    storyPoints: extra.storyPoints,
+    deadline: issue.deadline ?? undefined,
+    start: issue.start ?? undefined,
+    end: issue.end ?? undefined,
+    unique: issue.uniqueMarker ?? undefined,
+    originalEstimation: durationOrUndefined(issue.originalEstimationSeconds),
+    estimation: durationOrUndefined(issue.estimationSeconds),
+    spent: issue.spentSeconds === 0 ? undefined : formatBusinessDuration(issue.spentSeconds),
+    votes: 0,
+    favorite: false,
+    commentWithoutExternalMessageCount: 0,
+    commentWithExternalMessageCount: 0,
+  };
+}
+
+/** The worklog object of the spec's response. Its `self` uses the singular `worklog`, always. */
+export function worklogResource(worklog: Worklog, issue: Issue, users: Map<number, User>, links: Links) {
+  return {
+    self: selfUrl(links, `issues/${segment(issue.key)}/worklog/${worklog.id}`),
+    id: worklog.id,
+    version: worklog.version,
+    issue: issueReference(issue, links),
+    comment: worklog.comment ?? undefined,
+    createdBy: userFrom(users, worklog.createdBy, links),
+    updatedBy: userFrom(users, worklog.updatedBy, links),
+    createdAt: formatTrackerTimestamp(worklog.createdAt),
+    updatedAt: formatTrackerTimestamp(worklog.updatedAt),
+    start: formatTrackerTimestamp(worklog.start),
+    duration: formatBusinessDuration(worklog.durationSeconds),
+  };
+}
+
+export const worklogResources = (view: WorklogsView, links: Links) =>
+  view.worklogs.map((worklog) => worklogResource(worklog, view.issue, view.users, links));

@@ -1,0 +1,41 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { createTokenFor } from '../../../service/tokens.js';
+import { createUser } from '../../../service/users.js';
+import { userResource } from '../../representations.js';
+import { Strict } from '../../schemas.js';
+import { type RouteOptions, linksOf } from '../options.js';
+
+const NewUserBody = Type.Object(
+  {
+    login: Type.String(),
+    display: Type.Optional(Type.String()),
+    firstName: Type.Optional(Type.String()),
+    lastName: Type.Optional(Type.String()),
+    email: Type.Optional(Type.String()),
+    isAdmin: Type.Optional(Type.Boolean()),
+  },
+  Strict,
+);
+
+/**
+ * Timeport extension: user and token management for org admins (Tracker has no such API; its users
+ * come from Yandex 360 or Cloud). Users are answered in Tracker's shape plus `isAdmin`.
+ */
+const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
+  const links = linksOf(options);
+
+  app.post('/users', { schema: { body: NewUserBody } }, async (request, reply) => {
+    const user = await createUser(options.ctx, request.caller, request.body);
+    return reply.code(201).send({ ...userResource(user, links), isAdmin: user.isAdmin === 1 });
+  });
+
+  app.post(
+    '/users/:login/tokens',
+    { schema: { params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }), body: Type.Optional(Type.Object({}, Strict)) },
+    },
+    async (request, reply) => reply.code(201).send({ token: await createTokenFor(options.ctx, request.caller, request.params.login) }),
+  );
+};
+
+export default managementRoutes;

@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { findUserByPathRef, listUsers } from '../../../service/users.js';
+import { selfUrl, userResource } from '../../representations.js';
+import { PageQuery } from '../../schemas.js';
+import { setPageHeaders } from '../../paging.js';
+import { type RouteOptions, linksOf } from '../options.js';
+
+/** `GET /myself`, `GET /users`, `GET /users/<login or uid>` (notes §8.3, §8.4). */
+const userRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
+  const links = linksOf(options);
+
+  app.get('/myself', async (request) => userResource(request.caller.user, links));
+
+  app.get('/users', { schema: { querystring: PageQuery } }, async (request, reply) => {
+    const page = { page: request.query.page ?? 1, perPage: request.query.perPage ?? 50 };
+    const { users, total } = await listUsers(options.ctx, request.caller.org.id, page);
+    setPageHeaders(reply, selfUrl(links, 'users'), page, total);
+    return users.map((user) => userResource(user, links));
+  });
+
+  app.get(
+    '/users/:user',
+    { schema: { params: Type.Object({ user: Type.String({ minLength: 1, maxLength: 128 }) }) } },
+    async (request) => userResource(await findUserByPathRef(options.ctx, request.caller.org.id, request.params.user), links),
+  );
+};
+
+export default userRoutes;

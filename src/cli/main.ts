@@ -1,0 +1,116 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, readConfig } from '../config.js';
+import { Problem } from '../domain/errors.js';
+import { closeOnSignals, startServer } from '../server.js';
+import type { ServiceContext } from '../service/context.js';
+import { createOrganization } from '../service/organizations.js';
+import { issueToken } from '../service/tokens.js';
+import { createUserAsOperator } from '../service/users.js';
+import { openStore } from '../store/database.js';
+
+/**
+ * The `timeport` command. Management commands work directly on the database the server uses,
+ * found from the same environment (DATABASE_URL, TIMEPORT_DATA_DIR), so they work offline too.
+ */
+export function buildProgram(): Command {
+  const program = new Command('timeport')
+    .description('Timeport: self-hosted time tracking that speaks the Yandex Tracker API')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the HTTP server (configured by PORT, HOST, DATABASE_URL, TIMEPORT_* variables)')
+    .action(async () => {
+      const server = await startServer(readConfig());
+      console.log(`Timeport is listening on ${server.url}`);
+      closeOnSignals(server);
+    });
+
+  const org = program.command('org').description('manage organizations');
+  org
+    .command('create <id>')
+    .description('create an organization with its first administrator, and print that administrator\'s token')
+    .requiredOption('--admin <login>', 'login of the first administrator')
+    .option('--token <token>', 'use this token for the administrator instead of a random one')
+    .option('--cloud-org-id <id>', 'the id clients send in X-Cloud-Org-ID for this organization')
+    .option('--name <name>', 'display name of the organization')
+    .action((id: string, options: { admin: string; token?: string; cloudOrgId?: string; name?: string }) =>
+      withContext(async (ctx) => {
+        const created = await createOrganization(ctx, {
+          id,
+          adminLogin: options.admin,
+          adminToken: options.token,
+          cloudOrgId: options.cloudOrgId,
+          name: options.name,
+        });
+        console.error(`Created organization ${created.org.id} with administrator "${created.admin.login}" (uid ${created.admin.uid}).`);
+        if (options.token === undefined) console.log(created.token);
+      }),
+    );
+
+  const user = program.command('user').description('manage users');
+  user
+    .command('create <login>')
+    .description('add a user to an organization')
+    .requiredOption('--org <id>', 'the organization')
+    .option('--display <name>', 'display name (default: the login)')
+    .option('--email <address>', 'e-mail address')
+    .option('--admin', 'make the user an organization administrator', false)
+    .action((login: string, options: { org: string; display?: string; email?: string; admin: boolean }) =>
+      withContext(async (ctx) => {
+        const created = await createUserAsOperator(ctx, options.org, {
+          login,
+          display: options.display,
+          email: options.email,
+          isAdmin: options.admin,
+        });
+        console.log(
+          `Created user "${created.login}" (uid ${created.uid}${created.isAdmin === 1 ? ', administrator' : ''}) in organization ${options.org}.`,
+        );
+      }),
+    );
+
+  const token = program.command('token').description('manage API tokens');
+  token
+    .command('create <login>')
+    .description('issue a new token for a user and print it (it is shown only this once)')
+    .requiredOption('--org <id>', 'the organization of the user')
+    .action((login: string, options: { org: string }) =>
+      withContext(async (ctx) => {
+        console.log(await issueToken(ctx, options.org, login));
+      }),
+    );
+
+  return program;
+}
+
+/** Runs a management command against the configured database, closing it afterwards. */
+async function withContext(run: (ctx: ServiceContext) => Promise<void>): Promise<void> {
+  const config = readConfig();
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await run({ store, now: Date.now });
+  } finally {
+    await store.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof Problem || error instanceof ConfigError) {
+      console.error(`timeport: ${error.message}`);
+      return 1;
+    }
+    console.error('timeport: unexpected error:', error);
+    return 1;
+  }
+}
+
+const exitCode = await main(process.argv);
+// `serve` keeps running until a signal; other commands end here.
+if (exitCode !== 0) process.exit(exitCode);

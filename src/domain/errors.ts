@@ -1,0 +1,39 @@
+/**
+ * What can go wrong, in the domain's words. The HTTP layer maps each kind to a status code and
+ * Tracker's error body; the CLI prints the messages.
+ */
+export type ProblemKind =
+  | 'bad_request' // malformed request outside the body's fields (query parameters, JSON syntax)
+  | 'unauthorized' // no token, or one that is unknown or revoked
+  | 'forbidden' // a valid caller without the right, or an organization that is not theirs
+  | 'not_found'
+  | 'conflict' // a unique key already taken
+  | 'precondition_failed' // a stale version in If-Match
+  | 'invalid'; // a body field that is missing, unknown, mistyped or breaks a rule
+
+export class Problem extends Error {
+  constructor(
+    readonly kind: ProblemKind,
+    /** General messages, shown as Tracker's `errorMessages`. */
+    readonly messages: string[],
+    /** Problems with named body fields, shown as Tracker's `errors`. */
+    readonly fieldErrors: Record<string, string> = {},
+  ) {
+    super([...messages, ...Object.entries(fieldErrors).map(([field, text]) => `${field}: ${text}`)].join('; '));
+    this.name = 'Problem';
+  }
+}
+
+export const invalidFields = (fieldErrors: Record<string, string>): Problem =>
+  new Problem('invalid', ['The request has invalid fields.'], fieldErrors);
+
+export const invalidField = (field: string, message: string): Problem => invalidFields({ [field]: message });
+
+export const notFound = (message: string): Problem => new Problem('not_found', [message]);
+
+export const forbidden = (message: string): Problem => new Problem('forbidden', [message]);
+
+export const conflict = (message: string, fieldErrors: Record<string, string> = {}): Problem =>
+  new Problem('conflict', [message], fieldErrors);
+
+export const ORGANIZATION_UNAVAILABLE = 'Organization is not available, not ready or not found';

@@ -1,0 +1,25 @@
+/** Queue keys, issue keys and logins: what they may look like. */
+
+/** Tracker queue keys are Latin capitals; Timeport also allows digits after the first letter. */
+export const QUEUE_KEY_PATTERN = /^[A-Z][A-Z0-9]{0,14}$/;
+export const QUEUE_KEY_RULE = 'a queue key is 1 to 15 capital Latin letters or digits, starting with a letter';
+
+const ISSUE_KEY_PATTERN = /^([A-Za-z][A-Za-z0-9]{0,14})-([1-9]\d{0,9})$/;
+
+/** Splits `QUEUE-12` into its queue key and number. Keys are matched without regard to case. */
+export function parseIssueKey(text: string): { queueKey: string; number: number } | undefined {
+  const match = ISSUE_KEY_PATTERN.exec(text);
+  if (match === null) return undefined;
+  return { queueKey: match[1]!.toUpperCase(), number: Number(match[2]) };
+}
+
+export const issueKey = (queueKey: string, number: number): string => `${queueKey}-${number}`;
+
+/** Issue ids are 24 hex digits, like Tracker's. */
+export const ISSUE_ID_PATTERN = /^[0-9a-f]{24}$/;
+
+export const LOGIN_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const LOGIN_RULE = 'a login is 1 to 64 Latin letters, digits, dots, hyphens or underscores, starting with a letter or digit';
+
+/** The form that makes logins unique and lets them be found without regard to case. */
+export const loginKey = (login: string): string => login.toLowerCase();

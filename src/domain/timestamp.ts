@@ -1,0 +1,70 @@
+import { type Parsed, parsed, refused } from './result.js';
+
+/**
+ * Tracker date-times. Accepted: `YYYY-MM-DDThh:mm:ss[.fraction][zone]` where the zone is `±hhmm`,
+ * `±hh:mm`, `Z` or absent (UTC, as Tracker's own examples send). Fractions beyond milliseconds are
+ * truncated, since Tracker keeps milliseconds. Answered always as `YYYY-MM-DDThh:mm:ss.sss+0000`.
+ */
+const TIMESTAMP_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+
+const FORM_HINT = 'expected YYYY-MM-DDThh:mm:ss.sss±hhmm, for example 2025-02-18T16:35:41.740+0000';
+
+/** The earliest and latest instants that still print as a four-digit year. */
+const EARLIEST_MS = utcMillis(1, 1, 1, 0, 0, 0, 0);
+const LATEST_MS = utcMillis(9999, 12, 31, 23, 59, 59, 999);
+
+function utcMillis(year: number, month: number, day: number, h: number, m: number, s: number, ms: number): number {
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(h, m, s, ms);
+  return date.getTime();
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(utcMillis(year, month + 1, 0, 0, 0, 0, 0)).getUTCDate();
+}
+
+/** Parses a Tracker date-time into milliseconds since the epoch. */
+export function parseTrackerTimestamp(text: string): Parsed<number> {
+  const match = TIMESTAMP_PATTERN.exec(text);
+  if (match === null) return refused(`${JSON.stringify(text)} is not a valid date-time: ${FORM_HINT}`);
+  const [, y, mo, d, h, mi, s, fraction, zone] = match as unknown as [string, ...string[]];
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return refused(`${JSON.stringify(text)} is not a valid date-time: no such calendar day`);
+  }
+  if (hour > 23 || minute > 59 || second > 59) {
+    return refused(`${JSON.stringify(text)} is not a valid date-time: no such time of day`);
+  }
+  let offsetMinutes = 0;
+  if (zone !== undefined && zone !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetMins = Number(digits.slice(2));
+    if (offsetHours > 18 || offsetMins > 59 || (offsetHours === 18 && offsetMins > 0)) {
+      return refused(`${JSON.stringify(text)} is not a valid date-time: the offset must lie within ±18:00`);
+    }
+    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  }
+  const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
+  const epochMs = utcMillis(year, month, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  if (epochMs < EARLIEST_MS || epochMs > LATEST_MS) {
+    return refused(`${JSON.stringify(text)} is out of range: years 0001 to 9999 in UTC are accepted`);
+  }
+  return parsed(epochMs);
+}
+
+/** Formats milliseconds since the epoch as Tracker does: `2025-02-18T16:35:41.740+0000`. */
+export function formatTrackerTimestamp(epochMs: number): string {
+  if (!Number.isSafeInteger(epochMs) || epochMs < EARLIEST_MS || epochMs > LATEST_MS) {
+    throw new RangeError(`not a representable timestamp: ${epochMs}`);
+  }
+  return new Date(epochMs).toISOString().replace('Z', '+0000');
+}

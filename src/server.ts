@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import type { Config } from './config.js';
+import type { ServiceContext } from './service/context.js';
+import { bootstrapOrganization } from './service/organizations.js';
+import { type Store, openStore } from './store/database.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  /** The address actually listened on (the port is chosen by the system when PORT=0). */
+  url: string;
+  /** Stops taking requests, finishes those in flight, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database, creates the first organization if the database is new, and listens. */
+export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let app: FastifyInstance | undefined;
+  try {
+    const ctx: ServiceContext = { store, now: Date.now };
+    const bootstrap = await bootstrapOrganization(ctx, config.orgId, config.adminToken);
+    if (bootstrap.created !== undefined) {
+      const { org, admin, token } = bootstrap.created;
+      print(`Created organization ${org.id} with administrator "${admin.login}".`);
+      if (bootstrap.tokenWasChosen) print(`The administrator's token is the one given in TIMEPORT_ADMIN_TOKEN.`);
+      else print(`Administrator token (shown only this once, keep it): ${token}`);
+    }
+    let draining = false;
+    app = await buildApp({
+      ctx,
+      publicUrl: config.publicUrl,
+      bodyLimit: config.bodyLimit,
+      logger: { level: config.logLevel },
+      isReady: () => !draining,
+    });
+    const url = await app.listen({ port: config.port, host: config.host });
+    const running = app;
+    return {
+      app,
+      store,
+      url,
+      close: async () => {
+        draining = true;
+        await running.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await app?.close();
+    await store.close();
+    throw error;
+  }
+}
+
+/** Closes the server cleanly on SIGTERM or SIGINT; a second signal exits at once. */
+export function closeOnSignals(server: RunningServer, log: (line: string) => void = console.error): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      log(`${signal} again: exiting without waiting.`);
+      process.exit(1);
+    }
+    closing = true;
+    log(`${signal}: finishing requests in flight, then closing the database.`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`error while closing: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

@@ -1,0 +1,300 @@
+import type { Kysely } from 'kysely';
+import { INITIAL_STATUS } from '../domain/catalogue.js';
+import { parseBusinessDuration } from '../domain/duration.js';
+import { conflict, invalidFields, notFound } from '../domain/errors.js';
+import {
+  MAX_DESCRIPTION_LENGTH,
+  MAX_SUMMARY_LENGTH,
+  calendarDateError,
+  checkIssueImportTimes,
+  estimationMillisError,
+} from '../domain/issue-rules.js';
+import { ISSUE_ID_PATTERN, issueKey, parseIssueKey } from '../domain/keys.js';
+import type { Database, Issue, NewIssue, Queue, User } from '../store/schema.js';
+import type { Caller, ServiceContext } from './context.js';
+import { type CatalogueReference, resolveCatalogue } from './queues.js';
+import { newIssueId } from './secrets.js';
+import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
+
+export type QueueReference = string | number | { id?: string | number; key?: string };
+
+/** Fields shared by issue create and issue import. */
+interface CommonIssueFields {
+  queue: QueueReference;
+  summary: string;
+  description?: string | undefined;
+  type?: CatalogueReference | undefined;
+  priority?: CatalogueReference | undefined;
+  assignee?: UserReference | undefined;
+  followers?: UserReference[] | undefined;
+  tags?: string[] | undefined;
+  unique?: string | undefined;
+  deadline?: string | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+  storyPoints?: number | undefined;
+}
+
+export interface NewIssueFields extends CommonIssueFields {
+  /** ISO 8601 durations, as Tracker's issue create takes them. */
+  originalEstimation?: string | undefined;
+  estimation?: string | undefined;
+}
+
+export interface ImportIssueFields extends CommonIssueFields {
+  key?: string | undefined;
+  createdAt: string;
+  createdBy: UserReference;
+  updatedAt?: string | undefined;
+  updatedBy?: UserReference | undefined;
+  resolvedAt?: string | undefined;
+  resolvedBy?: UserReference | undefined;
+  resolution?: CatalogueReference | undefined;
+  status?: CatalogueReference | undefined;
+  /** Milliseconds, as Tracker's issue import takes them. */
+  originalEstimation?: number | undefined;
+  estimation?: number | undefined;
+}
+
+/** Tracker fields kept with an issue and answered back as given. */
+export interface IssueExtra {
+  tags?: string[];
+  followers?: number[];
+  storyPoints?: number;
+}
+
+/** What both create and import check and resolve the same way. */
+async function resolveCommonFields(
+  db: Kysely<Database>,
+  orgId: string,
+  fields: CommonIssueFields,
+  errors: Record<string, string>,
+) {
+  if (fields.summary.trim() === '' || fields.summary.length > MAX_SUMMARY_LENGTH) {
+    errors.summary = `must be 1 to ${MAX_SUMMARY_LENGTH} characters and not blank`;
+  }
+  if (fields.description !== undefined && fields.description.length > MAX_DESCRIPTION_LENGTH) {
+    errors.description = `is ${fields.description.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are accepted`;
+  }
+  for (const field of ['deadline', 'start', 'end'] as const) {
+    const value = fields[field];
+    const error = value === undefined ? undefined : calendarDateError(value);
+    if (error !== undefined) errors[field] = error;
+  }
+  const queue = await resolveQueueReference(db, orgId, fields.queue);
+  if (queue === undefined) errors.queue = `queue ${JSON.stringify(fields.queue)} does not exist`;
+  const type = resolveCatalogue('issuetypes', 'type', fields.type, queue?.defaultType ?? '', errors);
+  const priority = resolveCatalogue('priorities', 'priority', fields.priority, queue?.defaultPriority ?? '', errors);
+  const assignee = fields.assignee === undefined ? undefined : await requireUserReference(db, orgId, 'assignee', fields.assignee, errors);
+  const followers: number[] = [];
+  for (const follower of fields.followers ?? []) {
+    const user = await requireUserReference(db, orgId, 'followers', follower, errors);
+    if (user !== undefined && !followers.includes(user.uid)) followers.push(user.uid);
+  }
+  const extra: IssueExtra = {};
+  if (fields.tags !== undefined) extra.tags = fields.tags;
+  if (fields.followers !== undefined) extra.followers = followers;
+  if (fields.storyPoints !== undefined) extra.storyPoints = fields.storyPoints;
+  return { queue, type, priority, assigneeUid: assignee?.uid ?? null, extra };
+}
+
+async function resolveQueueReference(db: Kysely<Database>, orgId: string, ref: QueueReference): Promise<Queue | undefined> {
+  const query = db.selectFrom('queues').selectAll().where('orgId', '=', orgId);
+  if (typeof ref === 'number') return query.where('id', '=', ref).executeTakeFirst();
+  if (typeof ref === 'string') return query.where('key', '=', ref.toUpperCase()).executeTakeFirst();
+  if (ref.key !== undefined) return query.where('key', '=', ref.key.toUpperCase()).executeTakeFirst();
+  if (ref.id !== undefined && /^\d{1,15}$/.test(String(ref.id))) return query.where('id', '=', Number(ref.id)).executeTakeFirst();
+  return undefined;
+}
+
+async function requireFreeUnique(db: Kysely<Database>, orgId: string, unique: string | undefined): Promise<void> {
+  if (unique === undefined) return;
+  const existing = await db
+    .selectFrom('issues')
+    .select('key')
+    .where('orgId', '=', orgId)
+    .where('uniqueMarker', '=', unique)
+    .executeTakeFirst();
+  if (existing !== undefined) {
+    throw conflict(`Issue ${existing.key} already has the unique value ${JSON.stringify(unique)}.`, { unique: 'is already used' });
+  }
+}
+
+/** Takes the queue's next issue number. */
+async function takeNextNumber(db: Kysely<Database>, queue: Queue): Promise<number> {
+  const row = await db
+    .updateTable('queues')
+    .set((eb) => ({ lastIssueNumber: eb('lastIssueNumber', '+', 1) }))
+    .where('id', '=', queue.id)
+    .returning('lastIssueNumber')
+    .executeTakeFirstOrThrow();
+  return row.lastIssueNumber;
+}
+
+function durationSeconds(field: string, text: string | undefined, errors: Record<string, string>): number | null {
+  if (text === undefined) return null;
+  const result = parseBusinessDuration(text);
+  if (result.ok) return result.value;
+  errors[field] = result.error;
+  return null;
+}
+
+/** `POST /v3/issues/`: anyone in the organization creates an issue in one of its queues. */
+export async function createIssue(ctx: ServiceContext, caller: Caller, fields: NewIssueFields): Promise<IssueView> {
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const errors: Record<string, string> = {};
+    const common = await resolveCommonFields(trx, caller.org.id, fields, errors);
+    const originalEstimationSeconds = durationSeconds('originalEstimation', fields.originalEstimation, errors);
+    const estimationSeconds = durationSeconds('estimation', fields.estimation, errors);
+    if (Object.keys(errors).length > 0 || common.queue === undefined) throw invalidFields(errors);
+    await requireFreeUnique(trx, caller.org.id, fields.unique);
+    const now = ctx.now();
+    const number = await takeNextNumber(trx, common.queue);
+    const issue: NewIssue = {
+      ...issueRow(caller.org.id, common.queue, number, fields, common, now),
+      createdAt: now,
+      createdBy: caller.user.uid,
+      updatedAt: now,
+      updatedBy: caller.user.uid,
+      originalEstimationSeconds,
+      estimationSeconds,
+    };
+    return loadIssueView(trx, await trx.insertInto('issues').values(issue).returningAll().executeTakeFirstOrThrow());
+  });
+}
+
+function issueRow(
+  orgId: string,
+  queue: Queue,
+  number: number,
+  fields: CommonIssueFields,
+  common: Awaited<ReturnType<typeof resolveCommonFields>>,
+  now: number,
+) {
+  return {
+    id: newIssueId(now),
+    orgId,
+    queueId: queue.id,
+    key: issueKey(queue.key, number),
+    number,
+    summary: fields.summary,
+    description: fields.description ?? null,
+    status: INITIAL_STATUS,
+    type: common.type,
+    priority: common.priority,
+    assigneeUid: common.assigneeUid,
+    resolvedAt: null,
+    resolvedBy: null,
+    resolution: null,
+    version: 1,
+    spentSeconds: 0,
+    uniqueMarker: fields.unique ?? null,
+    deadline: fields.deadline ?? null,
+    start: fields.start ?? null,
+    end: fields.end ?? null,
+    extra: JSON.stringify(common.extra),
+  };
+}
+
+/**
+ * `POST /v3/issues/_import`: an org admin brings in an issue with its original authors and times
+ * (notes §7.1). Answered 200, as Tracker does.
+ */
+export async function importIssue(ctx: ServiceContext, caller: Caller, fields: ImportIssueFields): Promise<IssueView> {
+  requireAdmin(caller, 'import issues');
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const now = ctx.now();
+    const errors: Record<string, string> = {};
+    const common = await resolveCommonFields(trx, caller.org.id, fields, errors);
+    const times = checkIssueImportTimes(fields, now);
+    if (!times.ok) Object.assign(errors, times.errors);
+    const createdBy = await requireUserReference(trx, caller.org.id, 'createdBy', fields.createdBy, errors);
+    const updatedBy =
+      fields.updatedBy === undefined ? createdBy : await requireUserReference(trx, caller.org.id, 'updatedBy', fields.updatedBy, errors);
+    const resolvedBy =
+      fields.resolvedBy === undefined ? undefined : await requireUserReference(trx, caller.org.id, 'resolvedBy', fields.resolvedBy, errors);
+    const status = resolveCatalogue('statuses', 'status', fields.status, INITIAL_STATUS, errors);
+    const resolution =
+      fields.resolution === undefined ? null : resolveCatalogue('resolutions', 'resolution', fields.resolution, '', errors);
+    for (const field of ['originalEstimation', 'estimation'] as const) {
+      const millis = fields[field];
+      const error = millis === undefined ? undefined : estimationMillisError(millis);
+      if (error !== undefined) errors[field] = error;
+    }
+    let number: number | undefined;
+    if (fields.key !== undefined && common.queue !== undefined) {
+      const parsedKey = parseIssueKey(fields.key);
+      if (parsedKey === undefined || parsedKey.queueKey !== common.queue.key) {
+        errors.key = `${JSON.stringify(fields.key)} is not a key of queue ${common.queue.key} (expected ${common.queue.key}-<number>)`;
+      } else {
+        number = parsedKey.number;
+      }
+    }
+    if (Object.keys(errors).length > 0 || !times.ok || common.queue === undefined || createdBy === undefined || updatedBy === undefined) {
+      throw invalidFields(errors);
+    }
+    await requireFreeUnique(trx, caller.org.id, fields.unique);
+    if (number === undefined) {
+      number = await takeNextNumber(trx, common.queue);
+    } else {
+      const key = issueKey(common.queue.key, number);
+      const taken = await trx.selectFrom('issues').select('id').where('orgId', '=', caller.org.id).where('key', '=', key).executeTakeFirst();
+      if (taken !== undefined) throw conflict(`Issue ${key} already exists.`, { key: 'is already taken' });
+      // Numbering goes on after the highest imported key; lower free numbers stay free.
+      await trx
+        .updateTable('queues')
+        .set({ lastIssueNumber: number })
+        .where('id', '=', common.queue.id)
+        .where('lastIssueNumber', '<', number)
+        .execute();
+    }
+    const issue: NewIssue = {
+      ...issueRow(caller.org.id, common.queue, number, fields, common, times.value.createdAt),
+      status,
+      createdAt: times.value.createdAt,
+      createdBy: createdBy.uid,
+      updatedAt: times.value.updatedAt,
+      updatedBy: updatedBy.uid,
+      resolvedAt: times.value.resolvedAt,
+      resolvedBy: resolvedBy?.uid ?? null,
+      resolution,
+      originalEstimationSeconds: fields.originalEstimation === undefined ? null : fields.originalEstimation / 1000,
+      estimationSeconds: fields.estimation === undefined ? null : fields.estimation / 1000,
+    };
+    return loadIssueView(trx, await trx.insertInto('issues').values(issue).returningAll().executeTakeFirstOrThrow());
+  });
+}
+
+/** An issue by key (any case) or 24-hex id, within an organization. */
+export async function findIssue(db: Kysely<Database>, orgId: string, ref: string): Promise<Issue | undefined> {
+  const query = db.selectFrom('issues').selectAll().where('orgId', '=', orgId);
+  if (ISSUE_ID_PATTERN.test(ref)) return query.where('id', '=', ref).executeTakeFirst();
+  const parsed = parseIssueKey(ref);
+  if (parsed === undefined) return undefined;
+  return query.where('key', '=', issueKey(parsed.queueKey, parsed.number)).executeTakeFirst();
+}
+
+export async function getIssue(ctx: ServiceContext, caller: Caller, ref: string): Promise<IssueView> {
+  const issue = await findIssue(ctx.store.db, caller.org.id, ref);
+  if (issue === undefined) throw notFound('Issue does not exist.');
+  return loadIssueView(ctx.store.db, issue);
+}
+
+/** An issue with everything needed to show it: its queue and the users it names. */
+export interface IssueView {
+  issue: Issue;
+  queue: Queue;
+  users: Map<number, User>;
+}
+
+/**
+ * Loads an issue's queue and users. Writes call it inside their transaction, so that nothing
+ * after the commit can fail and turn a stored change into a 5xx that clients would retry.
+ */
+export async function loadIssueView(db: Kysely<Database>, issue: Issue): Promise<IssueView> {
+  const queue = await db.selectFrom('queues').selectAll().where('id', '=', issue.queueId).executeTakeFirstOrThrow();
+  const extra = JSON.parse(issue.extra) as IssueExtra;
+  const uids = [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
+  const users = await loadUsers(db, uids.filter((uid): uid is number => uid !== null));
+  return { issue, queue, users };
+}

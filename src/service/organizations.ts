@@ -1,0 +1,109 @@
+import { Problem, conflict, invalidFields } from '../domain/errors.js';
+import type { Organization, User } from '../store/schema.js';
+import type { ServiceContext } from './context.js';
+import { chosenTokenError } from './secrets.js';
+import { insertToken } from './tokens.js';
+import { insertUser } from './users.js';
+
+export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ORG_ID_RULE = 'an organization id is 1 to 64 Latin letters, digits, dots, hyphens or underscores';
+
+export interface NewOrganization {
+  id: string;
+  cloudOrgId?: string | undefined;
+  name?: string | undefined;
+  adminLogin: string;
+  /** A token chosen by the operator for the first admin; a random one is made otherwise. */
+  adminToken?: string | undefined;
+}
+
+export interface CreatedOrganization {
+  org: Organization;
+  admin: User;
+  /** The admin's token, in clear: shown once, never stored. */
+  token: string;
+}
+
+/** Creates an organization with its first administrator and that administrator's token. */
+export async function createOrganization(ctx: ServiceContext, fields: NewOrganization): Promise<CreatedOrganization> {
+  const errors: Record<string, string> = {};
+  if (!ORG_ID_PATTERN.test(fields.id)) errors.id = `${JSON.stringify(fields.id)} is not valid: ${ORG_ID_RULE}`;
+  if (fields.cloudOrgId !== undefined && !ORG_ID_PATTERN.test(fields.cloudOrgId)) {
+    errors.cloudOrgId = `${JSON.stringify(fields.cloudOrgId)} is not valid: ${ORG_ID_RULE}`;
+  }
+  if (fields.adminToken !== undefined) {
+    const tokenError = chosenTokenError(fields.adminToken);
+    if (tokenError !== undefined) errors.token = tokenError;
+  }
+  if (Object.keys(errors).length > 0) throw invalidFields(errors);
+  const now = ctx.now();
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const taken = await trx
+      .selectFrom('organizations')
+      .select('id')
+      .where((eb) =>
+        fields.cloudOrgId === undefined
+          ? eb('id', '=', fields.id)
+          : eb.or([eb('id', '=', fields.id), eb('cloudOrgId', '=', fields.cloudOrgId), eb('id', '=', fields.cloudOrgId)]),
+      )
+      .executeTakeFirst();
+    if (taken !== undefined) throw conflict(`Organization ${taken.id} already exists or uses this id.`);
+    const org: Organization = {
+      id: fields.id,
+      cloudOrgId: fields.cloudOrgId ?? null,
+      name: fields.name ?? `Organization ${fields.id}`,
+      createdAt: now,
+    };
+    await trx.insertInto('organizations').values(org).execute();
+    const admin = await insertUser(trx, org.id, { login: fields.adminLogin, display: 'Administrator', isAdmin: true }, now);
+    const token = await insertToken(trx, admin.uid, now, fields.adminToken);
+    return { org, admin, token };
+  });
+}
+
+export interface BootstrapResult {
+  created?: CreatedOrganization;
+  /** Whether the admin token was chosen by the operator (and so must not be printed). */
+  tokenWasChosen: boolean;
+}
+
+/**
+ * On the first start of an empty database, creates the default organization and its `admin`
+ * user. A database that already holds any organization is left as it is.
+ */
+export async function bootstrapOrganization(
+  ctx: ServiceContext,
+  orgId: string,
+  adminToken: string | undefined,
+): Promise<BootstrapResult> {
+  const any = await ctx.store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
+  if (any !== undefined) return { tokenWasChosen: adminToken !== undefined };
+  try {
+    const created = await createOrganization(ctx, { id: orgId, adminLogin: 'admin', adminToken });
+    return { created, tokenWasChosen: adminToken !== undefined };
+  } catch (error) {
+    // Another process bootstrapping the same file at the same moment won the race: nothing to do.
+    if (error instanceof Problem && error.kind === 'conflict') return { tokenWasChosen: adminToken !== undefined };
+    throw error;
+  }
+}
+
+/**
+ * Finds the organization a request names. `X-Org-ID` wins over `X-Cloud-Org-ID`; the value
+ * `not provided` (sent by the official client) counts as absent (notes §6, §11).
+ */
+export async function findOrganizationByHeaders(
+  ctx: ServiceContext,
+  orgHeader: string | undefined,
+  cloudOrgHeader: string | undefined,
+): Promise<Organization | undefined> {
+  const given = (value: string | undefined) =>
+    value === undefined || value.trim() === '' || value.trim().toLowerCase() === 'not provided' ? undefined : value.trim();
+  const orgId = given(orgHeader);
+  const cloudOrgId = given(cloudOrgHeader);
+  const db = ctx.store.db.selectFrom('organizations').selectAll();
+  if (orgId !== undefined) return db.where('id', '=', orgId).executeTakeFirst();
+  if (cloudOrgId !== undefined) return db.where('cloudOrgId', '=', cloudOrgId).executeTakeFirst();
+  return undefined;
+}
+

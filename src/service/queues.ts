@@ -1,0 +1,116 @@
+import { type CatalogueName, DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, findCatalogueEntry } from '../domain/catalogue.js';
+import { conflict, invalidFields, notFound } from '../domain/errors.js';
+import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE } from '../domain/keys.js';
+import type { Queue, User } from '../store/schema.js';
+import type { Caller, ServiceContext } from './context.js';
+import { type UserReference, requireAdmin, requireUserReference } from './users.js';
+
+export type CatalogueReference = string | number | { id?: string | number; key?: string };
+
+export interface NewQueueFields {
+  key: string;
+  name: string;
+  lead: UserReference;
+  description?: string | undefined;
+  defaultType?: CatalogueReference | undefined;
+  defaultPriority?: CatalogueReference | undefined;
+  /** Kept as given and answered back; Timeport has one workflow for all queues. */
+  issueTypesConfig?: unknown[] | undefined;
+  assignAuto?: boolean | undefined;
+  allowExternals?: boolean | undefined;
+  denyVoting?: boolean | undefined;
+}
+
+/** The queue fields Timeport stores without interpreting them. */
+export interface QueueExtra {
+  issueTypesConfig?: unknown[];
+  assignAuto?: boolean;
+  allowExternals?: boolean;
+  denyVoting?: boolean;
+}
+
+const MAX_QUEUE_NAME_LENGTH = 255;
+
+export function resolveCatalogue(
+  name: CatalogueName,
+  field: string,
+  reference: CatalogueReference | undefined,
+  fallback: string,
+  errors: Record<string, string>,
+): string {
+  if (reference === undefined) return fallback;
+  const entry = findCatalogueEntry(name, reference);
+  if (entry === undefined) {
+    errors[field] = `${JSON.stringify(reference)} is not a known ${name.replace(/s$/, '').replace('issuetype', 'issue type')}`;
+    return fallback;
+  }
+  return entry.key;
+}
+
+/** `POST /v3/queues/`: org admins create queues, as in Tracker. */
+/** A queue with its lead, everything needed to show it. */
+export interface QueueView {
+  queue: Queue;
+  lead: User;
+}
+
+export async function createQueue(ctx: ServiceContext, caller: Caller, fields: NewQueueFields): Promise<QueueView> {
+  requireAdmin(caller, 'create queues');
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const errors: Record<string, string> = {};
+    if (!QUEUE_KEY_PATTERN.test(fields.key)) errors.key = `${JSON.stringify(fields.key)} is not valid: ${QUEUE_KEY_RULE}`;
+    if (fields.name.trim() === '' || fields.name.length > MAX_QUEUE_NAME_LENGTH) {
+      errors.name = `must be 1 to ${MAX_QUEUE_NAME_LENGTH} characters and not blank`;
+    }
+    const lead = await requireUserReference(trx, caller.org.id, 'lead', fields.lead, errors);
+    const defaultType = resolveCatalogue('issuetypes', 'defaultType', fields.defaultType, DEFAULT_ISSUE_TYPE, errors);
+    const defaultPriority = resolveCatalogue('priorities', 'defaultPriority', fields.defaultPriority, DEFAULT_PRIORITY, errors);
+    if (Object.keys(errors).length > 0 || lead === undefined) throw invalidFields(errors);
+    const taken = await trx
+      .selectFrom('queues')
+      .select('id')
+      .where('orgId', '=', caller.org.id)
+      .where('key', '=', fields.key)
+      .executeTakeFirst();
+    if (taken !== undefined) throw conflict(`Queue ${fields.key} already exists.`, { key: 'is already taken' });
+    const extra: QueueExtra = {};
+    if (fields.issueTypesConfig !== undefined) extra.issueTypesConfig = fields.issueTypesConfig;
+    if (fields.assignAuto !== undefined) extra.assignAuto = fields.assignAuto;
+    if (fields.allowExternals !== undefined) extra.allowExternals = fields.allowExternals;
+    if (fields.denyVoting !== undefined) extra.denyVoting = fields.denyVoting;
+    const now = ctx.now();
+    const queue = await trx
+      .insertInto('queues')
+      .values({
+        orgId: caller.org.id,
+        key: fields.key,
+        name: fields.name,
+        description: fields.description ?? null,
+        leadUid: lead.uid,
+        defaultType,
+        defaultPriority,
+        lastIssueNumber: 0,
+        extra: JSON.stringify(extra),
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { queue, lead };
+  });
+}
+
+/** A queue by key (any case) or numeric id, within the caller's organization. */
+export async function getQueue(ctx: ServiceContext, caller: Caller, ref: string): Promise<QueueView> {
+  const queue = await findQueue(ctx, caller.org.id, ref);
+  if (queue === undefined) throw notFound('Queue does not exist.');
+  const lead = await ctx.store.db.selectFrom('users').selectAll().where('uid', '=', queue.leadUid).executeTakeFirstOrThrow();
+  return { queue, lead };
+}
+
+export async function findQueue(ctx: ServiceContext, orgId: string, ref: string | number): Promise<Queue | undefined> {
+  const query = ctx.store.db.selectFrom('queues').selectAll().where('orgId', '=', orgId);
+  if (typeof ref === 'number' || /^\d{1,15}$/.test(ref)) return query.where('id', '=', Number(ref)).executeTakeFirst();
+  return query.where('key', '=', ref.toUpperCase()).executeTakeFirst();
+}

@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import { invalidField, notFound } from '../domain/errors.js';
+import type { Database, Organization, User } from '../store/schema.js';
+import { type Caller, type ServiceContext } from './context.js';
+import { chosenTokenError, hashToken, newToken } from './secrets.js';
+import { findUserByLogin, requireAdmin } from './users.js';
+
+/** Stores a token's hash for a user and returns the token in clear (made here unless chosen). */
+export async function insertToken(db: Kysely<Database>, userUid: number, now: number, chosen?: string): Promise<string> {
+  const token = chosen ?? newToken();
+  await db.insertInto('tokens').values({ userUid, tokenHash: hashToken(token), createdAt: now, revokedAt: null }).execute();
+  return token;
+}
+
+/** `POST /timeport/v1/users/<login>/tokens`: an org admin issues a token for a user of the org. */
+export async function createTokenFor(ctx: ServiceContext, caller: Caller, login: string): Promise<string> {
+  requireAdmin(caller, 'issue tokens');
+  return issueToken(ctx, caller.org.id, login);
+}
+
+/** The CLI's `token create`, and the extension endpoint once the caller is allowed. */
+export async function issueToken(ctx: ServiceContext, orgId: string, login: string, chosen?: string): Promise<string> {
+  if (chosen !== undefined) {
+    const error = chosenTokenError(chosen);
+    if (error !== undefined) throw invalidField('token', error);
+  }
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const user = await findUserByLogin(trx, orgId, login);
+    if (user === undefined) throw notFound(`User ${login} does not exist in organization ${orgId}.`);
+    return insertToken(trx, user.uid, ctx.now(), chosen);
+  });
+}
+
+/**
+ * Finds who a token belongs to. The lookup is by the token's hash, so the database never compares
+ * secrets and its timing tells nothing about them.
+ */
+export async function authenticate(ctx: ServiceContext, token: string): Promise<{ user: User; org: Organization } | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.uid', 'tokens.userUid')
+    .innerJoin('organizations', 'organizations.id', 'users.orgId')
+    .selectAll('users')
+    .select([
+      'organizations.id as orgIdentity',
+      'organizations.cloudOrgId as orgCloudId',
+      'organizations.name as orgName',
+      'organizations.createdAt as orgCreatedAt',
+    ])
+    .where('tokens.tokenHash', '=', hashToken(token))
+    .where('tokens.revokedAt', 'is', null)
+    .where('users.dismissed', '=', 0)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { orgIdentity, orgCloudId, orgName, orgCreatedAt, ...user } = row;
+  return { user, org: { id: orgIdentity, cloudOrgId: orgCloudId, name: orgName, createdAt: orgCreatedAt } };
+}

@@ -1,0 +1,22 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as initial from './0001_initial.js';
+import type { MigrationDialect } from './types.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against whatever schema the database has
+type MigrationModule = { up(db: Kysely<any>, dialect: MigrationDialect): Promise<void> };
+
+/** Every migration, in order. Names sort by their number; a released migration never changes. */
+const MIGRATIONS: Record<string, MigrationModule> = {
+  '0001_initial': initial,
+};
+
+/** Migrations are compiled into the program, so they run the same from source and from a package. */
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: MigrationDialect) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(
+      Object.entries(MIGRATIONS).map(([name, module]) => [name, { up: (db) => module.up(db, this.dialect) }]),
+    );
+  }
+}

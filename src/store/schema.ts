@@ -1,0 +1,125 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The database as Kysely sees it. Column names are camelCase here and snake_case in SQL
+ * (CamelCasePlugin). Instants are integer milliseconds since the epoch, durations whole seconds,
+ * flags 0/1 integers, lists and free-form extras JSON text: the same on SQLite and PostgreSQL.
+ */
+export interface Database {
+  organizations: OrganizationTable;
+  users: UserTable;
+  tokens: TokenTable;
+  queues: QueueTable;
+  issues: IssueTable;
+  worklogs: WorklogTable;
+}
+
+type Flag = 0 | 1;
+
+export interface OrganizationTable {
+  id: string;
+  cloudOrgId: string | null;
+  name: string;
+  createdAt: number;
+}
+
+export interface UserTable {
+  uid: Generated<number>;
+  orgId: string;
+  login: string;
+  /** The login lowercased: logins are unique and looked up without regard to case. */
+  loginKey: string;
+  display: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  isAdmin: Flag;
+  passportUid: number | null;
+  cloudUid: string;
+  dismissed: Flag;
+  createdAt: number;
+}
+
+export interface TokenTable {
+  id: Generated<number>;
+  userUid: number;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  tokenHash: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface QueueTable {
+  id: Generated<number>;
+  orgId: string;
+  key: string;
+  name: string;
+  description: string | null;
+  leadUid: number;
+  defaultType: string;
+  defaultPriority: string;
+  /** The highest issue number taken in this queue; the next created issue gets one more. */
+  lastIssueNumber: number;
+  /** Tracker queue fields Timeport keeps but does not interpret (issueTypesConfig, ...), JSON. */
+  extra: string;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface IssueTable {
+  id: string;
+  orgId: string;
+  queueId: number;
+  key: string;
+  number: number;
+  summary: string;
+  description: string | null;
+  status: string;
+  type: string;
+  priority: string;
+  assigneeUid: number | null;
+  createdAt: number;
+  createdBy: number;
+  updatedAt: number;
+  updatedBy: number;
+  resolvedAt: number | null;
+  resolvedBy: number | null;
+  resolution: string | null;
+  version: number;
+  /** The sum of the issue's worklog durations, kept in the same transaction as every change to them. */
+  spentSeconds: number;
+  originalEstimationSeconds: number | null;
+  estimationSeconds: number | null;
+  uniqueMarker: string | null;
+  deadline: string | null;
+  start: string | null;
+  end: string | null;
+  /** JSON: tags, followers and the other Tracker fields kept as given. */
+  extra: string;
+}
+
+export interface WorklogTable {
+  id: Generated<number>;
+  orgId: string;
+  issueId: string;
+  createdBy: number;
+  createdAt: number;
+  updatedBy: number;
+  updatedAt: number;
+  start: number;
+  durationSeconds: number;
+  comment: string | null;
+  version: number;
+  imported: ColumnType<Flag, Flag | undefined, Flag>;
+}
+
+export type Organization = Selectable<OrganizationTable>;
+export type User = Selectable<UserTable>;
+export type NewUser = Insertable<UserTable>;
+export type Queue = Selectable<QueueTable>;
+export type Issue = Selectable<IssueTable>;
+export type NewIssue = Insertable<IssueTable>;
+export type IssueUpdate = Updateable<IssueTable>;
+export type Worklog = Selectable<WorklogTable>;
+export type NewWorklog = Insertable<WorklogTable>;

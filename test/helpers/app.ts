@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
+import type { ServiceContext } from '../../src/service/context.js';
+import { createOrganization } from '../../src/service/organizations.js';
+import { type Store, openSqliteStore } from '../../src/store/database.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0000000001';
+export const PUBLIC_URL = 'http://tracker.test';
+
+/** A fresh directory under the system temp dir, removed by the returned function. */
+export function tempDir(prefix = 'timeport-test-'): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  ctx: ServiceContext;
+  /** The clock the services read; tests may move it. */
+  clock: { now: number };
+  /** Sends a request as the bootstrap admin of organization 1 unless headers say otherwise. */
+  request(options: InjectOptions & { token?: string | null; org?: string | null }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app on a new SQLite file with organization `1` and its admin `admin` (token
+ * ADMIN_TOKEN). The clock starts at the real time unless given.
+ */
+export async function buildTestApp(options: { now?: number; file?: string } = {}): Promise<TestApp> {
+  const temp = options.file === undefined ? tempDir() : undefined;
+  const store = await openSqliteStore(options.file ?? path.join(temp!.dir, 'timeport.sqlite'));
+  const clock = { now: options.now ?? Date.now() };
+  const ctx: ServiceContext = { store, now: () => clock.now };
+  await createOrganization(ctx, { id: '1', adminLogin: 'admin', adminToken: ADMIN_TOKEN });
+  const app = await buildApp({ ctx, publicUrl: PUBLIC_URL });
+  return {
+    app,
+    store,
+    ctx,
+    clock,
+    request: ({ token = ADMIN_TOKEN, org = '1', headers, ...rest }) =>
+      app.inject({
+        ...rest,
+        headers: {
+          ...(token === null ? {} : { authorization: `OAuth ${token}` }),
+          ...(org === null ? {} : { 'x-org-id': org }),
+          ...headers,
+        },
+      }),
+    close: async () => {
+      await app.close();
+      await store.close();
+      temp?.remove();
+    },
+  };
+}
+
+/** Tracker's error body, checked for shape: every error must look like this. */
+export function assertTrackerError(response: LightMyRequestResponse, statusCode: number): {
+  errors: Record<string, string>;
+  errorMessages: string[];
+} {
+  const body = response.json() as { errors: Record<string, string>; errorsData: object; errorMessages: string[]; statusCode: number };
+  if (response.statusCode !== statusCode) {
+    throw new Error(`expected status ${statusCode}, got ${response.statusCode}: ${response.body}`);
+  }
+  const ok =
+    typeof body.errors === 'object' &&
+    body.errors !== null &&
+    !Array.isArray(body.errors) &&
+    typeof body.errorsData === 'object' &&
+    Array.isArray(body.errorMessages) &&
+    body.errorMessages.every((message) => typeof message === 'string') &&
+    body.statusCode === statusCode &&
+    (Object.keys(body.errors).length > 0 || body.errorMessages.length > 0);
+  if (!ok) throw new Error(`not a Tracker error body: ${response.body}`);
+  return body;
+}
