@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../service/context.js';
 import { authHook } from './plugins/auth.js';
-import trackerErrors from './plugins/errors.js';
+import trackerErrors, { sendTrackerError } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
 import type { RouteOptions } from './routes/options.js';
 import userRoutes from './routes/tracker/users.js';
@@ -34,6 +34,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // While closing, new requests get 503 and idle keep-alive connections are closed at once.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors the router raises before any handler (a bad percent-encoding, an over-long path
+    // parameter) skip the error handler; they too leave in Tracker's format.
+    frameworkErrors: (error, _request, reply) => {
+      sendTrackerError(reply, error.statusCode ?? 400, [error.message]);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -79,6 +84,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 function registerJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // Bodies are JSON only: Fastify's default text/plain parser would hand a string to the body schema
+  // (422); without it, other media types get 415 (notes §11).
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {

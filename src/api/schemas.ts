@@ -36,5 +36,6 @@ export const IssueRefParams = Type.Object({ issue: Type.String({ minLength: 1, m
 /** `perPage`/`page` for the lists Tracker pages by number (notes §2.8). */
 export const PageQuery = Type.Object({
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  // Bounded so that the row offset stays a valid SQL integer (a larger page answered 500).
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, default: 1 })),
 });

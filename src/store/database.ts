@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
+import { ConfigError } from '../config.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -27,7 +28,8 @@ export const SQLITE_FILE_NAME = 'timeport.sqlite';
 /** Opens the database the options name and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
-    throw new Error(
+    // A configuration problem: the CLI prints the message alone, without a stack trace.
+    throw new ConfigError(
       `DATABASE_URL is set (${redactUrl(options.databaseUrl)}), but this version of Timeport stores data only in the embedded SQLite database; unset DATABASE_URL`,
     );
   }

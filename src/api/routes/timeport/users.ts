@@ -32,7 +32,12 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
 
   app.post(
     '/users/:login/tokens',
-    { schema: { params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }), body: Type.Optional(Type.Object({}, Strict)) },
+    {
+      schema: {
+        params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }),
+        // Fastify validates a missing body as null, so "no body" has to be allowed explicitly.
+        body: Type.Union([Type.Null(), Type.Object({}, Strict)], { description: 'an empty object, or no body at all' }),
+      },
     },
     async (request, reply) => reply.code(201).send({ token: await createTokenFor(options.ctx, request.caller, request.params.login) }),
   );

@@ -1,0 +1,125 @@
+/** Starting the real server process: first start, restart, and configuration by environment. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { GENERATED_TOKEN, Sandbox, freePort, hasStackTrace } from './harness.js';
+import { type Myself, call, createQueue, expectStatus, myself } from './tracker.js';
+
+const CREATED_ORG_1 = 'Created organization 1 with administrator "admin".';
+const TOKEN_LINE = /^Administrator token \(shown only this once, keep it\): (\S+)$/m;
+
+describe('starting the server process', { concurrency: true, timeout: 60_000 }, () => {
+  const sandboxes: Sandbox[] = [];
+  const sandbox = () => {
+    const created = new Sandbox();
+    sandboxes.push(created);
+    return created;
+  };
+  after(() => Promise.all(sandboxes.map((each) => each.dispose())));
+
+  it('npm start on an empty data dir creates organization 1, prints its admin token once, and a restart keeps it', async () => {
+    const box = sandbox();
+    // As the README does: `npm start`, with only the port left to the system.
+    const first = await box.serve({ launcher: 'npm' });
+    assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'HOST defaults to 127.0.0.1');
+    assert.ok(first.stdout.includes(CREATED_ORG_1), first.stdout);
+    const token = TOKEN_LINE.exec(first.stdout)?.[1];
+    assert.ok(token !== undefined, `no token line in\n${first.stdout}`);
+    assert.match(token, GENERATED_TOKEN);
+    assert.equal(first.stdout.split(token).length, 2, 'the token is printed exactly once');
+    assert.ok(!first.stderr.includes(token), 'the token is not in stderr');
+
+    const health = await first.request('/healthz');
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.json(), { status: 'ok' });
+    const me = await myself(first, { token, org: '1' });
+    assert.equal(me.login, 'admin');
+    assert.equal((await first.request('/v3/myself', { org: '1' })).status, 401, 'no token, no access');
+    assert.equal((await first.request('/v3/myself', { token: `${token}x`, org: '1' })).status, 401, 'a wrong token is refused');
+    assert.ok(fs.existsSync(box.databaseFile), `${box.databaseFile} exists`);
+
+    // npm runs `sh -c node ...`: the signal goes to the whole group, and the group must end.
+    await first.stop('SIGTERM');
+
+    const second = await box.serve();
+    assert.ok(!second.stdout.includes('Created organization'), second.stdout);
+    assert.ok(!TOKEN_LINE.test(second.stdout), 'no token is printed on a later start');
+    assert.ok(!second.stdout.includes(token) && !second.stderr.includes(token));
+    assert.equal((await myself(second, { token, org: '1' })).uid, me.uid, 'the first token still works');
+    assert.equal((await second.stop('SIGTERM')).code, 0);
+  });
+
+  it('TIMEPORT_ADMIN_TOKEN, TIMEPORT_ORG_ID and TIMEPORT_PUBLIC_URL shape the first start', async () => {
+    const box = sandbox();
+    const token = 'operator-chosen-secret-0042';
+    const server = await box.serve({
+      env: { TIMEPORT_ADMIN_TOKEN: token, TIMEPORT_ORG_ID: '42', TIMEPORT_PUBLIC_URL: 'https://tracker.example.com' },
+    });
+    assert.ok(server.stdout.includes('Created organization 42 with administrator "admin".'), server.stdout);
+    assert.ok(!TOKEN_LINE.test(server.stdout), 'a chosen token is not announced as a generated one');
+    assert.ok(!server.stdout.includes(token), 'the chosen token is not in stdout');
+    assert.ok(!server.stderr.includes(token), 'the chosen token is not in stderr');
+
+    const me = await myself(server, { token, org: '42' });
+    assert.equal(me.login, 'admin');
+    assert.equal(me.self, `https://tracker.example.com/v3/users/${me.uid}`);
+    const v2 = expectStatus<Myself>(await call(server, { token, org: '42' }, '/v2/myself'), 200);
+    assert.equal(v2.self, `https://tracker.example.com/v2/users/${me.uid}`);
+    expectStatus(await call(server, { token, org: '1' }, '/v3/myself'), 403, 'organization 1 is not this token\'s');
+    await createQueue(server, { token, org: '42' });
+    const queue = expectStatus<{ self: string }>(await call(server, { token, org: '42' }, '/v3/queues/TEST'), 200);
+    assert.equal(queue.self, 'https://tracker.example.com/v3/queues/TEST');
+
+    await server.stop();
+    // The printed text after stopping must not leak the token either.
+    assert.ok(!server.stdout.includes(token) && !server.stderr.includes(token));
+  });
+
+  it('HOST and PORT choose the address, and the default public URL is http://HOST:PORT', async () => {
+    const box = sandbox();
+    const port = await freePort();
+    const token = 'host-and-port-token-000001';
+    const server = await box.serve({ env: { HOST: '127.0.0.1', PORT: String(port), TIMEPORT_ADMIN_TOKEN: token } });
+    assert.equal(server.url, `http://127.0.0.1:${port}`);
+    assert.equal((await server.request('/healthz')).status, 200);
+    const me = await myself(server, { token, org: '1' });
+    assert.equal(me.self, `http://127.0.0.1:${port}/v3/users/${me.uid}`);
+    assert.equal((await server.stop()).code, 0);
+  });
+
+  describe('refuses a configuration it cannot use: exit 1, one clear line on stderr, nothing created', { concurrency: true }, () => {
+    const cases: { name: string; env: Record<string, string>; message: RegExp; secret?: string }[] = [
+      { name: 'PORT that is not a number', env: { PORT: 'eighty' }, message: /PORT=eighty is not a whole number/ },
+      { name: 'PORT out of range', env: { PORT: '70000' }, message: /PORT=70000 is not a whole number from 0 to 65535/ },
+      {
+        name: 'TIMEPORT_ADMIN_TOKEN too short',
+        env: { TIMEPORT_ADMIN_TOKEN: 'short-secret' },
+        message: /TIMEPORT_ADMIN_TOKEN is not usable: a token must be at least 16 characters long/,
+        secret: 'short-secret',
+      },
+      { name: 'TIMEPORT_ORG_ID with a space', env: { TIMEPORT_ORG_ID: 'my org' }, message: /TIMEPORT_ORG_ID=my org is not valid/ },
+      {
+        // PostgreSQL support comes later; until then DATABASE_URL is refused, cleanly.
+        name: 'DATABASE_URL (not supported yet)',
+        env: { DATABASE_URL: 'postgres://timeport:pg-password-1@127.0.0.1:5432/timeport' },
+        message: /DATABASE_URL/,
+        secret: 'pg-password-1',
+      },
+    ];
+    for (const { name, env, message, secret } of cases) {
+      it(name, async () => {
+        const box = sandbox();
+        const result = await box.cli(['serve'], { env });
+        const output = `exit ${result.code}\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`;
+        assert.equal(result.code, 1, output);
+        assert.match(result.stderr, /^timeport: /, output);
+        assert.match(result.stderr, message, output);
+        assert.equal(result.stderr.trim().split('\n').length, 1, `one line only:\n${output}`);
+        assert.ok(!hasStackTrace(result.stderr), `no stack trace:\n${output}`);
+        assert.ok(!result.stdout.includes('listening'), output);
+        if (secret !== undefined) assert.ok(!result.stderr.includes(secret) && !result.stdout.includes(secret), 'no secret printed');
+        assert.ok(!fs.existsSync(box.databaseFile), 'no database is created');
+      });
+    }
+  });
+});
