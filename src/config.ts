@@ -12,7 +12,8 @@ export interface Config {
   orgId: string;
   /** The bootstrap admin's token, when chosen by the operator. */
   adminToken: string | undefined;
-  publicUrl: string;
+  /** Base of `self` links; undefined means `http://HOST:PORT` with the port actually listened on. */
+  publicUrl: string | undefined;
   bodyLimit: number;
   logLevel: string;
 }
@@ -22,6 +23,11 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The default public URL: the host as configured and the port actually listened on. */
+export function defaultPublicUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const value = (name: string): string | undefined => {
@@ -37,8 +43,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const adminToken = value('TIMEPORT_ADMIN_TOKEN');
   const tokenError = adminToken === undefined ? undefined : chosenTokenError(adminToken);
   if (tokenError !== undefined) throw new ConfigError(`TIMEPORT_ADMIN_TOKEN is not usable: ${tokenError}`);
-  const publicUrl = (value('TIMEPORT_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
+  const publicUrl = value('TIMEPORT_PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
     throw new ConfigError(`TIMEPORT_PUBLIC_URL=${publicUrl} is not an http(s) URL`);
   }
   const logLevel = value('LOG_LEVEL') ?? 'info';

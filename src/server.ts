@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
-import type { Config } from './config.js';
+import { type Config, defaultPublicUrl } from './config.js';
 import type { ServiceContext } from './service/context.js';
 import { bootstrapOrganization } from './service/organizations.js';
 import { type Store, openStore } from './store/database.js';
@@ -28,14 +28,17 @@ export async function startServer(config: Config, print: (line: string) => void 
       else print(`Administrator token (shown only this once, keep it): ${token}`);
     }
     let draining = false;
+    let listeningPort = config.port;
     app = await buildApp({
       ctx,
-      publicUrl: config.publicUrl,
+      publicUrl: config.publicUrl ?? (() => defaultPublicUrl(config.host, listeningPort)),
       bodyLimit: config.bodyLimit,
       logger: { level: config.logLevel },
       isReady: () => !draining,
     });
     const url = await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    if (address !== null && typeof address === 'object') listeningPort = address.port;
     const running = app;
     return {
       app,

@@ -13,8 +13,11 @@ import managementRoutes from './routes/timeport/users.js';
 
 export interface AppOptions {
   ctx: ServiceContext;
-  /** Base of every `self` link, e.g. `http://127.0.0.1:8080`. */
-  publicUrl: string;
+  /**
+   * Base of every `self` link, e.g. `http://127.0.0.1:8080`; a function when it is known only
+   * once the server listens (the default URL with PORT=0).
+   */
+  publicUrl: string | (() => string);
   /** Largest request body accepted, in bytes; larger ones get 413 before they are read. */
   bodyLimit?: number;
   logger?: FastifyServerOptions['logger'];
@@ -52,7 +55,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return { status: 'ok' };
   });
 
-  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const withoutSlash = (url: string) => url.replace(/\/+$/, '');
+  const configured = options.publicUrl;
+  const fixedUrl = typeof configured === 'string' ? withoutSlash(configured) : undefined;
+  const publicUrl = typeof configured === 'string' ? () => fixedUrl as string : () => withoutSlash(configured());
   for (const version of ['v2', 'v3'] as const) {
     await app.register(
       async (scope) => {

@@ -87,6 +87,16 @@ describe('starting the server process', { concurrency: true, timeout: 60_000 }, 
     assert.equal((await server.stop()).code, 0);
   });
 
+  it('with PORT=0 the default public URL names the port the system chose', async () => {
+    const box = sandbox();
+    const token = 'port-zero-token-0000000001';
+    const server = await box.serve({ env: { PORT: '0', TIMEPORT_ADMIN_TOKEN: token } });
+    assert.notEqual(server.port, 0);
+    const me = await myself(server, { token, org: '1' });
+    assert.equal(me.self, `http://127.0.0.1:${server.port}/v3/users/${me.uid}`);
+    assert.equal((await server.stop()).code, 0);
+  });
+
   describe('refuses a configuration it cannot use: exit 1, one clear line on stderr, nothing created', { concurrency: true }, () => {
     const cases: { name: string; env: Record<string, string>; message: RegExp; secret?: string }[] = [
       { name: 'PORT that is not a number', env: { PORT: 'eighty' }, message: /PORT=eighty is not a whole number/ },
