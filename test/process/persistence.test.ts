@@ -19,7 +19,9 @@ import {
 } from './tracker.js';
 
 const ADMIN: As = { token: 'persistence-admin-token-01', org: '1' };
-const ENV = { TIMEPORT_ADMIN_TOKEN: ADMIN.token };
+// A fixed public URL: each start listens on a new free port, and the stored data is compared
+// across restarts, so the self links must not name that port.
+const ENV = { TIMEPORT_ADMIN_TOKEN: ADMIN.token, TIMEPORT_PUBLIC_URL: 'http://timeport.test' };
 
 /** Opens the SQLite file directly (as a fresh process would) and checks it is whole. */
 function inspectDatabase(file: string): { integrity: string; worklogs: number } {
