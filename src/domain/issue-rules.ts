@@ -73,7 +73,8 @@ const CALENDAR_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Checks a Tracker date-only field (`deadline`, `start`, `end`): `YYYY-MM-DD`, a real day. */
 export function calendarDateError(text: string): string | undefined {
   const match = CALENDAR_DATE_PATTERN.exec(text);
-  if (match !== null) {
+  // Years 0001 to 9999, as for date-times (timestamp.ts): year 0000 does not exist in Tracker's calendar.
+  if (match !== null && Number(match[1]) >= 1) {
     const date = new Date(0);
     date.setUTCFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
     if (date.toISOString().slice(0, 10) === text) return undefined;
