@@ -4,7 +4,7 @@ import { Problem } from '../domain/errors.js';
 import { closeOnSignals, startServer } from '../server.js';
 import type { ServiceContext } from '../service/context.js';
 import { createOrganization } from '../service/organizations.js';
-import { issueToken } from '../service/tokens.js';
+import { issueToken, revokeToken, revokeUserTokens } from '../service/tokens.js';
 import { createUserAsOperator } from '../service/users.js';
 import { openStore } from '../store/database.js';
 
@@ -81,8 +81,37 @@ export function buildProgram(): Command {
         console.log(await issueToken(ctx, options.org, login));
       }),
     );
+  token
+    .command('revoke [token]')
+    .description('revoke a token (given as an argument or, to keep it out of the shell history, on stdin as "-"), or with --user every token of a user')
+    .option('--user <login>', 'revoke every active token of this user (needs --org)')
+    .option('--org <id>', 'the organization of --user')
+    .action((tokenArgument: string | undefined, options: { user?: string; org?: string }) =>
+      withContext(async (ctx) => {
+        if (options.user !== undefined) {
+          if (tokenArgument !== undefined) throw new UsageError('give either a token or --user, not both');
+          if (options.org === undefined) throw new UsageError('--user needs --org');
+          const revoked = await revokeUserTokens(ctx, undefined, options.org, options.user);
+          console.log(`Revoked ${revoked} token${revoked === 1 ? '' : 's'} of "${options.user}" in organization ${options.org}.`);
+          return;
+        }
+        if (tokenArgument === undefined) throw new UsageError('give the token to revoke, "-" to read it from stdin, or --user <login> --org <id>');
+        const secret = tokenArgument === '-' ? (await readStdin()).trim() : tokenArgument;
+        await revokeToken(ctx, undefined, secret);
+        console.log('Revoked the token.');
+      }),
+    );
 
   return program;
+}
+
+/** A mistake in how a command was called: printed as one line, exit code 1. */
+class UsageError extends Error {}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Runs a management command against the configured database, closing it afterwards. */
@@ -102,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof Problem || error instanceof ConfigError) {
+    if (error instanceof Problem || error instanceof ConfigError || error instanceof UsageError) {
       console.error(`timeport: ${error.message}`);
       return 1;
     }

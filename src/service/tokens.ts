@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { invalidField, notFound } from '../domain/errors.js';
 import type { Database, Organization, User } from '../store/schema.js';
-import { type Caller, type ServiceContext } from './context.js';
+import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { chosenTokenError, hashToken, newToken } from './secrets.js';
 import { findUserByLogin, requireAdmin } from './users.js';
 
@@ -54,4 +54,46 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
   if (row === undefined) return undefined;
   const { orgIdentity, orgCloudId, orgName, orgCreatedAt, ...user } = row;
   return { user, org: { id: orgIdentity, cloudOrgId: orgCloudId, name: orgName, createdAt: orgCreatedAt } };
+}
+
+/**
+ * `POST /timeport/v1/tokens/_revoke`: revokes one token, named by its value (the only thing its
+ * holder knows; ids are never shown). Its owner may revoke it, and so may an admin of the owner's
+ * organization. Any other token, revoked or unknown, is "not found", so the endpoint cannot be used
+ * to learn whether a guessed token exists.
+ */
+export async function revokeToken(ctx: ServiceContext, caller: Caller | undefined, token: string): Promise<void> {
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.uid', 'tokens.userUid')
+      .select(['tokens.id', 'users.uid', 'users.orgId'])
+      .where('tokens.tokenHash', '=', hashToken(token))
+      .where('tokens.revokedAt', 'is', null)
+      .executeTakeFirst();
+    const allowed =
+      row !== undefined && (caller === undefined || row.uid === caller.user.uid || (isAdmin(caller) && row.orgId === caller.org.id));
+    if (!allowed) throw notFound('No such active token.');
+    await trx.updateTable('tokens').set({ revokedAt: ctx.now() }).where('id', '=', row.id).execute();
+  });
+}
+
+/**
+ * `DELETE /timeport/v1/users/<login>/tokens` and `timeport token revoke --user`: revokes every
+ * active token of a user (an admin's tool for someone who left or a leaked token of unknown value).
+ * Answers how many were revoked.
+ */
+export async function revokeUserTokens(ctx: ServiceContext, caller: Caller | undefined, orgId: string, login: string): Promise<number> {
+  if (caller !== undefined) requireAdmin(caller, 'revoke the tokens of a user');
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const user = await findUserByLogin(trx, orgId, login);
+    if (user === undefined) throw notFound(`User ${login} does not exist in organization ${orgId}.`);
+    const result = await trx
+      .updateTable('tokens')
+      .set({ revokedAt: ctx.now() })
+      .where('userUid', '=', user.uid)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  });
 }

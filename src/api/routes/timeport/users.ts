@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { createTokenFor } from '../../../service/tokens.js';
+import { createTokenFor, revokeToken, revokeUserTokens } from '../../../service/tokens.js';
 import { createUser } from '../../../service/users.js';
 import { userResource } from '../../representations.js';
 import { Strict } from '../../schemas.js';
@@ -17,6 +17,9 @@ const NewUserBody = Type.Object(
   },
   Strict,
 );
+
+// Fastify validates a missing body as null, so "no body" has to be allowed explicitly.
+const NoBody = Type.Union([Type.Null(), Type.Object({}, Strict)], { description: 'an empty object, or no body at all' });
 
 /**
  * Timeport extension: user and token management for org admins (Tracker has no such API; its users
@@ -35,11 +38,27 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
     {
       schema: {
         params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }),
-        // Fastify validates a missing body as null, so "no body" has to be allowed explicitly.
-        body: Type.Union([Type.Null(), Type.Object({}, Strict)], { description: 'an empty object, or no body at all' }),
+        body: NoBody,
       },
     },
     async (request, reply) => reply.code(201).send({ token: await createTokenFor(options.ctx, request.caller, request.params.login) }),
+  );
+
+  app.delete(
+    '/users/:login/tokens',
+    { schema: { params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }), body: NoBody } },
+    async (request) => ({
+      revoked: await revokeUserTokens(options.ctx, request.caller, request.caller.org.id, request.params.login),
+    }),
+  );
+
+  app.post(
+    '/tokens/_revoke',
+    { schema: { body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 512, description: 'the token to revoke' }) }, Strict) } },
+    async (request, reply) => {
+      await revokeToken(options.ctx, request.caller, request.body.token);
+      return reply.code(204).send();
+    },
   );
 };
 
