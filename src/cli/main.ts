@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, readConfig } from '../config.js';
+import { BackupError, backupDatabase } from './backup.js';
 import { Problem } from '../domain/errors.js';
 import { closeOnSignals, startServer } from '../server.js';
 import type { ServiceContext } from '../service/context.js';
@@ -102,6 +103,17 @@ export function buildProgram(): Command {
       }),
     );
 
+  program
+    .command('backup <file>')
+    .description('copy the SQLite database to <file> while the server keeps running (PostgreSQL: use pg_dump)')
+    .option('--force', 'replace <file> if it exists', false)
+    .action(async (file: string, options: { force: boolean }) => {
+      const summary = await backupDatabase(readConfig(), file, { force: options.force });
+      console.log(
+        `Backed up ${summary.issues} issues and ${summary.worklogs} worklogs to ${summary.file} (${summary.bytes} bytes, ${summary.milliseconds} ms).`,
+      );
+    });
+
   return program;
 }
 
@@ -131,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof Problem || error instanceof ConfigError || error instanceof UsageError) {
+    if (error instanceof Problem || error instanceof ConfigError || error instanceof UsageError || error instanceof BackupError) {
       console.error(`timeport: ${error.message}`);
       return 1;
     }
