@@ -7,6 +7,12 @@ export interface Config {
   host: string;
   /** `postgres://...`; undefined means the embedded SQLite database in `dataDir`. */
   databaseUrl: string | undefined;
+  /** PostgreSQL connections per process (`TIMEPORT_DB_POOL`). */
+  dbPoolSize: number;
+  /** PostgreSQL cancels a statement after this many ms; 0: never (`TIMEPORT_DB_STATEMENT_TIMEOUT_MS`). */
+  dbStatementTimeoutMs: number;
+  /** Getting a PostgreSQL connection fails after this many ms (`TIMEPORT_DB_CONNECT_TIMEOUT_MS`). */
+  dbConnectTimeoutMs: number;
   dataDir: string;
   /** The organization created on the first start of an empty database. */
   orgId: string;
@@ -16,6 +22,10 @@ export interface Config {
   publicUrl: string | undefined;
   bodyLimit: number;
   logLevel: string;
+  /** `TIMEPORT_RATE_LIMIT`: requests per token and window; undefined means no limit. */
+  rateLimit: { max: number; windowMs: number } | undefined;
+  /** `REDIS_URL`: shares the rate limit's counts between processes. */
+  redisUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -52,14 +62,52 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port,
     host,
-    databaseUrl: value('DATABASE_URL'),
+    databaseUrl: databaseUrlSetting(value('DATABASE_URL')),
+    dbPoolSize: integerSetting('TIMEPORT_DB_POOL', value('TIMEPORT_DB_POOL') ?? '10', 1, 1000),
+    dbStatementTimeoutMs: integerSetting('TIMEPORT_DB_STATEMENT_TIMEOUT_MS', value('TIMEPORT_DB_STATEMENT_TIMEOUT_MS') ?? '30000', 0, 3_600_000),
+    dbConnectTimeoutMs: integerSetting('TIMEPORT_DB_CONNECT_TIMEOUT_MS', value('TIMEPORT_DB_CONNECT_TIMEOUT_MS') ?? '5000', 100, 600_000),
     dataDir: value('TIMEPORT_DATA_DIR') ?? './data',
     orgId,
     adminToken,
     publicUrl,
     bodyLimit: integerSetting('TIMEPORT_BODY_LIMIT', value('TIMEPORT_BODY_LIMIT') ?? String(1024 * 1024), 1024, 1024 ** 3),
     logLevel,
+    rateLimit: parseRateLimit(value('TIMEPORT_RATE_LIMIT')),
+    redisUrl: redisUrlSetting(value('REDIS_URL')),
   };
+}
+
+const RATE_WINDOWS: Record<string, number> = { second: 1000, s: 1000, minute: 60_000, min: 60_000, hour: 3_600_000, h: 3_600_000 };
+
+/** `<count>/<second|minute|hour>` (also `s`, `min`, `h`), e.g. `600/minute`; `off` or unset: no limit. */
+export function parseRateLimit(text: string | undefined): { max: number; windowMs: number } | undefined {
+  if (text === undefined || text === 'off') return undefined;
+  const match = /^(\d{1,9})\/([a-z]+)$/.exec(text);
+  const windowMs = match === null ? undefined : RATE_WINDOWS[match[2]!];
+  if (match === null || windowMs === undefined || Number(match[1]) === 0) {
+    throw new ConfigError(`TIMEPORT_RATE_LIMIT=${text} is not valid: use <count>/<second|minute|hour>, e.g. 600/minute, or off`);
+  }
+  return { max: Number(match[1]), windowMs };
+}
+
+function redisUrlSetting(url: string | undefined): string | undefined {
+  if (url !== undefined && !/^rediss?:\/\/\S+$/.test(url)) throw new ConfigError('REDIS_URL is not a redis:// or rediss:// URL');
+  return url;
+}
+
+/** Only PostgreSQL URLs; the message never repeats the URL, which may hold a password. */
+function databaseUrlSetting(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !['postgres:', 'postgresql:'].includes(parsed.protocol)) {
+    throw new ConfigError('DATABASE_URL is not a postgres:// or postgresql:// URL; unset it to use the embedded SQLite database');
+  }
+  return url;
 }
 
 function integerSetting(name: string, text: string, min: number, max: number): number {

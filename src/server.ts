@@ -3,7 +3,7 @@ import { buildApp } from './api/app.js';
 import { type Config, defaultPublicUrl } from './config.js';
 import type { ServiceContext } from './service/context.js';
 import { bootstrapOrganization } from './service/organizations.js';
-import { type Store, openStore } from './store/database.js';
+import { type Store, openStore, storeOptions } from './store/database.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -14,25 +14,42 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the database, creates the first organization if the database is new, and listens. */
-export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  let app: FastifyInstance | undefined;
+/**
+ * Opens the database (migrating it) and creates the first organization if the database is new.
+ * Several processes may start together on an empty database: one bootstraps, under the startup
+ * lock, and the others find the organization it made.
+ */
+export async function openAndBootstrap(config: Config, print: (line: string) => void): Promise<Store> {
+  const store = await openStore(storeOptions(config));
   try {
     const ctx: ServiceContext = { store, now: Date.now };
-    const bootstrap = await bootstrapOrganization(ctx, config.orgId, config.adminToken);
+    const bootstrap = await store.withStartupLock(() => bootstrapOrganization(ctx, config.orgId, config.adminToken));
     if (bootstrap.created !== undefined) {
       const { org, admin, token } = bootstrap.created;
       print(`Created organization ${org.id} with administrator "${admin.login}".`);
       if (bootstrap.tokenWasChosen) print(`The administrator's token is the one given in TIMEPORT_ADMIN_TOKEN.`);
       else print(`Administrator token (shown only this once, keep it): ${token}`);
     }
+    return store;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** Opens the database, creates the first organization if the database is new, and listens. */
+export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
+  const store = await openAndBootstrap(config, print);
+  let app: FastifyInstance | undefined;
+  try {
+    const ctx: ServiceContext = { store, now: Date.now };
     let draining = false;
     let listeningPort = config.port;
     app = await buildApp({
       ctx,
       publicUrl: config.publicUrl ?? (() => defaultPublicUrl(config.host, listeningPort)),
       bodyLimit: config.bodyLimit,
+      rateLimit: config.rateLimit === undefined ? undefined : { ...config.rateLimit, redisUrl: config.redisUrl },
       logger: { level: config.logLevel },
       isReady: () => !draining,
     });
@@ -57,16 +74,16 @@ export async function startServer(config: Config, print: (line: string) => void 
   }
 }
 
-/** Closes the server cleanly on SIGTERM or SIGINT; a second signal exits at once. */
-export function closeOnSignals(server: RunningServer, log: (line: string) => void = console.error): void {
+/**
+ * Closes the server cleanly on SIGTERM or SIGINT; a second signal exits at once. Returns the same
+ * clean close for other triggers (a cluster primary's request): one close, whatever asks first.
+ */
+export function closeOnSignals(server: RunningServer, log: (line: string) => void = console.error): (reason: string) => void {
   let closing = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (closing) {
-      log(`${signal} again: exiting without waiting.`);
-      process.exit(1);
-    }
+  const close = (reason: string) => {
+    if (closing) return;
     closing = true;
-    log(`${signal}: finishing requests in flight, then closing the database.`);
+    log(`${reason}: finishing requests in flight, then closing the database.`);
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -75,6 +92,14 @@ export function closeOnSignals(server: RunningServer, log: (line: string) => voi
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      log(`${signal} again: exiting without waiting.`);
+      process.exit(1);
+    }
+    close(signal);
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return close;
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../service/context.js';
@@ -9,7 +10,16 @@ import userRoutes from './routes/tracker/users.js';
 import queueRoutes from './routes/tracker/queues.js';
 import issueRoutes from './routes/tracker/issues.js';
 import worklogRoutes from './routes/tracker/worklogs.js';
+import fieldRoutes from './routes/tracker/fields.js';
 import managementRoutes from './routes/timeport/users.js';
+import { type RateLimitSettings, registerRateLimit } from './plugins/rate-limit.js';
+import { idempotencyHooks, registerIdempotency } from './plugins/idempotency.js';
+import importRoutes from './routes/timeport/imports.js';
+import reportRoutes from './routes/timeport/reports.js';
+import metrics, { type DatabasePoolStats } from './plugins/metrics.js';
+import openapi from './plugins/openapi.js';
+import requestId, { requestIdFor } from './plugins/request-id.js';
+import ui from './plugins/ui.js';
 
 export interface AppOptions {
   ctx: ServiceContext;
@@ -23,6 +33,10 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Whether the app is ready for requests (false while starting up or draining). */
   isReady?: () => boolean;
+  /** Per-token request limit on the API routes; none when undefined. */
+  rateLimit?: RateLimitSettings | undefined;
+  /** Connection pool figures for /metrics, where the database has a pool. */
+  databasePoolStats?: () => DatabasePoolStats | undefined;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -39,21 +53,50 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     // Errors the router raises before any handler (a bad percent-encoding, an over-long path
     // parameter) skip the error handler; they too leave in Tracker's format.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      // These skip every hook, the request id's onSend too.
+      reply.header('X-Request-Id', request.id);
       sendTrackerError(reply, error.statusCode ?? 400, [error.message]);
     },
+    // X-Request-Id in, out and as `reqId` in every log line (plugins/request-id.ts).
+    genReqId: requestIdFor,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   registerJsonParser(app);
   await app.register(trackerErrors);
+  // Observability and the API document come first: they see every route and request after them.
+  await app.register(requestId);
+  await app.register(openapi);
+  await app.register(metrics, { databaseDialect: options.ctx.store.dialect, databasePoolStats: options.databasePoolStats });
+  await app.register(ui);
 
+  // Liveness and readiness, outside the API (no token). /healthz: the process accepts requests.
+  // /readyz: it also reaches its database and is not draining; a load balancer routes by it.
   app.get('/healthz', async (_request, reply) => {
     if (options.isReady !== undefined && !options.isReady()) {
       return reply.code(503).send({ status: 'unavailable' });
     }
     return { status: 'ok' };
   });
+  app.get('/readyz', async (_request, reply) => {
+    if (options.isReady !== undefined && !options.isReady()) return reply.code(503).send({ status: 'draining' });
+    const database = await databaseReachable(options.ctx, READINESS_TIMEOUT_MS);
+    if (database !== 'ok') return reply.code(503).send({ status: 'unavailable', database });
+    return { status: 'ok', database };
+  });
+
+  const rateLimited = options.rateLimit === undefined ? undefined : await registerRateLimit(app, options.rateLimit);
+  // The routes' context: the app's, plus the Idempotency-Key claim of the request being served.
+  const ctx = await registerIdempotency(app, options.ctx);
+  const idempotency = idempotencyHooks(ctx);
+  /** What every API scope checks first: the rate limit (when on), then the caller. */
+  const guardApi = (scope: FastifyInstance) => {
+    if (rateLimited !== undefined) scope.addHook('onRequest', rateLimited);
+    scope.addHook('onRequest', authHook(options.ctx));
+    scope.addHook('preHandler', idempotency.preHandler);
+    scope.addHook('onSend', idempotency.onSend);
+  };
 
   const withoutSlash = (url: string) => url.replace(/\/+$/, '');
   const configured = options.publicUrl;
@@ -62,24 +105,47 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const version of ['v2', 'v3'] as const) {
     await app.register(
       async (scope) => {
-        scope.addHook('onRequest', authHook(options.ctx));
-        const routeOptions: RouteOptions = { ctx: options.ctx, publicUrl, version };
+        guardApi(scope);
+        const routeOptions: RouteOptions = { ctx, publicUrl, version };
         await scope.register(userRoutes, routeOptions);
         await scope.register(queueRoutes, routeOptions);
         await scope.register(issueRoutes, routeOptions);
         await scope.register(worklogRoutes, routeOptions);
+        await scope.register(fieldRoutes, routeOptions);
       },
       { prefix: `/${version}` },
     );
   }
   await app.register(
     async (scope) => {
-      scope.addHook('onRequest', authHook(options.ctx));
-      await scope.register(managementRoutes, { ctx: options.ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
+      guardApi(scope);
+      await scope.register(managementRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
+      await scope.register(importRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
+      await scope.register(reportRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
     },
     { prefix: '/timeport/v1' },
   );
   return app;
+}
+
+const READINESS_TIMEOUT_MS = 2000;
+
+/** `ok`, or why the database cannot be used now, by a trivial query bounded in time. */
+async function databaseReachable(ctx: ServiceContext, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('no answer in time'), timeoutMs);
+  });
+  const probe = sql`select 1`.execute(ctx.store.db).then(
+    () => 'ok',
+    // No detail: /readyz needs no token, and the error would name internal hosts.
+    () => 'unreachable',
+  );
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -3,7 +3,8 @@ import { formatBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp } from '../domain/timestamp.js';
 import type { IssueExtra, IssueView } from '../service/issues.js';
 import type { QueueExtra } from '../service/queues.js';
-import type { WorklogsView } from '../service/worklogs.js';
+import type { WorklogsAcrossIssues, WorklogsView } from '../service/worklogs.js';
+import type { FieldDefinition } from '../domain/fields.js';
 import type { Issue, Queue, User, Worklog } from '../store/schema.js';
 
 /**
@@ -151,3 +152,26 @@ export function worklogResource(worklog: Worklog, issue: Issue, users: Map<numbe
 
 export const worklogResources = (view: WorklogsView, links: Links) =>
   view.worklogs.map((worklog) => worklogResource(worklog, view.issue, view.users, links));
+
+/** Worklogs of several issues (the search), each with its own issue. */
+export const worklogResourcesAcross = (view: WorklogsAcrossIssues, links: Links) =>
+  view.worklogs.map((worklog) => {
+    const issue = view.issues.get(worklog.issueId);
+    if (issue === undefined) throw new Error(`issue ${worklog.issueId} was not loaded`);
+    return worklogResource(worklog, issue, view.users, links);
+  });
+
+/** An entry of `GET /v3/fields/`: the client needs `self`, `id` and `schema.type` (official-client-notes §3). */
+export function fieldResource(field: FieldDefinition, links: Links) {
+  return {
+    self: selfUrl(links, `fields/${segment(field.id)}`),
+    id: field.id,
+    name: field.name,
+    key: field.id,
+    version: 1,
+    schema: field.schema,
+    readonly: field.readonly,
+    options: field.options,
+    suggest: field.suggest,
+  };
+}

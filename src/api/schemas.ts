@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 
 /** Schema pieces shared by several routes. Bodies reject unknown fields (additionalProperties). */
@@ -39,3 +40,11 @@ export const PageQuery = Type.Object({
   // Bounded so that the row offset stays a valid SQL integer (a larger page answered 500).
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, default: 1 })),
 });
+
+/**
+ * A `preValidation` hook for searches: a request with no body at all (the official client posts
+ * without data when it has no criteria) searches without filters, as one with `{}` does.
+ */
+export async function emptyBodyIsNoFilter(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined) request.body = {};
+}

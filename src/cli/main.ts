@@ -1,13 +1,13 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, readConfig } from '../config.js';
 import { BackupError, backupDatabase } from './backup.js';
+import { registerImportCommands } from './import-command.js';
 import { Problem } from '../domain/errors.js';
-import { closeOnSignals, startServer } from '../server.js';
 import type { ServiceContext } from '../service/context.js';
 import { createOrganization } from '../service/organizations.js';
 import { issueToken, revokeToken, revokeUserTokens } from '../service/tokens.js';
 import { createUserAsOperator } from '../service/users.js';
-import { openStore } from '../store/database.js';
+import { StoreOpenError, openStore, storeOptions } from '../store/database.js';
 
 /**
  * The `timeport` command. Management commands work directly on the database the server uses,
@@ -22,8 +22,15 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run the HTTP server (configured by PORT, HOST, DATABASE_URL, TIMEPORT_* variables)')
-    .action(async () => {
-      const server = await startServer(readConfig());
+    .option('--workers <n>', `run n server processes on one port (node:cluster, 1 to ${MAX_WORKERS}; PostgreSQL only)`, parseWorkers)
+    .action(async (options: { workers?: number }) => {
+      const config = readConfig();
+      // Loaded only now: a configuration refused above costs no HTTP stack loading.
+      const { isClusterWorker, runClusterWorker, serveWithWorkers } = await import('../cluster.js');
+      const { closeOnSignals, startServer } = await import('../server.js');
+      if (isClusterWorker()) return runClusterWorker(config);
+      if (options.workers !== undefined && options.workers > 1) return serveWithWorkers(config, options.workers);
+      const server = await startServer(config);
       console.log(`Timeport is listening on ${server.url}`);
       closeOnSignals(server);
     });
@@ -114,6 +121,7 @@ export function buildProgram(): Command {
       );
     });
 
+  registerImportCommands(program);
   return program;
 }
 
@@ -126,10 +134,21 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** More processes than this on one machine would only compete for its CPUs and the database's connections. */
+const MAX_WORKERS = 64;
+
+function parseWorkers(text: string): number {
+  const workers = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new InvalidArgumentError(`--workers takes a whole number from 1 to ${MAX_WORKERS}`);
+  }
+  return workers;
+}
+
 /** Runs a management command against the configured database, closing it afterwards. */
 async function withContext(run: (ctx: ServiceContext) => Promise<void>): Promise<void> {
   const config = readConfig();
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore(storeOptions(config));
   try {
     await run({ store, now: Date.now });
   } finally {
@@ -143,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof Problem || error instanceof ConfigError || error instanceof UsageError || error instanceof BackupError) {
+    if (error instanceof Problem || error instanceof ConfigError || error instanceof UsageError || error instanceof BackupError || error instanceof StoreOpenError) {
       console.error(`timeport: ${error.message}`);
       return 1;
     }

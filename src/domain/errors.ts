@@ -37,3 +37,8 @@ export const conflict = (message: string, fieldErrors: Record<string, string> = 
   new Problem('conflict', [message], fieldErrors);
 
 export const ORGANIZATION_UNAVAILABLE = 'Organization is not available, not ready or not found';
+
+export const badRequest = (messages: string[], fieldErrors: Record<string, string> = {}): Problem =>
+  new Problem('bad_request', messages, fieldErrors);
+
+export const preconditionFailed = (message: string): Problem => new Problem('precondition_failed', [message]);

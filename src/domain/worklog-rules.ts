@@ -27,7 +27,8 @@ export const MAX_COMMENT_LENGTH = 512_000;
 
 export type FieldErrors = Record<string, string>;
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
+/** A checked request: its values, or every field error (and, rarely, a problem with no one field). */
+export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; general?: string[] };
 
 /**
  * The import rules of the spec and notes §1, §10: the duration and both instants must parse, the
@@ -36,30 +37,103 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErro
  */
 export function checkWorklogImport(fields: WorklogImportFields, issue: IssueLifetime, now: number): Checked<CheckedWorklogImport> {
   const errors: FieldErrors = {};
-  const duration = parseBusinessDuration(fields.duration);
-  if (!duration.ok) errors.duration = duration.error;
-  const start = parseTrackerTimestamp(fields.start);
-  if (!start.ok) errors.start = start.error;
-  const createdAt = parseTrackerTimestamp(fields.createdAt);
-  if (!createdAt.ok) {
-    errors.createdAt = createdAt.error;
-  } else {
-    const windowError = createdAtWindowError(createdAt.value, issue, now);
+  const durationSeconds = checkDuration(fields.duration, errors);
+  const start = checkInstant('start', fields.start, errors);
+  const createdAt = checkInstant('createdAt', fields.createdAt, errors);
+  if (createdAt !== undefined) {
+    const windowError = createdAtWindowError(createdAt, issue, now);
     if (windowError !== undefined) errors.createdAt = windowError;
   }
-  if (fields.comment !== undefined && fields.comment.length > MAX_COMMENT_LENGTH) {
-    errors.comment = `is ${fields.comment.length} characters long; at most ${MAX_COMMENT_LENGTH} are accepted`;
+  checkComment(fields.comment, errors);
+  if (durationSeconds === undefined || start === undefined || createdAt === undefined || Object.keys(errors).length > 0) {
+    return { ok: false, errors };
   }
-  if (!duration.ok || !start.ok || !createdAt.ok || Object.keys(errors).length > 0) return { ok: false, errors };
-  return {
-    ok: true,
-    value: {
-      durationSeconds: duration.value,
-      createdAt: createdAt.value,
-      start: start.value,
-      comment: fields.comment ?? null,
-    },
-  };
+  return { ok: true, value: { durationSeconds, createdAt, start, comment: fields.comment ?? null } };
+}
+
+/**
+ * `POST /v3/issues/<key>/worklog` (notes §2.1): `start` and `duration` as for the import, an
+ * optional comment. The official client sends `"comment": null` when it has none.
+ */
+export interface WorklogCreateFields {
+  start: string;
+  duration: string;
+  comment?: string | null | undefined;
+}
+
+export interface CheckedWorklogCreate {
+  durationSeconds: number;
+  start: number;
+  comment: string | null;
+}
+
+/** The create rules: the same duration, date-time and comment rules as the import; `start` is any valid date-time. */
+export function checkWorklogCreate(fields: WorklogCreateFields): Checked<CheckedWorklogCreate> {
+  const errors: FieldErrors = {};
+  const durationSeconds = checkDuration(fields.duration, errors);
+  const start = checkInstant('start', fields.start, errors);
+  checkComment(fields.comment ?? undefined, errors);
+  if (durationSeconds === undefined || start === undefined || Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, value: { durationSeconds, start, comment: fields.comment ?? null } };
+}
+
+/** `PATCH /v3/issues/<key>/worklog/<id>` (notes §2.3): only the fields sent change; `comment: null` removes it. */
+export interface WorklogEditFields {
+  duration?: string | undefined;
+  start?: string | undefined;
+  comment?: string | null | undefined;
+}
+
+/** What an edit changes; an absent property is left as it is. */
+export interface CheckedWorklogEdit {
+  durationSeconds?: number;
+  start?: number;
+  comment?: string | null;
+}
+
+export const EDITABLE_WORKLOG_FIELDS = ['duration', 'comment', 'start'] as const;
+
+/** The edit rules: at least one field, each one checked as on create. */
+export function checkWorklogEdit(fields: WorklogEditFields): Checked<CheckedWorklogEdit> {
+  const errors: FieldErrors = {};
+  const value: CheckedWorklogEdit = {};
+  if (fields.duration === undefined && fields.start === undefined && fields.comment === undefined) {
+    return { ok: false, errors: {}, general: [`Send at least one of ${EDITABLE_WORKLOG_FIELDS.join(', ')} to change.`] };
+  }
+  if (fields.duration !== undefined) {
+    const durationSeconds = checkDuration(fields.duration, errors);
+    if (durationSeconds !== undefined) value.durationSeconds = durationSeconds;
+  }
+  if (fields.start !== undefined) {
+    const start = checkInstant('start', fields.start, errors);
+    if (start !== undefined) value.start = start;
+  }
+  if (fields.comment !== undefined) {
+    checkComment(fields.comment ?? undefined, errors);
+    value.comment = fields.comment;
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, value };
+}
+
+function checkDuration(text: string, errors: FieldErrors): number | undefined {
+  const duration = parseBusinessDuration(text);
+  if (duration.ok) return duration.value;
+  errors.duration = duration.error;
+  return undefined;
+}
+
+function checkInstant(field: string, text: string, errors: FieldErrors): number | undefined {
+  const instant = parseTrackerTimestamp(text);
+  if (instant.ok) return instant.value;
+  errors[field] = instant.error;
+  return undefined;
+}
+
+function checkComment(comment: string | undefined, errors: FieldErrors): void {
+  if (comment !== undefined && comment.length > MAX_COMMENT_LENGTH) {
+    errors.comment = `is ${comment.length} characters long; at most ${MAX_COMMENT_LENGTH} are accepted`;
+  }
 }
 
 function createdAtWindowError(createdAt: number, issue: IssueLifetime, now: number): string | undefined {

@@ -1,11 +1,17 @@
 import type { Store } from '../store/database.js';
 import type { Organization, User } from '../store/schema.js';
+import type { IdempotencyClaim } from './idempotency.js';
 
 /** What every service call needs: the store, and a clock tests can set. */
 export interface ServiceContext {
   readonly store: Store;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
+  /**
+   * The idempotency claim of the request being served, if it sent an `Idempotency-Key`; set by the
+   * API layer, read by `writeTransaction` to commit the claim with the write.
+   */
+  readonly idempotencyClaim?: () => IdempotencyClaim | undefined;
 }
 
 /** The authenticated user making a request, in the organization the request names. */

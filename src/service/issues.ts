@@ -9,10 +9,13 @@ import {
   checkIssueImportTimes,
   estimationMillisError,
 } from '../domain/issue-rules.js';
+import type { IssueSelection } from '../domain/issue-search.js';
 import { ISSUE_ID_PATTERN, issueKey, parseIssueKey } from '../domain/keys.js';
+import { classifyDatabaseError } from '../store/errors.js';
 import type { Database, Issue, NewIssue, Queue, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type CatalogueReference, resolveCatalogue } from './queues.js';
+import { writeTransaction } from './idempotency.js';
 import { newIssueId } from './secrets.js';
 import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
 
@@ -120,6 +123,25 @@ async function requireFreeUnique(db: Kysely<Database>, orgId: string, unique: st
   }
 }
 
+/**
+ * Inserts an issue. The `unique` check before it cannot see a concurrent transaction's insert on
+ * PostgreSQL; the unique constraint does, and its violation is the same 409 as the check's.
+ */
+async function insertIssue(db: Kysely<Database>, issue: NewIssue): Promise<Issue> {
+  try {
+    return await db.insertInto('issues').values(issue).returningAll().executeTakeFirstOrThrow();
+  } catch (error) {
+    const meaning = classifyDatabaseError(error);
+    if (meaning?.kind === 'duplicate' && meaning.table === 'issues' && meaning.field === 'unique') {
+      throw conflict(`An issue already has the unique value ${JSON.stringify(issue.uniqueMarker)}.`, { unique: 'is already used' });
+    }
+    if (meaning?.kind === 'duplicate' && meaning.table === 'issues' && meaning.field === 'key') {
+      throw conflict(`Issue ${issue.key} already exists.`, { key: 'is already taken' });
+    }
+    throw error;
+  }
+}
+
 /** Takes the queue's next issue number. */
 async function takeNextNumber(db: Kysely<Database>, queue: Queue): Promise<number> {
   const row = await db
@@ -141,7 +163,7 @@ function durationSeconds(field: string, text: string | undefined, errors: Record
 
 /** `POST /v3/issues/`: anyone in the organization creates an issue in one of its queues. */
 export async function createIssue(ctx: ServiceContext, caller: Caller, fields: NewIssueFields): Promise<IssueView> {
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     const errors: Record<string, string> = {};
     const common = await resolveCommonFields(trx, caller.org.id, fields, errors);
     const originalEstimationSeconds = durationSeconds('originalEstimation', fields.originalEstimation, errors);
@@ -159,7 +181,7 @@ export async function createIssue(ctx: ServiceContext, caller: Caller, fields: N
       originalEstimationSeconds,
       estimationSeconds,
     };
-    return loadIssueView(trx, await trx.insertInto('issues').values(issue).returningAll().executeTakeFirstOrThrow());
+    return loadIssueView(trx, await insertIssue(trx, issue));
   });
 }
 
@@ -202,7 +224,7 @@ function issueRow(
  */
 export async function importIssue(ctx: ServiceContext, caller: Caller, fields: ImportIssueFields): Promise<IssueView> {
   requireAdmin(caller, 'import issues');
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     const now = ctx.now();
     const errors: Record<string, string> = {};
     const common = await resolveCommonFields(trx, caller.org.id, fields, errors);
@@ -261,7 +283,7 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
       originalEstimationSeconds: fields.originalEstimation === undefined ? null : fields.originalEstimation / 1000,
       estimationSeconds: fields.estimation === undefined ? null : fields.estimation / 1000,
     };
-    return loadIssueView(trx, await trx.insertInto('issues').values(issue).returningAll().executeTakeFirstOrThrow());
+    return loadIssueView(trx, await insertIssue(trx, issue));
   });
 }
 
@@ -297,4 +319,86 @@ export async function loadIssueView(db: Kysely<Database>, issue: Issue): Promise
   const uids = [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
   const users = await loadUsers(db, uids.filter((uid): uid is number => uid !== null));
   return { issue, queue, users };
+}
+
+/** Loads several issues' queues and users at once, keeping the issues' order. */
+export async function loadIssueViews(db: Kysely<Database>, issues: readonly Issue[]): Promise<IssueView[]> {
+  if (issues.length === 0) return [];
+  const queueIds = [...new Set(issues.map((issue) => issue.queueId))];
+  const queues = await db.selectFrom('queues').selectAll().where('id', 'in', queueIds).execute();
+  const queueById = new Map(queues.map((queue) => [queue.id, queue]));
+  const uids = issues.flatMap((issue) => {
+    const extra = JSON.parse(issue.extra) as IssueExtra;
+    return [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
+  });
+  const users = await loadUsers(db, uids.filter((uid): uid is number => uid !== null));
+  return issues.map((issue) => {
+    const queue = queueById.get(issue.queueId);
+    if (queue === undefined) throw new Error(`queue ${issue.queueId} of issue ${issue.key} was not loaded`);
+    return { issue, queue, users };
+  });
+}
+
+/** `POST /v3/issues/_findByUnique?unique=...`: the issue created with that `unique` value. */
+export async function findIssueByUnique(ctx: ServiceContext, caller: Caller, unique: string): Promise<IssueView> {
+  const issue = await ctx.store.db
+    .selectFrom('issues')
+    .selectAll()
+    .where('orgId', '=', caller.org.id)
+    .where('uniqueMarker', '=', unique)
+    .executeTakeFirst();
+  if (issue === undefined) throw notFound('Issue does not exist.');
+  return loadIssueView(ctx.store.db, issue);
+}
+
+
+export interface IssueSearchPage {
+  views: IssueView[];
+  total: number;
+}
+
+const KEY_CHUNK = 500;
+
+/**
+ * `POST /v3/issues/_search`: issues by keys (in the order given, unknown keys left out, each once),
+ * by queue (in issue number order) or all of the organization's (by queue, then number), a page at
+ * a time.
+ */
+export async function searchIssues(
+  ctx: ServiceContext,
+  caller: Caller,
+  search: IssueSelection<QueueReference>,
+  page: { page: number; perPage: number },
+): Promise<IssueSearchPage> {
+  const db = ctx.store.db;
+  const offset = (page.page - 1) * page.perPage;
+  if (search.by === 'keys') {
+    const wanted = [...new Set(search.keys.map((text) => parseIssueKey(text)).flatMap((key) => (key === undefined ? [] : [issueKey(key.queueKey, key.number)])))];
+    const found = new Map<string, Issue>();
+    for (let start = 0; start < wanted.length; start += KEY_CHUNK) {
+      const rows = await db
+        .selectFrom('issues')
+        .selectAll()
+        .where('orgId', '=', caller.org.id)
+        .where('key', 'in', wanted.slice(start, start + KEY_CHUNK))
+        .execute();
+      for (const row of rows) found.set(row.key, row);
+    }
+    const ordered = wanted.flatMap((key) => (found.has(key) ? [found.get(key)!] : []));
+    return { views: await loadIssueViews(db, ordered.slice(offset, offset + page.perPage)), total: ordered.length };
+  }
+  let base = db.selectFrom('issues').where('orgId', '=', caller.org.id);
+  if (search.by === 'queue') {
+    const queue = await resolveQueueReference(db, caller.org.id, search.queue);
+    if (queue === undefined) {
+      const message = `queue ${JSON.stringify(search.queue)} does not exist`;
+      throw invalidFields({ [search.field]: search.field === 'queue' ? message : `[queue] ${message}` });
+    }
+    base = base.where('queueId', '=', queue.id);
+  }
+  const [rows, count] = await Promise.all([
+    base.selectAll().orderBy('queueId').orderBy('number').limit(page.perPage).offset(offset).execute(),
+    base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { views: await loadIssueViews(db, rows), total: Number(count.total) };
 }

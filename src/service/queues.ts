@@ -1,3 +1,4 @@
+import { writeTransaction } from './idempotency.js';
 import { type CatalogueName, DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, findCatalogueEntry } from '../domain/catalogue.js';
 import { conflict, invalidFields, notFound } from '../domain/errors.js';
 import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE } from '../domain/keys.js';
@@ -56,7 +57,7 @@ export interface QueueView {
 
 export async function createQueue(ctx: ServiceContext, caller: Caller, fields: NewQueueFields): Promise<QueueView> {
   requireAdmin(caller, 'create queues');
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     const errors: Record<string, string> = {};
     if (!QUEUE_KEY_PATTERN.test(fields.key)) errors.key = `${JSON.stringify(fields.key)} is not valid: ${QUEUE_KEY_RULE}`;
     if (fields.name.trim() === '' || fields.name.length > MAX_QUEUE_NAME_LENGTH) {

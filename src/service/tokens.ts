@@ -1,3 +1,4 @@
+import { writeTransaction } from './idempotency.js';
 import type { Kysely } from 'kysely';
 import { invalidField, notFound } from '../domain/errors.js';
 import type { Database, Organization, User } from '../store/schema.js';
@@ -24,7 +25,7 @@ export async function issueToken(ctx: ServiceContext, orgId: string, login: stri
     const error = chosenTokenError(chosen);
     if (error !== undefined) throw invalidField('token', error);
   }
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     const user = await findUserByLogin(trx, orgId, login);
     if (user === undefined) throw notFound(`User ${login} does not exist in organization ${orgId}.`);
     return insertToken(trx, user.uid, ctx.now(), chosen);
@@ -63,7 +64,7 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
  * to learn whether a guessed token exists.
  */
 export async function revokeToken(ctx: ServiceContext, caller: Caller | undefined, token: string): Promise<void> {
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await writeTransaction(ctx, async (trx) => {
     const row = await trx
       .selectFrom('tokens')
       .innerJoin('users', 'users.uid', 'tokens.userUid')
@@ -85,7 +86,7 @@ export async function revokeToken(ctx: ServiceContext, caller: Caller | undefine
  */
 export async function revokeUserTokens(ctx: ServiceContext, caller: Caller | undefined, orgId: string, login: string): Promise<number> {
   if (caller !== undefined) requireAdmin(caller, 'revoke the tokens of a user');
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     const user = await findUserByLogin(trx, orgId, login);
     if (user === undefined) throw notFound(`User ${login} does not exist in organization ${orgId}.`);
     const result = await trx

@@ -1,3 +1,4 @@
+import { writeTransaction } from './idempotency.js';
 import { type Kysely, sql } from 'kysely';
 import { conflict, forbidden, invalidFields, notFound } from '../domain/errors.js';
 import { LOGIN_PATTERN, LOGIN_RULE, loginKey } from '../domain/keys.js';
@@ -75,12 +76,12 @@ export async function insertUser(db: Kysely<Database>, orgId: string, fields: Ne
 /** `POST /timeport/v1/users`: org admins add users to their organization. */
 export async function createUser(ctx: ServiceContext, caller: Caller, fields: NewUserFields): Promise<User> {
   requireAdmin(caller, 'add users');
-  return ctx.store.db.transaction().execute((trx) => insertUser(trx, caller.org.id, fields, ctx.now()));
+  return writeTransaction(ctx, (trx) => insertUser(trx, caller.org.id, fields, ctx.now()));
 }
 
 /** The CLI's `user create`: no caller, the operator owns the database. */
 export async function createUserAsOperator(ctx: ServiceContext, orgId: string, fields: NewUserFields): Promise<User> {
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     const org = await trx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
     if (org === undefined) throw notFound(`Organization ${orgId} does not exist.`);
     return insertUser(trx, orgId, fields, ctx.now());

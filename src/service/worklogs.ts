@@ -1,7 +1,19 @@
-import { invalidFields, notFound } from '../domain/errors.js';
-import { type WorklogImportFields, checkWorklogImport } from '../domain/worklog-rules.js';
-import type { Issue, User, Worklog } from '../store/schema.js';
-import type { Caller, ServiceContext } from './context.js';
+import type { Kysely } from 'kysely';
+import { Problem, conflict, forbidden, invalidFields, notFound, preconditionFailed } from '../domain/errors.js';
+import { type VersionPrecondition, requiredVersion } from '../domain/preconditions.js';
+import type { CreatedAtRange } from '../domain/worklog-search.js';
+import {
+  type CheckedWorklogEdit,
+  type WorklogCreateFields,
+  type WorklogEditFields,
+  type WorklogImportFields,
+  checkWorklogCreate,
+  checkWorklogEdit,
+  checkWorklogImport,
+} from '../domain/worklog-rules.js';
+import type { Database, Issue, User, Worklog } from '../store/schema.js';
+import { type Caller, type ServiceContext, isAdmin } from './context.js';
+import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
 import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
 
@@ -28,7 +40,7 @@ export async function importWorklog(
   fields: ImportWorklogFields,
 ): Promise<WorklogsView> {
   requireAdmin(caller, 'import time entries');
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     // Read inside the transaction: the issue's lifetime is the window the entry must fall in.
     const issue = await findIssue(trx, caller.org.id, issueRef);
     if (issue === undefined) throw notFound('Issue does not exist.');
@@ -54,12 +66,8 @@ export async function importWorklog(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const updated = await trx
-      .updateTable('issues')
-      .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', durationSeconds) }))
-      .where('id', '=', issue.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
+    const updated = await addToSpent(trx, issue.id, durationSeconds);
     return { issue: updated, worklogs: [worklog], users: new Map([[author.uid, author]]) };
   });
 }
@@ -93,4 +101,265 @@ export async function listIssueWorklogs(
   const last = worklogs.at(-1);
   const page = { issue, worklogs, users };
   return rows.length > request.perPage && last !== undefined ? { ...page, nextAfterId: last.id } : page;
+}
+
+/**
+ * Adds to an issue's `spent` with one atomic `UPDATE ... SET spent_seconds = spent_seconds + ?`,
+ * so concurrent writers never lose each other's change. With `touchedBy`, the change is ordinary
+ * activity and also moves the issue's `updatedAt`, `updatedBy` and `version`.
+ */
+async function addToSpent(
+  db: Kysely<Database>,
+  issueId: string,
+  deltaSeconds: number,
+  touchedBy?: { uid: number; at: number },
+): Promise<Issue> {
+  return db
+    .updateTable('issues')
+    .set((eb) => ({
+      spentSeconds: eb('spentSeconds', '+', deltaSeconds),
+      ...(touchedBy === undefined ? {} : { version: eb('version', '+', 1), updatedAt: touchedBy.at, updatedBy: touchedBy.uid }),
+    }))
+    .where('id', '=', issueId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+const ID_CHUNK = 500;
+
+const WORKLOG_NOT_FOUND = 'Worklog does not exist.';
+
+async function requireIssue(db: Kysely<Database>, caller: Caller, issueRef: string): Promise<Issue> {
+  const issue = await findIssue(db, caller.org.id, issueRef);
+  if (issue === undefined) throw notFound('Issue does not exist.');
+  return issue;
+}
+
+/** A worklog by id, only if it belongs to the issue named in the path. */
+async function requireWorklogOf(db: Kysely<Database>, issue: Issue, worklogId: number): Promise<Worklog> {
+  const worklog = await db
+    .selectFrom('worklogs')
+    .selectAll()
+    .where('id', '=', worklogId)
+    .where('issueId', '=', issue.id)
+    .executeTakeFirst();
+  if (worklog === undefined) throw notFound(WORKLOG_NOT_FOUND);
+  return worklog;
+}
+
+/** Authors change their own entries; organization administrators change any. */
+function requireMayChange(caller: Caller, worklog: Worklog, action: 'edit' | 'delete'): void {
+  if (worklog.createdBy !== caller.user.uid && !isAdmin(caller)) {
+    throw forbidden(`Only the author of a time entry or an organization administrator can ${action} it.`);
+  }
+}
+
+function requireVersion(worklog: Worklog, precondition: VersionPrecondition | undefined): void {
+  const expected = requiredVersion(precondition);
+  if (expected !== undefined && worklog.version !== expected) {
+    throw preconditionFailed(`The time entry has changed: its version is ${worklog.version}, not ${expected}. Read it again and retry.`);
+  }
+}
+
+/**
+ * How often a write retries after a concurrent writer changed the same worklog between its read
+ * and its conditional update. Only PostgreSQL can get there (SQLite runs one transaction at a time).
+ */
+const MAX_WRITE_ATTEMPTS = 5;
+
+const concurrentChange = (): Problem => conflict('The time entry was changed by another request at the same time. Retry.');
+
+const viewOf = async (db: Kysely<Database>, issue: Issue, worklog: Worklog): Promise<WorklogsView> => ({
+  issue,
+  worklogs: [worklog],
+  users: await loadUsers(db, [worklog.createdBy, worklog.updatedBy]),
+});
+
+/**
+ * `POST /v3/issues/<key>/worklog` (notes §2.1): anyone in the organization logs time on one of its
+ * issues. The author is the caller, `createdAt` is now; the issue's `spent` grows and, since this
+ * is new activity, its `updatedAt` and `version` move.
+ */
+export async function createWorklog(
+  ctx: ServiceContext,
+  caller: Caller,
+  issueRef: string,
+  fields: WorklogCreateFields,
+): Promise<WorklogsView> {
+  return writeTransaction(ctx, async (trx) => {
+    const issue = await requireIssue(trx, caller, issueRef);
+    const checked = checkWorklogCreate(fields);
+    if (!checked.ok) throw invalidFields(checked.errors);
+    const now = ctx.now();
+    const { durationSeconds, start, comment } = checked.value;
+    const worklog = await trx
+      .insertInto('worklogs')
+      .values({
+        orgId: caller.org.id,
+        issueId: issue.id,
+        createdBy: caller.user.uid,
+        createdAt: now,
+        updatedBy: caller.user.uid,
+        updatedAt: now,
+        start,
+        durationSeconds,
+        comment,
+        version: 1,
+        imported: 0,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const updated = await addToSpent(trx, issue.id, durationSeconds, { uid: caller.user.uid, at: now });
+    return { issue: updated, worklogs: [worklog], users: new Map([[caller.user.uid, caller.user]]) };
+  });
+}
+
+/** `GET /v3/issues/<key>/worklog/<id>`: one entry of the issue. */
+export async function getWorklog(ctx: ServiceContext, caller: Caller, issueRef: string, worklogId: number): Promise<WorklogsView> {
+  const db = ctx.store.db;
+  const issue = await requireIssue(db, caller, issueRef);
+  return viewOf(db, issue, await requireWorklogOf(db, issue, worklogId));
+}
+
+/**
+ * `PATCH /v3/issues/<key>/worklog/<id>` (notes §2.3): the author or an administrator changes
+ * `duration`, `comment` or `start`. The entry's `version` grows by one; with `If-Match` the change
+ * happens only if the entry still has that version (412 otherwise). The write is a conditional
+ * `UPDATE ... WHERE version = <the version read>`, so the duration it replaces is exactly the one
+ * taken off the issue's `spent`, whatever runs beside it.
+ *
+ * Checks, in order: the issue and the entry exist (404), the caller may edit it (403), the fields
+ * obey the rules (422), the version matches (412).
+ */
+export async function editWorklog(
+  ctx: ServiceContext,
+  caller: Caller,
+  issueRef: string,
+  worklogId: number,
+  fields: WorklogEditFields,
+  precondition: VersionPrecondition | undefined,
+): Promise<WorklogsView> {
+  return writeTransaction(ctx, async (trx) => {
+    const issue = await requireIssue(trx, caller, issueRef);
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt += 1) {
+      const current = await requireWorklogOf(trx, issue, worklogId);
+      requireMayChange(caller, current, 'edit');
+      const checked = checkWorklogEdit(fields);
+      if (!checked.ok) throw new Problem('invalid', checked.general ?? ['The request has invalid fields.'], checked.errors);
+      requireVersion(current, precondition);
+      const now = ctx.now();
+      const updated = await trx
+        .updateTable('worklogs')
+        .set((eb) => ({ ...worklogChanges(checked.value), version: eb('version', '+', 1), updatedAt: now, updatedBy: caller.user.uid }))
+        .where('id', '=', current.id)
+        .where('version', '=', current.version)
+        .returningAll()
+        .executeTakeFirst();
+      if (updated === undefined) continue;
+      const issueAfter = await addToSpent(trx, issue.id, updated.durationSeconds - current.durationSeconds, { uid: caller.user.uid, at: now });
+      return viewOf(trx, issueAfter, updated);
+    }
+    throw concurrentChange();
+  });
+}
+
+function worklogChanges(edit: CheckedWorklogEdit): Partial<Pick<Worklog, 'durationSeconds' | 'start' | 'comment'>> {
+  const changes: Partial<Pick<Worklog, 'durationSeconds' | 'start' | 'comment'>> = {};
+  if (edit.durationSeconds !== undefined) changes.durationSeconds = edit.durationSeconds;
+  if (edit.start !== undefined) changes.start = edit.start;
+  if (edit.comment !== undefined) changes.comment = edit.comment;
+  return changes;
+}
+
+/**
+ * `DELETE /v3/issues/<key>/worklog/<id>` (notes §2.4): the author or an administrator removes an
+ * entry; its duration leaves the issue's `spent`, and the issue's `updatedAt` and `version` move.
+ * An `If-Match` header, if sent, is honoured as on PATCH.
+ */
+export async function deleteWorklog(
+  ctx: ServiceContext,
+  caller: Caller,
+  issueRef: string,
+  worklogId: number,
+  precondition: VersionPrecondition | undefined,
+): Promise<void> {
+  await writeTransaction(ctx, async (trx) => {
+    const issue = await requireIssue(trx, caller, issueRef);
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt += 1) {
+      const current = await requireWorklogOf(trx, issue, worklogId);
+      requireMayChange(caller, current, 'delete');
+      requireVersion(current, precondition);
+      const deleted = await trx
+        .deleteFrom('worklogs')
+        .where('id', '=', current.id)
+        .where('version', '=', current.version)
+        .executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) continue;
+      await addToSpent(trx, issue.id, -current.durationSeconds, { uid: caller.user.uid, at: ctx.now() });
+      return;
+    }
+    throw concurrentChange();
+  });
+}
+
+/** The worklog search filters (notes §2.5, §2.6); both optional. */
+export interface WorklogSearch {
+  createdBy?: UserReference | undefined;
+  createdAt?: CreatedAtRange | undefined;
+}
+
+/** Worklogs of several issues, with everything needed to show them. */
+export interface WorklogsAcrossIssues {
+  worklogs: Worklog[];
+  issues: Map<string, Issue>;
+  users: Map<number, User>;
+  /** How many worklogs match in all, over every page. */
+  total: number;
+}
+
+/**
+ * `POST /v3/worklog/_search` and `GET /v3/worklog`: the organization's worklogs by author and
+ * creation time (both ends inclusive), in ascending id. Without a page, every match is answered,
+ * as Tracker documents a single array; with one, that page and the total.
+ */
+export async function searchWorklogs(
+  ctx: ServiceContext,
+  caller: Caller,
+  search: WorklogSearch,
+  page: { page: number; perPage: number } | undefined,
+  /** Where the filters came from: a body field is refused with 422, a query parameter with 400. */
+  source: 'body' | 'query',
+): Promise<WorklogsAcrossIssues> {
+  const db = ctx.store.db;
+  let authorUid: number | undefined;
+  if (search.createdBy !== undefined) {
+    const errors: Record<string, string> = {};
+    const author = await requireUserReference(db, caller.org.id, 'createdBy', search.createdBy, errors);
+    if (author === undefined) {
+      throw source === 'body' ? invalidFields(errors) : new Problem('bad_request', ['Invalid querystring parameters.'], errors);
+    }
+    authorUid = author.uid;
+  }
+  let query = db.selectFrom('worklogs').where('orgId', '=', caller.org.id);
+  if (authorUid !== undefined) query = query.where('createdBy', '=', authorUid);
+  if (search.createdAt?.from !== undefined) query = query.where('createdAt', '>=', search.createdAt.from);
+  if (search.createdAt?.to !== undefined) query = query.where('createdAt', '<=', search.createdAt.to);
+  let rowsQuery = query.selectAll().orderBy('id');
+  if (page !== undefined) rowsQuery = rowsQuery.limit(page.perPage).offset((page.page - 1) * page.perPage);
+  const [worklogs, count] = await Promise.all([
+    rowsQuery.execute(),
+    query.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  const issueIds = [...new Set(worklogs.map((worklog) => worklog.issueId))];
+  const issues: Issue[] = [];
+  // In chunks: an unpaged answer may name more issues than a statement takes parameters.
+  for (let offset = 0; offset < issueIds.length; offset += ID_CHUNK) {
+    issues.push(...(await db.selectFrom('issues').selectAll().where('id', 'in', issueIds.slice(offset, offset + ID_CHUNK)).execute()));
+  }
+  return {
+    worklogs,
+    issues: new Map(issues.map((issue) => [issue.id, issue])),
+    users: await loadUsers(db, worklogs.flatMap((worklog) => [worklog.createdBy, worklog.updatedBy])),
+    total: Number(count.total),
+  };
 }

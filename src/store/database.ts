@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
-import { ConfigError } from '../config.js';
+import type { Config } from '../config.js';
+import { classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
+import { LOCK_MIGRATIONS, LOCK_STARTUP, type PostgresOptions, openPostgresPool, postgresKysely, withAdvisoryLock } from './postgres.js';
 import type { Database } from './schema.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -13,7 +15,18 @@ export interface Store {
   readonly dialect: StoreDialect;
   /** Where the data lives, for messages: a file path, or a URL without its password. */
   readonly location: string;
+  /**
+   * Runs `work` while no other Timeport process on this database runs its own: the first-start
+   * bootstrap, when several processes start together on an empty database. PostgreSQL: an
+   * advisory lock. SQLite: write transactions already exclude each other, so `work` just runs.
+   */
+  withStartupLock<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** The database cannot be opened (unreachable, refused, a failed migration): one line for the operator. */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
 }
 
 export interface StoreOptions {
@@ -21,6 +34,21 @@ export interface StoreOptions {
   databaseUrl?: string | undefined;
   /** The folder that holds `timeport.sqlite` when no database URL is given. */
   dataDir: string;
+  /** PostgreSQL connection settings; defaults as in the README. */
+  postgres?: Partial<PostgresOptions> | undefined;
+}
+
+export const DEFAULT_POSTGRES_OPTIONS: PostgresOptions = { poolSize: 10, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 };
+
+/** Where the configuration says the data is, and how to connect to it. */
+export function storeOptions(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolSize' | 'dbStatementTimeoutMs' | 'dbConnectTimeoutMs'>,
+): StoreOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    postgres: { poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs, connectTimeoutMs: config.dbConnectTimeoutMs },
+  };
 }
 
 export const SQLITE_FILE_NAME = 'timeport.sqlite';
@@ -28,10 +56,7 @@ export const SQLITE_FILE_NAME = 'timeport.sqlite';
 /** Opens the database the options name and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
-    // A configuration problem: the CLI prints the message alone, without a stack trace.
-    throw new ConfigError(
-      `DATABASE_URL is set (${redactUrl(options.databaseUrl)}), but this version of Timeport stores data only in the embedded SQLite database; unset DATABASE_URL`,
-    );
+    return openPostgresStore(options.databaseUrl, { ...DEFAULT_POSTGRES_OPTIONS, ...options.postgres });
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
   return openSqliteStore(path.join(options.dataDir, SQLITE_FILE_NAME));
@@ -55,10 +80,11 @@ export async function openSqliteStore(file: string): Promise<Store> {
     db,
     dialect: 'sqlite',
     location: file,
+    withStartupLock: (work) => work(),
     close: () => db.destroy(),
   };
   try {
-    await migrateToLatest(store);
+    await migrateToLatest(db, 'sqlite');
   } catch (error) {
     await db.destroy();
     throw error;
@@ -66,21 +92,47 @@ export async function openSqliteStore(file: string): Promise<Store> {
   return store;
 }
 
-export async function migrateToLatest(store: Store): Promise<void> {
+/**
+ * Opens a PostgreSQL database and brings its schema up to date. Migrations run under an advisory
+ * lock, so when several processes start together exactly one applies them and the others then
+ * find nothing left to do.
+ */
+export async function openPostgresStore(url: string, options: PostgresOptions): Promise<Store> {
+  const location = redactUrl(url);
+  try {
+    await withAdvisoryLock(url, options, LOCK_MIGRATIONS, (connection) => migrateToLatest(connection, 'postgres'));
+  } catch (error) {
+    if (error instanceof StoreOpenError) throw error;
+    const unavailable = classifyDatabaseError(error);
+    const reason = unavailable?.kind === 'unavailable' ? unavailable.reason : error instanceof Error ? error.message : String(error);
+    throw new StoreOpenError(`cannot open the PostgreSQL database ${location}: ${reason}`, { cause: error });
+  }
+  const pool = openPostgresPool(url, options);
+  const db = postgresKysely(pool, options);
+  return {
+    db,
+    dialect: 'postgres',
+    location,
+    withStartupLock: (work) => withAdvisoryLock(url, options, LOCK_STARTUP, () => work()),
+    close: () => db.destroy(),
+  };
+}
+
+export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
   const migrator = new Migrator({
-    db: store.db,
-    provider: new StaticMigrationProvider(store.dialect),
+    db,
+    provider: new StaticMigrationProvider(dialect),
     migrationTableName: 'timeport_migrations',
     migrationLockTableName: 'timeport_migrations_lock',
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${String(error)}`, { cause: error });
+    throw new StoreOpenError(`database migration ${failed} failed: ${String(error)}`, { cause: error });
   }
 }
 
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';

@@ -12,6 +12,9 @@ export interface Database {
   queues: QueueTable;
   issues: IssueTable;
   worklogs: WorklogTable;
+  importBatches: ImportBatchTable;
+  importedWorklogs: ImportedWorklogTable;
+  idempotencyKeys: IdempotencyKeyTable;
 }
 
 type Flag = 0 | 1;
@@ -123,3 +126,46 @@ export type NewIssue = Insertable<IssueTable>;
 export type IssueUpdate = Updateable<IssueTable>;
 export type Worklog = Selectable<WorklogTable>;
 export type NewWorklog = Insertable<WorklogTable>;
+
+/** One batch of `/timeport/v1/worklogs/_import` (the import ledger). */
+export interface ImportBatchTable {
+  id: Generated<number>;
+  orgId: string;
+  createdBy: number;
+  createdAt: number;
+  /** What the importer says the entries came from (a file name, a system), as given. */
+  source: string | null;
+  mode: 'atomic' | 'partial';
+  createdCount: number;
+  alreadyPresentCount: number;
+  failedCount: number;
+  rolledBackAt: number | null;
+  rolledBackBy: number | null;
+}
+
+/** A worklog created by a batch, with the entry's id in the source system. */
+export interface ImportedWorklogTable {
+  worklogId: number;
+  orgId: string;
+  batchId: number;
+  externalId: string | null;
+}
+
+export type ImportBatch = Selectable<ImportBatchTable>;
+
+/** An `Idempotency-Key` of one token in one organization, and what its request answered. */
+export interface IdempotencyKeyTable {
+  orgId: string;
+  /** SHA-256 of the token, as in `tokens`: keys are scoped per token. */
+  tokenHash: string;
+  idempotencyKey: string;
+  /** SHA-256 of method, path and canonical JSON body: the same key with another request is refused. */
+  requestHash: string;
+  state: 'pending' | 'committed' | 'done';
+  /** Which request holds the claim (random per request): only it may complete the key. */
+  owner: string;
+  claimedAt: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  responseType: string | null;
+}

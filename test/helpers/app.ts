@@ -5,7 +5,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../src/api/app.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { createOrganization } from '../../src/service/organizations.js';
-import { type Store, openSqliteStore } from '../../src/store/database.js';
+import { type Store, type StoreDialect, openPostgresStore, openSqliteStore } from '../../src/store/database.js';
+import { createTestDatabase } from './postgres.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0000000001';
 export const PUBLIC_URL = 'http://tracker.test';
@@ -28,12 +29,53 @@ export interface TestApp {
 }
 
 /**
- * Builds the app on a new SQLite file with organization `1` and its admin `admin` (token
- * ADMIN_TOKEN). The clock starts at the real time unless given.
+ * The database the HTTP tests run on: TIMEPORT_TEST_BACKEND=postgres or sqlite (the default).
+ * scripts/run-tests.mjs runs every file that builds a test app once per backend.
  */
-export async function buildTestApp(options: { now?: number; file?: string } = {}): Promise<TestApp> {
+export function testBackend(): StoreDialect {
+  const backend = process.env.TIMEPORT_TEST_BACKEND ?? 'sqlite';
+  if (backend !== 'sqlite' && backend !== 'postgres') throw new Error(`TIMEPORT_TEST_BACKEND=${backend}: use sqlite or postgres`);
+  return backend;
+}
+
+/** A new, migrated, empty store on the test backend, removed by `dispose`. */
+export async function openTestStore(options: { file?: string; poolSize?: number; statementTimeoutMs?: number } = {}): Promise<{
+  store: Store;
+  dispose: () => Promise<void>;
+}> {
+  if (testBackend() === 'postgres') {
+    const database = await createTestDatabase();
+    const store = await openPostgresStore(database.url, {
+      poolSize: options.poolSize ?? 5,
+      statementTimeoutMs: options.statementTimeoutMs ?? 30_000,
+      connectTimeoutMs: 5_000,
+    });
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  }
   const temp = options.file === undefined ? tempDir() : undefined;
   const store = await openSqliteStore(options.file ?? path.join(temp!.dir, 'timeport.sqlite'));
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      temp?.remove();
+    },
+  };
+}
+
+/**
+ * Builds the app on a new database of the test backend (a SQLite file, or a PostgreSQL database)
+ * with organization `1` and its admin `admin` (token ADMIN_TOKEN). The clock starts at the real
+ * time unless given.
+ */
+export async function buildTestApp(options: { now?: number; file?: string } = {}): Promise<TestApp> {
+  const { store, dispose } = await openTestStore({ file: options.file });
   const clock = { now: options.now ?? Date.now() };
   const ctx: ServiceContext = { store, now: () => clock.now };
   await createOrganization(ctx, { id: '1', adminLogin: 'admin', adminToken: ADMIN_TOKEN });
@@ -54,8 +96,7 @@ export async function buildTestApp(options: { now?: number; file?: string } = {}
       }),
     close: async () => {
       await app.close();
-      await store.close();
-      temp?.remove();
+      await dispose();
     },
   };
 }

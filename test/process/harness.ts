@@ -32,6 +32,9 @@ const CONTROLLED_VARIABLES = [
   'TIMEPORT_ADMIN_TOKEN',
   'TIMEPORT_PUBLIC_URL',
   'TIMEPORT_BODY_LIMIT',
+  'TIMEPORT_DB_POOL',
+  'TIMEPORT_DB_STATEMENT_TIMEOUT_MS',
+  'TIMEPORT_DB_CONNECT_TIMEOUT_MS',
   'LOG_LEVEL',
   'NODE_TEST_CONTEXT',
 ];
@@ -279,6 +282,10 @@ export interface ServeOptions {
   env?: EnvOverrides;
   /** `node` runs `node bin/timeport.js serve`; `npm` runs `npm start`, as the README does. */
   launcher?: 'node' | 'npm';
+  /** More arguments after `serve` (with the `node` launcher), e.g. `['--workers', '3']`. */
+  args?: string[];
+  /** How long to wait for the listening line (several processes starting at once take longer). */
+  waitMs?: number;
 }
 
 export interface CliOptions {
@@ -345,9 +352,9 @@ export class Sandbox {
     const child =
       options.launcher === 'npm'
         ? this.spawn('npm', ['start'], options.env)
-        : this.spawn(process.execPath, ['bin/timeport.js', 'serve'], options.env);
+        : this.spawn(process.execPath, ['bin/timeport.js', 'serve', ...(options.args ?? [])], options.env);
     try {
-      const [, url] = await child.waitFor('stdout', LISTENING_LINE);
+      const [, url] = await child.waitFor('stdout', LISTENING_LINE, options.waitMs);
       return new ServerProcess(child, url!);
     } catch (error) {
       await child.kill();

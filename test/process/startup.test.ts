@@ -109,11 +109,23 @@ describe('starting the server process', { concurrency: true, timeout: 60_000 }, 
       },
       { name: 'TIMEPORT_ORG_ID with a space', env: { TIMEPORT_ORG_ID: 'my org' }, message: /TIMEPORT_ORG_ID=my org is not valid/ },
       {
-        // PostgreSQL support comes later; until then DATABASE_URL is refused, cleanly.
-        name: 'DATABASE_URL (not supported yet)',
-        env: { DATABASE_URL: 'postgres://timeport:pg-password-1@127.0.0.1:5432/timeport' },
-        message: /DATABASE_URL/,
+        name: 'DATABASE_URL that is not PostgreSQL',
+        env: { DATABASE_URL: 'mysql://timeport:db-password-1@127.0.0.1:3306/timeport' },
+        message: /DATABASE_URL is not a postgres:\/\/ or postgresql:\/\/ URL/,
+        secret: 'db-password-1',
+      },
+      {
+        // Port 9 (discard) on loopback: nothing listens there, so the connection is refused.
+        name: 'DATABASE_URL naming a PostgreSQL server that does not answer',
+        env: { DATABASE_URL: 'postgres://timeport:pg-password-1@127.0.0.1:9/timeport', TIMEPORT_DB_CONNECT_TIMEOUT_MS: '2000' },
+        message: /cannot open the PostgreSQL database postgres:\/\/timeport:\*\*\*@127\.0\.0\.1:9\/timeport: ECONNREFUSED/,
         secret: 'pg-password-1',
+      },
+      { name: 'TIMEPORT_DB_POOL of 0', env: { TIMEPORT_DB_POOL: '0' }, message: /TIMEPORT_DB_POOL=0 is not a whole number from 1 to 1000/ },
+      {
+        name: 'TIMEPORT_DB_STATEMENT_TIMEOUT_MS that is not a number',
+        env: { TIMEPORT_DB_STATEMENT_TIMEOUT_MS: '5s' },
+        message: /TIMEPORT_DB_STATEMENT_TIMEOUT_MS=5s is not a whole number/,
       },
     ];
     for (const { name, env, message, secret } of cases) {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import type { ErrorObject } from 'ajv';
 import { Problem, type ProblemKind } from '../../domain/errors.js';
+import { classifyDatabaseError } from '../../store/errors.js';
 import { type ValidationContext, describeValidationErrors } from '../validation.js';
 
 /** Tracker's error body (notes §5.1): field problems in `errors`, the rest in `errorMessages`. */
@@ -62,6 +63,23 @@ export default fp(
         const messages = general.length > 0 ? general : [context === 'body' ? 'The request has invalid fields.' : `Invalid ${context} parameters.`];
         return sendTrackerError(reply, status, messages, fields);
       }
+      const database = classifyDatabaseError(error);
+      if (database?.kind === 'unavailable') {
+        // Nothing was committed (the transaction failed before its COMMIT was acknowledged), so a
+        // retry is safe; clients retry 5xx by themselves (notes §5.4).
+        request.log.warn({ reason: database.reason }, 'database unavailable');
+        reply.header('Retry-After', '1');
+        return sendTrackerError(reply, 503, ['The database is temporarily unavailable. Try again later.']);
+      }
+      if (database?.kind === 'duplicate') {
+        // A concurrent request created the same thing between this one's check and its insert.
+        const what = database.table.replace(/ies$/, 'y').replace(/s$/, '').replace(/_/g, ' ');
+        return sendTrackerError(reply, 409, [`A ${what} with this ${database.field} already exists.`], { [database.field]: 'is already taken' });
+      }
+      if (database?.kind === 'bad_parameter') {
+        request.log.info({ reason: database.reason }, 'a request value the database cannot take');
+        return sendTrackerError(reply, 400, ['A value in the request is out of the range the service can store or look up.']);
+      }
       const known = error.code === undefined ? undefined : FRAMEWORK_ERRORS[error.code];
       if (known !== undefined) return sendTrackerError(reply, known.status, [known.message(error)]);
       if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
@@ -74,9 +92,35 @@ export default fp(
       return sendTrackerError(reply, 500, ['Internal service error. Try again later.']);
     });
 
+    // Text with U+0000 cannot be stored in PostgreSQL (and would be silently different in SQLite):
+    // refused on both, after authorization and schema validation, before any handler runs.
+    app.addHook('preHandler', async (request, reply) => {
+      const body = nulPaths(request.body, '');
+      if (body.length > 0) {
+        return sendTrackerError(reply, 422, ['The request has invalid fields.'], Object.fromEntries(body.map((field) => [field, NUL_MESSAGE])));
+      }
+      const parameters = [...nulPaths(request.params, ''), ...nulPaths(request.query, '')];
+      if (parameters.length > 0) return sendTrackerError(reply, 400, [`Invalid parameters: ${parameters.join(', ')} ${NUL_MESSAGE}.`]);
+    });
+
     app.setNotFoundHandler((request: FastifyRequest, reply) =>
       sendTrackerError(reply, 404, [`There is no ${request.method} ${request.url.split('?')[0]} here.`]),
     );
   },
   { name: 'tracker-errors' },
 );
+
+const NUL_MESSAGE = 'contains the character U+0000, which cannot be stored';
+
+/** Where in a parsed JSON value a string holds U+0000: `comment`, `entries[3].comment`. */
+function nulPaths(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path === '' ? 'value' : path] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => nulPaths(item, `${path}[${index}]`));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => [
+      ...(key.includes('\u0000') ? [path === '' ? 'key' : path] : []),
+      ...nulPaths(item, path === '' ? key : `${path}.${key}`),
+    ]);
+  }
+  return [];
+}

@@ -52,7 +52,10 @@ export async function up(db: Kysely<any>, dialect: MigrationDialect): Promise<vo
     .addColumn('lead_uid', instant, (c) => c.notNull().references('users.uid'))
     .addColumn('default_type', 'text', (c) => c.notNull())
     .addColumn('default_priority', 'text', (c) => c.notNull())
-    .addColumn('last_issue_number', 'integer', (c) => c.notNull())
+    // Issue numbers go up to 10 digits (keys like MIG-9999999999): 64 bits on PostgreSQL, whose
+    // integer has 32. SQLite's integer is 64 bits already. (Changed before PostgreSQL was first
+    // supported, so no PostgreSQL database ever ran the older form.)
+    .addColumn('last_issue_number', instant, (c) => c.notNull())
     .addColumn('extra', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('created_at', instant, (c) => c.notNull())
@@ -66,7 +69,7 @@ export async function up(db: Kysely<any>, dialect: MigrationDialect): Promise<vo
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id'))
     .addColumn('queue_id', instant, (c) => c.notNull().references('queues.id'))
     .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('number', 'integer', (c) => c.notNull())
+    .addColumn('number', instant, (c) => c.notNull())
     .addColumn('summary', 'text', (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('status', 'text', (c) => c.notNull())

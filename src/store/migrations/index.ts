@@ -1,5 +1,8 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial.js';
+import * as importBatches from './0004_import_batches.js';
+import * as reportIndexes from './0003_report_indexes.js';
+import * as idempotencyKeys from './0005_idempotency_keys.js';
 import type { MigrationDialect } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against whatever schema the database has
@@ -8,6 +11,9 @@ type MigrationModule = { up(db: Kysely<any>, dialect: MigrationDialect): Promise
 /** Every migration, in order. Names sort by their number; a released migration never changes. */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_initial': initial,
+  '0003_report_indexes': reportIndexes,
+  '0004_import_batches': importBatches,
+  '0005_idempotency_keys': idempotencyKeys,
 };
 
 /** Migrations are compiled into the program, so they run the same from source and from a package. */

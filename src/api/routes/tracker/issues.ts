@@ -1,8 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { createIssue, getIssue, importIssue } from '../../../service/issues.js';
-import { issueResource } from '../../representations.js';
-import { CatalogueReference, Duration, IssueRefParams, QueueReference, Strict, Timestamp, UserReference } from '../../schemas.js';
+import { type TSchema, Type } from 'typebox';
+import { Problem } from '../../../domain/errors.js';
+import { chooseIssueSearch } from '../../../domain/issue-search.js';
+import { createIssue, findIssueByUnique, getIssue, importIssue, searchIssues } from '../../../service/issues.js';
+import { setPageHeaders } from '../../paging.js';
+import { issueResource, selfUrl } from '../../representations.js';
+import {
+  CatalogueReference,
+  Duration,
+  IssueRefParams,
+  QueueReference,
+  Strict,
+  Timestamp,
+  UserReference,
+  emptyBodyIsNoFilter,
+} from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
 
 const CommonIssueFields = {
@@ -52,6 +64,35 @@ const ImportIssueBody = Type.Object(
   Strict,
 );
 
+/** `null` is how the official client sends a search criterion it was not given. */
+const Nullable = <T extends TSchema>(schema: T, description: string) => Type.Optional(Type.Union([schema, Type.Null()], { description }));
+
+/**
+ * `POST /v3/issues/_search` (notes §2.8): the official client's `issues.find()` sends all six
+ * criteria, the unused ones as null. Which combinations work is domain/issue-search.ts.
+ */
+const IssueSearchBody = Type.Object(
+  {
+    keys: Nullable(
+      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 10_000 })]),
+      'an issue key, or a list of them',
+    ),
+    queue: Nullable(QueueReference, 'a queue key or id'),
+    filter: Nullable(Type.Object({ queue: QueueReference }, Strict), 'an object {"queue": <key>}: Timeport filters by queue only'),
+    query: Nullable(Type.String(), 'a query string'),
+    filterId: Nullable(Type.Union([Type.String(), Type.Integer()]), 'a saved filter id'),
+    order: Nullable(Type.Array(Type.String(), { maxItems: 100 }), 'a list of fields to order by'),
+  },
+  Strict,
+);
+
+const IssueSearchQuery = Type.Object({
+  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 })),
+});
+
+const DEFAULT_ISSUE_PAGE = 50;
+
 const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
@@ -62,6 +103,22 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
 
   app.post('/issues/_import', { schema: { body: ImportIssueBody } }, async (request) =>
     issueResource(await importIssue(options.ctx, request.caller, request.body), links),
+  );
+
+  app.post('/issues/_search', { schema: { body: IssueSearchBody, querystring: IssueSearchQuery }, preValidation: emptyBodyIsNoFilter }, async (request, reply) => {
+    const chosen = chooseIssueSearch(request.body);
+    if (!chosen.ok) throw new Problem(chosen.kind, chosen.messages, chosen.errors);
+    const page = { page: request.query.page ?? 1, perPage: request.query.perPage ?? DEFAULT_ISSUE_PAGE };
+    const found = await searchIssues(options.ctx, request.caller, chosen.value, page);
+    // The client re-sends the same body to the next page's URL (official-client-notes §4).
+    setPageHeaders(reply, selfUrl(links, 'issues/_search'), page, found.total);
+    return found.views.map((view) => issueResource(view, links));
+  });
+
+  app.post(
+    '/issues/_findByUnique',
+    { schema: { querystring: Type.Object({ unique: Type.String({ minLength: 1, maxLength: 255 }) }) } },
+    async (request) => issueResource(await findIssueByUnique(options.ctx, request.caller, request.query.unique), links),
   );
 
   app.get('/issues/:issue', { schema: { params: IssueRefParams } }, async (request) =>

@@ -1,14 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { badRequest, invalidFields } from '../../../domain/errors.js';
+import { type VersionPrecondition, parseIfMatch } from '../../../domain/preconditions.js';
+import { checkCreatedAtRange, parseCreatedAtQuery } from '../../../domain/worklog-search.js';
 import { requireAdmin } from '../../../service/users.js';
-import { importWorklog, listIssueWorklogs } from '../../../service/worklogs.js';
-import { setCursorLink } from '../../paging.js';
-import { selfUrl, worklogResource, worklogResources } from '../../representations.js';
-import { Duration, IssueRefParams, Strict, Timestamp } from '../../schemas.js';
+import {
+  createWorklog,
+  deleteWorklog,
+  editWorklog,
+  getWorklog,
+  importWorklog,
+  listIssueWorklogs,
+  searchWorklogs,
+} from '../../../service/worklogs.js';
+import { queryWithout, setCursorLink, setPageHeaders } from '../../paging.js';
+import { selfUrl, worklogResource, worklogResources, worklogResourcesAcross } from '../../representations.js';
+import { Duration, IssueRefParams, Strict, Timestamp, UserReference, emptyBodyIsNoFilter } from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
 
 /** The import body, exactly the spec's fields. */
-const ImportWorklogBody = Type.Object(
+export const ImportWorklogBody = Type.Object(
   {
     duration: Duration,
     createdAt: Timestamp,
@@ -21,12 +33,67 @@ const ImportWorklogBody = Type.Object(
   Strict,
 );
 
+/** The official client sends `"comment": null` when it has no comment; on PATCH, null removes it. */
+const OptionalComment = Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'a string, or null for no comment' }));
+
+/** `POST /v3/issues/<key>/worklog` (notes §2.1): no author or creation time, those are the caller and now. */
+const NewWorklogBody = Type.Object({ start: Timestamp, duration: Duration, comment: OptionalComment }, Strict);
+
+/** `PATCH /v3/issues/<key>/worklog/<id>` (notes §2.3): only the fields sent change. */
+const WorklogEditBody = Type.Object(
+  { duration: Type.Optional(Duration), start: Type.Optional(Timestamp), comment: OptionalComment },
+  Strict,
+);
+
+const WorklogParams = Type.Object({
+  issue: IssueRefParams.properties.issue,
+  worklogId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'a worklog id' }),
+});
+
 const WorklogListQuery = Type.Object({
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   id: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
+/** `perPage` and `page` without defaults: a search without them answers every match (notes §2.5). */
+const SearchPageQuery = {
+  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  // Bounded so that the row offset stays a valid SQL integer.
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 })),
+};
+
+/** `POST /v3/worklog/_search` (notes §2.5). */
+const WorklogSearchBody = Type.Object(
+  {
+    createdBy: Type.Optional(UserReference),
+    createdAt: Type.Optional(Type.Object({ from: Type.Optional(Timestamp), to: Type.Optional(Timestamp) }, Strict)),
+  },
+  Strict,
+);
+
+/** `GET /v3/worklog?createdBy=...&createdAt=from:...&createdAt=to:...` (notes §2.6). */
+const WorklogQuery = Type.Object({
+  createdBy: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  createdAt: Type.Optional(
+    Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 2 })], {
+      description: 'from:<date-time> and/or to:<date-time>, each as its own createdAt parameter',
+    }),
+  ),
+  ...SearchPageQuery,
+});
+
 export const DEFAULT_WORKLOG_PAGE = 50;
+
+/** The `If-Match` header, checked before anything else: an unreadable one is a bad request. */
+function preconditionOf(request: FastifyRequest): VersionPrecondition | undefined {
+  const header = request.headers['if-match'];
+  const precondition = parseIfMatch(Array.isArray(header) ? header.join(', ') : header);
+  if (!precondition.ok) throw badRequest(['The If-Match header is not a version.'], { 'If-Match': precondition.error });
+  return precondition.value;
+}
+
+const pageOf = (query: { perPage?: number | undefined; page?: number | undefined }) =>
+  query.perPage === undefined && query.page === undefined ? undefined : { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_WORKLOG_PAGE };
 
 const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
@@ -44,11 +111,65 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     },
   );
 
+  app.post('/issues/:issue/worklog', { schema: { params: IssueRefParams, body: NewWorklogBody } }, async (request, reply) => {
+    const view = await createWorklog(options.ctx, request.caller, request.params.issue, request.body);
+    return reply.code(201).send(worklogResource(view.worklogs[0]!, view.issue, view.users, links));
+  });
+
   app.get('/issues/:issue/worklog', { schema: { params: IssueRefParams, querystring: WorklogListQuery } }, async (request, reply) => {
     const perPage = request.query.perPage ?? DEFAULT_WORKLOG_PAGE;
-    const page = await listIssueWorklogs(options.ctx, request.caller, request.params.issue, { perPage, afterId: request.query.id });
+    // Ids never exceed 2^53-1, so a larger cursor means "after every id"; clamped because PostgreSQL
+    // refuses a bigint parameter above 2^63-1 where SQLite just compares (same answer on both).
+    const afterId = request.query.id === undefined ? undefined : Math.min(request.query.id, Number.MAX_SAFE_INTEGER);
+    const page = await listIssueWorklogs(options.ctx, request.caller, request.params.issue, { perPage, afterId });
     setCursorLink(reply, selfUrl(links, `issues/${encodeURIComponent(page.issue.key)}/worklog`), perPage, page.nextAfterId);
     return worklogResources(page, links);
+  });
+
+  app.get('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams } }, async (request) => {
+    const view = await getWorklog(options.ctx, request.caller, request.params.issue, request.params.worklogId);
+    return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
+  });
+
+  app.patch('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams, body: WorklogEditBody } }, async (request) => {
+    const precondition = preconditionOf(request);
+    const { issue, worklogId } = request.params;
+    const view = await editWorklog(options.ctx, request.caller, issue, worklogId, request.body, precondition);
+    return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
+  });
+
+  app.delete('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams } }, async (request, reply) => {
+    const precondition = preconditionOf(request);
+    await deleteWorklog(options.ctx, request.caller, request.params.issue, request.params.worklogId, precondition);
+    return reply.code(204).send();
+  });
+
+  app.post(
+    '/worklog/_search',
+    { schema: { body: WorklogSearchBody, querystring: Type.Object(SearchPageQuery) }, preValidation: emptyBodyIsNoFilter },
+    async (request, reply) => {
+      const body = request.body;
+      const range = body.createdAt === undefined ? undefined : checkCreatedAtRange(body.createdAt);
+      if (range !== undefined && !range.ok) throw invalidFields(range.errors);
+      const page = pageOf(request.query);
+      const found = await searchWorklogs(options.ctx, request.caller, { createdBy: body.createdBy, createdAt: range?.value }, page, 'body');
+      if (page === undefined) reply.header('X-Total-Count', String(found.total));
+      else setPageHeaders(reply, selfUrl(links, 'worklog/_search'), page, found.total);
+      return worklogResourcesAcross(found, links);
+    },
+  );
+
+  app.get('/worklog', { schema: { querystring: WorklogQuery } }, async (request, reply) => {
+    const { createdBy, createdAt } = request.query;
+    const range = createdAt === undefined ? undefined : parseCreatedAtQuery(typeof createdAt === 'string' ? [createdAt] : createdAt);
+    if (range !== undefined && !range.ok) throw badRequest(['Invalid querystring parameters.'], { createdAt: range.error });
+    // A query string has only text: digits name a user id, anything else a login.
+    const author = createdBy === undefined ? undefined : /^\d{1,15}$/.test(createdBy) ? Number(createdBy) : createdBy;
+    const page = pageOf(request.query);
+    const found = await searchWorklogs(options.ctx, request.caller, { createdBy: author, createdAt: range?.value }, page, 'query');
+    if (page === undefined) reply.header('X-Total-Count', String(found.total));
+    else setPageHeaders(reply, selfUrl(links, 'worklog'), page, found.total, queryWithout(request.url, ['perPage', 'page']));
+    return worklogResourcesAcross(found, links);
   });
 };
 

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fastifyRequestContext, requestContext } from '@fastify/request-context';
+import type { ServiceContext } from '../../service/context.js';
+import { type IdempotencyClaim, claimIdempotencyKey, completeIdempotencyKey } from '../../service/idempotency.js';
+import { tokenFromHeader } from './auth.js';
+import { sendTrackerError } from './errors.js';
+
+declare module '@fastify/request-context' {
+  interface RequestContextData {
+    idempotencyClaim?: IdempotencyClaim;
+  }
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** Reads that happen to be POSTs: a key on them would replay stale results, so it is ignored. */
+const READ_ONLY_POST = /\/(_search|_findByUnique)(\?|$)/;
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
+
+/** Sorted keys at every level: the same JSON document always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * `Idempotency-Key` on writes (a documented Timeport extension, see service/idempotency.ts). Adds
+ * the request context that carries a request's claim to `writeTransaction`, and answers the
+ * context to give the routes: the app's context plus the current request's claim.
+ */
+export async function registerIdempotency(app: FastifyInstance, ctx: ServiceContext): Promise<ServiceContext> {
+  await app.register(fastifyRequestContext, { defaultStoreValues: () => ({}) });
+  return { ...ctx, idempotencyClaim: () => requestContext.get('idempotencyClaim') };
+}
+
+/** The hooks an API scope adds, after authentication: claim before the handler, store after it. */
+export function idempotencyHooks(ctx: ServiceContext) {
+  return {
+    async preHandler(request: FastifyRequest, reply: FastifyReply) {
+      const header = request.headers['idempotency-key'];
+      if (header === undefined || !WRITE_METHODS.has(request.method) || READ_ONLY_POST.test(request.url)) return;
+      const key = Array.isArray(header) ? header[0] : header;
+      if (key === undefined || !KEY_PATTERN.test(key) || Array.isArray(header)) {
+        return sendTrackerError(reply, 400, ['The Idempotency-Key header must be one value of 1 to 255 visible ASCII characters.']);
+      }
+      const authorization = request.headers.authorization;
+      const token = tokenFromHeader(Array.isArray(authorization) ? authorization[0] : authorization) ?? '';
+      const scope = { orgId: request.caller.org.id, tokenHash: sha256(token), key };
+      const requestHash = sha256(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`);
+      const outcome = await claimIdempotencyKey(ctx, scope, requestHash);
+      switch (outcome.kind) {
+        case 'claimed':
+          request.requestContext.set('idempotencyClaim', outcome.claim);
+          return;
+        case 'replay':
+          reply.header('Idempotent-Replayed', 'true');
+          if (outcome.contentType !== null) reply.type(outcome.contentType);
+          return reply.code(outcome.statusCode).send(outcome.statusCode === 204 ? undefined : outcome.body);
+        case 'mismatch':
+          return sendTrackerError(reply, 422, ['This Idempotency-Key was already used with a different request.'], {
+            'Idempotency-Key': 'was already used with a different method, path or body',
+          });
+        case 'in_progress':
+          return sendTrackerError(reply, 409, ['A request with this Idempotency-Key is still being processed; retry later.']);
+        case 'response_lost':
+          return sendTrackerError(reply, 409, [
+            'A request with this Idempotency-Key was carried out, but its response was lost; it will not be carried out again. Read the resource to see the result.',
+          ]);
+      }
+    },
+
+    async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+      const claim = request.requestContext.get('idempotencyClaim');
+      if (claim === undefined) return payload;
+      request.requestContext.set('idempotencyClaim', undefined);
+      const contentType = reply.getHeader('content-type');
+      try {
+        await completeIdempotencyKey(ctx, claim, {
+          statusCode: reply.statusCode,
+          body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '',
+          contentType: typeof contentType === 'string' ? contentType : null,
+        });
+      } catch (error) {
+        // The write (if any) is committed: answer it. A retry then learns the response was lost.
+        request.log.error({ err: error }, 'could not store the response of an idempotent request');
+      }
+      return payload;
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/**
+ * Request ids. A caller (or a proxy in front) may send `X-Request-Id` to follow one request through
+ * its own logs and Timeport's; a value that is not a short token of safe characters is replaced, so
+ * that nothing a client sends can forge log lines or split response headers.
+ */
+const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$/;
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Fastify's `genReqId`: the incoming id when it is sane, else a new UUID. */
+export function requestIdFor(request: IncomingMessage): string {
+  const header = request.headers[REQUEST_ID_HEADER];
+  const incoming = Array.isArray(header) ? header[0] : header;
+  return incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Every answer names its request id in `X-Request-Id`, errors included; the log lines carry it as `reqId`. */
+export default fp(
+  async function requestId(app: FastifyInstance) {
+    app.addHook('onSend', async (request, reply) => {
+      reply.header('X-Request-Id', request.id);
+    });
+  },
+  { name: 'request-id' },
+);

@@ -1,0 +1,208 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type Static, Type } from 'typebox';
+import { Problem, invalidFields } from '../../../domain/errors.js';
+import { formatTrackerTimestamp } from '../../../domain/timestamp.js';
+import {
+  type BatchEntryInput,
+  type BatchResult,
+  MAX_BATCH_ENTRIES,
+  MAX_EXTERNAL_ID_LENGTH,
+  getImportBatch,
+  importWorklogBatch,
+  listImportBatches,
+  rollbackImportBatch,
+} from '../../../service/batch-import.js';
+import { requireAdmin } from '../../../service/users.js';
+import type { ImportBatch, User } from '../../../store/schema.js';
+import { STATUS_OF, type TrackerErrorBody } from '../../plugins/errors.js';
+import { type Links, userReference } from '../../representations.js';
+import { Strict } from '../../schemas.js';
+import { validatorCompiler, describeValidationErrors } from '../../validation.js';
+import { ImportWorklogBody } from '../tracker/worklogs.js';
+import { type RouteOptions, linksOf } from '../options.js';
+
+/**
+ * A batch request may be far larger than the server's default body limit (1 MiB): 10,000 entries
+ * with comments. This route alone accepts up to 64 MiB; the capabilities answer says so, and the
+ * `timeport import` client sizes its batches below it.
+ */
+export const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
+
+export const BATCH_IMPORT_PATH = '/timeport/v1/worklogs/_import';
+
+/** One batch entry: the single import's body, plus the issue and the entry's id in its source. */
+const BatchEntry = Type.Object(
+  {
+    ...ImportWorklogBody.properties,
+    issue: Type.String({ minLength: 1, maxLength: 64, description: 'an issue key such as MIG-12' }),
+    externalId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_EXTERNAL_ID_LENGTH })),
+  },
+  Strict,
+);
+
+/**
+ * Entries are checked one by one (below) rather than by the body schema, so that in partial mode
+ * one malformed entry fails alone, with the same messages the single import gives.
+ */
+const BatchBody = Type.Object(
+  {
+    entries: Type.Array(Type.Unknown(), { maxItems: MAX_BATCH_ENTRIES }),
+    mode: Type.Optional(Type.Union([Type.Literal('atomic'), Type.Literal('partial')], { description: '"atomic" or "partial"' })),
+    dryRun: Type.Optional(Type.Boolean()),
+    source: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  Strict,
+);
+
+const checkEntry = validatorCompiler({ schema: BatchEntry, method: 'POST', url: BATCH_IMPORT_PATH, httpPart: 'body' }) as (
+  data: unknown,
+) => { value?: unknown; error?: Error & { validation?: Parameters<typeof describeValidationErrors>[0] } };
+
+function toEntryInput(raw: unknown): BatchEntryInput {
+  const externalId =
+    typeof raw === 'object' && raw !== null && typeof (raw as { externalId?: unknown }).externalId === 'string'
+      ? (raw as { externalId: string }).externalId
+      : undefined;
+  const result = checkEntry(raw);
+  if (result.error !== undefined) {
+    const { fields, general } = describeValidationErrors(result.error.validation ?? [], 'body');
+    const problem = general.length > 0 ? new Problem('invalid', general.map((text) => text.replace('The request body', 'The entry')), fields) : invalidFields(fields);
+    return { ok: false, externalId, problem };
+  }
+  const { issue, externalId: id, ...fields } = raw as Static<typeof BatchEntry>;
+  return { ok: true, issue, externalId: id, fields };
+}
+
+const trackerError = (problem: Problem): TrackerErrorBody => ({
+  errors: problem.fieldErrors,
+  errorsData: {},
+  errorMessages: problem.messages,
+  statusCode: STATUS_OF[problem.kind],
+});
+
+function batchAnswer(result: BatchResult, dryRun: boolean, mode: string, source: string | undefined) {
+  return {
+    ...(result.batch === undefined ? {} : { id: result.batch.id }),
+    mode,
+    dryRun,
+    ...(source === undefined ? {} : { source }),
+    stored: result.stored,
+    counts: result.counts,
+    results: result.outcomes.map((outcome) => {
+      const base = { index: outcome.index, ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }) };
+      switch (outcome.status) {
+        case 'created':
+          return dryRun || !result.stored
+            ? { ...base, status: 'valid', issue: outcome.issue }
+            : { ...base, status: 'created', id: outcome.worklogId, issue: outcome.issue };
+        case 'alreadyPresent':
+          return { ...base, status: 'alreadyPresent', id: outcome.worklogId };
+        case 'failed':
+          return { ...base, status: 'failed', error: trackerError(outcome.problem) };
+      }
+    }),
+  };
+}
+
+/** The ledger's shape: the web page reads `id, createdAt, createdBy, counts, source`. */
+export function batchResource(batch: ImportBatch, users: Map<number, User>, links: Links) {
+  const user = (uid: number) => {
+    const found = users.get(uid);
+    if (found === undefined) throw new Error(`user ${uid} was not loaded`);
+    return userReference(found, links);
+  };
+  return {
+    self: `${links.base}/timeport/v1/imports/${batch.id}`,
+    id: batch.id,
+    createdAt: formatTrackerTimestamp(batch.createdAt),
+    createdBy: user(batch.createdBy),
+    source: batch.source ?? undefined,
+    mode: batch.mode,
+    counts: { created: batch.createdCount, alreadyPresent: batch.alreadyPresentCount, failed: batch.failedCount },
+    rolledBackAt: batch.rolledBackAt === null ? undefined : formatTrackerTimestamp(batch.rolledBackAt),
+    rolledBackBy: batch.rolledBackBy === null ? undefined : user(batch.rolledBackBy),
+  };
+}
+
+const BatchIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) });
+const BatchListQuery = Type.Object({
+  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  id: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+
+/**
+ * Timeport extension (issue 5): the batch import, the import ledger and its rollback, and the
+ * capabilities document through which `timeport import` discovers them. Tracker has none of it;
+ * a client must not assume them without asking `GET /timeport/v1/capabilities`.
+ */
+const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
+  const links = linksOf(options);
+
+  app.get('/capabilities', async () => ({
+    timeport: true,
+    worklogBatchImport: {
+      path: BATCH_IMPORT_PATH,
+      maxEntries: MAX_BATCH_ENTRIES,
+      maxBodyBytes: BATCH_BODY_LIMIT,
+      maxExternalIdLength: MAX_EXTERNAL_ID_LENGTH,
+      modes: ['atomic', 'partial'],
+      dryRun: true,
+    },
+    importLedger: { path: '/timeport/v1/imports', rollback: true },
+  }));
+
+  app.post(
+    '/worklogs/_import',
+    {
+      bodyLimit: BATCH_BODY_LIMIT,
+      schema: { body: BatchBody },
+      preValidation: async (request) => requireAdmin(request.caller, 'import time entries'),
+    },
+    async (request, reply) => {
+      const { entries, dryRun = false, mode = 'partial', source } = request.body;
+      if (entries.length === 0) throw invalidFields({ entries: 'must hold at least one entry' });
+      const result = await importWorklogBatch(options.ctx, request.caller, entries.map(toEntryInput), { mode, dryRun, source });
+      const answer = batchAnswer(result, dryRun, mode, source);
+      if (mode === 'atomic' && result.counts.failed > 0) {
+        // Refused as a whole: Tracker's error body, with the per-entry results beside it.
+        const errors: Record<string, string> = {};
+        for (const outcome of result.outcomes) {
+          if (outcome.status !== 'failed') continue;
+          const texts = [...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'), ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`)];
+          errors[`entries[${outcome.index}]`] = texts.join('; ');
+        }
+        return reply.code(422).send({
+          errors,
+          errorsData: {},
+          errorMessages: [
+            `The atomic batch was refused: ${result.counts.failed} of ${entries.length} entries have errors${dryRun ? '' : '; nothing was stored'}.`,
+          ],
+          statusCode: 422,
+          ...answer,
+        });
+      }
+      return answer;
+    },
+  );
+
+  app.get('/imports', { schema: { querystring: BatchListQuery } }, async (request, reply) => {
+    const perPage = request.query.perPage ?? 50;
+    const page = await listImportBatches(options.ctx, request.caller, { perPage, beforeId: request.query.id });
+    if (page.nextBeforeId !== undefined) {
+      reply.header('Link', `<${links.base}/timeport/v1/imports?perPage=${perPage}&id=${page.nextBeforeId}>; rel="next"`);
+    }
+    return page.batches.map((batch) => batchResource(batch, page.users, links));
+  });
+
+  app.get('/imports/:id', { schema: { params: BatchIdParams } }, async (request) => {
+    const view = await getImportBatch(options.ctx, request.caller, request.params.id);
+    return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs };
+  });
+
+  app.delete('/imports/:id', { schema: { params: BatchIdParams } }, async (request) => {
+    const view = await rollbackImportBatch(options.ctx, request.caller, request.params.id);
+    return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs, removed: view.removed };
+  });
+};
+
+export default importRoutes;

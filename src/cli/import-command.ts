@@ -1,0 +1,256 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { TrackerClient } from '../client/tracker-client.js';
+import type { DurationSettings } from '../importer/durations.js';
+import type { SourceOptions } from '../importer/source.js';
+import type { DateOrder } from '../importer/time.js';
+
+/** The formats `--format` takes (src/importer/formats/index.ts checks the list at run time). */
+const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine', 'kimai'];
+
+/**
+ * The importer and its libraries (csv-parse, stream-json, cli-progress) load only when `import` or
+ * `reconcile` runs: every other `timeport` command, `serve` included, starts without them.
+ */
+async function loadImporter() {
+  const [client, durations, importer, mapping, reconciler, source, time] = await Promise.all([
+    import('../client/tracker-client.js'),
+    import('../importer/durations.js'),
+    import('../importer/import.js'),
+    import('../importer/mapping.js'),
+    import('../importer/reconcile.js'),
+    import('../importer/source.js'),
+    import('../importer/time.js'),
+  ]);
+  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time };
+}
+
+type Importer = Awaited<ReturnType<typeof loadImporter>>;
+
+/**
+ * `timeport import` and `timeport reconcile`: the bulk importer and its check, clients of a Tracker
+ * API (Timeport's, or Yandex Tracker itself). They never open the local database.
+ */
+
+interface TargetOptions {
+  url: string;
+  token: string;
+  org?: string;
+  cloudOrg?: string;
+  bearer: boolean;
+  retries?: number;
+}
+
+interface SourceCliOptions {
+  format?: string;
+  delimiter?: string;
+  timezone?: string;
+  dateFormat?: DateOrder;
+  sourceHoursPerDay: number;
+  sourceDaysPerWeek: number;
+  roundToSecond: boolean;
+  decimalComma: boolean;
+  userMap?: string;
+  issueColumn?: string;
+  issueRegex?: string;
+  issueMap?: string;
+}
+
+interface ImportCliOptions extends TargetOptions, SourceCliOptions {
+  api: 'auto' | 'timeport' | 'tracker';
+  createdAt: 'start' | 'end';
+  dryRun: boolean;
+  atomic: boolean;
+  skipInvalid: boolean;
+  journal?: string;
+  failuresDir?: string;
+  batchSize: number;
+  concurrency?: number;
+  progressInterval: number;
+  source?: string;
+}
+
+const positiveInteger = (name: string, max: number) => (text: string): number => {
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`${name} takes a whole number from 1 to ${max}`);
+  return value;
+};
+
+const positiveNumber = (name: string) => (text: string): number => {
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value > 0) || value > 24 * 7) throw new InvalidArgumentError(`${name} takes a positive number such as 7.5`);
+  return value;
+};
+
+const DATE_FORMATS: Record<string, DateOrder> = { 'YYYY-MM-DD': 'YMD', 'MM/DD/YYYY': 'MDY', 'DD/MM/YYYY': 'DMY' };
+
+function addTargetOptions(command: Command): Command {
+  return command
+    .requiredOption('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net')
+    .requiredOption('--token <token>', 'an OAuth token (or an IAM token with --bearer) of an organization administrator')
+    .option('--org <id>', 'organization id, sent as X-Org-ID')
+    .option('--cloud-org <id>', 'cloud organization id, sent as X-Cloud-Org-ID')
+    .option('--bearer', 'send the token as "Bearer" (IAM tokens) instead of "OAuth"', false)
+    .option('--retries <n>', 'retries on network errors, 429 and 503 (default 8)', positiveInteger('--retries', 100));
+}
+
+function addSourceOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--format <name>', 'the files\' format (default: detected from each file)').choices(FORMAT_NAMES))
+    .option('--delimiter <char>', 'CSV delimiter (default: detected from the header: , ; or tab)')
+    .option('--timezone <IANA name>', 'zone of timestamps written without a UTC offset, e.g. Europe/Berlin (abbreviations such as CEST are refused); also the zone of days in reports')
+    .addOption(
+      new Option('--date-format <format>', 'order of slashed dates (03/04/2024 is ambiguous)')
+        .choices(Object.keys(DATE_FORMATS))
+        .argParser((text) => {
+          const order = DATE_FORMATS[text];
+          if (order === undefined) throw new InvalidArgumentError(`--date-format takes ${Object.keys(DATE_FORMATS).join(', ')}`);
+          return order;
+        }),
+    )
+    .option('--source-hours-per-day <h>', 'hours in a source "day" (Jira "1d"), e.g. 7 or 7.5', positiveNumber('--source-hours-per-day'), 8)
+    .option('--source-days-per-week <d>', 'days in a source "week" (Jira "1w")', positiveNumber('--source-days-per-week'), 5)
+    .option('--round-to-second', 'round decimal hours that are not whole seconds (each rounding is shown in the preflight)', false)
+    .option('--decimal-comma', 'read decimal hours written with a comma (1,5)', false)
+    .option('--user-map <file>', 'CSV "source,login" (or a JSON object): source user login, e-mail, name or id → Tracker login')
+    .option('--issue-column <column>', 'take the issue from this column (CSV) or dotted field (JSON)')
+    .option('--issue-regex <regex>', 'take the issue from the description: the first capture group, or the match')
+    .option('--issue-map <file>', 'CSV "source,issue" (or a JSON object): source value (Jira issue id, Redmine number, project...) → issue key');
+}
+
+function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions): SourceOptions {
+  let zone: string | undefined;
+  if (options.timezone !== undefined) {
+    const parsed = lib.parseTimeZone(options.timezone);
+    if (!parsed.ok) throw new lib.ImportAborted(`--timezone: ${parsed.error}`);
+    zone = parsed.value;
+  }
+  let regex: RegExp | undefined;
+  if (options.issueRegex !== undefined) {
+    try {
+      regex = new RegExp(options.issueRegex);
+    } catch (error) {
+      throw new lib.ImportAborted(`--issue-regex: ${(error as Error).message}`);
+    }
+  }
+  const durations: DurationSettings = {
+    ...lib.DEFAULT_DURATION_SETTINGS,
+    hoursPerDay: options.sourceHoursPerDay,
+    daysPerWeek: options.sourceDaysPerWeek,
+    roundToSecond: options.roundToSecond,
+    decimalComma: options.decimalComma,
+  };
+  return {
+    files,
+    format: options.format,
+    delimiter: options.delimiter,
+    zone,
+    dateOrder: options.dateFormat,
+    durations,
+    userMap: options.userMap === undefined ? undefined : lib.loadMappingFile(options.userMap, '--user-map'),
+    issueRule: {
+      column: options.issueColumn,
+      regex,
+      map: options.issueMap === undefined ? undefined : lib.loadMappingFile(options.issueMap, '--issue-map'),
+    },
+  };
+}
+
+function clientFor(lib: Importer, options: TargetOptions, onRetry?: (text: string) => void): TrackerClient {
+  if ((options.org === undefined) === (options.cloudOrg === undefined)) throw new lib.ImportAborted('give exactly one of --org and --cloud-org');
+  return new lib.TrackerClient({
+    baseUrl: options.url,
+    token: options.token,
+    orgId: options.org,
+    cloudOrgId: options.cloudOrg,
+    authScheme: options.bearer ? 'Bearer' : 'OAuth',
+    retries: options.retries,
+    onRetry: (info) => onRetry?.(`retry ${info.attempt} in ${(info.delayMs / 1000).toFixed(1)} s after ${info.reason}`),
+  });
+}
+
+/** Known failures end the command with a one-line message and exit code 1; anything else is a bug. */
+async function reporting(name: string, run: (lib: Importer) => Promise<number>): Promise<void> {
+  const lib = await loadImporter();
+  try {
+    process.exitCode = await run(lib);
+  } catch (error) {
+    const known =
+      error instanceof lib.ImportAborted ||
+      error instanceof lib.TrackerApiError ||
+      error instanceof lib.UnreachableError ||
+      error instanceof lib.UnknownFormatError ||
+      (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!known) throw error;
+    console.error(`timeport ${name}: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+export function registerImportCommands(program: Command): void {
+  const importCommand = program
+    .command('import <files...>')
+    .description('import time entries from CSV, NDJSON or JSON files (native, Jira, Tempo, Toggl, Clockify, Redmine, Kimai) into Timeport or Tracker');
+  addTargetOptions(importCommand);
+  addSourceOptions(importCommand);
+  importCommand
+    .addOption(new Option('--api <kind>', 'timeport: the batch extension; tracker: only the documented single import; auto: ask the server').choices(['auto', 'timeport', 'tracker']).default('auto'))
+    .addOption(new Option('--created-at <from>', 'createdAt of entries whose source has none: the start or the end of the work').choices(['start', 'end']).default('start'))
+    .option('--dry-run', 'validate everything against the target, write nothing', false)
+    .option('--atomic', 'all or nothing: validate every entry first, send only if all are valid', false)
+    .option('--skip-invalid', 'send the valid entries even if the preflight found some that cannot be imported', false)
+    .option('--journal <file>', 'the resume journal (default: .timeport-import-<target>.journal.ndjson here)')
+    .option('--failures-dir <dir>', 'where <input>.failures.csv files go (default: beside each input)')
+    .option('--batch-size <n>', 'entries per batch request (Timeport)', positiveInteger('--batch-size', 10_000), 5000)
+    .option('--concurrency <n>', 'requests in flight (default: 2 batches on Timeport, 4 single imports on Tracker)', positiveInteger('--concurrency', 64))
+    .option('--progress-interval <s>', 'seconds between progress lines when not on a terminal', positiveInteger('--progress-interval', 3600), 5)
+    .option('--source <label>', 'what the import ledger records as the batches\' source (default: the file names)')
+    .action((files: string[], options: ImportCliOptions) =>
+      reporting('import', async (lib) => {
+        const source = sourceOptions(lib, files, options);
+        const client = clientFor(lib, options, (text) => console.error(text));
+        const summary = await lib.runImport({
+          ...source,
+          client,
+          target: client.baseUrl,
+          org: options.org ?? `cloud:${options.cloudOrg}`,
+          api: options.api,
+          createdAtFrom: options.createdAt,
+          dryRun: options.dryRun,
+          atomic: options.atomic,
+          skipInvalid: options.skipInvalid,
+          journalPath: options.journal,
+          failuresDir: options.failuresDir,
+          batchSize: options.batchSize,
+          concurrency: options.concurrency ?? (options.api === 'tracker' ? 4 : 2),
+          source: options.source,
+          progress: { tty: process.stderr.isTTY === true, intervalMs: options.progressInterval * 1000 },
+          out: (line) => console.log(line),
+          err: (line) => console.error(line),
+        });
+        const rate = summary.seconds > 0 ? Math.round((summary.created + summary.alreadyPresent) / summary.seconds) : 0;
+        const verb = options.dryRun ? 'Dry run finished (nothing written)' : summary.blocked ? 'Import stopped' : 'Import finished';
+        console.log(
+          `${verb} in ${summary.seconds.toFixed(1)} s: ${options.dryRun ? 'valid' : 'created'} ${summary.created}, already present ${summary.alreadyPresent}, failed ${summary.failed}, skipped (in the journal) ${summary.skipped}; ${rate} entries/s`,
+        );
+        for (const file of summary.failureFiles) console.log(`Failures: ${file.path} (${file.count} rows): fix them and import that file again`);
+        if (summary.blocked) return 1;
+        return summary.failed > 0 ? 2 : 0;
+      }),
+    );
+
+  const reconcileCommand = program
+    .command('reconcile <files...>')
+    .description('compare totals per issue, user and day between source files and the server, and print every difference');
+  addTargetOptions(reconcileCommand);
+  addSourceOptions(reconcileCommand);
+  reconcileCommand.action((files: string[], options: TargetOptions & SourceCliOptions) =>
+    reporting('reconcile', async (lib) => {
+      const result = await lib.reconcile(sourceOptions(lib, files, options), clientFor(lib, options));
+      console.log(`Compared ${result.groups} issue/user/day totals on ${result.issues} issues (days in ${result.zone}, by the day the work started)`);
+      if (result.skipped > 0) console.log(`${result.skipped} records could not be converted or mapped and were not compared (run import --dry-run to see why)`);
+      for (const difference of result.differences) console.log(lib.describeDifference(difference));
+      console.log(result.differences.length === 0 ? 'No differences.' : `${result.differences.length} differences.`);
+      return result.differences.length === 0 ? 0 : 3;
+    }),
+  );
+}

@@ -1,0 +1,101 @@
+import { type Parsed, parsed, refused } from './result.js';
+import { parseTrackerTimestamp } from './timestamp.js';
+import { type ZoneClock, nextLocalDate, parseLocalDate } from './time-zone.js';
+
+/**
+ * The rules of the time-spent report (a Timeport extension): what a period is, which groupings
+ * exist, and how a report is written as CSV. No HTTP or SQL here.
+ */
+
+export const GROUP_DIMENSIONS = ['user', 'issue', 'queue', 'day', 'week', 'month'] as const;
+export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
+export const TIME_DIMENSIONS: readonly GroupDimension[] = ['day', 'week', 'month'];
+export const isTimeDimension = (dimension: GroupDimension): dimension is 'day' | 'week' | 'month' => TIME_DIMENSIONS.includes(dimension);
+
+/** Which instant of an entry places it in the period and in days: when the work was done, or when it was logged. */
+export type ReportTimeBasis = 'start' | 'createdAt';
+
+/** The most values a filter may list; it keeps the SQL `in (...)` lists bounded. */
+export const MAX_FILTER_VALUES = 200;
+
+/**
+ * Splits list parameters: `groupBy=user,day` and `groupBy=user&groupBy=day` mean the same.
+ * Empty items (`user,,day`, a trailing comma) are refused rather than skipped.
+ */
+export function splitList(value: string | readonly string[] | undefined): Parsed<string[]> {
+  if (value === undefined) return parsed([]);
+  const items = (typeof value === 'string' ? [value] : value).flatMap((part) => part.split(','));
+  if (items.some((item) => item.trim() === '')) return refused('has an empty item; separate values with single commas');
+  if (items.length > MAX_FILTER_VALUES) return refused(`may list at most ${MAX_FILTER_VALUES} values`);
+  return parsed(items.map((item) => item.trim()));
+}
+
+/** `groupBy`: known dimensions, each at most once, and at most one of day, week and month. */
+export function parseGroupBy(value: string | readonly string[] | undefined): Parsed<GroupDimension[]> {
+  const list = splitList(value);
+  if (!list.ok) return list;
+  const dimensions: GroupDimension[] = [];
+  for (const item of list.value) {
+    if (!(GROUP_DIMENSIONS as readonly string[]).includes(item)) {
+      return refused(`${JSON.stringify(item)} is not a grouping; use any of ${GROUP_DIMENSIONS.join(', ')}`);
+    }
+    const dimension = item as GroupDimension;
+    if (dimensions.includes(dimension)) return refused(`names ${dimension} twice`);
+    dimensions.push(dimension);
+  }
+  if (dimensions.filter(isTimeDimension).length > 1) return refused('may hold only one of day, week and month');
+  return parsed(dimensions);
+}
+
+/** A report period: instants from `from` (included) to `to` (excluded). */
+export interface Period {
+  from: number;
+  to: number;
+}
+
+/**
+ * Reads `from` and `to`. A date (`2025-03-01`) is a whole local day in the report's zone: `from`
+ * starts at the beginning of its day, `to` ends at the end of its day, so `from=2025-03-01&to=2025-03-31`
+ * is March. A date-time (`2025-03-01T09:00:00+03:00`) is an exact instant: `from` included, `to` excluded.
+ */
+export function parsePeriod(fromText: string, toText: string, clock: ZoneClock): { period?: Period; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const read = (field: 'from' | 'to', text: string): number | undefined => {
+    if (!text.includes('T')) {
+      const date = parseLocalDate(text);
+      if (!date.ok) {
+        errors[field] = `${date.error}, or a date-time such as 2025-02-18T00:00:00+0300`;
+        return undefined;
+      }
+      return clock.startOfDay(field === 'from' ? date.value : nextLocalDate(date.value));
+    }
+    const instant = parseTrackerTimestamp(text);
+    if (!instant.ok) {
+      errors[field] = instant.error;
+      return undefined;
+    }
+    return instant.value;
+  };
+  const from = read('from', fromText);
+  const to = read('to', toText);
+  if (from === undefined || to === undefined) return { errors };
+  if (to <= from) {
+    errors.to = 'must be after from (a date in to includes that whole day)';
+    return { errors };
+  }
+  return { period: { from, to }, errors };
+}
+
+/**
+ * One CSV field. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
+ * carriage return) is prefixed with an apostrophe, the usual guard against CSV injection; an issue
+ * summary is free text anyone may write.
+ */
+export function csvField(value: string | number): string {
+  if (typeof value === 'number') return String(value);
+  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
+}
+
+/** Lines of CSV with CRLF endings (RFC 4180). */
+export const csvLines = (rows: readonly (readonly (string | number)[])[]): string => rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';

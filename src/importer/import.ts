@@ -1,0 +1,425 @@
+import path from 'node:path';
+import {
+  AmbiguousWriteError,
+  type BatchEntry,
+  type TimeportCapabilities,
+  TrackerApiError,
+  type TrackerClient,
+  type TrackerIssue,
+  describeError,
+} from '../client/tracker-client.js';
+import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
+import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timestamp.js';
+import { checkWorklogImport } from '../domain/worklog-rules.js';
+import { FailureFiles } from './failures.js';
+import type { SourceEntry } from './formats/types.js';
+import { type Fingerprint, Journal, defaultJournalPath } from './journal.js';
+import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
+import { Progress } from './progress.js';
+import type { RawRecord } from './readers.js';
+import { type SourceItem, type SourceOptions, sourceItems } from './source.js';
+
+export interface ImportOptions extends SourceOptions {
+  client: TrackerClient;
+  /** The base URL and organization, naming the journal's target. */
+  target: string;
+  org: string;
+  /** `auto`: the batch extension if the server offers it, else the documented single import. */
+  api: 'auto' | 'timeport' | 'tracker';
+  /** What createdAt is when the source has none: the start of the work or its end. */
+  createdAtFrom: 'start' | 'end';
+  dryRun: boolean;
+  atomic: boolean;
+  /** Send the valid entries even though the preflight found records that cannot be imported. */
+  skipInvalid: boolean;
+  journalPath?: string | undefined;
+  failuresDir?: string | undefined;
+  batchSize: number;
+  concurrency: number;
+  source?: string | undefined;
+  progress: { tty: boolean; intervalMs: number };
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export interface ImportSummary {
+  total: number;
+  created: number;
+  alreadyPresent: number;
+  failed: number;
+  /** Entries the journal had as done, not sent again. */
+  skipped: number;
+  seconds: number;
+  /** The preflight stopped the import before anything was sent. */
+  blocked: boolean;
+  api: 'timeport' | 'tracker';
+  failureFiles: { path: string; count: number }[];
+  preflight: PreflightReport;
+}
+
+/** An entry ready to send, with what is needed to report on it. */
+interface Ready {
+  record: RawRecord;
+  entry: SourceEntry;
+  body: BatchEntry;
+  fingerprint: Fingerprint;
+}
+
+export class ImportAborted extends Error {}
+
+/**
+ * `timeport import`: preflight, then one streaming pass that sends every entry not yet in the
+ * journal, through Timeport's batch extension when the server offers it, otherwise through the
+ * documented single import with bounded concurrency. Failures go to the failures file.
+ */
+export async function runImport(options: ImportOptions): Promise<ImportSummary> {
+  const { client } = options;
+  const capabilities = options.api === 'tracker' ? undefined : await client.capabilities();
+  if (options.api === 'timeport' && capabilities?.worklogBatchImport === undefined) {
+    throw new ImportAborted(`${options.target} does not offer Timeport's batch import (GET /timeport/v1/capabilities); use --api tracker or auto`);
+  }
+  const api = capabilities?.worklogBatchImport === undefined ? 'tracker' : 'timeport';
+  const report = await preflight(options, client);
+  for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
+  options.out(`Target: ${options.target} (organization ${options.org}), ${api === 'timeport' ? 'Timeport batch import' : 'Tracker single-entry import'}${options.dryRun ? ', dry run: nothing is written' : ''}${options.atomic ? ', atomic' : ''}`);
+
+  const failures = new FailureFiles(options.failuresDir);
+  const summary: ImportSummary = { total: report.total, created: 0, alreadyPresent: 0, failed: 0, skipped: 0, seconds: 0, blocked: false, api, failureFiles: [], preflight: report };
+  const blockers = blockerCount(report);
+  if (blockers > 0 && !options.skipInvalid) {
+    // Nothing is sent; the records that stop the import are written out to be fixed.
+    for await (const item of sourceItems(options)) {
+      const reason = problemOf(item, report);
+      if (reason !== undefined) failures.add(item.record, reason, item.entry === undefined ? undefined : { entry: item.entry, issue: item.issue, login: item.login });
+    }
+    summary.blocked = true;
+    summary.failed = blockers;
+    summary.failureFiles = failures.close();
+    options.out(`Nothing was sent: ${blockers} entries cannot be imported as they are (listed above). Fix them, or give --skip-invalid to send the rest.`);
+    return summary;
+  }
+
+  const journal = options.dryRun ? undefined : Journal.open(options.journalPath ?? defaultJournalPath(options.target, options.org), { target: options.target, org: options.org });
+  const progress = new Progress(report.total, { ...options.progress, write: options.err, label: options.dryRun ? 'Validating' : 'Importing' });
+  try {
+    if (options.atomic && !options.dryRun) {
+      // All or nothing: every entry is validated against the target first (a dry run); a refusal
+      // after that (the target changed meanwhile) rolls back what this run stored, on Timeport.
+      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true);
+      if (check.failed > 0) {
+        summary.failed = check.failed;
+        options.out(`Nothing was stored: ${check.failed} entries fail validation (--atomic).`);
+        return summary;
+      }
+    }
+    progress.start();
+    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun);
+    Object.assign(summary, { created: result.created, alreadyPresent: result.alreadyPresent, failed: result.failed, skipped: result.skipped });
+  } finally {
+    progress.stop();
+    journal?.close();
+    summary.failureFiles = failures.close();
+    summary.seconds = progress.elapsedSeconds();
+  }
+  return summary;
+}
+
+function problemOf(item: SourceItem, report: PreflightReport): string | undefined {
+  if (item.problem !== undefined) return item.problem.reason;
+  if (item.login !== undefined && report.missingUsers.has(item.login.toLowerCase())) return `user ${item.login} does not exist on the target`;
+  if (item.issue !== undefined && report.missingIssues.has(item.issue)) return `issue ${item.issue} does not exist on the target`;
+  return undefined;
+}
+
+function readyOf(item: SourceItem, createdAtFrom: 'start' | 'end'): Ready {
+  const entry = item.entry!;
+  const createdAtMs = entry.createdAtMs ?? (createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
+  const body: BatchEntry = {
+    issue: item.issue!,
+    externalId: entry.sourceId,
+    createdBy: item.login!,
+    createdAt: formatTrackerTimestamp(createdAtMs),
+    start: formatTrackerTimestamp(entry.startMs),
+    duration: formatBusinessDuration(entry.durationSeconds),
+  };
+  if (entry.comment !== undefined) body.comment = entry.comment;
+  return { record: item.record, entry, body, fingerprint: { createdBy: item.login!, createdAt: createdAtMs, start: entry.startMs, seconds: entry.durationSeconds } };
+}
+
+interface SendResult {
+  created: number;
+  alreadyPresent: number;
+  failed: number;
+  skipped: number;
+  failureFiles: { path: string; count: number }[];
+}
+
+/** The streaming pass: reads the files again and sends what is not done yet. */
+async function sendAll(
+  options: ImportOptions,
+  report: PreflightReport,
+  capabilities: TimeportCapabilities | undefined,
+  journal: Journal | undefined,
+  failures: FailureFiles,
+  progress: Progress | undefined,
+  dryRun: boolean,
+): Promise<SendResult> {
+  const result: SendResult = { created: 0, alreadyPresent: 0, failed: 0, skipped: 0, failureFiles: [] };
+  const count = (kind: 'created' | 'alreadyPresent' | 'failed' | 'skipped', by = 1) => {
+    result[kind] += by;
+    progress?.advance(by, kind);
+  };
+  const fail = (ready: { record: RawRecord; entry?: SourceEntry | undefined; issue?: string; login?: string }, reason: string) => {
+    failures.add(ready.record, reason, ready.entry === undefined ? undefined : { entry: ready.entry, issue: ready.issue, login: ready.login });
+    count('failed');
+  };
+  const sink: Sink =
+    capabilities?.worklogBatchImport !== undefined
+      ? new BatchSink(options, capabilities.worklogBatchImport, journal, dryRun, count, fail)
+      : new TrackerSink(options, report, journal, dryRun, count, fail);
+  const seen = new Set<string>();
+  for await (const item of sourceItems(options)) {
+    const problem = problemOf(item, report);
+    if (problem !== undefined) {
+      fail({ record: item.record, entry: item.entry, issue: item.issue, login: item.login }, problem);
+      continue;
+    }
+    const sourceId = item.entry!.sourceId;
+    if (seen.has(sourceId) || journal?.done.has(sourceId) === true) {
+      count('skipped');
+      continue;
+    }
+    seen.add(sourceId);
+    await sink.add(readyOf(item, options.createdAtFrom));
+  }
+  await sink.finish();
+  return result;
+}
+
+interface Sink {
+  add(ready: Ready): Promise<void>;
+  finish(): Promise<void>;
+}
+
+type Count = (kind: 'created' | 'alreadyPresent' | 'failed' | 'skipped', by?: number) => void;
+type Fail = (ready: { record: RawRecord; entry?: SourceEntry; issue?: string; login?: string }, reason: string) => void;
+
+/** Runs promises with at most `limit` in flight; `add` waits for room. */
+class Pool {
+  private readonly running = new Set<Promise<void>>();
+  private failure: unknown;
+  private failed = false;
+
+  constructor(private readonly limit: number) {}
+
+  async add(task: () => Promise<void>): Promise<void> {
+    this.rethrow();
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    this.rethrow();
+    const promise: Promise<void> = task()
+      .catch((error: unknown) => {
+        if (!this.failed) {
+          this.failed = true;
+          this.failure = error;
+        }
+      })
+      .finally(() => this.running.delete(promise));
+    this.running.add(promise);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    if (this.failed) throw this.failure;
+  }
+}
+
+/** Timeport: batches of entries with external ids, so a resend can never duplicate. */
+class BatchSink implements Sink {
+  private batch: Ready[] = [];
+  private bytes = 0;
+  private readonly pool: Pool;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly createdBatches: number[] = [];
+  private readonly source: string;
+
+  constructor(
+    private readonly options: ImportOptions,
+    capability: NonNullable<TimeportCapabilities['worklogBatchImport']>,
+    private readonly journal: Journal | undefined,
+    private readonly dryRun: boolean,
+    private readonly count: Count,
+    private readonly fail: Fail,
+  ) {
+    this.pool = new Pool(Math.max(1, options.concurrency));
+    this.maxEntries = Math.min(options.batchSize, capability.maxEntries);
+    // Room for the envelope and JSON escaping that the estimate below does not see.
+    this.maxBytes = Math.floor(capability.maxBodyBytes * 0.8);
+    this.source = (options.source ?? options.files.map((file) => path.basename(file)).join(', ')).slice(0, 500);
+    this.path = capability.path;
+  }
+
+  private readonly path: string;
+
+  async add(ready: Ready): Promise<void> {
+    const size = JSON.stringify(ready.body).length + 1;
+    if (this.batch.length > 0 && (this.batch.length >= this.maxEntries || this.bytes + size > this.maxBytes)) await this.flush();
+    this.batch.push(ready);
+    this.bytes += size;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    this.bytes = 0;
+    if (batch.length === 0) return;
+    await this.pool.add(() => this.send(batch));
+  }
+
+  private async send(batch: Ready[]): Promise<void> {
+    const mode = this.options.atomic ? 'atomic' : 'partial';
+    const answer = await this.options.client.importBatch(this.path, {
+      entries: batch.map((ready) => ready.body),
+      mode,
+      dryRun: this.dryRun,
+      source: this.source,
+    });
+    if (this.options.atomic && !this.dryRun && !answer.stored) {
+      // Validated a moment ago, refused now (the target changed): undo this run's earlier batches.
+      for (const id of this.createdBatches) await this.options.client.rollbackBatch(id);
+      throw new ImportAborted(`the atomic import was refused mid-way (${answer.counts.failed} entries failed); the ${this.createdBatches.length} batches already stored were rolled back`);
+    }
+    if (answer.id !== undefined) this.createdBatches.push(answer.id);
+    const done: { sourceId: string; worklogId: number }[] = [];
+    for (const result of answer.results) {
+      const ready = batch[result.index]!;
+      if (result.status === 'failed') {
+        this.fail({ record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) }, describeError(result.error, 'failed'));
+      } else if (result.status === 'alreadyPresent') {
+        done.push({ sourceId: ready.entry.sourceId, worklogId: result.id! });
+        this.count('alreadyPresent');
+      } else {
+        if (result.id !== undefined) done.push({ sourceId: ready.entry.sourceId, worklogId: result.id });
+        this.count('created');
+      }
+    }
+    this.journal?.recordDone(done);
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.pool.drain();
+  }
+}
+
+/**
+ * Tracker: the documented single import, a bounded number at a time and one at a time per issue
+ * (Jira's per-issue write limit shows why). Each entry is journaled as "sending" before it goes;
+ * an entry whose answer was lost is looked up on the server before it is ever sent again.
+ */
+class TrackerSink implements Sink {
+  private readonly pool: Pool;
+  private readonly busyIssues = new Map<string, Promise<void>>();
+  private readonly issues: Map<string, TrackerIssue>;
+
+  constructor(
+    private readonly options: ImportOptions,
+    private readonly report: PreflightReport,
+    private readonly journal: Journal | undefined,
+    private readonly dryRun: boolean,
+    private readonly count: Count,
+    private readonly fail: Fail,
+  ) {
+    this.pool = new Pool(Math.max(1, options.concurrency));
+    this.issues = report.issues;
+  }
+
+  async add(ready: Ready): Promise<void> {
+    if (this.dryRun) {
+      this.validateLocally(ready);
+      return;
+    }
+    const key = ready.body.issue;
+    const previous = this.busyIssues.get(key) ?? Promise.resolve();
+    await this.pool.add(async () => {
+      const mine = previous.then(() => this.send(ready));
+      this.busyIssues.set(key, mine.catch(() => undefined));
+      await mine;
+    });
+  }
+
+  /** A dry run against Tracker: the single import's rules, applied here, against the issues read. */
+  private validateLocally(ready: Ready): void {
+    const issue = this.issues.get(ready.body.issue)!;
+    const lifetime = { createdAt: parseTrackerTimestamp(issue.createdAt), updatedAt: parseTrackerTimestamp(issue.updatedAt) };
+    if (!lifetime.createdAt.ok || !lifetime.updatedAt.ok) throw new Error(`issue ${issue.key} has unreadable dates`);
+    const checked = checkWorklogImport(ready.body, { createdAt: lifetime.createdAt.value, updatedAt: lifetime.updatedAt.value }, Date.now());
+    if (checked.ok) this.count('created');
+    else this.fail({ record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) }, Object.entries(checked.errors).map(([field, text]) => `${field}: ${text}`).join('; '));
+  }
+
+  private async send(ready: Ready): Promise<void> {
+    const journal = this.journal!;
+    const sourceId = ready.entry.sourceId;
+    if (journal.uncertain.has(sourceId)) {
+      const found = await this.findOnServer(ready);
+      if (found !== undefined) {
+        journal.recordDone([{ sourceId, worklogId: found }], false);
+        this.count('alreadyPresent');
+        return;
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      journal.recordSending(sourceId, ready.body.issue, ready.fingerprint);
+      try {
+        const { issue, externalId: _externalId, ...body } = ready.body;
+        const worklog = await this.options.client.importWorklog(issue, body);
+        journal.recordDone([{ sourceId, worklogId: worklog.id }], false);
+        this.count('created');
+        return;
+      } catch (error) {
+        if (error instanceof TrackerApiError && error.status >= 400 && error.status < 500) {
+          this.fail({ record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) }, `${error.status}: ${describeError(error.body, error.text)}`);
+          return;
+        }
+        if (!(error instanceof AmbiguousWriteError) || attempt >= 5) throw error;
+        // The answer was lost: the entry may be stored. Look before sending it again.
+        const found = await this.findOnServer(ready);
+        if (found !== undefined) {
+          journal.recordDone([{ sourceId, worklogId: found }], false);
+          this.count('created');
+          return;
+        }
+      }
+    }
+  }
+
+  /** The id of a worklog on the entry's issue with the same author, times and duration, if any. */
+  private async findOnServer(ready: Ready): Promise<number | undefined> {
+    const user = this.report.users.get(ready.fingerprint.createdBy.toLowerCase());
+    for await (const worklog of this.options.client.issueWorklogs(ready.body.issue)) {
+      const seconds = parseBusinessDuration(worklog.duration);
+      const createdAt = parseTrackerTimestamp(worklog.createdAt);
+      const start = parseTrackerTimestamp(worklog.start);
+      if (
+        seconds.ok && seconds.value === ready.fingerprint.seconds &&
+        createdAt.ok && createdAt.value === ready.fingerprint.createdAt &&
+        start.ok && start.value === ready.fingerprint.start &&
+        (user === undefined || worklog.createdBy.id === String(user.uid))
+      ) {
+        return worklog.id;
+      }
+    }
+    return undefined;
+  }
+
+  async finish(): Promise<void> {
+    await this.pool.drain();
+    await Promise.all(this.busyIssues.values());
+    this.journal?.sync();
+  }
+}

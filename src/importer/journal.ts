@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+
+/**
+ * The import journal: an append-only NDJSON file keyed by source id (peer notes pain points 1 and 9).
+ * A re-run after Ctrl-C, a crash or a network failure skips every entry the journal has as done.
+ * Against Tracker, which has no idempotency, an entry is written as "sending" (and synced to disk)
+ * before its request goes out; one found "sending" without "done" on the next run is looked up on
+ * the server before it is sent again, so no entry is ever sent twice. A torn last line (kill -9
+ * mid-write) is ignored. The index is kept in memory: about a hundred bytes per entry.
+ */
+
+export interface JournalHeader {
+  journal: 1;
+  target: string;
+  org: string;
+}
+
+interface SendingLine {
+  s: string;
+  st: 'sending';
+  issue: string;
+  fp: Fingerprint;
+}
+
+/** What identifies an entry on the server when its answer was lost. */
+export interface Fingerprint {
+  createdBy: string;
+  createdAt: number;
+  start: number;
+  seconds: number;
+}
+
+type JournalLine = { s: string; st: 'done'; id: number } | SendingLine;
+
+export const defaultJournalPath = (target: string, org: string): string =>
+  `.timeport-import-${crypto.createHash('sha256').update(`${target}\n${org}`).digest('hex').slice(0, 12)}.journal.ndjson`;
+
+export class Journal {
+  readonly done = new Map<string, number>();
+  /** Entries sent whose answer never made it into the journal. */
+  readonly uncertain = new Map<string, SendingLine>();
+  private readonly fd: number;
+
+  private constructor(
+    readonly file: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  static open(file: string, header: Omit<JournalHeader, 'journal'>): Journal {
+    const exists = fs.existsSync(file);
+    const lines = exists ? fs.readFileSync(file, 'utf8').split('\n') : [];
+    if (exists && lines[0] !== undefined && lines[0] !== '') {
+      const found = JSON.parse(lines[0]) as JournalHeader;
+      if (found.target !== header.target || found.org !== header.org) {
+        throw new Error(
+          `the journal ${file} belongs to ${found.target} (organization ${found.org}), not ${header.target} (organization ${header.org}); give another --journal`,
+        );
+      }
+    }
+    const journal = new Journal(file, fs.openSync(file, 'a'));
+    if (!exists || lines[0] === '' || lines[0] === undefined) {
+      journal.append([{ journal: 1, ...header }]);
+      journal.sync();
+    }
+    for (const line of lines.slice(1)) {
+      if (line.trim() === '') continue;
+      let entry: JournalLine;
+      try {
+        entry = JSON.parse(line) as JournalLine;
+      } catch {
+        continue; // a line torn by a crash: its entry counts as not journaled
+      }
+      if (entry.st === 'done') {
+        journal.done.set(entry.s, entry.id);
+        journal.uncertain.delete(entry.s);
+      } else if (!journal.done.has(entry.s)) journal.uncertain.set(entry.s, entry);
+    }
+    return journal;
+  }
+
+  private append(lines: object[]): void {
+    if (lines.length === 0) return;
+    fs.writeSync(this.fd, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+  }
+
+  sync(): void {
+    fs.fdatasyncSync(this.fd);
+  }
+
+  /** Records entries as stored (created or already present), with their worklog ids. */
+  recordDone(entries: { sourceId: string; worklogId: number }[], sync = true): void {
+    this.append(entries.map((entry) => ({ s: entry.sourceId, st: 'done', id: entry.worklogId })));
+    for (const entry of entries) {
+      this.done.set(entry.sourceId, entry.worklogId);
+      this.uncertain.delete(entry.sourceId);
+    }
+    if (sync) this.sync();
+  }
+
+  /** Records the intent to send, on disk, before the request goes out. */
+  recordSending(sourceId: string, issue: string, fingerprint: Fingerprint): void {
+    const line: SendingLine = { s: sourceId, st: 'sending', issue, fp: fingerprint };
+    this.append([line]);
+    this.sync();
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}

@@ -1,0 +1,340 @@
+import { type Kysely, sql } from 'kysely';
+import { type Problem, conflict, invalidFields, notFound } from '../domain/errors.js';
+import { checkWorklogImport } from '../domain/worklog-rules.js';
+import type { Database, ImportBatch, Issue, NewWorklog, User } from '../store/schema.js';
+import type { Caller, ServiceContext } from './context.js';
+import { findIssue } from './issues.js';
+import { loadUsers, requireAdmin, requireUserReference } from './users.js';
+import type { ImportWorklogFields } from './worklogs.js';
+
+/** The most entries one batch request may carry. */
+export const MAX_BATCH_ENTRIES = 10_000;
+/** The longest external id kept (source systems' ids are short; this bounds the index). */
+export const MAX_EXTERNAL_ID_LENGTH = 200;
+
+export type BatchMode = 'atomic' | 'partial';
+
+export interface BatchOptions {
+  mode: BatchMode;
+  /** Validate everything, write nothing (not even the batch record). */
+  dryRun: boolean;
+  /** Where the entries came from, as the importer names it (a file, a system). */
+  source?: string | undefined;
+}
+
+/** One entry as the route hands it over: its fields, or the schema problem that stopped it. */
+export type BatchEntryInput =
+  | { ok: true; issue: string; externalId?: string | undefined; fields: ImportWorklogFields }
+  | { ok: false; externalId?: string | undefined; problem: Problem };
+
+export type EntryOutcome =
+  | { index: number; externalId?: string; status: 'created'; issue: string; worklogId?: number }
+  | { index: number; externalId?: string; status: 'alreadyPresent'; worklogId: number }
+  | { index: number; externalId?: string; status: 'failed'; problem: Problem };
+
+export interface BatchCounts {
+  created: number;
+  alreadyPresent: number;
+  failed: number;
+}
+
+export interface BatchResult {
+  /** The recorded batch, when something was stored (not for a dry run or a refused atomic batch). */
+  batch?: ImportBatch;
+  outcomes: EntryOutcome[];
+  counts: BatchCounts;
+  /** False when nothing was written: a dry run, or an atomic batch with a failing entry. */
+  stored: boolean;
+}
+
+/** Rows per multi-row INSERT: 12 columns x 500 rows stays far below SQLite's and PostgreSQL's parameter limits. */
+const INSERT_CHUNK = 500;
+/** Values per `IN (...)` list. */
+const LOOKUP_CHUNK = 500;
+
+interface PendingEntry {
+  index: number;
+  externalId: string | undefined;
+  issue: Issue;
+  row: NewWorklog;
+  worklogId?: number;
+}
+
+/**
+ * `POST /timeport/v1/worklogs/_import`: many imports in one transaction, with the single import's
+ * rules (checkWorklogImport, the same user resolution and the same messages). Entries whose
+ * external id was imported before are answered as already present and not stored again. Writes
+ * are multi-row inserts and one `spent` update per issue, so a batch costs one commit.
+ */
+export async function importWorklogBatch(
+  ctx: ServiceContext,
+  caller: Caller,
+  entries: readonly BatchEntryInput[],
+  options: BatchOptions,
+): Promise<BatchResult> {
+  requireAdmin(caller, 'import time entries');
+  const orgId = caller.org.id;
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const now = ctx.now();
+    const externalIds = [...new Set(entries.flatMap((entry) => (entry.ok && entry.externalId !== undefined ? [entry.externalId] : [])))];
+    const existing = await findImportedByExternalId(trx, orgId, externalIds);
+
+    const issues = new Map<string, Issue | undefined>();
+    const authors = new Map<string, { user: User | undefined; error: string | undefined }>();
+    const outcomes: EntryOutcome[] = [];
+    const pending: PendingEntry[] = [];
+    /** External id → the pending entry that will create it, for repeats inside one batch. */
+    const firstInBatch = new Map<string, PendingEntry>();
+    const repeats: { outcome: EntryOutcome & { status: 'alreadyPresent' }; first: PendingEntry }[] = [];
+
+    for (const [index, entry] of entries.entries()) {
+      const withId = <T extends object>(outcome: T) => (entry.externalId === undefined ? outcome : { ...outcome, externalId: entry.externalId });
+      if (!entry.ok) {
+        outcomes.push(withId({ index, status: 'failed' as const, problem: entry.problem }));
+        continue;
+      }
+      const externalId = entry.externalId;
+      if (externalId !== undefined) {
+        const storedId = existing.get(externalId);
+        if (storedId !== undefined) {
+          outcomes.push(withId({ index, status: 'alreadyPresent' as const, worklogId: storedId }));
+          continue;
+        }
+        const first = firstInBatch.get(externalId);
+        if (first !== undefined) {
+          const outcome = withId({ index, status: 'alreadyPresent' as const, worklogId: 0 });
+          outcomes.push(outcome);
+          repeats.push({ outcome, first });
+          continue;
+        }
+      }
+      if (!issues.has(entry.issue)) issues.set(entry.issue, await findIssue(trx, orgId, entry.issue));
+      const issue = issues.get(entry.issue);
+      // The single import's order: an unknown issue is 404 before the body's rules are applied.
+      if (issue === undefined) {
+        outcomes.push(withId({ index, status: 'failed' as const, problem: notFound('Issue does not exist.') }));
+        continue;
+      }
+      const checked = checkWorklogImport(entry.fields, issue, now);
+      const errors = checked.ok ? {} : { ...checked.errors };
+      const authorKey = JSON.stringify(entry.fields.createdBy);
+      let author = authors.get(authorKey);
+      if (author === undefined) {
+        const authorErrors: Record<string, string> = {};
+        const user = await requireUserReference(trx, orgId, 'createdBy', entry.fields.createdBy, authorErrors);
+        author = { user, error: authorErrors.createdBy };
+        authors.set(authorKey, author);
+      }
+      if (author.error !== undefined) errors.createdBy = author.error;
+      if (!checked.ok || author.user === undefined || Object.keys(errors).length > 0) {
+        outcomes.push(withId({ index, status: 'failed' as const, problem: invalidFields(errors) }));
+        continue;
+      }
+      const { durationSeconds, createdAt, start, comment } = checked.value;
+      const draft: PendingEntry = {
+        index,
+        externalId,
+        issue,
+        row: {
+          orgId,
+          issueId: issue.id,
+          createdBy: author.user.uid,
+          createdAt,
+          updatedBy: author.user.uid,
+          updatedAt: createdAt,
+          start,
+          durationSeconds,
+          comment,
+          version: 1,
+          imported: 1,
+        },
+      };
+      pending.push(draft);
+      if (externalId !== undefined) firstInBatch.set(externalId, draft);
+      outcomes.push(withId({ index, status: 'created' as const, issue: issue.key }));
+    }
+
+    const counts: BatchCounts = {
+      created: pending.length,
+      alreadyPresent: outcomes.filter((outcome) => outcome.status === 'alreadyPresent').length,
+      failed: outcomes.filter((outcome) => outcome.status === 'failed').length,
+    };
+    if (options.dryRun || (options.mode === 'atomic' && counts.failed > 0)) {
+      return { outcomes, counts, stored: false };
+    }
+
+    await insertWorklogs(trx, pending);
+    const spentByIssue = new Map<string, number>();
+    for (const entry of pending) spentByIssue.set(entry.issue.id, (spentByIssue.get(entry.issue.id) ?? 0) + entry.row.durationSeconds);
+    for (const [issueId, seconds] of spentByIssue) {
+      await trx
+        .updateTable('issues')
+        .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', seconds) }))
+        .where('id', '=', issueId)
+        .execute();
+    }
+    const batch = await trx
+      .insertInto('importBatches')
+      .values({
+        orgId,
+        createdBy: caller.user.uid,
+        createdAt: now,
+        source: options.source ?? null,
+        mode: options.mode,
+        createdCount: counts.created,
+        alreadyPresentCount: counts.alreadyPresent,
+        failedCount: counts.failed,
+        rolledBackAt: null,
+        rolledBackBy: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    for (let offset = 0; offset < pending.length; offset += INSERT_CHUNK) {
+      const rows = pending.slice(offset, offset + INSERT_CHUNK).map((entry) => ({
+        worklogId: entry.worklogId!,
+        orgId,
+        batchId: batch.id,
+        externalId: entry.externalId ?? null,
+      }));
+      await trx.insertInto('importedWorklogs').values(rows).execute();
+    }
+    const byIndex = new Map(pending.map((entry) => [entry.index, entry]));
+    for (const outcome of outcomes) {
+      if (outcome.status === 'created') outcome.worklogId = byIndex.get(outcome.index)!.worklogId!;
+    }
+    for (const repeat of repeats) repeat.outcome.worklogId = repeat.first.worklogId!;
+    return { batch, outcomes, counts, stored: true };
+  });
+}
+
+/**
+ * Inserts the pending worklogs with multi-row INSERTs and records each one's id. Neither SQLite
+ * nor PostgreSQL promises the order of RETURNING rows, but both hand out ascending ids to the rows
+ * of one INSERT in VALUES order; the ids are sorted and every row is checked against the entry it
+ * is paired with, so a database that behaved otherwise would fail the batch (rolled back) rather
+ * than answer wrong ids.
+ */
+async function insertWorklogs(trx: Kysely<Database>, pending: PendingEntry[]): Promise<void> {
+  for (let offset = 0; offset < pending.length; offset += INSERT_CHUNK) {
+    const chunk = pending.slice(offset, offset + INSERT_CHUNK);
+    const rows = await trx
+      .insertInto('worklogs')
+      .values(chunk.map((entry) => entry.row))
+      .returning(['id', 'issueId', 'createdBy', 'createdAt', 'start', 'durationSeconds'])
+      .execute();
+    rows.sort((a, b) => Number(a.id) - Number(b.id));
+    if (rows.length !== chunk.length) throw new Error(`inserted ${rows.length} worklogs for ${chunk.length} entries`);
+    rows.forEach((row, position) => {
+      const entry = chunk[position]!;
+      const same =
+        row.issueId === entry.row.issueId &&
+        Number(row.createdBy) === entry.row.createdBy &&
+        Number(row.createdAt) === entry.row.createdAt &&
+        Number(row.start) === entry.row.start &&
+        Number(row.durationSeconds) === entry.row.durationSeconds;
+      if (!same) throw new Error('the database returned inserted worklog ids out of VALUES order');
+      entry.worklogId = Number(row.id);
+    });
+  }
+}
+
+async function findImportedByExternalId(db: Kysely<Database>, orgId: string, externalIds: string[]): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (let offset = 0; offset < externalIds.length; offset += LOOKUP_CHUNK) {
+    const rows = await db
+      .selectFrom('importedWorklogs')
+      .select(['externalId', 'worklogId'])
+      .where('orgId', '=', orgId)
+      .where('externalId', 'in', externalIds.slice(offset, offset + LOOKUP_CHUNK))
+      .execute();
+    for (const row of rows) if (row.externalId !== null) found.set(row.externalId, Number(row.worklogId));
+  }
+  return found;
+}
+
+/** A batch with the users it names and how many of its worklogs still exist. */
+export interface BatchView {
+  batch: ImportBatch;
+  users: Map<number, User>;
+  remainingWorklogs: number;
+}
+
+export interface BatchPageRequest {
+  perPage: number;
+  /** Only batches with a smaller id (the list runs newest first). */
+  beforeId?: number | undefined;
+}
+
+/** `GET /timeport/v1/imports`: the organization's batches, newest first. */
+export async function listImportBatches(
+  ctx: ServiceContext,
+  caller: Caller,
+  request: BatchPageRequest,
+): Promise<{ batches: ImportBatch[]; users: Map<number, User>; nextBeforeId?: number }> {
+  requireAdmin(caller, 'see import batches');
+  let query = ctx.store.db.selectFrom('importBatches').selectAll().where('orgId', '=', caller.org.id);
+  if (request.beforeId !== undefined) query = query.where('id', '<', request.beforeId);
+  const rows = await query.orderBy('id', 'desc').limit(request.perPage + 1).execute();
+  const batches = rows.slice(0, request.perPage);
+  const users = await loadUsers(ctx.store.db, batches.flatMap((batch) => [batch.createdBy, ...(batch.rolledBackBy === null ? [] : [batch.rolledBackBy])]));
+  const last = batches.at(-1);
+  return rows.length > request.perPage && last !== undefined ? { batches, users, nextBeforeId: last.id } : { batches, users };
+}
+
+/** `GET /timeport/v1/imports/<id>`. */
+export async function getImportBatch(ctx: ServiceContext, caller: Caller, batchId: number): Promise<BatchView> {
+  requireAdmin(caller, 'see import batches');
+  return loadBatchView(ctx.store.db, caller.org.id, batchId);
+}
+
+async function loadBatchView(db: Kysely<Database>, orgId: string, batchId: number): Promise<BatchView> {
+  const batch = await db.selectFrom('importBatches').selectAll().where('orgId', '=', orgId).where('id', '=', batchId).executeTakeFirst();
+  if (batch === undefined) throw notFound('Import batch does not exist.');
+  const remaining = await db
+    .selectFrom('importedWorklogs')
+    .select(sql<number>`count(*)`.as('count'))
+    .where('batchId', '=', batchId)
+    .executeTakeFirstOrThrow();
+  const users = await loadUsers(db, [batch.createdBy, ...(batch.rolledBackBy === null ? [] : [batch.rolledBackBy])]);
+  return { batch, users, remainingWorklogs: Number(remaining.count) };
+}
+
+/**
+ * `DELETE /timeport/v1/imports/<id>`: removes every worklog the batch created that still exists,
+ * takes their durations off their issues' `spent`, and records who rolled the batch back and
+ * when, all in one transaction. Their external ids become free, so the entries can be imported again.
+ */
+export async function rollbackImportBatch(ctx: ServiceContext, caller: Caller, batchId: number): Promise<BatchView & { removed: number }> {
+  requireAdmin(caller, 'roll back import batches');
+  const orgId = caller.org.id;
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const batch = await trx.selectFrom('importBatches').selectAll().where('orgId', '=', orgId).where('id', '=', batchId).executeTakeFirst();
+    if (batch === undefined) throw notFound('Import batch does not exist.');
+    if (batch.rolledBackAt !== null) throw conflict(`Import batch ${batchId} has already been rolled back.`);
+    const sums = await trx
+      .selectFrom('importedWorklogs')
+      .innerJoin('worklogs', 'worklogs.id', 'importedWorklogs.worklogId')
+      .select(['worklogs.issueId', sql<number>`sum(worklogs.duration_seconds)`.as('seconds'), sql<number>`count(*)`.as('count')])
+      .where('importedWorklogs.batchId', '=', batchId)
+      .groupBy('worklogs.issueId')
+      .execute();
+    const batchWorklogs = trx.selectFrom('importedWorklogs').select('worklogId').where('batchId', '=', batchId);
+    // The ledger rows go first: the worklogs they point to are deleted next.
+    const ids = (await batchWorklogs.execute()).map((row) => Number(row.worklogId));
+    await trx.deleteFrom('importedWorklogs').where('batchId', '=', batchId).execute();
+    for (let offset = 0; offset < ids.length; offset += LOOKUP_CHUNK) {
+      await trx.deleteFrom('worklogs').where('id', 'in', ids.slice(offset, offset + LOOKUP_CHUNK)).execute();
+    }
+    for (const sum of sums) {
+      const seconds = Number(sum.seconds);
+      await trx
+        .updateTable('issues')
+        .set((eb) => ({ spentSeconds: eb('spentSeconds', '-', seconds) }))
+        .where('id', '=', sum.issueId)
+        .execute();
+    }
+    await trx.updateTable('importBatches').set({ rolledBackAt: ctx.now(), rolledBackBy: caller.user.uid }).where('id', '=', batchId).execute();
+    const view = await loadBatchView(trx, orgId, batchId);
+    return { ...view, removed: sums.reduce((total, sum) => total + Number(sum.count), 0) };
+  });
+}

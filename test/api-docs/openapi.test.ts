@@ -1,0 +1,123 @@
+/** `/openapi.json` and `/docs`: a valid OpenAPI 3.1 document that covers every route the app registers. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { type TestApp, buildTestApp } from '../helpers/app.js';
+import { DOCUMENTED_OPERATIONS } from '../../src/api/plugins/openapi-examples.js';
+import { openapiPath } from '../../src/api/plugins/openapi.js';
+
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  security?: unknown[];
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content: Record<string, { example?: unknown }> };
+  responses: Record<string, { content?: Record<string, { example?: unknown }> }>;
+}
+type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
+
+/** Routes that serve files rather than API operations; they stay out of the document on purpose. */
+const FILE_ROUTES = ['/docs', '/ui'];
+const isFileRoute = (url: string) => FILE_ROUTES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`));
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  let document: Document;
+
+  before(async () => {
+    t = await buildTestApp();
+    const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(response.statusCode, 200);
+    document = response.json() as Document;
+  });
+  after(() => t.close());
+
+  it('is valid OpenAPI 3.1 by the official schema', async () => {
+    assert.equal(document.openapi, '3.1.0');
+    const result = await new Validator().validate(structuredClone(document));
+    assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
+  });
+
+  it('documents every registered route, whoever added it', () => {
+    const routes = t.app.registeredRoutes;
+    assert.ok(routes.length > 20, 'the onRoute hook saw the routes');
+    const missing: string[] = [];
+    for (const route of routes) {
+      if (isFileRoute(route.url)) continue;
+      // Fastify adds HEAD beside every GET; the document describes the GET.
+      if (route.method === 'HEAD' && routes.some((other) => other.method === 'GET' && other.url === route.url)) continue;
+      const path = openapiPath(route.url.replace(/(.)\/$/, '$1'));
+      if (document.paths[path]?.[route.method.toLowerCase()] === undefined) missing.push(`${route.method} ${route.url}${route.hidden ? ' (hidden)' : ''}`);
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it('hides only file routes', () => {
+    const hidden = t.app.registeredRoutes.filter((route) => route.hidden).map((route) => route.url);
+    assert.ok(hidden.length > 0);
+    for (const url of hidden) assert.ok(isFileRoute(url), url);
+  });
+
+  it('has the Tracker routes under /v2 and /v3, the extensions and the report with its parameters', () => {
+    for (const path of ['/v2/issues/{issue}/worklogs/_import', '/v3/issues/{issue}/worklogs/_import', '/v3/issues/{issue}/worklog', '/timeport/v1/users']) {
+      assert.ok(document.paths[path], path);
+    }
+    const report = document.paths['/timeport/v1/reports/time-spent']?.get;
+    assert.ok(report);
+    assert.deepEqual(
+      report.parameters?.map((parameter) => parameter.name).sort(),
+      ['by', 'format', 'from', 'groupBy', 'issue', 'queue', 'to', 'tz', 'user'],
+    );
+    assert.deepEqual(report.tags, ['Timeport extensions']);
+    assert.deepEqual(document.paths['/v3/myself']?.get?.tags, ['Tracker']);
+  });
+
+  it('gives each documented operation a summary and examples, under every version', () => {
+    for (const key of DOCUMENTED_OPERATIONS) {
+      const [method, path] = key.split(' ') as [string, string];
+      const paths = path.startsWith('/timeport/') || ['/healthz', '/metrics', '/openapi.json'].includes(path) ? [path] : [`/v2${path}`, `/v3${path}`];
+      for (const full of paths) {
+        const operation = document.paths[full]?.[method.toLowerCase()];
+        assert.ok(operation, `${key} names no route (${full})`);
+        assert.ok(operation.summary, `${full} has a summary`);
+        if (operation.requestBody !== undefined) {
+          assert.notEqual(operation.requestBody.content['application/json']?.example, undefined, `${method} ${full} has a request example`);
+        }
+        if (full !== '/openapi.json') {
+          const examples = Object.values(operation.responses).filter((answer) => Object.values(answer.content ?? {}).some((media) => media.example !== undefined));
+          assert.ok(examples.length > 0, `${method} ${full} has an answer example`);
+        }
+      }
+    }
+  });
+
+  it('describes errors in Tracker\'s format and asks for the token and organization', () => {
+    const operation = document.paths['/v3/issues/{issue}/worklogs/_import']!.post!;
+    assert.deepEqual(operation.responses.default?.content?.['application/json'], { schema: { $ref: '#/components/schemas/TrackerError' } });
+    assert.deepEqual(document.paths['/healthz']!.get!.security, []);
+  });
+
+  it('lists the operations that still lack examples (information, not a failure)', (context) => {
+    const documented = new Set(DOCUMENTED_OPERATIONS);
+    const without = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .map((method) => `${method.toUpperCase()} ${path.replace(/^\/v[23](?=\/)/, '')}`)
+        .filter((key) => !documented.has(key)),
+    );
+    context.diagnostic(`operations without examples yet: ${[...new Set(without)].join(', ') || 'none'}`);
+  });
+
+  it('serves the browsable docs from this server only', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/docs' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.headers['content-type'] as string, /text\/html/);
+    assert.doesNotMatch(page.body, /(src|href)="https?:\/\//);
+    // The browser enforces it: only this server for scripts, styles, images and fonts.
+    const policy = String(page.headers['content-security-policy']);
+    for (const directive of ['script-src', 'style-src', 'img-src', 'font-src']) {
+      const sources = policy.split(';').find((part) => part.trim().startsWith(directive));
+      assert.ok(sources, directive);
+      assert.doesNotMatch(sources, /https?:|\*/, directive);
+    }
+  });
+});

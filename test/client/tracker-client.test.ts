@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { AmbiguousWriteError, TrackerApiError, TrackerClient, nextLinkOf, parseRetryAfter } from '../../src/client/tracker-client.js';
+
+/** A loopback server that answers from a script, one reply per request, and records what it got. */
+class ScriptedServer {
+  readonly requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
+  replies: ((response: http.ServerResponse) => void)[] = [];
+  private readonly server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      this.requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      const reply = this.replies.shift();
+      if (reply === undefined) response.writeHead(500).end('no scripted reply');
+      else reply(response);
+    });
+  });
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (response: http.ServerResponse) =>
+  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+
+const trackerError = (status: number) => ({ errors: { duration: 'is zero' }, errorsData: {}, errorMessages: ['The request has invalid fields.'], statusCode: status });
+const worklog = { id: 7, createdBy: { id: '1' }, createdAt: '2024-01-01T00:00:00.000+0000', start: '2024-01-01T00:00:00.000+0000', duration: 'PT1H' };
+const body = { createdBy: 'alice', createdAt: '2024-01-01T00:00:00Z', start: '2024-01-01T00:00:00Z', duration: 'PT1H' };
+
+describe('Tracker client', () => {
+  const server = new ScriptedServer();
+  let url: string;
+  const sleeps: number[] = [];
+  const client = () =>
+    new TrackerClient({ baseUrl: url, token: 'secret', cloudOrgId: 'bpf123', retries: 3, baseDelayMs: 5, sleep: async (ms) => void sleeps.push(ms) });
+  before(async () => {
+    url = await server.start();
+  });
+  after(() => server.close());
+
+  test('pain point 7: a 429 is retried after its Retry-After, a 503 with backoff, and a 4xx never', async () => {
+    sleeps.length = 0;
+    server.requests.length = 0;
+    server.replies = [
+      json(429, trackerError(429), { 'retry-after': '3' }),
+      json(503, { errors: {}, errorsData: {}, errorMessages: ['busy'], statusCode: 503 }),
+      json(200, [worklog]),
+    ];
+    const created = await client().importWorklog('MIG-1', body);
+    assert.equal(created.id, 7, 'an array answer (as the live service gives) is accepted');
+    assert.equal(server.requests.length, 3);
+    assert.equal(sleeps[0], 3000, 'Retry-After: 3 is honoured');
+    assert.ok(sleeps[1]! >= 5 && sleeps[1]! <= 10, 'the 503 waits with backoff (second attempt: 5 to 10 ms here)');
+    const first = server.requests[0]!;
+    assert.equal(first.headers.authorization, 'OAuth secret');
+    assert.equal(first.headers['x-cloud-org-id'], 'bpf123');
+    assert.equal(first.url, '/v3/issues/MIG-1/worklogs/_import');
+    assert.deepEqual(JSON.parse(first.body), body);
+
+    server.requests.length = 0;
+    server.replies = [json(422, trackerError(422)), json(200, worklog)];
+    await assert.rejects(client().importWorklog('MIG-1', body), (error: unknown) => error instanceof TrackerApiError && error.status === 422 && /duration: is zero/.test(error.message));
+    assert.equal(server.requests.length, 1, 'a 422 is not retried');
+    server.replies = [];
+    server.requests.length = 0;
+    server.replies = [json(500, { errors: {}, errorsData: {}, errorMessages: ['Internal'], statusCode: 500 })];
+    await assert.rejects(client().importWorklog('MIG-1', body), (error: unknown) => error instanceof TrackerApiError && error.status === 500);
+    assert.equal(server.requests.length, 1, 'a 500 may have stored the entry: it is not retried');
+  });
+
+  test('a connection cut after a write was sent is reported as ambiguous, not retried blindly', async () => {
+    server.replies = [(response) => response.socket?.destroy()];
+    await assert.rejects(client().importWorklog('MIG-1', body), AmbiguousWriteError);
+  });
+
+  test('worklog lists are followed through Link headers with the id cursor', async () => {
+    server.requests.length = 0;
+    server.replies = [
+      json(200, [worklog, { ...worklog, id: 8 }], { link: `<http://public.example/v3/issues/MIG-1/worklog?perPage=2&id=8>; rel="next"` }),
+      json(200, [{ ...worklog, id: 9 }]),
+    ];
+    const ids: number[] = [];
+    for await (const item of client().issueWorklogs('MIG-1', 2)) ids.push(item.id);
+    assert.deepEqual(ids, [7, 8, 9]);
+    assert.deepEqual(server.requests.map((request) => request.url), ['/v3/issues/MIG-1/worklog?perPage=2', '/v3/issues/MIG-1/worklog?perPage=2&id=8']);
+  });
+
+  test('capabilities: a 404 means plain Tracker, so only the documented API is used', async () => {
+    server.replies = [json(404, { errors: {}, errorsData: {}, errorMessages: ['no such route'], statusCode: 404 })];
+    assert.equal(await client().capabilities(), undefined);
+    server.replies = [json(401, { errors: {}, errorsData: {}, errorMessages: ['Not authorized'], statusCode: 401 })];
+    await assert.rejects(client().capabilities(), TrackerApiError);
+  });
+
+  test('Retry-After as seconds or an HTTP date; Link parsing', () => {
+    assert.equal(parseRetryAfter('2'), 2000);
+    assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6000);
+    assert.equal(parseRetryAfter(null), undefined);
+    assert.equal(nextLinkOf('<https://x/v3/a?id=3>; rel="next"'), 'https://x/v3/a?id=3');
+    assert.equal(nextLinkOf('<https://x/v3/a?id=3>; rel="prev"'), undefined);
+  });
+});

@@ -1,0 +1,118 @@
+/** A Timeport app listening on loopback, and the importer run against it in-process. Not a test file. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { TrackerClient } from '../../src/client/tracker-client.js';
+import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
+import { type ImportOptions, type ImportSummary, runImport } from '../../src/importer/import.js';
+import { loadMappingFile } from '../../src/importer/mapping.js';
+import { ADMIN_TOKEN, type TestApp, buildTestApp, tempDir } from '../helpers/app.js';
+
+export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'import');
+export const fixture = (name: string): string => path.join(FIXTURES, name);
+
+export interface Target {
+  t: TestApp;
+  url: string;
+  client: TrackerClient;
+  /** A directory for journals and failures files. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** The lifetime the test issues get: wide enough for every fixture. */
+export const ISSUE_LIFETIME = { createdAt: '2020-01-01T00:00:00.000+0000', updatedAt: '2025-01-01T00:00:00.000+0000' };
+
+export async function startTarget(issues = ['MIG-1', 'MIG-2', 'MIG-3'], users = ['alice', 'bob']): Promise<Target> {
+  const t = await buildTestApp();
+  const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const temp = tempDir('timeport-import-test-');
+  const must = async (response: Promise<{ statusCode: number; body: string }>) => {
+    const answer = await response;
+    if (answer.statusCode >= 300) throw new Error(`set-up failed: ${answer.statusCode} ${answer.body}`);
+  };
+  await must(t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'MIG', name: 'Migration', lead: 'admin' } }));
+  for (const _key of issues) {
+    await must(
+      t.request({
+        method: 'POST',
+        url: '/v3/issues/_import',
+        payload: { queue: 'MIG', summary: 'Migrated', createdBy: 'admin', updatedBy: 'admin', ...ISSUE_LIFETIME },
+      }),
+    );
+  }
+  for (const login of users) await must(t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login } }));
+  const client = new TrackerClient({ baseUrl: url, token: ADMIN_TOKEN, orgId: '1', retries: 2, baseDelayMs: 10 });
+  return {
+    t,
+    url,
+    client,
+    dir: temp.dir,
+    close: async () => {
+      await t.close();
+      temp.remove();
+    },
+  };
+}
+
+export interface RunResult {
+  summary: ImportSummary;
+  out: string[];
+}
+
+/** Runs `timeport import` in-process with the CLI's defaults; `overrides` as the flags would set them. */
+export async function importFiles(target: Target, files: string[], overrides: Partial<ImportOptions> = {}): Promise<RunResult> {
+  const out: string[] = [];
+  const options: ImportOptions = {
+    files,
+    durations: DEFAULT_DURATION_SETTINGS,
+    userMap: loadMappingFile(fixture('users.csv'), 'users'),
+    issueRule: {},
+    client: target.client,
+    target: target.url,
+    org: '1',
+    api: 'auto',
+    createdAtFrom: 'start',
+    dryRun: false,
+    atomic: false,
+    skipInvalid: false,
+    journalPath: path.join(target.dir, 'journal.ndjson'),
+    failuresDir: target.dir,
+    batchSize: 5000,
+    concurrency: 2,
+    progress: { tty: false, intervalMs: 60_000 },
+    out: (line) => out.push(line),
+    err: (line) => out.push(line),
+    ...overrides,
+  };
+  const summary = await runImport(options);
+  return { summary, out };
+}
+
+export interface StoredWorklog {
+  id: number;
+  issue: string;
+  login: string;
+  createdAt: string;
+  start: string;
+  duration: string;
+  comment?: string;
+}
+
+/** Every worklog of the given issues as the API answers them, with author logins. */
+export async function storedWorklogs(target: Target, issues = ['MIG-1', 'MIG-2', 'MIG-3']): Promise<StoredWorklog[]> {
+  const logins = new Map<string, string>();
+  const all: StoredWorklog[] = [];
+  for (const issue of issues) {
+    for await (const worklog of target.client.issueWorklogs(issue, 2)) {
+      let login = logins.get(worklog.createdBy.id);
+      if (login === undefined) {
+        login = (await target.client.getUser(Number(worklog.createdBy.id)))!.login;
+        logins.set(worklog.createdBy.id, login);
+      }
+      all.push({ id: worklog.id, issue, login, createdAt: worklog.createdAt, start: worklog.start, duration: worklog.duration, comment: worklog.comment });
+    }
+  }
+  return all;
+}
+
+export const readFailures = (file: string): string => fs.readFileSync(file, 'utf8');

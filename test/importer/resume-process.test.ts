@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { Sandbox, type ServerProcess, within } from '../process/harness.js';
+
+const TOKEN = 'resume-admin-token-0001';
+const ENTRIES = 50_000;
+const ISSUES = 5;
+
+/**
+ * Pain point 9 with real processes: `timeport import` killed with SIGKILL in the middle of a
+ * 50,000-entry import, then run again, ends with exactly 50,000 entries on the server.
+ */
+// About 25 s on an idle two-core machine; the bound leaves room for a loaded CI machine.
+describe('timeport import: kill -9 and resume', { timeout: 110_000 }, () => {
+  const sandbox = new Sandbox('timeport-resume-');
+  let server: ServerProcess;
+  const file = path.join(sandbox.dataDir, 'entries.ndjson');
+  const journal = path.join(sandbox.dataDir, 'journal.ndjson');
+  const as = { token: TOKEN, org: '1' };
+
+  before(async () => {
+    server = await sandbox.serve({ env: { TIMEPORT_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' } });
+    const ok = async (answer: Promise<{ status: number; text: string }>) => {
+      const response = await answer;
+      assert.ok(response.status < 300, response.text);
+    };
+    await ok(server.request('/v3/queues/', { ...as, method: 'POST', body: { key: 'BIG', name: 'Big', lead: 'admin' } }));
+    for (let issue = 0; issue < ISSUES; issue++) {
+      await ok(
+        server.request('/v3/issues/_import', {
+          ...as,
+          method: 'POST',
+          body: { queue: 'BIG', summary: `Issue ${issue}`, createdAt: '2020-01-01T00:00:00Z', createdBy: 'admin', updatedAt: '2024-12-31T00:00:00Z', updatedBy: 'admin' },
+        }),
+      );
+    }
+    const lines: string[] = [];
+    for (let index = 0; index < ENTRIES; index++) {
+      const day = String(1 + (index % 28)).padStart(2, '0');
+      lines.push(
+        JSON.stringify({
+          issue: `BIG-${1 + (index % ISSUES)}`,
+          createdBy: 'admin',
+          createdAt: `2023-05-${day}T17:00:00+02:00`,
+          start: `2023-05-${day}T09:00:00+02:00`,
+          duration: `PT${1 + (index % 480)}M`,
+          comment: `entry ${index}`,
+          externalId: `resume-${index}`,
+        }),
+      );
+    }
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+  });
+  after(() => sandbox.dispose());
+
+  const args = ['bin/timeport.js', 'import', file, '--url', '', '--token', TOKEN, '--org', '1', '--journal', journal, '--batch-size', '5000', '--progress-interval', '1'];
+  const argsFor = () => args.map((arg) => (arg === '' ? server.url : arg));
+  const storedCount = () => {
+    const db = new BetterSqlite3(sandbox.databaseFile, { readonly: true });
+    try {
+      return (db.prepare('select count(*) as n from worklogs').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  const doneLines = () => (fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('"st":"done"').length - 1 : 0);
+
+  test('a re-run after kill -9 finishes with exactly 50,000 entries, none twice', async () => {
+    const first = sandbox.spawn(process.execPath, argsFor());
+    await within(
+      (async () => {
+        while (doneLines() < 10_000) {
+          if (!first.running) throw new Error(`the import ended before it could be killed:\n${first.transcript()}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })(),
+      'the first run to journal 10,000 entries',
+      60_000,
+    );
+    const exit = await first.kill();
+    assert.equal(exit.signal, 'SIGKILL');
+    const atKill = storedCount();
+    assert.ok(atKill >= 10_000 && atKill < ENTRIES, `killed in the middle (${atKill} stored)`);
+    assert.match(first.stderr, /Importing: \d+\/50000 entries, \d+\/s, ETA \d+ s/, 'progress with count, rate and ETA');
+
+    const second = await sandbox.cli(argsFor().slice(1), { timeoutMs: 80_000 });
+    assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
+    assert.equal(storedCount(), ENTRIES);
+    const summary = /Import finished in [\d.]+ s: created (\d+), already present (\d+), failed 0, skipped \(in the journal\) (\d+)/.exec(second.stdout);
+    assert.ok(summary !== null, second.stdout);
+    const [created, present, skipped] = summary.slice(1).map(Number) as [number, number, number];
+    assert.equal(created + present + skipped, ENTRIES);
+    // A batch in flight at the kill may still have been committed by the server: it is "already present" now.
+    assert.ok(present + skipped >= atKill, 'what was stored before the kill is not created again');
+    assert.ok(created <= ENTRIES - atKill);
+    const db = new BetterSqlite3(sandbox.databaseFile, { readonly: true });
+    try {
+      const distinct = db.prepare('select count(distinct external_id) as n from imported_worklogs').get() as { n: number };
+      assert.equal(distinct.n, ENTRIES);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * What only PostgreSQL has: migrations and first starts racing between processes, type parsing,
+ * statement timeouts and connections killed by the server. Skipped without the test server unless
+ * CI=true (test/helpers/postgres.ts).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../../src/api/app.js';
+import { formatBusinessDuration } from '../../src/domain/duration.js';
+import type { ServiceContext } from '../../src/service/context.js';
+import { bootstrapOrganization, createOrganization } from '../../src/service/organizations.js';
+import { type Store, StoreOpenError, openPostgresStore } from '../../src/store/database.js';
+import { ADMIN_TOKEN, PUBLIC_URL } from '../helpers/app.js';
+import { createTestDatabase, skipWithoutPostgres, terminateConnections } from '../helpers/postgres.js';
+import { NOW } from '../api/fixtures.js';
+
+const skip = await skipWithoutPostgres();
+const OPTIONS = { poolSize: 4, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 };
+
+/** An app on its own PostgreSQL database, with organization 1 and its admin. */
+async function postgresApp(options: Partial<typeof OPTIONS> = {}) {
+  const database = await createTestDatabase();
+  const store = await openPostgresStore(database.url, { ...OPTIONS, ...options, onIdleConnectionError: () => undefined });
+  const ctx: ServiceContext = { store, now: () => NOW };
+  await createOrganization(ctx, { id: '1', adminLogin: 'admin', adminToken: ADMIN_TOKEN });
+  const app = await buildApp({ ctx, publicUrl: PUBLIC_URL });
+  const request = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    app.inject({ method, url, payload: payload as object, headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1' } });
+  const close = async () => {
+    await app.close();
+    await store.close();
+    await database.drop();
+  };
+  return { database, store, app, request, close };
+}
+
+async function prepareIssue(request: Awaited<ReturnType<typeof postgresApp>>['request']): Promise<string> {
+  assert.equal((await request('POST', '/v3/queues/', { key: 'TEST', name: 'Test', lead: 'admin' })).statusCode, 201);
+  const issue = await request('POST', '/v3/issues/_import', {
+    queue: 'TEST',
+    summary: 'x',
+    createdAt: '2025-01-10T09:00:00.000+0000',
+    createdBy: 'admin',
+    updatedAt: '2025-02-20T18:00:00.000+0000',
+    updatedBy: 'admin',
+  });
+  assert.equal(issue.statusCode, 200, issue.body);
+  return issue.json<{ key: string }>().key;
+}
+
+const entry = (comment: string, minutes: number) => ({
+  start: '2025-02-01T10:00:00Z',
+  duration: `PT${minutes}M`,
+  comment,
+  createdAt: '2025-02-01T18:00:00Z',
+  createdBy: 'admin',
+});
+
+describe('PostgreSQL store', { skip, timeout: 120_000 }, () => {
+  it('several processes opening an empty database at once: migrations run once, and one bootstrap wins', async () => {
+    const database = await createTestDatabase({ migrated: false });
+    const stores: Store[] = [];
+    try {
+      stores.push(...(await Promise.all(Array.from({ length: 5 }, () => openPostgresStore(database.url, OPTIONS)))));
+      const migrations = await sql<{ name: string }>`select name from timeport_migrations`.execute(stores[0]!.db);
+      assert.ok(migrations.rows.length >= 1);
+      const results = await Promise.all(
+        stores.map((store, i) =>
+          store.withStartupLock(() => bootstrapOrganization({ store, now: () => NOW }, `org${i}`, `bootstrap-token-00000000${i}`)),
+        ),
+      );
+      assert.equal(results.filter((result) => result.created !== undefined).length, 1, 'exactly one process bootstraps');
+      const organizations = await stores[0]!.db.selectFrom('organizations').select('id').execute();
+      assert.equal(organizations.length, 1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await database.drop();
+    }
+  });
+
+  it('parses bigint and numeric deliberately: exact numbers, or an error, never a rounded value', async () => {
+    const { store, close } = await postgresApp();
+    try {
+      const exact = await sql<{ big: number; sum: number }>`select 9007199254740991::bigint as big, sum(x) as sum from (values (1::bigint), (2::bigint)) as t(x)`.execute(
+        store.db,
+      );
+      assert.deepEqual(exact.rows[0], { big: 9_007_199_254_740_991, sum: 3 });
+      await assert.rejects(sql`select 9007199254740993::bigint as big`.execute(store.db), /does not fit a JavaScript number exactly/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a statement that waits past the statement timeout is a 503 in Tracker format, and nothing is stored', async () => {
+    const app = await postgresApp({ statementTimeoutMs: 500 });
+    const blocker = new pg.Client({ connectionString: app.database.url });
+    await blocker.connect();
+    try {
+      const key = await prepareIssue(app.request);
+      // Another transaction holds the issue's row: the import's `spent` update must wait for it.
+      await blocker.query('begin');
+      await blocker.query('select * from issues where key = $1 for update', [key]);
+      const started = Date.now();
+      const blocked = await app.request('POST', `/v3/issues/${key}/worklogs/_import`, entry('blocked', 5));
+      assert.ok(Date.now() - started < 5_000, 'answered within the timeout, not after the lock');
+      assert.equal(blocked.statusCode, 503, blocked.body);
+      assert.deepEqual(blocked.json(), {
+        errors: {},
+        errorsData: {},
+        errorMessages: ['The database is temporarily unavailable. Try again later.'],
+        statusCode: 503,
+      });
+      await blocker.query('rollback');
+      const listed = await app.request('GET', `/v3/issues/${key}/worklog`);
+      assert.deepEqual(listed.json(), [], 'the insert before the timeout was rolled back');
+      const retried = await app.request('POST', `/v3/issues/${key}/worklogs/_import`, entry('retried', 5));
+      assert.equal(retried.statusCode, 200, retried.body);
+      assert.equal((await app.request('GET', `/v3/issues/${key}`)).json<{ spent: string }>().spent, 'PT5M');
+    } finally {
+      await blocker.end();
+      await app.close();
+    }
+  });
+
+  it('connections killed by the server (pg_terminate_backend) under load: 200 or 503 only, recovery, nothing lost or doubled', async () => {
+    const app = await postgresApp();
+    try {
+      const key = await prepareIssue(app.request);
+      const answers: { comment: string; minutes: number; status: number; body: string }[] = [];
+      let running = true;
+      let sequence = 0;
+      const client = async () => {
+        while (running) {
+          sequence += 1;
+          const comment = `entry ${sequence}`;
+          const minutes = 1 + (sequence % 30);
+          const response = await app.request('POST', `/v3/issues/${key}/worklogs/_import`, entry(comment, minutes));
+          answers.push({ comment, minutes, status: response.statusCode, body: response.body });
+        }
+      };
+      const clients = Array.from({ length: 6 }, client);
+      let terminated = 0;
+      for (let round = 0; round < 4; round++) {
+        await sleep(300);
+        terminated += await terminateConnections(app.database.name);
+      }
+      await sleep(500);
+      running = false;
+      await Promise.all(clients);
+      assert.ok(terminated > 0, 'connections were terminated');
+
+      for (const answer of answers) assert.ok([200, 503].includes(answer.status), `${answer.status}: ${answer.body}`);
+      assert.ok(answers.some((answer) => answer.status === 503), 'some requests met a killed connection');
+      const after = await app.request('POST', `/v3/issues/${key}/worklogs/_import`, entry('after', 1));
+      assert.equal(after.statusCode, 200, `recovered by itself: ${after.body}`);
+      answers.push({ comment: 'after', minutes: 1, status: 200, body: after.body });
+
+      const rows = await app.store.db.selectFrom('worklogs').select(['comment', 'durationSeconds']).execute();
+      const comments = rows.map((row) => row.comment!);
+      assert.equal(new Set(comments).size, rows.length, 'nothing stored twice');
+      const acknowledged = answers.filter((answer) => answer.status === 200);
+      for (const answer of acknowledged) assert.ok(comments.includes(answer.comment), `${answer.comment} acknowledged and stored`);
+      const seconds = rows.reduce((sum, row) => sum + row.durationSeconds, 0);
+      assert.equal((await app.request('GET', `/v3/issues/${key}`)).json<{ spent: string }>().spent, formatBusinessDuration(seconds));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a server that refuses connections is a one-line StoreOpenError at start, without the password', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      openPostgresStore('postgres://someone:very-secret-1@127.0.0.1:9/nothing', { ...OPTIONS, connectTimeoutMs: 1_000 }),
+      (error: unknown) => {
+        assert.ok(error instanceof StoreOpenError);
+        assert.match(error.message, /^cannot open the PostgreSQL database postgres:\/\/someone:\*\*\*@127\.0\.0\.1:9\/nothing: ECONNREFUSED/);
+        assert.ok(!error.message.includes('very-secret-1'));
+        return true;
+      },
+    );
+    assert.ok(Date.now() - started < 5_000);
+  });
+});
