@@ -49,6 +49,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       ctx,
       publicUrl: config.publicUrl ?? (() => defaultPublicUrl(config.host, listeningPort)),
       bodyLimit: config.bodyLimit,
+      databasePoolStats: store.poolStats === undefined ? undefined : () => store.poolStats?.(),
       rateLimit: config.rateLimit === undefined ? undefined : { ...config.rateLimit, redisUrl: config.redisUrl },
       logger: { level: config.logLevel },
       isReady: () => !draining,

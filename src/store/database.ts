@@ -21,6 +21,8 @@ export interface Store {
    * advisory lock. SQLite: write transactions already exclude each other, so `work` just runs.
    */
   withStartupLock<T>(work: () => Promise<T>): Promise<T>;
+  /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     dialect: 'postgres',
     location,
     withStartupLock: (work) => withAdvisoryLock(url, options, LOCK_STARTUP, () => work()),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
 }

@@ -140,3 +140,27 @@ describe('metrics and request ids', () => {
     assert.equal(bad.headers['x-request-id'], 'err-2');
   });
 });
+
+describe('database pool metrics', () => {
+  it('PostgreSQL: /metrics shows the pool the server passes in (total, idle, waiting)', async (context) => {
+    const { openTestStore, testBackend } = await import('../helpers/app.js');
+    if (testBackend() !== 'postgres') {
+      context.skip('SQLite has no pool (covered in the PostgreSQL pass)');
+      return;
+    }
+    const { store, dispose } = await openTestStore();
+    const app = await buildApp({ ctx: { store, now: Date.now }, publicUrl: 'http://tracker.test', databasePoolStats: () => store.poolStats?.() });
+    try {
+      await store.db.selectFrom('organizations').select('id').execute();
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const total = /^timeport_database_pool_connections\{state="total"\} (\d+)$/m.exec(text);
+      assert.ok(total !== null, text);
+      assert.ok(Number(total[1]) >= 1, 'the query opened a connection');
+      assert.match(text, /^timeport_database_pool_connections\{state="idle"\} \d+$/m);
+      assert.match(text, /^timeport_database_pool_connections\{state="waiting"\} 0$/m);
+    } finally {
+      await app.close();
+      await dispose();
+    }
+  });
+});

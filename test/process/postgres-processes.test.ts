@@ -145,6 +145,41 @@ describe('three server processes on one PostgreSQL database', { skip, timeout: 1
     }
   });
 
+  it('retries with one Idempotency-Key across the processes never make a duplicate', async () => {
+    assert.equal(servers.length, 3, 'the servers started');
+    const entries = Array.from({ length: 12 }, (_, i) => ({
+      key: `cross-process-retry-${i}`,
+      body: worklogBody({ comment: `idempotent ${i}`, duration: `PT${10 + i}M` }),
+      issue: keys[i % keys.length]!,
+    }));
+    const sums = new Map<string, number>();
+    for (const key of keys) sums.set(key, (await listWorklogs(servers[0]!, as, key)).reduce((sum, w) => sum + secondsOf(w.duration), 0));
+    // Each entry is sent to all three processes at once (a client retrying through a load balancer),
+    // then once more to each after the first answers are in.
+    const send = (entry: (typeof entries)[number], server: ServerProcess) =>
+      call(server, as, `/v3/issues/${entry.issue}/worklogs/_import`, { method: 'POST', body: entry.body, headers: { 'idempotency-key': entry.key } });
+    const concurrent = await Promise.all(entries.flatMap((entry) => servers.map((server) => send(entry, server))));
+    const later = await Promise.all(entries.flatMap((entry) => servers.map((server) => send(entry, server))));
+    for (const [i, entry] of entries.entries()) {
+      const answers = [...concurrent.slice(i * 3, i * 3 + 3), ...later.slice(i * 3, i * 3 + 3)];
+      for (const answer of answers) assert.equal(answer.status, 200, answer.text);
+      assert.equal(new Set(answers.map((answer) => answer.text)).size, 1, `${entry.key}: every answer is the first one`);
+      assert.equal(answers.filter((answer) => answer.headers['idempotent-replayed'] === undefined).length, 1);
+    }
+    for (const key of keys) {
+      const mine = entries.filter((entry) => entry.issue === key);
+      for (const server of servers) {
+        const listed = await listWorklogs(server, as, key);
+        for (const entry of mine) {
+          assert.equal(listed.filter((w) => w.comment === entry.body.comment).length, 1, `${entry.key} stored exactly once`);
+        }
+        const expected = sums.get(key)! + mine.reduce((sum, entry) => sum + (10 + entries.indexOf(entry)) * 60, 0);
+        assert.equal(listed.reduce((sum, w) => sum + secondsOf(w.duration), 0), expected);
+        assert.equal((await getIssue(server, as, key)).spent, formatBusinessDuration(expected), 'spent is the sum everywhere');
+      }
+    }
+  });
+
   it('stop cleanly', async () => {
     for (const server of servers) assert.equal((await server.stop()).code, 0, server.child.transcript());
   });
