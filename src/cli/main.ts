@@ -31,8 +31,9 @@ export function buildProgram(): Command {
       if (isClusterWorker()) return runClusterWorker(config);
       if (options.workers !== undefined && options.workers > 1) return serveWithWorkers(config, options.workers);
       const server = await startServer(config);
-      console.log(`Timeport is listening on ${server.url}`);
+      // Handlers first: whoever reads the listening line may signal at once.
       closeOnSignals(server);
+      console.log(`Timeport is listening on ${server.url}`);
     });
 
   const org = program.command('org').description('manage organizations');

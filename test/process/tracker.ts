@@ -97,10 +97,15 @@ export async function getIssue(server: ServerProcess, as: As, key: string): Prom
   return expectStatus<Issue>(await call(server, as, `/v3/issues/${key}`), 200, `GET /v3/issues/${key}`);
 }
 
-/** Every worklog of an issue, in one page (up to 1000). */
+/** Every worklog of an issue, following the `id` cursor pages of 1000. */
 export async function listWorklogs(server: ServerProcess, as: As, key: string): Promise<Worklog[]> {
-  const response = await call(server, as, `/v3/issues/${key}/worklog?perPage=1000`);
-  const worklogs = expectStatus<Worklog[]>(response, 200, `GET /v3/issues/${key}/worklog`);
-  assert.equal(response.headers.link, undefined, 'all worklogs fit in one page');
-  return worklogs;
+  const worklogs: Worklog[] = [];
+  for (;;) {
+    const after = worklogs.length === 0 ? '' : `&id=${worklogs[worklogs.length - 1]!.id}`;
+    const response = await call(server, as, `/v3/issues/${key}/worklog?perPage=1000${after}`);
+    const page = expectStatus<Worklog[]>(response, 200, `GET /v3/issues/${key}/worklog`);
+    worklogs.push(...page);
+    if (response.headers.link === undefined) return worklogs;
+    assert.equal(page.length, 1000, 'a next link only after a full page');
+  }
 }
