@@ -8,6 +8,11 @@ type PrimaryMessage = { type: 'shutdown' };
 
 /** A worker that dies sooner than this after starting is not restarted in a loop. */
 const RESTART_BACKOFF_MS = 1_000;
+/**
+ * On shutdown each worker gives its requests the grace period, then exits; the primary waits this
+ * much longer for a worker that does not (its event loop blocked), then kills it.
+ */
+const WORKER_EXIT_MARGIN_MS = 5_000;
 
 /**
  * `timeport serve --workers N`: N server processes on one port (node:cluster), each with its own
@@ -67,7 +72,7 @@ export async function serveWithWorkers(config: Config, workers: number, print: (
       process.exit(1);
     }
     stopping = true;
-    console.error(`${signal}: the workers finish their requests in flight, then exit.`);
+    console.error(`${signal}: the workers finish their requests in flight, then exit (within ${config.shutdownGraceMs} ms).`);
     let failed = false;
     const exits = running.map(
       (worker) =>
@@ -82,7 +87,15 @@ export async function serveWithWorkers(config: Config, workers: number, print: (
           if (worker.isConnected()) worker.send({ type: 'shutdown' } satisfies PrimaryMessage);
         }),
     );
-    void Promise.all(exits).then(() => process.exit(failed ? 1 : 0));
+    const deadline = setTimeout(() => {
+      console.error(`timeport: workers still running ${config.shutdownGraceMs + WORKER_EXIT_MARGIN_MS} ms after ${signal}: killing them.`);
+      for (const worker of running) if (!worker.isDead()) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }, config.shutdownGraceMs + WORKER_EXIT_MARGIN_MS);
+    void Promise.all(exits).then(() => {
+      clearTimeout(deadline);
+      process.exit(failed ? 1 : 0);
+    });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -95,7 +108,7 @@ export async function serveWithWorkers(config: Config, workers: number, print: (
 export async function runClusterWorker(config: Config): Promise<void> {
   // The primary printed the bootstrap lines already; a worker finds the organization made.
   const server = await startServer(config, () => undefined);
-  const close = closeOnSignals(server);
+  const close = closeOnSignals(server, { graceMs: config.shutdownGraceMs });
   process.on('message', (message: PrimaryMessage) => {
     if (message.type === 'shutdown') close('shutdown requested by the primary');
   });

@@ -26,6 +26,11 @@ export interface Config {
   rateLimit: { max: number; windowMs: number } | undefined;
   /** `REDIS_URL`: shares the rate limit's counts between processes. */
   redisUrl: string | undefined;
+  /**
+   * `TIMEPORT_SHUTDOWN_GRACE_MS`: on SIGTERM, how long requests in flight may take to finish;
+   * after it their connections are closed and the process exits 1.
+   */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +79,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     rateLimit: parseRateLimit(value('TIMEPORT_RATE_LIMIT')),
     redisUrl: redisUrlSetting(value('REDIS_URL')),
+    shutdownGraceMs: integerSetting('TIMEPORT_SHUTDOWN_GRACE_MS', value('TIMEPORT_SHUTDOWN_GRACE_MS') ?? '10000', 0, 3_600_000),
   };
 }
 

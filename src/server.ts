@@ -75,29 +75,56 @@ export async function startServer(config: Config, print: (line: string) => void 
   }
 }
 
+export interface SignalOptions {
+  /**
+   * How long requests in flight may take to finish (`TIMEPORT_SHUTDOWN_GRACE_MS`). After it, the
+   * connections still open are closed and the process exits 1: the shutdown was not clean.
+   */
+  graceMs: number;
+  log?: (line: string) => void;
+}
+
 /**
- * Closes the server cleanly on SIGTERM or SIGINT; a second signal exits at once. Returns the same
- * clean close for other triggers (a cluster primary's request): one close, whatever asks first.
+ * Closes the server cleanly on SIGTERM or SIGINT, within the grace period; a second signal exits at
+ * once. Returns the same close for other triggers (a cluster primary's request): one close,
+ * whatever asks first. Exit codes: 0 when every request in flight finished and the database closed,
+ * 1 when the grace period ran out, closing failed or a second signal came.
  */
-export function closeOnSignals(server: RunningServer, log: (line: string) => void = console.error): (reason: string) => void {
+export function closeOnSignals(server: RunningServer, options: SignalOptions): (reason: string) => void {
+  const log = options.log ?? console.error;
   let closing = false;
   const close = (reason: string) => {
     if (closing) return;
     closing = true;
-    log(`${reason}: finishing requests in flight, then closing the database.`);
+    log(`${reason}: finishing requests in flight, then closing the database. Requests still running in ${options.graceMs} ms are cut off.`);
+    const deadline = setTimeout(() => {
+      log(`requests still in flight after ${options.graceMs} ms: closing their connections and exiting.`);
+      // Their clients see the connection close without an answer. A transaction cut off by the
+      // exit is rolled back by the database, as after a crash.
+      server.app.server.closeAllConnections();
+      process.exit(1);
+    }, options.graceMs);
     server.close().then(
-      () => process.exit(0),
+      () => {
+        clearTimeout(deadline);
+        process.exit(0);
+      },
       (error: unknown) => {
+        clearTimeout(deadline);
         log(`error while closing: ${String(error)}`);
         process.exit(1);
       },
     );
   };
+  // A second *signal* exits at once. A close asked for otherwise (a cluster primary's message) is
+  // not one: a worker often gets that message before the process group's SIGTERM reaches it.
+  let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (closing) {
+    if (signalled) {
       log(`${signal} again: exiting without waiting.`);
       process.exit(1);
     }
+    signalled = true;
     close(signal);
   };
   process.on('SIGTERM', onSignal);

@@ -5,6 +5,8 @@ import type { ServiceContext } from '../service/context.js';
 import { authHook } from './plugins/auth.js';
 import trackerErrors, { sendTrackerError } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
+import { MAX_JSON_NESTING, jsonNestsDeeperThan } from './json-nesting.js';
+import { badRequest } from '../domain/errors.js';
 import type { RouteOptions } from './routes/options.js';
 import userRoutes from './routes/tracker/users.js';
 import queueRoutes from './routes/tracker/queues.js';
@@ -16,6 +18,7 @@ import { type RateLimitSettings, registerRateLimit } from './plugins/rate-limit.
 import { idempotencyHooks, registerIdempotency } from './plugins/idempotency.js';
 import importRoutes from './routes/timeport/imports.js';
 import reportRoutes from './routes/timeport/reports.js';
+import auditRoutes from './routes/timeport/audit.js';
 import metrics, { type DatabasePoolStats } from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import requestId, { requestIdFor } from './plugins/request-id.js';
@@ -48,8 +51,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // The official client puts a trailing slash on collection URLs (official-client-notes §6.1).
     routerOptions: { ignoreTrailingSlash: true },
-    // While closing, new requests get 503 and idle keep-alive connections are closed at once.
-    return503OnClosing: true,
+    // While closing, idle keep-alive connections are closed at once; new requests get a 503 in
+    // Tracker's format from the hook below rather than Fastify's own.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Errors the router raises before any handler (a bad percent-encoding, an over-long path
     // parameter) skip the error handler; they too leave in Tracker's format.
@@ -64,6 +68,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   registerJsonParser(app);
+  const isReady = options.isReady;
+  if (isReady !== undefined) {
+    // While draining, an answer to a request that came before the shutdown closes its connection:
+    // the client's next request goes elsewhere, and the drain does not wait for the keep-alive
+    // timeout of connections left idle. Requests that come during it get a 503 (readiness probes
+    // their own answer), so a client retries elsewhere; that closes the connection too.
+    app.addHook('onRequest', async (request, reply) => {
+      if (isReady() || request.url === '/readyz' || request.url === '/healthz') return;
+      reply.header('Retry-After', '1');
+      return sendTrackerError(reply, 503, ['The server is shutting down; retry the request, it was not carried out.']);
+    });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (!isReady()) reply.header('connection', 'close');
+      return payload;
+    });
+  }
   await app.register(trackerErrors);
   // Observability and the API document come first: they see every route and request after them.
   await app.register(requestId);
@@ -122,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await scope.register(managementRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
       await scope.register(importRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
       await scope.register(reportRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
+      await scope.register(auditRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
     },
     { prefix: '/timeport/v1' },
   );
@@ -163,6 +184,12 @@ function registerJsonParser(app: FastifyInstance): void {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    // A body nested thousands of levels deep would overflow the stack of every step after the
+    // parser (a 500) or be stored as given: refused here (json-nesting.ts).
+    if (jsonNestsDeeperThan(text, MAX_JSON_NESTING)) {
+      done(badRequest([`The request body nests arrays and objects more than ${MAX_JSON_NESTING} levels deep.`]), undefined);
       return;
     }
     parseJson(request, text, done);

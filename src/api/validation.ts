@@ -4,15 +4,47 @@ import type { FastifySchemaCompiler } from 'fastify';
 /**
  * Request validation. Bodies are checked strictly: no type coercion (a number is not a string),
  * no defaults, and unknown fields are errors rather than silently dropped. Query strings and path
- * parameters arrive as text, so there (and only there) digits may become numbers.
+ * parameters arrive as text, so there (and only there) digits may become numbers: decimal digits
+ * only (numericText). Ajv's own coercion is not used, since it also reads `0x1F`, `1e3`, ` 7`,
+ * `7.0` and `0b11` as numbers, so that `/worklog/0x1` named worklog 1 and `perPage=1e3` was 1000.
  */
 const bodyAjv = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, verbose: true, strict: true });
-const textAjv = new Ajv({ allErrors: true, coerceTypes: true, removeAdditional: false, useDefaults: true, verbose: true, strict: true });
+const textAjv = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: true, verbose: true, strict: true });
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
   const validate: ValidateFunction = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
-  return (data: unknown) => (validate(data) ? { value: data } : { error: Object.assign(new Error('invalid request'), { validation: validate.errors ?? [] }) });
+  const numeric = httpPart === 'body' ? [] : numericProperties(schema);
+  return (data: unknown) => {
+    if (numeric.length > 0) numbersFromText(data, numeric);
+    return validate(data) ? { value: data } : { error: Object.assign(new Error('invalid request'), { validation: validate.errors ?? [] }) };
+  };
 };
+
+const INTEGER_TEXT = /^-?\d+$/;
+const NUMBER_TEXT = /^-?\d+(?:\.\d+)?$/;
+
+/** The properties of a query or path schema that are numbers, with the text each may be written as. */
+function numericProperties(schema: unknown): { name: string; text: RegExp }[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return Object.entries(properties).flatMap(([name, property]) => {
+    if (property.type === 'integer') return [{ name, text: INTEGER_TEXT }];
+    if (property.type === 'number') return [{ name, text: NUMBER_TEXT }];
+    return [];
+  });
+}
+
+/**
+ * Turns numeric parameters written in decimal digits into numbers, in place (as Ajv's coercion
+ * did). Anything else (other text, a repeated parameter) is left as it is, and the schema refuses it.
+ */
+function numbersFromText(data: unknown, numeric: readonly { name: string; text: RegExp }[]): void {
+  if (data === null || typeof data !== 'object') return;
+  const record = data as Record<string, unknown>;
+  for (const { name, text } of numeric) {
+    const value = record[name];
+    if (typeof value === 'string' && text.test(value)) record[name] = Number(value);
+  }
+}
 
 /** Where a validation error was found, as Fastify reports it. */
 export type ValidationContext = 'body' | 'querystring' | 'params' | 'headers';

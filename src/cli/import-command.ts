@@ -168,6 +168,23 @@ function clientFor(lib: Importer, options: TargetOptions, onRetry?: (text: strin
   });
 }
 
+/**
+ * Exit codes of `timeport import` and `timeport reconcile` (README, "Bulk import"). A usage error
+ * (an unknown option, a missing --url) is commander's, also 1.
+ */
+export const EXIT_CODES = {
+  /** Everything imported (a dry run: everything valid); reconcile: no differences. */
+  ok: 0,
+  /** The command could not run or was stopped: bad arguments, an unreadable file, an unreachable server, a refused token. */
+  error: 1,
+  /** Best effort: some entries failed (they are in the failures files), the others were imported. */
+  someFailed: 2,
+  /** Reconcile: the files and the server differ. */
+  differences: 3,
+  /** Nothing was stored: the preflight found entries that cannot be imported, or --atomic found invalid ones. */
+  refused: 4,
+} as const;
+
 /** Known failures end the command with a one-line message and exit code 1; anything else is a bug. */
 async function reporting(name: string, run: (lib: Importer) => Promise<number>): Promise<void> {
   const lib = await loadImporter();
@@ -182,7 +199,7 @@ async function reporting(name: string, run: (lib: Importer) => Promise<number>):
       (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!known) throw error;
     console.error(`timeport ${name}: ${(error as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = EXIT_CODES.error;
   }
 }
 
@@ -233,8 +250,9 @@ export function registerImportCommands(program: Command): void {
           `${verb} in ${summary.seconds.toFixed(1)} s: ${options.dryRun ? 'valid' : 'created'} ${summary.created}, already present ${summary.alreadyPresent}, failed ${summary.failed}, skipped (in the journal) ${summary.skipped}; ${rate} entries/s`,
         );
         for (const file of summary.failureFiles) console.log(`Failures: ${file.path} (${file.count} rows): fix them and import that file again`);
-        if (summary.blocked) return 1;
-        return summary.failed > 0 ? 2 : 0;
+        for (const file of summary.removedFailureFiles) console.log(`Removed ${file}: an earlier run's failures; this run had none for that input`);
+        if (summary.blocked) return EXIT_CODES.refused;
+        return summary.failed > 0 ? EXIT_CODES.someFailed : EXIT_CODES.ok;
       }),
     );
 
@@ -250,7 +268,7 @@ export function registerImportCommands(program: Command): void {
       if (result.skipped > 0) console.log(`${result.skipped} records could not be converted or mapped and were not compared (run import --dry-run to see why)`);
       for (const difference of result.differences) console.log(lib.describeDifference(difference));
       console.log(result.differences.length === 0 ? 'No differences.' : `${result.differences.length} differences.`);
-      return result.differences.length === 0 ? 0 : 3;
+      return result.differences.length === 0 ? EXIT_CODES.ok : EXIT_CODES.differences;
     }),
   );
 }

@@ -32,7 +32,7 @@ export function buildProgram(): Command {
       if (options.workers !== undefined && options.workers > 1) return serveWithWorkers(config, options.workers);
       const server = await startServer(config);
       // Handlers first: whoever reads the listening line may signal at once.
-      closeOnSignals(server);
+      closeOnSignals(server, { graceMs: config.shutdownGraceMs });
       console.log(`Timeport is listening on ${server.url}`);
     });
 

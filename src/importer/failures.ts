@@ -7,10 +7,11 @@ import type { SourceEntry } from './formats/types.js';
 import { FAILURE_COLUMN, type RawRecord } from './readers.js';
 
 /**
- * The failures file (peer notes pain point 8): one CSV per input file that had failures, to fix and
- * feed back. For a CSV input it holds the original columns and rows, plus the reason in
- * `timeport_failure`, which the readers ignore; the row keeps its source id, so feeding the file
- * back never duplicates. For a JSON input it holds the entries in the native format, with the
+ * The failures file (peer notes pain point 8): one CSV per input file that had failures in the
+ * latest run (an earlier run's file is removed when the latest had none), to fix and feed back.
+ * For a CSV input it holds the original columns and rows, plus the reason in `timeport_failure`,
+ * which the readers ignore; the row keeps its source id, so feeding the file back never
+ * duplicates. For a JSON input it holds the entries in the native format, with the
  * source id as `externalId`.
  */
 export const NATIVE_COLUMNS = ['issue', 'createdBy', 'createdAt', 'start', 'duration', 'comment', 'externalId'];
@@ -26,6 +27,41 @@ export class FailureFiles {
   pathFor(input: string): string {
     const base = path.basename(input).replace(/\.[^.]+$/, '');
     return path.join(this.directory ?? path.dirname(input), `${base}.failures.csv`);
+  }
+
+  /**
+   * Why these inputs cannot have a failures file each, if they cannot: one input's failures file
+   * would be another input (`a.csv` beside `a.failures.csv`), or two inputs would share one.
+   */
+  conflict(inputs: string[]): string | undefined {
+    const resolvedInputs = new Set(inputs.map((input) => path.resolve(input)));
+    const owners = new Map<string, string>();
+    for (const input of inputs) {
+      const target = this.pathFor(input);
+      if (resolvedInputs.has(path.resolve(target))) return `the failures file of ${input} would be ${target}, which is also an input; give --failures-dir`;
+      const owner = owners.get(path.resolve(target));
+      if (owner !== undefined && path.resolve(owner) !== path.resolve(input)) return `${owner} and ${input} would share the failures file ${target}; rename one`;
+      owners.set(path.resolve(target), input);
+    }
+    return undefined;
+  }
+
+  /**
+   * Removes the failures files that earlier runs left for these inputs, so that after this run
+   * each input's failures file lists this run's failures or does not exist: one left from an
+   * earlier run never looks current. Answers the paths removed.
+   */
+  removeEarlier(inputs: string[]): string[] {
+    const removed: string[] = [];
+    for (const target of new Set(inputs.map((input) => this.pathFor(input)))) {
+      try {
+        fs.unlinkSync(target);
+        removed.push(target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return removed;
   }
 
   add(record: RawRecord, reason: string, converted?: { entry: SourceEntry; issue?: string; login?: string; createdAtMs?: number }): void {

@@ -1,3 +1,4 @@
+import { SourceIdSet } from './source-id-set.js';
 import path from 'node:path';
 import {
   AmbiguousWriteError,
@@ -50,10 +51,16 @@ export interface ImportSummary {
   /** Entries the journal had as done, not sent again. */
   skipped: number;
   seconds: number;
-  /** The preflight stopped the import before anything was sent. */
+  /**
+   * Nothing was stored because entries cannot be imported: the preflight stopped the import before
+   * anything was sent, or `--atomic` found entries that fail validation.
+   */
   blocked: boolean;
   api: 'timeport' | 'tracker';
+  /** The failures files this run wrote. */
   failureFiles: { path: string; count: number }[];
+  /** Failures files of earlier runs removed because this run had no failures for their input. */
+  removedFailureFiles: string[];
   preflight: PreflightReport;
 }
 
@@ -74,6 +81,9 @@ export class ImportAborted extends Error {}
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const { client } = options;
+  const failures = new FailureFiles(options.failuresDir);
+  const conflict = failures.conflict(options.files);
+  if (conflict !== undefined) throw new ImportAborted(conflict);
   const capabilities = options.api === 'tracker' ? undefined : await client.capabilities();
   if (options.api === 'timeport' && capabilities?.worklogBatchImport === undefined) {
     throw new ImportAborted(`${options.target} does not offer Timeport's batch import (GET /timeport/v1/capabilities); use --api tracker or auto`);
@@ -83,8 +93,25 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
   options.out(`Target: ${options.target} (organization ${options.org}), ${api === 'timeport' ? 'Timeport batch import' : 'Tracker single-entry import'}${options.dryRun ? ', dry run: nothing is written' : ''}${options.atomic ? ', atomic' : ''}`);
 
-  const failures = new FailureFiles(options.failuresDir);
-  const summary: ImportSummary = { total: report.total, created: 0, alreadyPresent: 0, failed: 0, skipped: 0, seconds: 0, blocked: false, api, failureFiles: [], preflight: report };
+  // From here on each input's failures file holds this run's failures, or is gone.
+  const earlier = failures.removeEarlier(options.files);
+  const summary: ImportSummary = {
+    total: report.total,
+    created: 0,
+    alreadyPresent: 0,
+    failed: 0,
+    skipped: 0,
+    seconds: 0,
+    blocked: false,
+    api,
+    failureFiles: [],
+    removedFailureFiles: [],
+    preflight: report,
+  };
+  const closeFailures = () => {
+    summary.failureFiles = failures.close();
+    summary.removedFailureFiles = earlier.filter((file) => !summary.failureFiles.some((written) => written.path === file));
+  };
   const blockers = blockerCount(report);
   if (blockers > 0 && !options.skipInvalid) {
     // Nothing is sent; the records that stop the import are written out to be fixed.
@@ -94,7 +121,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     }
     summary.blocked = true;
     summary.failed = blockers;
-    summary.failureFiles = failures.close();
+    closeFailures();
     options.out(`Nothing was sent: ${blockers} entries cannot be imported as they are (listed above). Fix them, or give --skip-invalid to send the rest.`);
     return summary;
   }
@@ -107,6 +134,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       // after that (the target changed meanwhile) rolls back what this run stored, on Timeport.
       const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true);
       if (check.failed > 0) {
+        summary.blocked = true;
         summary.failed = check.failed;
         options.out(`Nothing was stored: ${check.failed} entries fail validation (--atomic).`);
         return summary;
@@ -118,7 +146,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   } finally {
     progress.stop();
     journal?.close();
-    summary.failureFiles = failures.close();
+    closeFailures();
     summary.seconds = progress.elapsedSeconds();
   }
   return summary;
@@ -177,7 +205,7 @@ async function sendAll(
     capabilities?.worklogBatchImport !== undefined
       ? new BatchSink(options, capabilities.worklogBatchImport, journal, dryRun, count, fail)
       : new TrackerSink(options, report, journal, dryRun, count, fail);
-  const seen = new Set<string>();
+  const seen = new SourceIdSet();
   for await (const item of sourceItems(options)) {
     const problem = problemOf(item, report);
     if (problem !== undefined) {

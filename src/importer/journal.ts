@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { SourceIdSet } from './source-id-set.js';
 
 /**
  * The import journal: an append-only NDJSON file keyed by source id (peer notes pain points 1 and 9).
@@ -7,7 +8,8 @@ import fs from 'node:fs';
  * Against Tracker, which has no idempotency, an entry is written as "sending" (and synced to disk)
  * before its request goes out; one found "sending" without "done" on the next run is looked up on
  * the server before it is sent again, so no entry is ever sent twice. A torn last line (kill -9
- * mid-write) is ignored. The index is kept in memory: about a hundred bytes per entry.
+ * mid-write) is ignored. The index of done entries is a SourceIdSet (about 24 bytes an entry), and
+ * the file is read in chunks, so a journal of millions of entries opens in little memory.
  */
 
 export interface JournalHeader {
@@ -37,7 +39,8 @@ export const defaultJournalPath = (target: string, org: string): string =>
   `.timeport-import-${crypto.createHash('sha256').update(`${target}\n${org}`).digest('hex').slice(0, 12)}.journal.ndjson`;
 
 export class Journal {
-  readonly done = new Map<string, number>();
+  /** Source ids stored on the target (created or already present). */
+  readonly done = new SourceIdSet();
   /** Entries sent whose answer never made it into the journal. */
   readonly uncertain = new Map<string, SendingLine>();
   private readonly fd: number;
@@ -50,10 +53,19 @@ export class Journal {
   }
 
   static open(file: string, header: Omit<JournalHeader, 'journal'>): Journal {
-    const exists = fs.existsSync(file);
-    const lines = exists ? fs.readFileSync(file, 'utf8').split('\n') : [];
-    if (exists && lines[0] !== undefined && lines[0] !== '') {
-      const found = JSON.parse(lines[0]) as JournalHeader;
+    const lines = fs.existsSync(file) ? readLines(file) : undefined;
+    try {
+      return Journal.load(file, header, lines);
+    } finally {
+      lines?.return(undefined); // closes the file if reading stopped early
+    }
+  }
+
+  private static load(file: string, header: Omit<JournalHeader, 'journal'>, lines: Generator<string> | undefined): Journal {
+    const first = lines?.next();
+    const headerLine = first === undefined || first.done === true ? '' : first.value;
+    if (headerLine !== '') {
+      const found = JSON.parse(headerLine) as JournalHeader;
       if (found.target !== header.target || found.org !== header.org) {
         throw new Error(
           `the journal ${file} belongs to ${found.target} (organization ${found.org}), not ${header.target} (organization ${header.org}); give another --journal`,
@@ -61,11 +73,11 @@ export class Journal {
       }
     }
     const journal = new Journal(file, fs.openSync(file, 'a'));
-    if (!exists || lines[0] === '' || lines[0] === undefined) {
+    if (headerLine === '') {
       journal.append([{ journal: 1, ...header }]);
       journal.sync();
     }
-    for (const line of lines.slice(1)) {
+    for (const line of lines ?? []) {
       if (line.trim() === '') continue;
       let entry: JournalLine;
       try {
@@ -74,7 +86,7 @@ export class Journal {
         continue; // a line torn by a crash: its entry counts as not journaled
       }
       if (entry.st === 'done') {
-        journal.done.set(entry.s, entry.id);
+        journal.done.add(entry.s);
         journal.uncertain.delete(entry.s);
       } else if (!journal.done.has(entry.s)) journal.uncertain.set(entry.s, entry);
     }
@@ -94,7 +106,7 @@ export class Journal {
   recordDone(entries: { sourceId: string; worklogId: number }[], sync = true): void {
     this.append(entries.map((entry) => ({ s: entry.sourceId, st: 'done', id: entry.worklogId })));
     for (const entry of entries) {
-      this.done.set(entry.sourceId, entry.worklogId);
+      this.done.add(entry.sourceId);
       this.uncertain.delete(entry.sourceId);
     }
     if (sync) this.sync();
@@ -109,5 +121,26 @@ export class Journal {
 
   close(): void {
     fs.closeSync(this.fd);
+  }
+}
+
+/** The file's lines, read 1 MiB at a time. */
+function* readLines(file: string): Generator<string> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    const decoder = new TextDecoder();
+    let rest = '';
+    for (;;) {
+      const read = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      const lines = (rest + decoder.decode(chunk.subarray(0, read), { stream: true })).split('\n');
+      rest = lines.pop() ?? '';
+      yield* lines;
+    }
+    rest += decoder.decode();
+    if (rest !== '') yield rest;
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -1,3 +1,4 @@
+import { SourceIdSet } from './source-id-set.js';
 import type { TrackerClient, TrackerIssue, TrackerUser } from '../client/tracker-client.js';
 import { describeSeconds } from './durations.js';
 import { describeUser, userKey } from './mapping.js';
@@ -50,7 +51,7 @@ export async function preflight(options: SourceOptions, client: TrackerClient | 
   };
   const logins = new Map<string, number>();
   const issueKeys = new Map<string, number>();
-  const seen = new Set<string>();
+  const seen = new SourceIdSet();
   const note = (list: { count: number; examples: string[] }, text: string) => {
     list.count++;
     if (list.examples.length < EXAMPLES) list.examples.push(text);

@@ -1,3 +1,4 @@
+import { SourceIdSet } from './source-id-set.js';
 import type { TrackerClient } from '../client/tracker-client.js';
 import { parseBusinessDuration } from '../domain/duration.js';
 import { parseTrackerTimestamp } from '../domain/timestamp.js';
@@ -41,7 +42,7 @@ export async function reconcile(options: SourceOptions, client: TrackerClient, c
   const zone = options.zone ?? 'UTC';
   const fromFiles = new Map<string, Totals>();
   const issues = new Set<string>();
-  const seen = new Set<string>();
+  const seen = new SourceIdSet();
   let skipped = 0;
   for await (const item of sourceItems(options)) {
     if (item.problem !== undefined || item.entry === undefined || item.issue === undefined || item.login === undefined) {

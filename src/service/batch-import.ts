@@ -3,6 +3,9 @@ import { type Problem, conflict, invalidFields, notFound } from '../domain/error
 import { checkWorklogImport } from '../domain/worklog-rules.js';
 import type { Database, ImportBatch, Issue, NewWorklog, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
+import { classifyDatabaseError, isTransactionConflict } from '../store/errors.js';
+import { recordAudit } from './audit.js';
+import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
 import { loadUsers, requireAdmin, requireUserReference } from './users.js';
 import type { ImportWorklogFields } from './worklogs.js';
@@ -47,6 +50,9 @@ export interface BatchResult {
   stored: boolean;
 }
 
+/** The batch's audit event names at most this many of its issues (the ledger has every entry). */
+const MAX_AUDITED_ISSUES = 100;
+
 /** Rows per multi-row INSERT: 12 columns x 500 rows stays far below SQLite's and PostgreSQL's parameter limits. */
 const INSERT_CHUNK = 500;
 /** Values per `IN (...)` list. */
@@ -73,8 +79,26 @@ export async function importWorklogBatch(
   options: BatchOptions,
 ): Promise<BatchResult> {
   requireAdmin(caller, 'import time entries');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await writeBatch(ctx, caller, entries, options);
+    } catch (error) {
+      // Two batches carrying the same new external id at once (PostgreSQL runs them side by side):
+      // the later one's insert meets the earlier one's row and rolls back whole. Run again, it finds
+      // the entry already present, as if the batches had come one after the other.
+      const meaning = classifyDatabaseError(error);
+      const sameExternalId = meaning?.kind === 'duplicate' && meaning.table === 'imported_worklogs';
+      if ((!sameExternalId && !isTransactionConflict(error)) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Attempts of one batch that keeps meeting concurrent batches' external ids; each attempt sees more of them committed. */
+const MAX_BATCH_ATTEMPTS = 5;
+
+async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly BatchEntryInput[], options: BatchOptions): Promise<BatchResult> {
   const orgId = caller.org.id;
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     const now = ctx.now();
     const externalIds = [...new Set(entries.flatMap((entry) => (entry.ok && entry.externalId !== undefined ? [entry.externalId] : [])))];
     const existing = await findImportedByExternalId(trx, orgId, externalIds);
@@ -189,8 +213,11 @@ export async function importWorklogBatch(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    for (let offset = 0; offset < pending.length; offset += INSERT_CHUNK) {
-      const rows = pending.slice(offset, offset + INSERT_CHUNK).map((entry) => ({
+    // Ledger rows go in external-id order: concurrent batches sharing ids then wait for each other
+    // on the unique index in the same order, instead of deadlocking (PostgreSQL).
+    const ledgerOrder = [...pending].sort((a, b) => compareExternalIds(a.externalId, b.externalId));
+    for (let offset = 0; offset < ledgerOrder.length; offset += INSERT_CHUNK) {
+      const rows = ledgerOrder.slice(offset, offset + INSERT_CHUNK).map((entry) => ({
         worklogId: entry.worklogId!,
         orgId,
         batchId: batch.id,
@@ -203,8 +230,21 @@ export async function importWorklogBatch(
       if (outcome.status === 'created') outcome.worklogId = byIndex.get(outcome.index)!.worklogId!;
     }
     for (const repeat of repeats) repeat.outcome.worklogId = repeat.first.worklogId!;
+    await recordAudit(trx, ctx, orgId, caller.user, {
+      action: 'batch.import',
+      batchId: batch.id,
+      details: { mode: options.mode, source: options.source, counts, issues: [...new Set(pending.map((entry) => entry.issue.key))].slice(0, MAX_AUDITED_ISSUES) },
+    });
     return { batch, outcomes, counts, stored: true };
   });
+}
+
+/** Entries without an external id last; the others by code unit order (the same in every process). */
+function compareExternalIds(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  return a < b ? -1 : 1;
 }
 
 /**
@@ -307,7 +347,7 @@ async function loadBatchView(db: Kysely<Database>, orgId: string, batchId: numbe
 export async function rollbackImportBatch(ctx: ServiceContext, caller: Caller, batchId: number): Promise<BatchView & { removed: number }> {
   requireAdmin(caller, 'roll back import batches');
   const orgId = caller.org.id;
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return writeTransaction(ctx, async (trx) => {
     const batch = await trx.selectFrom('importBatches').selectAll().where('orgId', '=', orgId).where('id', '=', batchId).executeTakeFirst();
     if (batch === undefined) throw notFound('Import batch does not exist.');
     if (batch.rolledBackAt !== null) throw conflict(`Import batch ${batchId} has already been rolled back.`);
@@ -335,6 +375,8 @@ export async function rollbackImportBatch(ctx: ServiceContext, caller: Caller, b
     }
     await trx.updateTable('importBatches').set({ rolledBackAt: ctx.now(), rolledBackBy: caller.user.uid }).where('id', '=', batchId).execute();
     const view = await loadBatchView(trx, orgId, batchId);
-    return { ...view, removed: sums.reduce((total, sum) => total + Number(sum.count), 0) };
+    const removed = sums.reduce((total, sum) => total + Number(sum.count), 0);
+    await recordAudit(trx, ctx, orgId, caller.user, { action: 'batch.rollback', batchId, details: { removed, source: batch.source ?? undefined } });
+    return { ...view, removed };
   });
 }

@@ -12,6 +12,8 @@ export interface ServiceContext {
    * API layer, read by `writeTransaction` to commit the claim with the write.
    */
   readonly idempotencyClaim?: () => IdempotencyClaim | undefined;
+  /** The id of the request being served (`X-Request-Id`), for the audit log; set by the API layer. */
+  readonly requestId?: () => string | undefined;
 }
 
 /** The authenticated user making a request, in the organization the request names. */

@@ -133,9 +133,10 @@ export async function completeIdempotencyKey(
 /**
  * Runs a write in one transaction; when the request holds an idempotency claim, the claim commits
  * in the same transaction. Every service that creates, changes or removes data writes through this.
+ * It resolves only after the commit (on SQLite, the commit of the group the write shares).
  */
 export async function writeTransaction<T>(ctx: ServiceContext, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return ctx.store.inWriteTransaction(async (trx) => {
     const result = await work(trx);
     const claim = ctx.idempotencyClaim?.();
     if (claim !== undefined) await commitIdempotencyKey(trx, claim);

@@ -15,6 +15,7 @@ import { classifyDatabaseError } from '../store/errors.js';
 import type { Database, Issue, NewIssue, Queue, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type CatalogueReference, resolveCatalogue } from './queues.js';
+import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { newIssueId } from './secrets.js';
 import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
@@ -181,7 +182,9 @@ export async function createIssue(ctx: ServiceContext, caller: Caller, fields: N
       originalEstimationSeconds,
       estimationSeconds,
     };
-    return loadIssueView(trx, await insertIssue(trx, issue));
+    const created = await insertIssue(trx, issue);
+    await recordAudit(trx, ctx, caller.org.id, caller.user, { action: 'issue.create', issueKey: created.key, details: { summary: created.summary } });
+    return loadIssueView(trx, created);
   });
 }
 
@@ -283,7 +286,9 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
       originalEstimationSeconds: fields.originalEstimation === undefined ? null : fields.originalEstimation / 1000,
       estimationSeconds: fields.estimation === undefined ? null : fields.estimation / 1000,
     };
-    return loadIssueView(trx, await insertIssue(trx, issue));
+    const imported = await insertIssue(trx, issue);
+    await recordAudit(trx, ctx, caller.org.id, caller.user, { action: 'issue.import', issueKey: imported.key, details: { summary: imported.summary } });
+    return loadIssueView(trx, imported);
   });
 }
 

@@ -1,3 +1,4 @@
+import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { type CatalogueName, DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, findCatalogueEntry } from '../domain/catalogue.js';
 import { conflict, invalidFields, notFound } from '../domain/errors.js';
@@ -98,6 +99,7 @@ export async function createQueue(ctx: ServiceContext, caller: Caller, fields: N
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    await recordAudit(trx, ctx, caller.org.id, caller.user, { action: 'queue.create', details: { key: queue.key, name: queue.name } });
     return { queue, lead };
   });
 }

@@ -1,3 +1,4 @@
+import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import type { Kysely } from 'kysely';
 import { invalidField, notFound } from '../domain/errors.js';
@@ -16,11 +17,14 @@ export async function insertToken(db: Kysely<Database>, userUid: number, now: nu
 /** `POST /timeport/v1/users/<login>/tokens`: an org admin issues a token for a user of the org. */
 export async function createTokenFor(ctx: ServiceContext, caller: Caller, login: string): Promise<string> {
   requireAdmin(caller, 'issue tokens');
-  return issueToken(ctx, caller.org.id, login);
+  return issueToken(ctx, caller.org.id, login, undefined, caller.user);
 }
 
-/** The CLI's `token create`, and the extension endpoint once the caller is allowed. */
-export async function issueToken(ctx: ServiceContext, orgId: string, login: string, chosen?: string): Promise<string> {
+/**
+ * The CLI's `token create` (no actor: the operator), and the extension endpoint once the caller is
+ * allowed. The audit event names the user, never the token.
+ */
+export async function issueToken(ctx: ServiceContext, orgId: string, login: string, chosen?: string, actor?: User): Promise<string> {
   if (chosen !== undefined) {
     const error = chosenTokenError(chosen);
     if (error !== undefined) throw invalidField('token', error);
@@ -28,7 +32,9 @@ export async function issueToken(ctx: ServiceContext, orgId: string, login: stri
   return writeTransaction(ctx, async (trx) => {
     const user = await findUserByLogin(trx, orgId, login);
     if (user === undefined) throw notFound(`User ${login} does not exist in organization ${orgId}.`);
-    return insertToken(trx, user.uid, ctx.now(), chosen);
+    const token = await insertToken(trx, user.uid, ctx.now(), chosen);
+    await recordAudit(trx, ctx, orgId, actor, { action: 'token.create', details: { user: user.login } });
+    return token;
   });
 }
 
@@ -68,7 +74,7 @@ export async function revokeToken(ctx: ServiceContext, caller: Caller | undefine
     const row = await trx
       .selectFrom('tokens')
       .innerJoin('users', 'users.uid', 'tokens.userUid')
-      .select(['tokens.id', 'users.uid', 'users.orgId'])
+      .select(['tokens.id', 'users.uid', 'users.orgId', 'users.login'])
       .where('tokens.tokenHash', '=', hashToken(token))
       .where('tokens.revokedAt', 'is', null)
       .executeTakeFirst();
@@ -76,6 +82,7 @@ export async function revokeToken(ctx: ServiceContext, caller: Caller | undefine
       row !== undefined && (caller === undefined || row.uid === caller.user.uid || (isAdmin(caller) && row.orgId === caller.org.id));
     if (!allowed) throw notFound('No such active token.');
     await trx.updateTable('tokens').set({ revokedAt: ctx.now() }).where('id', '=', row.id).execute();
+    await recordAudit(trx, ctx, row.orgId, caller?.user, { action: 'token.revoke', details: { user: row.login, revoked: 1 } });
   });
 }
 
@@ -95,6 +102,8 @@ export async function revokeUserTokens(ctx: ServiceContext, caller: Caller | und
       .where('userUid', '=', user.uid)
       .where('revokedAt', 'is', null)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    const revoked = Number(result.numUpdatedRows);
+    await recordAudit(trx, ctx, orgId, caller?.user, { action: 'token.revoke', details: { user: user.login, revoked } });
+    return revoked;
   });
 }

@@ -1,3 +1,4 @@
+import { type AuditEvent, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { type Kysely, sql } from 'kysely';
 import { conflict, forbidden, invalidFields, notFound } from '../domain/errors.js';
@@ -76,7 +77,11 @@ export async function insertUser(db: Kysely<Database>, orgId: string, fields: Ne
 /** `POST /timeport/v1/users`: org admins add users to their organization. */
 export async function createUser(ctx: ServiceContext, caller: Caller, fields: NewUserFields): Promise<User> {
   requireAdmin(caller, 'add users');
-  return writeTransaction(ctx, (trx) => insertUser(trx, caller.org.id, fields, ctx.now()));
+  return writeTransaction(ctx, async (trx) => {
+    const user = await insertUser(trx, caller.org.id, fields, ctx.now());
+    await recordAudit(trx, ctx, caller.org.id, caller.user, userCreated(user));
+    return user;
+  });
 }
 
 /** The CLI's `user create`: no caller, the operator owns the database. */
@@ -84,9 +89,13 @@ export async function createUserAsOperator(ctx: ServiceContext, orgId: string, f
   return writeTransaction(ctx, async (trx) => {
     const org = await trx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
     if (org === undefined) throw notFound(`Organization ${orgId} does not exist.`);
-    return insertUser(trx, orgId, fields, ctx.now());
+    const user = await insertUser(trx, orgId, fields, ctx.now());
+    await recordAudit(trx, ctx, orgId, undefined, userCreated(user));
+    return user;
   });
 }
+
+const userCreated = (user: User): AuditEvent => ({ action: 'user.create', details: { login: user.login, isAdmin: user.isAdmin === 1 } });
 
 export function requireAdmin(caller: Caller, action: string): void {
   if (!isAdmin(caller)) throw forbidden(`Only an organization administrator can ${action}.`);

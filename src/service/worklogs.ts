@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { formatBusinessDuration } from '../domain/duration.js';
+import { formatTrackerTimestamp } from '../domain/timestamp.js';
 import { Problem, conflict, forbidden, invalidFields, notFound, preconditionFailed } from '../domain/errors.js';
 import { type VersionPrecondition, requiredVersion } from '../domain/preconditions.js';
 import type { CreatedAtRange } from '../domain/worklog-search.js';
@@ -13,6 +15,7 @@ import {
 } from '../domain/worklog-rules.js';
 import type { Database, Issue, User, Worklog } from '../store/schema.js';
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
+import { type AuditEvent, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
 import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
@@ -68,6 +71,7 @@ export async function importWorklog(
       .executeTakeFirstOrThrow();
     // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
     const updated = await addToSpent(trx, issue.id, durationSeconds);
+    await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.import', issue, worklog, { after: worklogFacts(worklog, author) }));
     return { issue: updated, worklogs: [worklog], users: new Map([[author.uid, author]]) };
   });
 }
@@ -210,6 +214,7 @@ export async function createWorklog(
       .returningAll()
       .executeTakeFirstOrThrow();
     const updated = await addToSpent(trx, issue.id, durationSeconds, { uid: caller.user.uid, at: now });
+    await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.create', issue, worklog, { after: worklogFacts(worklog, caller.user) }));
     return { issue: updated, worklogs: [worklog], users: new Map([[caller.user.uid, caller.user]]) };
   });
 }
@@ -257,6 +262,7 @@ export async function editWorklog(
         .executeTakeFirst();
       if (updated === undefined) continue;
       const issueAfter = await addToSpent(trx, issue.id, updated.durationSeconds - current.durationSeconds, { uid: caller.user.uid, at: now });
+      await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.update', issue, updated, changedFacts(current, updated)));
       return viewOf(trx, issueAfter, updated);
     }
     throw concurrentChange();
@@ -296,6 +302,8 @@ export async function deleteWorklog(
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) continue;
       await addToSpent(trx, issue.id, -current.durationSeconds, { uid: caller.user.uid, at: ctx.now() });
+      const author = (await loadUsers(trx, [current.createdBy])).get(current.createdBy);
+      await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.delete', issue, current, { before: worklogFacts(current, author) }));
       return;
     }
     throw concurrentChange();
@@ -361,5 +369,35 @@ export async function searchWorklogs(
     issues: new Map(issues.map((issue) => [issue.id, issue])),
     users: await loadUsers(db, worklogs.flatMap((worklog) => [worklog.createdBy, worklog.updatedBy])),
     total: Number(count.total),
+  };
+}
+
+const worklogEvent = (action: AuditEvent['action'], issue: Issue, worklog: Worklog, details: Record<string, unknown>): AuditEvent => ({
+  action,
+  issueKey: issue.key,
+  worklogId: worklog.id,
+  details,
+});
+
+/** A worklog as the audit log shows it: the API's own forms. */
+function worklogFacts(worklog: Worklog, author: User | undefined) {
+  return {
+    createdBy: author?.login ?? worklog.createdBy,
+    createdAt: formatTrackerTimestamp(worklog.createdAt),
+    start: formatTrackerTimestamp(worklog.start),
+    duration: formatBusinessDuration(worklog.durationSeconds),
+    comment: worklog.comment ?? undefined,
+    version: worklog.version,
+  };
+}
+
+/** The fields an edit changed, before and after. */
+function changedFacts(before: Worklog, after: Worklog): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const was = worklogFacts(before, undefined);
+  const now = worklogFacts(after, undefined);
+  const changed = (['start', 'duration', 'comment', 'version'] as const).filter((field) => was[field] !== now[field]);
+  return {
+    before: Object.fromEntries(changed.map((field) => [field, was[field] ?? null])),
+    after: Object.fromEntries(changed.map((field) => [field, now[field] ?? null])),
   };
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
+import { GroupCommitter } from './group-commit.js';
 import type { Config } from '../config.js';
 import { classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
@@ -21,6 +22,14 @@ export interface Store {
    * advisory lock. SQLite: write transactions already exclude each other, so `work` just runs.
    */
   withStartupLock<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a write in a transaction and resolves once it is committed. SQLite: concurrent writes
+   * share one transaction and one disk sync (group-commit.ts). PostgreSQL: a transaction of its
+   * own from the pool (PostgreSQL groups concurrent commits' WAL flushes itself).
+   */
+  inWriteTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** SQLite: how many commits carried how many writes (for tests and benchmarks). */
+  groupCommitStats?(): { groups: number; writes: number };
   /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */
   poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -54,6 +63,8 @@ export function storeOptions(
 }
 
 export const SQLITE_FILE_NAME = 'timeport.sqlite';
+/** SQLite's page cache per connection, in KiB. */
+const SQLITE_CACHE_KIB = 64 * 1024;
 
 /** Opens the database the options name and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -74,15 +85,22 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('foreign_keys = ON');
   // The CLI and the server may write the same file; wait for the other's transaction instead of failing.
   sqlite.pragma('busy_timeout = 5000');
+  // SQLite's default page cache is 2 MB: once the worklog indexes outgrow it, every insert reads
+  // pages back from the OS. 64 MiB keeps the hot index pages of millions of entries in memory
+  // (BENCHMARKS.md, "growth"); the server's memory budget allows it (README, "Deployment").
+  sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: sqlite }),
     plugins: [new CamelCasePlugin()],
   });
+  const committer = new GroupCommitter(db);
   const store: Store = {
     db,
     dialect: 'sqlite',
     location: file,
     withStartupLock: (work) => work(),
+    inWriteTransaction: (work) => committer.transaction(work),
+    groupCommitStats: () => ({ ...committer.stats }),
     close: () => db.destroy(),
   };
   try {
@@ -116,6 +134,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     dialect: 'postgres',
     location,
     withStartupLock: (work) => withAdvisoryLock(url, options, LOCK_STARTUP, () => work()),
+    inWriteTransaction: (work) => db.transaction().execute(work),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };

@@ -130,3 +130,16 @@ function fieldOf(_table: string, columns: string[]): string {
   const column = columns.filter((name) => name !== 'org_id').pop() ?? columns.pop() ?? 'id';
   return FIELD_OF_COLUMN[column] ?? column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 }
+
+/**
+ * PostgreSQL rolled the transaction back because it met another one (deadlock, serialization
+ * failure): running it again is safe and usually succeeds.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 4; depth++) {
+    const code = (current as ErrorFields).code;
+    if (code === '40P01' || code === '40001') return true;
+    current = (current as ErrorFields).cause;
+  }
+  return false;
+}

@@ -15,6 +15,7 @@ export interface Database {
   importBatches: ImportBatchTable;
   importedWorklogs: ImportedWorklogTable;
   idempotencyKeys: IdempotencyKeyTable;
+  auditEvents: AuditEventTable;
 }
 
 type Flag = 0 | 1;
@@ -169,3 +170,22 @@ export interface IdempotencyKeyTable {
   responseBody: string | null;
   responseType: string | null;
 }
+
+/** One change recorded in the audit log (service/audit.ts). */
+export interface AuditEventTable {
+  id: Generated<number>;
+  orgId: string;
+  at: number;
+  /** Who made the change; null for the operator at the command line. */
+  actorUid: number | null;
+  action: string;
+  issueKey: string | null;
+  worklogId: number | null;
+  batchId: number | null;
+  /** The `X-Request-Id` of the request that made the change. */
+  requestId: string | null;
+  /** JSON: what changed, in the API's own terms. */
+  details: string;
+}
+
+export type AuditEventRow = Selectable<AuditEventTable>;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parseBusinessDuration } from '../../src/domain/duration.js';
 import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
 import {
   NOW,
@@ -164,6 +165,38 @@ describe('batch import: POST /timeport/v1/worklogs/_import', () => {
     assert.equal((await getIssue(t, 'TEST-3')).spent, 'P4WT6H40M'); // 10,000 minutes = 166 h 40 min
     const rows = await t.store.db.selectFrom('worklogs').select(['id', 'comment']).where('id', 'in', [ids[0]!, ids[9_999]!]).orderBy('id').execute();
     assert.deepEqual(rows.map((row) => row.comment?.replace(/\.+$/, '').trim()), ['entry 0', 'entry 9999']);
+  });
+});
+
+describe('batch import: concurrent batches sharing new external ids', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await buildTestApp({ now: NOW });
+    await createQueue(t);
+    await importIssue(t);
+  });
+  after(() => t.close());
+
+  test('six batches at once, each with the same 300 new external ids: every answer 200, each entry stored once', async () => {
+    const ids = Array.from({ length: 300 }, (_, n) => `race-${n}`);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, batch) =>
+        // Each batch lists the ids in another order, so their inserts meet in the middle.
+        postBatch(t, { entries: (batch % 2 === 0 ? ids : [...ids].reverse()).map((externalId) => entry({ externalId, comment: `batch ${batch}` })) }),
+      ),
+    );
+    const bodies = answers.map((response) => expectStatus<BatchAnswer>(response, 200));
+    const created = bodies.reduce((sum, body) => sum + body.counts.created, 0);
+    assert.equal(created, 300, 'each external id created by exactly one batch');
+    for (const body of bodies) assert.equal(body.counts.created + body.counts.alreadyPresent, 300);
+    const worklogs = await listAllWorklogs(t, 'TEST-1');
+    assert.equal(worklogs.length, 300);
+    // Every batch's answer names the one stored worklog of each id.
+    const stored = new Set(worklogs.map((worklog) => worklog.id));
+    for (const body of bodies) for (const result of body.results) assert.ok(stored.has(result.id!), `${result.externalId} → ${result.id}`);
+    const spent = parseBusinessDuration((await getIssue(t, 'TEST-1')).spent ?? 'PT0S');
+    assert.ok(spent.ok);
+    assert.equal(spent.value, 300 * 3600, 'spent counts each entry once');
   });
 });
 

@@ -92,15 +92,19 @@ export default fp(
       return sendTrackerError(reply, 500, ['Internal service error. Try again later.']);
     });
 
-    // Text with U+0000 cannot be stored in PostgreSQL (and would be silently different in SQLite):
-    // refused on both, after authorization and schema validation, before any handler runs.
+    // Text with U+0000 cannot be stored in PostgreSQL (and would be silently different in SQLite),
+    // and an unpaired surrogate (`"\ud800"` in JSON) is not text at all: both databases would store
+    // U+FFFD instead, so the answer and every later read would differ from what was sent. Refused
+    // on both, after authorization and schema validation, before any handler runs.
     app.addHook('preHandler', async (request, reply) => {
-      const body = nulPaths(request.body, '');
+      const body = unstorablePaths(request.body, '');
       if (body.length > 0) {
-        return sendTrackerError(reply, 422, ['The request has invalid fields.'], Object.fromEntries(body.map((field) => [field, NUL_MESSAGE])));
+        return sendTrackerError(reply, 422, ['The request has invalid fields.'], Object.fromEntries(body.map(({ path, problem }) => [path, problem])));
       }
-      const parameters = [...nulPaths(request.params, ''), ...nulPaths(request.query, '')];
-      if (parameters.length > 0) return sendTrackerError(reply, 400, [`Invalid parameters: ${parameters.join(', ')} ${NUL_MESSAGE}.`]);
+      const parameters = [...unstorablePaths(request.params, ''), ...unstorablePaths(request.query, '')];
+      if (parameters.length > 0) {
+        return sendTrackerError(reply, 400, [`Invalid parameters: ${parameters.map(({ path, problem }) => `${path} ${problem}`).join('; ')}.`]);
+      }
     });
 
     app.setNotFoundHandler((request: FastifyRequest, reply) =>
@@ -111,16 +115,31 @@ export default fp(
 );
 
 const NUL_MESSAGE = 'contains the character U+0000, which cannot be stored';
+const SURROGATE_MESSAGE = 'contains an unpaired UTF-16 surrogate (U+D800 to U+DFFF), which is not text and cannot be stored';
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Where in a parsed JSON value a string holds U+0000: `comment`, `entries[3].comment`. */
-function nulPaths(value: unknown, path: string): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [path === '' ? 'value' : path] : [];
-  if (Array.isArray(value)) return value.flatMap((item, index) => nulPaths(item, `${path}[${index}]`));
+/** What keeps a string from being stored as it is, if anything. */
+function unstorable(text: string): string | undefined {
+  if (text.includes('\u0000')) return NUL_MESSAGE;
+  if (UNPAIRED_SURROGATE.test(text)) return SURROGATE_MESSAGE;
+  return undefined;
+}
+
+/** Where in a parsed JSON value a string cannot be stored, and why: `comment`, `entries[3].comment`. */
+function unstorablePaths(value: unknown, path: string): { path: string; problem: string }[] {
+  if (typeof value === 'string') {
+    const problem = unstorable(value);
+    return problem === undefined ? [] : [{ path: path === '' ? 'value' : path, problem }];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, index) => unstorablePaths(item, `${path}[${index}]`));
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, item]) => [
-      ...(key.includes('\u0000') ? [path === '' ? 'key' : path] : []),
-      ...nulPaths(item, path === '' ? key : `${path}.${key}`),
-    ]);
+    return Object.entries(value).flatMap(([key, item]) => {
+      const keyProblem = unstorable(key);
+      return [
+        ...(keyProblem === undefined ? [] : [{ path: path === '' ? 'key' : path, problem: keyProblem }]),
+        ...unstorablePaths(item, path === '' ? key : `${path}.${key}`),
+      ];
+    });
   }
   return [];
 }

@@ -9,6 +9,7 @@ import { sendTrackerError } from './errors.js';
 declare module '@fastify/request-context' {
   interface RequestContextData {
     idempotencyClaim?: IdempotencyClaim;
+    requestId?: string;
   }
 }
 
@@ -31,12 +32,13 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 
 /**
  * `Idempotency-Key` on writes (a documented Timeport extension, see service/idempotency.ts). Adds
- * the request context that carries a request's claim to `writeTransaction`, and answers the
- * context to give the routes: the app's context plus the current request's claim.
+ * the request context that carries a request's claim to `writeTransaction` (and its id to the
+ * audit log), and answers the context to give the routes: the app's context plus the current
+ * request's claim and id.
  */
 export async function registerIdempotency(app: FastifyInstance, ctx: ServiceContext): Promise<ServiceContext> {
-  await app.register(fastifyRequestContext, { defaultStoreValues: () => ({}) });
-  return { ...ctx, idempotencyClaim: () => requestContext.get('idempotencyClaim') };
+  await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
+  return { ...ctx, idempotencyClaim: () => requestContext.get('idempotencyClaim'), requestId: () => requestContext.get('requestId') };
 }
 
 /** The hooks an API scope adds, after authentication: claim before the handler, store after it. */

@@ -3,6 +3,8 @@ import * as initial from './0001_initial.js';
 import * as importBatches from './0004_import_batches.js';
 import * as reportIndexes from './0003_report_indexes.js';
 import * as idempotencyKeys from './0005_idempotency_keys.js';
+import * as auditEvents from './0006_audit_events.js';
+import * as dropRedundantWorklogIndex from './0007_drop_redundant_worklog_index.js';
 import type { MigrationDialect } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against whatever schema the database has
@@ -14,6 +16,8 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0003_report_indexes': reportIndexes,
   '0004_import_batches': importBatches,
   '0005_idempotency_keys': idempotencyKeys,
+  '0006_audit_events': auditEvents,
+  '0007_drop_redundant_worklog_index': dropRedundantWorklogIndex,
 };
 
 /** Migrations are compiled into the program, so they run the same from source and from a package. */

@@ -1,0 +1,99 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { invalidFields } from '../../../domain/errors.js';
+import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
+import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR, listAuditEvents } from '../../../service/audit.js';
+import { requireAdmin } from '../../../service/users.js';
+import type { AuditEventRow, User } from '../../../store/schema.js';
+import { type Links, userReference } from '../../representations.js';
+import { Strict } from '../../schemas.js';
+import { type RouteOptions, linksOf } from '../options.js';
+
+const AuditListQuery = Type.Object(
+  {
+    perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    id: Type.Optional(Type.Integer({ minimum: 1, description: 'the cursor: only events older than this id' })),
+    action: Type.Optional(Type.String({ maxLength: 400, description: `one action or several, comma-separated: ${AUDIT_ACTIONS.join(', ')}` })),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a login, or "operator" for changes made at the command line' })),
+    issue: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'an issue key' })),
+    worklog: Type.Optional(Type.Integer({ minimum: 1 })),
+    batch: Type.Optional(Type.Integer({ minimum: 1 })),
+    requestId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    from: Type.Optional(Type.String({ maxLength: 40, description: 'a Tracker date-time; events at or after it' })),
+    to: Type.Optional(Type.String({ maxLength: 40, description: 'a Tracker date-time; events at or before it' })),
+  },
+  Strict,
+);
+
+function auditEventResource(event: AuditEventRow, users: Map<number, User>, links: Links) {
+  const actor = event.actorUid === null ? undefined : users.get(event.actorUid);
+  return {
+    self: `${links.base}/timeport/v1/audit/${event.id}`,
+    id: event.id,
+    at: formatTrackerTimestamp(event.at),
+    action: event.action,
+    actor: actor === undefined ? { id: OPERATOR, display: 'Operator (command line)' } : userReference(actor, links),
+    requestId: event.requestId ?? undefined,
+    issue: event.issueKey === null ? undefined : { key: event.issueKey, self: `${links.base}/v3/issues/${event.issueKey}` },
+    worklog: event.worklogId === null ? undefined : { id: event.worklogId },
+    batch: event.batchId === null ? undefined : { id: event.batchId, self: `${links.base}/timeport/v1/imports/${event.batchId}` },
+    details: JSON.parse(event.details) as unknown,
+  };
+}
+
+/**
+ * Timeport extension (issue 7): the audit log. Admins read their organization's events newest
+ * first, filtered by action, actor, issue, worklog, batch, request id and time, a page at a time
+ * (`Link: rel="next"` carries the cursor, as the import ledger does).
+ */
+const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
+  const links = linksOf(options);
+
+  app.get('/audit', { schema: { querystring: AuditListQuery } }, async (request, reply) => {
+    requireAdmin(request.caller, 'read the audit log');
+    const query = request.query;
+    const errors: Record<string, string> = {};
+    const instant = (field: 'from' | 'to'): number | undefined => {
+      const text = query[field];
+      if (text === undefined) return undefined;
+      const parsed = parseTrackerTimestamp(text);
+      if (parsed.ok) return parsed.value;
+      errors[field] = parsed.error;
+      return undefined;
+    };
+    let actions: AuditAction[] | undefined;
+    if (query.action !== undefined) {
+      const names = query.action.split(',').map((name) => name.trim());
+      const unknown = names.filter((name) => !(AUDIT_ACTIONS as readonly string[]).includes(name));
+      if (unknown.length > 0) errors.action = `unknown action ${unknown.map((name) => JSON.stringify(name)).join(', ')}; known: ${AUDIT_ACTIONS.join(', ')}`;
+      else actions = names as AuditAction[];
+    }
+    const from = instant('from');
+    const to = instant('to');
+    if (Object.keys(errors).length > 0) throw invalidFields(errors);
+    const perPage = query.perPage ?? 50;
+    const filter: AuditQuery = {
+      perPage,
+      beforeId: query.id,
+      actions,
+      actor: query.actor,
+      issueKey: query.issue?.toUpperCase(),
+      worklogId: query.worklog,
+      batchId: query.batch,
+      requestId: query.requestId,
+      from,
+      to,
+    };
+    const page = await listAuditEvents(options.ctx, request.caller, filter);
+    if (page.nextBeforeId !== undefined) {
+      const next = new URLSearchParams();
+      for (const [name, value] of Object.entries(query)) if (value !== undefined && name !== 'id') next.set(name, String(value));
+      next.set('perPage', String(perPage));
+      next.set('id', String(page.nextBeforeId));
+      reply.header('Link', `<${links.base}/timeport/v1/audit?${next.toString()}>; rel="next"`);
+    }
+    return page.events.map((event) => auditEventResource(event, page.users, links));
+  });
+};
+
+export default auditRoutes;

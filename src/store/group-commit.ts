@@ -1,0 +1,90 @@
+import { type Kysely, type Transaction, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Group commit for SQLite (issue 6). SQLite has one writer, and with `synchronous=FULL` every
+ * COMMIT waits for the disk. One transaction per request makes the disk sync the limit: a few
+ * thousand writes a second, however fast the rest is. Here concurrent write transactions share
+ * one database transaction and one sync:
+ *
+ * - each write runs on its own inside the shared transaction, between a SAVEPOINT and its RELEASE;
+ *   a write that fails is rolled back to its savepoint and fails alone, the others go on;
+ * - writes that arrive while a group runs join it, up to MAX_GROUP_WRITES or MAX_GROUP_MS;
+ * - every write is answered only after the COMMIT of its group, so an answer still means "on
+ *   disk" (README, "Guarantees"). If the COMMIT itself fails, every write of the group fails.
+ *
+ * A write alone (no concurrency) costs one SAVEPOINT and RELEASE more than before.
+ */
+
+/** The most writes one commit carries: bounds the latency a write can add to the others. */
+const MAX_GROUP_WRITES = 256;
+/** A group stops taking new writes after this long, so a steady stream still commits. */
+const MAX_GROUP_MS = 20;
+
+interface PendingWrite {
+  work: (trx: Transaction<Database>) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommitter {
+  private readonly queue: PendingWrite[] = [];
+  private running = false;
+  /** Commits attempted and writes they carried: writes / groups is how much the grouping saves. */
+  readonly stats = { groups: 0, writes: 0 };
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Runs `work` in a transaction shared with concurrent writes; resolves after the commit. */
+  transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.running) void this.runGroups();
+    });
+  }
+
+  private async runGroups(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) await this.runGroup();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runGroup(): Promise<void> {
+    const done: { write: PendingWrite; value: unknown }[] = [];
+    /** The write running now: it fails with the group if the group fails under it. */
+    let current: PendingWrite | undefined;
+    const started = Date.now();
+    this.stats.groups += 1;
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        while (this.queue.length > 0 && done.length < MAX_GROUP_WRITES && (done.length === 0 || Date.now() - started < MAX_GROUP_MS)) {
+          current = this.queue.shift()!;
+          await sql`SAVEPOINT timeport_write`.execute(trx);
+          let value: unknown;
+          try {
+            value = await current.work(trx);
+          } catch (error) {
+            // Undo this write only; if even that fails the transaction is broken and the group fails.
+            await sql`ROLLBACK TO timeport_write`.execute(trx);
+            await sql`RELEASE timeport_write`.execute(trx);
+            current.reject(error);
+            current = undefined;
+            continue;
+          }
+          await sql`RELEASE timeport_write`.execute(trx);
+          done.push({ write: current, value });
+          current = undefined;
+        }
+      });
+    } catch (error) {
+      current?.reject(error);
+      for (const { write } of done) write.reject(error);
+      return;
+    }
+    this.stats.writes += done.length;
+    for (const { write, value } of done) write.resolve(value);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Group commit on SQLite (issue 6): concurrent writes share one transaction and one sync, each
+ * answered only after its group's commit; a failing write fails alone; a failing commit fails the
+ * whole group and leaves nothing behind.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import { type Store, openSqliteStore } from '../../src/store/database.js';
+import { tempDir } from '../helpers/app.js';
+
+describe('SQLite group commit', () => {
+  const temp = tempDir();
+  const file = path.join(temp.dir, 'timeport.sqlite');
+  let store: Store;
+  /** A second connection: sees only what is committed. */
+  let reader: BetterSqlite3.Database;
+
+  before(async () => {
+    store = await openSqliteStore(file);
+    await sql`CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, parent INTEGER REFERENCES notes(id))`.execute(store.db);
+    reader = new BetterSqlite3(file, { readonly: true });
+  });
+  after(async () => {
+    reader.close();
+    await store.close();
+    temp.remove();
+  });
+
+  const committed = (text: string): boolean => reader.prepare('SELECT 1 FROM notes WHERE text = ?').get(text) !== undefined;
+  const insert = (text: string) =>
+    store.inWriteTransaction(async (trx) => {
+      await sql`INSERT INTO notes (text) VALUES (${text})`.execute(trx);
+      return text;
+    });
+
+  it('200 concurrent writes all land, each visible to another connection when it resolves, in far fewer commits', async () => {
+    const before = store.groupCommitStats!();
+    const seenAtResolve = await Promise.all(
+      Array.from({ length: 200 }, (_, n) => insert(`concurrent ${n}`).then((text) => committed(text))),
+    );
+    assert.deepEqual(seenAtResolve, Array(200).fill(true), 'every write was committed before it was answered');
+    const stats = store.groupCommitStats!();
+    assert.equal(stats.writes - before.writes, 200);
+    assert.ok(stats.groups - before.groups < 50, `200 writes took ${stats.groups - before.groups} commits`);
+  });
+
+  it('a write that fails is rolled back alone; the others of its group commit', async () => {
+    const results = await Promise.allSettled([
+      insert('group a'),
+      store.inWriteTransaction(async (trx) => {
+        await sql`INSERT INTO notes (text) VALUES ('half written')`.execute(trx);
+        await sql`INSERT INTO notes (text) VALUES ('group a')`.execute(trx); // duplicate: fails
+      }),
+      insert('group b'),
+    ]);
+    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.equal(committed('group a'), true);
+    assert.equal(committed('group b'), true);
+    assert.equal(committed('half written'), false, 'the failed write left nothing');
+  });
+
+  it('a commit that fails fails every write of its group, and none of them is stored', async () => {
+    // A deferred foreign key is checked at COMMIT: the group's commit fails, not the statement.
+    const results = await Promise.allSettled([
+      insert('doomed 1'),
+      store.inWriteTransaction(async (trx) => {
+        await sql`PRAGMA defer_foreign_keys = ON`.execute(trx);
+        await sql`INSERT INTO notes (text, parent) VALUES ('orphan', 999999)`.execute(trx);
+      }),
+      insert('doomed 2'),
+    ]);
+    assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected', 'rejected']);
+    for (const text of ['doomed 1', 'orphan', 'doomed 2']) assert.equal(committed(text), false, text);
+    // The store keeps working after a failed group.
+    await insert('after the failure');
+    assert.equal(committed('after the failure'), true);
+  });
+});
