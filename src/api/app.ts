@@ -15,7 +15,8 @@ import worklogRoutes from './routes/tracker/worklogs.js';
 import fieldRoutes from './routes/tracker/fields.js';
 import managementRoutes from './routes/timeport/users.js';
 import { type RateLimitSettings, registerRateLimit } from './plugins/rate-limit.js';
-import { idempotencyHooks, registerIdempotency } from './plugins/idempotency.js';
+import { idempotencyHooks } from './plugins/idempotency.js';
+import { registerRequestServices } from './plugins/services.js';
 import importRoutes from './routes/timeport/imports.js';
 import reportRoutes from './routes/timeport/reports.js';
 import auditRoutes from './routes/timeport/audit.js';
@@ -88,7 +89,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Observability and the API document come first: they see every route and request after them.
   await app.register(requestId);
   await app.register(openapi);
-  await app.register(metrics, { databaseDialect: options.ctx.store.dialect, databasePoolStats: options.databasePoolStats });
+  await app.register(metrics, {
+    databaseDialect: options.ctx.store.dialect,
+    databasePoolStats: options.databasePoolStats,
+    groupCommitStats: options.ctx.store.groupCommitStats,
+  });
   await app.register(ui);
 
   // Liveness and readiness, outside the API (no token). /healthz: the process accepts requests.
@@ -107,9 +112,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const rateLimited = options.rateLimit === undefined ? undefined : await registerRateLimit(app, options.rateLimit);
-  // The routes' context: the app's, plus the Idempotency-Key claim of the request being served.
-  const ctx = await registerIdempotency(app, options.ctx);
-  const idempotency = idempotencyHooks(ctx);
+  // Each request's service context: the app's, plus its request id and Idempotency-Key claim.
+  registerRequestServices(app, options.ctx);
+  const idempotency = idempotencyHooks(options.ctx);
   /** What every API scope checks first: the rate limit (when on), then the caller. */
   const guardApi = (scope: FastifyInstance) => {
     if (rateLimited !== undefined) scope.addHook('onRequest', rateLimited);
@@ -126,7 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(
       async (scope) => {
         guardApi(scope);
-        const routeOptions: RouteOptions = { ctx, publicUrl, version };
+        const routeOptions: RouteOptions = { publicUrl, version };
         await scope.register(userRoutes, routeOptions);
         await scope.register(queueRoutes, routeOptions);
         await scope.register(issueRoutes, routeOptions);
@@ -139,10 +144,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (scope) => {
       guardApi(scope);
-      await scope.register(managementRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
-      await scope.register(importRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
-      await scope.register(reportRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
-      await scope.register(auditRoutes, { ctx, publicUrl, version: 'v3' } satisfies RouteOptions);
+      await scope.register(managementRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
+      await scope.register(importRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
+      await scope.register(reportRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
+      await scope.register(auditRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
     },
     { prefix: '/timeport/v1' },
   );
@@ -180,8 +185,17 @@ function registerJsonParser(app: FastifyInstance): void {
   // Bodies are JSON only: Fastify's default text/plain parser would hand a string to the body schema
   // (422); without it, other media types get 415 (notes §11).
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  // Bytes that are not UTF-8 would be decoded to U+FFFD and stored that way, silently different
+  // from what was sent (JSON is UTF-8, RFC 8259 §8.1): refused, as unpaired surrogates are.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = typeof body === 'string' ? body : utf8.decode(body);
+    } catch {
+      done(badRequest(['The request body is not valid UTF-8.']), undefined);
+      return;
+    }
     if (text.trim() === '') {
       done(null, undefined);
       return;

@@ -6,6 +6,9 @@ export const QUEUE_KEY_RULE = 'a queue key is 1 to 15 capital Latin letters or d
 
 const ISSUE_KEY_PATTERN = /^([A-Za-z][A-Za-z0-9]{0,14})-([1-9]\d{0,9})$/;
 
+/** The highest issue number a key can carry (ten digits, ISSUE_KEY_PATTERN). */
+export const MAX_ISSUE_NUMBER = 9_999_999_999;
+
 /** Splits `QUEUE-12` into its queue key and number. Keys are matched without regard to case. */
 export function parseIssueKey(text: string): { queueKey: string; number: number } | undefined {
   const match = ISSUE_KEY_PATTERN.exec(text);

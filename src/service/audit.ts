@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditEventRow, Database, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
-import { invalidField } from '../domain/errors.js';
+import { Problem } from '../domain/errors.js';
 import { findUserByLogin, loadUsers, requireAdmin } from './users.js';
 
 /**
@@ -108,7 +108,7 @@ export async function listAuditEvents(ctx: ServiceContext, caller: Caller, query
   if (query.actor === OPERATOR) actorUid = null;
   else if (query.actor !== undefined) {
     const user = await findUserByLogin(ctx.store.db, caller.org.id, query.actor);
-    if (user === undefined) throw invalidField('actor', `no user ${JSON.stringify(query.actor)} in this organization`);
+    if (user === undefined) throw new Problem('bad_request', ['Invalid query parameters.'], { actor: `no user ${JSON.stringify(query.actor)} in this organization` });
     actorUid = user.uid;
   }
   return readAuditEvents(ctx.store.db, caller.org.id, query, actorUid);

@@ -83,6 +83,7 @@ export async function importWorklogBatch(
     try {
       return await writeBatch(ctx, caller, entries, options);
     } catch (error) {
+      if (error instanceof NothingStored) return error.result;
       // Two batches carrying the same new external id at once (PostgreSQL runs them side by side):
       // the later one's insert meets the earlier one's row and rolls back whole. Run again, it finds
       // the entry already present, as if the batches had come one after the other.
@@ -90,6 +91,13 @@ export async function importWorklogBatch(
       const sameExternalId = meaning?.kind === 'duplicate' && meaning.table === 'imported_worklogs';
       if ((!sameExternalId && !isTransactionConflict(error)) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
     }
+  }
+}
+
+/** Thrown out of the batch's transaction to roll it back when nothing is to be stored; carries the answer. */
+class NothingStored extends Error {
+  constructor(readonly result: BatchResult) {
+    super('nothing stored');
   }
 }
 
@@ -184,7 +192,9 @@ async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly
       failed: outcomes.filter((outcome) => outcome.status === 'failed').length,
     };
     if (options.dryRun || (options.mode === 'atomic' && counts.failed > 0)) {
-      return { outcomes, counts, stored: false };
+      // Roll back rather than return: the transaction would otherwise commit the request's
+      // Idempotency-Key claim, and a refused or dry-run request must leave its key free.
+      throw new NothingStored({ outcomes, counts, stored: false });
     }
 
     await insertWorklogs(trx, pending);

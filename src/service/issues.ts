@@ -10,7 +10,7 @@ import {
   estimationMillisError,
 } from '../domain/issue-rules.js';
 import type { IssueSelection } from '../domain/issue-search.js';
-import { ISSUE_ID_PATTERN, issueKey, parseIssueKey } from '../domain/keys.js';
+import { ISSUE_ID_PATTERN, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
 import { classifyDatabaseError } from '../store/errors.js';
 import type { Database, Issue, NewIssue, Queue, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
@@ -151,6 +151,11 @@ async function takeNextNumber(db: Kysely<Database>, queue: Queue): Promise<numbe
     .where('id', '=', queue.id)
     .returning('lastIssueNumber')
     .executeTakeFirstOrThrow();
+  // After an imported key with the last number (QUEUE-9999999999) the next one would have eleven
+  // digits: an issue no key could name (404 on every read). Refused; the transaction rolls back.
+  if (row.lastIssueNumber > MAX_ISSUE_NUMBER) {
+    throw conflict(`Queue ${queue.key} has no issue numbers left: keys end at ${queue.key}-${MAX_ISSUE_NUMBER}.`);
+  }
   return row.lastIssueNumber;
 }
 

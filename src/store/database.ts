@@ -3,6 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
 import { GroupCommitter } from './group-commit.js';
+import { withStatementCache } from './statement-cache.js';
 import type { Config } from '../config.js';
 import { classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
@@ -90,7 +91,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   // (BENCHMARKS.md, "growth"); the server's memory budget allows it (README, "Deployment").
   sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     plugins: [new CamelCasePlugin()],
   });
   const committer = new GroupCommitter(db);

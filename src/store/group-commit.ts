@@ -46,7 +46,13 @@ export class GroupCommitter {
   private async runGroups(): Promise<void> {
     this.running = true;
     try {
-      while (this.queue.length > 0) await this.runGroup();
+      while (this.queue.length > 0) {
+        // Let the requests waiting for the connection (their reads: the token, the issue) run
+        // first, so their writes join this group. better-sqlite3 answers in microtasks, so by the
+        // next turn of the event loop every request that could get this far has queued its write.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.runGroup();
+      }
     } finally {
       this.running = false;
     }

@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { fastifyRequestContext, requestContext } from '@fastify/request-context';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../../service/context.js';
-import { type IdempotencyClaim, claimIdempotencyKey, completeIdempotencyKey } from '../../service/idempotency.js';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../../service/idempotency.js';
 import { tokenFromHeader } from './auth.js';
 import { sendTrackerError } from './errors.js';
-
-declare module '@fastify/request-context' {
-  interface RequestContextData {
-    idempotencyClaim?: IdempotencyClaim;
-    requestId?: string;
-  }
-}
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** Reads that happen to be POSTs: a key on them would replay stale results, so it is ignored. */
@@ -31,17 +23,10 @@ function canonicalJson(value: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
- * `Idempotency-Key` on writes (a documented Timeport extension, see service/idempotency.ts). Adds
- * the request context that carries a request's claim to `writeTransaction` (and its id to the
- * audit log), and answers the context to give the routes: the app's context plus the current
- * request's claim and id.
+ * `Idempotency-Key` on writes (a documented Timeport extension, see service/idempotency.ts): the
+ * hooks an API scope adds, after authentication: claim before the handler, store after it. The
+ * claim rides on the request (plugins/services.ts) to `writeTransaction`.
  */
-export async function registerIdempotency(app: FastifyInstance, ctx: ServiceContext): Promise<ServiceContext> {
-  await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
-  return { ...ctx, idempotencyClaim: () => requestContext.get('idempotencyClaim'), requestId: () => requestContext.get('requestId') };
-}
-
-/** The hooks an API scope adds, after authentication: claim before the handler, store after it. */
 export function idempotencyHooks(ctx: ServiceContext) {
   return {
     async preHandler(request: FastifyRequest, reply: FastifyReply) {
@@ -58,7 +43,7 @@ export function idempotencyHooks(ctx: ServiceContext) {
       const outcome = await claimIdempotencyKey(ctx, scope, requestHash);
       switch (outcome.kind) {
         case 'claimed':
-          request.requestContext.set('idempotencyClaim', outcome.claim);
+          request.idempotencyClaim = outcome.claim;
           return;
         case 'replay':
           reply.header('Idempotent-Replayed', 'true');
@@ -78,9 +63,9 @@ export function idempotencyHooks(ctx: ServiceContext) {
     },
 
     async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
-      const claim = request.requestContext.get('idempotencyClaim');
+      const claim = request.idempotencyClaim;
       if (claim === undefined) return payload;
-      request.requestContext.set('idempotencyClaim', undefined);
+      request.idempotencyClaim = undefined;
       const contentType = reply.getHeader('content-type');
       try {
         await completeIdempotencyKey(ctx, claim, {

@@ -14,6 +14,8 @@ export interface MetricsOptions {
   databaseDialect: string;
   /** Read at every scrape; absent or answering undefined where the database has no pool. */
   databasePoolStats?: () => DatabasePoolStats | undefined;
+  /** SQLite's group commit: commits and the writes they carried. */
+  groupCommitStats?: (() => { groups: number; writes: number }) | undefined;
 }
 
 /** The app's metrics, for whoever wants to add their own. */
@@ -85,6 +87,29 @@ export default fp(
         },
       });
       void pool;
+    }
+
+    const groupCommits = options.groupCommitStats;
+    if (groupCommits !== undefined) {
+      // Counters read at scrape time: writes / commits is how many writes share each disk sync.
+      new Counter({
+        name: 'timeport_sqlite_commits_total',
+        help: 'SQLite commits of grouped write transactions (group commit)',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(groupCommits().groups);
+        },
+      });
+      new Counter({
+        name: 'timeport_sqlite_committed_writes_total',
+        help: 'Write transactions those commits carried',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(groupCommits().writes);
+        },
+      });
     }
 
     app.decorate('metrics', { registry } satisfies AppMetrics);

@@ -1,9 +1,7 @@
-import type { ServiceContext } from '../../service/context.js';
 import type { ApiVersion, Links } from '../representations.js';
 
 /** What every route module is registered with. */
 export interface RouteOptions {
-  ctx: ServiceContext;
   /**
    * The public base URL for `self` links, without a trailing slash. A function because the
    * default base names the port actually listened on, known only after `listen` (PORT=0).

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { invalidFields } from '../../../domain/errors.js';
+import { Problem } from '../../../domain/errors.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR, listAuditEvents } from '../../../service/audit.js';
 import { requireAdmin } from '../../../service/users.js';
@@ -70,7 +70,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     }
     const from = instant('from');
     const to = instant('to');
-    if (Object.keys(errors).length > 0) throw invalidFields(errors);
+    if (Object.keys(errors).length > 0) throw new Problem('bad_request', ['Invalid query parameters.'], errors);
     const perPage = query.perPage ?? 50;
     const filter: AuditQuery = {
       perPage,
@@ -84,7 +84,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
       from,
       to,
     };
-    const page = await listAuditEvents(options.ctx, request.caller, filter);
+    const page = await listAuditEvents(request.services, request.caller, filter);
     if (page.nextBeforeId !== undefined) {
       const next = new URLSearchParams();
       for (const [name, value] of Object.entries(query)) if (value !== undefined && name !== 'id') next.set(name, String(value));

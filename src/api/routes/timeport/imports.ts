@@ -161,7 +161,7 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
     async (request, reply) => {
       const { entries, dryRun = false, mode = 'partial', source } = request.body;
       if (entries.length === 0) throw invalidFields({ entries: 'must hold at least one entry' });
-      const result = await importWorklogBatch(options.ctx, request.caller, entries.map(toEntryInput), { mode, dryRun, source });
+      const result = await importWorklogBatch(request.services, request.caller, entries.map(toEntryInput), { mode, dryRun, source });
       const answer = batchAnswer(result, dryRun, mode, source);
       if (mode === 'atomic' && result.counts.failed > 0) {
         // Refused as a whole: Tracker's error body, with the per-entry results beside it.
@@ -187,7 +187,7 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
 
   app.get('/imports', { schema: { querystring: BatchListQuery } }, async (request, reply) => {
     const perPage = request.query.perPage ?? 50;
-    const page = await listImportBatches(options.ctx, request.caller, { perPage, beforeId: request.query.id });
+    const page = await listImportBatches(request.services, request.caller, { perPage, beforeId: request.query.id });
     if (page.nextBeforeId !== undefined) {
       reply.header('Link', `<${links.base}/timeport/v1/imports?perPage=${perPage}&id=${page.nextBeforeId}>; rel="next"`);
     }
@@ -195,12 +195,12 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
   });
 
   app.get('/imports/:id', { schema: { params: BatchIdParams } }, async (request) => {
-    const view = await getImportBatch(options.ctx, request.caller, request.params.id);
+    const view = await getImportBatch(request.services, request.caller, request.params.id);
     return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs };
   });
 
   app.delete('/imports/:id', { schema: { params: BatchIdParams } }, async (request) => {
-    const view = await rollbackImportBatch(options.ctx, request.caller, request.params.id);
+    const view = await rollbackImportBatch(request.services, request.caller, request.params.id);
     return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs, removed: view.removed };
   });
 };

@@ -28,7 +28,7 @@ export const TimeSpentQuery = Type.Object({
  * Timeport extension: `GET /timeport/v1/reports/time-spent`, the time spent in the caller's
  * organization per user, issue, queue and local day, week or month. Readable by every member.
  */
-const reportRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
+const reportRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app) => {
   app.get('/reports/time-spent', { schema: { querystring: TimeSpentQuery } }, async (request, reply) => {
     const query = request.query;
     const errors: Record<string, string> = {};
@@ -45,7 +45,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
       throw new Problem('bad_request', ['Invalid query parameters.'], errors);
     }
     const by: ReportTimeBasis = query.by ?? 'start';
-    const report = await timeSpentReport(options.ctx, request.caller, {
+    const report = await timeSpentReport(request.services, request.caller, {
       period: period.period,
       clock,
       by,

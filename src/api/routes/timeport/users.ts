@@ -29,7 +29,7 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
   const links = linksOf(options);
 
   app.post('/users', { schema: { body: NewUserBody } }, async (request, reply) => {
-    const user = await createUser(options.ctx, request.caller, request.body);
+    const user = await createUser(request.services, request.caller, request.body);
     return reply.code(201).send({ ...userResource(user, links), isAdmin: user.isAdmin === 1 });
   });
 
@@ -41,14 +41,14 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
         body: NoBody,
       },
     },
-    async (request, reply) => reply.code(201).send({ token: await createTokenFor(options.ctx, request.caller, request.params.login) }),
+    async (request, reply) => reply.code(201).send({ token: await createTokenFor(request.services, request.caller, request.params.login) }),
   );
 
   app.delete(
     '/users/:login/tokens',
     { schema: { params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }), body: NoBody } },
     async (request) => ({
-      revoked: await revokeUserTokens(options.ctx, request.caller, request.caller.org.id, request.params.login),
+      revoked: await revokeUserTokens(request.services, request.caller, request.caller.org.id, request.params.login),
     }),
   );
 
@@ -56,7 +56,7 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
     '/tokens/_revoke',
     { schema: { body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 512, description: 'the token to revoke' }) }, Strict) } },
     async (request, reply) => {
-      await revokeToken(options.ctx, request.caller, request.body.token);
+      await revokeToken(request.services, request.caller, request.body.token);
       return reply.code(204).send();
     },
   );

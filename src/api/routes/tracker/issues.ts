@@ -97,19 +97,19 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
   const links = linksOf(options);
 
   app.post('/issues', { schema: { body: NewIssueBody } }, async (request, reply) => {
-    const view = await createIssue(options.ctx, request.caller, request.body);
+    const view = await createIssue(request.services, request.caller, request.body);
     return reply.code(201).send(issueResource(view, links));
   });
 
   app.post('/issues/_import', { schema: { body: ImportIssueBody } }, async (request) =>
-    issueResource(await importIssue(options.ctx, request.caller, request.body), links),
+    issueResource(await importIssue(request.services, request.caller, request.body), links),
   );
 
   app.post('/issues/_search', { schema: { body: IssueSearchBody, querystring: IssueSearchQuery }, preValidation: emptyBodyIsNoFilter }, async (request, reply) => {
     const chosen = chooseIssueSearch(request.body);
     if (!chosen.ok) throw new Problem(chosen.kind, chosen.messages, chosen.errors);
     const page = { page: request.query.page ?? 1, perPage: request.query.perPage ?? DEFAULT_ISSUE_PAGE };
-    const found = await searchIssues(options.ctx, request.caller, chosen.value, page);
+    const found = await searchIssues(request.services, request.caller, chosen.value, page);
     // The client re-sends the same body to the next page's URL (official-client-notes §4).
     setPageHeaders(reply, selfUrl(links, 'issues/_search'), page, found.total);
     return found.views.map((view) => issueResource(view, links));
@@ -118,11 +118,11 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
   app.post(
     '/issues/_findByUnique',
     { schema: { querystring: Type.Object({ unique: Type.String({ minLength: 1, maxLength: 255 }) }) } },
-    async (request) => issueResource(await findIssueByUnique(options.ctx, request.caller, request.query.unique), links),
+    async (request) => issueResource(await findIssueByUnique(request.services, request.caller, request.query.unique), links),
   );
 
   app.get('/issues/:issue', { schema: { params: IssueRefParams } }, async (request) =>
-    issueResource(await getIssue(options.ctx, request.caller, request.params.issue), links),
+    issueResource(await getIssue(request.services, request.caller, request.params.issue), links),
   );
 };
 

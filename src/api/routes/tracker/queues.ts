@@ -26,12 +26,12 @@ const queueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
   const links = linksOf(options);
 
   app.post('/queues', { schema: { body: NewQueueBody } }, async (request, reply) => {
-    const view = await createQueue(options.ctx, request.caller, request.body);
+    const view = await createQueue(request.services, request.caller, request.body);
     return reply.code(201).send(queueResource(view.queue, view.lead, links));
   });
 
   app.get('/queues/:queue', { schema: { params: Type.Object({ queue: Type.String({ minLength: 1, maxLength: 64 }) }) } }, async (request) => {
-    const view = await getQueue(options.ctx, request.caller, request.params.queue);
+    const view = await getQueue(request.services, request.caller, request.params.queue);
     return queueResource(view.queue, view.lead, links);
   });
 };

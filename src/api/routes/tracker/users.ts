@@ -14,7 +14,7 @@ const userRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options)
 
   app.get('/users', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const page = { page: request.query.page ?? 1, perPage: request.query.perPage ?? 50 };
-    const { users, total } = await listUsers(options.ctx, request.caller.org.id, page);
+    const { users, total } = await listUsers(request.services, request.caller.org.id, page);
     setPageHeaders(reply, selfUrl(links, 'users'), page, total);
     return users.map((user) => userResource(user, links));
   });
@@ -22,7 +22,7 @@ const userRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options)
   app.get(
     '/users/:user',
     { schema: { params: Type.Object({ user: Type.String({ minLength: 1, maxLength: 128 }) }) } },
-    async (request) => userResource(await findUserByPathRef(options.ctx, request.caller.org.id, request.params.user), links),
+    async (request) => userResource(await findUserByPathRef(request.services, request.caller.org.id, request.params.user), links),
   );
 };
 

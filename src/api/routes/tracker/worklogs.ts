@@ -106,13 +106,13 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
       preValidation: async (request) => requireAdmin(request.caller, 'import time entries'),
     },
     async (request) => {
-      const view = await importWorklog(options.ctx, request.caller, request.params.issue, request.body);
+      const view = await importWorklog(request.services, request.caller, request.params.issue, request.body);
       return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
     },
   );
 
   app.post('/issues/:issue/worklog', { schema: { params: IssueRefParams, body: NewWorklogBody } }, async (request, reply) => {
-    const view = await createWorklog(options.ctx, request.caller, request.params.issue, request.body);
+    const view = await createWorklog(request.services, request.caller, request.params.issue, request.body);
     return reply.code(201).send(worklogResource(view.worklogs[0]!, view.issue, view.users, links));
   });
 
@@ -121,26 +121,26 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     // Ids never exceed 2^53-1, so a larger cursor means "after every id"; clamped because PostgreSQL
     // refuses a bigint parameter above 2^63-1 where SQLite just compares (same answer on both).
     const afterId = request.query.id === undefined ? undefined : Math.min(request.query.id, Number.MAX_SAFE_INTEGER);
-    const page = await listIssueWorklogs(options.ctx, request.caller, request.params.issue, { perPage, afterId });
+    const page = await listIssueWorklogs(request.services, request.caller, request.params.issue, { perPage, afterId });
     setCursorLink(reply, selfUrl(links, `issues/${encodeURIComponent(page.issue.key)}/worklog`), perPage, page.nextAfterId);
     return worklogResources(page, links);
   });
 
   app.get('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams } }, async (request) => {
-    const view = await getWorklog(options.ctx, request.caller, request.params.issue, request.params.worklogId);
+    const view = await getWorklog(request.services, request.caller, request.params.issue, request.params.worklogId);
     return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
   });
 
   app.patch('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams, body: WorklogEditBody } }, async (request) => {
     const precondition = preconditionOf(request);
     const { issue, worklogId } = request.params;
-    const view = await editWorklog(options.ctx, request.caller, issue, worklogId, request.body, precondition);
+    const view = await editWorklog(request.services, request.caller, issue, worklogId, request.body, precondition);
     return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
   });
 
   app.delete('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams } }, async (request, reply) => {
     const precondition = preconditionOf(request);
-    await deleteWorklog(options.ctx, request.caller, request.params.issue, request.params.worklogId, precondition);
+    await deleteWorklog(request.services, request.caller, request.params.issue, request.params.worklogId, precondition);
     return reply.code(204).send();
   });
 
@@ -152,7 +152,7 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
       const range = body.createdAt === undefined ? undefined : checkCreatedAtRange(body.createdAt);
       if (range !== undefined && !range.ok) throw invalidFields(range.errors);
       const page = pageOf(request.query);
-      const found = await searchWorklogs(options.ctx, request.caller, { createdBy: body.createdBy, createdAt: range?.value }, page, 'body');
+      const found = await searchWorklogs(request.services, request.caller, { createdBy: body.createdBy, createdAt: range?.value }, page, 'body');
       if (page === undefined) reply.header('X-Total-Count', String(found.total));
       else setPageHeaders(reply, selfUrl(links, 'worklog/_search'), page, found.total);
       return worklogResourcesAcross(found, links);
@@ -166,7 +166,7 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     // A query string has only text: digits name a user id, anything else a login.
     const author = createdBy === undefined ? undefined : /^\d{1,15}$/.test(createdBy) ? Number(createdBy) : createdBy;
     const page = pageOf(request.query);
-    const found = await searchWorklogs(options.ctx, request.caller, { createdBy: author, createdAt: range?.value }, page, 'query');
+    const found = await searchWorklogs(request.services, request.caller, { createdBy: author, createdAt: range?.value }, page, 'query');
     if (page === undefined) reply.header('X-Total-Count', String(found.total));
     else setPageHeaders(reply, selfUrl(links, 'worklog'), page, found.total, queryWithout(request.url, ['perPage', 'page']));
     return worklogResourcesAcross(found, links);

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench -- http`: the single import, `POST /v3/issues/<key>/worklogs/_import`, driven by
+ * autocannon at 1, 16 and 64 connections against the real server (a separate process) on SQLite
+ * and on PostgreSQL, beside a bare Fastify JSON-schema echo of the same request and response size
+ * (bench/echo-server.ts, also a separate process) in the same run, interleaved run by run so that
+ * noise on the machine hits both. Every request is a distinct entry (its own comment and start),
+ * spread over 20 issues. After each run the stored entries are counted through the API and must
+ * equal the 200 answers.
+ *
+ * Settings (environment): BENCH_SECONDS (seconds a measured run aims at: quick 1, full 10),
+ * BENCH_WARMUP_SECONDS (quick 0.5, full 3), BENCH_ROUNDS (measured runs per target and connection
+ * count: quick 1, full 3; the median is shown), BENCH_CONNECTIONS (comma-separated, default 1,16,64),
+ * BENCH_BACKENDS (sqlite,postgres), BENCH_PG_URL.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Child } from '../test/process/harness.js';
+import {
+  type Backend,
+  type LoadRun,
+  backends,
+  fmt,
+  loadSingleImports,
+  log,
+  main,
+  median,
+  ms,
+  nextSingleImport,
+  printSection,
+  ratio,
+  sandbox,
+  seedIssues,
+  setting,
+  startServer,
+  stopServer,
+  table,
+} from './lib.js';
+
+const SECONDS = setting('BENCH_SECONDS', 1, 10);
+const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 0.5, 3);
+const ROUNDS = setting('BENCH_ROUNDS', 1, 3);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
+const ISSUES = 20;
+
+type Run = Pick<LoadRun, 'rate' | 'p50' | 'p99' | 'ok' | 'bytesPerResponse'>;
+
+interface Cell {
+  backend: string;
+  connections: number;
+  import: Run;
+  echo: Run;
+}
+
+/** Starts bench/echo-server.ts answering `bytes` of JSON; answers its URL. */
+async function startEcho(box: ReturnType<typeof sandbox>, bytes: number): Promise<{ url: string; child: Child }> {
+  const child = box.spawn(process.execPath, ['--import', 'tsx', 'bench/echo-server.ts'], { ECHO_RESPONSE_BYTES: String(bytes), HOST: '127.0.0.1' });
+  const [, url] = await child.waitFor('stdout', /^Echo is listening on (http:\/\/\S+)$/m, 30_000);
+  return { url: url!, child };
+}
+
+async function benchBackend(backend: Backend): Promise<Cell[]> {
+  const box = sandbox();
+  log(`${backend.name}: starting the server`);
+  const api = await startServer(box, backend);
+  const issues = await seedIssues(api, 'BENCH', ISSUES);
+  // The real answer's size, for the echo.
+  const first = nextSingleImport(issues);
+  const sample = await api.post(first.path, first.body);
+  const responseBytes = Buffer.byteLength(sample.text);
+  const echo = await startEcho(box, responseBytes);
+  log(`${backend.name}: server ${api.url}, echo ${echo.url}, answers of ${responseBytes} B`);
+
+  const cells: Cell[] = [];
+  for (const connections of CONNECTIONS) {
+    // Warm-ups (JIT, connections, caches) give each target's rate, which sizes the measured runs.
+    const echoWarm = await loadSingleImports(echo.url, issues, connections, { seconds: WARMUP_SECONDS }, WARMUP_SECONDS + 10);
+    const importWarm = await loadSingleImports(api.url, issues, connections, { seconds: WARMUP_SECONDS }, WARMUP_SECONDS + 10);
+    await sleep(500); // the warm-up's last requests, cut off by autocannon, finish on the server
+    const runs: { import: Run[]; echo: Run[] } = { import: [], echo: [] };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const order: ('echo' | 'import')[] = round % 2 === 0 ? ['echo', 'import'] : ['import', 'echo'];
+      for (const target of order) {
+        const warm = target === 'echo' ? echoWarm : importWarm;
+        const amount = Math.max(connections * 20, Math.round(warm.rate * SECONDS));
+        const before = target === 'import' ? await api.countWorklogs() : 0;
+        const run = await loadSingleImports(target === 'echo' ? echo.url : api.url, issues, connections, { amount }, SECONDS * 5 + 20);
+        if (target === 'import') {
+          if (run.cut) await sleep(1000);
+          const stored = (await api.countWorklogs()) - before;
+          // Cut short by the time limit, a request may be stored whose answer autocannon dropped.
+          const consistent = run.cut ? stored >= run.ok && stored <= run.ok + connections : stored === run.ok;
+          if (!consistent) throw new Error(`${backend.name}, ${connections} connections: ${run.ok} answers 200 but ${stored} entries stored`);
+        }
+        if (run.cut) log(`${backend.name} ${target} at ${connections} connections: stopped by the time limit after ${run.ok} answers`);
+        runs[target].push(run);
+      }
+    }
+    const summary = (list: Run[]): Run => ({
+      rate: median(list.map((run) => run.rate)),
+      p50: median(list.map((run) => run.p50)),
+      p99: median(list.map((run) => run.p99)),
+      ok: list.reduce((sum, run) => sum + run.ok, 0),
+      bytesPerResponse: median(list.map((run) => run.bytesPerResponse)),
+    });
+    const cell = { backend: backend.name, connections, import: summary(runs.import), echo: summary(runs.echo) };
+    log(
+      `${backend.name} c=${connections}: import ${fmt(cell.import.rate)} req/s p50 ${ms(cell.import.p50)} p99 ${ms(cell.import.p99)}; ` +
+        `echo ${fmt(cell.echo.rate)} req/s p50 ${ms(cell.echo.p50)} p99 ${ms(cell.echo.p99)}; ratio ${ratio(cell.import.rate / cell.echo.rate)}`,
+    );
+    cells.push(cell);
+  }
+  const total = await api.countWorklogs();
+  log(`${backend.name}: ${fmt(total)} entries stored in all (warm-ups included)`);
+  await echo.child.stop('SIGTERM');
+  await stopServer(api);
+  return cells;
+}
+
+await main(async () => {
+  const list = await backends();
+  const cells: Cell[] = [];
+  for (const backend of list) cells.push(...(await benchBackend(backend)));
+
+  const target = (cell: Cell): string => {
+    if (cell.connections !== 64) return '';
+    const rateTarget = cell.backend === 'SQLite' ? 0.5 : 0.3;
+    const rateOk = cell.import.rate / cell.echo.rate >= rateTarget;
+    const p99Ok = cell.backend !== 'SQLite' || cell.import.p99 <= 3 * cell.echo.p99;
+    const p99Text = cell.backend === 'SQLite' ? `, p99 ≤ 3× ${p99Ok ? 'met' : 'missed'}` : '';
+    return `≥ ${ratio(rateTarget)} ${rateOk ? 'met' : 'missed'}${p99Text}`;
+  };
+  const rows = cells.map((cell) => [
+    cell.backend,
+    String(cell.connections),
+    fmt(cell.import.rate),
+    ms(cell.import.p50),
+    ms(cell.import.p99),
+    fmt(cell.echo.rate),
+    ms(cell.echo.p50),
+    ms(cell.echo.p99),
+    ratio(cell.import.rate / cell.echo.rate),
+    `${(cell.import.p99 / cell.echo.p99).toFixed(1)}×`,
+    target(cell),
+  ]);
+  const sizes = cells.map((cell) => `${fmt(cell.import.bytesPerResponse)}/${fmt(cell.echo.bytesPerResponse)}`);
+  printSection(
+    'Single import vs a bare Fastify echo (autocannon)',
+    'http',
+    [
+      table(
+        ['Backend', 'Connections', 'Import req/s', 'p50', 'p99', 'Echo req/s', 'Echo p50', 'Echo p99', 'Import/echo req/s', 'p99 ratio', 'Target (64 connections)'],
+        rows,
+      ),
+    ],
+    [
+      `Each figure is the median of ${ROUNDS} run(s) of about ${SECONDS} s (after a ${WARMUP_SECONDS} s warm-up per target and connection count), import and echo runs interleaved.`,
+      `Every request is a new entry (distinct comment and start) on one of ${ISSUES} issues; stored entries counted after every run = the 200 answers.`,
+      `Bytes per response (headers included), import/echo: ${[...new Set(sizes)].join(', ')}. autocannon runs in the bench process, on the same machine.`,
+      'Latencies as measured by the client (autocannon\'s per-response times, to the microsecond); p99 ratio: the import\'s p99 over the echo\'s.',
+    ],
+    list.map((backend) => backend.description),
+  );
+});
