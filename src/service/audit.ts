@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditEventRow, Database, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
 import { Problem } from '../domain/errors.js';
@@ -42,7 +42,7 @@ export interface AuditEvent {
 
 /** Records one event in the transaction `trx` of the change it describes. */
 export async function recordAudit(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   ctx: ServiceContext,
   orgId: string,
   actor: User | undefined,
@@ -52,7 +52,7 @@ export async function recordAudit(
 }
 
 export async function recordAuditEvents(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   ctx: ServiceContext,
   orgId: string,
   actor: User | undefined,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { conflict } from '../domain/errors.js';
 import type { Database } from '../store/schema.js';
 import type { ServiceContext } from './context.js';
@@ -96,7 +96,7 @@ export async function claimIdempotencyKey(
  * request's (taken over after its lease ran out), the write is refused and rolls back, so a key
  * never commits two writes. Several transactions of one request may each call it.
  */
-export async function commitIdempotencyKey(trx: Transaction<Database>, claim: IdempotencyClaim): Promise<void> {
+export async function commitIdempotencyKey(trx: Kysely<Database>, claim: IdempotencyClaim): Promise<void> {
   const result = await trx.updateTable('idempotencyKeys').where((eb) => eb.and(keyOf(claim)))
     .set({ state: 'committed' })
     .where('owner', '=', claim.owner)
@@ -135,7 +135,7 @@ export async function completeIdempotencyKey(
  * in the same transaction. Every service that creates, changes or removes data writes through this.
  * It resolves only after the commit (on SQLite, the commit of the group the write shares).
  */
-export async function writeTransaction<T>(ctx: ServiceContext, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(ctx: ServiceContext, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
   return ctx.store.inWriteTransaction(async (trx) => {
     const result = await work(trx);
     const claim = ctx.idempotencyClaim?.();

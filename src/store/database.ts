@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
+import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
 import { GroupCommitter } from './group-commit.js';
 import { withStatementCache } from './statement-cache.js';
 import type { Config } from '../config.js';
@@ -28,7 +28,7 @@ export interface Store {
    * share one transaction and one disk sync (group-commit.ts). PostgreSQL: a transaction of its
    * own from the pool (PostgreSQL groups concurrent commits' WAL flushes itself).
    */
-  inWriteTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  inWriteTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** SQLite: how many commits carried how many writes (for tests and benchmarks). */
   groupCommitStats?(): { groups: number; writes: number };
   /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */

@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -22,7 +22,7 @@ const MAX_GROUP_WRITES = 256;
 const MAX_GROUP_MS = 20;
 
 interface PendingWrite {
-  work: (trx: Transaction<Database>) => Promise<unknown>;
+  work: (trx: Kysely<Database>) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -36,7 +36,7 @@ export class GroupCommitter {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Runs `work` in a transaction shared with concurrent writes; resolves after the commit. */
-  transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.running) void this.runGroups();
@@ -65,24 +65,42 @@ export class GroupCommitter {
     const started = Date.now();
     this.stats.groups += 1;
     try {
-      await this.db.transaction().execute(async (trx) => {
-        while (this.queue.length > 0 && done.length < MAX_GROUP_WRITES && (done.length === 0 || Date.now() - started < MAX_GROUP_MS)) {
-          current = this.queue.shift()!;
-          await sql`SAVEPOINT timeport_write`.execute(trx);
-          let value: unknown;
-          try {
-            value = await current.work(trx);
-          } catch (error) {
-            // Undo this write only; if even that fails the transaction is broken and the group fails.
-            await sql`ROLLBACK TO timeport_write`.execute(trx);
-            await sql`RELEASE timeport_write`.execute(trx);
-            current.reject(error);
+      // BEGIN IMMEDIATE takes the write lock at once, waiting (busy_timeout) while another process
+      // (the `timeport` command beside the server) holds it. A plain BEGIN takes it at the first
+      // write, and a transaction that has read by then fails with SQLITE_BUSY at once if another
+      // process wrote meanwhile: SQLite cannot wait for a snapshot that is already stale.
+      await this.db.connection().execute(async (connection) => {
+        try {
+          await sql`BEGIN IMMEDIATE`.execute(connection);
+        } catch (error) {
+          // The lock stayed taken: the first write waiting fails (503), the others try again.
+          current = this.queue.shift();
+          throw error;
+        }
+        try {
+          while (this.queue.length > 0 && done.length < MAX_GROUP_WRITES && (done.length === 0 || Date.now() - started < MAX_GROUP_MS)) {
+            current = this.queue.shift()!;
+            await sql`SAVEPOINT timeport_write`.execute(connection);
+            let value: unknown;
+            try {
+              value = await current.work(connection);
+            } catch (error) {
+              // Undo this write only; if even that fails the transaction is broken and the group fails.
+              await sql`ROLLBACK TO timeport_write`.execute(connection);
+              await sql`RELEASE timeport_write`.execute(connection);
+              current.reject(error);
+              current = undefined;
+              continue;
+            }
+            await sql`RELEASE timeport_write`.execute(connection);
+            done.push({ write: current, value });
             current = undefined;
-            continue;
           }
-          await sql`RELEASE timeport_write`.execute(trx);
-          done.push({ write: current, value });
-          current = undefined;
+          await sql`COMMIT`.execute(connection);
+        } catch (error) {
+          // If even ROLLBACK fails the connection is unusable; the first error is the one to report.
+          await sql`ROLLBACK`.execute(connection).catch(() => undefined);
+          throw error;
         }
       });
     } catch (error) {

@@ -4,6 +4,7 @@
  * whole group and leaves nothing behind.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
@@ -60,6 +61,35 @@ describe('SQLite group commit', () => {
     assert.equal(committed('group a'), true);
     assert.equal(committed('group b'), true);
     assert.equal(committed('half written'), false, 'the failed write left nothing');
+  });
+
+  it('waits while another process (the `timeport` command beside the server) holds the write lock', async () => {
+    // better-sqlite3 waits for a lock synchronously, so the lock holder must be another process.
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(process.argv[1]);
+         db.exec('BEGIN IMMEDIATE'); db.exec("INSERT INTO notes (text) VALUES ('from the other process')");
+         console.log('locked'); setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);`,
+        file,
+      ],
+      { cwd: path.resolve(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+      holder.once('exit', () => reject(new Error('the lock holder exited before locking')));
+    });
+    // A read first, as a service does (the token, the issue), then the write: with a deferred
+    // BEGIN the write would fail with SQLITE_BUSY at once, since the other process wrote meanwhile.
+    await store.inWriteTransaction(async (trx) => {
+      await sql`SELECT count(*) FROM notes`.execute(trx);
+      await sql`INSERT INTO notes (text) VALUES ('after the lock')`.execute(trx);
+    });
+    await exited;
+    assert.equal(committed('from the other process'), true);
+    assert.equal(committed('after the lock'), true);
   });
 
   it('a commit that fails fails every write of its group, and none of them is stored', async () => {
