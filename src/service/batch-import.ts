@@ -3,6 +3,7 @@ import { type Problem, conflict, invalidFields, notFound } from '../domain/error
 import { checkWorklogImport } from '../domain/worklog-rules.js';
 import type { Database, ImportBatch, Issue, NewWorklog, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
+import { findLedgerByExternalId, insertLedgerRows, insertWorklogRows } from '../store/bulk-rows.js';
 import { classifyDatabaseError, isTransactionConflict } from '../store/errors.js';
 import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
@@ -53,9 +54,7 @@ export interface BatchResult {
 /** The batch's audit event names at most this many of its issues (the ledger has every entry). */
 const MAX_AUDITED_ISSUES = 100;
 
-/** Rows per multi-row INSERT: 12 columns x 500 rows stays far below SQLite's and PostgreSQL's parameter limits. */
-const INSERT_CHUNK = 500;
-/** Values per `IN (...)` list. */
+/** Worklog ids per `IN (...)` list of a rollback. */
 const LOOKUP_CHUNK = 500;
 
 interface PendingEntry {
@@ -70,7 +69,7 @@ interface PendingEntry {
  * `POST /timeport/v1/worklogs/_import`: many imports in one transaction, with the single import's
  * rules (checkWorklogImport, the same user resolution and the same messages). Entries whose
  * external id was imported before are answered as already present and not stored again. Writes
- * are multi-row inserts and one `spent` update per issue, so a batch costs one commit.
+ * go in bulk (store/bulk-rows.ts), with one `spent` update per issue, so a batch costs one commit.
  */
 export async function importWorklogBatch(
   ctx: ServiceContext,
@@ -109,7 +108,7 @@ async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly
   return writeTransaction(ctx, async (trx) => {
     const now = ctx.now();
     const externalIds = [...new Set(entries.flatMap((entry) => (entry.ok && entry.externalId !== undefined ? [entry.externalId] : [])))];
-    const existing = await findImportedByExternalId(trx, orgId, externalIds);
+    const existing = await findLedgerByExternalId(ctx.store, trx, orgId, externalIds);
 
     const issues = new Map<string, Issue | undefined>();
     const authors = new Map<string, { user: User | undefined; error: string | undefined }>();
@@ -197,7 +196,8 @@ async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly
       throw new NothingStored({ outcomes, counts, stored: false });
     }
 
-    await insertWorklogs(trx, pending);
+    const ids = await insertWorklogRows(ctx.store, trx, pending.map((entry) => entry.row));
+    pending.forEach((entry, position) => (entry.worklogId = ids[position]));
     const spentByIssue = new Map<string, number>();
     for (const entry of pending) spentByIssue.set(entry.issue.id, (spentByIssue.get(entry.issue.id) ?? 0) + entry.row.durationSeconds);
     for (const [issueId, seconds] of spentByIssue) {
@@ -226,15 +226,11 @@ async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly
     // Ledger rows go in external-id order: concurrent batches sharing ids then wait for each other
     // on the unique index in the same order, instead of deadlocking (PostgreSQL).
     const ledgerOrder = [...pending].sort((a, b) => compareExternalIds(a.externalId, b.externalId));
-    for (let offset = 0; offset < ledgerOrder.length; offset += INSERT_CHUNK) {
-      const rows = ledgerOrder.slice(offset, offset + INSERT_CHUNK).map((entry) => ({
-        worklogId: entry.worklogId!,
-        orgId,
-        batchId: batch.id,
-        externalId: entry.externalId ?? null,
-      }));
-      await trx.insertInto('importedWorklogs').values(rows).execute();
-    }
+    await insertLedgerRows(
+      ctx.store,
+      trx,
+      ledgerOrder.map((entry) => ({ worklogId: entry.worklogId!, orgId, batchId: batch.id, externalId: entry.externalId ?? null })),
+    );
     const byIndex = new Map(pending.map((entry) => [entry.index, entry]));
     for (const outcome of outcomes) {
       if (outcome.status === 'created') outcome.worklogId = byIndex.get(outcome.index)!.worklogId!;
@@ -255,51 +251,6 @@ function compareExternalIds(a: string | undefined, b: string | undefined): numbe
   if (a === undefined) return 1;
   if (b === undefined) return -1;
   return a < b ? -1 : 1;
-}
-
-/**
- * Inserts the pending worklogs with multi-row INSERTs and records each one's id. Neither SQLite
- * nor PostgreSQL promises the order of RETURNING rows, but both hand out ascending ids to the rows
- * of one INSERT in VALUES order; the ids are sorted and every row is checked against the entry it
- * is paired with, so a database that behaved otherwise would fail the batch (rolled back) rather
- * than answer wrong ids.
- */
-async function insertWorklogs(trx: Kysely<Database>, pending: PendingEntry[]): Promise<void> {
-  for (let offset = 0; offset < pending.length; offset += INSERT_CHUNK) {
-    const chunk = pending.slice(offset, offset + INSERT_CHUNK);
-    const rows = await trx
-      .insertInto('worklogs')
-      .values(chunk.map((entry) => entry.row))
-      .returning(['id', 'issueId', 'createdBy', 'createdAt', 'start', 'durationSeconds'])
-      .execute();
-    rows.sort((a, b) => Number(a.id) - Number(b.id));
-    if (rows.length !== chunk.length) throw new Error(`inserted ${rows.length} worklogs for ${chunk.length} entries`);
-    rows.forEach((row, position) => {
-      const entry = chunk[position]!;
-      const same =
-        row.issueId === entry.row.issueId &&
-        Number(row.createdBy) === entry.row.createdBy &&
-        Number(row.createdAt) === entry.row.createdAt &&
-        Number(row.start) === entry.row.start &&
-        Number(row.durationSeconds) === entry.row.durationSeconds;
-      if (!same) throw new Error('the database returned inserted worklog ids out of VALUES order');
-      entry.worklogId = Number(row.id);
-    });
-  }
-}
-
-async function findImportedByExternalId(db: Kysely<Database>, orgId: string, externalIds: string[]): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  for (let offset = 0; offset < externalIds.length; offset += LOOKUP_CHUNK) {
-    const rows = await db
-      .selectFrom('importedWorklogs')
-      .select(['externalId', 'worklogId'])
-      .where('orgId', '=', orgId)
-      .where('externalId', 'in', externalIds.slice(offset, offset + LOOKUP_CHUNK))
-      .execute();
-    for (const row of rows) if (row.externalId !== null) found.set(row.externalId, Number(row.worklogId));
-  }
-  return found;
 }
 
 /** A batch with the users it names and how many of its worklogs still exist. */

@@ -29,6 +29,11 @@ export interface Store {
    * own from the pool (PostgreSQL groups concurrent commits' WAL flushes itself).
    */
   inWriteTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * SQLite's connection itself, for the bulk writes of store/bulk-rows.ts inside a write
+   * transaction; undefined on PostgreSQL. Nothing else uses it: queries go through `db`.
+   */
+  readonly sqliteConnection?: BetterSqlite3.Database;
   /** SQLite: how many commits carried how many writes (for tests and benchmarks). */
   groupCommitStats?(): { groups: number; writes: number };
   /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */
@@ -101,6 +106,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     location: file,
     withStartupLock: (work) => work(),
     inWriteTransaction: (work) => committer.transaction(work),
+    sqliteConnection: sqlite,
     groupCommitStats: () => ({ ...committer.stats }),
     close: () => db.destroy(),
   };
