@@ -4,7 +4,9 @@
  * loopback, a fresh database for each N). Prints the entries per second and the peak memory
  * (VmHWM, sampled every 50 ms from /proc) of the CLI and of the server processes.
  *
- * N: quick 20,000; full 200,000 then 1,000,000. BENCH_ENTRIES (comma-separated) sets the sizes.
+ * N: quick 20,000; full 200,000, 1,000,000, and 1,000,000 again with the CLI's V8 heap capped at
+ * 64 MiB (`1000000@64`: `node --max-old-space-size=64`), which shows how much of the CLI's RSS is
+ * heap headroom rather than live data. BENCH_ENTRIES (comma-separated, `N` or `N@MiB`) sets the runs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +14,15 @@ import { performance } from 'node:perf_hooks';
 import { within } from '../test/process/harness.js';
 import { QUICK, TOKEN, benchEntry, fmt, log, main, peakMegabytes, printSection, sandbox, seedIssues, sqliteBackend, startServer, stopServer, table } from './lib.js';
 
-const SIZES = (process.env.BENCH_ENTRIES ?? (QUICK ? '20000' : '200000,1000000')).split(',').map((size) => Number(size.replace(/_/g, '')));
+const RUNS = (process.env.BENCH_ENTRIES ?? (QUICK ? '20000' : '200000,1000000,1000000@64')).split(',').map((spec) => {
+  const [size, heap] = spec.replace(/_/g, '').split('@');
+  return { entries: Number(size), heapMiB: heap === undefined ? undefined : Number(heap) };
+});
 const ISSUES = 20;
 
 interface Figures {
   entries: number;
+  heapMiB: number | undefined;
   importSeconds: number | undefined;
   /** The rate the command reports for its import phase. */
   importRate: number | undefined;
@@ -26,7 +32,7 @@ interface Figures {
   summary: string;
 }
 
-async function run(entries: number): Promise<Figures> {
+async function run(entries: number, heapMiB: number | undefined): Promise<Figures> {
   const box = sandbox();
   const api = await startServer(box, sqliteBackend());
   const issues = await seedIssues(api, 'BENCH', ISSUES);
@@ -38,7 +44,7 @@ async function run(entries: number): Promise<Figures> {
   await new Promise<void>((resolve) => out.end(resolve));
   log(`${fmt(entries)} entries written (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport import`);
 
-  const args = ['bin/timeport.js', 'import', file, '--url', api.url, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson'), '--progress-interval', '10'];
+  const args = [...(heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`]), 'bin/timeport.js', 'import', file, '--url', api.url, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson'), '--progress-interval', '10'];
   const started = performance.now();
   const cli = box.spawn(process.execPath, args);
   let cliPeak = 0;
@@ -62,20 +68,21 @@ async function run(entries: number): Promise<Figures> {
   await stopServer(api);
   log(`${summary}`);
   log(`${fmt(entries)} entries: command ${commandSeconds.toFixed(1)} s, ${fmt(entries / commandSeconds)}/s; peak RSS CLI ${cliPeak} MiB, server ${serverPeak} MiB`);
-  return { entries, importSeconds: phase === null ? undefined : Number(phase[1]), importRate: rate === null ? undefined : Number(rate[1]), commandSeconds, cliPeak, serverPeak, summary };
+  return { entries, heapMiB, importSeconds: phase === null ? undefined : Number(phase[1]), importRate: rate === null ? undefined : Number(rate[1]), commandSeconds, cliPeak, serverPeak, summary };
 }
 
 await main(async () => {
   const figures: Figures[] = [];
-  for (const size of SIZES) figures.push(await run(size));
+  for (const { entries, heapMiB } of RUNS) figures.push(await run(entries, heapMiB));
   printSection(
     '`timeport import` into a local Timeport (SQLite)',
     'import-cli',
     [
       table(
-        ['Entries', 'Import phase', 'Entries/s (import phase)', 'Whole command', 'Entries/s (whole command)', 'Peak RSS CLI', 'Peak RSS server'],
+        ['Entries', 'CLI heap cap', 'Import phase', 'Entries/s (import phase)', 'Whole command', 'Entries/s (whole command)', 'Peak RSS CLI', 'Peak RSS server'],
         figures.map((figure) => [
           fmt(figure.entries),
+          figure.heapMiB === undefined ? 'none' : `${figure.heapMiB} MiB`,
           figure.importSeconds === undefined ? '–' : `${figure.importSeconds.toFixed(1)} s`,
           figure.importRate === undefined ? '–' : fmt(figure.importRate),
           `${figure.commandSeconds.toFixed(1)} s`,
