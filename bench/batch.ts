@@ -64,8 +64,8 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
       const bodies = Array.from({ length: batches }, (_, batch) =>
         JSON.stringify({ entries: Array.from({ length: size }, (_, i) => benchEntry(next + batch * size + i, issues)), mode: 'partial' }),
       );
-      next += batches * size;
       const storedBefore = next;
+      next += batches * size;
       const began = performance.now();
       await pool(batches, concurrency, async (batch) => {
         const { data } = await api.post<BatchAnswer>('/timeport/v1/worklogs/_import', bodies[batch]!);
