@@ -89,21 +89,17 @@ export async function bootstrapOrganization(
 }
 
 /**
- * Finds the organization a request names. `X-Org-ID` wins over `X-Cloud-Org-ID`; the value
- * `not provided` (sent by the official client) counts as absent (notes §6, §11).
+ * Whether the organization a request names is `org`. `X-Org-ID` wins over `X-Cloud-Org-ID`; the
+ * value `not provided` (sent by the official client) counts as absent (notes §6, §11); naming
+ * none is not naming the caller's. Compared with the caller's own organization, which the token
+ * lookup brings along, so naming it costs no query.
  */
-export async function findOrganizationByHeaders(
-  ctx: ServiceContext,
-  orgHeader: string | undefined,
-  cloudOrgHeader: string | undefined,
-): Promise<Organization | undefined> {
+export function namesOrganization(org: Organization, orgHeader: string | undefined, cloudOrgHeader: string | undefined): boolean {
   const given = (value: string | undefined) =>
     value === undefined || value.trim() === '' || value.trim().toLowerCase() === 'not provided' ? undefined : value.trim();
   const orgId = given(orgHeader);
+  if (orgId !== undefined) return orgId === org.id;
   const cloudOrgId = given(cloudOrgHeader);
-  const db = ctx.store.db.selectFrom('organizations').selectAll();
-  if (orgId !== undefined) return db.where('id', '=', orgId).executeTakeFirst();
-  if (cloudOrgId !== undefined) return db.where('cloudOrgId', '=', cloudOrgId).executeTakeFirst();
-  return undefined;
+  return cloudOrgId !== undefined && cloudOrgId === org.cloudOrgId;
 }
 

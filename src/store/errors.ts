@@ -95,6 +95,7 @@ function classifyOne(error: ErrorFields): DatabaseErrorMeaning | undefined {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return sqliteDuplicate(message);
   if (BAD_PARAMETER_SQLSTATES.has(code)) return { kind: 'bad_parameter', reason: `SQLSTATE ${code}: ${message}` };
   if (NETWORK_ERROR_CODES.has(code)) return { kind: 'unavailable', reason: `${code}: ${message}` };
+  if (isStalePreparedStatement(error)) return { kind: 'unavailable', reason: message };
   if (/^[0-9A-Z]{5}$/.test(code) && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_SQLSTATE_CLASSES.has(code.slice(0, 2)))) {
     return { kind: 'unavailable', reason: `SQLSTATE ${code}: ${message}` };
   }
@@ -142,4 +143,19 @@ export function isTransactionConflict(error: unknown): boolean {
     current = (current as ErrorFields).cause;
   }
   return false;
+}
+
+/**
+ * After another process changed the schema (a rolling upgrade's migration), a prepared `select *`
+ * whose result columns changed fails with this. It is retryable: the request gets a 503 and its
+ * connection is replaced (store/postgres.ts), so the retry prepares afresh.
+ */
+export function isStalePreparedStatement(error: unknown): boolean {
+  const fields = error as ErrorFields | null;
+  return (
+    fields !== null &&
+    typeof fields === 'object' &&
+    fields.code === '0A000' &&
+    /cached plan must not change result type/.test(typeof fields.message === 'string' ? fields.message : '')
+  );
 }

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { CamelCasePlugin, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import pg from 'pg';
+import { isStalePreparedStatement } from './errors.js';
 import type { Database } from './schema.js';
 
 /** How Timeport connects to PostgreSQL (README, "Configuration"). */
@@ -97,11 +99,25 @@ function watchedPool(pool: pg.Pool, options: PostgresOptions): PostgresPool {
   const limitMs = options.statementTimeoutMs > 0 ? options.statementTimeoutMs + options.connectTimeoutMs : undefined;
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: ClientWithSocket): PostgresPoolClient => {
+    /** Its prepared statements no longer match the schema: replace the connection when released. */
+    let stale = false;
+    const run = async (config: pg.QueryConfig) => {
+      try {
+        return await client.query(config);
+      } catch (error) {
+        if (isStalePreparedStatement(error)) stale = true;
+        throw error;
+      }
+    };
     const query = async (text: string, parameters: ReadonlyArray<unknown>) => {
-      if (limitMs === undefined) return client.query(text, [...parameters]);
+      // Statements with parameters are prepared once per connection under a name taken from their
+      // text, so PostgreSQL parses and plans each only once (BENCHMARKS.md: parsing and planning
+      // every statement was what bounded the single import on PostgreSQL).
+      const config = parameters.length === 0 ? { text } : { name: statementName(text), text, values: [...parameters] };
+      if (limitMs === undefined) return run(config);
       const watchdog = setTimeout(() => client.connection?.stream?.destroy(), limitMs);
       try {
-        return await client.query(text, [...parameters]);
+        return await run(config);
       } finally {
         clearTimeout(watchdog);
       }
@@ -110,7 +126,10 @@ function watchedPool(pool: pg.Pool, options: PostgresOptions): PostgresPool {
       // Kysely calls the cursor form only for streaming, which Timeport does not configure, so
       // only the (sql, parameters) form is implemented.
       query: query as unknown as PostgresPoolClient['query'],
-      release: (destroy?: boolean) => client.release(destroy),
+      release: (destroy?: boolean) => {
+        client.release(destroy === true || stale);
+        if (stale) wrappers.delete(client);
+      },
     };
   };
   return {
@@ -125,6 +144,17 @@ function watchedPool(pool: pg.Pool, options: PostgresOptions): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+/** Statement names by SQL text: the same text always gets the same name, in every connection. */
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `tp_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    if (names.size < 10_000) names.set(text, name);
+  }
+  return name;
 }
 
 export function postgresKysely(pool: pg.Pool, options: PostgresOptions): Kysely<Database> {

@@ -13,6 +13,7 @@ import { formatBusinessDuration } from '../../src/domain/duration.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { bootstrapOrganization, createOrganization } from '../../src/service/organizations.js';
 import { type Store, StoreOpenError, openPostgresStore } from '../../src/store/database.js';
+import { classifyDatabaseError } from '../../src/store/errors.js';
 import { ADMIN_TOKEN, PUBLIC_URL } from '../helpers/app.js';
 import { createTestDatabase, skipWithoutPostgres, terminateConnections } from '../helpers/postgres.js';
 import { NOW } from '../api/fixtures.js';
@@ -90,6 +91,30 @@ describe('PostgreSQL store', { skip, timeout: 120_000 }, () => {
       assert.deepEqual(exact.rows[0], { big: 9_007_199_254_740_991, sum: 3 });
       await assert.rejects(sql`select 9007199254740993::bigint as big`.execute(store.db), /does not fit a JavaScript number exactly/);
     } finally {
+      await close();
+    }
+  });
+
+  it('prepared statements: a schema change by another process is one retryable failure, then the connection is replaced', async () => {
+    const { database, store, close } = await postgresApp({ poolSize: 1 });
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query('create table probe (a integer)');
+      await other.query('insert into probe values (1)');
+      const read = () => sql<{ a: number; b?: number }>`select * from probe where a = ${1}`.execute(store.db);
+      assert.deepEqual((await read()).rows, [{ a: 1 }]);
+      // Prepared now, under its name, on the pool's one connection.
+      await other.query('alter table probe add column b integer default 2');
+      const error = await read().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      assert.ok(error !== undefined, 'the stale prepared statement failed');
+      assert.equal(classifyDatabaseError(error)?.kind, 'unavailable', 'a 503, to be retried');
+      assert.deepEqual((await read()).rows, [{ a: 1, b: 2 }], 'the retry runs on a new connection and sees the new column');
+    } finally {
+      await other.end();
       await close();
     }
   });

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ORGANIZATION_UNAVAILABLE } from '../../domain/errors.js';
 import type { Caller, ServiceContext } from '../../service/context.js';
-import { findOrganizationByHeaders } from '../../service/organizations.js';
+import { namesOrganization } from '../../service/organizations.js';
 import { authenticate } from '../../service/tokens.js';
 import { sendTrackerError } from './errors.js';
 
@@ -39,12 +39,9 @@ export function authHook(ctx: ServiceContext) {
       reply.header('WWW-Authenticate', 'OAuth realm="timeport", error="invalid_token"');
       return sendTrackerError(reply, 401, ['Not authorized: the token is unknown or revoked.']);
     }
-    const org = await findOrganizationByHeaders(
-      ctx,
-      headerValue(request.headers['x-org-id']),
-      headerValue(request.headers['x-cloud-org-id']),
-    );
-    if (org === undefined || org.id !== identity.org.id) return sendTrackerError(reply, 403, [ORGANIZATION_UNAVAILABLE]);
-    request.caller = { org, user: identity.user };
+    if (!namesOrganization(identity.org, headerValue(request.headers['x-org-id']), headerValue(request.headers['x-cloud-org-id']))) {
+      return sendTrackerError(reply, 403, [ORGANIZATION_UNAVAILABLE]);
+    }
+    request.caller = { org: identity.org, user: identity.user };
   };
 }
