@@ -1,6 +1,7 @@
 import { Problem, conflict, invalidFields } from '../domain/errors.js';
 import type { Organization, User } from '../store/schema.js';
 import type { ServiceContext } from './context.js';
+import { writeTransaction } from './idempotency.js';
 import { chosenTokenError } from './secrets.js';
 import { insertToken } from './tokens.js';
 import { insertUser } from './users.js';
@@ -37,7 +38,9 @@ export async function createOrganization(ctx: ServiceContext, fields: NewOrganiz
   }
   if (Object.keys(errors).length > 0) throw invalidFields(errors);
   const now = ctx.now();
-  return ctx.store.db.transaction().execute(async (trx) => {
+  // Through the write path (on SQLite: BEGIN IMMEDIATE), so that beside a running server the
+  // command waits for the write lock instead of failing when its read went stale.
+  return writeTransaction(ctx, async (trx) => {
     const taken = await trx
       .selectFrom('organizations')
       .select('id')
