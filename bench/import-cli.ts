@@ -6,7 +6,8 @@
  *
  * N: quick 20,000; full 200,000, 1,000,000, and 1,000,000 again with the CLI's V8 heap capped at
  * 64 MiB (`1000000@64`: `node --max-old-space-size=64`), which shows how much of the CLI's RSS is
- * heap headroom rather than live data. BENCH_ENTRIES (comma-separated, `N` or `N@MiB`) sets the runs.
+ * heap headroom rather than live data. BENCH_ENTRIES (comma-separated, `N` or `N@MiB`) sets the runs;
+ * BENCH_CLI_ARGS adds options to every `timeport import`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,8 @@ const RUNS = (process.env.BENCH_ENTRIES ?? (QUICK ? '20000' : '200000,1000000,10
   return { entries: Number(size), heapMiB: heap === undefined ? undefined : Number(heap) };
 });
 const ISSUES = 20;
+/** More `timeport import` options for every run (BENCH_CLI_ARGS, space-separated), e.g. `--batch-size 2000`. */
+const EXTRA_ARGS = (process.env.BENCH_CLI_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 interface Figures {
   entries: number;
@@ -44,7 +47,11 @@ async function run(entries: number, heapMiB: number | undefined): Promise<Figure
   await new Promise<void>((resolve) => out.end(resolve));
   log(`${fmt(entries)} entries written (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport import`);
 
-  const args = [...(heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`]), 'bin/timeport.js', 'import', file, '--url', api.url, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson'), '--progress-interval', '10'];
+  const args = [
+    ...(heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`]),
+    ...['bin/timeport.js', 'import', file, '--url', api.url, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson'), '--progress-interval', '10'],
+    ...EXTRA_ARGS,
+  ];
   const started = performance.now();
   const cli = box.spawn(process.execPath, args);
   let cliPeak = 0;
