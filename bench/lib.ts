@@ -252,6 +252,21 @@ export class Api {
 }
 
 /** The lifetime of every bench issue: entries of 2023-2025 fit in it. */
+/**
+ * The time-spent report's usual questions, asked by bench/report.ts (in process) and bench/reads.ts
+ * (over HTTP) of the same data set: 2024-2025, queues Q1..., users user1....
+ */
+export const REPORT_QUESTIONS: readonly string[] = [
+  'from=2024-01-01&to=2025-12-31',
+  'from=2024-01-01&to=2025-12-31&groupBy=user',
+  'from=2025-01-01&to=2025-12-31&groupBy=month,queue&tz=Europe/Moscow',
+  'from=2025-01-01&to=2025-03-31&groupBy=day,user&tz=America/New_York',
+  'from=2024-01-01&to=2025-12-31&groupBy=week,user&tz=Asia/Kathmandu',
+  'from=2025-06-01&to=2025-06-30&groupBy=issue,user&queue=Q3',
+  'from=2024-01-01&to=2025-12-31&groupBy=day&user=user7',
+  'from=2024-01-01&to=2025-12-31&groupBy=user,issue&format=csv',
+];
+
 export const ISSUE_CREATED_AT = '2020-01-01T00:00:00.000+0000';
 export const ISSUE_UPDATED_AT = '2025-12-31T23:59:59.000+0000';
 

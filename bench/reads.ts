@@ -18,6 +18,7 @@ import {
   type Api,
   type Backend,
   QUICK,
+  REPORT_QUESTIONS,
   backends,
   benchEntry,
   fmt,
@@ -44,16 +45,6 @@ const ISSUES_PER_QUEUE = QUICK ? 20 : 100;
 const USERS = QUICK ? 10 : 50;
 const PAGE_SIZES = QUICK ? [1000, 100] : [1000, 100, 50];
 
-const QUESTIONS = [
-  'from=2024-01-01&to=2025-12-31',
-  'from=2024-01-01&to=2025-12-31&groupBy=user',
-  'from=2025-01-01&to=2025-12-31&groupBy=month,queue&tz=Europe/Moscow',
-  'from=2025-01-01&to=2025-03-31&groupBy=day,user&tz=America/New_York',
-  'from=2024-01-01&to=2025-12-31&groupBy=week,user&tz=Asia/Kathmandu',
-  'from=2025-06-01&to=2025-06-30&groupBy=issue,user&queue=Q3',
-  'from=2024-01-01&to=2025-12-31&groupBy=day&user=user7',
-  'from=2024-01-01&to=2025-12-31&groupBy=user,issue&format=csv',
-];
 
 interface ListFigure {
   backend: string;
@@ -134,7 +125,7 @@ async function benchBackend(backend: Backend): Promise<{ list: ListFigure[]; rep
   if (stored !== REPORT_ENTRIES + LIST_ENTRIES) throw new Error(`${backend.name}: ${stored} entries stored, expected ${REPORT_ENTRIES + LIST_ENTRIES}`);
 
   const report: ReportFigure[] = [];
-  for (const question of QUESTIONS) {
+  for (const question of REPORT_QUESTIONS) {
     const times: number[] = [];
     let bytes = 0;
     for (let run = 0; run < RUNS; run += 1) {
@@ -169,7 +160,7 @@ await main(async () => {
   );
   const reportTable = table(
     ['Question (`/timeport/v1/reports/time-spent?…`)', ...names.flatMap((name) => [`${name} best`, `${name} median`]), 'Answer size'],
-    QUESTIONS.map((question) => {
+    REPORT_QUESTIONS.map((question) => {
       const cells = names.flatMap((name) => {
         const figure = reports.find((report) => report.backend === name && report.question === question)!;
         return [ms(figure.best), ms(figure.median)];

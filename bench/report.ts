@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildTestApp, tempDir } from '../test/helpers/app.js';
-import { fmt, main, ms, onCleanup, printSection, setting, table } from './lib.js';
+import { REPORT_QUESTIONS, fmt, main, ms, onCleanup, printSection, setting, table } from './lib.js';
 
 const ENTRIES = process.argv[2] === undefined ? setting('BENCH_REPORT_SEED_ENTRIES', 50_000, 1_000_000) : Number(process.argv[2]);
 await main(async () => {
@@ -66,18 +66,8 @@ await main(async () => {
   const seedSeconds = (performance.now() - began) / 1000;
   console.log(`seeded ${ENTRIES} worklogs in ${seedSeconds.toFixed(1)} s`);
 
-  const questions = [
-    'from=2024-01-01&to=2025-12-31',
-    'from=2024-01-01&to=2025-12-31&groupBy=user',
-    'from=2025-01-01&to=2025-12-31&groupBy=month,queue&tz=Europe/Moscow',
-    'from=2025-01-01&to=2025-03-31&groupBy=day,user&tz=America/New_York',
-    'from=2024-01-01&to=2025-12-31&groupBy=week,user&tz=Asia/Kathmandu',
-    'from=2025-06-01&to=2025-06-30&groupBy=issue,user&queue=Q3',
-    'from=2024-01-01&to=2025-12-31&groupBy=day&user=user7',
-    'from=2024-01-01&to=2025-12-31&groupBy=user,issue&format=csv',
-  ];
   const rows: string[][] = [];
-  for (const query of questions) {
+  for (const query of REPORT_QUESTIONS) {
     const times: number[] = [];
     let size = 0;
     for (let run = 0; run < 3; run += 1) {
