@@ -1,4 +1,3 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import type { Store } from './database.js';
 import type { Database, NewWorklog } from './schema.js';
@@ -24,24 +23,14 @@ export interface LedgerRow {
 /** Rows per PostgreSQL statement: each column is one array parameter, so this only bounds a statement's size. */
 const POSTGRES_CHUNK = 5000;
 
-const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
-
-function prepared(sqlite: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
-  let cache = statements.get(sqlite);
-  if (cache === undefined) statements.set(sqlite, (cache = new Map()));
-  let statement = cache.get(sql);
-  if (statement === undefined) cache.set(sql, (statement = sqlite.prepare(sql)));
-  return statement;
-}
-
 const INSERT_WORKLOG_SQL =
   'insert into worklogs (org_id, issue_id, created_by, created_at, updated_by, updated_at, start, duration_seconds, comment, version, imported) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** Inserts the worklogs and answers their ids, in the order of `rows`. */
 export async function insertWorklogRows(store: Store, trx: Kysely<Database>, rows: readonly NewWorklog[]): Promise<number[]> {
-  const sqlite = store.sqliteConnection;
-  if (sqlite !== undefined) {
-    const insert = prepared(sqlite, INSERT_WORKLOG_SQL);
+  const statements = store.sqliteStatements;
+  if (statements !== undefined) {
+    const insert = statements.prepare(INSERT_WORKLOG_SQL);
     return rows.map((row) =>
       Number(
         insert.run(row.orgId, row.issueId, row.createdBy, row.createdAt, row.updatedBy, row.updatedAt, row.start, row.durationSeconds, row.comment ?? null, row.version, row.imported ?? 0)
@@ -84,9 +73,9 @@ export async function insertWorklogRows(store: Store, trx: Kysely<Database>, row
 
 /** Records worklogs in the import ledger, in the order given. */
 export async function insertLedgerRows(store: Store, trx: Kysely<Database>, rows: readonly LedgerRow[]): Promise<void> {
-  const sqlite = store.sqliteConnection;
-  if (sqlite !== undefined) {
-    const insert = prepared(sqlite, 'insert into imported_worklogs (worklog_id, org_id, batch_id, external_id) values (?, ?, ?, ?)');
+  const statements = store.sqliteStatements;
+  if (statements !== undefined) {
+    const insert = statements.prepare('insert into imported_worklogs (worklog_id, org_id, batch_id, external_id) values (?, ?, ?, ?)');
     for (const row of rows) insert.run(row.worklogId, row.orgId, row.batchId, row.externalId);
     return;
   }
@@ -107,9 +96,9 @@ export async function insertLedgerRows(store: Store, trx: Kysely<Database>, rows
 /** The worklog ids of the external ids already in the organization's ledger. */
 export async function findLedgerByExternalId(store: Store, db: Kysely<Database>, orgId: string, externalIds: readonly string[]): Promise<Map<string, number>> {
   const found = new Map<string, number>();
-  const sqlite = store.sqliteConnection;
-  if (sqlite !== undefined) {
-    const lookup = prepared(sqlite, 'select worklog_id from imported_worklogs where org_id = ? and external_id = ?').pluck();
+  const statements = store.sqliteStatements;
+  if (statements !== undefined) {
+    const lookup = statements.prepare('select worklog_id from imported_worklogs where org_id = ? and external_id = ?').pluck();
     for (const externalId of externalIds) {
       const worklogId = lookup.get(orgId, externalId) as number | undefined;
       if (worklogId !== undefined) found.set(externalId, worklogId);

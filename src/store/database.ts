@@ -3,7 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
 import { GroupCommitter } from './group-commit.js';
-import { withStatementCache } from './statement-cache.js';
+import { StatementCache } from './statement-cache.js';
 import type { Config } from '../config.js';
 import { classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
@@ -30,10 +30,11 @@ export interface Store {
    */
   inWriteTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
-   * SQLite's connection itself, for the bulk writes of store/bulk-rows.ts inside a write
-   * transaction; undefined on PostgreSQL. Nothing else uses it: queries go through `db`.
+   * SQLite's prepared statements on the connection itself, for the bulk writes of
+   * store/bulk-rows.ts inside a write transaction; undefined on PostgreSQL. Nothing else uses
+   * them: queries go through `db`.
    */
-  readonly sqliteConnection?: BetterSqlite3.Database;
+  readonly sqliteStatements?: StatementCache;
   /** SQLite: how many commits carried how many writes (for tests and benchmarks). */
   groupCommitStats?(): { groups: number; writes: number };
   /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */
@@ -95,8 +96,9 @@ export async function openSqliteStore(file: string): Promise<Store> {
   // pages back from the OS. 64 MiB keeps the hot index pages of millions of entries in memory
   // (BENCHMARKS.md, "growth"); the server's memory budget allows it (README, "Deployment").
   sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  const statements = new StatementCache(sqlite);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new SqliteDialect({ database: statements.asKyselyDatabase() }),
     plugins: [new CamelCasePlugin()],
   });
   const committer = new GroupCommitter(db);
@@ -106,7 +108,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     location: file,
     withStartupLock: (work) => work(),
     inWriteTransaction: (work) => committer.transaction(work),
-    sqliteConnection: sqlite,
+    sqliteStatements: statements,
     groupCommitStats: () => ({ ...committer.stats }),
     close: () => db.destroy(),
   };
