@@ -79,13 +79,19 @@ interface ErrorFields {
 
 /** Says what a thrown value means if it is a database error Timeport knows; undefined otherwise. */
 export function classifyDatabaseError(error: unknown): DatabaseErrorMeaning | undefined {
-  // Drivers and Kysely sometimes wrap the error that matters; look a few causes deep.
-  for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 4; depth++) {
-    const meaning = classifyOne(current as ErrorFields);
+  for (const current of errorAndCauses(error)) {
+    const meaning = classifyOne(current);
     if (meaning !== undefined) return meaning;
-    current = (current as ErrorFields).cause;
   }
   return undefined;
+}
+
+/** The error and its causes: drivers and Kysely sometimes wrap the error that matters; a few deep. */
+function* errorAndCauses(error: unknown): Generator<ErrorFields> {
+  for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 4; depth++) {
+    yield current as ErrorFields;
+    current = (current as ErrorFields).cause;
+  }
 }
 
 function classifyOne(error: ErrorFields): DatabaseErrorMeaning | undefined {
@@ -137,11 +143,7 @@ function fieldOf(_table: string, columns: string[]): string {
  * failure): running it again is safe and usually succeeds.
  */
 export function isTransactionConflict(error: unknown): boolean {
-  for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 4; depth++) {
-    const code = (current as ErrorFields).code;
-    if (code === '40P01' || code === '40001') return true;
-    current = (current as ErrorFields).cause;
-  }
+  for (const current of errorAndCauses(error)) if (current.code === '40P01' || current.code === '40001') return true;
   return false;
 }
 
