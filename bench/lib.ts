@@ -195,6 +195,8 @@ export async function startServer(box: Sandbox, backend: Backend, env: Record<st
       TIMEPORT_PUBLIC_URL: undefined,
       ...env,
     },
+    // For profiling the server alone, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+    nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
     waitMs: 60_000,
   });
   return new Api(server);

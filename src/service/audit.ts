@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditEventRow, Database, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
+import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
 import { Problem } from '../domain/errors.js';
 import { findUserByLogin, loadUsers, requireAdmin } from './users.js';
 
@@ -61,23 +62,39 @@ export async function recordAuditEvents(
   if (events.length === 0) return;
   const at = ctx.now();
   const requestId = ctx.requestId?.() ?? null;
-  await trx
-    .insertInto('auditEvents')
-    .values(
-      events.map((event) => ({
-        orgId,
-        at,
-        actorUid: actor?.uid ?? null,
-        action: event.action,
-        issueKey: event.issueKey ?? null,
-        worklogId: event.worklogId ?? null,
-        batchId: event.batchId ?? null,
-        requestId,
-        details: JSON.stringify(event.details),
-      })),
-    )
-    .execute();
+  const rows = events.map(
+    (event): AuditEventValues => ({
+      orgId,
+      at,
+      actorUid: actor?.uid ?? null,
+      action: event.action,
+      issueKey: event.issueKey ?? null,
+      worklogId: event.worklogId ?? null,
+      batchId: event.batchId ?? null,
+      requestId,
+      details: JSON.stringify(event.details),
+    }),
+  );
+  if (rows.length === 1) await insertAuditEvent.rows(trx, rows[0]!);
+  else await trx.insertInto('auditEvents').values(rows).execute();
 }
+
+type AuditEventValues = Omit<AuditEventRow, 'id'>;
+
+/** Nearly every write records one event: compiled once (store/prepared-query.ts). */
+const insertAuditEvent = prepareQuery((db, param: ParameterOf<AuditEventValues>) =>
+  db.insertInto('auditEvents').values({
+    orgId: param('orgId'),
+    at: param('at'),
+    actorUid: param('actorUid'),
+    action: param('action'),
+    issueKey: param('issueKey'),
+    worklogId: param('worklogId'),
+    batchId: param('batchId'),
+    requestId: param('requestId'),
+    details: param('details'),
+  }),
+);
 
 export interface AuditQuery {
   perPage: number;

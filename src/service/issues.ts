@@ -13,6 +13,7 @@ import type { IssueSelection } from '../domain/issue-search.js';
 import { ISSUE_ID_PATTERN, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
 import { classifyDatabaseError } from '../store/errors.js';
 import type { Database, Issue, NewIssue, Queue, User } from '../store/schema.js';
+import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type CatalogueReference, resolveCatalogue } from './queues.js';
 import { recordAudit } from './audit.js';
@@ -299,12 +300,19 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
 
 /** An issue by key (any case) or 24-hex id, within an organization. */
 export async function findIssue(db: Kysely<Database>, orgId: string, ref: string): Promise<Issue | undefined> {
-  const query = db.selectFrom('issues').selectAll().where('orgId', '=', orgId);
-  if (ISSUE_ID_PATTERN.test(ref)) return query.where('id', '=', ref).executeTakeFirst();
+  if (ISSUE_ID_PATTERN.test(ref)) return issueById.first(db, { orgId, id: ref });
   const parsed = parseIssueKey(ref);
   if (parsed === undefined) return undefined;
-  return query.where('key', '=', issueKey(parsed.queueKey, parsed.number)).executeTakeFirst();
+  return issueByKey.first(db, { orgId, key: issueKey(parsed.queueKey, parsed.number) });
 }
+
+// Nearly every request under an issue's path runs one of these: compiled once (store/prepared-query.ts).
+const issueById = prepareQuery((db, param: ParameterOf<{ orgId: string; id: string }>) =>
+  db.selectFrom('issues').selectAll().where('orgId', '=', param('orgId')).where('id', '=', param('id')),
+);
+const issueByKey = prepareQuery((db, param: ParameterOf<{ orgId: string; key: string }>) =>
+  db.selectFrom('issues').selectAll().where('orgId', '=', param('orgId')).where('key', '=', param('key')),
+);
 
 export async function getIssue(ctx: ServiceContext, caller: Caller, ref: string): Promise<IssueView> {
   const issue = await findIssue(ctx.store.db, caller.org.id, ref);

@@ -3,6 +3,7 @@ import { writeTransaction } from './idempotency.js';
 import type { Kysely } from 'kysely';
 import { invalidField, notFound } from '../domain/errors.js';
 import type { Database, Organization, User } from '../store/schema.js';
+import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { chosenTokenError, hashToken, newToken } from './secrets.js';
 import { findUserByLogin, requireAdmin } from './users.js';
@@ -38,12 +39,9 @@ export async function issueToken(ctx: ServiceContext, orgId: string, login: stri
   });
 }
 
-/**
- * Finds who a token belongs to. The lookup is by the token's hash, so the database never compares
- * secrets and its timing tells nothing about them.
- */
-export async function authenticate(ctx: ServiceContext, token: string): Promise<{ user: User; org: Organization } | undefined> {
-  const row = await ctx.store.db
+/** Every request runs it: compiled once (store/prepared-query.ts). */
+const tokenOwner = prepareQuery((db, param: ParameterOf<{ tokenHash: string }>) =>
+  db
     .selectFrom('tokens')
     .innerJoin('users', 'users.uid', 'tokens.userUid')
     .innerJoin('organizations', 'organizations.id', 'users.orgId')
@@ -54,10 +52,17 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
       'organizations.name as orgName',
       'organizations.createdAt as orgCreatedAt',
     ])
-    .where('tokens.tokenHash', '=', hashToken(token))
+    .where('tokens.tokenHash', '=', param('tokenHash'))
     .where('tokens.revokedAt', 'is', null)
-    .where('users.dismissed', '=', 0)
-    .executeTakeFirst();
+    .where('users.dismissed', '=', 0),
+);
+
+/**
+ * Finds who a token belongs to. The lookup is by the token's hash, so the database never compares
+ * secrets and its timing tells nothing about them.
+ */
+export async function authenticate(ctx: ServiceContext, token: string): Promise<{ user: User; org: Organization } | undefined> {
+  const row = await tokenOwner.first(ctx.store.db, { tokenHash: hashToken(token) });
   if (row === undefined) return undefined;
   const { orgIdentity, orgCloudId, orgName, orgCreatedAt, ...user } = row;
   return { user, org: { id: orgIdentity, cloudOrgId: orgCloudId, name: orgName, createdAt: orgCreatedAt } };

@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { conflict, forbidden, invalidFields, notFound } from '../domain/errors.js';
 import { LOGIN_PATTERN, LOGIN_RULE, loginKey } from '../domain/keys.js';
 import type { Database, User } from '../store/schema.js';
+import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { newCloudUid } from './secrets.js';
 
@@ -114,8 +115,13 @@ export async function findUserByPathRef(ctx: ServiceContext, orgId: string, ref:
   return user;
 }
 
+// Every import names its author by login: compiled once (store/prepared-query.ts).
+const userByLoginKey = prepareQuery((db, param: ParameterOf<{ orgId: string; loginKey: string }>) =>
+  db.selectFrom('users').selectAll().where('orgId', '=', param('orgId')).where('loginKey', '=', param('loginKey')),
+);
+
 export async function findUserByLogin(db: Kysely<Database>, orgId: string, login: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('orgId', '=', orgId).where('loginKey', '=', loginKey(login)).executeTakeFirst();
+  return userByLoginKey.first(db, { orgId, loginKey: loginKey(login) });
 }
 
 /** A numeric user reference is a uid first, then a passport uid (notes §8.3). */

@@ -14,6 +14,7 @@ import {
   checkWorklogImport,
 } from '../domain/worklog-rules.js';
 import type { Database, Issue, User, Worklog } from '../store/schema.js';
+import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { type AuditEvent, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
@@ -52,29 +53,45 @@ export async function importWorklog(
     const author = await requireUserReference(trx, caller.org.id, 'createdBy', fields.createdBy, errors);
     if (!checked.ok || author === undefined || Object.keys(errors).length > 0) throw invalidFields(errors);
     const { durationSeconds, createdAt, start, comment } = checked.value;
-    const worklog = await trx
-      .insertInto('worklogs')
-      .values({
-        orgId: caller.org.id,
-        issueId: issue.id,
-        createdBy: author.uid,
-        createdAt,
-        updatedBy: author.uid,
-        updatedAt: createdAt,
-        start,
-        durationSeconds,
-        comment,
-        version: 1,
-        imported: 1,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const worklog = await insertImportedWorklog.one(trx, {
+      orgId: caller.org.id,
+      issueId: issue.id,
+      author: author.uid,
+      createdAt,
+      start,
+      durationSeconds,
+      comment,
+    });
     // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
     const updated = await addToSpent(trx, issue.id, durationSeconds);
     await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.import', issue, worklog, { after: worklogFacts(worklog, author) }));
     return { issue: updated, worklogs: [worklog], users: new Map([[author.uid, author]]) };
   });
 }
+
+// The single import's own statements, compiled once (store/prepared-query.ts).
+const insertImportedWorklog = prepareQuery(
+  (
+    db,
+    param: ParameterOf<{ orgId: string; issueId: string; author: number; createdAt: number; start: number; durationSeconds: number; comment: string | null }>,
+  ) =>
+    db
+      .insertInto('worklogs')
+      .values({
+        orgId: param('orgId'),
+        issueId: param('issueId'),
+        createdBy: param('author'),
+        createdAt: param('createdAt'),
+        updatedBy: param('author'),
+        updatedAt: param('createdAt'),
+        start: param('start'),
+        durationSeconds: param('durationSeconds'),
+        comment: param('comment'),
+        version: 1,
+        imported: 1,
+      })
+      .returningAll(),
+);
 
 export interface WorklogPageRequest {
   perPage: number;
@@ -118,6 +135,9 @@ async function addToSpent(
   deltaSeconds: number,
   touchedBy?: { uid: number; at: number },
 ): Promise<Issue> {
+  if (touchedBy === undefined) {
+    return addToSpentOnly.one(db, { issueId, deltaSeconds });
+  }
   return db
     .updateTable('issues')
     .set((eb) => ({
@@ -128,6 +148,15 @@ async function addToSpent(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** The import's `spent` update (it leaves updatedAt and version), compiled once. */
+const addToSpentOnly = prepareQuery((db, param: ParameterOf<{ issueId: string; deltaSeconds: number }>) =>
+  db
+    .updateTable('issues')
+    .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', param('deltaSeconds')) }))
+    .where('id', '=', param('issueId'))
+    .returningAll(),
+);
 
 const ID_CHUNK = 500;
 

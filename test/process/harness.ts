@@ -285,6 +285,8 @@ export interface ServeOptions {
   launcher?: 'node' | 'npm';
   /** More arguments after `serve` (with the `node` launcher), e.g. `['--workers', '3']`. */
   args?: string[];
+  /** Options for `node` itself before the script (with the `node` launcher), e.g. `['--cpu-prof']`. */
+  nodeArgs?: string[];
   /** How long to wait for the listening line (several processes starting at once take longer). */
   waitMs?: number;
 }
@@ -353,7 +355,7 @@ export class Sandbox {
     const child =
       options.launcher === 'npm'
         ? this.spawn('npm', ['start'], options.env)
-        : this.spawn(process.execPath, ['bin/timeport.js', 'serve', ...(options.args ?? [])], options.env);
+        : this.spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/timeport.js', 'serve', ...(options.args ?? [])], options.env);
     try {
       const [, url] = await child.waitFor('stdout', LISTENING_LINE, options.waitMs);
       return new ServerProcess(child, url!);

@@ -1,0 +1,99 @@
+import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * A query written with Kysely's builder, built and compiled once per SQL dialect, then run again
+ * and again with new parameter values. Building and compiling a query (and the CamelCase plugin's
+ * rewrite of its names) cost about a fifth of the server's CPU time per single import
+ * (BENCHMARKS.md, "profile"); the statements every request runs (the token, the issue, the author,
+ * the import's insert, `spent`, the audit event) skip it this way. Results still pass through the
+ * instance's plugins, so rows come back camelCased as from any other query.
+ *
+ * Parameters are named: `build` receives `param(name)`, which stands for the value given under that
+ * name at each run. Only values may be parameters (not table or column names, not `limit` shapes
+ * that change the SQL).
+ */
+export interface PreparedQuery<Params extends Record<string, unknown>, Row> {
+  /** Every row the query answers. */
+  rows(db: Kysely<Database>, params: Params): Promise<Row[]>;
+  /** The first row, or undefined. */
+  first(db: Kysely<Database>, params: Params): Promise<Row | undefined>;
+  /** The first row; no row is a failure (an INSERT ... RETURNING, or a row the transaction holds). */
+  one(db: Kysely<Database>, params: Params): Promise<Row>;
+}
+
+export type ParameterOf<Params> = <Name extends keyof Params & string>(name: Name) => Params[Name];
+
+/** Marks a named parameter in the compiled query's parameter list; no real value starts with NUL. */
+const PARAMETER_MARK = '\u0000timeport.parameter:';
+
+interface Template {
+  compiled: CompiledQuery;
+  /** Per compiled parameter: the name of the value to bind, or a constant the builder put there. */
+  slots: ({ name: string } | { constant: unknown })[];
+}
+
+export function prepareQuery<Params extends Record<string, unknown>, Row>(
+  build: (db: Kysely<Database>, param: ParameterOf<Params>) => Compilable<Row>,
+): PreparedQuery<Params, Row> {
+  // One template per dialect: the same builder compiles to different SQL for SQLite and PostgreSQL.
+  const templates = new Map<unknown, Template>();
+
+  const templateFor = (db: Kysely<Database>): Template => {
+    // getExecutor() is marked internal in Kysely's types, but it is how its own plugins reach the
+    // adapter; the adapter's class is the one thing that tells the dialects apart here, and a
+    // transaction (a new Kysely instance every time) shares it with its database.
+    const dialect = db.getExecutor().adapter.constructor;
+    let template = templates.get(dialect);
+    if (template === undefined) {
+      template = compileTemplate(db, build);
+      templates.set(dialect, template);
+    }
+    return template;
+  };
+
+  const rows = async (db: Kysely<Database>, params: Params): Promise<Row[]> => {
+    const { compiled, slots } = templateFor(db);
+    const parameters = slots.map((slot) => {
+      if (!('name' in slot)) return slot.constant;
+      const value = params[slot.name];
+      // The builder leaves out columns whose value is undefined; a prepared statement cannot.
+      if (value === undefined) throw new TypeError(`prepared query: no value for parameter ${slot.name}`);
+      return value;
+    });
+    const result = await db.executeQuery<Row>({ ...compiled, parameters });
+    return result.rows;
+  };
+
+  const first = async (db: Kysely<Database>, params: Params): Promise<Row | undefined> => (await rows(db, params))[0];
+  const one = async (db: Kysely<Database>, params: Params): Promise<Row> => {
+    const row = await first(db, params);
+    // A programming or data error, never the caller's: it ends as a 500 with the SQL in the log.
+    if (row === undefined) throw new Error(`prepared query answered no row: ${templateFor(db).compiled.sql}`);
+    return row;
+  };
+  return { rows, first, one };
+}
+
+function compileTemplate<Params extends Record<string, unknown>, Row>(
+  db: Kysely<Database>,
+  build: (db: Kysely<Database>, param: ParameterOf<Params>) => Compilable<Row>,
+): Template {
+  const names = new Set<string>();
+  const param = ((name: string) => {
+    names.add(name);
+    return `${PARAMETER_MARK}${name}`;
+  }) as ParameterOf<Params>;
+  const compiled = build(db, param).compile();
+  const slots = compiled.parameters.map((value) =>
+    typeof value === 'string' && value.startsWith(PARAMETER_MARK) ? { name: value.slice(PARAMETER_MARK.length) } : { constant: value },
+  );
+  // A parameter the SQL does not carry (inlined or dropped by the builder) would silently keep the
+  // value of the first compilation: a mistake in the query's code, refused at its first run.
+  for (const name of names) {
+    if (!slots.some((slot) => 'name' in slot && slot.name === name)) {
+      throw new Error(`prepared query: parameter ${name} does not reach the compiled SQL as a parameter`);
+    }
+  }
+  return { compiled, slots };
+}
