@@ -7,7 +7,7 @@
  * N: quick 20,000; full 200,000, 1,000,000, and 1,000,000 again with the CLI's V8 heap capped at
  * 64 MiB (`1000000@64`: `node --max-old-space-size=64`), which shows how much of the CLI's RSS is
  * heap headroom rather than live data. BENCH_ENTRIES (comma-separated, `N` or `N@MiB`) sets the runs;
- * BENCH_CLI_ARGS adds options to every `timeport import`.
+ * BENCH_CLI_ARGS adds options to every `timeport import`, BENCH_CLI_NODE_ARGS options for its `node`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +22,8 @@ const RUNS = (process.env.BENCH_ENTRIES ?? (QUICK ? '20000' : '200000,1000000,10
 const ISSUES = 20;
 /** More `timeport import` options for every run (BENCH_CLI_ARGS, space-separated), e.g. `--batch-size 2000`. */
 const EXTRA_ARGS = (process.env.BENCH_CLI_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+/** Options for `node` running the CLI (BENCH_CLI_NODE_ARGS), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const CLI_NODE_ARGS = (process.env.BENCH_CLI_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 interface Figures {
   entries: number;
@@ -49,6 +51,7 @@ async function run(entries: number, heapMiB: number | undefined): Promise<Figure
 
   const args = [
     ...(heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`]),
+    ...CLI_NODE_ARGS,
     ...['bin/timeport.js', 'import', file, '--url', api.url, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson'), '--progress-interval', '10'],
     ...EXTRA_ARGS,
   ];

@@ -60,26 +60,28 @@ export async function recordAuditEvents(
   events: readonly AuditEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
-  const at = ctx.now();
-  const requestId = ctx.requestId?.() ?? null;
-  const rows = events.map(
-    (event): AuditEventValues => ({
-      orgId,
-      at,
-      actorUid: actor?.uid ?? null,
-      action: event.action,
-      issueKey: event.issueKey ?? null,
-      worklogId: event.worklogId ?? null,
-      batchId: event.batchId ?? null,
-      requestId,
-      details: JSON.stringify(event.details),
-    }),
-  );
+  const at = ctx.now(); // one instant for the events of one change
+  const rows = events.map((event) => auditEventValues(ctx, orgId, actor, event, at));
   if (rows.length === 1) await insertAuditEvent.rows(trx, rows[0]!);
   else await trx.insertInto('auditEvents').values(rows).execute();
 }
 
-type AuditEventValues = Omit<AuditEventRow, 'id'>;
+/** The row an event is stored as: who, when and the request id added to what the service says. */
+export function auditEventValues(ctx: ServiceContext, orgId: string, actor: User | undefined, event: AuditEvent, at = ctx.now()): AuditEventValues {
+  return {
+    orgId,
+    at,
+    actorUid: actor?.uid ?? null,
+    action: event.action,
+    issueKey: event.issueKey ?? null,
+    worklogId: event.worklogId ?? null,
+    batchId: event.batchId ?? null,
+    requestId: ctx.requestId?.() ?? null,
+    details: JSON.stringify(event.details),
+  };
+}
+
+export type AuditEventValues = Omit<AuditEventRow, 'id'>;
 
 /** Nearly every write records one event: compiled once (store/prepared-query.ts). */
 const insertAuditEvent = prepareQuery((db, param: ParameterOf<AuditEventValues>) =>

@@ -13,7 +13,7 @@ import type { Database } from './schema.js';
  * name at each run. Only values may be parameters (not table or column names, not `limit` shapes
  * that change the SQL).
  */
-export interface PreparedQuery<Params extends Record<string, unknown>, Row> {
+export interface PreparedQuery<Params extends object, Row> {
   /** Every row the query answers. */
   rows(db: Kysely<Database>, params: Params): Promise<Row[]>;
   /** The first row, or undefined. */
@@ -33,7 +33,7 @@ interface Template {
   slots: ({ name: string } | { constant: unknown })[];
 }
 
-export function prepareQuery<Params extends Record<string, unknown>, Row>(
+export function prepareQuery<Params extends object, Row>(
   build: (db: Kysely<Database>, param: ParameterOf<Params>) => Compilable<Row>,
 ): PreparedQuery<Params, Row> {
   // One template per dialect: the same builder compiles to different SQL for SQLite and PostgreSQL.
@@ -56,7 +56,7 @@ export function prepareQuery<Params extends Record<string, unknown>, Row>(
     const { compiled, slots } = templateFor(db);
     const parameters = slots.map((slot) => {
       if (!('name' in slot)) return slot.constant;
-      const value = params[slot.name];
+      const value = (params as Record<string, unknown>)[slot.name];
       // The builder leaves out columns whose value is undefined; a prepared statement cannot.
       if (value === undefined) throw new TypeError(`prepared query: no value for parameter ${slot.name}`);
       return value;
@@ -75,7 +75,7 @@ export function prepareQuery<Params extends Record<string, unknown>, Row>(
   return { rows, first, one };
 }
 
-function compileTemplate<Params extends Record<string, unknown>, Row>(
+function compileTemplate<Params extends object, Row>(
   db: Kysely<Database>,
   build: (db: Kysely<Database>, param: ParameterOf<Params>) => Compilable<Row>,
 ): Template {
