@@ -18,6 +18,7 @@ import {
   type Backend,
   type LoadRun,
   backends,
+  cpuMicros,
   fmt,
   loadSingleImports,
   log,
@@ -25,6 +26,7 @@ import {
   median,
   ms,
   nextSingleImport,
+  postgresCpuMicros,
   printSection,
   ratio,
   sandbox,
@@ -41,7 +43,12 @@ const ROUNDS = setting('BENCH_ROUNDS', 1, 3);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
 const ISSUES = 20;
 
-type Run = Pick<LoadRun, 'rate' | 'p50' | 'p99' | 'ok' | 'bytesPerResponse'>;
+type Run = Pick<LoadRun, 'rate' | 'p50' | 'p99' | 'ok' | 'bytesPerResponse'> & {
+  /** CPU time of the answering process per answered request, in microseconds (steadier than req/s on a shared machine). */
+  cpuPerRequest: number;
+  /** The same for the PostgreSQL server's processes, on PostgreSQL. */
+  databaseCpuPerRequest?: number;
+};
 
 interface Cell {
   backend: string;
@@ -82,15 +89,20 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
         const warm = target === 'echo' ? echoWarm : importWarm;
         const amount = Math.max(connections * 20, Math.round(warm.rate * SECONDS));
         const before = target === 'import' ? await api.countWorklogs() : 0;
-        const run = await loadSingleImports(target === 'echo' ? echo.url : api.url, issues, connections, { amount }, SECONDS * 5 + 20);
+        const pid = target === 'echo' ? echo.child.process.pid : api.pid;
+        const cpuBefore = cpuMicros(pid) ?? 0;
+        const databaseCpuBefore = backend.databaseUrl === '' ? 0 : postgresCpuMicros();
+        const load = await loadSingleImports(target === 'echo' ? echo.url : api.url, issues, connections, { amount }, SECONDS * 5 + 20);
+        const run: Run = { ...load, cpuPerRequest: ((cpuMicros(pid) ?? 0) - cpuBefore) / Math.max(1, load.ok) };
+        if (target === 'import' && backend.databaseUrl !== '') run.databaseCpuPerRequest = (postgresCpuMicros() - databaseCpuBefore) / Math.max(1, load.ok);
         if (target === 'import') {
-          if (run.cut) await sleep(1000);
+          if (load.cut) await sleep(1000);
           const stored = (await api.countWorklogs()) - before;
           // Cut short by the time limit, a request may be stored whose answer autocannon dropped.
-          const consistent = run.cut ? stored >= run.ok && stored <= run.ok + connections : stored === run.ok;
+          const consistent = load.cut ? stored >= run.ok && stored <= run.ok + connections : stored === run.ok;
           if (!consistent) throw new Error(`${backend.name}, ${connections} connections: ${run.ok} answers 200 but ${stored} entries stored`);
         }
-        if (run.cut) log(`${backend.name} ${target} at ${connections} connections: stopped by the time limit after ${run.ok} answers`);
+        if (load.cut) log(`${backend.name} ${target} at ${connections} connections: stopped by the time limit after ${run.ok} answers`);
         runs[target].push(run);
       }
     }
@@ -100,11 +112,14 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
       p99: median(list.map((run) => run.p99)),
       ok: list.reduce((sum, run) => sum + run.ok, 0),
       bytesPerResponse: median(list.map((run) => run.bytesPerResponse)),
+      cpuPerRequest: median(list.map((run) => run.cpuPerRequest)),
+      ...(list[0]?.databaseCpuPerRequest === undefined ? {} : { databaseCpuPerRequest: median(list.map((run) => run.databaseCpuPerRequest!)) }),
     });
     const cell = { backend: backend.name, connections, import: summary(runs.import), echo: summary(runs.echo) };
     log(
       `${backend.name} c=${connections}: import ${fmt(cell.import.rate)} req/s p50 ${ms(cell.import.p50)} p99 ${ms(cell.import.p99)}; ` +
-        `echo ${fmt(cell.echo.rate)} req/s p50 ${ms(cell.echo.p50)} p99 ${ms(cell.echo.p99)}; ratio ${ratio(cell.import.rate / cell.echo.rate)}`,
+        `echo ${fmt(cell.echo.rate)} req/s p50 ${ms(cell.echo.p50)} p99 ${ms(cell.echo.p99)}; ratio ${ratio(cell.import.rate / cell.echo.rate)}; ` +
+        `CPU per request: import ${fmt(cell.import.cpuPerRequest)} µs${cell.import.databaseCpuPerRequest === undefined ? '' : ` + PostgreSQL ${fmt(cell.import.databaseCpuPerRequest)} µs`}, echo ${fmt(cell.echo.cpuPerRequest)} µs`,
     );
     cells.push(cell);
   }
@@ -139,6 +154,8 @@ await main(async () => {
     ms(cell.echo.p99),
     ratio(cell.import.rate / cell.echo.rate),
     `${(cell.import.p99 / cell.echo.p99).toFixed(1)}×`,
+    `${fmt(cell.import.cpuPerRequest)} µs${cell.import.databaseCpuPerRequest === undefined ? '' : ` + ${fmt(cell.import.databaseCpuPerRequest)} µs`}`,
+    `${fmt(cell.echo.cpuPerRequest)} µs`,
     target(cell),
   ]);
   const sizes = cells.map((cell) => `${fmt(cell.import.bytesPerResponse)}/${fmt(cell.echo.bytesPerResponse)}`);
@@ -147,7 +164,21 @@ await main(async () => {
     'http',
     [
       table(
-        ['Backend', 'Connections', 'Import req/s', 'p50', 'p99', 'Echo req/s', 'Echo p50', 'Echo p99', 'Import/echo req/s', 'p99 ratio', 'Target (64 connections)'],
+        [
+          'Backend',
+          'Connections',
+          'Import req/s',
+          'p50',
+          'p99',
+          'Echo req/s',
+          'Echo p50',
+          'Echo p99',
+          'Import/echo req/s',
+          'p99 ratio',
+          'CPU per import (server + PostgreSQL)',
+          'CPU per echo',
+          'Target (64 connections)',
+        ],
         rows,
       ),
     ],
@@ -156,6 +187,7 @@ await main(async () => {
       `Every request is a new entry (distinct comment and start) on one of ${ISSUES} issues; stored entries counted after every run = the 200 answers.`,
       `Bytes per response (headers included), import/echo: ${[...new Set(sizes)].join(', ')}. autocannon runs in the bench process, on the same machine.`,
       'Latencies as measured by the client (autocannon\'s per-response times, to the microsecond); p99 ratio: the import\'s p99 over the echo\'s.',
+      'CPU per request: user + system time of the answering process (and, on PostgreSQL, of every `postgres` process) over the run, from /proc, per answered request; it varies less than req/s when the machine is shared.',
     ],
     list.map((backend) => backend.description),
   );

@@ -9,6 +9,7 @@
  * fails, is interrupted (SIGINT, SIGTERM) or runs past its time limit (BENCH_TIMEOUT_S).
  */
 import autocannon from 'autocannon';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -466,6 +467,40 @@ export function peakMegabytes(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Linux clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) a process has used, in microseconds; undefined once it is gone. */
+export function cpuMicros(pid: number | undefined): number | undefined {
+  try {
+    // The fields after the command name (which may hold spaces) start at the process state.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time of every local `postgres` process together (the bench's database server), in microseconds. */
+export function postgresCpuMicros(): number {
+  let total = 0;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${name}/comm`, 'utf8').trim() === 'postgres') total += cpuMicros(Number(name)) ?? 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 export function machine(): string {
