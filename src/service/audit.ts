@@ -83,19 +83,23 @@ export function auditEventValues(ctx: ServiceContext, orgId: string, actor: User
 
 export type AuditEventValues = Omit<AuditEventRow, 'id'>;
 
-/** Nearly every write records one event: compiled once (store/prepared-query.ts). */
-const insertAuditEvent = prepareQuery((db, param: ParameterOf<AuditEventValues>) =>
-  db.insertInto('auditEvents').values({
+/** An event's columns but the worklog's, as named parameters of a prepared query (store/prepared-query.ts). */
+export function auditEventParameters(param: ParameterOf<Omit<AuditEventValues, 'worklogId'>>) {
+  return {
     orgId: param('orgId'),
     at: param('at'),
     actorUid: param('actorUid'),
     action: param('action'),
     issueKey: param('issueKey'),
-    worklogId: param('worklogId'),
     batchId: param('batchId'),
     requestId: param('requestId'),
     details: param('details'),
-  }),
+  };
+}
+
+/** Nearly every write records one event: compiled once. */
+const insertAuditEvent = prepareQuery((db, param: ParameterOf<AuditEventValues>) =>
+  db.insertInto('auditEvents').values({ ...auditEventParameters(param), worklogId: param('worklogId') }),
 );
 
 export interface AuditQuery {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp } from '../domain/timestamp.js';
 import { Problem, conflict, forbidden, invalidFields, notFound, preconditionFailed } from '../domain/errors.js';
@@ -16,7 +16,7 @@ import {
 import type { Database, Issue, User, Worklog } from '../store/schema.js';
 import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
-import { type AuditEvent, type AuditEventValues, auditEventValues, recordAudit } from './audit.js';
+import { type AuditEvent, type AuditEventValues, auditEventParameters, auditEventValues, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
 import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
@@ -82,9 +82,9 @@ interface ImportedWorklogValues {
   comment: string | null;
 }
 
-// The single import's own statements, compiled once (store/prepared-query.ts).
-const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorklogValues>) =>
-  db
+/** The imported worklog's row: its author made it and last changed it, when the source says. */
+const insertImportedWorklogRow = (qc: QueryCreator<Database>, param: ParameterOf<ImportedWorklogValues>) =>
+  qc
     .insertInto('worklogs')
     .values({
       orgId: param('orgId'),
@@ -99,8 +99,10 @@ const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorkl
       version: 1,
       imported: 1,
     })
-    .returningAll(),
-);
+    .returningAll();
+
+// The single import's own statements, compiled once (store/prepared-query.ts).
+const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorklogValues>) => insertImportedWorklogRow(db, param));
 
 /**
  * PostgreSQL only (data-modifying CTEs): the import's insert, its `spent` update and its audit
@@ -108,24 +110,7 @@ const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorkl
  */
 const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWorklogValues & Omit<AuditEventValues, 'worklogId'>>) =>
   db
-    .with('w', (qc) =>
-      qc
-        .insertInto('worklogs')
-        .values({
-          orgId: param('orgId'),
-          issueId: param('issueId'),
-          createdBy: param('author'),
-          createdAt: param('createdAt'),
-          updatedBy: param('author'),
-          updatedAt: param('createdAt'),
-          start: param('start'),
-          durationSeconds: param('durationSeconds'),
-          comment: param('comment'),
-          version: 1,
-          imported: 1,
-        })
-        .returningAll(),
-    )
+    .with('w', (qc) => insertImportedWorklogRow(qc, param))
     .with('s', (qc) =>
       qc
         .updateTable('issues')
@@ -136,17 +121,7 @@ const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWork
     .with('a', (qc) =>
       qc
         .insertInto('auditEvents')
-        .values({
-          orgId: param('orgId'),
-          at: param('at'),
-          actorUid: param('actorUid'),
-          action: param('action'),
-          issueKey: param('issueKey'),
-          worklogId: (eb) => eb.selectFrom('w').select('w.id'),
-          batchId: param('batchId'),
-          requestId: param('requestId'),
-          details: param('details'),
-        })
+        .values({ ...auditEventParameters(param), worklogId: (eb) => eb.selectFrom('w').select('w.id') })
         .returning('id'),
     )
     .selectFrom(['w', 's'])
