@@ -12,14 +12,17 @@
 import { performance } from 'node:perf_hooks';
 import {
   type Backend,
+  ENTRY_ORDER,
   QUICK,
   backends,
   benchEntry,
+  cpuMicros,
   fmt,
   importBatches,
   log,
   main,
   pool,
+  postgresCpuMicros,
   printSection,
   sandbox,
   seedIssues,
@@ -42,11 +45,17 @@ interface Cell {
   storedBefore: number;
   entries: number;
   seconds: number;
+  /** CPU time per entry, in microseconds: the server process's, and PostgreSQL's (on PostgreSQL). */
+  serverCpuPerEntry: number;
+  databaseCpuPerEntry?: number;
 }
 
 interface BatchAnswer {
   counts: { created: number; alreadyPresent: number; failed: number };
 }
+
+const cpuText = (cell: Cell): string =>
+  `${cell.serverCpuPerEntry.toFixed(1)} µs${cell.databaseCpuPerEntry === undefined ? '' : ` + ${cell.databaseCpuPerEntry.toFixed(1)} µs`}`;
 
 async function benchBackend(backend: Backend): Promise<Cell[]> {
   const box = sandbox();
@@ -66,14 +75,27 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
       );
       const storedBefore = next;
       next += batches * size;
+      const onPostgres = backend.databaseUrl !== '';
+      const cpuBefore = cpuMicros(api.pid) ?? 0;
+      const databaseCpuBefore = onPostgres ? postgresCpuMicros() : 0;
       const began = performance.now();
       await pool(batches, concurrency, async (batch) => {
         const { data } = await api.post<BatchAnswer>('/timeport/v1/worklogs/_import', bodies[batch]!);
         if (data.counts.created !== size) throw new Error(`a batch of ${size}: ${JSON.stringify(data.counts)}`);
       });
       const seconds = (performance.now() - began) / 1000;
-      const cell = { backend: backend.name, size, concurrency, storedBefore, entries: batches * size, seconds };
-      log(`${backend.name}: ${fmt(cell.entries)} entries in batches of ${fmt(size)}, ${concurrency} in flight: ${seconds.toFixed(2)} s, ${fmt(cell.entries / seconds)} entries/s`);
+      const entries = batches * size;
+      const cell: Cell = {
+        backend: backend.name,
+        size,
+        concurrency,
+        storedBefore,
+        entries,
+        seconds,
+        serverCpuPerEntry: ((cpuMicros(api.pid) ?? 0) - cpuBefore) / entries,
+        ...(onPostgres ? { databaseCpuPerEntry: (postgresCpuMicros() - databaseCpuBefore) / entries } : {}),
+      };
+      log(`${backend.name}: ${fmt(cell.entries)} entries in batches of ${fmt(size)}, ${concurrency} in flight: ${seconds.toFixed(2)} s, ${fmt(cell.entries / seconds)} entries/s; CPU per entry ${cpuText(cell)}`);
       cells.push(cell);
     }
   }
@@ -95,7 +117,7 @@ await main(async () => {
     'batch',
     [
       table(
-        ['Backend', 'Batch size', 'In flight', 'Stored before', 'Entries', 'Seconds', 'Entries/s', 'Target'],
+        ['Backend', 'Batch size', 'In flight', 'Stored before', 'Entries', 'Seconds', 'Entries/s', 'CPU per entry (server + PostgreSQL)', 'Target'],
         cells.map((cell) => [
           cell.backend,
           fmt(cell.size),
@@ -104,13 +126,15 @@ await main(async () => {
           fmt(cell.entries),
           cell.seconds.toFixed(2),
           fmt(cell.entries / cell.seconds),
+          cpuText(cell),
           `≥ ${fmt(targets[cell.backend]!)}/s ${cell.entries / cell.seconds >= targets[cell.backend]! ? 'met' : 'missed'}`,
         ]),
       ),
     ],
     [
       `Best: ${[...best].map(([name, rate]) => `${name} ${fmt(rate)} entries/s`).join(', ')}.`,
-      'Entries carry external ids (deduplicated by the server), mode partial, on 20 issues, start times spread over two years in random order; bodies made before the clock starts; each answer checked (all created) and the stored count checked at the end.',
+      `Entries carry external ids (deduplicated by the server), mode partial, on 20 issues, start times spread over two years in ${ENTRY_ORDER === 'time' ? 'time order (BENCH_ORDER=time)' : 'random order'}; bodies made before the clock starts; each answer checked (all created) and the stored count checked at the end.`,
+      'CPU per entry: user + system time of the server process (and of every `postgres` process) over the cell, from /proc.',
       'The cells run one after the other on one database, so each starts with the entries of the cells before it ("Stored before"); see "growth" for how the rate depends on the size of the database.',
     ],
     list.map((backend) => backend.description),
