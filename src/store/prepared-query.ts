@@ -37,6 +37,8 @@ export function prepareQuery<Params extends object, Row>(
   build: (db: Kysely<Database>, param: ParameterOf<Params>) => Compilable<Row>,
 ): PreparedQuery<Params, Row> {
   // One template per dialect: the same builder compiles to different SQL for SQLite and PostgreSQL.
+  // Every Kysely instance of Timeport has the same plugins (store/database.ts, store/postgres.ts),
+  // so the dialect alone decides the SQL.
   const templates = new Map<unknown, Template>();
 
   const templateFor = (db: Kysely<Database>): Template => {
