@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { within } from '../test/process/harness.js';
-import { QUICK, TOKEN, benchEntry, fmt, log, main, peakMegabytes, printSection, sandbox, seedIssues, sqliteBackend, startServer, stopServer, table } from './lib.js';
+import { QUICK, TOKEN, argumentsSetting, benchEntry, fmt, log, main, peakMegabytes, printSection, sandbox, seedIssues, sqliteBackend, startServer, stopServer, table } from './lib.js';
 
 const RUNS = (process.env.BENCH_ENTRIES ?? (QUICK ? '20000' : '200000,1000000,1000000@64')).split(',').map((spec) => {
   const [size, heap] = spec.replace(/_/g, '').split('@');
@@ -21,9 +21,9 @@ const RUNS = (process.env.BENCH_ENTRIES ?? (QUICK ? '20000' : '200000,1000000,10
 });
 const ISSUES = 20;
 /** More `timeport import` options for every run (BENCH_CLI_ARGS, space-separated), e.g. `--batch-size 2000`. */
-const EXTRA_ARGS = (process.env.BENCH_CLI_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+const EXTRA_ARGS = argumentsSetting('BENCH_CLI_ARGS');
 /** Options for `node` running the CLI (BENCH_CLI_NODE_ARGS), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
-const CLI_NODE_ARGS = (process.env.BENCH_CLI_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+const CLI_NODE_ARGS = argumentsSetting('BENCH_CLI_NODE_ARGS');
 
 interface Figures {
   entries: number;

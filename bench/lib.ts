@@ -34,6 +34,11 @@ export function setting(name: string, quick: number, full: number): number {
   return QUICK ? quick : full;
 }
 
+/** A space-separated list of command-line arguments from an environment variable (empty when unset). */
+export function argumentsSetting(name: string): string[] {
+  return (process.env[name] ?? '').split(' ').filter((arg) => arg !== '');
+}
+
 export const TOKEN = 'bench-admin-token-000001';
 export const HEADERS = { authorization: `OAuth ${TOKEN}`, 'x-org-id': '1', 'content-type': 'application/json' };
 /** The PostgreSQL server the PostgreSQL runs create their database on (BENCH_PG_URL; `off`: SQLite only). */
@@ -197,7 +202,7 @@ export async function startServer(box: Sandbox, backend: Backend, env: Record<st
       ...env,
     },
     // For profiling the server alone, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-    nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
+    nodeArgs: argumentsSetting('BENCH_SERVER_NODE_ARGS'),
     waitMs: 60_000,
   });
   return new Api(server);
