@@ -146,6 +146,9 @@ describe('status codes', () => {
         ['POST', `/v3/issues/${issue.key}/worklogs/_unknown`],
         ['PUT', `/v3/issues/${issue.key}/worklogs/_import`],
         ['DELETE', '/v3/issues/TEST-1'],
+        // Text no database could store is still only a path that is not there (404, not 400).
+        ['GET', '/v2/zz%00'],
+        ['POST', '/timeport/v1/%00'],
       ] as const) {
         const response = await t.request({ method, url: path });
         expectMessage(response, 404, /There is no/);

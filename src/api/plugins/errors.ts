@@ -97,6 +97,9 @@ export default fp(
     // U+FFFD instead, so the answer and every later read would differ from what was sent. Refused
     // on both, after authorization and schema validation, before any handler runs.
     app.addHook('preHandler', async (request, reply) => {
+      // A path no route has is not there, whatever it holds: the 404 below says so, and the
+      // not-found handler's `*` parameter (the whole path) must not turn that into a 400.
+      if (request.is404) return;
       const body = unstorablePaths(request.body, '');
       if (body.length > 0) {
         return sendTrackerError(reply, 422, ['The request has invalid fields.'], Object.fromEntries(body.map(({ path, problem }) => [path, problem])));
