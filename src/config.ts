@@ -1,5 +1,5 @@
 import { chosenTokenError } from './service/secrets.js';
-import { ORG_ID_PATTERN } from './service/organizations.js';
+import { ORG_ID_PATTERN } from './domain/keys.js';
 
 /** Everything Timeport reads from its environment, each documented in the README. */
 export interface Config {

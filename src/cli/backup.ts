@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Config } from '../config.js';
+import { CommandError } from './command-error.js';
 import { SQLITE_FILE_NAME } from '../store/database.js';
 
 /** A backup that cannot be made: printed as one line, exit code 1. */
-export class BackupError extends Error {}
+export class BackupError extends CommandError {}
 
 export interface BackupSummary {
   file: string;

@@ -21,6 +21,10 @@ export const issueKey = (queueKey: string, number: number): string => `${queueKe
 /** Issue ids are 24 hex digits, like Tracker's. */
 export const ISSUE_ID_PATTERN = /^[0-9a-f]{24}$/;
 
+/** Organization ids (and the cloud organization ids clients send). */
+export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const ORG_ID_RULE = 'an organization id is 1 to 64 Latin letters, digits, dots, hyphens or underscores';
+
 export const LOGIN_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const LOGIN_RULE = 'a login is 1 to 64 Latin letters, digits, dots, hyphens or underscores, starting with a letter or digit';
 

@@ -1,4 +1,5 @@
 import { Problem, conflict, invalidFields } from '../domain/errors.js';
+import { ORG_ID_PATTERN, ORG_ID_RULE } from '../domain/keys.js';
 import type { Organization, User } from '../store/schema.js';
 import type { ServiceContext } from './context.js';
 import { writeTransaction } from './idempotency.js';
@@ -6,8 +7,6 @@ import { chosenTokenError } from './secrets.js';
 import { insertToken } from './tokens.js';
 import { insertUser } from './users.js';
 
-export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const ORG_ID_RULE = 'an organization id is 1 to 64 Latin letters, digits, dots, hyphens or underscores';
 
 export interface NewOrganization {
   id: string;

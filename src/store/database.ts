@@ -5,7 +5,7 @@ import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
 import { GroupCommitter } from './group-commit.js';
 import { StatementCache } from './statement-cache.js';
 import type { Config } from '../config.js';
-import { classifyDatabaseError } from './errors.js';
+import { StoreOpenError, classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import { LOCK_MIGRATIONS, LOCK_STARTUP, type PostgresOptions, openPostgresPool, postgresKysely, withAdvisoryLock } from './postgres.js';
 import type { Database } from './schema.js';
@@ -40,11 +40,6 @@ export interface Store {
   /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */
   poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
-}
-
-/** The database cannot be opened (unreachable, refused, a failed migration): one line for the operator. */
-export class StoreOpenError extends Error {
-  override name = 'StoreOpenError';
 }
 
 export interface StoreOptions {

@@ -161,3 +161,8 @@ export function isStalePreparedStatement(error: unknown): boolean {
     /cached plan must not change result type/.test(typeof fields.message === 'string' ? fields.message : '')
   );
 }
+
+/** The database cannot be opened (unreachable, refused, a failed migration): one line for the operator. */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+}
