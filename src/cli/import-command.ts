@@ -3,6 +3,7 @@ import type { TrackerClient } from '../client/tracker-client.js';
 import type { DurationSettings } from '../importer/durations.js';
 import type { SourceOptions } from '../importer/source.js';
 import type { DateOrder } from '../importer/time.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 /** The formats `--format` takes (src/importer/formats/index.ts checks the list at run time). */
 const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine', 'kimai'];
@@ -187,6 +188,8 @@ export const EXIT_CODES = {
 
 /** Known failures end the command with a one-line message and exit code 1; anything else is a bug. */
 async function reporting(name: string, run: (lib: Importer) => Promise<number>): Promise<void> {
+  // Both stream files of any size: a small heap headroom keeps their memory near the live data.
+  limitHeapGrowth();
   const lib = await loadImporter();
   try {
     process.exitCode = await run(lib);

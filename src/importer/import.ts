@@ -205,7 +205,9 @@ async function sendAll(
     capabilities?.worklogBatchImport !== undefined
       ? new BatchSink(options, capabilities.worklogBatchImport, journal, dryRun, count, fail)
       : new TrackerSink(options, report, journal, dryRun, count, fail);
-  const seen = new SourceIdSet();
+  // Sized for every entry up front: growing by doubling would hold the old table and the new one
+  // at once, half again the memory, at the moment the table is largest.
+  const seen = new SourceIdSet(report.total);
   for await (const item of sourceItems(options)) {
     const problem = problemOf(item, report);
     if (problem !== undefined) {
@@ -213,7 +215,7 @@ async function sendAll(
       continue;
     }
     const sourceId = item.entry!.sourceId;
-    if (seen.has(sourceId) || journal?.done.has(sourceId) === true) {
+    if (seen.has(sourceId) || journal?.doneBefore.has(sourceId) === true) {
       count('skipped');
       continue;
     }

@@ -8,7 +8,7 @@ import { SourceIdSet } from './source-id-set.js';
  * Against Tracker, which has no idempotency, an entry is written as "sending" (and synced to disk)
  * before its request goes out; one found "sending" without "done" on the next run is looked up on
  * the server before it is sent again, so no entry is ever sent twice. A torn last line (kill -9
- * mid-write) is ignored. The index of done entries is a SourceIdSet (about 24 bytes an entry), and
+ * mid-write) is ignored. The index of entries done by earlier runs is a SourceIdSet (about 24 bytes an entry), and
  * the file is read in chunks, so a journal of millions of entries opens in little memory.
  */
 
@@ -39,8 +39,12 @@ export const defaultJournalPath = (target: string, org: string): string =>
   `.timeport-import-${crypto.createHash('sha256').update(`${target}\n${org}`).digest('hex').slice(0, 12)}.journal.ndjson`;
 
 export class Journal {
-  /** Source ids stored on the target (created or already present). */
-  readonly done = new SourceIdSet();
+  /**
+   * Source ids stored on the target (created or already present) by earlier runs, as the journal
+   * held them when opened. This run's are not added: the importer skips them by its own set of ids
+   * seen in this run, and a second set of the same ids would cost another 24 bytes an entry.
+   */
+  readonly doneBefore = new SourceIdSet();
   /** Entries sent whose answer never made it into the journal. */
   readonly uncertain = new Map<string, SendingLine>();
   private readonly fd: number;
@@ -86,9 +90,9 @@ export class Journal {
         continue; // a line torn by a crash: its entry counts as not journaled
       }
       if (entry.st === 'done') {
-        journal.done.add(entry.s);
+        journal.doneBefore.add(entry.s);
         journal.uncertain.delete(entry.s);
-      } else if (!journal.done.has(entry.s)) journal.uncertain.set(entry.s, entry);
+      } else if (!journal.doneBefore.has(entry.s)) journal.uncertain.set(entry.s, entry);
     }
     return journal;
   }
@@ -105,10 +109,7 @@ export class Journal {
   /** Records entries as stored (created or already present), with their worklog ids. */
   recordDone(entries: { sourceId: string; worklogId: number }[], sync = true): void {
     this.append(entries.map((entry) => ({ s: entry.sourceId, st: 'done', id: entry.worklogId })));
-    for (const entry of entries) {
-      this.done.add(entry.sourceId);
-      this.uncertain.delete(entry.sourceId);
-    }
+    for (const entry of entries) this.uncertain.delete(entry.sourceId);
     if (sync) this.sync();
   }
 
