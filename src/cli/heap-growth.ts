@@ -12,9 +12,12 @@ export const IMPORT_HEAP_GROWING_PERCENT = 50;
 
 const FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
 
-/** Whether `node` was given its own heap growing percent (on its command line or in NODE_OPTIONS). */
-export function heapGrowthGivenToNode(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((argument) => FLAG.test(argument));
+/**
+ * Whether `node` was given its own heap growing percent on its command line (Node refuses the flag
+ * in NODE_OPTIONS, so that is the only place it can come from).
+ */
+export function heapGrowthGivenToNode(execArgv: readonly string[]): boolean {
+  return execArgv.some((argument) => FLAG.test(argument));
 }
 
 /**
@@ -24,7 +27,7 @@ export function heapGrowthGivenToNode(execArgv: readonly string[], nodeOptions: 
  * Answers whether it was set.
  */
 export function limitHeapGrowth(percent = IMPORT_HEAP_GROWING_PERCENT): boolean {
-  if (heapGrowthGivenToNode(process.execArgv, process.env.NODE_OPTIONS)) return false;
+  if (heapGrowthGivenToNode(process.execArgv)) return false;
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
   return true;
 }
