@@ -7,7 +7,6 @@ import { chosenTokenError } from './secrets.js';
 import { insertToken } from './tokens.js';
 import { insertUser } from './users.js';
 
-
 export interface NewOrganization {
   id: string;
   cloudOrgId?: string | undefined;
