@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createOrganization } from '../../src/service/organizations.js';
 import { issueToken } from '../../src/service/tokens.js';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
-import { NOW, createQueue, createUserWithToken, expectStatus, importIssue, nextLink, worklogBody } from './fixtures.js';
+import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { buildAppWithIssue, NOW, createUserWithToken, expectStatus, nextLink, worklogBody } from './fixtures.js';
 
 interface AuditEventBody {
   id: number;
@@ -27,9 +27,7 @@ describe('audit log', () => {
   let key: string;
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    key = (await importIssue(t)).key;
+    ({ t, issue: { key } } = await buildAppWithIssue());
   });
   after(() => t.close());
 

@@ -1,8 +1,8 @@
 /** 100 imports into one issue at once: every one answered 200, distinct ids, `spent` exact. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, buildTestApp } from '../helpers/app.js';
-import { NOW, type IssueBody, type WorklogBody, createQueue, getIssue, importIssue, listAllWorklogs, postWorklog, worklogBody } from './fixtures.js';
+import { type TestApp } from '../helpers/app.js';
+import { buildAppWithIssue, type IssueBody, type WorklogBody, getIssue, listAllWorklogs, postWorklog, worklogBody } from './fixtures.js';
 
 const SECONDS = { W: 40 * 3600, D: 8 * 3600, H: 3600, M: 60, S: 1 } as const;
 
@@ -27,9 +27,7 @@ describe('100 concurrent imports into one issue', () => {
   let issue: IssueBody;
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    issue = await importIssue(t);
+    ({ t, issue } = await buildAppWithIssue());
   });
   after(() => t.close());
 

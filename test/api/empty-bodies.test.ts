@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
-import { NOW, type IssueBody, createQueue, expectStatus, importIssue, snapshot } from './fixtures.js';
+import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { buildAppWithIssue, type IssueBody, expectStatus, snapshot } from './fixtures.js';
 
 const JSON_EMPTY = { 'content-type': 'application/json', 'content-length': '0' };
 
@@ -15,9 +15,7 @@ describe('empty JSON bodies', () => {
   let issue: IssueBody;
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    issue = await importIssue(t);
+    ({ t, issue } = await buildAppWithIssue());
   });
   after(() => t.close());
 

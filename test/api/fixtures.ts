@@ -1,7 +1,7 @@
 /** Shared set-up and assertions for the HTTP tests. Not a test file itself (no `.test.ts` suffix). */
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { type TestApp, PUBLIC_URL, assertTrackerError } from '../helpers/app.js';
+import { type TestApp, PUBLIC_URL, assertTrackerError, buildTestApp } from '../helpers/app.js';
 
 /** The clock every API test starts at, unless it needs the real time. */
 export const NOW = Date.parse('2025-06-01T12:00:00.000Z');
@@ -119,6 +119,16 @@ export async function importIssue(t: TestApp, fields: Record<string, unknown> = 
     ...(org === undefined ? {} : { org }),
   });
   return expectStatus<IssueBody>(response, 200);
+}
+
+/**
+ * The set-up most HTTP suites share: the app at NOW, queue TEST, and one issue imported into it
+ * (with `fields` over importIssue's defaults).
+ */
+export async function buildAppWithIssue(fields: Record<string, unknown> = {}): Promise<{ t: TestApp; issue: IssueBody }> {
+  const t = await buildTestApp({ now: NOW });
+  await createQueue(t);
+  return { t, issue: await importIssue(t, fields) };
 }
 
 export async function getIssue(t: TestApp, ref: string): Promise<IssueBody> {

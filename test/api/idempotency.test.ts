@@ -12,17 +12,15 @@ import {
   commitIdempotencyKey,
   writeTransaction,
 } from '../../src/service/idempotency.js';
-import { ADMIN_TOKEN, type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
-import { NOW, createQueue, createUserWithToken, getIssue, importIssue, listAllWorklogs, worklogBody } from './fixtures.js';
+import { ADMIN_TOKEN, type TestApp, assertTrackerError } from '../helpers/app.js';
+import { buildAppWithIssue, createUserWithToken, getIssue, listAllWorklogs, worklogBody } from './fixtures.js';
 
 describe('Idempotency-Key', () => {
   let t: TestApp;
   let key: string;
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    key = (await importIssue(t)).key;
+    ({ t, issue: { key } } = await buildAppWithIssue());
   });
   after(() => t.close());
 

@@ -2,19 +2,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createOrganization } from '../../src/service/organizations.js';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../helpers/app.js';
 import {
-  NOW,
+  buildAppWithIssue,
   ORG_UNAVAILABLE,
   type IssueBody,
   type UserBody,
   type WorklogBody,
-  createQueue,
   createUserWithToken,
   expectFieldErrors,
   expectStatus,
   getIssue,
-  importIssue,
   importWorklog,
   snapshot,
   worklogBody,
@@ -32,9 +30,7 @@ describe('multi-tenancy', () => {
   const asOrg2 = (options: Parameters<TestApp['request']>[0]) => t.request({ token: ORG2_TOKEN, org: '2', ...options });
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    issue = await importIssue(t);
+    ({ t, issue } = await buildAppWithIssue());
     await importWorklog(t, issue.key, { duration: 'PT1H', comment: 'org 1 secret' });
     alice = (await createUserWithToken(t, 'alice')).user;
     // Organization 2 has its own admin, also called admin, and a queue with the same key.

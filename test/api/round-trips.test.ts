@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { type TestApp, buildTestApp, testBackend } from '../helpers/app.js';
-import { NOW, createQueue, expectStatus, importIssue, postWorklog, worklogBody } from './fixtures.js';
+import { type TestApp, testBackend } from '../helpers/app.js';
+import { buildAppWithIssue, expectStatus, postWorklog, worklogBody } from './fixtures.js';
 
 const MAX_ROUND_TRIPS = 6;
 
@@ -16,9 +16,7 @@ describe('round trips of a single import on PostgreSQL', { skip: testBackend() =
   let t: TestApp;
   let key: string;
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    key = (await importIssue(t)).key;
+    ({ t, issue: { key } } = await buildAppWithIssue());
   });
   after(async () => t.close());
 

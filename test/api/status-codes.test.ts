@@ -7,18 +7,16 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { createOrganization } from '../../src/service/organizations.js';
-import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError } from '../helpers/app.js';
 import {
-  NOW,
+  buildAppWithIssue,
   ORG_UNAVAILABLE,
   type IssueBody,
   type UserBody,
   type WorklogBody,
-  createQueue,
   createUserWithToken,
   expectMessage,
   expectStatus,
-  importIssue,
   importWorklog,
   postWorklog,
   snapshot,
@@ -34,9 +32,7 @@ describe('status codes', () => {
   let userToken: string;
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    issue = await importIssue(t);
+    ({ t, issue } = await buildAppWithIssue());
     await importWorklog(t, issue.key, { duration: 'PT1H' });
     userToken = (await createUserWithToken(t, 'worker')).token;
     await createOrganization(t.ctx, { id: 'cloudy', cloudOrgId: 'bpf-cloud-123', adminLogin: 'cloudadmin', adminToken: CLOUD_ADMIN_TOKEN });

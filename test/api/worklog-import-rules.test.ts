@@ -4,13 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../helpers/app.js';
 import {
+  buildAppWithIssue,
   ISSUE_CREATED_MS,
   ISSUE_UPDATED_MS,
-  NOW,
   type IssueBody,
-  createQueue,
   createUserWithToken,
   expectFieldErrors,
   expectStatus,
@@ -30,9 +29,7 @@ describe('worklog import: refused requests', () => {
   let bobUid: number;
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    issue = await importIssue(t);
+    ({ t, issue } = await buildAppWithIssue());
     bobUid = (await createUserWithToken(t, 'bob')).user.uid;
     // One stored entry, so that "unchanged" has something to compare.
     await importWorklog(t, issue.key, { duration: 'PT2H' });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type TestApp, buildTestApp } from '../helpers/app.js';
 import {
+  buildAppWithIssue,
   ISSUE_ID,
   NOW,
   TRACKER_TIMESTAMP,
@@ -44,9 +45,7 @@ describe('worklog import: the success shape', () => {
   let digits: UserBody;
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    issue = await importIssue(t, { summary: 'My issue 1' });
+    ({ t, issue } = await buildAppWithIssue({ summary: 'My issue 1' }));
     admin = expectStatus<UserBody>(await t.request({ method: 'GET', url: '/v3/users/admin' }), 200);
     bob = (await createUserWithToken(t, 'bob', { display: 'Bob Builder' })).user;
     // A login made only of digits: as a JSON string it is a login, never an id.
@@ -231,9 +230,7 @@ describe('worklog import over /v2', () => {
   let issue: IssueBody;
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    issue = await importIssue(t);
+    ({ t, issue } = await buildAppWithIssue());
   });
   after(() => t.close());
 

@@ -1,12 +1,11 @@
 /** `GET /v3/issues/<key>/worklog`: ascending ids, `perPage` with an `id` cursor, `Link rel="next"`. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, buildTestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
 import {
-  NOW,
+  buildAppWithIssue,
   type IssueBody,
   type WorklogBody,
-  createQueue,
   expectStatus,
   importIssue,
   importWorklog,
@@ -24,9 +23,7 @@ describe('worklog list', () => {
   const exactIds: number[] = [];
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    empty = await importIssue(t, { summary: 'empty' });
+    ({ t, issue: empty } = await buildAppWithIssue({ summary: 'empty' }));
     busy = await importIssue(t, { summary: 'busy' });
     exact = await importIssue(t, { summary: 'exactly 50' });
     other = await importIssue(t, { summary: 'other' });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../helpers/app.js';
 import {
+  buildAppWithIssue,
   NOW,
-  createQueue,
   createUserWithToken,
   expectStatus,
   getIssue,
@@ -49,9 +49,7 @@ const postBatch = (t: TestApp, payload: Record<string, unknown>, token?: string)
 describe('batch import: POST /timeport/v1/worklogs/_import', () => {
   let t: TestApp;
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    await importIssue(t);
+    ({ t } = await buildAppWithIssue());
     await importIssue(t, { summary: 'Second' });
   });
   after(() => t.close());
@@ -171,9 +169,7 @@ describe('batch import: POST /timeport/v1/worklogs/_import', () => {
 describe('batch import: concurrent batches sharing new external ids', () => {
   let t: TestApp;
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    await importIssue(t);
+    ({ t } = await buildAppWithIssue());
   });
   after(() => t.close());
 
@@ -203,9 +199,7 @@ describe('batch import: concurrent batches sharing new external ids', () => {
 describe('import ledger: GET/DELETE /timeport/v1/imports', () => {
   let t: TestApp;
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    await importIssue(t);
+    ({ t } = await buildAppWithIssue());
     await importIssue(t, { summary: 'Second' });
   });
   after(() => t.close());
