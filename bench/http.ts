@@ -50,6 +50,10 @@ type Run = Pick<LoadRun, 'rate' | 'p50' | 'p99' | 'ok' | 'bytesPerResponse'> & {
   databaseCpuPerRequest?: number;
 };
 
+/** A run's CPU per request: the server's, plus PostgreSQL's where it was measured. */
+const cpuText = (run: Run): string =>
+  `${fmt(run.cpuPerRequest)} µs${run.databaseCpuPerRequest === undefined ? '' : ` + ${fmt(run.databaseCpuPerRequest)} µs`}`;
+
 interface Cell {
   backend: string;
   connections: number;
@@ -119,7 +123,7 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
     log(
       `${backend.name} c=${connections}: import ${fmt(cell.import.rate)} req/s p50 ${ms(cell.import.p50)} p99 ${ms(cell.import.p99)}; ` +
         `echo ${fmt(cell.echo.rate)} req/s p50 ${ms(cell.echo.p50)} p99 ${ms(cell.echo.p99)}; ratio ${ratio(cell.import.rate / cell.echo.rate)}; ` +
-        `CPU per request: import ${fmt(cell.import.cpuPerRequest)} µs${cell.import.databaseCpuPerRequest === undefined ? '' : ` + PostgreSQL ${fmt(cell.import.databaseCpuPerRequest)} µs`}, echo ${fmt(cell.echo.cpuPerRequest)} µs`,
+        `CPU per request: import ${cpuText(cell.import)}, echo ${cpuText(cell.echo)}`,
     );
     cells.push(cell);
   }
@@ -154,8 +158,8 @@ await main(async () => {
     ms(cell.echo.p99),
     ratio(cell.import.rate / cell.echo.rate),
     `${(cell.import.p99 / cell.echo.p99).toFixed(1)}×`,
-    `${fmt(cell.import.cpuPerRequest)} µs${cell.import.databaseCpuPerRequest === undefined ? '' : ` + ${fmt(cell.import.databaseCpuPerRequest)} µs`}`,
-    `${fmt(cell.echo.cpuPerRequest)} µs`,
+    cpuText(cell.import),
+    cpuText(cell.echo),
     target(cell),
   ]);
   const sizes = cells.map((cell) => `${fmt(cell.import.bytesPerResponse)}/${fmt(cell.echo.bytesPerResponse)}`);
