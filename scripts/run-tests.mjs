@@ -3,7 +3,7 @@
 // files by itself, so this lists the .ts ones. Arguments narrow the run to paths containing them.
 //
 // Two passes: every file on SQLite, then every file that builds a test app (the HTTP suites:
-// `buildTestApp(` or `openTestStore(` in its source) again on PostgreSQL
+// `buildTestApp(`, `buildAppWithIssue(` or `openTestStore(` in its source) again on PostgreSQL
 // (TIMEPORT_TEST_BACKEND=postgres, server TIMEPORT_TEST_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/test). Without a reachable PostgreSQL the second pass is
 // skipped, loudly; with CI=true that is a failure instead. The last lines are the totals of both
@@ -38,7 +38,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const perBackendFiles = files.filter((file) => /\b(buildTestApp|openTestStore)\(/.test(readFileSync(path.join(root, file), 'utf8')));
+const perBackendFiles = files.filter((file) => /\b(buildTestApp|buildAppWithIssue|openTestStore)\(/.test(readFileSync(path.join(root, file), 'utf8')));
 
 function redacted(url) {
   try {
