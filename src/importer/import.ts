@@ -115,7 +115,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const blockers = blockerCount(report);
   if (blockers > 0 && !options.skipInvalid) {
     // Nothing is sent; the records that stop the import are written out to be fixed.
-    for await (const item of sourceItems(options)) {
+    for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
       const reason = problemOf(item, report);
       if (reason !== undefined) failures.add(item.record, reason, item.entry === undefined ? undefined : { entry: item.entry, issue: item.issue, login: item.login });
     }
@@ -208,7 +208,7 @@ async function sendAll(
   // Sized for every entry up front: growing by doubling would hold the old table and the new one
   // at once, half again the memory, at the moment the table is largest.
   const seen = new SourceIdSet(report.total);
-  for await (const item of sourceItems(options)) {
+  for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
     const problem = problemOf(item, report);
     if (problem !== undefined) {
       fail({ record: item.record, entry: item.entry, issue: item.issue, login: item.login }, problem);

@@ -2,7 +2,7 @@ import { SourceIdSet } from './source-id-set.js';
 import type { TrackerClient, TrackerIssue, TrackerUser } from '../client/tracker-client.js';
 import { describeSeconds } from './durations.js';
 import { describeUser, userKey } from './mapping.js';
-import { type SourceOptions, sourceItems, where } from './source.js';
+import { type DateOrderFinding, type SourceOptions, describeDateOrder, settleDateOrder, sourceItems, where } from './source.js';
 import { dayInZone } from './time.js';
 
 /**
@@ -27,11 +27,15 @@ export interface PreflightReport {
   users: Map<string, TrackerUser>;
   issues: Map<string, TrackerIssue>;
   totalSeconds: number;
+  /** The order slashed dates were read in; later passes over the same input read with it. */
+  dates: DateOrderFinding;
 }
 
 const EXAMPLES = 10;
 
-export async function preflight(options: SourceOptions, client: TrackerClient | undefined, concurrency = 8): Promise<PreflightReport> {
+export async function preflight(given: SourceOptions, client: TrackerClient | undefined, concurrency = 8): Promise<PreflightReport> {
+  const dates = await settleDateOrder(given);
+  const options: SourceOptions = { ...given, dateOrder: dates.order };
   const zone = options.zone ?? 'UTC';
   const report: PreflightReport = {
     total: 0,
@@ -48,6 +52,7 @@ export async function preflight(options: SourceOptions, client: TrackerClient | 
     users: new Map(),
     issues: new Map(),
     totalSeconds: 0,
+    dates,
   };
   const logins = new Map<string, number>();
   const issueKeys = new Map<string, number>();
@@ -123,6 +128,8 @@ export function describePreflight(report: PreflightReport, options: { durationsH
     lines.push(`  a source day is ${options.durationsHoursPerDay} h (--source-hours-per-day); Tracker's is 8 h, so values are sent in hours, not days`);
   }
   lines.push('  durations are sent as exact seconds in Tracker form (1W = 5D, 1D = 8H)');
+  const dates = describeDateOrder(report.dates);
+  if (dates !== undefined) lines.push(`  ${dates}`);
   const list = (title: string, entry: { count: number; examples: string[] }) => {
     if (entry.count === 0) return;
     lines.push(`  ${title}: ${entry.count}`);

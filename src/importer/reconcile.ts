@@ -4,7 +4,7 @@ import { parseBusinessDuration } from '../domain/duration.js';
 import { parseTrackerTimestamp } from '../domain/timestamp.js';
 import { describeSeconds } from './durations.js';
 import { eachLimited } from './preflight.js';
-import { type SourceOptions, sourceItems } from './source.js';
+import { type SourceOptions, settleDateOrder, sourceItems } from './source.js';
 import { dayInZone } from './time.js';
 
 /**
@@ -38,7 +38,8 @@ interface Totals {
 
 const groupKey = (issue: string, login: string, day: string) => `${issue}\t${login.toLowerCase()}\t${day}`;
 
-export async function reconcile(options: SourceOptions, client: TrackerClient, concurrency = 4): Promise<ReconcileResult> {
+export async function reconcile(given: SourceOptions, client: TrackerClient, concurrency = 4): Promise<ReconcileResult> {
+  const options: SourceOptions = { ...given, dateOrder: (await settleDateOrder(given)).order };
   const zone = options.zone ?? 'UTC';
   const fromFiles = new Map<string, Totals>();
   const issues = new Set<string>();

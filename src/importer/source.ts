@@ -3,9 +3,10 @@ import { refused } from '../domain/result.js';
 import type { DurationSettings } from './durations.js';
 import { type SourceFormat, detectFormat, formatByName } from './formats/index.js';
 import type { SourceEntry } from './formats/types.js';
+import { columnsOf, optional } from './formats/common.js';
 import { type IssueRule, mapIssue, mapUser } from './mapping.js';
 import { type RawRecord, readRecords } from './readers.js';
-import type { DateOrder } from './time.js';
+import { DATE_ORDER_NAMES, type DateOrder, slashDateReading } from './time.js';
 
 /** How source files are read and mapped; shared by import and reconcile. */
 export interface SourceOptions {
@@ -69,6 +70,68 @@ function convertItem(record: RawRecord, format: SourceFormat, options: SourceOpt
   if (login === undefined) item.problem = { kind: 'user', reason: 'unmapped user: add it to the --user-map file' };
   else if (!issue.ok) item.problem = { kind: 'issue', reason: issue.error };
   return item;
+}
+
+/** The order slashed dates are read in, and what in the input decided it. */
+export interface DateOrderFinding {
+  /** The order to read with; undefined leaves each slashed date to be read the one way it can be. */
+  order: DateOrder | undefined;
+  given: boolean;
+  /** The first date that can only be month first (`01/19/2021`), and where. */
+  monthFirst?: string | undefined;
+  /** The first date that can only be day first (`19/01/2021`), and where. */
+  dayFirst?: string | undefined;
+  /** Dates that name two different days depending on the order (`03/04/2024`). */
+  either: number;
+}
+
+/**
+ * Settles the order of slashed dates for a whole input: `--date-format` when given; otherwise the
+ * only order the input's own date columns allow (one `01/19/2021` anywhere makes every date month
+ * first). Only when nothing in the input tells (every date could be read both ways) does an
+ * ambiguous date need `--date-format`; when the input shows both orders, none is chosen and only
+ * the dates that could be either are refused. One extra pass, over files whose format has local
+ * dates only.
+ */
+export async function settleDateOrder(options: SourceOptions): Promise<DateOrderFinding> {
+  const finding: DateOrderFinding = { order: options.dateOrder, given: options.dateOrder !== undefined, either: 0 };
+  if (finding.given) return finding;
+  for (const file of options.files) {
+    let format: SourceFormat | undefined = options.format === undefined ? undefined : formatByName(options.format);
+    for await (const raw of readRecords(file, { delimiter: options.delimiter })) {
+      if (raw.kind !== 'csv') {
+        if (raw.kind === 'json') break;
+        continue;
+      }
+      format ??= detectFormat(raw);
+      const columns = format?.dateColumns;
+      if (columns === undefined) break;
+      const values = columnsOf(raw);
+      for (const name of columns) {
+        const value = optional(values, name);
+        // A date and time in one column (`03/22/2024 10:00`): the date is its first word.
+        const date = value?.split(/\s+/)[0];
+        const reading = date === undefined ? undefined : slashDateReading(date);
+        if (reading === 'either') finding.either++;
+        else if (reading === 'month-first') finding.monthFirst ??= `"${date}" (${where(raw)})`;
+        else if (reading === 'day-first') finding.dayFirst ??= `"${date}" (${where(raw)})`;
+      }
+    }
+  }
+  if (finding.monthFirst !== undefined && finding.dayFirst === undefined) finding.order = 'MDY';
+  if (finding.dayFirst !== undefined && finding.monthFirst === undefined) finding.order = 'DMY';
+  return finding;
+}
+
+/** What the preflight says of the slashed dates: which order, and why; nothing when none was needed. */
+export function describeDateOrder(finding: DateOrderFinding): string | undefined {
+  if (finding.given || (finding.monthFirst === undefined && finding.dayFirst === undefined)) return undefined;
+  if (finding.order !== undefined) {
+    const example = finding.order === 'MDY' ? `${finding.monthFirst} can only be month first` : `${finding.dayFirst} can only be day first`;
+    return `dates: slashed dates read as ${DATE_ORDER_NAMES[finding.order]}, since ${example} (--date-format chooses otherwise)`;
+  }
+  const refusedNote = finding.either > 0 ? `; the ${finding.either} that could be either are refused: give --date-format` : '';
+  return `dates: the input has dates that can only be month first, ${finding.monthFirst}, and dates that can only be day first, ${finding.dayFirst}: each is read the one way it can be${refusedNote}`;
 }
 
 /** A label for a record in messages: `file:line`. */

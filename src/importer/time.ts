@@ -189,9 +189,31 @@ export function localError(local: LocalDateTime): string | undefined {
 
 export type DateOrder = 'YMD' | 'MDY' | 'DMY';
 
+/** How `--date-format` spells each order, for messages. */
+export const DATE_ORDER_NAMES: Record<DateOrder, string> = { YMD: 'YYYY-MM-DD', MDY: 'MM/DD/YYYY', DMY: 'DD/MM/YYYY' };
+
+const SLASH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+
 /**
- * A source date: `2024-03-14` always; `03/14/2024` or `14/03/2024` only with the order given
- * (`--date-format`), since `03/04/2024` means two different days; `14.03.2024` is day first.
+ * Which ways a slashed date can be read as a calendar day: `01/19/2021` only month first,
+ * `19/01/2021` only day first, `03/04/2024` either (two different days), `03/03/2024` the same day
+ * both ways, `02/30/2024` neither. Undefined for text that is not a slashed date.
+ */
+export function slashDateReading(text: string): 'month-first' | 'day-first' | 'either' | 'same' | 'neither' | undefined {
+  const match = SLASH_DATE.exec(text.trim());
+  if (match === null) return undefined;
+  const [first, second, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const isDay = (month: number, day: number) => localError({ year, month, day, hour: 0, minute: 0, second: 0, millisecond: 0 }) === undefined;
+  const [monthFirst, dayFirst] = [isDay(first, second), isDay(second, first)];
+  if (monthFirst && dayFirst) return first === second ? 'same' : 'either';
+  return monthFirst ? 'month-first' : dayFirst ? 'day-first' : 'neither';
+}
+
+/**
+ * A source date: `2024-03-14` always; `14.03.2024` is day first. A slashed date is read in the
+ * order given (`--date-format`, or the one its input shows: see settleDateOrder); without one, a
+ * slashed date that can be read only one way is read that way, and one that names two different
+ * days (`03/04/2024`) is refused.
  */
 export function parseSourceDate(text: string, order: DateOrder | undefined): Parsed<{ year: number; month: number; day: number }> {
   const trimmed = text.trim();
@@ -199,12 +221,23 @@ export function parseSourceDate(text: string, order: DateOrder | undefined): Par
   let match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(trimmed);
   if (match !== null) [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   else if ((match = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(trimmed)) !== null) [day, month, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else if ((match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(trimmed)) !== null) {
-    if (order === undefined || order === 'YMD') {
+  else if ((match = SLASH_DATE.exec(trimmed)) !== null) {
+    if (order === 'YMD') return refused(`"${trimmed}" is not a date in the form --date-format YYYY-MM-DD gives`);
+    const reading = slashDateReading(trimmed);
+    let monthFirst: boolean;
+    if (order !== undefined) monthFirst = order === 'MDY';
+    else if (reading === 'either') {
       return refused(`"${trimmed}" could be month/day or day/month; give --date-format MM/DD/YYYY or DD/MM/YYYY`);
-    }
-    [month, day] = order === 'MDY' ? [Number(match[1]), Number(match[2])] : [Number(match[2]), Number(match[1])];
+    } else if (reading === 'neither') return refused(`"${trimmed}" is not a valid date: no such calendar day, month first or day first`);
+    else monthFirst = reading !== 'day-first';
+    [month, day] = monthFirst ? [Number(match[1]), Number(match[2])] : [Number(match[2]), Number(match[1])];
     year = Number(match[3]);
+    const problem = localError({ year, month, day, hour: 0, minute: 0, second: 0, millisecond: 0 });
+    if (problem !== undefined) {
+      const how = order === undefined ? '' : ` read as ${DATE_ORDER_NAMES[order]}`;
+      return refused(`"${trimmed}" is not a valid date${how}: ${problem}`);
+    }
+    return parsed({ year, month, day });
   } else return refused(`"${trimmed}" is not a date such as 2024-03-14`);
   const problem = localError({ year, month, day, hour: 0, minute: 0, second: 0, millisecond: 0 });
   return problem === undefined ? parsed({ year, month, day }) : refused(`"${trimmed}" is not a valid date: ${problem}`);

@@ -9,11 +9,13 @@ import type { SourceEntry, SourceFormat } from './types.js';
  * Billable, Start Date, Start Time, End Date, End Time, Duration (h), Duration (decimal), ...`.
  * `Duration (decimal)` is rounded to 0.01 h (36 s), so it is never the duration: end minus start
  * is, to the second, and both duration columns only check it (1:41:00 is 6060 s, whatever 1.68 h
- * would give). Dates follow the workspace's format: slashed dates need --date-format.
+ * would give). Dates follow the workspace's format: the order of slashed dates is settled
+ * for the whole file (settleDateOrder in ../source.ts).
  */
 export const clockifyFormat: SourceFormat = {
   name: 'clockify',
   fileKinds: ['csv'],
+  dateColumns: ['Start Date', 'End Date'],
   detect: (record) =>
     hasColumns(record, ['Start Date', 'Start Time', 'End Date', 'End Time']) &&
     (hasColumns(record, ['Duration (h)']) || hasColumns(record, ['Duration (decimal)'])),

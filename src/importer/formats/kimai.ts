@@ -13,6 +13,7 @@ import type { SourceEntry, SourceFormat } from './types.js';
 export const kimaiFormat: SourceFormat = {
   name: 'kimai',
   fileKinds: ['csv'],
+  dateColumns: ['Date'],
   detect: (record) => hasColumns(record, ['Date', 'From', 'To', 'Duration']),
   convert(record, settings): Parsed<SourceEntry> {
     const columns = columnsOf(record);

@@ -13,6 +13,7 @@ import type { SourceEntry, SourceFormat } from './types.js';
 export const redmineFormat: SourceFormat = {
   name: 'redmine',
   fileKinds: ['csv'],
+  dateColumns: ['Date', 'Created'],
   detect: (record) => hasColumns(record, ['Date', 'Hours']) && (hasColumns(record, ['Activity']) || hasColumns(record, ['Issue'])),
   convert(record, settings): Parsed<SourceEntry> {
     const columns = columnsOf(record);

@@ -14,6 +14,7 @@ import type { SourceEntry, SourceFormat } from './types.js';
 export const togglFormat: SourceFormat = {
   name: 'toggl',
   fileKinds: ['csv'],
+  dateColumns: ['Start date', 'End date'],
   detect: (record) => hasColumns(record, ['Description', 'Start date', 'Start time', 'End date', 'End time', 'Duration']),
   convert(record, settings): Parsed<SourceEntry> {
     const columns = columnsOf(record);
@@ -22,9 +23,9 @@ export const togglFormat: SourceFormat = {
     const endDate = required(columns, 'End date');
     const endTime = required(columns, 'End time');
     for (const value of [startDate, startTime, endDate, endTime]) if (!value.ok) return value;
-    const start = parseLocalDateAndTime(startDate.ok ? startDate.value : '', startTime.ok ? startTime.value : '', settings.zone, settings.dateOrder ?? 'YMD');
+    const start = parseLocalDateAndTime(startDate.ok ? startDate.value : '', startTime.ok ? startTime.value : '', settings.zone, settings.dateOrder);
     if (!start.ok) return refused(`start: ${start.error}`);
-    const end = parseLocalDateAndTime(endDate.ok ? endDate.value : '', endTime.ok ? endTime.value : '', settings.zone, settings.dateOrder ?? 'YMD');
+    const end = parseLocalDateAndTime(endDate.ok ? endDate.value : '', endTime.ok ? endTime.value : '', settings.zone, settings.dateOrder);
     if (!end.ok) return refused(`end: ${end.error}`);
     const durationText = optional(columns, 'Duration');
     let columnSeconds: number | undefined;

@@ -47,5 +47,7 @@ export interface SourceFormat {
   detect(record: RawRecord): boolean;
   /** Splits container records (a Jira worklog list wrapped with its issue) into records; default: itself. */
   expand?(record: RawRecord): RawRecord[];
+  /** CSV columns holding local dates, which may be slashed (`03/22/2024`): their order is settled per input. */
+  dateColumns?: readonly string[];
   convert(record: RawRecord, settings: ConvertSettings): Parsed<SourceEntry>;
 }
