@@ -7,20 +7,33 @@ import { type Parsed, parsed, refused } from './result.js';
  * handled as the zone defines them: a day starts at the first instant whose local date is that day.
  */
 
-/** IANA names: `UTC`, `Europe/Moscow`, `America/Argentina/Buenos_Aires`, `Etc/GMT+5`. */
-const ZONE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
+/**
+ * The one rule for zone names, used by the report (`tz`) and by every command (`--timezone`):
+ * `UTC` or an IANA `Area/Location` name (`Europe/Moscow`, `America/Argentina/Buenos_Aires`,
+ * `Etc/GMT+5`), in any case, known to the runtime's zone data, answered in its canonical spelling.
+ * Refused: abbreviations (`CET`, `EST`, `CEST`: Intl knows some as links, `EST` as America/Panama,
+ * but they read as "the zone of the season" to people and are ambiguous: CST is three zones),
+ * POSIX-style names (`EST5EDT`), one-word links (`Japan`, `Zulu`) and fixed offsets (`+05:00`: no
+ * daylight-saving rules, and `tz` would mean two different things).
+ */
+const AREA_LOCATION = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){1,2}$/;
+const ABBREVIATION = /^(?:[A-Z]{2,5}|[A-Z]{3,4}\d{1,2}[A-Z]{3,4})$/;
+const OFFSET = /^(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?$/i;
 
-/** Checks an IANA zone name against the runtime's zone database and answers its canonical spelling. */
+/** Checks a zone name by the rule above and answers its canonical spelling. */
 export function parseTimeZone(name: string): Parsed<string> {
-  // Intl also takes offsets such as `+05:00`; they are not zones (they have no daylight-saving rules),
-  // and accepting them would make `tz` mean two different things.
-  if (name.length > 64 || !ZONE_NAME_PATTERN.test(name)) {
-    return refused(`${JSON.stringify(name)} is not an IANA time zone name such as UTC or Europe/Moscow`);
+  const shown = JSON.stringify(name);
+  if (name.toUpperCase() === 'UTC') return parsed('UTC');
+  if (name.length > 64) return refused(`${shown.slice(0, 40)}..." is not an IANA time zone name such as UTC or Europe/Moscow`);
+  if (ABBREVIATION.test(name)) {
+    return refused(`${shown} is a time-zone abbreviation: abbreviations are ambiguous and have no daylight-saving rules; give an IANA name such as Europe/Berlin`);
   }
+  if (OFFSET.test(name)) return refused(`${shown} is a fixed UTC offset, not a time zone: give an IANA name such as Europe/Berlin`);
+  if (!AREA_LOCATION.test(name)) return refused(`${shown} is not an IANA time zone name of the form Area/Location, such as Europe/Moscow, or UTC`);
   try {
     return parsed(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
   } catch {
-    return refused(`${JSON.stringify(name)} is not a known IANA time zone (for example UTC, Europe/Moscow, America/New_York)`);
+    return refused(`${shown} is not a known IANA time zone (for example UTC, Europe/Moscow, America/New_York)`);
   }
 }
 

@@ -1,31 +1,15 @@
 import { type Parsed, parsed, refused } from '../domain/result.js';
 
 /**
- * The importer's time-zone contract (peer notes §4.5): a timestamp with an offset is exact; one
- * without needs an IANA zone given by the user (`--timezone Europe/Berlin`), and abbreviations such
- * as `CEST` are refused everywhere, because they are ambiguous (CST is three different zones) and
- * carry no daylight-saving rules. Zone rules come from the runtime's ICU data through Intl (Node 20
- * ships the full set), so no library or data file can drift from what `Intl` reports.
+ * The importer's time-zone contract: a timestamp with an offset is exact; one without needs an
+ * IANA zone given by the user (`--timezone Europe/Berlin`, checked by parseTimeZone in
+ * ../domain/time-zone.ts); an abbreviation such as `CEST` is refused in a timestamp as it is as a
+ * zone. Zone rules come from the runtime's ICU data through Intl (Node ships the full set), so no
+ * library or data file can drift from what `Intl` reports.
  */
 
-/** `UTC`, `Etc/GMT+5`, `Europe/Berlin`, `America/Argentina/Buenos_Aires`. */
-const IANA_NAME = /^(?:UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2})$/;
-/** A zone abbreviation standing in a timestamp or given as a zone: CEST, MSK, PST... */
-const ABBREVIATION = /^[A-Z]{2,5}$/;
-
-export function parseTimeZone(name: string): Parsed<string> {
-  if (ABBREVIATION.test(name) && name !== 'UTC') {
-    return refused(
-      `"${name}" is a time-zone abbreviation; abbreviations are ambiguous and have no daylight-saving rules: give an IANA name such as Europe/Berlin`,
-    );
-  }
-  if (!IANA_NAME.test(name)) return refused(`"${name}" is not an IANA time zone name such as Europe/Berlin or UTC`);
-  try {
-    return parsed(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
-  } catch {
-    return refused(`"${name}" is not a known IANA time zone (for example Europe/Berlin, America/New_York, UTC)`);
-  }
-}
+// One zone-name rule for the report and every command.
+export { parseTimeZone } from '../domain/time-zone.js';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
