@@ -18,7 +18,7 @@ import { type Fingerprint, Journal, defaultJournalPath } from './journal.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import { Progress } from './progress.js';
 import type { RawRecord } from './readers.js';
-import { type SourceItem, type SourceOptions, sourceItems } from './source.js';
+import { type SourceItem, type SourceOptions, inputsOf, sourceItems } from './source.js';
 
 export interface ImportOptions extends SourceOptions {
   client: TrackerClient;
@@ -82,7 +82,7 @@ export class ImportAborted extends Error {}
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const { client } = options;
   const failures = new FailureFiles(options.failuresDir);
-  const conflict = failures.conflict(options.files);
+  const conflict = failures.conflict(inputsOf(options));
   if (conflict !== undefined) throw new ImportAborted(conflict);
   const capabilities = options.api === 'tracker' ? undefined : await client.capabilities();
   if (options.api === 'timeport' && capabilities?.worklogBatchImport === undefined) {
@@ -94,7 +94,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   options.out(`Target: ${options.target} (organization ${options.org}), ${api === 'timeport' ? 'Timeport batch import' : 'Tracker single-entry import'}${options.dryRun ? ', dry run: nothing is written' : ''}${options.atomic ? ', atomic' : ''}`);
 
   // From here on each input's failures file holds this run's failures, or is gone.
-  const earlier = failures.removeEarlier(options.files);
+  const earlier = failures.removeEarlier(inputsOf(options));
   const summary: ImportSummary = {
     total: report.total,
     created: 0,
@@ -289,7 +289,7 @@ class BatchSink implements Sink {
     this.maxEntries = Math.min(options.batchSize, capability.maxEntries);
     // Room for the envelope and JSON escaping that the estimate below does not see.
     this.maxBytes = Math.floor(capability.maxBodyBytes * 0.8);
-    this.source = (options.source ?? options.files.map((file) => path.basename(file)).join(', ')).slice(0, 500);
+    this.source = (options.source ?? options.live?.label ?? options.files.map((file) => path.basename(file)).join(', ')).slice(0, 500);
     this.path = capability.path;
   }
 

@@ -4,6 +4,7 @@ import type { DurationSettings } from './durations.js';
 import { type SourceFormat, detectFormat, formatByName } from './formats/index.js';
 import type { SourceEntry } from './formats/types.js';
 import { columnsOf, optional } from './formats/common.js';
+import type { LiveSource } from './live/types.js';
 import { type IssueRule, mapIssue, mapUser } from './mapping.js';
 import { type RawRecord, readRecords } from './readers.js';
 import { DATE_ORDER_NAMES, type DateOrder, slashDateReading } from './time.js';
@@ -11,6 +12,8 @@ import { DATE_ORDER_NAMES, type DateOrder, slashDateReading } from './time.js';
 /** How source files are read and mapped; shared by import and reconcile. */
 export interface SourceOptions {
   files: string[];
+  /** A source read from its API instead of files (then `files` is empty). */
+  live?: LiveSource | undefined;
   /** A format name, or undefined to detect each file's format from its first record. */
   format?: string | undefined;
   delimiter?: string | undefined;
@@ -34,8 +37,15 @@ export interface SourceItem {
 
 export class UnknownFormatError extends Error {}
 
-/** Every record of every file, converted and mapped, one at a time. */
+/** The names failures files are made for: the input files, or the live source's stand-in. */
+export const inputsOf = (options: SourceOptions): string[] => (options.live === undefined ? options.files : [options.live.inputName]);
+
+/** Every record of every file (or of the live source), converted and mapped, one at a time. */
 export async function* sourceItems(options: SourceOptions): AsyncGenerator<SourceItem> {
+  if (options.live !== undefined) {
+    for await (const record of options.live.records()) yield convertItem(record, options.live.format, options);
+    return;
+  }
   for (const file of options.files) {
     let format: SourceFormat | undefined = options.format === undefined ? undefined : formatByName(options.format);
     if (options.format !== undefined && format === undefined) throw new UnknownFormatError(`unknown format ${options.format}`);

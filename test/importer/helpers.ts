@@ -98,12 +98,12 @@ export interface StoredWorklog {
   comment?: string;
 }
 
-/** Every worklog of the given issues as the API answers them, with author logins. */
-export async function storedWorklogs(target: Target, issues = ['MIG-1', 'MIG-2', 'MIG-3']): Promise<StoredWorklog[]> {
+/** Every worklog of the given issues as the API answers them, with author logins (small pages by default, to page often). */
+export async function storedWorklogs(target: Target, issues = ['MIG-1', 'MIG-2', 'MIG-3'], perPage = 2): Promise<StoredWorklog[]> {
   const logins = new Map<string, string>();
   const all: StoredWorklog[] = [];
   for (const issue of issues) {
-    for await (const worklog of target.client.issueWorklogs(issue, 2)) {
+    for await (const worklog of target.client.issueWorklogs(issue, perPage)) {
       let login = logins.get(worklog.createdBy.id);
       if (login === undefined) {
         login = (await target.client.getUser(Number(worklog.createdBy.id)))!.login;

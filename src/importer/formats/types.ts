@@ -3,7 +3,8 @@ import type { DurationSettings } from '../durations.js';
 import type { FileKind, RawRecord } from '../readers.js';
 import type { DateOrder } from '../time.js';
 
-export type FormatName = 'native' | 'jira' | 'tempo' | 'toggl' | 'clockify' | 'redmine' | 'kimai';
+/** File formats, then the formats of live sources' records (never detected from a file). */
+export type FormatName = 'native' | 'jira' | 'tempo' | 'toggl' | 'clockify' | 'redmine' | 'kimai' | 'redmine-api' | 'tracker-api';
 
 /** How the source names the person who did the work; the user map turns it into a Tracker login. */
 export interface SourceUser {

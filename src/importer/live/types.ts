@@ -1,0 +1,27 @@
+import type { SourceFormat } from '../formats/types.js';
+import type { RawRecord } from '../readers.js';
+
+/**
+ * A source read straight from its REST API instead of from files. Its records go through the same
+ * conversion and mapping as a file's (`format.convert`, then --user-map and the issue rule), so a
+ * live source only knows how to fetch and page; every later source (Jira, Tempo, Toggl, Clockify,
+ * Kimai) is one more implementation of this interface.
+ */
+export interface LiveSource {
+  /** What messages name it by: `Redmine http://127.0.0.1:3100 (project explore)`. */
+  readonly label: string;
+  /** Stands in for a file name where one is needed (the failures file: `<input>.failures.csv`). */
+  readonly inputName: string;
+  /** Converts this source's records to entries. */
+  readonly format: SourceFormat;
+  /** Checks the URL, the credentials and the scope before anything is read; throws with a clear message. */
+  check(): Promise<void>;
+  /** Every record of the source's window, in a stable order, each once. */
+  records(): AsyncIterable<RawRecord>;
+}
+
+/** A window of work days, inclusive, as `YYYY-MM-DD`; either end may be open. */
+export interface SourceWindow {
+  from?: string | undefined;
+  to?: string | undefined;
+}
