@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { TrackerClient } from '../client/tracker-client.js';
 import type { DurationSettings } from '../importer/durations.js';
 import type { SourceOptions } from '../importer/source.js';
+import { type LiveSourceCliOptions, addLiveSourceOptions, liveSourceFrom } from './live-source-options.js';
 import type { DateOrder } from '../importer/time.js';
 import { limitHeapGrowth } from './heap-growth.js';
 
@@ -13,7 +14,7 @@ const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine',
  * `reconcile` runs: every other `timeport` command, `serve` included, starts without them.
  */
 async function loadImporter() {
-  const [client, durations, importer, mapping, reconciler, source, time] = await Promise.all([
+  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live] = await Promise.all([
     import('../client/tracker-client.js'),
     import('../importer/durations.js'),
     import('../importer/import.js'),
@@ -21,8 +22,11 @@ async function loadImporter() {
     import('../importer/reconcile.js'),
     import('../importer/source.js'),
     import('../importer/time.js'),
+    import('../importer/live/redmine.js'),
+    import('../importer/live/tracker.js'),
+    import('../importer/live/types.js'),
   ]);
-  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time };
+  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time, ...redmine, ...tracker, ...live };
 }
 
 type Importer = Awaited<ReturnType<typeof loadImporter>>;
@@ -41,7 +45,7 @@ interface TargetOptions {
   retries?: number;
 }
 
-interface SourceCliOptions {
+interface SourceCliOptions extends LiveSourceCliOptions {
   format?: string;
   delimiter?: string;
   timezone?: string;
@@ -67,7 +71,7 @@ interface ImportCliOptions extends TargetOptions, SourceCliOptions {
   batchSize: number;
   concurrency?: number;
   progressInterval: number;
-  source?: string;
+  sourceLabel?: string;
 }
 
 const positiveInteger = (name: string, max: number) => (text: string): number => {
@@ -118,7 +122,10 @@ function addSourceOptions(command: Command): Command {
     .option('--issue-map <file>', 'CSV "source,issue" (or a JSON object): source value (Jira issue id, Redmine number, project...) → issue key');
 }
 
-function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions): SourceOptions {
+async function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions): Promise<SourceOptions> {
+  const live = liveSourceFrom(lib, files, options, (message) => new lib.ImportAborted(message));
+  // The source's URL, credentials and scope are checked before anything else is read or sent.
+  await live?.check();
   let zone: string | undefined;
   if (options.timezone !== undefined) {
     const parsed = lib.parseTimeZone(options.timezone);
@@ -142,6 +149,7 @@ function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions
   };
   return {
     files,
+    live,
     format: options.format,
     delimiter: options.delimiter,
     zone,
@@ -199,6 +207,7 @@ async function reporting(name: string, run: (lib: Importer) => Promise<number>):
       error instanceof lib.TrackerApiError ||
       error instanceof lib.UnreachableError ||
       error instanceof lib.UnknownFormatError ||
+      error instanceof lib.LiveSourceError ||
       (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!known) throw error;
     console.error(`timeport ${name}: ${(error as Error).message}`);
@@ -208,10 +217,11 @@ async function reporting(name: string, run: (lib: Importer) => Promise<number>):
 
 export function registerImportCommands(program: Command): void {
   const importCommand = program
-    .command('import <files...>')
+    .command('import [files...]')
     .description('import time entries from CSV, NDJSON or JSON files (native, Jira, Tempo, Toggl, Clockify, Redmine, Kimai) into Timeport or Tracker');
   addTargetOptions(importCommand);
   addSourceOptions(importCommand);
+  addLiveSourceOptions(importCommand);
   importCommand
     .addOption(new Option('--api <kind>', 'timeport: the batch extension; tracker: only the documented single import; auto: ask the server').choices(['auto', 'timeport', 'tracker']).default('auto'))
     .addOption(new Option('--created-at <from>', 'createdAt of entries whose source has none: the start or the end of the work').choices(['start', 'end']).default('start'))
@@ -223,10 +233,10 @@ export function registerImportCommands(program: Command): void {
     .option('--batch-size <n>', 'entries per batch request (Timeport)', positiveInteger('--batch-size', 10_000), 5000)
     .option('--concurrency <n>', 'requests in flight (default: 2 batches on Timeport, 4 single imports on Tracker)', positiveInteger('--concurrency', 64))
     .option('--progress-interval <s>', 'seconds between progress lines when not on a terminal', positiveInteger('--progress-interval', 3600), 5)
-    .option('--source <label>', 'what the import ledger records as the batches\' source (default: the file names)')
+    .option('--source-label <label>', 'what the import ledger records as the batches\' source (default: the file names, or the live source)')
     .action((files: string[], options: ImportCliOptions) =>
       reporting('import', async (lib) => {
-        const source = sourceOptions(lib, files, options);
+        const source = await sourceOptions(lib, files, options);
         const client = clientFor(lib, options, (text) => console.error(text));
         const summary = await lib.runImport({
           ...source,
@@ -242,7 +252,7 @@ export function registerImportCommands(program: Command): void {
           failuresDir: options.failuresDir,
           batchSize: options.batchSize,
           concurrency: options.concurrency ?? (options.api === 'tracker' ? 4 : 2),
-          source: options.source,
+          source: options.sourceLabel,
           progress: { tty: process.stderr.isTTY === true, intervalMs: options.progressInterval * 1000 },
           out: (line) => console.log(line),
           err: (line) => console.error(line),
@@ -260,13 +270,14 @@ export function registerImportCommands(program: Command): void {
     );
 
   const reconcileCommand = program
-    .command('reconcile <files...>')
-    .description('compare totals per issue, user and day between source files and the server, and print every difference');
+    .command('reconcile [files...]')
+    .description('compare totals per issue, user and day between source files (or a live source) and the server, and print every difference');
   addTargetOptions(reconcileCommand);
   addSourceOptions(reconcileCommand);
+  addLiveSourceOptions(reconcileCommand);
   reconcileCommand.action((files: string[], options: TargetOptions & SourceCliOptions) =>
     reporting('reconcile', async (lib) => {
-      const result = await lib.reconcile(sourceOptions(lib, files, options), clientFor(lib, options));
+      const result = await lib.reconcile(await sourceOptions(lib, files, options), clientFor(lib, options));
       console.log(`Compared ${result.groups} issue/user/day totals on ${result.issues} issues (days in ${result.zone}, by the day the work started)`);
       if (result.skipped > 0) console.log(`${result.skipped} records could not be converted or mapped and were not compared (run import --dry-run to see why)`);
       for (const difference of result.differences) console.log(lib.describeDifference(difference));

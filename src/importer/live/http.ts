@@ -1,4 +1,5 @@
 import { parseRetryAfter } from '../../client/tracker-client.js';
+import { LiveSourceError } from './types.js';
 
 /**
  * GET requests to a live source's REST API, as every source needs them: JSON answers, 429 and 503
@@ -21,7 +22,7 @@ export interface SourceHttpOptions {
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
 
-export class SourceHttpError extends Error {
+export class SourceHttpError extends LiveSourceError {
   constructor(
     readonly status: number | undefined,
     message: string,

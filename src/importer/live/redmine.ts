@@ -5,7 +5,7 @@ import type { SourceEntry, SourceFormat } from '../formats/types.js';
 import type { RawRecord } from '../readers.js';
 import { parseLocalDateAndTime, parseSourceTimestamp } from '../time.js';
 import { SourceHttp, SourceHttpError, type SourceHttpOptions } from './http.js';
-import type { LiveSource, SourceWindow } from './types.js';
+import { type LiveSource, LiveSourceError, type SourceWindow } from './types.js';
 
 /**
  * Redmine (5.x) as a live source: `GET /time_entries.json` with the API key in
@@ -62,15 +62,15 @@ export class RedmineSource implements LiveSource {
   async check(): Promise<void> {
     // Redmine answers an unknown key as if anonymous on public projects, so the key is checked itself.
     const current = await this.http.getJson<{ user?: RedmineUser }>('users/current.json', [401, 403]).catch((error: unknown) => {
-      throw error instanceof SourceHttpError ? new Error(`${error.message}; is ${this.options.url} a Redmine?`) : error;
+      throw error instanceof SourceHttpError ? new LiveSourceError(`${error.message}; is ${this.options.url} a Redmine?`) : error;
     });
-    if (current.status === 401) throw new Error(`Redmine refused the API key (401): give the key of "My account" → API access key`);
+    if (current.status === 401) throw new LiveSourceError(`Redmine refused the API key (401): give the key of "My account" → API access key`);
     if (current.status === 403 || current.body?.user === undefined) {
-      throw new Error(`Redmine's REST API is off (${current.status}): an administrator turns it on under Administration → Settings → API`);
+      throw new LiveSourceError(`Redmine's REST API is off (${current.status}): an administrator turns it on under Administration → Settings → API`);
     }
     if (this.options.project !== undefined) {
       const project = await this.http.getJson<unknown>(`projects/${encodeURIComponent(this.options.project)}.json`, [403, 404]);
-      if (project.status !== 200) throw new Error(`Redmine has no project ${JSON.stringify(this.options.project)} this key may read (${project.status})`);
+      if (project.status !== 200) throw new LiveSourceError(`Redmine has no project ${JSON.stringify(this.options.project)} this key may read (${project.status})`);
     }
   }
 

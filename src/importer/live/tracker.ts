@@ -6,7 +6,7 @@ import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../domain/time
 import { isObject } from '../formats/common.js';
 import type { SourceEntry, SourceFormat } from '../formats/types.js';
 import type { RawRecord } from '../readers.js';
-import type { LiveSource } from './types.js';
+import { type LiveSource, LiveSourceError } from './types.js';
 
 /**
  * A Tracker organization (or a Timeport) as a live source: `POST /v3/worklog/_search` over
@@ -57,7 +57,7 @@ export class TrackerSource implements LiveSource {
       let answer = await this.page(window.fromMs, window.toMs, perPage);
       if (answer.total >= SEARCH_CAP) {
         if (window.toMs - window.fromMs <= 1) {
-          throw new Error(`${this.label}: more than ${SEARCH_CAP} worklogs were written in the millisecond ${formatTrackerTimestamp(window.fromMs)}; they cannot be read below Tracker's cap`);
+          throw new LiveSourceError(`${this.label}: more than ${SEARCH_CAP} worklogs were written in the millisecond ${formatTrackerTimestamp(window.fromMs)}; they cannot be read below Tracker's cap`);
         }
         const middle = window.fromMs + Math.floor((window.toMs - window.fromMs) / 2);
         pending.unshift({ fromMs: window.fromMs, toMs: middle }, { fromMs: middle, toMs: window.toMs });

@@ -25,3 +25,6 @@ export interface SourceWindow {
   from?: string | undefined;
   to?: string | undefined;
 }
+
+/** A live source that cannot be read as asked: unreachable, credentials refused, no such scope. */
+export class LiveSourceError extends Error {}

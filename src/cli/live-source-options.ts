@@ -1,0 +1,88 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { TrackerClient } from '../client/tracker-client.js';
+import type { RedmineSource } from '../importer/live/redmine.js';
+import type { TrackerSource } from '../importer/live/tracker.js';
+import type { LiveSource } from '../importer/live/types.js';
+
+/**
+ * The options that read time entries from a source's API instead of files (`--source redmine`,
+ * `--source tracker`), shared by `import` and `reconcile`; each later source kind adds its name
+ * here and a LiveSource of its own.
+ */
+export const LIVE_SOURCE_KINDS = ['redmine', 'tracker'] as const;
+export type LiveSourceKind = (typeof LIVE_SOURCE_KINDS)[number];
+
+export interface LiveSourceCliOptions {
+  source?: LiveSourceKind;
+  sourceUrl?: string;
+  sourceToken?: string;
+  sourceProject?: string;
+  sourceOrg?: string;
+  sourceCloudOrg?: string;
+  sourceFrom?: string;
+  sourceTo?: string;
+}
+
+const day = (name: string) => (text: string): string => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
+    throw new InvalidArgumentError(`${name} takes a day such as 2024-03-14`);
+  }
+  return text;
+};
+
+export function addLiveSourceOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--source <kind>', 'read entries from a live source instead of files').choices([...LIVE_SOURCE_KINDS]))
+    .option('--source-url <url>', 'the source\'s base URL (Redmine: http://redmine.example; Tracker: https://api.tracker.yandex.net)')
+    .option('--source-token <token>', 'the source\'s API key or token (default: $TIMEPORT_SOURCE_TOKEN)')
+    .option('--source-project <id>', 'Redmine: read only this project (identifier or id)')
+    .option('--source-org <id>', 'Tracker: the source organization, sent as X-Org-ID')
+    .option('--source-cloud-org <id>', 'Tracker: the source organization, sent as X-Cloud-Org-ID')
+    .option('--source-from <day>', 'read entries of this day on (Redmine: the day worked; Tracker: the day written, UTC)', day('--source-from'))
+    .option('--source-to <day>', 'read entries up to this day, included', day('--source-to'));
+}
+
+export interface LiveSourceLibrary {
+  RedmineSource: typeof RedmineSource;
+  TrackerSource: typeof TrackerSource;
+  TrackerClient: typeof TrackerClient;
+}
+
+/**
+ * The live source the options name, or undefined for files; throws a usage message (the caller's
+ * error type) when the options do not fit together.
+ */
+export function liveSourceFrom(lib: LiveSourceLibrary, files: string[], options: LiveSourceCliOptions, refuse: (message: string) => Error): LiveSource | undefined {
+  const given = (['sourceUrl', 'sourceToken', 'sourceProject', 'sourceOrg', 'sourceCloudOrg', 'sourceFrom', 'sourceTo'] as const).filter((name) => options[name] !== undefined);
+  const flag = (name: string) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+  if (options.source === undefined) {
+    if (given.length > 0) throw refuse(`${given.map(flag).join(', ')} need --source (${LIVE_SOURCE_KINDS.join(' or ')})`);
+    if (files.length === 0) throw refuse('give the files to read, or --source with its options');
+    return undefined;
+  }
+  if (files.length > 0) throw refuse(`give files or --source ${options.source}, not both`);
+  if (options.sourceUrl === undefined) throw refuse(`--source ${options.source} needs --source-url`);
+  const token = options.sourceToken ?? (process.env.TIMEPORT_SOURCE_TOKEN || undefined);
+  if (token === undefined) throw refuse(`--source ${options.source} needs --source-token or TIMEPORT_SOURCE_TOKEN`);
+  if (options.sourceFrom !== undefined && options.sourceTo !== undefined && options.sourceFrom > options.sourceTo) {
+    throw refuse(`--source-from ${options.sourceFrom} is after --source-to ${options.sourceTo}`);
+  }
+  const only = (allowed: readonly (typeof given)[number][]) => {
+    const foreign = given.filter((name) => !['sourceUrl', 'sourceToken', 'sourceFrom', 'sourceTo', ...allowed].includes(name));
+    if (foreign.length > 0) throw refuse(`${foreign.map(flag).join(', ')} do not apply to --source ${options.source}`);
+  };
+  if (options.source === 'redmine') {
+    only(['sourceProject']);
+    return new lib.RedmineSource({ url: options.sourceUrl, apiKey: token, project: options.sourceProject, window: { from: options.sourceFrom, to: options.sourceTo } });
+  }
+  only(['sourceOrg', 'sourceCloudOrg']);
+  if ((options.sourceOrg === undefined) === (options.sourceCloudOrg === undefined)) throw refuse('--source tracker needs exactly one of --source-org and --source-cloud-org');
+  const client = new lib.TrackerClient({ baseUrl: options.sourceUrl, token, orgId: options.sourceOrg, cloudOrgId: options.sourceCloudOrg });
+  const dayStart = (text: string) => Date.parse(`${text}T00:00:00Z`);
+  return new lib.TrackerSource({
+    client,
+    orgLabel: options.sourceOrg === undefined ? `cloud ${options.sourceCloudOrg}` : `org ${options.sourceOrg}`,
+    fromMs: options.sourceFrom === undefined ? undefined : dayStart(options.sourceFrom),
+    toMs: options.sourceTo === undefined ? undefined : dayStart(options.sourceTo) + 86_400_000,
+  });
+}
