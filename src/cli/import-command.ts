@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { TrackerClient } from '../client/tracker-client.js';
 import type { DurationSettings } from '../importer/durations.js';
 import type { SourceOptions } from '../importer/source.js';
-import { type LiveSourceCliOptions, addLiveSourceOptions, liveSourceFrom } from './live-source-options.js';
+import { type LiveSourceCliOptions, addLiveSourceOptions, day, liveSourceFrom } from './live-source-options.js';
 import type { DateOrder } from '../importer/time.js';
 import { limitHeapGrowth } from './heap-growth.js';
 
@@ -14,7 +15,7 @@ const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine',
  * `reconcile` runs: every other `timeport` command, `serve` included, starts without them.
  */
 async function loadImporter() {
-  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live] = await Promise.all([
+  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter] = await Promise.all([
     import('../client/tracker-client.js'),
     import('../importer/durations.js'),
     import('../importer/import.js'),
@@ -25,8 +26,9 @@ async function loadImporter() {
     import('../importer/live/redmine.js'),
     import('../importer/live/tracker.js'),
     import('../importer/live/types.js'),
+    import('../importer/export.js'),
   ]);
-  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time, ...redmine, ...tracker, ...live };
+  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time, ...redmine, ...tracker, ...live, ...exporter };
 }
 
 type Importer = Awaited<ReturnType<typeof loadImporter>>;
@@ -58,6 +60,14 @@ interface SourceCliOptions extends LiveSourceCliOptions {
   issueColumn?: string;
   issueRegex?: string;
   issueMap?: string;
+}
+
+interface ExportCliOptions extends TargetOptions {
+  from?: string;
+  to?: string;
+  timezone: string;
+  format: 'ndjson' | 'csv';
+  output?: string;
 }
 
 interface ImportCliOptions extends TargetOptions, SourceCliOptions {
@@ -208,6 +218,7 @@ async function reporting(name: string, run: (lib: Importer) => Promise<number>):
       error instanceof lib.UnreachableError ||
       error instanceof lib.UnknownFormatError ||
       error instanceof lib.LiveSourceError ||
+      error instanceof lib.ExportError ||
       (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!known) throw error;
     console.error(`timeport ${name}: ${(error as Error).message}`);
@@ -285,4 +296,45 @@ export function registerImportCommands(program: Command): void {
       return result.differences.length === 0 ? EXIT_CODES.ok : EXIT_CODES.differences;
     }),
   );
+
+  const exportCommand = program
+    .command('export')
+    .description('write a target\'s worklogs as a native file (NDJSON or CSV) that timeport import reads back');
+  addTargetOptions(exportCommand);
+  exportCommand
+    .option('--from <day>', 'the first day of work (start) to export, in --timezone', day('--from'))
+    .option('--to <day>', 'the last day of work to export, included', day('--to'))
+    .option('--timezone <zone>', 'the zone of --from and --to (IANA name)', 'UTC')
+    .addOption(new Option('--format <format>', 'the file format').choices(['ndjson', 'csv']).default('ndjson'))
+    .option('--output <file>', 'where to write (default: standard output)')
+    .action((options: ExportCliOptions) =>
+      reporting('export', async (lib) => {
+        const zone = lib.parseTimeZone(options.timezone);
+        if (!zone.ok) throw new lib.ImportAborted(`--timezone: ${zone.error}`);
+        if (options.from !== undefined && options.to !== undefined && options.from > options.to) throw new lib.ImportAborted(`--from ${options.from} is after --to ${options.to}`);
+        const client = clientFor(lib, options, (text) => console.error(text));
+        const output = options.output === undefined ? process.stdout : fs.createWriteStream(options.output);
+        const write = (text: string) =>
+          new Promise<void>((resolve, reject) => {
+            output.write(text, (error) => (error ? reject(error) : resolve()));
+          });
+        const started = Date.now();
+        const summary = await lib.runExport({
+          client,
+          orgLabel: options.org === undefined ? `cloud ${options.cloudOrg}` : `org ${options.org}`,
+          format: options.format,
+          fromDay: options.from,
+          toDay: options.to,
+          zone: zone.value,
+          write,
+          onProgress: (read) => console.error(`read ${read} worklogs`),
+        });
+        if (output !== process.stdout) await new Promise<void>((resolve, reject) => (output as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+        console.error(
+          `Export finished in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.written} worklogs written${options.output === undefined ? '' : ` to ${options.output}`}` +
+            `${summary.outside > 0 ? `, ${summary.outside} outside the days asked for` : ''} (${summary.windows} createdAt windows searched)`,
+        );
+        return EXIT_CODES.ok;
+      }),
+    );
 }

@@ -23,7 +23,8 @@ export interface LiveSourceCliOptions {
   sourceTo?: string;
 }
 
-const day = (name: string) => (text: string): string => {
+/** A commander parser for a calendar day (`2024-03-14`). */
+export const day = (name: string) => (text: string): string => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
     throw new InvalidArgumentError(`${name} takes a day such as 2024-03-14`);
   }

@@ -116,3 +116,31 @@ export async function storedWorklogs(target: Target, issues = ['MIG-1', 'MIG-2',
 }
 
 export const readFailures = (file: string): string => fs.readFileSync(file, 'utf8');
+
+/**
+ * Imports `count` native entries into the target's MIG-1..3 through the batch import, written one
+ * every 45 minutes from 2024-01-01 (alice and bob in turn); answers the file they came from.
+ */
+export async function seedEntries(target: Target, count: number): Promise<string> {
+  const file = path.join(target.dir, `seed-${count}.ndjson`);
+  const lines: string[] = [];
+  const base = Date.UTC(2024, 0, 1);
+  for (let index = 0; index < count; index++) {
+    const createdAt = new Date(base + index * 45 * 60_000).toISOString().replace('Z', '+0000');
+    lines.push(
+      JSON.stringify({
+        issue: `MIG-${(index % 3) + 1}`,
+        createdBy: index % 2 === 0 ? 'alice' : 'bob',
+        createdAt,
+        start: createdAt,
+        duration: `PT${(index % 50) + 1}M`,
+        comment: `entry ${index}`,
+        externalId: `seed-${index}`,
+      }),
+    );
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  const seeded = await importFiles(target, [file], { journalPath: path.join(target.dir, 'seed.journal.ndjson') });
+  if (seeded.summary.created !== count) throw new Error(`seeding created ${seeded.summary.created} of ${count}:\n${seeded.out.join('\n')}`);
+  return file;
+}

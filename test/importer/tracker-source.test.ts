@@ -4,11 +4,10 @@
  * logins, and an import from one organization into another keeps every entry once.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SEARCH_CAP, TrackerSource } from '../../src/importer/live/tracker.js';
-import { type Target, importFiles, startTarget, storedWorklogs } from './helpers.js';
+import { type Target, importFiles, seedEntries, startTarget, storedWorklogs } from './helpers.js';
 
 const ENTRIES = SEARCH_CAP + 500;
 
@@ -19,17 +18,7 @@ describe('Tracker as a live source', () => {
   before(async () => {
     source = await startTarget();
     target = await startTarget();
-    // Entries written over 2024, one every 45 minutes, through the batch import.
-    const file = path.join(source.dir, 'seed.ndjson');
-    const lines: string[] = [];
-    const base = Date.UTC(2024, 0, 1);
-    for (let index = 0; index < ENTRIES; index++) {
-      const createdAt = new Date(base + index * 45 * 60_000).toISOString().replace('Z', '+0000');
-      lines.push(JSON.stringify({ issue: `MIG-${(index % 3) + 1}`, createdBy: index % 2 === 0 ? 'alice' : 'bob', createdAt, start: createdAt, duration: `PT${(index % 50) + 1}M`, comment: `entry ${index}`, externalId: `seed-${index}` }));
-    }
-    fs.writeFileSync(file, lines.join('\n') + '\n');
-    const seeded = await importFiles(source, [file]);
-    assert.equal(seeded.summary.created, ENTRIES, seeded.out.join('\n'));
+    await seedEntries(source, ENTRIES);
   });
   after(async () => {
     await source.close();
