@@ -286,9 +286,10 @@ export function registerImportCommands(program: Command): void {
   addTargetOptions(reconcileCommand);
   addSourceOptions(reconcileCommand);
   addLiveSourceOptions(reconcileCommand);
-  reconcileCommand.action((files: string[], options: TargetOptions & SourceCliOptions) =>
+  reconcileCommand.option('--failures-dir <dir>', 'where the import wrote <input>.failures.csv (default: beside each input), to name what failed there');
+  reconcileCommand.action((files: string[], options: TargetOptions & SourceCliOptions & { failuresDir?: string }) =>
     reporting('reconcile', async (lib) => {
-      const result = await lib.reconcile(await sourceOptions(lib, files, options), clientFor(lib, options));
+      const result = await lib.reconcile(await sourceOptions(lib, files, options), clientFor(lib, options), { failuresDir: options.failuresDir });
       console.log(`Compared ${result.groups} issue/user/day totals on ${result.issues} issues (days in ${result.zone}, by the day the work started)`);
       if (result.skipped > 0) console.log(`${result.skipped} records could not be converted or mapped and were not compared (run import --dry-run to see why)`);
       for (const difference of result.differences) console.log(lib.describeDifference(difference));

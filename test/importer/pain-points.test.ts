@@ -163,7 +163,7 @@ describe('the ten pain points of peer importers', () => {
     // A time entry the files do not have shows up as a difference on its day.
     await target.t.request({ method: 'POST', url: '/v3/issues/MIG-2/worklogs/_import', payload: { createdBy: 'bob', createdAt: '2024-06-10T09:00:00Z', start: '2024-06-03T15:00:00Z', duration: 'PT30M' } });
     const dirty = (await reconcile(options, target.client)).differences.filter((difference) => difference.day.startsWith('2024-06'));
-    assert.deepEqual(dirty, [{ issue: 'MIG-2', login: 'bob', day: '2024-06-03', fileSeconds: 7200, fileEntries: 1, serverSeconds: 9000, serverEntries: 2 }]);
+    assert.deepEqual(dirty, [{ issue: 'MIG-2', login: 'bob', day: '2024-06-03', fileSeconds: 7200, fileEntries: 1, serverSeconds: 9000, serverEntries: 2, cause: { kind: 'entries', failed: 0 } }]);
   });
 
   test('a dry run validates everything against the target and writes nothing (batch API and Tracker API)', async () => {
