@@ -116,6 +116,8 @@ export interface TrackerClientOptions {
   baseDelayMs?: number;
   /** Longest backoff delay chosen by the client (a server's `Retry-After` is honoured above it up to 10 minutes). */
   maxDelayMs?: number;
+  /** Items asked for per page when the client reads a list (`perPage`); default 1000, Tracker's maximum. */
+  listPageSize?: number;
   /** Per-request timeout; default 5 minutes (a 10,000-entry batch takes seconds). */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -385,7 +387,7 @@ export class TrackerClient {
   }
 
   /** Every worklog of an issue, following `Link` (ascending id, `perPage` with an `id` cursor). */
-  async *issueWorklogs(issueKey: string, perPage = 1000): AsyncGenerator<TrackerWorklog> {
+  async *issueWorklogs(issueKey: string, perPage = this.options.listPageSize ?? 1000): AsyncGenerator<TrackerWorklog> {
     let next: string | undefined = `/v3/issues/${encodeURIComponent(issueKey)}/worklog?perPage=${perPage}`;
     while (next !== undefined) {
       const answer: Answer<TrackerWorklog[]> = await this.request<TrackerWorklog[]>('GET', next);

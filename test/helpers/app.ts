@@ -75,7 +75,7 @@ export async function openTestStore(options: { file?: string; poolSize?: number;
  * time unless given.
  */
 export async function buildTestApp(
-  options: { now?: number; file?: string; app?: Pick<AppOptions, 'linkStyle' | 'importAnswer' | 'rateLimit'> } = {},
+  options: { now?: number; file?: string; app?: Partial<Pick<AppOptions, 'linkStyle' | 'importAnswer' | 'rateLimit' | 'publicUrl'>> } = {},
 ): Promise<TestApp> {
   const { store, dispose } = await openTestStore({ file: options.file });
   const clock = { now: options.now ?? Date.now() };
