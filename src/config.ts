@@ -59,6 +59,16 @@ export function defaultPublicUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** One line for the start-up output when the server answers unlike the reference pages; else undefined. */
+export function describeFidelity(config: Pick<Config, 'profile' | 'importAnswer' | 'linkStyle' | 'rateLimit'>): string | undefined {
+  const parts: string[] = [];
+  if (config.importAnswer === 'array') parts.push('worklogs/_import answers an array');
+  if (config.linkStyle === 'schemeless') parts.push('Link targets have no scheme');
+  if (config.profile === 'live' && config.rateLimit !== undefined) parts.push(`at most ${config.rateLimit.max} requests per token every ${config.rateLimit.windowMs / 1000} s`);
+  if (parts.length === 0) return undefined;
+  return `${config.profile === 'live' ? 'Live profile' : 'As the live service'}: ${parts.join(', ')}.`;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const value = (name: string): string | undefined => {
     const raw = env[name];

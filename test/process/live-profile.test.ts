@@ -34,6 +34,13 @@ for (const profile of PROFILES) {
     });
     after(() => box.dispose());
 
+    it('says how it answers on start, before the listening line', () => {
+      const line = /^(Live profile: .*)$/m.exec(server.child.stdout)?.[1];
+      if (profile.name === 'the default profile') assert.equal(line, undefined);
+      else if (profile.limited) assert.equal(line, 'Live profile: worklogs/_import answers an array, Link targets have no scheme, at most 10 requests per token every 1 s.');
+      else assert.equal(line, 'Live profile: Link targets have no scheme.');
+    });
+
     it(`answers the import with ${profile.array ? 'an array of one worklog' : 'one object'} and writes Link targets ${profile.schemeless ? 'without' : 'with'} a scheme`, async () => {
       const answer = await call(server, ADMIN, '/v3/issues/MIG-2/worklogs/_import', { method: 'POST', body: worklogBody() });
       assert.equal(answer.status, 200, answer.text);
