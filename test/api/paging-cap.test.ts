@@ -90,6 +90,21 @@ describe('paging and the 10,000 items cap', () => {
     });
   }
 
+  it('the issue search scrolls past the cap: every issue once, with the true total', async () => {
+    const keys = new Set<string>();
+    let next: string | undefined = '/v3/issues/_search?scrollType=unsorted&perScroll=1000';
+    let pages = 0;
+    while (next !== undefined) {
+      const response = await t.request({ method: 'POST', url: next, payload: { filter: { queue: 'TEST' } } });
+      assert.equal(response.headers['x-total-count'], String(ENTRIES));
+      for (const found of expectStatus<IssueBody[]>(response, 200)) keys.add(found.key);
+      pages++;
+      next = nextLink(response);
+    }
+    assert.equal(keys.size, ENTRIES);
+    assert.equal(pages, 11);
+  });
+
   it('refuses a page past the cap however few items match', async () => {
     const response = await t.request({ method: 'POST', url: '/v3/worklog/_search?perPage=1000&page=11', payload: { createdBy: 'admin', createdAt: { to: '2025-01-11T00:00:00.000Z' } } });
     assert.deepEqual(assertTrackerError(response, 400).errorMessages, [LIMIT_MESSAGE]);
