@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CliResult, Sandbox, type ServerProcess } from './harness.js';
@@ -78,3 +80,57 @@ for (const profile of PROFILES) {
     });
   });
 }
+
+describe('timeport import sends its token only to --url (issue 14 point 4)', { timeout: 300_000 }, () => {
+  const box = new Sandbox('timeport-origin-');
+  /** Where the tricks point: it must never be asked anything. */
+  const elsewhere: string[] = [];
+  const elsewhereServer = http.createServer((request, response) => {
+    elsewhere.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
+    response.writeHead(500).end();
+  });
+  let trick: (request: http.IncomingMessage, response: http.ServerResponse) => void = () => undefined;
+  const trickServer = http.createServer((request, response) => trick(request, response));
+  let elsewhereUrl = '';
+  let trickUrl = '';
+
+  before(async () => {
+    for (const server of [elsewhereServer, trickServer]) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    elsewhereUrl = `http://127.0.0.1:${(elsewhereServer.address() as AddressInfo).port}`;
+    trickUrl = `http://127.0.0.1:${(trickServer.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    for (const server of [elsewhereServer, trickServer]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await box.dispose();
+  });
+
+  const run = async () => {
+    const file = path.join(box.dataDir, 'one.csv');
+    fs.writeFileSync(file, 'issue,createdBy,createdAt,start,duration,externalId\nMIG-1,alice,2025-02-01T10:00:00Z,2025-02-01T09:00:00Z,PT1H,one\n');
+    return box.cli(['import', file, '--url', trickUrl, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson')], { timeoutMs: 90_000 });
+  };
+
+  it('a redirect stops the command with an error naming where it pointed', async () => {
+    trick = (_request, response) => response.writeHead(307, { location: `${elsewhereUrl}/timeport/v1/capabilities` }).end();
+    const result = await run();
+    assert.equal(result.code, 1, show(result));
+    assert.match(result.stderr, new RegExp(`307 redirecting to "${elsewhereUrl}/timeport/v1/capabilities"`), show(result));
+    assert.deepEqual(elsewhere, []);
+  });
+
+  it('a batch path from the capabilities on another origin stops the command before anything is sent', async () => {
+    for (const path of [`//127.0.0.1:${new URL(elsewhereUrl).port}/batch`, `${elsewhereUrl}/batch`, `127.0.0.1:${new URL(elsewhereUrl).port}/batch`]) {
+      trick = (request, response) => {
+        const body = request.url === '/timeport/v1/capabilities' ? { timeport: true, worklogBatchImport: { path, maxEntries: 10, maxBodyBytes: 100_000 } } : { errors: {}, errorsData: {}, errorMessages: ['no'], statusCode: 404 };
+        response.writeHead(request.url === '/timeport/v1/capabilities' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      };
+      const result = await run();
+      assert.equal(result.code, 1, show(result));
+      assert.match(result.stderr, /refusing .* leads to http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.1:\d+ \(the token is sent only there\)/, show(result));
+    }
+    assert.deepEqual(elsewhere, []);
+  });
+});
