@@ -178,7 +178,7 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     return found.views.map((view) => issueResource(view, links));
   });
 
-  app.post('/system/search/scroll/_clear', { schema: { body: ScrollClearBody } }, async (request) => {
+  app.post('/system/search/scroll/_clear', { schema: { body: ScrollClearBody } }, async (request, reply) => {
     // Scroll ids are self-contained (domain/issue-scroll.ts): nothing is held to release. Each pair
     // is still checked, so that a script that sends wrong pairs learns it here.
     const errors: Record<string, string> = {};
@@ -188,7 +188,8 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
       else if (scrollToken(scrollId, decoded.value) !== token) errors[scrollId] = 'the scroll token is not the one answered with this scroll id';
     }
     if (Object.keys(errors).length > 0) throw badRequest(['Some scrolls cannot be cleared.'], errors);
-    return {};
+    // Tracker answers 200 with an empty body (docs/tracker-api.md, "Scroll").
+    return reply.code(200).send();
   });
 
   app.post(
