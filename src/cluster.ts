@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { type Config, ConfigError } from './config.js';
+import { type Config, ConfigError, describeFidelity } from './config.js';
 import { closeOnSignals, openAndBootstrap, startServer } from './server.js';
 
 /** Messages between the primary and its workers over the cluster's IPC channel. */
@@ -101,6 +101,8 @@ export async function serveWithWorkers(config: Config, workers: number, print: (
   process.on('SIGINT', stop);
 
   print(`Started ${workers} worker processes (${started.map((worker) => worker.process.pid).join(', ')}).`);
+  const fidelity = describeFidelity(config);
+  if (fidelity !== undefined) print(fidelity);
   print(`Timeport is listening on ${url}`);
 }
 

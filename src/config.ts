@@ -31,7 +31,22 @@ export interface Config {
    * after it their connections are closed and the process exits 1.
    */
   shutdownGraceMs: number;
+  /** `TIMEPORT_PROFILE`: `live` turns on what production Tracker does that the reference pages do not say. */
+  profile: Profile;
+  /** `TIMEPORT_IMPORT_ANSWER`: `object` (the spec) or `array` (as the live service answers). */
+  importAnswer: 'object' | 'array';
+  /** `TIMEPORT_LINK_STYLE`: `absolute` `Link` targets, or `schemeless` as the live service writes some. */
+  linkStyle: 'absolute' | 'schemeless';
 }
+
+export type Profile = 'standard' | 'live';
+
+/**
+ * What `TIMEPORT_PROFILE=live` changes unless its own variable says otherwise: the import answers
+ * an array, links lose their scheme, and requests are limited per token (README, "Rehearsing
+ * against production's behaviour").
+ */
+export const LIVE_PROFILE = { importAnswer: 'array', linkStyle: 'schemeless', rateLimit: '10/second' } as const;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -42,6 +57,16 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** The default public URL: the host as configured and the port actually listened on. */
 export function defaultPublicUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** One line for the start-up output when the server answers unlike the reference pages; else undefined. */
+export function describeFidelity(config: Pick<Config, 'profile' | 'importAnswer' | 'linkStyle' | 'rateLimit'>): string | undefined {
+  const parts: string[] = [];
+  if (config.importAnswer === 'array') parts.push('worklogs/_import answers an array');
+  if (config.linkStyle === 'schemeless') parts.push('Link targets have no scheme');
+  if (config.profile === 'live' && config.rateLimit !== undefined) parts.push(`at most ${config.rateLimit.max} requests per token every ${config.rateLimit.windowMs / 1000} s`);
+  if (parts.length === 0) return undefined;
+  return `${config.profile === 'live' ? 'Live profile' : 'As the live service'}: ${parts.join(', ')}.`;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -62,6 +87,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
     throw new ConfigError(`TIMEPORT_PUBLIC_URL=${publicUrl} is not an http(s) URL`);
   }
+  const profile = choiceSetting('TIMEPORT_PROFILE', value('TIMEPORT_PROFILE') ?? 'standard', ['standard', 'live'] as const);
+  const live = profile === 'live';
   const logLevel = value('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL=${logLevel} is not one of ${LOG_LEVELS.join(', ')}`);
   return {
@@ -77,9 +104,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     bodyLimit: integerSetting('TIMEPORT_BODY_LIMIT', value('TIMEPORT_BODY_LIMIT') ?? String(1024 * 1024), 1024, 1024 ** 3),
     logLevel,
-    rateLimit: parseRateLimit(value('TIMEPORT_RATE_LIMIT')),
+    rateLimit: parseRateLimit(value('TIMEPORT_RATE_LIMIT') ?? (live ? LIVE_PROFILE.rateLimit : undefined)),
     redisUrl: redisUrlSetting(value('REDIS_URL')),
     shutdownGraceMs: integerSetting('TIMEPORT_SHUTDOWN_GRACE_MS', value('TIMEPORT_SHUTDOWN_GRACE_MS') ?? '10000', 0, 3_600_000),
+    profile,
+    importAnswer: choiceSetting('TIMEPORT_IMPORT_ANSWER', value('TIMEPORT_IMPORT_ANSWER') ?? (live ? LIVE_PROFILE.importAnswer : 'object'), ['object', 'array'] as const),
+    linkStyle: choiceSetting('TIMEPORT_LINK_STYLE', value('TIMEPORT_LINK_STYLE') ?? (live ? LIVE_PROFILE.linkStyle : 'absolute'), ['absolute', 'schemeless'] as const),
   };
 }
 
@@ -122,4 +152,10 @@ function integerSetting(name: string, text: string, min: number, max: number): n
     throw new ConfigError(`${name}=${text} is not a whole number from ${min} to ${max}`);
   }
   return number;
+}
+
+function choiceSetting<T extends string>(name: string, text: string, choices: readonly T[]): T {
+  const chosen = choices.find((choice) => choice === text);
+  if (chosen === undefined) throw new ConfigError(`${name}=${text} is not one of ${choices.join(', ')}`);
+  return chosen;
 }

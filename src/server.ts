@@ -51,6 +51,8 @@ export async function startServer(config: Config, print: (line: string) => void 
       bodyLimit: config.bodyLimit,
       databasePoolStats: store.poolStats === undefined ? undefined : () => store.poolStats?.(),
       rateLimit: config.rateLimit === undefined ? undefined : { ...config.rateLimit, redisUrl: config.redisUrl },
+      linkStyle: config.linkStyle,
+      importAnswer: config.importAnswer,
       logger: { level: config.logLevel },
       isReady: () => !draining,
     });

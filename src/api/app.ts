@@ -7,7 +7,8 @@ import trackerErrors, { sendTrackerError } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
 import { MAX_JSON_NESTING, jsonNestsDeeperThan } from './json-nesting.js';
 import { badRequest } from '../domain/errors.js';
-import type { RouteOptions } from './routes/options.js';
+import type { ImportAnswer, RouteOptions } from './routes/options.js';
+import type { LinkStyle } from './representations.js';
 import userRoutes from './routes/tracker/users.js';
 import queueRoutes from './routes/tracker/queues.js';
 import issueRoutes from './routes/tracker/issues.js';
@@ -39,6 +40,10 @@ export interface AppOptions {
   isReady?: () => boolean;
   /** Per-token request limit on the API routes; none when undefined. */
   rateLimit?: RateLimitSettings | undefined;
+  /** `TIMEPORT_LINK_STYLE`: how `Link` headers are written; absolute URLs when not given. */
+  linkStyle?: LinkStyle | undefined;
+  /** `TIMEPORT_IMPORT_ANSWER`: what `worklogs/_import` answers; the spec's object when not given. */
+  importAnswer?: ImportAnswer | undefined;
   /** Connection pool figures for /metrics, where the database has a pool. */
   databasePoolStats?: () => DatabasePoolStats | undefined;
 }
@@ -131,7 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(
       async (scope) => {
         guardApi(scope);
-        const routeOptions: RouteOptions = { publicUrl, version };
+        const routeOptions: RouteOptions = { publicUrl, version, linkStyle: options.linkStyle, importAnswer: options.importAnswer };
         await scope.register(userRoutes, routeOptions);
         await scope.register(queueRoutes, routeOptions);
         await scope.register(issueRoutes, routeOptions);

@@ -1,9 +1,25 @@
 import type { FastifyReply } from 'fastify';
+import { badRequest } from '../domain/errors.js';
+
+/**
+ * Tracker pages numbered lists only up to the 10,000th item, and its totals never count past it
+ * (docs/tracker-api.md, "The 10,000 items cap").
+ */
+export const MAX_PAGED_ITEMS = 10_000;
+export const ITEMS_LIMIT_MESSAGE = `Request exceeds ${MAX_PAGED_ITEMS} items limit`;
+
+/** A numbered page that reaches past the cap is refused (400), as Tracker refuses it. */
+export function checkPageWithinCap(page: { page: number; perPage: number }): void {
+  if (page.page * page.perPage > MAX_PAGED_ITEMS) {
+    throw badRequest([ITEMS_LIMIT_MESSAGE], { page: `page ${page.page} of ${page.perPage} items ends past the ${MAX_PAGED_ITEMS}th item` });
+  }
+}
 
 /**
  * Headers of a list paged by number (notes §2.8): totals, and a `Link` to the next page, which is
  * all the official client follows (official-client-notes §4). `keptQuery` carries the request's
  * filters into the link (the client follows it as it is); `perPage` and `page` are replaced.
+ * With `capped`, the totals stop at the cap and no page past it is offered.
  */
 export function setPageHeaders(
   reply: FastifyReply,
@@ -11,9 +27,13 @@ export function setPageHeaders(
   page: { page: number; perPage: number },
   total: number,
   keptQuery = '',
+  capped = false,
 ): void {
-  const pages = Math.max(1, Math.ceil(total / page.perPage));
-  reply.header('X-Total-Count', String(total));
+  const counted = capped ? Math.min(total, MAX_PAGED_ITEMS) : total;
+  let pages = Math.max(1, Math.ceil(counted / page.perPage));
+  // Only whole pages within the cap can be asked for (checkPageWithinCap).
+  if (capped && pages * page.perPage > MAX_PAGED_ITEMS) pages = Math.max(1, Math.floor(MAX_PAGED_ITEMS / page.perPage));
+  reply.header('X-Total-Count', String(counted));
   reply.header('X-Total-Pages', String(pages));
   const prefix = keptQuery === '' ? '' : `${keptQuery}&`;
   if (page.page < pages) reply.header('Link', `<${url}?${prefix}perPage=${page.perPage}&page=${page.page + 1}>; rel="next"`);

@@ -17,9 +17,22 @@ export interface Links {
   /** The public base URL, without a trailing slash. */
   readonly base: string;
   readonly version: ApiVersion;
+  /**
+   * How `Link` headers are written (`TIMEPORT_LINK_STYLE`): absolute URLs, or without the scheme
+   * as the live service writes some of them (docs/tracker-api.md, "Links without a scheme").
+   */
+  readonly linkStyle?: LinkStyle;
 }
 
+export type LinkStyle = 'absolute' | 'schemeless';
+
 export const selfUrl = (links: Links, path: string): string => `${links.base}/${links.version}/${path}`;
+
+/** A `Link` header's target: `self`'s URL, without its scheme in the schemeless style. */
+export const linkUrl = (links: Links, path: string): string => {
+  const url = selfUrl(links, path);
+  return links.linkStyle === 'schemeless' ? url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '') : url;
+};
 
 const segment = (value: string | number): string => encodeURIComponent(String(value));
 

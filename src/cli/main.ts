@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConfigError, readConfig } from '../config.js';
+import { ConfigError, describeFidelity, readConfig } from '../config.js';
 import { CommandError } from './command-error.js';
 import { registerImportCommands } from './import-command.js';
 import { Problem } from '../domain/errors.js';
@@ -32,6 +32,8 @@ export function buildProgram(): Command {
       const server = await startServer(config);
       // Handlers first: whoever reads the listening line may signal at once.
       closeOnSignals(server, { graceMs: config.shutdownGraceMs });
+      const fidelity = describeFidelity(config);
+      if (fidelity !== undefined) console.log(fidelity);
       console.log(`Timeport is listening on ${server.url}`);
     });
 

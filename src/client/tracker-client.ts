@@ -116,6 +116,8 @@ export interface TrackerClientOptions {
   baseDelayMs?: number;
   /** Longest backoff delay chosen by the client (a server's `Retry-After` is honoured above it up to 10 minutes). */
   maxDelayMs?: number;
+  /** Items asked for per page when the client reads a list (`perPage`); default 1000, Tracker's maximum. */
+  listPageSize?: number;
   /** Per-request timeout; default 5 minutes (a 10,000-entry batch takes seconds). */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -132,6 +134,17 @@ export class TrackerApiError extends Error {
   ) {
     super(`${what}: ${status} ${describeError(body, text)}`);
     this.name = 'TrackerApiError';
+  }
+}
+
+/**
+ * A URL the client will not send a request to: a redirect, or a `Link` target or a path a server
+ * named that leads off the `--url` origin. The token goes only to that origin.
+ */
+export class RefusedUrlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedUrlError';
   }
 }
 
@@ -206,6 +219,7 @@ interface Answer<T> {
 
 export class TrackerClient {
   readonly baseUrl: string;
+  private readonly base: URL;
   private readonly options: TrackerClientOptions;
 
   constructor(options: TrackerClientOptions) {
@@ -214,6 +228,40 @@ export class TrackerClient {
     }
     this.options = options;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    let base: URL | undefined;
+    try {
+      base = new URL(this.baseUrl);
+    } catch {
+      base = undefined;
+    }
+    if (base === undefined || (base.protocol !== 'http:' && base.protocol !== 'https:') || base.search !== '' || base.hash !== '' || base.username !== '' || base.password !== '') {
+      throw new Error(`${options.baseUrl} is not an http(s) base URL (without a query, fragment or credentials)`);
+    }
+    this.base = base;
+  }
+
+  /**
+   * Where a request goes. `target` is a path this client built or a server named (`/v3/...`, the
+   * batch path from the capabilities), or a `Link` target: absolute, scheme-less as the live service
+   * writes some (`api.tracker.yandex.net/v3/...`), or protocol-relative. Each is resolved with the
+   * URL parser, and anything whose origin is not the base URL's is refused rather than sent, so
+   * the token never leaves it. Of a Link target only the path and query are kept.
+   */
+  resolveUrl(target: string): string {
+    let url: URL | undefined;
+    try {
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) url = new URL(target);
+      else if (target.startsWith('//')) url = new URL(`${this.base.protocol}${target}`);
+      else if (target.startsWith('/')) url = new URL(this.baseUrl + target);
+      else url = new URL(`${this.base.protocol}//${target}`);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined) throw new RefusedUrlError(`refusing ${JSON.stringify(target)}: it is not a URL or a path`);
+    if (url.origin !== this.base.origin) {
+      throw new RefusedUrlError(`refusing ${JSON.stringify(target)}: it leads to ${url.origin}, not ${this.base.origin} (the token is sent only there)`);
+    }
+    return this.base.origin + url.pathname + url.search;
   }
 
   private headers(hasBody: boolean): Record<string, string> {
@@ -227,17 +275,9 @@ export class TrackerClient {
     return headers;
   }
 
-  /** A path (`/v3/...`) or an absolute URL from a `Link` header, kept on this client's base. */
-  private urlOf(pathOrUrl: string): string {
-    if (/^https?:\/\//.test(pathOrUrl)) {
-      const url = new URL(pathOrUrl);
-      return this.baseUrl + url.pathname + url.search;
-    }
-    return this.baseUrl + pathOrUrl;
-  }
-
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
     const what = `${method} ${path}`;
+    const url = this.resolveUrl(path);
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const retries = this.options.retries ?? 8;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -245,10 +285,12 @@ export class TrackerClient {
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
-        response = await fetch(this.urlOf(path), {
+        response = await fetch(url, {
           method,
           headers: this.headers(payload !== undefined),
           body: payload,
+          // A redirect would resend the token (and the body) wherever it points: never followed.
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 300_000),
         });
       } catch (error) {
@@ -260,6 +302,13 @@ export class TrackerClient {
         this.options.onRetry?.({ attempt: attempt + 1, delayMs, reason: errorText(error) });
         await sleep(delayMs);
         continue;
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        const location = response.headers.get('location');
+        throw new RefusedUrlError(
+          `${what}: the server answered ${response.status} redirecting to ${location === null ? '(no Location)' : JSON.stringify(location)}; redirects are not followed, so that the token is not sent elsewhere: use the final URL as --url`,
+        );
       }
       const text = await response.text();
       let body: unknown;
@@ -294,7 +343,10 @@ export class TrackerClient {
     const answer = await this.request<unknown>('GET', '/timeport/v1/capabilities', { accept: [404] });
     if (answer.status === 404) return undefined;
     const body = answer.body as Partial<TimeportCapabilities> | undefined;
-    return body?.timeport === true ? (body as TimeportCapabilities) : undefined;
+    if (body?.timeport !== true) return undefined;
+    // Paths the server names are checked now, before anything is sent to them.
+    for (const path of [body.worklogBatchImport?.path, body.importLedger?.path]) if (path !== undefined) this.resolveUrl(path);
+    return body as TimeportCapabilities;
   }
 
   async getIssue(key: string): Promise<TrackerIssue | undefined> {
@@ -335,7 +387,7 @@ export class TrackerClient {
   }
 
   /** Every worklog of an issue, following `Link` (ascending id, `perPage` with an `id` cursor). */
-  async *issueWorklogs(issueKey: string, perPage = 1000): AsyncGenerator<TrackerWorklog> {
+  async *issueWorklogs(issueKey: string, perPage = this.options.listPageSize ?? 1000): AsyncGenerator<TrackerWorklog> {
     let next: string | undefined = `/v3/issues/${encodeURIComponent(issueKey)}/worklog?perPage=${perPage}`;
     while (next !== undefined) {
       const answer: Answer<TrackerWorklog[]> = await this.request<TrackerWorklog[]>('GET', next);

@@ -23,6 +23,12 @@ export interface PreflightReport {
   unresolvedIssues: { count: number; examples: string[] };
   missingUsers: Map<string, number>;
   missingIssues: Map<string, number>;
+  /**
+   * Issues with an entry that starts before the issue was created: Yandex's own importer moves
+   * such a start to the issue's creation, so Tracker likely refuses it (README, "Differences from
+   * Tracker"). A warning, not a blocker: Timeport accepts it.
+   */
+  startsBeforeIssue: { count: number; examples: string[] };
   /** Target users and issues found, for the import's own checks. */
   users: Map<string, TrackerUser>;
   issues: Map<string, TrackerIssue>;
@@ -49,6 +55,7 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
     unresolvedIssues: { count: 0, examples: [] },
     missingUsers: new Map(),
     missingIssues: new Map(),
+    startsBeforeIssue: { count: 0, examples: [] },
     users: new Map(),
     issues: new Map(),
     totalSeconds: 0,
@@ -56,6 +63,8 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
   };
   const logins = new Map<string, number>();
   const issueKeys = new Map<string, number>();
+  /** Each issue's earliest start and where it was read: one pair per issue, whatever the input's size. */
+  const earliestStarts = new Map<string, { startMs: number; where: string }>();
   const seen = new SourceIdSet();
   const note = (list: { count: number; examples: string[] }, text: string) => {
     list.count++;
@@ -85,7 +94,11 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
       report.unmappedUsers.set(key, known);
     } else if (item.login !== undefined) logins.set(item.login.toLowerCase(), (logins.get(item.login.toLowerCase()) ?? 0) + 1);
     if (item.problem?.kind === 'issue') note(report.unresolvedIssues, `${where(item.record)}: ${item.problem.reason}`);
-    else if (item.issue !== undefined) issueKeys.set(item.issue, (issueKeys.get(item.issue) ?? 0) + 1);
+    else if (item.issue !== undefined) {
+      issueKeys.set(item.issue, (issueKeys.get(item.issue) ?? 0) + 1);
+      const earliest = earliestStarts.get(item.issue);
+      if (earliest === undefined || entry.startMs < earliest.startMs) earliestStarts.set(item.issue, { startMs: entry.startMs, where: where(item.record) });
+    }
   }
   if (client !== undefined) {
     await eachLimited([...logins.keys()], concurrency, async (login) => {
@@ -98,6 +111,12 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
       if (issue === undefined) report.missingIssues.set(key, issueKeys.get(key)!);
       else report.issues.set(key, issue);
     });
+    for (const [key, issue] of [...report.issues].sort(([a], [b]) => a.localeCompare(b))) {
+      const earliest = earliestStarts.get(key);
+      const createdMs = Date.parse(issue.createdAt.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+      if (earliest === undefined || Number.isNaN(createdMs) || earliest.startMs >= createdMs) continue;
+      note(report.startsBeforeIssue, `${key}: ${earliest.where} starts ${new Date(earliest.startMs).toISOString()}, the issue was created ${issue.createdAt}`);
+    }
   }
   return report;
 }
@@ -145,6 +164,7 @@ export function describePreflight(report: PreflightReport, options: { durationsH
     for (const user of report.unmappedUsers.values()) lines.push(`    ${user.description} (${user.count} entries)`);
   }
   list('entries without an issue', report.unresolvedIssues);
+  list('issues with an entry starting before the issue was created (Timeport accepts it; Tracker likely refuses it)', report.startsBeforeIssue);
   if (report.missingUsers.size > 0) {
     lines.push(`  users missing on the target: ${report.missingUsers.size}`);
     for (const [login, count] of report.missingUsers) lines.push(`    ${login} (${count} entries)`);

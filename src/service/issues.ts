@@ -9,6 +9,7 @@ import {
   checkIssueImportTimes,
   estimationMillisError,
 } from '../domain/issue-rules.js';
+import type { ScrollPosition } from '../domain/issue-scroll.js';
 import type { IssueSelection } from '../domain/issue-search.js';
 import { ISSUE_ID_PATTERN, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
 import { classifyDatabaseError } from '../store/errors.js';
@@ -419,4 +420,56 @@ export async function searchIssues(
     base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
   ]);
   return { views: await loadIssueViews(db, rows), total: Number(count.total) };
+}
+
+/** One page of a scroll: the issues after `after`, and whether more follow. */
+export interface IssueScrollPage extends IssueSearchPage {
+  /** The last issue answered, where the next page starts; `after` again when the page is empty. */
+  last: ScrollPosition | null;
+  more: boolean;
+}
+
+/**
+ * The queue a scroll selects (`filter.queue`), resolved once when it starts: the cursor keeps its
+ * id. Unknown queues are refused as a search refuses them.
+ */
+export async function scrollQueueId(ctx: ServiceContext, caller: Caller, selection: IssueSelection<QueueReference>): Promise<number | null> {
+  if (selection.by !== 'queue') return null;
+  const queue = await resolveQueueReference(ctx.store.db, caller.org.id, selection.queue);
+  if (queue === undefined) throw invalidFields({ [selection.field]: `[queue] queue ${JSON.stringify(selection.queue)} does not exist` });
+  return queue.id;
+}
+
+/**
+ * A scroll's next page, by position in (queue id, number) order rather than by offset, so that
+ * page 500 costs what page 1 does and nothing is skipped or repeated as the scroll goes on.
+ */
+export async function scrollIssues(
+  ctx: ServiceContext,
+  caller: Caller,
+  queueId: number | null,
+  after: ScrollPosition | null,
+  perScroll: number,
+): Promise<IssueScrollPage> {
+  const db = ctx.store.db;
+  let base = db.selectFrom('issues').where('orgId', '=', caller.org.id);
+  if (queueId !== null) base = base.where('queueId', '=', queueId);
+  let rowsQuery = base.selectAll();
+  if (after !== null) {
+    rowsQuery = rowsQuery.where((eb) =>
+      eb.or([eb('queueId', '>', after.queueId), eb.and([eb('queueId', '=', after.queueId), eb('number', '>', after.number)])]),
+    );
+  }
+  const [rows, count] = await Promise.all([
+    rowsQuery.orderBy('queueId').orderBy('number').limit(perScroll + 1).execute(),
+    base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  const page = rows.slice(0, perScroll);
+  const lastRow = page.at(-1);
+  return {
+    views: await loadIssueViews(db, page),
+    total: Number(count.total),
+    last: lastRow === undefined ? after : { queueId: lastRow.queueId, number: lastRow.number },
+    more: rows.length > perScroll,
+  };
 }

@@ -399,7 +399,7 @@ export async function searchWorklogs(
   ctx: ServiceContext,
   caller: Caller,
   search: WorklogSearch,
-  page: { page: number; perPage: number } | undefined,
+  page: { page: number; perPage: number },
   /** Where the filters came from: a body field is refused with 422, a query parameter with 400. */
   source: 'body' | 'query',
 ): Promise<WorklogsAcrossIssues> {
@@ -417,15 +417,14 @@ export async function searchWorklogs(
   if (authorUid !== undefined) query = query.where('createdBy', '=', authorUid);
   if (search.createdAt?.from !== undefined) query = query.where('createdAt', '>=', search.createdAt.from);
   if (search.createdAt?.to !== undefined) query = query.where('createdAt', '<=', search.createdAt.to);
-  let rowsQuery = query.selectAll().orderBy('id');
-  if (page !== undefined) rowsQuery = rowsQuery.limit(page.perPage).offset((page.page - 1) * page.perPage);
+  const rowsQuery = query.selectAll().orderBy('id').limit(page.perPage).offset((page.page - 1) * page.perPage);
   const [worklogs, count] = await Promise.all([
     rowsQuery.execute(),
     query.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
   ]);
   const issueIds = [...new Set(worklogs.map((worklog) => worklog.issueId))];
   const issues: Issue[] = [];
-  // In chunks: an unpaged answer may name more issues than a statement takes parameters.
+  // In chunks, so that a statement never takes more parameters than either database allows.
   for (let offset = 0; offset < issueIds.length; offset += ID_CHUNK) {
     issues.push(...(await db.selectFrom('issues').selectAll().where('id', 'in', issueIds.slice(offset, offset + ID_CHUNK)).execute()));
   }

@@ -73,7 +73,7 @@ describe('worklog search', () => {
   const ids = (response: LightMyRequestResponse) => expectStatus<WorklogBody[]>(response, 200).map((worklog) => worklog.id);
 
   describe('POST /v3/worklog/_search', () => {
-    it('answers every match by author in ascending id, each with its own issue and a routable self', async () => {
+    it('answers the matches by author in ascending id (all on the first page of 50), each with its own issue and a routable self', async () => {
       const response = await search({ createdBy: 'bob' });
       const found = expectStatus<WorklogBody[]>(response, 200);
       assert.deepEqual(
@@ -111,7 +111,7 @@ describe('worklog search', () => {
       assert.deepEqual(found, [adminIds[5], bobIds[5]]);
     });
 
-    it('answers every entry of the organization with an empty body or no filter', async () => {
+    it('answers the organization’s entries (one first page) with an empty body or no filter', async () => {
       const all = [...adminIds, ...bobIds].sort((a, b) => a - b);
       assert.deepEqual(ids(await search({})), all);
       assert.deepEqual(ids(await t.request({ method: 'POST', url: '/v3/worklog/_search', headers: { 'content-type': 'application/json' }, payload: '' })), all);

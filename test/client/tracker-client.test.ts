@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { AmbiguousWriteError, TrackerApiError, TrackerClient, nextLinkOf, parseRetryAfter } from '../../src/client/tracker-client.js';
+import { AmbiguousWriteError, RefusedUrlError, TrackerApiError, TrackerClient, nextLinkOf, parseRetryAfter } from '../../src/client/tracker-client.js';
 
 /** A loopback server that answers from a script, one reply per request, and records what it got. */
 class ScriptedServer {
@@ -83,16 +83,79 @@ describe('Tracker client', () => {
     await assert.rejects(client().importWorklog('MIG-1', body), AmbiguousWriteError);
   });
 
-  test('worklog lists are followed through Link headers with the id cursor', async () => {
-    server.requests.length = 0;
-    server.replies = [
-      json(200, [worklog, { ...worklog, id: 8 }], { link: `<http://public.example/v3/issues/MIG-1/worklog?perPage=2&id=8>; rel="next"` }),
-      json(200, [{ ...worklog, id: 9 }]),
-    ];
-    const ids: number[] = [];
-    for await (const item of client().issueWorklogs('MIG-1', 2)) ids.push(item.id);
-    assert.deepEqual(ids, [7, 8, 9]);
-    assert.deepEqual(server.requests.map((request) => request.url), ['/v3/issues/MIG-1/worklog?perPage=2', '/v3/issues/MIG-1/worklog?perPage=2&id=8']);
+  test('worklog lists are followed through Link headers with the id cursor: absolute, scheme-less or path-only', async () => {
+    const host = new URL(url).host;
+    for (const target of [`${url}/v3/issues/MIG-1/worklog?perPage=2&id=8`, `${host}/v3/issues/MIG-1/worklog?perPage=2&id=8`, '/v3/issues/MIG-1/worklog?perPage=2&id=8']) {
+      server.requests.length = 0;
+      server.replies = [json(200, [worklog, { ...worklog, id: 8 }], { link: `<${target}>; rel="next"` }), json(200, [{ ...worklog, id: 9 }])];
+      const ids: number[] = [];
+      for await (const item of client().issueWorklogs('MIG-1', 2)) ids.push(item.id);
+      assert.deepEqual(ids, [7, 8, 9], target);
+      assert.deepEqual(server.requests.map((request) => request.url), ['/v3/issues/MIG-1/worklog?perPage=2', '/v3/issues/MIG-1/worklog?perPage=2&id=8'], target);
+    }
+  });
+
+  describe('the token goes only to --url (issue 14 point 4)', () => {
+    const elsewhere = new ScriptedServer();
+    let elsewhereUrl: string;
+    before(async () => {
+      elsewhereUrl = await elsewhere.start();
+    });
+    after(() => elsewhere.close());
+
+    test('a Link to another origin is refused, however it is written, and nothing is sent there', async () => {
+      const port = new URL(elsewhereUrl).port;
+      for (const target of [`${elsewhereUrl}/v3/steal`, `//127.0.0.1:${port}/v3/steal`, `127.0.0.1:${port}/v3/steal`, '.evil.example/v3/steal', '@evil.example/v3/steal']) {
+        server.requests.length = 0;
+        server.replies = [json(200, [worklog], { link: `<${target}>; rel="next"` })];
+        const ids: number[] = [];
+        await assert.rejects(
+          (async () => {
+            for await (const item of client().issueWorklogs('MIG-1', 2)) ids.push(item.id);
+          })(),
+          (error: unknown) => error instanceof RefusedUrlError && error.message.includes(JSON.stringify(target)),
+          target,
+        );
+        assert.deepEqual(ids, [7], 'the first page was read');
+        assert.equal(server.requests.length, 1, target);
+      }
+      assert.equal(elsewhere.requests.length, 0);
+    });
+
+    test('the joined-as-a-string trick: a scheme-less target on a base without a port is resolved, not appended', () => {
+      const tracker = new TrackerClient({ baseUrl: 'https://api.tracker.yandex.net', token: 'secret', orgId: '1' });
+      assert.throws(() => tracker.resolveUrl('.evil.example/v3/steal'), /leads to https:\/\/\.evil\.example|not a URL/);
+      assert.equal(tracker.resolveUrl('api.tracker.yandex.net/v3/issues?page=2'), 'https://api.tracker.yandex.net/v3/issues?page=2');
+      assert.equal(tracker.resolveUrl('/v3/issues?page=2'), 'https://api.tracker.yandex.net/v3/issues?page=2');
+      assert.throws(() => tracker.resolveUrl('http://api.tracker.yandex.net/v3/issues'), RefusedUrlError, 'another scheme is another origin');
+    });
+
+    test('a redirect is not followed: an error names where it pointed, and nothing reaches it', async () => {
+      for (const status of [301, 302, 303, 307, 308]) {
+        server.requests.length = 0;
+        server.replies = [(response) => response.writeHead(status, { location: `${elsewhereUrl}/v3/issues/MIG-1/worklogs/_import` }).end()];
+        await assert.rejects(
+          client().importWorklog('MIG-1', body),
+          (error: unknown) => error instanceof RefusedUrlError && error.message.includes(`${status} redirecting to "${elsewhereUrl}/v3/issues/MIG-1/worklogs/_import"`),
+        );
+        assert.equal(server.requests.length, 1, 'not retried either');
+      }
+      server.replies = [(response) => response.writeHead(307, { location: '/v3/myself' }).end()];
+      await assert.rejects(client().capabilities(), RefusedUrlError, 'not even to the same origin');
+      assert.equal(elsewhere.requests.length, 0);
+    });
+
+    test('a batch path from the capabilities that leads elsewhere is refused before anything is sent to it', async () => {
+      const port = new URL(elsewhereUrl).port;
+      for (const path of [`${elsewhereUrl}/batch`, `//127.0.0.1:${port}/batch`, `127.0.0.1:${port}/batch`, '.evil.example/batch']) {
+        server.replies = [json(200, { timeport: true, worklogBatchImport: { path, maxEntries: 10, maxBodyBytes: 1000 } })];
+        await assert.rejects(client().capabilities(), RefusedUrlError, path);
+        await assert.rejects(client().importBatch(path, { entries: [] }), RefusedUrlError, path);
+      }
+      assert.equal(elsewhere.requests.length, 0);
+      server.replies = [json(200, { timeport: true, worklogBatchImport: { path: '/timeport/v1/worklogs/_import', maxEntries: 10, maxBodyBytes: 1000 } })];
+      assert.equal((await client().capabilities())?.worklogBatchImport?.path, '/timeport/v1/worklogs/_import');
+    });
   });
 
   test('capabilities: a 404 means plain Tracker, so only the documented API is used', async () => {

@@ -1,7 +1,8 @@
 /** A Timeport app listening on loopback, and the importer run against it in-process. Not a test file. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TrackerClient } from '../../src/client/tracker-client.js';
+import type { AppOptions } from '../../src/api/app.js';
+import { TrackerClient, type TrackerClientOptions } from '../../src/client/tracker-client.js';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { type ImportOptions, type ImportSummary, runImport } from '../../src/importer/import.js';
 import { loadMappingFile } from '../../src/importer/mapping.js';
@@ -22,9 +23,19 @@ export interface Target {
 /** The lifetime the test issues get: wide enough for every fixture. */
 export const ISSUE_LIFETIME = { createdAt: '2020-01-01T00:00:00.000+0000', updatedAt: '2025-01-01T00:00:00.000+0000' };
 
-export async function startTarget(issues = ['MIG-1', 'MIG-2', 'MIG-3'], users = ['alice', 'bob']): Promise<Target> {
-  const t = await buildTestApp();
+/**
+ * A listening app whose links name the URL it listens on (the client follows no other origin).
+ * `app` chooses the live service's behaviours, `client` the client's options.
+ */
+export async function startTarget(
+  issues = ['MIG-1', 'MIG-2', 'MIG-3'],
+  users = ['alice', 'bob'],
+  options: { app?: Pick<AppOptions, 'linkStyle' | 'importAnswer' | 'rateLimit'>; client?: Partial<TrackerClientOptions> } = {},
+): Promise<Target> {
+  let listening = '';
+  const t = await buildTestApp({ app: { ...options.app, publicUrl: () => listening } });
   const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  listening = url;
   const temp = tempDir('timeport-import-test-');
   const must = async (response: Promise<{ statusCode: number; body: string }>) => {
     const answer = await response;
@@ -41,7 +52,7 @@ export async function startTarget(issues = ['MIG-1', 'MIG-2', 'MIG-3'], users = 
     );
   }
   for (const login of users) await must(t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login } }));
-  const client = new TrackerClient({ baseUrl: url, token: ADMIN_TOKEN, orgId: '1', retries: 2, baseDelayMs: 10 });
+  const client = new TrackerClient({ baseUrl: url, token: ADMIN_TOKEN, orgId: '1', retries: 2, baseDelayMs: 10, ...options.client });
   return {
     t,
     url,

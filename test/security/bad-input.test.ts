@@ -450,7 +450,17 @@ function endpoints(ids: () => Ids): Endpoint[] {
       tracker: true,
       parsesBody: true,
       success: 200,
-      query: pageQuery,
+      query: {
+        base: [],
+        params: {
+          ...pageQuery.params,
+          // Scrolling over `keys` (the base body) is refused, so any scroll parameter is bad here.
+          scrollType: { single: true, bad: fc.constantFrom('sorted', 'unsorted', 'shuffled', '') },
+          perScroll: { single: true, bad: fc.oneof(badPerPage, fc.constantFrom('10', '1000')) },
+          scrollTTLMillis: { single: true, bad: fc.constantFrom('0', '-1', '3600001', 'x', '60000') },
+          scrollId: { single: true, bad: fc.oneof(fc.constantFrom('', 'nope', 'WzEsIjEiLDEsbnVsbCwic29ydGVkIiwxMCw2MDAwMCwwLG51bGwsbnVsbF0'), texts.map((text) => encode(text))) },
+        },
+      },
       body: {
         base: { keys: ['TEST-1'] },
         emptyIsInvalid: false,
@@ -464,6 +474,15 @@ function endpoints(ids: () => Ids): Endpoint[] {
           order: { accepts: ['array', 'null'], bad: fc.array(texts, { maxLength: 3 }) },
         },
       },
+    },
+    {
+      method: 'POST',
+      route: '/system/search/scroll/_clear',
+      tracker: true,
+      parsesBody: true,
+      success: 200,
+      // Its body maps scroll ids to scroll tokens: any key a mutation adds names no scroll.
+      body: { base: {}, emptyIsInvalid: false, fields: {} },
     },
     {
       method: 'POST',

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { type ScrollCursor, encodeScrollId, scrollToken } from '../../src/domain/issue-scroll.js';
 import { createOrganization } from '../../src/service/organizations.js';
 import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
 import { NOW, ORG_UNAVAILABLE } from '../api/fixtures.js';
@@ -220,6 +221,15 @@ function trackerRows(v: Version): Row[] {
         { label: "A's key alone", url: `${p}/issues/_search`, payload: { keys: w.a.issueKey }, inOwnOrg: 200, check: (body) => assert.deepEqual(body, []) },
         { label: "A's queue", url: `${p}/issues/_search`, payload: { queue: w.a.queueKey }, inOwnOrg: 422 },
         { label: "A's queue by id in a filter", url: `${p}/issues/_search`, payload: { filter: { queue: w.a.queueId } }, inOwnOrg: 422 },
+        // A scroll id is a self-contained cursor: one naming A's organization and admin is refused.
+        { label: "A's scroll continued", url: `${p}/issues/_search?scrollId=${scrollOfA(w).scrollId}`, payload: {}, inOwnOrg: 400 },
+        {
+          label: 'every issue, scrolled',
+          url: `${p}/issues/_search?scrollType=sorted&perScroll=1000`,
+          payload: {},
+          inOwnOrg: 200,
+          check: (body) => onlyB('The issue scroll', list(body).map((issue) => issue.key)),
+        },
         {
           label: 'every issue',
           url: `${p}/issues/_search?perPage=1000`,
@@ -229,6 +239,19 @@ function trackerRows(v: Version): Row[] {
         },
       ],
       valid: (w) => ({ url: `${p}/issues/_search`, payload: { keys: [w.a.issueKey] }, status: 200 }),
+    },
+    {
+      method: 'POST',
+      route: `${p}/system/search/scroll/_clear`,
+      adminOnly: false,
+      probes: (w) => {
+        const { scrollId, token } = scrollOfA(w);
+        return [{ label: "A's scroll", url: `${p}/system/search/scroll/_clear`, payload: { [scrollId]: token }, inOwnOrg: 400 }];
+      },
+      valid: (w) => {
+        const { scrollId, token } = scrollOfA(w);
+        return { url: `${p}/system/search/scroll/_clear`, payload: { [scrollId]: token }, status: 200 };
+      },
     },
     {
       method: 'POST',
@@ -549,6 +572,13 @@ interface Case {
   headers: (w: World) => Record<string, string>;
   /** `own`: the request is B's, in B; otherwise the status every route answers. */
   expect: 'own' | 401 | 403;
+}
+
+/** A scroll over every issue of A, started by A's administrator (valid long after NOW), and its token. */
+function scrollOfA(w: World): { scrollId: string; token: string } {
+  const cursor: ScrollCursor = { orgId: w.a.id, uid: w.a.adminUid, queueId: null, type: 'sorted', perScroll: 10, ttlMs: 60_000, expiresAt: NOW + 86_400_000, after: null };
+  const scrollId = encodeScrollId(cursor);
+  return { scrollId, token: scrollToken(scrollId, cursor) };
 }
 
 const CASES: Case[] = [

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { findUserByPathRef, listUsers } from '../../../service/users.js';
-import { selfUrl, userResource } from '../../representations.js';
+import { linkUrl, userResource } from '../../representations.js';
 import { PageQuery } from '../../schemas.js';
 import { setPageHeaders } from '../../paging.js';
 import { type RouteOptions, linksOf } from '../options.js';
@@ -15,7 +15,7 @@ const userRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options)
   app.get('/users', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const page = { page: request.query.page ?? 1, perPage: request.query.perPage ?? 50 };
     const { users, total } = await listUsers(request.services, request.caller.org.id, page);
-    setPageHeaders(reply, selfUrl(links, 'users'), page, total);
+    setPageHeaders(reply, linkUrl(links, 'users'), page, total);
     return users.map((user) => userResource(user, links));
   });
 

@@ -14,8 +14,8 @@ import {
   listIssueWorklogs,
   searchWorklogs,
 } from '../../../service/worklogs.js';
-import { queryWithout, setCursorLink, setPageHeaders } from '../../paging.js';
-import { selfUrl, worklogResource, worklogResources, worklogResourcesAcross } from '../../representations.js';
+import { checkPageWithinCap, queryWithout, setCursorLink, setPageHeaders } from '../../paging.js';
+import { linkUrl, worklogResource, worklogResources, worklogResourcesAcross } from '../../representations.js';
 import { Duration, IssueRefParams, Strict, Timestamp, UserReference, emptyBodyIsNoFilter } from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
 
@@ -55,7 +55,10 @@ const WorklogListQuery = Type.Object({
   id: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
-/** `perPage` and `page` without defaults: a search without them answers every match (notes §2.5). */
+/**
+ * `perPage` (default 50, at most 1000) and `page` (default 1): searches are paged like every
+ * Tracker list (notes §2.8; docs/tracker-api.md), never one answer of every match.
+ */
 const SearchPageQuery = {
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   // Bounded so that the row offset stays a valid SQL integer.
@@ -92,8 +95,12 @@ function preconditionOf(request: FastifyRequest): VersionPrecondition | undefine
   return precondition.value;
 }
 
-const pageOf = (query: { perPage?: number | undefined; page?: number | undefined }) =>
-  query.perPage === undefined && query.page === undefined ? undefined : { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_WORKLOG_PAGE };
+/** The page asked for, refused past Tracker's 10,000 items cap. */
+function pageOf(query: { perPage?: number | undefined; page?: number | undefined }): { page: number; perPage: number } {
+  const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_WORKLOG_PAGE };
+  checkPageWithinCap(page);
+  return page;
+}
 
 const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
@@ -107,7 +114,9 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     },
     async (request) => {
       const view = await importWorklog(request.services, request.caller, request.params.issue, request.body);
-      return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
+      const worklog = worklogResource(view.worklogs[0]!, view.issue, view.users, links);
+      // The live service has been seen answering an array of one (docs/tracker-api.md).
+      return options.importAnswer === 'array' ? [worklog] : worklog;
     },
   );
 
@@ -122,7 +131,7 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     // refuses a bigint parameter above 2^63-1 where SQLite just compares (same answer on both).
     const afterId = request.query.id === undefined ? undefined : Math.min(request.query.id, Number.MAX_SAFE_INTEGER);
     const page = await listIssueWorklogs(request.services, request.caller, request.params.issue, { perPage, afterId });
-    setCursorLink(reply, selfUrl(links, `issues/${encodeURIComponent(page.issue.key)}/worklog`), perPage, page.nextAfterId);
+    setCursorLink(reply, linkUrl(links, `issues/${encodeURIComponent(page.issue.key)}/worklog`), perPage, page.nextAfterId);
     return worklogResources(page, links);
   });
 
@@ -153,8 +162,7 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
       if (range !== undefined && !range.ok) throw invalidFields(range.errors);
       const page = pageOf(request.query);
       const found = await searchWorklogs(request.services, request.caller, { createdBy: body.createdBy, createdAt: range?.value }, page, 'body');
-      if (page === undefined) reply.header('X-Total-Count', String(found.total));
-      else setPageHeaders(reply, selfUrl(links, 'worklog/_search'), page, found.total);
+      setPageHeaders(reply, linkUrl(links, 'worklog/_search'), page, found.total, '', true);
       return worklogResourcesAcross(found, links);
     },
   );
@@ -167,8 +175,7 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     const author = createdBy === undefined ? undefined : /^\d{1,15}$/.test(createdBy) ? Number(createdBy) : createdBy;
     const page = pageOf(request.query);
     const found = await searchWorklogs(request.services, request.caller, { createdBy: author, createdAt: range?.value }, page, 'query');
-    if (page === undefined) reply.header('X-Total-Count', String(found.total));
-    else setPageHeaders(reply, selfUrl(links, 'worklog'), page, found.total, queryWithout(request.url, ['perPage', 'page']));
+    setPageHeaders(reply, linkUrl(links, 'worklog'), page, found.total, queryWithout(request.url, ['perPage', 'page']), true);
     return worklogResourcesAcross(found, links);
   });
 };
