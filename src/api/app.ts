@@ -22,7 +22,7 @@ import reportRoutes from './routes/timeport/reports.js';
 import auditRoutes from './routes/timeport/audit.js';
 import metrics, { type DatabasePoolStats } from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
-import requestId, { requestIdFor } from './plugins/request-id.js';
+import requestId, { requestIdFor, serverRequestIdOf } from './plugins/request-id.js';
 import ui from './plugins/ui.js';
 
 export interface AppOptions {
@@ -65,6 +65,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // X-Request-Id in, out and as `reqId` in every log line (plugins/request-id.ts).
     genReqId: requestIdFor,
+    // The server's own id beside the caller's, so a line can be matched to the audit log's
+    // `serverRequestId` whatever the caller sent as X-Request-Id.
+    childLoggerFactory: (logger, bindings, childOptions, rawRequest) => {
+      const serverReqId = serverRequestIdOf(rawRequest);
+      return logger.child(bindings.reqId === serverReqId ? bindings : { ...bindings, serverReqId }, childOptions);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

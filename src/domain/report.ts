@@ -87,13 +87,20 @@ export function parsePeriod(fromText: string, toText: string, clock: ZoneClock):
 }
 
 /**
- * One CSV field. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
- * carriage return) is prefixed with an apostrophe, the usual guard against CSV injection; an issue
- * summary is free text anyone may write.
+ * Text a spreadsheet may run as a formula: one that starts with =, +, -, @ (or their fullwidth
+ * forms, which some spreadsheets read as the ASCII ones), possibly after whitespace of any kind
+ * (`\s` includes the no-break space U+00A0, and spreadsheets trim it), or with a tab or carriage
+ * return.
+ */
+const FORMULA_START = /^[\s\p{Cc}]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]/u;
+
+/**
+ * One CSV field. Text that could be run as a formula (FORMULA_START) is prefixed with an
+ * apostrophe, the usual guard against CSV injection; an issue summary is free text anyone may write.
  */
 export function csvField(value: string | number): string {
   if (typeof value === 'number') return String(value);
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 

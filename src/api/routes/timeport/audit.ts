@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../../../domain/errors.js';
+import { asciiUpperCase } from '../../../domain/keys.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR, listAuditEvents } from '../../../service/audit.js';
 import { requireAdmin } from '../../../service/users.js';
@@ -34,6 +35,7 @@ function auditEventResource(event: AuditEventRow, users: Map<number, User>, link
     action: event.action,
     actor: actor === undefined ? { id: OPERATOR, display: 'Operator (command line)' } : userReference(actor, links),
     requestId: event.requestId ?? undefined,
+    serverRequestId: event.serverRequestId ?? undefined,
     issue: event.issueKey === null ? undefined : { key: event.issueKey, self: `${links.base}/v3/issues/${event.issueKey}` },
     worklog: event.worklogId === null ? undefined : { id: event.worklogId },
     batch: event.batchId === null ? undefined : { id: event.batchId, self: `${links.base}/timeport/v1/imports/${event.batchId}` },
@@ -77,7 +79,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
       beforeId: query.id,
       actions,
       actor: query.actor,
-      issueKey: query.issue?.toUpperCase(),
+      issueKey: query.issue === undefined ? undefined : asciiUpperCase(query.issue),
       worklogId: query.worklog,
       batchId: query.batch,
       requestId: query.requestId,
