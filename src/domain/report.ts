@@ -1,5 +1,5 @@
 import { type Parsed, parsed, refused } from './result.js';
-import { parseTrackerTimestamp } from './timestamp.js';
+import { isRepresentableInstant, parseTrackerTimestamp } from './timestamp.js';
 import { type ZoneClock, nextLocalDate, parseLocalDate } from './time-zone.js';
 
 /**
@@ -67,7 +67,14 @@ export function parsePeriod(fromText: string, toText: string, clock: ZoneClock):
         errors[field] = `${date.error}, or a date-time such as 2025-02-18T00:00:00+0300`;
         return undefined;
       }
-      return clock.startOfDay(field === 'from' ? date.value : nextLocalDate(date.value));
+      const instant = clock.startOfDay(field === 'from' ? date.value : nextLocalDate(date.value));
+      // The answer names both ends as Tracker date-times: a day whose bound falls outside years
+      // 0001 to 9999 in UTC (the last day, or the first in a zone east of UTC) cannot be answered.
+      if (!isRepresentableInstant(instant)) {
+        errors[field] = `${JSON.stringify(text)} is out of range: the ${field === 'from' ? 'start' : 'end'} of that day in ${clock.zone} falls outside years 0001 to 9999 in UTC`;
+        return undefined;
+      }
+      return instant;
     }
     const instant = parseTrackerTimestamp(text);
     if (!instant.ok) {
