@@ -36,6 +36,8 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
   app.post(
     '/users/:login/tokens',
     {
+      // The answer is the new token: never kept for Idempotency-Key replays (plugins/idempotency.ts).
+      config: { answerHoldsSecret: true },
       schema: {
         params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }),
         body: NoBody,
