@@ -51,6 +51,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       bodyLimit: config.bodyLimit,
       databasePoolStats: store.poolStats === undefined ? undefined : () => store.poolStats?.(),
       rateLimit: config.rateLimit === undefined ? undefined : { ...config.rateLimit, redisUrl: config.redisUrl },
+      authFailureLimit: config.authFailureLimit === undefined ? 'off' : { ...config.authFailureLimit, redisUrl: config.redisUrl },
       logger: { level: config.logLevel },
       isReady: () => !draining,
     });

@@ -14,7 +14,14 @@ import issueRoutes from './routes/tracker/issues.js';
 import worklogRoutes from './routes/tracker/worklogs.js';
 import fieldRoutes from './routes/tracker/fields.js';
 import managementRoutes from './routes/timeport/users.js';
-import { type RateLimitSettings, registerRateLimit } from './plugins/rate-limit.js';
+import { type RateLimitSettings, connectRedis, registerRateLimit } from './plugins/rate-limit.js';
+import {
+  type AuthFailureCounter,
+  type AuthFailureLimitSettings,
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  MemoryAuthFailureCounter,
+  RedisAuthFailureCounter,
+} from './plugins/auth-failures.js';
 import { idempotencyHooks } from './plugins/idempotency.js';
 import { registerRequestServices } from './plugins/services.js';
 import importRoutes from './routes/timeport/imports.js';
@@ -39,6 +46,11 @@ export interface AppOptions {
   isReady?: () => boolean;
   /** Per-token request limit on the API routes; none when undefined. */
   rateLimit?: RateLimitSettings | undefined;
+  /**
+   * Failed authentications allowed per client address (plugins/auth-failures.ts); `off` for none.
+   * DEFAULT_AUTH_FAILURE_LIMIT when undefined. With `redisUrl` the counts are shared through Redis.
+   */
+  authFailureLimit?: (AuthFailureLimitSettings & { redisUrl?: string | undefined }) | 'off' | undefined;
   /** Connection pool figures for /metrics, where the database has a pool. */
   databasePoolStats?: () => DatabasePoolStats | undefined;
 }
@@ -118,13 +130,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const rateLimited = options.rateLimit === undefined ? undefined : await registerRateLimit(app, options.rateLimit);
+  const authFailures = await authFailureCounter(app, options.authFailureLimit);
+  const authenticateRequest = authHook(options.ctx, authFailures);
   // Each request's service context: the app's, plus its request id and Idempotency-Key claim.
   registerRequestServices(app, options.ctx);
   const idempotency = idempotencyHooks(options.ctx);
-  /** What every API scope checks first: the rate limit (when on), then the caller. */
+  /**
+   * What every API scope checks first: the caller (failed authentications limited per address),
+   * then the per-token rate limit (when on), which so counts only valid tokens.
+   */
   const guardApi = (scope: FastifyInstance) => {
+    scope.addHook('onRequest', authenticateRequest);
     if (rateLimited !== undefined) scope.addHook('onRequest', rateLimited);
-    scope.addHook('onRequest', authHook(options.ctx));
     scope.addHook('preHandler', idempotency.preHandler);
     scope.addHook('onSend', idempotency.onSend);
   };
@@ -158,6 +175,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/timeport/v1' },
   );
   return app;
+}
+
+async function authFailureCounter(app: FastifyInstance, option: AppOptions['authFailureLimit']): Promise<AuthFailureCounter | undefined> {
+  if (option === 'off') return undefined;
+  const settings = option ?? DEFAULT_AUTH_FAILURE_LIMIT;
+  const counter =
+    option?.redisUrl === undefined
+      ? new MemoryAuthFailureCounter({ max: settings.max, windowMs: settings.windowMs })
+      : new RedisAuthFailureCounter({ max: settings.max, windowMs: settings.windowMs }, await connectRedis(app, option.redisUrl, 'failed-authentication limit'), (error) =>
+          app.log.warn({ err: error }, 'failed-authentication limit store (Redis) unavailable; failures are not counted meanwhile'),
+        );
+  app.addHook('onClose', async () => counter.close());
+  return counter;
 }
 
 const READINESS_TIMEOUT_MS = 2000;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
+import { type AppOptions, buildApp } from '../../src/api/app.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { createOrganization } from '../../src/service/organizations.js';
 import { type Store, type StoreDialect, openPostgresStore, openSqliteStore } from '../../src/store/database.js';
@@ -74,12 +74,12 @@ export async function openTestStore(options: { file?: string; poolSize?: number;
  * with organization `1` and its admin `admin` (token ADMIN_TOKEN). The clock starts at the real
  * time unless given.
  */
-export async function buildTestApp(options: { now?: number; file?: string } = {}): Promise<TestApp> {
+export async function buildTestApp(options: { now?: number; file?: string; authFailureLimit?: AppOptions['authFailureLimit'] } = {}): Promise<TestApp> {
   const { store, dispose } = await openTestStore({ file: options.file });
   const clock = { now: options.now ?? Date.now() };
   const ctx: ServiceContext = { store, now: () => clock.now };
   await createOrganization(ctx, { id: '1', adminLogin: 'admin', adminToken: ADMIN_TOKEN });
-  const app = await buildApp({ ctx, publicUrl: PUBLIC_URL });
+  const app = await buildApp({ ctx, publicUrl: PUBLIC_URL, authFailureLimit: options.authFailureLimit });
   return {
     app,
     store,
