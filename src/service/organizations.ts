@@ -50,7 +50,7 @@ export async function createOrganization(ctx: ServiceContext, fields: NewOrganiz
     if (taken !== undefined) {
       const clash = wanted.find((value) => value === taken.id || value === taken.cloudOrgId) ?? fields.id;
       const as = clash === taken.id ? 'its id' : 'its cloud id';
-      throw conflict(`Organization ${taken.id} already uses ${JSON.stringify(clash)} as ${as}; organization ids and cloud ids must all differ.`);
+      throw conflict(`Organization ${taken.id} already exists or uses this id (${JSON.stringify(clash)} is ${as}); organization ids and cloud ids must all differ.`);
     }
     const org: Organization = {
       id: fields.id,
