@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../service/context.js';
 import { authHook } from './plugins/auth.js';
@@ -104,6 +104,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
   await app.register(trackerErrors);
+  // A refusal sent before the request's body has arrived (from its headers: 401, 403, 413, 429)
+  // closes the connection, so the rest of the body is neither read nor waited for.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && request.raw.complete === false && requestHasBody(request.headers)) reply.header('connection', 'close');
+    return payload;
+  });
   // Observability and the API document come first: they see every route and request after them.
   await app.register(requestId);
   await app.register(openapi);
@@ -189,6 +195,9 @@ async function authFailureCounter(app: FastifyInstance, option: AppOptions['auth
   app.addHook('onClose', async () => counter.close());
   return counter;
 }
+
+const requestHasBody = (headers: FastifyRequest['headers']): boolean =>
+  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
 const READINESS_TIMEOUT_MS = 2000;
 

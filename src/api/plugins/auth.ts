@@ -3,6 +3,7 @@ import { ORGANIZATION_UNAVAILABLE } from '../../domain/errors.js';
 import type { Caller, ServiceContext } from '../../service/context.js';
 import { namesOrganization } from '../../service/organizations.js';
 import { authenticate } from '../../service/tokens.js';
+import { requireAdmin } from '../../service/users.js';
 import { sendTrackerError } from './errors.js';
 import { type AuthFailureCounter, describeWindow } from './auth-failures.js';
 
@@ -58,5 +59,16 @@ export function authHook(ctx: ServiceContext, failures?: AuthFailureCounter) {
       return sendTrackerError(reply, 403, [ORGANIZATION_UNAVAILABLE]);
     }
     request.caller = { org: identity.org, user: identity.user };
+  };
+}
+
+/**
+ * An `onRequest` hook for routes only an organization administrator may use: a member is refused
+ * (403, the service's own message) from the headers alone, before the body is read or parsed, so a
+ * large body costs the server nothing (issue 14). The services check again.
+ */
+export function adminOnly(action: string) {
+  return async function requireAdminCaller(request: FastifyRequest) {
+    requireAdmin(request.caller, action);
   };
 }

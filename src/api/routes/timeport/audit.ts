@@ -4,11 +4,11 @@ import { Problem } from '../../../domain/errors.js';
 import { asciiUpperCase } from '../../../domain/keys.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR, listAuditEvents } from '../../../service/audit.js';
-import { requireAdmin } from '../../../service/users.js';
 import type { AuditEventRow, User } from '../../../store/schema.js';
 import { type Links, userReference } from '../../representations.js';
 import { Strict } from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
+import { adminOnly } from '../../plugins/auth.js';
 
 const AuditListQuery = Type.Object(
   {
@@ -51,8 +51,7 @@ function auditEventResource(event: AuditEventRow, users: Map<number, User>, link
 const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
-  app.get('/audit', { schema: { querystring: AuditListQuery } }, async (request, reply) => {
-    requireAdmin(request.caller, 'read the audit log');
+  app.get('/audit', { schema: { querystring: AuditListQuery }, onRequest: adminOnly('read the audit log') }, async (request, reply) => {
     const query = request.query;
     const errors: Record<string, string> = {};
     const instant = (field: 'from' | 'to'): number | undefined => {
