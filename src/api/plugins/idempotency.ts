@@ -34,6 +34,9 @@ declare module 'fastify' {
   }
 }
 
+/** A JSON key (not text inside a string, where its quotes would be escaped) that names a secret. */
+const SECRET_KEY = /"token"\s*:/;
+
 const SECRET_NOT_REPLAYED =
   'A request with this Idempotency-Key was carried out, but its answer held a secret (a new token), which is never stored, so it cannot be replayed. Revoke that token if its answer was lost, and create another.';
 
@@ -61,7 +64,9 @@ export function idempotencyHooks(ctx: ServiceContext) {
           request.idempotencyClaim = outcome.claim;
           return;
         case 'replay':
-          if (request.routeOptions.config.answerHoldsSecret === true) return sendTrackerError(reply, 409, [SECRET_NOT_REPLAYED]);
+          if (request.routeOptions.config.answerHoldsSecret === true || (outcome.body === '' && outcome.statusCode !== 204)) {
+            return sendTrackerError(reply, 409, [SECRET_NOT_REPLAYED]);
+          }
           reply.header('Idempotent-Replayed', 'true');
           if (outcome.contentType !== null) reply.type(outcome.contentType);
           return reply.code(outcome.statusCode).send(outcome.statusCode === 204 ? undefined : outcome.body);
@@ -84,11 +89,13 @@ export function idempotencyHooks(ctx: ServiceContext) {
       request.idempotencyClaim = undefined;
       const contentType = reply.getHeader('content-type');
       // Only the status of an answer holding a secret is kept: enough to know the work was done.
-      const holdsSecret = request.routeOptions.config.answerHoldsSecret === true;
+      // A `"token":` key in any answer counts too, should a route forget to say so.
+      const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+      const holdsSecret = request.routeOptions.config.answerHoldsSecret === true || SECRET_KEY.test(text);
       try {
         await completeIdempotencyKey(ctx, claim, {
           statusCode: reply.statusCode,
-          body: holdsSecret ? '' : typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '',
+          body: holdsSecret ? '' : text,
           contentType: holdsSecret || typeof contentType !== 'string' ? null : contentType,
         });
       } catch (error) {
