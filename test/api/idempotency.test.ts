@@ -12,6 +12,7 @@ import {
   commitIdempotencyKey,
   writeTransaction,
 } from '../../src/service/idempotency.js';
+import * as forgetStoredTokens from '../../src/store/migrations/0009_forget_stored_tokens.js';
 import { ADMIN_TOKEN, type TestApp, assertTrackerError } from '../helpers/app.js';
 import { buildAppWithIssue, createUserWithToken, getIssue, listAllWorklogs, worklogBody } from './fixtures.js';
 
@@ -195,5 +196,30 @@ describe('Idempotency-Key', () => {
     // A new key makes a new token, as without one.
     const other = await t.request({ method: 'POST', url: '/timeport/v1/users/token-holder/tokens', payload: {}, headers: { 'idempotency-key': 'new-token-2' } });
     assert.equal(other.statusCode, 201, other.body);
+  });
+  it('migration 0009 forgets the token answers kept before it, and leaves other answers alone', async () => {
+    const row = (key: string, responseBody: string) => ({
+      orgId: '1',
+      tokenHash: 'migration-test',
+      idempotencyKey: key,
+      requestHash: 'x',
+      state: 'done' as const,
+      owner: 'o',
+      claimedAt: t.clock.now,
+      statusCode: 201,
+      responseBody,
+      responseType: 'application/json; charset=utf-8',
+    });
+    await t.store.db
+      .insertInto('idempotencyKeys')
+      .values([row('kept-token', '{"token":"tpt_migrationtestsecret"}'), row('kept-worklog', '{"id":1,"comment":"say \\"token\\": no"}')])
+      .execute();
+    await forgetStoredTokens.up(t.store.db, t.store.dialect);
+    const rows = await t.store.db.selectFrom('idempotencyKeys').select(['idempotencyKey', 'responseBody', 'responseType']).where('tokenHash', '=', 'migration-test').orderBy('idempotencyKey').execute();
+    assert.deepEqual(rows, [
+      { idempotencyKey: 'kept-token', responseBody: '', responseType: null },
+      { idempotencyKey: 'kept-worklog', responseBody: '{"id":1,"comment":"say \\"token\\": no"}', responseType: 'application/json; charset=utf-8' },
+    ]);
+    await t.store.db.deleteFrom('idempotencyKeys').where('tokenHash', '=', 'migration-test').execute();
   });
 });
