@@ -6,8 +6,8 @@ import { MAX_JSON_NESTING } from './json-nesting.js';
 /**
  * The batch import's body (`{"entries": [...], "mode": ..., ...}`), parsed as it arrives and bounded
  * while it is (issue 14). Fastify's JSON parser waits for the whole body, then parses it in one
- * call: a 60 MB body of `{}` entries held the event loop for half a minute and grew the process by
- * gigabytes before the schema's `maxItems` could refuse it. Here every chunk is scanned when it
+ * call: a body of millions of `{}` entries held the event loop and the process's memory long before
+ * the schema's `maxItems` could refuse it (docs/decisions.md, "Bulk import"). Here every chunk is scanned when it
  * comes, each entry is parsed on its own as soon as it is complete, and the body is refused, before
  * the rest is read, as soon as it is larger than the route's limit, holds more entries than a batch
  * may, nests deeper than any body may, or holds more than a batch's envelope needs outside its

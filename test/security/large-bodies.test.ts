@@ -1,9 +1,9 @@
 /**
  * Issue 14, point 1: a member could stall the whole server with one large body. A non-admin's
- * 63 MB `{"entries":[{},{},...]}` to the batch import was read and parsed before its 403 (34 s;
- * /healthz meanwhile took 32 s; the process grew to 2.2 GB). Now every route a caller's headers
- * decide is refused from them, before the body is read, and the batch body is parsed as it
- * arrives, refused as soon as it holds too many entries or nests too deep.
+ * `{"entries":[{},{},...]}` of tens of megabytes to the batch import was read and parsed before its
+ * 403, while /healthz waited and the process grew (the issue has the figures). Now every route a
+ * caller's headers decide is refused from them, before the body is read, and the batch body is
+ * parsed as it arrives, refused as soon as it holds too many entries or nests too deep.
  *
  * Each request is sent over a real socket: the headers announce a body of several megabytes, then
  * only its first chunk is sent and the client waits for the answer. The answer must come before
