@@ -6,12 +6,12 @@ import { MAX_JSON_NESTING } from './json-nesting.js';
 /**
  * The batch import's body (`{"entries": [...], "mode": ..., ...}`), parsed as it arrives and bounded
  * while it is (issue 14). Fastify's JSON parser waits for the whole body, then parses it in one
- * call: a body of millions of `{}` entries held the event loop and the process's memory long before
- * the schema's `maxItems` could refuse it (docs/decisions.md, "Bulk import"). Here every chunk is scanned when it
- * comes, each entry is parsed on its own as soon as it is complete, and the body is refused, before
- * the rest is read, as soon as it is larger than the route's limit, holds more entries than a batch
- * may, nests deeper than any body may, or holds more than a batch's envelope needs outside its
- * entries. Between chunks the event loop serves other requests.
+ * call: a body of millions of `{}` entries held the event loop and the process's memory long
+ * before the schema's `maxItems` could refuse it (docs/decisions.md, "Bulk import"). Here every
+ * chunk is scanned when it comes, each entry is parsed on its own as soon as it is complete, and
+ * the body is refused, before the rest is read, as soon as it is larger than the route's limit,
+ * holds more entries than a batch may, nests deeper than any body may, or holds more than a
+ * batch's envelope needs outside its entries. Between chunks the event loop serves other requests.
  */
 export interface BatchBodyLimits {
   maxEntries: number;
