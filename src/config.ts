@@ -1,4 +1,5 @@
 import { chosenTokenError } from './service/secrets.js';
+import { DEFAULT_AUTH_FAILURE_LIMIT } from './api/plugins/auth-failures.js';
 import { ORG_ID_PATTERN } from './domain/keys.js';
 
 /** Everything Timeport reads from its environment, each documented in the README. */
@@ -24,6 +25,11 @@ export interface Config {
   logLevel: string;
   /** `TIMEPORT_RATE_LIMIT`: requests per token and window; undefined means no limit. */
   rateLimit: { max: number; windowMs: number } | undefined;
+  /**
+   * `TIMEPORT_AUTH_FAILURE_LIMIT`: failed authentications per client address and window; past it,
+   * 429 for that address. Undefined means off.
+   */
+  authFailureLimit: { max: number; windowMs: number } | undefined;
   /** `REDIS_URL`: shares the rate limit's counts between processes. */
   redisUrl: string | undefined;
   /**
@@ -105,6 +111,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: integerSetting('TIMEPORT_BODY_LIMIT', value('TIMEPORT_BODY_LIMIT') ?? String(1024 * 1024), 1024, 1024 ** 3),
     logLevel,
     rateLimit: parseRateLimit(value('TIMEPORT_RATE_LIMIT') ?? (live ? LIVE_PROFILE.rateLimit : undefined)),
+    authFailureLimit: parseRateLimit(value('TIMEPORT_AUTH_FAILURE_LIMIT') ?? DEFAULT_AUTH_FAILURE_LIMIT_TEXT, 'TIMEPORT_AUTH_FAILURE_LIMIT'),
     redisUrl: redisUrlSetting(value('REDIS_URL')),
     shutdownGraceMs: integerSetting('TIMEPORT_SHUTDOWN_GRACE_MS', value('TIMEPORT_SHUTDOWN_GRACE_MS') ?? '10000', 0, 3_600_000),
     profile,
@@ -115,13 +122,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 const RATE_WINDOWS: Record<string, number> = { second: 1000, s: 1000, minute: 60_000, min: 60_000, hour: 3_600_000, h: 3_600_000 };
 
+/** `TIMEPORT_AUTH_FAILURE_LIMIT` when unset: on, generous (api/plugins/auth-failures.ts). */
+export const DEFAULT_AUTH_FAILURE_LIMIT_TEXT = `${DEFAULT_AUTH_FAILURE_LIMIT.max}/minute`;
+
 /** `<count>/<second|minute|hour>` (also `s`, `min`, `h`), e.g. `600/minute`; `off` or unset: no limit. */
-export function parseRateLimit(text: string | undefined): { max: number; windowMs: number } | undefined {
+export function parseRateLimit(text: string | undefined, name = 'TIMEPORT_RATE_LIMIT'): { max: number; windowMs: number } | undefined {
   if (text === undefined || text === 'off') return undefined;
   const match = /^(\d{1,9})\/([a-z]+)$/.exec(text);
   const windowMs = match === null ? undefined : RATE_WINDOWS[match[2]!];
   if (match === null || windowMs === undefined || Number(match[1]) === 0) {
-    throw new ConfigError(`TIMEPORT_RATE_LIMIT=${text} is not valid: use <count>/<second|minute|hour>, e.g. 600/minute, or off`);
+    throw new ConfigError(`${name}=${text} is not valid: use <count>/<second|minute|hour>, e.g. 600/minute, or off`);
   }
   return { max: Number(match[1]), windowMs };
 }

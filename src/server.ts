@@ -53,6 +53,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       rateLimit: config.rateLimit === undefined ? undefined : { ...config.rateLimit, redisUrl: config.redisUrl },
       linkStyle: config.linkStyle,
       importAnswer: config.importAnswer,
+      authFailureLimit: config.authFailureLimit === undefined ? 'off' : { ...config.authFailureLimit, redisUrl: config.redisUrl },
       logger: { level: config.logLevel },
       isReady: () => !draining,
     });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../service/context.js';
 import { authHook } from './plugins/auth.js';
@@ -15,7 +15,14 @@ import issueRoutes from './routes/tracker/issues.js';
 import worklogRoutes from './routes/tracker/worklogs.js';
 import fieldRoutes from './routes/tracker/fields.js';
 import managementRoutes from './routes/timeport/users.js';
-import { type RateLimitSettings, registerRateLimit } from './plugins/rate-limit.js';
+import { type RateLimitSettings, connectRedis, registerRateLimit } from './plugins/rate-limit.js';
+import {
+  type AuthFailureCounter,
+  type AuthFailureLimitSettings,
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  MemoryAuthFailureCounter,
+  RedisAuthFailureCounter,
+} from './plugins/auth-failures.js';
 import { idempotencyHooks } from './plugins/idempotency.js';
 import { registerRequestServices } from './plugins/services.js';
 import importRoutes from './routes/timeport/imports.js';
@@ -23,7 +30,7 @@ import reportRoutes from './routes/timeport/reports.js';
 import auditRoutes from './routes/timeport/audit.js';
 import metrics, { type DatabasePoolStats } from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
-import requestId, { requestIdFor } from './plugins/request-id.js';
+import requestId, { requestIdFor, serverRequestIdOf } from './plugins/request-id.js';
 import ui from './plugins/ui.js';
 
 export interface AppOptions {
@@ -44,6 +51,11 @@ export interface AppOptions {
   linkStyle?: LinkStyle | undefined;
   /** `TIMEPORT_IMPORT_ANSWER`: what `worklogs/_import` answers; the spec's object when not given. */
   importAnswer?: ImportAnswer | undefined;
+  /**
+   * Failed authentications allowed per client address (plugins/auth-failures.ts); `off` for none.
+   * DEFAULT_AUTH_FAILURE_LIMIT when undefined. With `redisUrl` the counts are shared through Redis.
+   */
+  authFailureLimit?: (AuthFailureLimitSettings & { redisUrl?: string | undefined }) | 'off' | undefined;
   /** Connection pool figures for /metrics, where the database has a pool. */
   databasePoolStats?: () => DatabasePoolStats | undefined;
 }
@@ -70,6 +82,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // X-Request-Id in, out and as `reqId` in every log line (plugins/request-id.ts).
     genReqId: requestIdFor,
+    // The server's own id beside the caller's, so a line can be matched to the audit log's
+    // `serverRequestId` whatever the caller sent as X-Request-Id.
+    childLoggerFactory: (logger, bindings, childOptions, rawRequest) => {
+      const serverReqId = serverRequestIdOf(rawRequest);
+      return logger.child(bindings.reqId === serverReqId ? bindings : { ...bindings, serverReqId }, childOptions);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -91,6 +109,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
   await app.register(trackerErrors);
+  // A refusal sent before the request's body has arrived (from its headers: 401, 403, 413, 429)
+  // closes the connection, so the rest of the body is neither read nor waited for.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && request.raw.complete === false && requestHasBody(request.headers)) reply.header('connection', 'close');
+    return payload;
+  });
   // Observability and the API document come first: they see every route and request after them.
   await app.register(requestId);
   await app.register(openapi);
@@ -117,13 +141,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const rateLimited = options.rateLimit === undefined ? undefined : await registerRateLimit(app, options.rateLimit);
+  const authFailures = await authFailureCounter(app, options.authFailureLimit);
+  const authenticateRequest = authHook(options.ctx, authFailures);
   // Each request's service context: the app's, plus its request id and Idempotency-Key claim.
   registerRequestServices(app, options.ctx);
   const idempotency = idempotencyHooks(options.ctx);
-  /** What every API scope checks first: the rate limit (when on), then the caller. */
+  /**
+   * What every API scope checks first: the caller (failed authentications limited per address),
+   * then the per-token rate limit (when on), which so counts only valid tokens.
+   */
   const guardApi = (scope: FastifyInstance) => {
+    scope.addHook('onRequest', authenticateRequest);
     if (rateLimited !== undefined) scope.addHook('onRequest', rateLimited);
-    scope.addHook('onRequest', authHook(options.ctx));
     scope.addHook('preHandler', idempotency.preHandler);
     scope.addHook('onSend', idempotency.onSend);
   };
@@ -158,6 +187,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   return app;
 }
+
+async function authFailureCounter(app: FastifyInstance, option: AppOptions['authFailureLimit']): Promise<AuthFailureCounter | undefined> {
+  if (option === 'off') return undefined;
+  const settings = option ?? DEFAULT_AUTH_FAILURE_LIMIT;
+  const counter =
+    option?.redisUrl === undefined
+      ? new MemoryAuthFailureCounter({ max: settings.max, windowMs: settings.windowMs })
+      : new RedisAuthFailureCounter({ max: settings.max, windowMs: settings.windowMs }, await connectRedis(app, option.redisUrl, 'failed-authentication limit'), (error) =>
+          app.log.warn({ err: error }, 'failed-authentication limit store (Redis) unavailable; failures are not counted meanwhile'),
+        );
+  app.addHook('onClose', async () => counter.close());
+  return counter;
+}
+
+const requestHasBody = (headers: FastifyRequest['headers']): boolean =>
+  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
 const READINESS_TIMEOUT_MS = 2000;
 

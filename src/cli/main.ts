@@ -42,7 +42,7 @@ export function buildProgram(): Command {
     .command('create <id>')
     .description('create an organization with its first administrator, and print that administrator\'s token')
     .requiredOption('--admin <login>', 'login of the first administrator')
-    .option('--token <token>', 'use this token for the administrator instead of a random one')
+    .option('--token <token>', 'use this token for the administrator instead of a random one (16+ printable characters, more than 64 bits of estimated entropy)')
     .option('--cloud-org-id <id>', 'the id clients send in X-Cloud-Org-ID for this organization')
     .option('--name <name>', 'display name of the organization')
     .action((id: string, options: { admin: string; token?: string; cloudOrgId?: string; name?: string }) =>

@@ -13,7 +13,7 @@ export const MAX_ISSUE_NUMBER = 9_999_999_999;
 export function parseIssueKey(text: string): { queueKey: string; number: number } | undefined {
   const match = ISSUE_KEY_PATTERN.exec(text);
   if (match === null) return undefined;
-  return { queueKey: match[1]!.toUpperCase(), number: Number(match[2]) };
+  return { queueKey: asciiUpperCase(match[1]!), number: Number(match[2]) };
 }
 
 export const issueKey = (queueKey: string, number: number): string => `${queueKey}-${number}`;
@@ -28,5 +28,12 @@ export const ORG_ID_RULE = 'an organization id is 1 to 64 Latin letters, digits,
 export const LOGIN_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const LOGIN_RULE = 'a login is 1 to 64 Latin letters, digits, dots, hyphens or underscores, starting with a letter or digit';
 
-/** The form that makes logins unique and lets them be found without regard to case. */
-export const loginKey = (login: string): string => login.toLowerCase();
+/**
+ * The form that makes logins unique and lets them be found without regard to case. Only A-Z are
+ * folded: `toLowerCase()` maps some characters outside ASCII into it (the Kelvin sign U+212A to
+ * `k`, U+0130 to `i` and a combining dot), so a lookup for `\u212aate` would find `kate`.
+ */
+export const loginKey = (login: string): string => login.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+
+/** Queue and issue keys without regard to case, by the same rule: only a-z are folded (`ı` and `ß` stay). */
+export const asciiUpperCase = (text: string): string => text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());

@@ -1,5 +1,5 @@
 import { type Parsed, parsed, refused } from './result.js';
-import { parseTrackerTimestamp } from './timestamp.js';
+import { isRepresentableInstant, parseTrackerTimestamp } from './timestamp.js';
 import { type ZoneClock, nextLocalDate, parseLocalDate } from './time-zone.js';
 
 /**
@@ -67,7 +67,14 @@ export function parsePeriod(fromText: string, toText: string, clock: ZoneClock):
         errors[field] = `${date.error}, or a date-time such as 2025-02-18T00:00:00+0300`;
         return undefined;
       }
-      return clock.startOfDay(field === 'from' ? date.value : nextLocalDate(date.value));
+      const instant = clock.startOfDay(field === 'from' ? date.value : nextLocalDate(date.value));
+      // The answer names both ends as Tracker date-times: a day whose bound falls outside years
+      // 0001 to 9999 in UTC (the last day, or the first in a zone east of UTC) cannot be answered.
+      if (!isRepresentableInstant(instant)) {
+        errors[field] = `${JSON.stringify(text)} is out of range: the ${field === 'from' ? 'start' : 'end'} of that day in ${clock.zone} falls outside years 0001 to 9999 in UTC`;
+        return undefined;
+      }
+      return instant;
     }
     const instant = parseTrackerTimestamp(text);
     if (!instant.ok) {
@@ -87,13 +94,20 @@ export function parsePeriod(fromText: string, toText: string, clock: ZoneClock):
 }
 
 /**
- * One CSV field. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
- * carriage return) is prefixed with an apostrophe, the usual guard against CSV injection; an issue
- * summary is free text anyone may write.
+ * Text a spreadsheet may run as a formula: one that starts with =, +, -, @ (or their fullwidth
+ * forms, which some spreadsheets read as the ASCII ones), possibly after whitespace of any kind
+ * (`\s` includes the no-break space U+00A0, and spreadsheets trim it), or with a tab or carriage
+ * return.
+ */
+const FORMULA_START = /^[\s\p{Cc}]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]/u;
+
+/**
+ * One CSV field. Text that could be run as a formula (FORMULA_START) is prefixed with an
+ * apostrophe, the usual guard against CSV injection; an issue summary is free text anyone may write.
  */
 export function csvField(value: string | number): string {
   if (typeof value === 'number') return String(value);
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 

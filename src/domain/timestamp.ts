@@ -11,8 +11,11 @@ const TIMESTAMP_PATTERN =
 const FORM_HINT = 'expected YYYY-MM-DDThh:mm:ss.sss±hhmm, for example 2025-02-18T16:35:41.740+0000';
 
 /** The earliest and latest instants that still print as a four-digit year. */
-const EARLIEST_MS = utcMillis(1, 1, 1, 0, 0, 0, 0);
-const LATEST_MS = utcMillis(9999, 12, 31, 23, 59, 59, 999);
+export const EARLIEST_MS = utcMillis(1, 1, 1, 0, 0, 0, 0);
+export const LATEST_MS = utcMillis(9999, 12, 31, 23, 59, 59, 999);
+
+/** Whether an instant can be answered as a Tracker date-time (formatTrackerTimestamp). */
+export const isRepresentableInstant = (epochMs: number): boolean => Number.isSafeInteger(epochMs) && epochMs >= EARLIEST_MS && epochMs <= LATEST_MS;
 
 function utcMillis(year: number, month: number, day: number, h: number, m: number, s: number, ms: number): number {
   const date = new Date(0);
@@ -63,7 +66,7 @@ export function parseTrackerTimestamp(text: string): Parsed<number> {
 
 /** Formats milliseconds since the epoch as Tracker does: `2025-02-18T16:35:41.740+0000`. */
 export function formatTrackerTimestamp(epochMs: number): string {
-  if (!Number.isSafeInteger(epochMs) || epochMs < EARLIEST_MS || epochMs > LATEST_MS) {
+  if (!isRepresentableInstant(epochMs)) {
     throw new RangeError(`not a representable timestamp: ${epochMs}`);
   }
   return new Date(epochMs).toISOString().replace('Z', '+0000');

@@ -77,6 +77,7 @@ export function auditEventValues(ctx: ServiceContext, orgId: string, actor: User
     worklogId: event.worklogId ?? null,
     batchId: event.batchId ?? null,
     requestId: ctx.requestId?.() ?? null,
+    serverRequestId: ctx.serverRequestId?.() ?? null,
     details: JSON.stringify(event.details),
   };
 }
@@ -93,6 +94,7 @@ export function auditEventParameters(param: ParameterOf<Omit<AuditEventValues, '
     issueKey: param('issueKey'),
     batchId: param('batchId'),
     requestId: param('requestId'),
+    serverRequestId: param('serverRequestId'),
     details: param('details'),
   };
 }

@@ -14,6 +14,8 @@ export interface ServiceContext {
   readonly idempotencyClaim?: () => IdempotencyClaim | undefined;
   /** The id of the request being served (`X-Request-Id`), for the audit log; set by the API layer. */
   readonly requestId?: () => string | undefined;
+  /** The server's own id of that request (the caller chooses `X-Request-Id`); set by the API layer. */
+  readonly serverRequestId?: () => string | undefined;
 }
 
 /** The authenticated user making a request, in the organization the request names. */

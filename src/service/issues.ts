@@ -11,7 +11,7 @@ import {
 } from '../domain/issue-rules.js';
 import type { ScrollPosition } from '../domain/issue-scroll.js';
 import type { IssueSelection } from '../domain/issue-search.js';
-import { ISSUE_ID_PATTERN, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
+import { ISSUE_ID_PATTERN, asciiUpperCase, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
 import { classifyDatabaseError } from '../store/errors.js';
 import type { Database, Issue, NewIssue, Queue, User } from '../store/schema.js';
 import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
@@ -107,8 +107,8 @@ async function resolveCommonFields(
 async function resolveQueueReference(db: Kysely<Database>, orgId: string, ref: QueueReference): Promise<Queue | undefined> {
   const query = db.selectFrom('queues').selectAll().where('orgId', '=', orgId);
   if (typeof ref === 'number') return query.where('id', '=', ref).executeTakeFirst();
-  if (typeof ref === 'string') return query.where('key', '=', ref.toUpperCase()).executeTakeFirst();
-  if (ref.key !== undefined) return query.where('key', '=', ref.key.toUpperCase()).executeTakeFirst();
+  if (typeof ref === 'string') return query.where('key', '=', asciiUpperCase(ref)).executeTakeFirst();
+  if (ref.key !== undefined) return query.where('key', '=', asciiUpperCase(ref.key)).executeTakeFirst();
   if (ref.id !== undefined && /^\d{1,15}$/.test(String(ref.id))) return query.where('id', '=', Number(ref.id)).executeTakeFirst();
   return undefined;
 }

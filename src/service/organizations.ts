@@ -39,16 +39,19 @@ export async function createOrganization(ctx: ServiceContext, fields: NewOrganiz
   // Through the write path (on SQLite: BEGIN IMMEDIATE), so that beside a running server the
   // command waits for the write lock instead of failing when its read went stale.
   return writeTransaction(ctx, async (trx) => {
+    // Ids and cloud ids share one namespace: a client names an organization by either header, and
+    // a value that is one organization's id and another's cloud id would name two.
+    const wanted = fields.cloudOrgId === undefined ? [fields.id] : [fields.id, fields.cloudOrgId];
     const taken = await trx
       .selectFrom('organizations')
-      .select('id')
-      .where((eb) =>
-        fields.cloudOrgId === undefined
-          ? eb('id', '=', fields.id)
-          : eb.or([eb('id', '=', fields.id), eb('cloudOrgId', '=', fields.cloudOrgId), eb('id', '=', fields.cloudOrgId)]),
-      )
+      .select(['id', 'cloudOrgId'])
+      .where((eb) => eb.or([eb('id', 'in', wanted), eb('cloudOrgId', 'in', wanted)]))
       .executeTakeFirst();
-    if (taken !== undefined) throw conflict(`Organization ${taken.id} already exists or uses this id.`);
+    if (taken !== undefined) {
+      const clash = wanted.find((value) => value === taken.id || value === taken.cloudOrgId) ?? fields.id;
+      const as = clash === taken.id ? 'its id' : 'its cloud id';
+      throw conflict(`Organization ${taken.id} already exists or uses this id (${JSON.stringify(clash)} is ${as}); organization ids and cloud ids must all differ.`);
+    }
     const org: Organization = {
       id: fields.id,
       cloudOrgId: fields.cloudOrgId ?? null,

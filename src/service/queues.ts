@@ -2,7 +2,7 @@ import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { type CatalogueName, DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, findCatalogueEntry } from '../domain/catalogue.js';
 import { conflict, invalidFields, notFound } from '../domain/errors.js';
-import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE } from '../domain/keys.js';
+import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE, asciiUpperCase } from '../domain/keys.js';
 import type { Queue, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type UserReference, requireAdmin, requireUserReference } from './users.js';
@@ -115,5 +115,5 @@ export async function getQueue(ctx: ServiceContext, caller: Caller, ref: string)
 export async function findQueue(ctx: ServiceContext, orgId: string, ref: string | number): Promise<Queue | undefined> {
   const query = ctx.store.db.selectFrom('queues').selectAll().where('orgId', '=', orgId);
   if (typeof ref === 'number' || /^\d{1,15}$/.test(ref)) return query.where('id', '=', Number(ref)).executeTakeFirst();
-  return query.where('key', '=', ref.toUpperCase()).executeTakeFirst();
+  return query.where('key', '=', asciiUpperCase(ref)).executeTakeFirst();
 }

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { Problem } from '../domain/errors.js';
-import { loginKey } from '../domain/keys.js';
+import { asciiUpperCase, loginKey } from '../domain/keys.js';
 import { type GroupDimension, type Period, type ReportTimeBasis, isTimeDimension } from '../domain/report.js';
 import { type DayBucket, type ZoneClock, dayIndexOf, localDays } from '../domain/time-zone.js';
 import type { Database, Issue, Queue, User } from '../store/schema.js';
@@ -199,7 +199,7 @@ async function resolveQueues(db: Kysely<Database>, orgId: string, refs: readonly
     const query = db.selectFrom('queues').select('id').where('orgId', '=', orgId);
     const found = /^\d{1,15}$/.test(ref)
       ? await query.where('id', '=', Number(ref)).executeTakeFirst()
-      : await query.where('key', '=', ref.toUpperCase()).executeTakeFirst();
+      : await query.where('key', '=', asciiUpperCase(ref)).executeTakeFirst();
     if (found === undefined) throw badFilter('queue', `${JSON.stringify(ref)} is not a queue of this organization`);
     ids.add(found.id);
   }

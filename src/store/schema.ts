@@ -182,8 +182,10 @@ export interface AuditEventTable {
   issueKey: string | null;
   worklogId: number | null;
   batchId: number | null;
-  /** The `X-Request-Id` of the request that made the change. */
+  /** The `X-Request-Id` of the request that made the change (the caller's when it sent a sane one). */
   requestId: string | null;
+  /** The server's own id of that request, whatever the caller sent; null for the command line and older events. */
+  serverRequestId: string | null;
   /** JSON: what changed, in the API's own terms. */
   details: string;
 }

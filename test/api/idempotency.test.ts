@@ -12,6 +12,7 @@ import {
   commitIdempotencyKey,
   writeTransaction,
 } from '../../src/service/idempotency.js';
+import * as forgetStoredTokens from '../../src/store/migrations/0009_forget_stored_tokens.js';
 import { ADMIN_TOKEN, type TestApp, assertTrackerError } from '../helpers/app.js';
 import { buildAppWithIssue, createUserWithToken, getIssue, listAllWorklogs, worklogBody } from './fixtures.js';
 
@@ -168,5 +169,57 @@ describe('Idempotency-Key', () => {
         t.clock.now -= CLAIM_LEASE_MS + 1;
       }
     });
+  });
+  // Issue 14, point 3: the answer to token creation held the token in plain text in the table for a
+  // day, and a replay after revocation still handed it out.
+  it('an answer holding a new token is never stored; a replay of its request is 409, not the token', async () => {
+    await createUserWithToken(t, 'token-holder');
+    const create = () =>
+      t.request({ method: 'POST', url: '/timeport/v1/users/token-holder/tokens', payload: {}, headers: { 'idempotency-key': 'new-token-1' } });
+    const first = await create();
+    assert.equal(first.statusCode, 201, first.body);
+    const { token } = first.json<{ token: string }>();
+    assert.match(token, /^tpt_/);
+    const stored = JSON.stringify(await t.store.db.selectFrom('idempotencyKeys').selectAll().execute());
+    assert.equal(stored.includes(token), false, 'the token is in the idempotency table');
+    const holder = await t.store.db.selectFrom('users').select('uid').where('login', '=', 'token-holder').executeTakeFirstOrThrow();
+    const tokens = async () => (await t.store.db.selectFrom('tokens').select('id').where('userUid', '=', holder.uid).execute()).length;
+    const before = await tokens();
+    const replay = await create();
+    const error = assertTrackerError(replay, 409);
+    assert.match(error.errorMessages.join(' '), /cannot be replayed/);
+    assert.equal(replay.body.includes(token), false);
+    assert.equal(await tokens(), before, 'the replay made another token');
+    // Revoked, it is still not handed out again.
+    assert.equal((await t.request({ method: 'POST', url: '/timeport/v1/tokens/_revoke', payload: { token } })).statusCode, 204);
+    assert.equal((await create()).body.includes(token), false);
+    // A new key makes a new token, as without one.
+    const other = await t.request({ method: 'POST', url: '/timeport/v1/users/token-holder/tokens', payload: {}, headers: { 'idempotency-key': 'new-token-2' } });
+    assert.equal(other.statusCode, 201, other.body);
+  });
+  it('migration 0009 forgets the token answers kept before it, and leaves other answers alone', async () => {
+    const row = (key: string, responseBody: string) => ({
+      orgId: '1',
+      tokenHash: 'migration-test',
+      idempotencyKey: key,
+      requestHash: 'x',
+      state: 'done' as const,
+      owner: 'o',
+      claimedAt: t.clock.now,
+      statusCode: 201,
+      responseBody,
+      responseType: 'application/json; charset=utf-8',
+    });
+    await t.store.db
+      .insertInto('idempotencyKeys')
+      .values([row('kept-token', '{"token":"tpt_migrationtestsecret"}'), row('kept-worklog', '{"id":1,"comment":"say \\"token\\": no"}')])
+      .execute();
+    await forgetStoredTokens.up(t.store.db, t.store.dialect);
+    const rows = await t.store.db.selectFrom('idempotencyKeys').select(['idempotencyKey', 'responseBody', 'responseType']).where('tokenHash', '=', 'migration-test').orderBy('idempotencyKey').execute();
+    assert.deepEqual(rows, [
+      { idempotencyKey: 'kept-token', responseBody: '', responseType: null },
+      { idempotencyKey: 'kept-worklog', responseBody: '{"id":1,"comment":"say \\"token\\": no"}', responseType: 'application/json; charset=utf-8' },
+    ]);
+    await t.store.db.deleteFrom('idempotencyKeys').where('tokenHash', '=', 'migration-test').execute();
   });
 });

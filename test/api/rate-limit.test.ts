@@ -59,9 +59,19 @@ describe('rate limit', () => {
     assert.equal((await get(limited, otherToken)).statusCode, 200, 'another token has its own count');
   });
 
-  it('requests without a token are counted by address and still get 401 until the limit', async () => {
-    for (let i = 0; i < 3; i += 1) assertTrackerError(await get(limited, undefined), 401);
-    assertTrackerError(await get(limited, undefined), 429);
+  // Issue 14: counted per token presented, every guess started a count of its own. Only valid
+  // tokens are counted; failed authentications are limited per address (auth-failures.test.ts).
+  it('counts only valid tokens: guessed tokens and requests without one are not counted per token', async () => {
+    const fresh = await buildApp({ ctx: t.ctx, publicUrl: PUBLIC_URL, rateLimit: { max: 3, windowMs: 60_000 } });
+    try {
+      for (let i = 0; i < 5; i += 1) assertTrackerError(await get(fresh, `guessed-token-${i}-${randomUUID()}`), 401);
+      for (let i = 0; i < 5; i += 1) assertTrackerError(await get(fresh, undefined), 401);
+      for (let i = 0; i < 5; i += 1) assertTrackerError(await get(fresh, 'the-same-wrong-token-000001'), 401);
+      for (let i = 0; i < 3; i += 1) assert.equal((await get(fresh, ADMIN_TOKEN)).statusCode, 200);
+      assertTrackerError(await get(fresh, ADMIN_TOKEN), 429);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('is off by default and leaves /healthz alone', async () => {

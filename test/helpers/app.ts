@@ -75,13 +75,18 @@ export async function openTestStore(options: { file?: string; poolSize?: number;
  * time unless given.
  */
 export async function buildTestApp(
-  options: { now?: number; file?: string; app?: Partial<Pick<AppOptions, 'linkStyle' | 'importAnswer' | 'rateLimit' | 'publicUrl'>> } = {},
+  options: {
+    now?: number;
+    file?: string;
+    authFailureLimit?: AppOptions['authFailureLimit'];
+    app?: Partial<Pick<AppOptions, 'linkStyle' | 'importAnswer' | 'rateLimit' | 'publicUrl'>>;
+  } = {},
 ): Promise<TestApp> {
   const { store, dispose } = await openTestStore({ file: options.file });
   const clock = { now: options.now ?? Date.now() };
   const ctx: ServiceContext = { store, now: () => clock.now };
   await createOrganization(ctx, { id: '1', adminLogin: 'admin', adminToken: ADMIN_TOKEN });
-  const app = await buildApp({ ctx, publicUrl: PUBLIC_URL, ...options.app });
+  const app = await buildApp({ ctx, publicUrl: PUBLIC_URL, authFailureLimit: options.authFailureLimit, ...options.app });
   return {
     app,
     store,

@@ -121,19 +121,22 @@ describe('the timeport command line beside a running server', { timeout: 60_000 
   });
 
   it('refuses unknown organizations and users, and bad input, with a message', async () => {
-    const [userInUnknownOrg, tokenForUnknownUser, tokenInUnknownOrg, duplicateUser, shortToken] = await Promise.all([
+    const [userInUnknownOrg, tokenForUnknownUser, tokenInUnknownOrg, duplicateUser, shortToken, guessableToken] = await Promise.all([
       // Organization 10 is unknown: the refused `org create 10` above made nothing.
       cli(['user', 'create', 'eve', '--org', '10']),
       cli(['token', 'create', 'nobody', '--org', '7']),
       cli(['token', 'create', 'bob', '--org', '404']),
       cli(['user', 'create', 'bob', '--org', '7']),
       cli(['org', 'create', '11', '--admin', 'x', '--token', 'too-short']),
+      // Long enough, but no more entropy than 16 hexadecimal characters (issue 14).
+      cli(['org', 'create', '12', '--admin', 'x', '--token', 'password1234567890']),
     ]);
     expectFailure(userInUnknownOrg!, /Organization 10 does not exist/);
     expectFailure(tokenForUnknownUser!, /User nobody does not exist in organization 7/);
     expectFailure(tokenInUnknownOrg!, /User bob does not exist in organization 404/);
     expectFailure(duplicateUser!, /User bob already exists in this organization/);
     expectFailure(shortToken!, /at least 16 characters/);
+    expectFailure(guessableToken!, /token must be harder to guess: it holds about 46 bits of entropy, and more than 64/);
     // A missing required option is commander's usage error, also without a stack trace.
     const missing = await cli(['token', 'create', 'bob']);
     assert.notEqual(missing.code, 0, show(missing));

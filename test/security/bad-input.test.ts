@@ -749,7 +749,8 @@ function endpoints(ids: () => Ids): Endpoint[] {
         ],
         params: {
           from: { required: true, single: true, bad: fc.oneof(fc.constantFrom('', '2025-02-30', 'yesterday', '%00', '2026-01-01', '2025-1-1', '0000-01-01', '18.02.2025'), texts.map((text) => encode(`x${text}`))) },
-          to: { required: true, single: true, bad: fc.oneof(fc.constantFrom('', '2025-13-01', '%00', '2024-12-31'), fc.integer({ min: 41, max: 500 }).map((n) => '2'.repeat(n))) },
+          // 9999-12-31 ends after the last instant a Tracker date-time can hold (issue 14).
+          to: { required: true, single: true, bad: fc.oneof(fc.constantFrom('', '2025-13-01', '%00', '2024-12-31', '9999-12-31', '10000-01-01'), fc.integer({ min: 41, max: 500 }).map((n) => '2'.repeat(n))) },
           tz: { single: true, bad: fc.oneof(fc.constantFrom('', '+03:00', 'Mars/Olympus', 'utc+3', 'GMT+25', '%00'), nobody.map(encode)) },
           by: { single: true, bad: fc.oneof(fc.constantFrom('', 'end', 'START', '%00'), nobody.map(encode)) },
           groupBy: { bad: fc.oneof(fc.constantFrom('', 'day,week', 'year', '%00'), nobody.map(encode)) },
@@ -1061,7 +1062,9 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
   };
 
   before(async () => {
-    t = await buildTestApp({ now: NOW });
+    // Thousands of requests with bad tokens from one address: the failed-authentication limit
+    // (tested in test/security/auth-failures.test.ts) would answer them 429.
+    t = await buildTestApp({ now: NOW, authFailureLimit: 'off' });
     await ok(admin('POST', '/v3/queues/', { key: 'TEST', name: 'Test', lead: 'admin' }), 201);
     const unique = UNIQUE;
     const issue = await ok<{ key: string; id: string }>(
@@ -1198,6 +1201,49 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
     await assertNothingWritten('the whole run');
     context.diagnostic(`seed ${SEED}: ${sent} generated requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     assert.ok(sent >= 10_000 * Math.min(1, RUN_SCALE), `only ${sent} requests were sent`);
+  });
+
+  // Issue 14: `from=9999-12-31&to=9999-12-31` answered 500 (the end of that day is past the last
+  // instant a Tracker date-time holds). Every parameter at the ends of the calendar, in zones on
+  // either side of UTC: a 200 whose bounds are date-times, or a 400 in Tracker's format.
+  it('GET /timeport/v1/reports/time-spent: periods at the ends of the calendar answer 200 or 400, never 500', async () => {
+    const rows = await allRows(t.store);
+    const ends = fc.constantFrom(
+      '0001-01-01', '0001-01-02', '0001-01-08', '9999-12-24', '9999-12-30', '9999-12-31', '2025-01-01',
+      '0001-01-01T00:00:00.000+0000', '0001-01-01T00:00:00.000-1400', '0001-01-01T00:00:00.000+1400',
+      '9999-12-31T23:59:59.999+0000', '9999-12-31T23:59:59.999+1400', '9999-12-31T00:00:00.000-1000',
+    );
+    const extreme = fc.record({
+      from: ends,
+      to: ends,
+      tz: fc.constantFrom(undefined, 'UTC', 'Pacific/Kiritimati', 'Etc/GMT+12', 'Asia/Tokyo', 'America/New_York'),
+      by: fc.constantFrom(undefined, 'start', 'createdAt'),
+      groupBy: fc.constantFrom(undefined, 'day', 'week', 'month', 'user,issue,queue,week', 'queue,day'),
+      format: fc.constantFrom(undefined, 'json', 'csv'),
+    });
+    await fc.assert(
+      fc.asyncProperty(extreme, async (query) => {
+        const search = Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${encode(value)}`])).join('&');
+        const request: GeneratedRequest = { method: 'GET', url: `/timeport/v1/reports/time-spent?${search}`, headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1' }, why: 'extremes' };
+        const response = await send(request);
+        if (response.statusCode === 200) {
+          if (query.format !== 'csv') {
+            const body = response.json<{ from: string; to: string }>();
+            assert.match(body.from, /^\d{4}-\d{2}-\d{2}T/);
+            assert.match(body.to, /^\d{4}-\d{2}-\d{2}T/);
+          }
+          return;
+        }
+        assertRefused(request, response);
+        assert.equal(response.statusCode, 400, `${request.url}: ${response.body}`);
+      }),
+      { numRuns: runs(150), seed: SEED },
+    );
+    // The request of the report: both days are within the calendar, the end of the last is not.
+    const refused = await admin('GET', '/timeport/v1/reports/time-spent?from=9999-12-31&to=9999-12-31');
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.match(JSON.stringify(refused.json()), /out of range/);
+    await assertNothingWritten('reports at the ends of the calendar', rows);
   });
 
   it('refuses a new issue past the last number a key can carry (409), instead of making one no key names', async () => {

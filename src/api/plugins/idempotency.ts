@@ -22,6 +22,24 @@ function canonicalJson(value: unknown): string {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route's answer carries a secret (a new token). Its `Idempotency-Key` still makes a retry
+     * unable to do the work twice, but the answer is never stored, so a replay cannot show it:
+     * it is answered 409 instead. Stored, the secret would sit in plain text in the table (and in
+     * every backup) for a day, and be handed out after the token was revoked.
+     */
+    answerHoldsSecret?: boolean;
+  }
+}
+
+/** A JSON key (not text inside a string, where its quotes would be escaped) that names a secret. */
+const SECRET_KEY = /"token"\s*:/;
+
+const SECRET_NOT_REPLAYED =
+  'A request with this Idempotency-Key was carried out, but its answer held a secret (a new token), which is never stored, so it cannot be replayed. Revoke that token if its answer was lost, and create another.';
+
 /**
  * `Idempotency-Key` on writes (a documented Timeport extension, see service/idempotency.ts): the
  * hooks an API scope adds, after authentication: claim before the handler, store after it. The
@@ -46,6 +64,9 @@ export function idempotencyHooks(ctx: ServiceContext) {
           request.idempotencyClaim = outcome.claim;
           return;
         case 'replay':
+          if (request.routeOptions.config.answerHoldsSecret === true || (outcome.body === '' && outcome.statusCode !== 204)) {
+            return sendTrackerError(reply, 409, [SECRET_NOT_REPLAYED]);
+          }
           reply.header('Idempotent-Replayed', 'true');
           if (outcome.contentType !== null) reply.type(outcome.contentType);
           return reply.code(outcome.statusCode).send(outcome.statusCode === 204 ? undefined : outcome.body);
@@ -67,11 +88,15 @@ export function idempotencyHooks(ctx: ServiceContext) {
       if (claim === undefined) return payload;
       request.idempotencyClaim = undefined;
       const contentType = reply.getHeader('content-type');
+      // Only the status of an answer holding a secret is kept: enough to know the work was done.
+      // A `"token":` key in any answer counts too, should a route forget to say so.
+      const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+      const holdsSecret = request.routeOptions.config.answerHoldsSecret === true || SECRET_KEY.test(text);
       try {
         await completeIdempotencyKey(ctx, claim, {
           statusCode: reply.statusCode,
-          body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '',
-          contentType: typeof contentType === 'string' ? contentType : null,
+          body: holdsSecret ? '' : text,
+          contentType: holdsSecret || typeof contentType !== 'string' ? null : contentType,
         });
       } catch (error) {
         // The write (if any) is committed: answer it. A retry then learns the response was lost.

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fast
 import fastifyRateLimit from '@fastify/rate-limit';
 import { Redis } from 'ioredis';
 import { tokenFromHeader } from './auth.js';
+import { describeWindow } from './auth-failures.js';
 
 /** `TIMEPORT_RATE_LIMIT`: at most `max` requests per token in each window of `windowMs`. */
 export interface RateLimitSettings {
@@ -13,14 +14,15 @@ export interface RateLimitSettings {
 }
 
 /**
- * The key a request is counted under: the token it presents (hashed, so the store never holds a
- * secret), or the client address when it presents none. Counting before authentication means a
- * flood of requests is refused before it costs a database lookup.
+ * The key a request is counted under: the token it presents, hashed, so the store never holds a
+ * secret. The hook runs after authentication, so only valid tokens are counted: counted before,
+ * every guessed token started a count of its own. Requests that fail authentication are limited
+ * per client address instead (auth-failures.ts).
  */
 function rateLimitKey(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const token = tokenFromHeader(Array.isArray(header) ? header[0] : header);
-  return token === undefined ? `ip:${request.ip}` : `token:${createHash('sha256').update(token).digest('base64url')}`;
+  return `token:${createHash('sha256').update(token ?? '').digest('base64url')}`;
 }
 
 /**
@@ -30,27 +32,7 @@ function rateLimitKey(request: FastifyRequest): string {
  * outage of the limiter must not take the API down with it; it is logged.
  */
 export async function registerRateLimit(app: FastifyInstance, settings: RateLimitSettings): Promise<onRequestHookHandler> {
-  const redis =
-    settings.redisUrl === undefined
-      ? undefined
-      : new Redis(settings.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-  if (redis !== undefined) {
-    // Commands fail at once while Redis is unreachable (no offline queue), so wait for the first
-    // connection here, briefly, instead of failing open on the first requests after a start.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 2000);
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      redis.once('ready', done);
-      redis.once('error', done);
-    });
-    redis.on('error', (error: Error) => app.log.warn({ err: error }, 'rate limit store (Redis) unavailable; requests are not limited meanwhile'));
-    app.addHook('onClose', async () => {
-      redis.disconnect();
-    });
-  }
+  const redis = settings.redisUrl === undefined ? undefined : await connectRedis(app, settings.redisUrl, 'rate limit');
   await app.register(fastifyRateLimit, {
     global: false,
     redis,
@@ -68,9 +50,25 @@ export async function registerRateLimit(app: FastifyInstance, settings: RateLimi
   }) as onRequestHookHandler;
 }
 
-function describeWindow(ms: number): string {
-  if (ms === 1000) return 'second';
-  if (ms === 60_000) return 'minute';
-  if (ms === 3_600_000) return 'hour';
-  return `${ms / 1000} seconds`;
+/**
+ * A Redis connection for a limiter's counts, closed with the app. Commands fail at once while Redis
+ * is unreachable (no offline queue), so the first connection is waited for here, briefly, instead
+ * of failing open on the first requests after a start.
+ */
+export async function connectRedis(app: FastifyInstance, url: string, what: string): Promise<Redis> {
+  const redis = new Redis(url, { connectTimeout: 1000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
+  redis.on('error', (error: Error) => app.log.warn({ err: error }, `${what} store (Redis) unavailable; requests are not limited meanwhile`));
+  app.addHook('onClose', async () => {
+    redis.disconnect();
+  });
+  return redis;
 }

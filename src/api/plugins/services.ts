@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../service/context.js';
 import type { IdempotencyClaim } from '../../service/idempotency.js';
+import { serverRequestIdOf } from './request-id.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,6 +21,7 @@ export function registerRequestServices(app: FastifyInstance, ctx: ServiceContex
   app.decorateRequest('services', null as unknown as ServiceContext);
   app.decorateRequest('idempotencyClaim', undefined);
   app.addHook('onRequest', async (request) => {
-    request.services = { ...ctx, idempotencyClaim: () => request.idempotencyClaim, requestId: () => request.id };
+    const serverRequestId = serverRequestIdOf(request.raw);
+    request.services = { ...ctx, idempotencyClaim: () => request.idempotencyClaim, requestId: () => request.id, serverRequestId: () => serverRequestId };
   });
 }

@@ -5,6 +5,8 @@ import * as reportIndexes from './0003_report_indexes.js';
 import * as idempotencyKeys from './0005_idempotency_keys.js';
 import * as auditEvents from './0006_audit_events.js';
 import * as dropRedundantWorklogIndex from './0007_drop_redundant_worklog_index.js';
+import * as auditServerRequestId from './0008_audit_server_request_id.js';
+import * as forgetStoredTokens from './0009_forget_stored_tokens.js';
 import type { MigrationDialect } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against whatever schema the database has
@@ -18,6 +20,8 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0005_idempotency_keys': idempotencyKeys,
   '0006_audit_events': auditEvents,
   '0007_drop_redundant_worklog_index': dropRedundantWorklogIndex,
+  '0008_audit_server_request_id': auditServerRequestId,
+  '0009_forget_stored_tokens': forgetStoredTokens,
 };
 
 /** Migrations are compiled into the program, so they run the same from source and from a package. */

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../../../domain/errors.js';
+import { asciiUpperCase } from '../../../domain/keys.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR, listAuditEvents } from '../../../service/audit.js';
-import { requireAdmin } from '../../../service/users.js';
 import type { AuditEventRow, User } from '../../../store/schema.js';
 import { type Links, userReference } from '../../representations.js';
 import { Strict } from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
+import { adminOnly } from '../../plugins/auth.js';
 
 const AuditListQuery = Type.Object(
   {
@@ -34,6 +35,7 @@ function auditEventResource(event: AuditEventRow, users: Map<number, User>, link
     action: event.action,
     actor: actor === undefined ? { id: OPERATOR, display: 'Operator (command line)' } : userReference(actor, links),
     requestId: event.requestId ?? undefined,
+    serverRequestId: event.serverRequestId ?? undefined,
     issue: event.issueKey === null ? undefined : { key: event.issueKey, self: `${links.base}/v3/issues/${event.issueKey}` },
     worklog: event.worklogId === null ? undefined : { id: event.worklogId },
     batch: event.batchId === null ? undefined : { id: event.batchId, self: `${links.base}/timeport/v1/imports/${event.batchId}` },
@@ -49,8 +51,7 @@ function auditEventResource(event: AuditEventRow, users: Map<number, User>, link
 const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
-  app.get('/audit', { schema: { querystring: AuditListQuery } }, async (request, reply) => {
-    requireAdmin(request.caller, 'read the audit log');
+  app.get('/audit', { schema: { querystring: AuditListQuery }, onRequest: adminOnly('read the audit log') }, async (request, reply) => {
     const query = request.query;
     const errors: Record<string, string> = {};
     const instant = (field: 'from' | 'to'): number | undefined => {
@@ -77,7 +78,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
       beforeId: query.id,
       actions,
       actor: query.actor,
-      issueKey: query.issue?.toUpperCase(),
+      issueKey: query.issue === undefined ? undefined : asciiUpperCase(query.issue),
       worklogId: query.worklog,
       batchId: query.batch,
       requestId: query.requestId,

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { Problem, invalidFields } from '../../../domain/errors.js';
 import { formatTrackerTimestamp } from '../../../domain/timestamp.js';
@@ -12,7 +12,6 @@ import {
   listImportBatches,
   rollbackImportBatch,
 } from '../../../service/batch-import.js';
-import { requireAdmin } from '../../../service/users.js';
 import type { ImportBatch, User } from '../../../store/schema.js';
 import { STATUS_OF, type TrackerErrorBody } from '../../plugins/errors.js';
 import { type Links, userReference } from '../../representations.js';
@@ -20,13 +19,20 @@ import { Strict } from '../../schemas.js';
 import { validatorCompiler, describeValidationErrors } from '../../validation.js';
 import { ImportWorklogBody } from '../tracker/worklogs.js';
 import { type RouteOptions, linksOf } from '../options.js';
+import { registerBatchBodyParser } from '../../batch-body.js';
+import { adminOnly } from '../../plugins/auth.js';
 
 /**
  * A batch request may be far larger than the server's default body limit (1 MiB): 10,000 entries
- * with comments. This route alone accepts up to 64 MiB; the capabilities answer says so, and the
- * `timeport import` client sizes its batches below it.
+ * with comments. This route alone accepts up to 32 MiB, over 3 KiB for each of the most entries a
+ * batch may hold (an entry without a comment takes a few hundred bytes); the capabilities answer
+ * says so, and the `timeport import` client sizes its batches below it. Its body is parsed as it
+ * arrives, bounded in entries, nesting and envelope (api/batch-body.ts).
  */
-export const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
+export const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
+
+/** A batch's envelope (`mode`, `dryRun`, `source`) needs well under this outside its entries. */
+const MAX_BATCH_ENVELOPE_CHARS = 64 * 1024;
 
 export const BATCH_IMPORT_PATH = '/timeport/v1/worklogs/_import';
 
@@ -151,41 +157,46 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
     importLedger: { path: '/timeport/v1/imports', rollback: true },
   }));
 
-  app.post(
-    '/worklogs/_import',
-    {
-      bodyLimit: BATCH_BODY_LIMIT,
-      schema: { body: BatchBody },
-      preValidation: async (request) => requireAdmin(request.caller, 'import time entries'),
-    },
-    async (request, reply) => {
-      const { entries, dryRun = false, mode = 'partial', source } = request.body;
-      if (entries.length === 0) throw invalidFields({ entries: 'must hold at least one entry' });
-      const result = await importWorklogBatch(request.services, request.caller, entries.map(toEntryInput), { mode, dryRun, source });
-      const answer = batchAnswer(result, dryRun, mode, source);
-      if (mode === 'atomic' && result.counts.failed > 0) {
-        // Refused as a whole: Tracker's error body, with the per-entry results beside it.
-        const errors: Record<string, string> = {};
-        for (const outcome of result.outcomes) {
-          if (outcome.status !== 'failed') continue;
-          const texts = [...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'), ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`)];
-          errors[`entries[${outcome.index}]`] = texts.join('; ');
+  // A context of its own: the batch's body parser (batch-body.ts) serves this route alone.
+  await app.register(async (batchScope) => {
+    registerBatchBodyParser(batchScope, { maxEntries: MAX_BATCH_ENTRIES, maxEnvelopeChars: MAX_BATCH_ENVELOPE_CHARS });
+    batchScope.withTypeProvider<TypeBoxTypeProvider>().post(
+      '/worklogs/_import',
+      {
+        bodyLimit: BATCH_BODY_LIMIT,
+        schema: { body: BatchBody },
+        // Admin only: refused from the headers, before a byte of the body is read (issue 14).
+        onRequest: adminOnly('import time entries'),
+      },
+      async (request, reply) => {
+        const { entries, dryRun = false, mode = 'partial', source } = request.body;
+        if (entries.length === 0) throw invalidFields({ entries: 'must hold at least one entry' });
+        const result = await importWorklogBatch(request.services, request.caller, entries.map(toEntryInput), { mode, dryRun, source });
+        const answer = batchAnswer(result, dryRun, mode, source);
+        if (mode === 'atomic' && result.counts.failed > 0) {
+          // Refused as a whole: Tracker's error body, with the per-entry results beside it.
+          const errors: Record<string, string> = {};
+          for (const outcome of result.outcomes) {
+            if (outcome.status !== 'failed') continue;
+            const texts = [...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'), ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`)];
+            errors[`entries[${outcome.index}]`] = texts.join('; ');
+          }
+          return reply.code(422).send({
+            errors,
+            errorsData: {},
+            errorMessages: [
+              `The atomic batch was refused: ${result.counts.failed} of ${entries.length} entries have errors${dryRun ? '' : '; nothing was stored'}.`,
+            ],
+            statusCode: 422,
+            ...answer,
+          });
         }
-        return reply.code(422).send({
-          errors,
-          errorsData: {},
-          errorMessages: [
-            `The atomic batch was refused: ${result.counts.failed} of ${entries.length} entries have errors${dryRun ? '' : '; nothing was stored'}.`,
-          ],
-          statusCode: 422,
-          ...answer,
-        });
-      }
-      return answer;
-    },
-  );
+        return answer;
+      },
+    );
+  });
 
-  app.get('/imports', { schema: { querystring: BatchListQuery } }, async (request, reply) => {
+  app.get('/imports', { schema: { querystring: BatchListQuery }, onRequest: adminOnly('see import batches') }, async (request, reply) => {
     const perPage = request.query.perPage ?? 50;
     const page = await listImportBatches(request.services, request.caller, { perPage, beforeId: request.query.id });
     if (page.nextBeforeId !== undefined) {
@@ -194,12 +205,12 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
     return page.batches.map((batch) => batchResource(batch, page.users, links));
   });
 
-  app.get('/imports/:id', { schema: { params: BatchIdParams } }, async (request) => {
+  app.get('/imports/:id', { schema: { params: BatchIdParams }, onRequest: adminOnly('see import batches') }, async (request) => {
     const view = await getImportBatch(request.services, request.caller, request.params.id);
     return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs };
   });
 
-  app.delete('/imports/:id', { schema: { params: BatchIdParams } }, async (request) => {
+  app.delete('/imports/:id', { schema: { params: BatchIdParams }, onRequest: adminOnly('roll back import batches') }, async (request) => {
     const view = await rollbackImportBatch(request.services, request.caller, request.params.id);
     return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs, removed: view.removed };
   });

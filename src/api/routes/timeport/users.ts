@@ -5,6 +5,7 @@ import { createUser } from '../../../service/users.js';
 import { userResource } from '../../representations.js';
 import { Strict } from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
+import { adminOnly } from '../../plugins/auth.js';
 
 const NewUserBody = Type.Object(
   {
@@ -28,7 +29,7 @@ const NoBody = Type.Union([Type.Null(), Type.Object({}, Strict)], { description:
 const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
-  app.post('/users', { schema: { body: NewUserBody } }, async (request, reply) => {
+  app.post('/users', { schema: { body: NewUserBody }, onRequest: adminOnly('add users') }, async (request, reply) => {
     const user = await createUser(request.services, request.caller, request.body);
     return reply.code(201).send({ ...userResource(user, links), isAdmin: user.isAdmin === 1 });
   });
@@ -36,6 +37,9 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
   app.post(
     '/users/:login/tokens',
     {
+      // The answer is the new token: never kept for Idempotency-Key replays (plugins/idempotency.ts).
+      config: { answerHoldsSecret: true },
+      onRequest: adminOnly('issue tokens'),
       schema: {
         params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }),
         body: NoBody,
@@ -46,7 +50,10 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
 
   app.delete(
     '/users/:login/tokens',
-    { schema: { params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }), body: NoBody } },
+    {
+      schema: { params: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }) }), body: NoBody },
+      onRequest: adminOnly('revoke the tokens of a user'),
+    },
     async (request) => ({
       revoked: await revokeUserTokens(request.services, request.caller, request.caller.org.id, request.params.login),
     }),

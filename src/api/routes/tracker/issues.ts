@@ -27,6 +27,7 @@ import {
   emptyBodyIsNoFilter,
 } from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
+import { adminOnly } from '../../plugins/auth.js';
 
 const CommonIssueFields = {
   queue: QueueReference,
@@ -124,7 +125,7 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     return reply.code(201).send(issueResource(view, links));
   });
 
-  app.post('/issues/_import', { schema: { body: ImportIssueBody } }, async (request) =>
+  app.post('/issues/_import', { schema: { body: ImportIssueBody }, onRequest: adminOnly('import issues') }, async (request) =>
     issueResource(await importIssue(request.services, request.caller, request.body), links),
   );
 

@@ -4,6 +4,7 @@ import { createQueue, getQueue } from '../../../service/queues.js';
 import { queueResource } from '../../representations.js';
 import { CatalogueReference, Strict, UserReference } from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
+import { adminOnly } from '../../plugins/auth.js';
 
 /** Tracker's queue create body: `key`, `name`, `lead` required, the rest accepted. */
 const NewQueueBody = Type.Object(
@@ -25,7 +26,7 @@ const NewQueueBody = Type.Object(
 const queueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
-  app.post('/queues', { schema: { body: NewQueueBody } }, async (request, reply) => {
+  app.post('/queues', { schema: { body: NewQueueBody }, onRequest: adminOnly('create queues') }, async (request, reply) => {
     const view = await createQueue(request.services, request.caller, request.body);
     return reply.code(201).send(queueResource(view.queue, view.lead, links));
   });

@@ -4,7 +4,6 @@ import { Type } from 'typebox';
 import { badRequest, invalidFields } from '../../../domain/errors.js';
 import { type VersionPrecondition, parseIfMatch } from '../../../domain/preconditions.js';
 import { checkCreatedAtRange, parseCreatedAtQuery } from '../../../domain/worklog-search.js';
-import { requireAdmin } from '../../../service/users.js';
 import {
   createWorklog,
   deleteWorklog,
@@ -18,6 +17,7 @@ import { checkPageWithinCap, queryWithout, setCursorLink, setPageHeaders } from 
 import { linkUrl, worklogResource, worklogResources, worklogResourcesAcross } from '../../representations.js';
 import { Duration, IssueRefParams, Strict, Timestamp, UserReference, emptyBodyIsNoFilter } from '../../schemas.js';
 import { type RouteOptions, linksOf } from '../options.js';
+import { adminOnly } from '../../plugins/auth.js';
 
 /** The import body, exactly the spec's fields. */
 export const ImportWorklogBody = Type.Object(
@@ -109,8 +109,9 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     '/issues/:issue/worklogs/_import',
     {
       schema: { params: IssueRefParams, body: ImportWorklogBody },
-      // Admin only (spec): refuse before looking at the body, so non-admins learn nothing from it.
-      preValidation: async (request) => requireAdmin(request.caller, 'import time entries'),
+      // Admin only (spec): refused from the headers, before the body is read (issue 14), so
+      // non-admins learn nothing from it and a large body costs nothing.
+      onRequest: adminOnly('import time entries'),
     },
     async (request) => {
       const view = await importWorklog(request.services, request.caller, request.params.issue, request.body);
