@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with node:test and tsx. Node 20's runner finds only .js test
-// files by itself, so this lists the .ts ones. Arguments narrow the run to paths containing them.
+// Runs every test file under test/ with node:test and tsx. This lists the .ts test files itself
+// (Node 22's runner finds only .js ones without a glob). Arguments narrow the run to paths containing them.
 //
 // Two passes: every file on SQLite, then every file that builds a test app (the HTTP suites:
 // `buildTestApp(`, `buildAppWithIssue(` or `openTestStore(` in its source) again on PostgreSQL
@@ -12,6 +12,7 @@
 // Test databases are named tpt_<this pid>_...; they are dropped together at the end (each DROP
 // DATABASE waits for a checkpoint, so one by one would cost seconds), and those of earlier runs
 // whose process is gone are dropped at the start. Other runs' databases are left alone.
+import '../bin/require-node.js';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
