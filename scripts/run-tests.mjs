@@ -9,11 +9,14 @@
 // skipped, loudly; with CI=true that is a failure instead. The last lines are the totals of both
 // passes, in the runner's own `ℹ tests N` form.
 //
+// The process tests run bin/timeport.js, which runs the compiled dist/: the build (incremental)
+// runs first, so they test the sources as they are.
+//
 // Test databases are named tpt_<this pid>_...; they are dropped together at the end (each DROP
 // DATABASE waits for a checkpoint, so one by one would cost seconds), and those of earlier runs
 // whose process is gone are dropped at the start. Other runs' databases are left alone.
 import '../bin/require-node.js';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -121,6 +124,12 @@ function runPass(label, passFiles, env) {
 }
 
 const started = Date.now();
+console.log('=== build (tsc -p tsconfig.build.json)');
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error(`FAILED: the build (npm run build) ${build.error?.message ?? `exited with ${build.status ?? build.signal}`}`);
+  process.exit(1);
+}
 let postgresProblem;
 try {
   await withAdminClient((client) => client.query('select 1'));
