@@ -5,6 +5,7 @@ import { registerImportCommands } from './import-command.js';
 import { Problem } from '../domain/errors.js';
 import type { ServiceContext } from '../service/context.js';
 import { StoreOpenError } from '../store/errors.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 /**
  * The `timeport` command. Management commands work directly on the database the server uses,
@@ -15,6 +16,7 @@ import { StoreOpenError } from '../store/errors.js';
 export function buildProgram(): Command {
   const program = new Command('timeport')
     .description('Timeport: self-hosted time tracking that speaks the Yandex Tracker API')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
 

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import { PACKAGE_VERSION } from '../../version.js';
 import { type OperationDocs, documentationFor } from './openapi-examples.js';
 
 /** A route as Fastify registered it, collected by an onRoute hook. */
@@ -22,8 +22,6 @@ declare module 'fastify' {
   }
 }
 
-/** The version in the document is the package's. */
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export const OPENAPI_PATH = '/openapi.json';
 export const DOCS_PATH = '/docs';
