@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { TrackerClient } from '../client/tracker-client.js';
 import type { DurationSettings } from '../importer/durations.js';
@@ -33,8 +34,8 @@ type Importer = Awaited<ReturnType<typeof loadImporter>>;
  */
 
 interface TargetOptions {
-  url: string;
-  token: string;
+  url?: string;
+  token?: string;
   org?: string;
   cloudOrg?: string;
   bearer: boolean;
@@ -84,12 +85,16 @@ const positiveNumber = (name: string) => (text: string): number => {
 
 const DATE_FORMATS: Record<string, DateOrder> = { 'YYYY-MM-DD': 'YMD', 'MM/DD/YYYY': 'MDY', 'DD/MM/YYYY': 'DMY' };
 
+/**
+ * The target's options, each also read from the variable the Tracker ecosystem's tools use when the
+ * option is absent (the option wins), so a token need not show in `ps` or the shell's history.
+ */
 function addTargetOptions(command: Command): Command {
   return command
-    .requiredOption('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net')
-    .requiredOption('--token <token>', 'an OAuth token (or an IAM token with --bearer) of an organization administrator')
-    .option('--org <id>', 'organization id, sent as X-Org-ID')
-    .option('--cloud-org <id>', 'cloud organization id, sent as X-Cloud-Org-ID')
+    .addOption(new Option('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net').env('TRACKER_URL'))
+    .addOption(new Option('--token <token>', 'an OAuth token (or an IAM token with --bearer) of an organization administrator; - reads it from standard input').env('TRACKER_TOKEN'))
+    .addOption(new Option('--org <id>', 'organization id, sent as X-Org-ID').env('TRACKER_ORG_ID'))
+    .addOption(new Option('--cloud-org <id>', 'cloud organization id, sent as X-Cloud-Org-ID').env('TRACKER_CLOUD_ORG_ID'))
     .option('--bearer', 'send the token as "Bearer" (IAM tokens) instead of "OAuth"', false)
     .option('--retries <n>', 'retries on network errors, 429 and 503 (default 8)', positiveInteger('--retries', 100));
 }
@@ -156,8 +161,38 @@ function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions
   };
 }
 
-function clientFor(lib: Importer, options: TargetOptions, onRetry?: (text: string) => void): TrackerClient {
-  if ((options.org === undefined) === (options.cloudOrg === undefined)) throw new lib.ImportAborted('give exactly one of --org and --cloud-org');
+/** Where an option's value came from: commander's `cli`, `env` or `default`. */
+type ValueSource = (name: string) => string | undefined;
+
+/**
+ * The target as the options and the environment give it. An organization given on the command line
+ * sets aside the other kind's variable (`--cloud-org` with TRACKER_ORG_ID set); `--token -` reads
+ * the token from standard input.
+ */
+function resolveTarget(lib: Importer, options: TargetOptions, sourceOf: ValueSource): TargetOptions & { url: string; token: string } {
+  if (options.url === undefined || options.url === '') throw new lib.ImportAborted('give the target with --url or TRACKER_URL');
+  let token = options.token;
+  if (token === '-') {
+    token = fs.readFileSync(0, 'utf8').trim();
+    if (token === '') throw new lib.ImportAborted('--token -: standard input held no token');
+  }
+  if (token === undefined || token === '') throw new lib.ImportAborted('give the token with TRACKER_TOKEN, or --token - to read it from standard input');
+  let { org, cloudOrg } = options;
+  if (org !== undefined && cloudOrg !== undefined) {
+    if (sourceOf('cloudOrg') === 'cli' && sourceOf('org') === 'env') org = undefined;
+    else if (sourceOf('org') === 'cli' && sourceOf('cloudOrg') === 'env') cloudOrg = undefined;
+  }
+  if ((org === undefined) === (cloudOrg === undefined)) {
+    throw new lib.ImportAborted(
+      org === undefined
+        ? 'give the organization with --org or TRACKER_ORG_ID (or --cloud-org or TRACKER_CLOUD_ORG_ID)'
+        : 'give exactly one of --org and --cloud-org (TRACKER_ORG_ID and TRACKER_CLOUD_ORG_ID are both set, or both options given)',
+    );
+  }
+  return { ...options, url: options.url, token, org, cloudOrg };
+}
+
+function clientFor(lib: Importer, options: ReturnType<typeof resolveTarget>, onRetry?: (text: string) => void): TrackerClient {
   return new lib.TrackerClient({
     baseUrl: options.url,
     token: options.token,
@@ -218,7 +253,7 @@ export function registerImportCommands(program: Command): void {
     .option('--dry-run', 'validate everything against the target, write nothing', false)
     .option('--atomic', 'all or nothing: validate every entry first, send only if all are valid', false)
     .option('--skip-invalid', 'send the valid entries even if the preflight found some that cannot be imported', false)
-    .option('--journal <file>', 'the resume journal (default: .timeport-import-<target>.journal.ndjson here)')
+    .option('--journal <file>', 'the resume journal (default: .timeport-import-<target>.journal.ndjson in $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)')
     .option('--failures-dir <dir>', 'where <input>.failures.csv files go (default: beside each input)')
     .option('--batch-size <n>', 'entries per batch request (Timeport)', positiveInteger('--batch-size', 10_000), 5000)
     .option('--concurrency <n>', 'requests in flight (default: 2 batches on Timeport, 4 single imports on Tracker)', positiveInteger('--concurrency', 64))
@@ -227,12 +262,13 @@ export function registerImportCommands(program: Command): void {
     .action((files: string[], options: ImportCliOptions) =>
       reporting('import', async (lib) => {
         const source = sourceOptions(lib, files, options);
-        const client = clientFor(lib, options, (text) => console.error(text));
+        const target = resolveTarget(lib, options, (name) => importCommand.getOptionValueSource(name));
+        const client = clientFor(lib, target, (text) => console.error(text));
         const summary = await lib.runImport({
           ...source,
           client,
           target: client.baseUrl,
-          org: options.org ?? `cloud:${options.cloudOrg}`,
+          org: target.org ?? `cloud:${target.cloudOrg}`,
           api: options.api,
           createdAtFrom: options.createdAt,
           dryRun: options.dryRun,
@@ -254,6 +290,7 @@ export function registerImportCommands(program: Command): void {
         );
         for (const file of summary.failureFiles) console.log(`Failures: ${file.path} (${file.count} rows): fix them and import that file again`);
         for (const file of summary.removedFailureFiles) console.log(`Removed ${file}: an earlier run's failures; this run had none for that input`);
+        if (summary.journalPath !== undefined) console.log(`Journal: ${summary.journalPath}`);
         if (summary.blocked) return EXIT_CODES.refused;
         return summary.failed > 0 ? EXIT_CODES.someFailed : EXIT_CODES.ok;
       }),
@@ -266,7 +303,7 @@ export function registerImportCommands(program: Command): void {
   addSourceOptions(reconcileCommand);
   reconcileCommand.action((files: string[], options: TargetOptions & SourceCliOptions) =>
     reporting('reconcile', async (lib) => {
-      const result = await lib.reconcile(sourceOptions(lib, files, options), clientFor(lib, options));
+      const result = await lib.reconcile(sourceOptions(lib, files, options), clientFor(lib, resolveTarget(lib, options, (name) => reconcileCommand.getOptionValueSource(name))));
       console.log(`Compared ${result.groups} issue/user/day totals on ${result.issues} issues (days in ${result.zone}, by the day the work started)`);
       if (result.skipped > 0) console.log(`${result.skipped} records could not be converted or mapped and were not compared (run import --dry-run to see why)`);
       for (const difference of result.differences) console.log(lib.describeDifference(difference));

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, readConfig } from '../config.js';
 import { CommandError } from './command-error.js';
+import { loadDotEnv } from './dot-env.js';
 import { registerImportCommands } from './import-command.js';
 import { Problem } from '../domain/errors.js';
 import type { ServiceContext } from '../service/context.js';
@@ -166,6 +167,8 @@ async function withContext(run: (ctx: ServiceContext) => Promise<void>): Promise
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // Before the options are parsed: TRACKER_TOKEN and the like may come from the file.
+    loadDotEnv();
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (error) {
