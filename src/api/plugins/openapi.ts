@@ -93,7 +93,7 @@ export default fp(
       // swagger-ui's default policy allows fonts and styles from any https origin and its online
       // validator; the page needs nothing but this server.
       staticCSP:
-        "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
+        "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
       uiConfig: { validatorUrl: null, deepLinking: true },
     });
   },
