@@ -300,6 +300,8 @@ export interface ServeOptions {
   args?: string[];
   /** Options for `node` itself before the script (with the `node` launcher), e.g. `['--cpu-prof']`. */
   nodeArgs?: string[];
+  /** The script and what `node` needs to run it (default `bin/timeport.js`; the benchmarks compare the sources run through tsx). */
+  entry?: string[];
   /** How long to wait for the listening line (several processes starting at once take longer). */
   waitMs?: number;
 }
@@ -369,7 +371,7 @@ export class Sandbox {
     const child =
       options.launcher === 'npm'
         ? this.spawn('npm', ['start'], options.env)
-        : this.spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/timeport.js', 'serve', ...(options.args ?? [])], options.env);
+        : this.spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.entry ?? ['bin/timeport.js']), 'serve', ...(options.args ?? [])], options.env);
     try {
       const [, url] = await child.waitFor('stdout', LISTENING_LINE, options.waitMs);
       return new ServerProcess(child, url!);
