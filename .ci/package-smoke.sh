@@ -57,11 +57,11 @@ done
 
 auth=(-H "Authorization: OAuth $token" -H 'X-Org-ID: 1' -H 'Content-Type: application/json')
 curl -sf "${auth[@]}" -d '{"key":"SMOKE","name":"Smoke","lead":"admin"}' "$url/v3/queues/" >/dev/null || fail "could not create queue SMOKE"
-issue=$(curl -sf "${auth[@]}" -d '{"queue":"SMOKE","summary":"Smoke","createdAt":"2025-01-01T00:00:00.000+0000","createdBy":"admin"}' \
+issue=$(curl -sf "${auth[@]}" -d '{"queue":"SMOKE","summary":"Smoke","createdAt":"2025-01-01T00:00:00.000+0000","createdBy":"admin","updatedAt":"2025-12-31T00:00:00.000+0000","updatedBy":"admin"}' \
   "$url/v3/issues/_import" | node -e 'let s="";process.stdin.on("data",(c)=>(s+=c)).on("end",()=>console.log(JSON.parse(s).key))')
 echo '{"issue":"'"$issue"'","externalId":"smoke-1","createdBy":"admin","createdAt":"2025-01-02T11:00:00.000+0000","start":"2025-01-02T10:00:00.000+0000","duration":"PT1H","comment":"smoke"}' >entries.ndjson
 TRACKER_URL=$url TRACKER_TOKEN=$token TRACKER_ORG_ID=1 XDG_STATE_HOME="$work/state" "$timeport" import entries.ndjson | tee import.log
-grep -q 'created 1,' import.log || fail "timeport import did not create the entry"
+grep -q 'created 1,' import.log || fail "timeport import did not create the entry: $(cat ./*.failures.csv 2>/dev/null)"
 count=$(curl -sf "${auth[@]}" "$url/v3/issues/$issue/worklog" | node -e 'let s="";process.stdin.on("data",(c)=>(s+=c)).on("end",()=>console.log(JSON.parse(s).length))')
 [[ $count == 1 ]] || fail "the issue has $count worklogs, not 1"
 echo "the installed package serves and imports"

@@ -6,7 +6,8 @@
 // `buildTestApp(`, `buildAppWithIssue(` or `openTestStore(` in its source) again on PostgreSQL
 // (TIMEPORT_TEST_BACKEND=postgres, server TIMEPORT_TEST_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/test). Without a reachable PostgreSQL the second pass is
-// skipped, loudly; with CI=true that is a failure instead. The last lines are the totals of both
+// skipped, loudly; with CI=true that is a failure instead. TIMEPORT_TEST_PASSES=sqlite or postgres runs one
+// pass only (CI runs each on a different Node line, .ci/run); the default is both. The last lines are the totals of both
 // passes, in the runner's own `ℹ tests N` form.
 //
 // The process tests run bin/timeport.js, which runs the compiled dist/: the build (incremental)
@@ -25,6 +26,11 @@ const root = path.resolve(import.meta.dirname, '..');
 const DATABASE_URL = process.env.TIMEPORT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN_ID = String(process.pid);
 const CI = process.env.CI === 'true';
+const PASSES = (process.env.TIMEPORT_TEST_PASSES || 'sqlite,postgres').split(',');
+if (PASSES.length === 0 || PASSES.some((pass) => pass !== 'sqlite' && pass !== 'postgres')) {
+  console.error(`TIMEPORT_TEST_PASSES=${process.env.TIMEPORT_TEST_PASSES}: give sqlite, postgres or both (comma-separated)`);
+  process.exit(2);
+}
 
 function findTests(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -140,15 +146,15 @@ if (postgresProblem === undefined) await dropTestDatabases('runs that are gone')
 
 const commonEnv = { TIMEPORT_TEST_RUN_ID: RUN_ID, TIMEPORT_TEST_DROP_AT_END: '1', TIMEPORT_TEST_DATABASE_URL: DATABASE_URL };
 const passes = [];
-passes.push(await runPass('SQLite (every file)', files, { ...commonEnv, TIMEPORT_TEST_BACKEND: 'sqlite' }));
-if (perBackendFiles.length > 0 && postgresProblem === undefined) {
+if (PASSES.includes('sqlite')) passes.push(await runPass('SQLite (every file)', files, { ...commonEnv, TIMEPORT_TEST_BACKEND: 'sqlite' }));
+if (PASSES.includes('postgres') && perBackendFiles.length > 0 && postgresProblem === undefined) {
   passes.push(await runPass('PostgreSQL (HTTP suites again)', perBackendFiles, { ...commonEnv, TIMEPORT_TEST_BACKEND: 'postgres' }));
 }
 if (postgresProblem === undefined) await dropTestDatabases('this run');
 
 const total = {};
 for (const { summary } of passes) for (const [key, value] of Object.entries(summary)) total[key] = (total[key] ?? 0) + value;
-console.log('\n=== Summary');
+console.log(`\n=== Summary (Node ${process.version})`);
 for (const { label, code, summary, skippedSuites } of passes) {
   console.log(
     `${label}: tests ${summary.tests ?? '?'}, pass ${summary.pass ?? '?'}, fail ${summary.fail ?? '?'}, skipped ${summary.skipped ?? 0}` +
