@@ -4,7 +4,7 @@ import { type Parsed, parsed, refused } from '../domain/result.js';
  * The importer's time-zone contract (peer notes §4.5): a timestamp with an offset is exact; one
  * without needs an IANA zone given by the user (`--timezone Europe/Berlin`), and abbreviations such
  * as `CEST` are refused everywhere, because they are ambiguous (CST is three different zones) and
- * carry no daylight-saving rules. Zone rules come from the runtime's ICU data through Intl (Node 20
+ * carry no daylight-saving rules. Zone rules come from the runtime's ICU data through Intl (Node 22+
  * ships the full set), so no library or data file can drift from what `Intl` reports.
  */
 
