@@ -177,7 +177,9 @@ function resolveTarget(lib: Importer, options: TargetOptions, sourceOf: ValueSou
     if (token === '') throw new lib.ImportAborted('--token -: standard input held no token');
   }
   if (token === undefined || token === '') throw new lib.ImportAborted('give the token with TRACKER_TOKEN, or --token - to read it from standard input');
-  let { org, cloudOrg } = options;
+  // An empty value counts as unset (TRACKER_ORG_ID= in .env), as everywhere in the configuration.
+  let org = options.org === '' ? undefined : options.org;
+  let cloudOrg = options.cloudOrg === '' ? undefined : options.cloudOrg;
   if (org !== undefined && cloudOrg !== undefined) {
     if (sourceOf('cloudOrg') === 'cli' && sourceOf('org') === 'env') org = undefined;
     else if (sourceOf('org') === 'cli' && sourceOf('cloudOrg') === 'env') cloudOrg = undefined;

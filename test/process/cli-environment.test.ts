@@ -73,6 +73,9 @@ describe('timeport import: target from the environment, .env, the journal in the
     // not a complaint that both were given.
     const cloud = expectExit(await box.cli(['import', file, '--cloud-org', 'bpf-none'], { env }), 1);
     assert.doesNotMatch(cloud.stderr, /exactly one of --org and --cloud-org/);
+    // An empty variable counts as unset: TRACKER_ORG_ID= beside --cloud-org is not "both given".
+    const emptyOrg = expectExit(await box.cli(['import', file, '--cloud-org', 'bpf-none'], { env: { ...env, TRACKER_ORG_ID: '' } }), 1);
+    assert.doesNotMatch(emptyOrg.stderr, /exactly one of --org and --cloud-org/);
     const wrongToken = expectExit(await box.cli(['import', file, '--token', 'not-the-token'], { env: { ...env, TRACKER_ORG_ID: '1' } }), 1);
     assert.match(wrongToken.stderr, /401|not authorized|token/i);
   });
