@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'coverage/**', 'ui/vendor/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', '.cache/**', 'coverage/**', 'ui/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

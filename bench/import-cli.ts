@@ -8,12 +8,14 @@
  * 64 MiB (`1000000@64`: `node --max-old-space-size=64`), which shows how much of the CLI's RSS is
  * heap headroom rather than live data. BENCH_ENTRIES (comma-separated, `N` or `N@MiB`) sets the runs;
  * BENCH_CLI_ARGS adds options to every `timeport import`, BENCH_CLI_NODE_ARGS options for its `node`.
+ * BENCH_CLI_BUILDS=dist,source runs each N with the compiled build and with the sources through tsx
+ * (lib.ts, BUILDS), one after the other, for a side-by-side comparison (default: dist).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { within } from '../test/process/harness.js';
-import { QUICK, TOKEN, argumentsSetting, benchEntry, fmt, log, main, peakMegabytes, printSection, sandbox, seedIssues, sqliteBackend, startServer, stopServer, table } from './lib.js';
+import { BUILDS, type Build, QUICK, TOKEN, argumentsSetting, buildsSetting, benchEntry, fmt, log, main, peakMegabytes, printSection, sandbox, seedIssues, sqliteBackend, startServer, stopServer, table } from './lib.js';
 
 const RUNS = (process.env.BENCH_ENTRIES ?? (QUICK ? '20000' : '200000,1000000,1000000@64')).split(',').map((spec) => {
   const [size, heap] = spec.replace(/_/g, '').split('@');
@@ -24,8 +26,10 @@ const ISSUES = 20;
 const EXTRA_ARGS = argumentsSetting('BENCH_CLI_ARGS');
 /** Options for `node` running the CLI (BENCH_CLI_NODE_ARGS), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
 const CLI_NODE_ARGS = argumentsSetting('BENCH_CLI_NODE_ARGS');
+const CLI_BUILDS = buildsSetting('BENCH_CLI_BUILDS', 'dist');
 
 interface Figures {
+  build: Build;
   entries: number;
   heapMiB: number | undefined;
   importSeconds: number | undefined;
@@ -37,7 +41,7 @@ interface Figures {
   summary: string;
 }
 
-async function run(entries: number, heapMiB: number | undefined): Promise<Figures> {
+async function run(entries: number, heapMiB: number | undefined, build: Build): Promise<Figures> {
   const box = sandbox();
   const api = await startServer(box, sqliteBackend());
   const issues = await seedIssues(api, 'BENCH', ISSUES);
@@ -52,7 +56,8 @@ async function run(entries: number, heapMiB: number | undefined): Promise<Figure
   const args = [
     ...(heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`]),
     ...CLI_NODE_ARGS,
-    ...['bin/timeport.js', 'import', file, '--url', api.url, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson'), '--progress-interval', '10'],
+    ...BUILDS[build].entry,
+    ...['import', file, '--url', api.url, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson'), '--progress-interval', '10'],
     ...EXTRA_ARGS,
   ];
   const started = performance.now();
@@ -78,20 +83,21 @@ async function run(entries: number, heapMiB: number | undefined): Promise<Figure
   await stopServer(api);
   log(`${summary}`);
   log(`${fmt(entries)} entries: command ${commandSeconds.toFixed(1)} s, ${fmt(entries / commandSeconds)}/s; peak RSS CLI ${cliPeak} MiB, server ${serverPeak} MiB`);
-  return { entries, heapMiB, importSeconds: phase === null ? undefined : Number(phase[1]), importRate: rate === null ? undefined : Number(rate[1]), commandSeconds, cliPeak, serverPeak, summary };
+  return { build, entries, heapMiB, importSeconds: phase === null ? undefined : Number(phase[1]), importRate: rate === null ? undefined : Number(rate[1]), commandSeconds, cliPeak, serverPeak, summary };
 }
 
 await main(async () => {
   const figures: Figures[] = [];
-  for (const { entries, heapMiB } of RUNS) figures.push(await run(entries, heapMiB));
+  for (const { entries, heapMiB } of RUNS) for (const build of CLI_BUILDS) figures.push(await run(entries, heapMiB, build));
   printSection(
     '`timeport import` into a local Timeport (SQLite)',
     'import-cli',
     [
       table(
-        ['Entries', 'CLI heap cap', 'Import phase', 'Entries/s (import phase)', 'Whole command', 'Entries/s (whole command)', 'Peak RSS CLI', 'Peak RSS server'],
+        ['Entries', 'CLI', 'CLI heap cap', 'Import phase', 'Entries/s (import phase)', 'Whole command', 'Entries/s (whole command)', 'Peak RSS CLI', 'Peak RSS server'],
         figures.map((figure) => [
           fmt(figure.entries),
+          BUILDS[figure.build].label,
           figure.heapMiB === undefined ? 'none' : `${figure.heapMiB} MiB`,
           figure.importSeconds === undefined ? '–' : `${figure.importSeconds.toFixed(1)} s`,
           figure.importRate === undefined ? '–' : fmt(figure.importRate),
@@ -105,7 +111,7 @@ await main(async () => {
     [
       'NDJSON in the native format with external ids, over 20 issues; `timeport import` with its defaults (batch extension, batch size 5,000, 2 in flight), `--journal`, `--progress-interval 10`.',
       'Whole command: start-up, preflight over the file and the target, import. Peak RSS: VmHWM from /proc, sampled every 50 ms. Stored count checked after each run.',
-      ...figures.map((figure) => `${fmt(figure.entries)}: ${figure.summary}`),
+      ...figures.map((figure) => `${fmt(figure.entries)}, ${BUILDS[figure.build].label}: ${figure.summary}`),
     ],
     [sqliteBackend().description],
   );

@@ -186,7 +186,25 @@ export function sandbox(): Sandbox {
 }
 
 /**
- * Starts `node bin/timeport.js serve` on the backend: loopback, a free port, LOG_LEVEL=warn, no rate
+ * What runs `timeport`: `dist`, the compiled build (`node bin/timeport.js`, as installed), or
+ * `source`, the TypeScript through tsx's loader (`node --import tsx src/cli/main.ts`), which is how
+ * every start ran before issue 16; kept to measure the two side by side.
+ */
+export type Build = 'dist' | 'source';
+export const BUILDS: Record<Build, { label: string; entry: string[] }> = {
+  dist: { label: 'compiled (dist/)', entry: ['bin/timeport.js'] },
+  source: { label: 'tsx loader (src/)', entry: ['--import', 'tsx', 'src/cli/main.ts'] },
+};
+/** Builds named in a setting (comma-separated), checked. */
+export function buildsSetting(name: string, fallback: string): Build[] {
+  return (process.env[name] ?? fallback).split(',').map((build) => {
+    if (build !== 'dist' && build !== 'source') throw new Error(`${name}: ${build} is neither dist nor source`);
+    return build;
+  });
+}
+
+/**
+ * Starts `node bin/timeport.js serve` (BENCH_SERVER_BUILD=source: the sources through tsx) on the backend: loopback, a free port, LOG_LEVEL=warn, no rate
  * limit, the bench's admin token. Stop it with `stopServer` (or leave it to cleanup).
  */
 export async function startServer(box: Sandbox, backend: Backend, env: Record<string, string | undefined> = {}): Promise<Api> {
@@ -203,6 +221,7 @@ export async function startServer(box: Sandbox, backend: Backend, env: Record<st
     },
     // For profiling the server alone, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
     nodeArgs: argumentsSetting('BENCH_SERVER_NODE_ARGS'),
+    entry: BUILDS[buildsSetting('BENCH_SERVER_BUILD', 'dist')[0]!].entry,
     waitMs: 60_000,
   });
   return new Api(server);

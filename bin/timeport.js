@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The `timeport` command. tsx compiles the TypeScript sources as they load, so what runs is always
-// the checked-out source, with no build step to forget (docs/decisions.md).
-import { register } from 'tsx/esm/api';
+// The `timeport` command: runs the compiled build in dist/ (`npm run build`, which `npm ci` and
+// `npm install` run through `prepare`). No loader and no compiler at run time (docs/decisions.md).
+import './require-node.js';
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('timeport: dist/ is missing: run `npm run build` (npm ci and npm install run it) first.\n');
+  process.exit(1);
+}
+await import(main.href);

@@ -1,18 +1,23 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with node:test and tsx. Node 20's runner finds only .js test
-// files by itself, so this lists the .ts ones. Arguments narrow the run to paths containing them.
+// Runs every test file under test/ with node:test and tsx. This lists the .ts test files itself
+// (Node 22's runner finds only .js ones without a glob). Arguments narrow the run to paths containing them.
 //
 // Two passes: every file on SQLite, then every file that builds a test app (the HTTP suites:
 // `buildTestApp(`, `buildAppWithIssue(` or `openTestStore(` in its source) again on PostgreSQL
 // (TIMEPORT_TEST_BACKEND=postgres, server TIMEPORT_TEST_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/test). Without a reachable PostgreSQL the second pass is
-// skipped, loudly; with CI=true that is a failure instead. The last lines are the totals of both
+// skipped, loudly; with CI=true that is a failure instead. TIMEPORT_TEST_PASSES=sqlite or postgres runs one
+// pass only (CI runs each on a different Node line, .ci/run); the default is both. The last lines are the totals of both
 // passes, in the runner's own `ℹ tests N` form.
+//
+// The process tests run bin/timeport.js, which runs the compiled dist/: the build (incremental)
+// runs first, so they test the sources as they are.
 //
 // Test databases are named tpt_<this pid>_...; they are dropped together at the end (each DROP
 // DATABASE waits for a checkpoint, so one by one would cost seconds), and those of earlier runs
 // whose process is gone are dropped at the start. Other runs' databases are left alone.
-import { spawn } from 'node:child_process';
+import '../bin/require-node.js';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -21,6 +26,11 @@ const root = path.resolve(import.meta.dirname, '..');
 const DATABASE_URL = process.env.TIMEPORT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN_ID = String(process.pid);
 const CI = process.env.CI === 'true';
+const PASSES = (process.env.TIMEPORT_TEST_PASSES || 'sqlite,postgres').split(',');
+if (PASSES.length === 0 || PASSES.some((pass) => pass !== 'sqlite' && pass !== 'postgres')) {
+  console.error(`TIMEPORT_TEST_PASSES=${process.env.TIMEPORT_TEST_PASSES}: give sqlite, postgres or both (comma-separated)`);
+  process.exit(2);
+}
 
 function findTests(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -120,6 +130,12 @@ function runPass(label, passFiles, env) {
 }
 
 const started = Date.now();
+console.log('=== build (tsc -p tsconfig.build.json)');
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error(`FAILED: the build (npm run build) ${build.error?.message ?? `exited with ${build.status ?? build.signal}`}`);
+  process.exit(1);
+}
 let postgresProblem;
 try {
   await withAdminClient((client) => client.query('select 1'));
@@ -130,15 +146,15 @@ if (postgresProblem === undefined) await dropTestDatabases('runs that are gone')
 
 const commonEnv = { TIMEPORT_TEST_RUN_ID: RUN_ID, TIMEPORT_TEST_DROP_AT_END: '1', TIMEPORT_TEST_DATABASE_URL: DATABASE_URL };
 const passes = [];
-passes.push(await runPass('SQLite (every file)', files, { ...commonEnv, TIMEPORT_TEST_BACKEND: 'sqlite' }));
-if (perBackendFiles.length > 0 && postgresProblem === undefined) {
+if (PASSES.includes('sqlite')) passes.push(await runPass('SQLite (every file)', files, { ...commonEnv, TIMEPORT_TEST_BACKEND: 'sqlite' }));
+if (PASSES.includes('postgres') && perBackendFiles.length > 0 && postgresProblem === undefined) {
   passes.push(await runPass('PostgreSQL (HTTP suites again)', perBackendFiles, { ...commonEnv, TIMEPORT_TEST_BACKEND: 'postgres' }));
 }
 if (postgresProblem === undefined) await dropTestDatabases('this run');
 
 const total = {};
 for (const { summary } of passes) for (const [key, value] of Object.entries(summary)) total[key] = (total[key] ?? 0) + value;
-console.log('\n=== Summary');
+console.log(`\n=== Summary (Node ${process.version})`);
 for (const { label, code, summary, skippedSuites } of passes) {
   console.log(
     `${label}: tests ${summary.tests ?? '?'}, pass ${summary.pass ?? '?'}, fail ${summary.fail ?? '?'}, skipped ${summary.skipped ?? 0}` +

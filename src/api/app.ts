@@ -24,6 +24,7 @@ import {
   RedisAuthFailureCounter,
 } from './plugins/auth-failures.js';
 import { idempotencyHooks } from './plugins/idempotency.js';
+import securityHeaders, { applySecurityHeaders } from './plugins/security-headers.js';
 import { registerRequestServices } from './plugins/services.js';
 import importRoutes from './routes/timeport/imports.js';
 import reportRoutes from './routes/timeport/reports.js';
@@ -76,8 +77,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors the router raises before any handler (a bad percent-encoding, an over-long path
     // parameter) skip the error handler; they too leave in Tracker's format.
     frameworkErrors: (error, request, reply) => {
-      // These skip every hook, the request id's onSend too.
+      // These skip every hook, the request id's onSend and the security headers' onRequest too.
       reply.header('X-Request-Id', request.id);
+      applySecurityHeaders(request, reply);
       sendTrackerError(reply, error.statusCode ?? 400, [error.message]);
     },
     // X-Request-Id in, out and as `reqId` in every log line (plugins/request-id.ts).
@@ -92,6 +94,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   registerJsonParser(app);
+  // First: every answer carries them, the 503s of a draining server included.
+  await app.register(securityHeaders);
   const isReady = options.isReady;
   if (isReady !== undefined) {
     // While draining, an answer to a request that came before the shutdown closes its connection:

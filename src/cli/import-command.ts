@@ -39,8 +39,8 @@ type Importer = Awaited<ReturnType<typeof loadImporter>>;
  */
 
 interface TargetOptions {
-  url: string;
-  token: string;
+  url?: string;
+  token?: string;
   org?: string;
   cloudOrg?: string;
   bearer: boolean;
@@ -98,12 +98,16 @@ const positiveNumber = (name: string) => (text: string): number => {
 
 const DATE_FORMATS: Record<string, DateOrder> = { 'YYYY-MM-DD': 'YMD', 'MM/DD/YYYY': 'MDY', 'DD/MM/YYYY': 'DMY' };
 
+/**
+ * The target's options, each also read from the variable the Tracker ecosystem's tools use when the
+ * option is absent (the option wins), so a token need not show in `ps` or the shell's history.
+ */
 function addTargetOptions(command: Command): Command {
   return command
-    .requiredOption('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net')
-    .requiredOption('--token <token>', 'an OAuth token (or an IAM token with --bearer) of an organization administrator')
-    .option('--org <id>', 'organization id, sent as X-Org-ID')
-    .option('--cloud-org <id>', 'cloud organization id, sent as X-Cloud-Org-ID')
+    .addOption(new Option('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net').env('TRACKER_URL'))
+    .addOption(new Option('--token <token>', 'an OAuth token (or an IAM token with --bearer) of an organization administrator; - reads it from standard input').env('TRACKER_TOKEN'))
+    .addOption(new Option('--org <id>', 'organization id, sent as X-Org-ID').env('TRACKER_ORG_ID'))
+    .addOption(new Option('--cloud-org <id>', 'cloud organization id, sent as X-Cloud-Org-ID').env('TRACKER_CLOUD_ORG_ID'))
     .option('--bearer', 'send the token as "Bearer" (IAM tokens) instead of "OAuth"', false)
     .option('--retries <n>', 'retries on network errors, 429 and 503 (default 8)', positiveInteger('--retries', 100));
 }
@@ -174,8 +178,40 @@ async function sourceOptions(lib: Importer, files: string[], options: SourceCliO
   };
 }
 
-function clientFor(lib: Importer, options: TargetOptions, onRetry?: (text: string) => void): TrackerClient {
-  if ((options.org === undefined) === (options.cloudOrg === undefined)) throw new lib.ImportAborted('give exactly one of --org and --cloud-org');
+/** Where an option's value came from: commander's `cli`, `env` or `default`. */
+type ValueSource = (name: string) => string | undefined;
+
+/**
+ * The target as the options and the environment give it. An organization given on the command line
+ * sets aside the other kind's variable (`--cloud-org` with TRACKER_ORG_ID set); `--token -` reads
+ * the token from standard input.
+ */
+function resolveTarget(lib: Importer, options: TargetOptions, sourceOf: ValueSource): TargetOptions & { url: string; token: string } {
+  if (options.url === undefined || options.url === '') throw new lib.ImportAborted('give the target with --url or TRACKER_URL');
+  let token = options.token;
+  if (token === '-') {
+    token = fs.readFileSync(0, 'utf8').trim();
+    if (token === '') throw new lib.ImportAborted('--token -: standard input held no token');
+  }
+  if (token === undefined || token === '') throw new lib.ImportAborted('give the token with TRACKER_TOKEN, or --token - to read it from standard input');
+  // An empty value counts as unset (TRACKER_ORG_ID= in .env), as everywhere in the configuration.
+  let org = options.org === '' ? undefined : options.org;
+  let cloudOrg = options.cloudOrg === '' ? undefined : options.cloudOrg;
+  if (org !== undefined && cloudOrg !== undefined) {
+    if (sourceOf('cloudOrg') === 'cli' && sourceOf('org') === 'env') org = undefined;
+    else if (sourceOf('org') === 'cli' && sourceOf('cloudOrg') === 'env') cloudOrg = undefined;
+  }
+  if ((org === undefined) === (cloudOrg === undefined)) {
+    throw new lib.ImportAborted(
+      org === undefined
+        ? 'give the organization with --org or TRACKER_ORG_ID (or --cloud-org or TRACKER_CLOUD_ORG_ID)'
+        : 'give exactly one of --org and --cloud-org (TRACKER_ORG_ID and TRACKER_CLOUD_ORG_ID are both set, or both options given)',
+    );
+  }
+  return { ...options, url: options.url, token, org, cloudOrg };
+}
+
+function clientFor(lib: Importer, options: ReturnType<typeof resolveTarget>, onRetry?: (text: string) => void): TrackerClient {
   return new lib.TrackerClient({
     baseUrl: options.url,
     token: options.token,
@@ -239,7 +275,7 @@ export function registerImportCommands(program: Command): void {
     .option('--dry-run', 'validate everything against the target, write nothing', false)
     .option('--atomic', 'all or nothing: validate every entry first, send only if all are valid', false)
     .option('--skip-invalid', 'send the valid entries even if the preflight found some that cannot be imported', false)
-    .option('--journal <file>', 'the resume journal (default: .timeport-import-<target>.journal.ndjson here)')
+    .option('--journal <file>', 'the resume journal (default: .timeport-import-<target>.journal.ndjson in $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)')
     .option('--failures-dir <dir>', 'where <input>.failures.csv files go (default: beside each input)')
     .option('--batch-size <n>', 'entries per batch request (Timeport)', positiveInteger('--batch-size', 10_000), 5000)
     .option('--concurrency <n>', 'requests in flight (default: 2 batches on Timeport, 4 single imports on Tracker)', positiveInteger('--concurrency', 64))
@@ -248,12 +284,13 @@ export function registerImportCommands(program: Command): void {
     .action((files: string[], options: ImportCliOptions) =>
       reporting('import', async (lib) => {
         const source = await sourceOptions(lib, files, options);
-        const client = clientFor(lib, options, (text) => console.error(text));
+        const target = resolveTarget(lib, options, (name) => importCommand.getOptionValueSource(name));
+        const client = clientFor(lib, target, (text) => console.error(text));
         const summary = await lib.runImport({
           ...source,
           client,
           target: client.baseUrl,
-          org: options.org ?? `cloud:${options.cloudOrg}`,
+          org: target.org ?? `cloud:${target.cloudOrg}`,
           api: options.api,
           createdAtFrom: options.createdAt,
           dryRun: options.dryRun,
@@ -275,6 +312,7 @@ export function registerImportCommands(program: Command): void {
         );
         for (const file of summary.failureFiles) console.log(`Failures: ${file.path} (${file.count} rows): fix them and import that file again`);
         for (const file of summary.removedFailureFiles) console.log(`Removed ${file}: an earlier run's failures; this run had none for that input`);
+        if (summary.journalPath !== undefined) console.log(`Journal: ${summary.journalPath}`);
         if (summary.blocked) return EXIT_CODES.refused;
         return summary.failed > 0 ? EXIT_CODES.someFailed : EXIT_CODES.ok;
       }),
@@ -289,7 +327,11 @@ export function registerImportCommands(program: Command): void {
   reconcileCommand.option('--failures-dir <dir>', 'where the import wrote <input>.failures.csv (default: beside each input), to name what failed there');
   reconcileCommand.action((files: string[], options: TargetOptions & SourceCliOptions & { failuresDir?: string }) =>
     reporting('reconcile', async (lib) => {
-      const result = await lib.reconcile(await sourceOptions(lib, files, options), clientFor(lib, options), { failuresDir: options.failuresDir });
+      const result = await lib.reconcile(
+        await sourceOptions(lib, files, options),
+        clientFor(lib, resolveTarget(lib, options, (name) => reconcileCommand.getOptionValueSource(name))),
+        { failuresDir: options.failuresDir },
+      );
       console.log(`Compared ${result.groups} issue/user/day totals on ${result.issues} issues (days in ${result.zone}, by the day the work started)`);
       if (result.skipped > 0) console.log(`${result.skipped} records could not be converted or mapped and were not compared (run import --dry-run to see why)`);
       for (const difference of result.differences) console.log(lib.describeDifference(difference));
@@ -313,7 +355,8 @@ export function registerImportCommands(program: Command): void {
         const zone = lib.parseTimeZone(options.timezone);
         if (!zone.ok) throw new lib.ImportAborted(`--timezone: ${zone.error}`);
         if (options.from !== undefined && options.to !== undefined && options.from > options.to) throw new lib.ImportAborted(`--from ${options.from} is after --to ${options.to}`);
-        const client = clientFor(lib, options, (text) => console.error(text));
+        const target = resolveTarget(lib, options, (name) => exportCommand.getOptionValueSource(name));
+        const client = clientFor(lib, target, (text) => console.error(text));
         const output = options.output === undefined ? process.stdout : fs.createWriteStream(options.output);
         const write = (text: string) =>
           new Promise<void>((resolve, reject) => {
@@ -322,7 +365,7 @@ export function registerImportCommands(program: Command): void {
         const started = Date.now();
         const summary = await lib.runExport({
           client,
-          orgLabel: options.org === undefined ? `cloud ${options.cloudOrg}` : `org ${options.org}`,
+          orgLabel: target.org === undefined ? `cloud ${target.cloudOrg}` : `org ${target.org}`,
           format: options.format,
           fromDay: options.from,
           toDay: options.to,

@@ -1,10 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, describeFidelity, readConfig } from '../config.js';
 import { CommandError } from './command-error.js';
+import { loadDotEnv } from './dot-env.js';
 import { registerImportCommands } from './import-command.js';
 import { Problem } from '../domain/errors.js';
 import type { ServiceContext } from '../service/context.js';
 import { StoreOpenError } from '../store/errors.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 /**
  * The `timeport` command. Management commands work directly on the database the server uses,
@@ -15,6 +17,7 @@ import { StoreOpenError } from '../store/errors.js';
 export function buildProgram(): Command {
   const program = new Command('timeport')
     .description('Timeport: self-hosted time tracking that speaks the Yandex Tracker API')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
 
@@ -166,6 +169,8 @@ async function withContext(run: (ctx: ServiceContext) => Promise<void>): Promise
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // Before the options are parsed: TRACKER_TOKEN and the like may come from the file.
+    loadDotEnv();
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (error) {

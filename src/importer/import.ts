@@ -14,7 +14,7 @@ import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timesta
 import { checkWorklogImport } from '../domain/worklog-rules.js';
 import { FailureFiles } from './failures.js';
 import type { SourceEntry } from './formats/types.js';
-import { type Fingerprint, Journal, defaultJournalPath } from './journal.js';
+import { type Fingerprint, Journal, chooseDefaultJournal } from './journal.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import { Progress } from './progress.js';
 import type { RawRecord } from './readers.js';
@@ -61,6 +61,8 @@ export interface ImportSummary {
   failureFiles: { path: string; count: number }[];
   /** Failures files of earlier runs removed because this run had no failures for their input. */
   removedFailureFiles: string[];
+  /** The journal this run read and wrote (none on a dry run or when nothing was sent). */
+  journalPath?: string;
   preflight: PreflightReport;
 }
 
@@ -126,7 +128,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     return summary;
   }
 
-  const journal = options.dryRun ? undefined : Journal.open(options.journalPath ?? defaultJournalPath(options.target, options.org), { target: options.target, org: options.org });
+  const journalPath = options.dryRun ? undefined : (options.journalPath ?? chooseDefaultJournal(options.target, options.org, options.err));
+  const journal = journalPath === undefined ? undefined : Journal.open(journalPath, { target: options.target, org: options.org });
+  summary.journalPath = journalPath === undefined ? undefined : path.resolve(journalPath);
   const progress = new Progress(report.total, { ...options.progress, write: options.err, label: options.dryRun ? 'Validating' : 'Importing' });
   try {
     if (options.atomic && !options.dryRun) {

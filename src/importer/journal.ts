@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { SourceIdSet } from './source-id-set.js';
 
 /**
@@ -36,8 +38,39 @@ export interface Fingerprint {
 
 type JournalLine = { s: string; st: 'done'; id: number } | SendingLine;
 
-export const defaultJournalPath = (target: string, org: string): string =>
+/** The journal's file name for a target and organization (the same wherever it is kept). */
+export const journalFileName = (target: string, org: string): string =>
   `.timeport-import-${crypto.createHash('sha256').update(`${target}\n${org}`).digest('hex').slice(0, 12)}.journal.ndjson`;
+
+/**
+ * Where journals live unless --journal says otherwise: the user's state directory (XDG Base
+ * Directory: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport), so the same import started
+ * from another directory, or by cron (whose directory is /), finds the same journal. A relative
+ * XDG_STATE_HOME is ignored, as the XDG specification says.
+ */
+export function journalDirectory(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
+  const stateHome = env.XDG_STATE_HOME;
+  return path.join(stateHome !== undefined && path.isAbsolute(stateHome) ? stateHome : path.join(home, '.local', 'state'), 'timeport');
+}
+
+export const defaultJournalPath = (target: string, org: string, env: NodeJS.ProcessEnv = process.env): string =>
+  path.join(journalDirectory(env), journalFileName(target, org));
+
+/**
+ * The journal an import uses when --journal is not given: the state directory's. Earlier versions
+ * kept it in the working directory; such a journal found here (and none in the state directory
+ * yet) is used where it is, so an import begun with one of them is never sent twice.
+ */
+export function chooseDefaultJournal(target: string, org: string, say: (line: string) => void): string {
+  const file = defaultJournalPath(target, org);
+  const legacy = path.resolve(journalFileName(target, org));
+  if (!fs.existsSync(file) && fs.existsSync(legacy)) {
+    say(`Using the journal ${legacy} an earlier version kept in this directory (new journals go to ${path.dirname(file)}); give --journal to choose.`);
+    return legacy;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  return file;
+}
 
 export class Journal {
   /**

@@ -4,7 +4,7 @@ import { type Parsed, parsed, refused } from '../domain/result.js';
  * The importer's time-zone contract: a timestamp with an offset is exact; one without needs an
  * IANA zone given by the user (`--timezone Europe/Berlin`, checked by parseTimeZone in
  * ../domain/time-zone.ts); an abbreviation such as `CEST` is refused in a timestamp as it is as a
- * zone. Zone rules come from the runtime's ICU data through Intl (Node ships the full set), so no
+ * zone. Zone rules come from the runtime's ICU data through Intl (Node 22+ ships the full set), so no
  * library or data file can drift from what `Intl` reports.
  */
 

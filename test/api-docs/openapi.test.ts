@@ -17,7 +17,7 @@ interface Operation {
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
 
 /** Routes that serve files rather than API operations; they stay out of the document on purpose. */
-const FILE_ROUTES = ['/docs', '/ui'];
+const FILE_ROUTES = ['/docs', '/ui', '/favicon.ico'];
 const isFileRoute = (url: string) => FILE_ROUTES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`));
 
 describe('OpenAPI document', () => {

@@ -42,10 +42,22 @@ const CONTROLLED_VARIABLES = [
   'TIMEPORT_LINK_STYLE',
   'LOG_LEVEL',
   'NODE_TEST_CONTEXT',
+  'TRACKER_URL',
+  'TRACKER_TOKEN',
+  'TRACKER_ORG_ID',
+  'TRACKER_CLOUD_ORG_ID',
+  'XDG_STATE_HOME',
 ];
 
 /** Environment overrides; `undefined` removes a variable. */
 export type EnvOverrides = Record<string, string | undefined>;
+
+export interface SpawnOptions {
+  /** The working directory (default: the repository's root). */
+  cwd?: string;
+  /** Written to the process's standard input, which is then closed (default: no standard input). */
+  stdin?: string;
+}
 
 export interface Exit {
   code: number | null;
@@ -91,10 +103,11 @@ export class Child {
   private done: Exit | undefined;
   private readonly listeners = new Set<() => void>();
 
-  constructor(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv, options: SpawnOptions = {}) {
     this.description = [command, ...args].join(' ');
     // detached: its own process group, so signals reach every process it starts (npm → sh → node).
-    this.process = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process = spawn(command, args, { cwd: options.cwd ?? ROOT, env, detached: true, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (options.stdin !== undefined) this.process.stdin!.end(options.stdin);
     this.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       this.out += chunk;
       this.notify();
@@ -291,11 +304,13 @@ export interface ServeOptions {
   args?: string[];
   /** Options for `node` itself before the script (with the `node` launcher), e.g. `['--cpu-prof']`. */
   nodeArgs?: string[];
+  /** The script and what `node` needs to run it (default `bin/timeport.js`; the benchmarks compare the sources run through tsx). */
+  entry?: string[];
   /** How long to wait for the listening line (several processes starting at once take longer). */
   waitMs?: number;
 }
 
-export interface CliOptions {
+export interface CliOptions extends SpawnOptions {
   env?: EnvOverrides;
   /** Run as `npx timeport ...` instead of `node bin/timeport.js ...`. */
   npx?: boolean;
@@ -338,7 +353,8 @@ export class Sandbox {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of CONTROLLED_VARIABLES) delete env[name];
     // npm and npx must not look for their own updates on the network.
-    Object.assign(env, { TIMEPORT_DATA_DIR: this.dataDir, PORT: '0', NPM_CONFIG_UPDATE_NOTIFIER: 'false' });
+    // XDG_STATE_HOME: import journals kept by default go to this sandbox, not the user's home.
+    Object.assign(env, { TIMEPORT_DATA_DIR: this.dataDir, PORT: '0', NPM_CONFIG_UPDATE_NOTIFIER: 'false', XDG_STATE_HOME: path.join(this.dataDir, 'state') });
     for (const [name, value] of Object.entries(overrides)) {
       if (value === undefined) delete env[name];
       else env[name] = value;
@@ -347,8 +363,8 @@ export class Sandbox {
   }
 
   /** Starts a process in this sandbox (tracked, so `dispose` ends it). */
-  spawn(command: string, args: string[], env: EnvOverrides = {}): Child {
-    const child = new Child(command, args, this.env(env));
+  spawn(command: string, args: string[], env: EnvOverrides = {}, options: SpawnOptions = {}): Child {
+    const child = new Child(command, args, this.env(env), options);
     this.children.add(child);
     void child.exited.then(() => this.children.delete(child));
     return child;
@@ -359,7 +375,7 @@ export class Sandbox {
     const child =
       options.launcher === 'npm'
         ? this.spawn('npm', ['start'], options.env)
-        : this.spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/timeport.js', 'serve', ...(options.args ?? [])], options.env);
+        : this.spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.entry ?? ['bin/timeport.js']), 'serve', ...(options.args ?? [])], options.env);
     try {
       const [, url] = await child.waitFor('stdout', LISTENING_LINE, options.waitMs);
       return new ServerProcess(child, url!);
@@ -373,7 +389,7 @@ export class Sandbox {
   async cli(args: string[], options: CliOptions = {}): Promise<CliResult> {
     const child = options.npx
       ? this.spawn('npx', ['--no-install', 'timeport', ...args], options.env)
-      : this.spawn(process.execPath, ['bin/timeport.js', ...args], options.env);
+      : this.spawn(process.execPath, [path.join(ROOT, 'bin/timeport.js'), ...args], options.env, { cwd: options.cwd, stdin: options.stdin });
     let exit: Exit;
     try {
       exit = await within(child.exited, `timeport ${args.join(' ')} to exit`, options.timeoutMs);

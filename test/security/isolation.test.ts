@@ -561,7 +561,7 @@ function withHeadRows(rows: Row[]): Row[] {
 const MATRIX: Row[] = withHeadRows([...trackerRows('v2'), ...trackerRows('v3'), ...timeportRows]);
 
 /** Routes outside the API: no token, no organization data. Everything else must have a row. */
-const PUBLIC_ROUTES = [/^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/ui(\/.*)?$/];
+const PUBLIC_ROUTES = [/^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/ui(\/.*)?$/, /^\/favicon\.ico$/];
 
 const rowName = (row: { method: string; route: string }) => `${row.method} ${row.route}`;
 

@@ -241,6 +241,50 @@ describe('web page in Chromium', { skip: unavailable }, () => {
     await page.close();
   });
 
+  /**
+   * Opens a page as a visitor does and answers what the browser reported: console errors (a CSP
+   * violation is one, so is the 404 of a missing /favicon.ico), uncaught exceptions and answers
+   * of 400 or more to any request the page made, the icon's included.
+   */
+  async function visit(pathname: string, ready: string): Promise<{ problems: string[]; icons: string[] }> {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const icons: string[] = [];
+    page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+      if (/favicon/.test(response.url())) icons.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    });
+    await page.goto(`${origin}${pathname}`);
+    await page.waitForSelector(ready);
+    await page.waitForLoadState('networkidle');
+    // The icons the page links, fetched as the browser would (headless Chromium may skip them).
+    const base = page.url();
+    for (const link of await page.$$eval('link[rel~=icon]', (links) => links.map((element) => element.getAttribute('href') ?? ''))) {
+      const href = new URL(link, base).toString();
+      const answer = await page.request.get(href);
+      icons.push(`${answer.status()} ${new URL(href).pathname}`);
+      if (!answer.ok()) problems.push(`${answer.status()} ${href}`);
+    }
+    await page.close();
+    return { problems, icons };
+  }
+
+  it('a visit to /ui/ and to /docs leaves the console free of errors; the icon is served', async () => {
+    const ui = await visit('/ui/', '#sign-in');
+    assert.deepEqual(ui.problems, []);
+    assert.ok(ui.icons.some((icon) => icon.startsWith('200 ')), ui.icons.join(', '));
+    const docs = await visit('/docs', '.opblock-summary-path');
+    assert.deepEqual(docs.problems, []);
+    const favicon = await fetch(`${origin}/favicon.ico`);
+    assert.equal(favicon.status, 200);
+    assert.match(favicon.headers.get('content-type') ?? '', /^image\//);
+    assert.deepEqual([...new Uint8Array(await favicon.arrayBuffer()).subarray(0, 4)], [0, 0, 1, 0], 'an ICO file');
+  });
+
   it('made no request outside this server', () => {
     assert.deepEqual(foreignRequests, []);
   });

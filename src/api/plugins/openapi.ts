@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import { PACKAGE_VERSION } from '../../version.js';
 import { type OperationDocs, documentationFor } from './openapi-examples.js';
 
 /** A route as Fastify registered it, collected by an onRoute hook. */
@@ -22,8 +22,9 @@ declare module 'fastify' {
   }
 }
 
-/** The version in the document is the package's. */
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** sha256 of `.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}`, swagger-ui's logo's style. */
+const SWAGGER_LOGO_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
 
 export const OPENAPI_PATH = '/openapi.json';
 export const DOCS_PATH = '/docs';
@@ -93,9 +94,10 @@ export default fp(
     await app.register(swaggerUi, {
       routePrefix: DOCS_PATH,
       // swagger-ui's default policy allows fonts and styles from any https origin and its online
-      // validator; the page needs nothing but this server.
-      staticCSP:
-        "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
+      // validator; the page needs nothing but this server. The one inline style allowed, by its
+      // hash, is the <style> of swagger-ui's logo (its top bar's SVG), which the browser would
+      // otherwise refuse with an error in the console (test/ui/report-page.test.ts).
+      staticCSP: `default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' '${SWAGGER_LOGO_STYLE_HASH}'`,
       uiConfig: { validatorUrl: null, deepLinking: true },
     });
   },

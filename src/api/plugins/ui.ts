@@ -41,4 +41,8 @@ export default async function ui(app: FastifyInstance): Promise<void> {
   });
   // The wildcard route does not see `/ui/` itself once trailing slashes are ignored (`/ui`).
   app.get('/ui', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  // Browsers ask for /favicon.ico by themselves (the page links it and its SVG too); a day's cache.
+  app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=86400').type('image/x-icon').sendFile('favicon.ico', UI_ROOT, { cacheControl: false }),
+  );
 }
