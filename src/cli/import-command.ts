@@ -15,7 +15,7 @@ const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine',
  * `reconcile` runs: every other `timeport` command, `serve` included, starts without them.
  */
 async function loadImporter() {
-  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter] = await Promise.all([
+  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter, sync, syncState] = await Promise.all([
     import('../client/tracker-client.js'),
     import('../importer/durations.js'),
     import('../importer/import.js'),
@@ -27,18 +27,20 @@ async function loadImporter() {
     import('../importer/live/tracker.js'),
     import('../importer/live/types.js'),
     import('../importer/export.js'),
+    import('../importer/sync.js'),
+    import('../importer/sync-state.js'),
   ]);
-  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time, ...redmine, ...tracker, ...live, ...exporter };
+  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time, ...redmine, ...tracker, ...live, ...exporter, ...sync, ...syncState };
 }
 
-type Importer = Awaited<ReturnType<typeof loadImporter>>;
+export type Importer = Awaited<ReturnType<typeof loadImporter>>;
 
 /**
- * `timeport import` and `timeport reconcile`: the bulk importer and its check, clients of a Tracker
+ * `timeport import`, `timeport reconcile` and `timeport export` (and, in sync-command.ts, `timeport sync`): the bulk importer and its check, clients of a Tracker
  * API (Timeport's, or Yandex Tracker itself). They never open the local database.
  */
 
-interface TargetOptions {
+export interface TargetOptions {
   url: string;
   token: string;
   org?: string;
@@ -47,7 +49,7 @@ interface TargetOptions {
   retries?: number;
 }
 
-interface SourceCliOptions extends LiveSourceCliOptions {
+export interface SourceCliOptions extends LiveSourceCliOptions {
   format?: string;
   delimiter?: string;
   timezone?: string;
@@ -84,7 +86,7 @@ interface ImportCliOptions extends TargetOptions, SourceCliOptions {
   sourceLabel?: string;
 }
 
-const positiveInteger = (name: string, max: number) => (text: string): number => {
+export const positiveInteger = (name: string, max: number) => (text: string): number => {
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`${name} takes a whole number from 1 to ${max}`);
   return value;
@@ -98,7 +100,7 @@ const positiveNumber = (name: string) => (text: string): number => {
 
 const DATE_FORMATS: Record<string, DateOrder> = { 'YYYY-MM-DD': 'YMD', 'MM/DD/YYYY': 'MDY', 'DD/MM/YYYY': 'DMY' };
 
-function addTargetOptions(command: Command): Command {
+export function addTargetOptions(command: Command): Command {
   return command
     .requiredOption('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net')
     .requiredOption('--token <token>', 'an OAuth token (or an IAM token with --bearer) of an organization administrator')
@@ -108,7 +110,7 @@ function addTargetOptions(command: Command): Command {
     .option('--retries <n>', 'retries on network errors, 429 and 503 (default 8)', positiveInteger('--retries', 100));
 }
 
-function addSourceOptions(command: Command): Command {
+export function addSourceOptions(command: Command): Command {
   return command
     .addOption(new Option('--format <name>', 'the files\' format (default: detected from each file)').choices(FORMAT_NAMES))
     .option('--delimiter <char>', 'CSV delimiter (default: detected from the header: , ; or tab)')
@@ -132,7 +134,7 @@ function addSourceOptions(command: Command): Command {
     .option('--issue-map <file>', 'CSV "source,issue" (or a JSON object): source value (Jira issue id, Redmine number, project...) → issue key');
 }
 
-async function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions): Promise<SourceOptions> {
+export async function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions): Promise<SourceOptions> {
   const live = liveSourceFrom(lib, files, options, (message) => new lib.ImportAborted(message));
   // The source's URL, credentials and scope are checked before anything else is read or sent.
   await live?.check();
@@ -174,7 +176,7 @@ async function sourceOptions(lib: Importer, files: string[], options: SourceCliO
   };
 }
 
-function clientFor(lib: Importer, options: TargetOptions, onRetry?: (text: string) => void): TrackerClient {
+export function clientFor(lib: Importer, options: TargetOptions, onRetry?: (text: string) => void): TrackerClient {
   if ((options.org === undefined) === (options.cloudOrg === undefined)) throw new lib.ImportAborted('give exactly one of --org and --cloud-org');
   return new lib.TrackerClient({
     baseUrl: options.url,
@@ -205,7 +207,7 @@ export const EXIT_CODES = {
 } as const;
 
 /** Known failures end the command with a one-line message and exit code 1; anything else is a bug. */
-async function reporting(name: string, run: (lib: Importer) => Promise<number>): Promise<void> {
+export async function reporting(name: string, run: (lib: Importer) => Promise<number>): Promise<void> {
   // Both stream files of any size: a small heap headroom keeps their memory near the live data.
   limitHeapGrowth();
   const lib = await loadImporter();
@@ -219,6 +221,7 @@ async function reporting(name: string, run: (lib: Importer) => Promise<number>):
       error instanceof lib.UnknownFormatError ||
       error instanceof lib.LiveSourceError ||
       error instanceof lib.ExportError ||
+      error instanceof lib.SyncStateError ||
       (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!known) throw error;
     console.error(`timeport ${name}: ${(error as Error).message}`);

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, readConfig } from '../config.js';
 import { CommandError } from './command-error.js';
 import { registerImportCommands } from './import-command.js';
+import { registerSyncCommand } from './sync-command.js';
 import { Problem } from '../domain/errors.js';
 import type { ServiceContext } from '../service/context.js';
 import { StoreOpenError } from '../store/errors.js';
@@ -127,6 +128,7 @@ export function buildProgram(): Command {
     });
 
   registerImportCommands(program);
+  registerSyncCommand(program);
   return program;
 }
 
