@@ -335,9 +335,9 @@ export class TrackerClient {
   }
 
   /**
-   * Changes a worklog's start, duration or comment (`PATCH /v3/issues/<key>/worklog/<id>`, notes in
-   * docs/sync.md); a null comment removes it. Sending the same values twice leaves the same
-   * worklog, so a broken connection is retried.
+   * Changes a worklog's start, duration or comment (`PATCH /v3/issues/<key>/worklog/<id>`;
+   * docs/decisions.md, "timeport sync"); a null comment removes it. Sending the same values twice
+   * leaves the same worklog, so a broken connection is retried.
    */
   async editWorklog(issueKey: string, worklogId: number, body: { start?: string; duration?: string; comment?: string | null }): Promise<TrackerWorklog> {
     const answer = await this.request<TrackerWorklog>('PATCH', `/v3/issues/${encodeURIComponent(issueKey)}/worklog/${worklogId}`, { body, idempotent: true });

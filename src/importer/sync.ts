@@ -9,10 +9,10 @@ import { type SyncFingerprint, SyncState, syncStateFile } from './sync-state.js'
 
 /**
  * `timeport sync`: a one-way mirror from a source to a target, through the documented worklog API
- * only (import, edit, delete), so that it works against Timeport and Tracker alike (docs/sync.md).
- * It reads the whole source, the local state of earlier syncs and the target worklogs of the issues
- * involved, plans, then applies the plan, recording each confirmed write in the state before the
- * next one.
+ * only (import, edit, delete), so that it works against Timeport and Tracker alike
+ * (docs/decisions.md, "timeport sync"). It reads the whole source, the local state of earlier
+ * syncs and the target worklogs of the issues involved, plans, then applies the plan, recording
+ * each confirmed write in the state before the next one.
  */
 
 export interface SyncOptions extends SourceOptions {
