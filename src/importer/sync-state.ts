@@ -68,7 +68,12 @@ export class SyncState {
   static load(file: string, header: Omit<StateHeader, 'sync' | 'lastRunAt'>): SyncState {
     const state = new SyncState(file, header);
     if (!fs.existsSync(file)) return state;
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    let lines: string[];
+    try {
+      lines = fs.readFileSync(file, 'utf8').split('\n');
+    } catch (error) {
+      throw new SyncStateError(`cannot read the sync state ${file}: ${(error as Error).message}`, { cause: error });
+    }
     const first = lines[0]?.trim() ?? '';
     if (first !== '') {
       let found: StateHeader;
@@ -99,6 +104,14 @@ export class SyncState {
 
   /** Rewrites the file compactly (temporary file, fsync, rename) and opens it for appending. */
   open(): void {
+    try {
+      this.rewrite();
+    } catch (error) {
+      throw new SyncStateError(`cannot write the sync state ${this.file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private rewrite(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.tmp`;
     const header: StateHeader = { sync: 1, ...this.header };

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { AmbiguousWriteError, TrackerApiError, type TrackerClient, type TrackerWorklog, describeError } from '../client/tracker-client.js';
+import { AmbiguousWriteError, TrackerApiError, type TrackerClient, type TrackerUser, type TrackerWorklog, describeError } from '../client/tracker-client.js';
 import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timestamp.js';
 import { ImportAborted } from './import.js';
@@ -313,7 +313,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       } else if (change.action === 'ambiguous') {
         fail(change, `${change.candidates.length} worklogs on ${change.desired.fp.issue} match it exactly (ids ${change.candidates.join(', ')}); none was adopted or created`);
       } else if (change.action === 'create') {
-        const worklogId = await create(options, change.desired, claimed, userIdOf(change.desired.fp.login)).catch((error: unknown) => {
+        const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch((error: unknown) => {
           const reason = refusal(error);
           if (reason === undefined) throw error;
           fail(change, reason);
@@ -339,9 +339,11 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
  * The documented single import. When its answer is lost, the issue is read again and an exact
  * match not claimed by another entry is taken as this one; without one the entry is not sent twice.
  */
-async function create(options: SyncOptions, want: Desired, claimed: Set<number>, authorId: string | undefined): Promise<number> {
+async function create(options: SyncOptions, want: Desired, claimed: Set<number>, author: TrackerUser | undefined): Promise<number> {
+  const authorId = author === undefined ? undefined : String(author.uid);
   const body = {
-    createdBy: want.fp.login,
+    // The login as the target spells it (the state compares logins without case).
+    createdBy: author?.login ?? want.fp.login,
     createdAt: formatTrackerTimestamp(want.createdAtMs),
     start: formatTrackerTimestamp(want.fp.start),
     duration: formatBusinessDuration(want.fp.seconds),
@@ -425,5 +427,9 @@ function writePlan(file: string, changes: Change[], applyDeletes: boolean): void
         return { action: 'ambiguous', sourceId: change.sourceId, issue: change.desired.fp.issue, candidates: change.candidates, after: show(change.desired.fp) };
     }
   });
-  fs.writeFileSync(file, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+  try {
+    fs.writeFileSync(file, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+  } catch (error) {
+    throw new ImportAborted(`--plan ${file}: ${(error as Error).message}`);
+  }
 }
