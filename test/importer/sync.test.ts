@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { formatBusinessDuration, parseBusinessDuration } from '../../src/domain/duration.js';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { type SyncOptions, type SyncSummary, runSync } from '../../src/importer/sync.js';
 import { defaultStateDir } from '../../src/importer/sync-state.js';
+import { TrackerSource } from '../../src/importer/live/tracker.js';
 import { type Target, startTarget, storedWorklogs } from './helpers.js';
 
 interface Line {
@@ -252,5 +253,71 @@ describe('timeport sync', () => {
     assert.equal(defaultStateDir({ XDG_STATE_HOME: '/var/state' }, '/home/u'), '/var/state/timeport');
     assert.equal(defaultStateDir({}, '/home/u'), '/home/u/.local/state/timeport');
     assert.equal(defaultStateDir({ XDG_STATE_HOME: 'relative' }, '/home/u'), '/home/u/.local/state/timeport', 'the XDG spec ignores a relative path');
+  });
+});
+
+describe('timeport sync from one organization (Tracker as a source) into another', () => {
+  let source: Target;
+  let target: Target;
+  before(async () => {
+    source = await startTarget();
+    target = await startTarget();
+  });
+  after(async () => {
+    await source.close();
+    await target.close();
+  });
+
+  const shape = async (of: Target) =>
+    (await storedWorklogs(of)).map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.createdAt} ${worklog.duration} ${worklog.comment ?? ''}`).sort();
+
+  test('follows a worklog created, one edited and one deleted in the source over three runs', async () => {
+    const stateDir = path.join(target.dir, 'state');
+    const log = (issue: string, createdBy: string, day: number, duration: string, comment: string) => {
+      const at = `2024-06-${String(day).padStart(2, '0')}T10:00:00.000+0000`;
+      return source.client.importWorklog(issue, { createdBy, createdAt: at, start: at, duration, comment });
+    };
+    const sync = async (applyDeletes: boolean) => {
+      const out: string[] = [];
+      const live = new TrackerSource({ client: source.client, orgLabel: 'org 1', toMs: Date.UTC(2026, 0, 1) });
+      await live.check();
+      const summary = await runSync({
+        files: [],
+        live,
+        durations: DEFAULT_DURATION_SETTINGS,
+        issueRule: {},
+        client: target.client,
+        target: target.url,
+        org: '1',
+        sourceLabel: live.label,
+        stateDir,
+        createdAtFrom: 'start',
+        dryRun: false,
+        applyDeletes,
+        preferSource: false,
+        progressIntervalMs: 60_000,
+        out: (line) => out.push(line),
+        err: (line) => out.push(line),
+      });
+      return { summary, out, plan: out.find((line) => line.startsWith('Plan: ')) };
+    };
+    await log('MIG-1', 'alice', 1, 'PT1H', 'kept');
+    const edited = await log('MIG-2', 'bob', 2, 'PT2H', 'edited');
+    const deleted = await log('MIG-3', 'alice', 3, 'PT3H', 'deleted');
+    const one = await sync(false);
+    assert.equal(one.plan, 'Plan: 3 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous', one.out.join('\n'));
+    assert.deepEqual(await shape(target), await shape(source));
+
+    await log('MIG-1', 'bob', 4, 'PT4H', 'created');
+    await source.client.editWorklog('MIG-2', edited.id, { duration: 'PT2H30M', comment: 'edited again' });
+    const two = await sync(false);
+    assert.equal(two.plan, 'Plan: 1 creates, 1 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 0 conflicts, 0 ambiguous', two.out.join('\n'));
+    assert.deepEqual(await shape(target), await shape(source));
+
+    assert.equal(await source.client.deleteWorklog('MIG-3', deleted.id), true);
+    const three = await sync(true);
+    assert.equal(three.plan, 'Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous', three.out.join('\n'));
+    assert.deepEqual(await shape(target), await shape(source));
+    assert.equal((await shape(target)).length, 3);
   });
 });
