@@ -159,14 +159,29 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     });
   }
 
-  // The target worklogs of every issue the sync touches, each issue read once.
-  const targetIssues = new Map<string, Map<number, TrackerWorklog>>();
-  const worklogsOf = async (issue: string): Promise<Map<number, TrackerWorklog>> => {
+  // The target worklogs of every issue the sync touches, each issue read once, kept as their values
+  // and indexed by author, start and duration for adoption.
+  interface IssueWorklogs {
+    byId: Map<number, TargetValues>;
+    byKey: Map<string, number[]>;
+  }
+  const matchKey = (authorId: string | undefined, start: number, seconds: number) => `${authorId}|${start}|${seconds}`;
+  const targetIssues = new Map<string, IssueWorklogs>();
+  const worklogsOf = async (issue: string): Promise<IssueWorklogs> => {
     let worklogs = targetIssues.get(issue);
     if (worklogs === undefined) {
-      worklogs = new Map();
-      const answer = await client.getIssue(issue);
-      if (answer !== undefined) for await (const worklog of client.issueWorklogs(issue)) worklogs.set(worklog.id, worklog);
+      worklogs = { byId: new Map(), byKey: new Map() };
+      if ((await client.getIssue(issue)) !== undefined) {
+        for await (const worklog of client.issueWorklogs(issue)) {
+          const values = valuesOf(worklog);
+          if (values === undefined) continue;
+          worklogs.byId.set(worklog.id, values);
+          const key = matchKey(values.authorId, values.start, values.seconds);
+          const ids = worklogs.byKey.get(key);
+          if (ids === undefined) worklogs.byKey.set(key, [worklog.id]);
+          else ids.push(worklog.id);
+        }
+      }
       targetIssues.set(issue, worklogs);
     }
     return worklogs;
@@ -180,14 +195,11 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const plan: Planned[] = [];
   const planCreate = async (sourceId: string, want: Desired): Promise<void> => {
     const worklogs = await worklogsOf(want.fp.issue);
-    const author = userIdOf(want.fp.login);
     const matches: { id: number; values: TargetValues }[] = [];
-    for (const worklog of worklogs.values()) {
-      if (claimed.has(worklog.id)) continue;
-      const values = valuesOf(worklog);
-      if (values === undefined || values.authorId !== author || values.start !== want.fp.start || values.seconds !== want.fp.seconds) continue;
-      if (want.fp.comment !== '' && values.comment !== want.fp.comment) continue;
-      matches.push({ id: worklog.id, values });
+    for (const id of worklogs.byKey.get(matchKey(userIdOf(want.fp.login), want.fp.start, want.fp.seconds)) ?? []) {
+      const values = worklogs.byId.get(id)!;
+      if (claimed.has(id) || (want.fp.comment !== '' && values.comment !== want.fp.comment)) continue;
+      matches.push({ id, values });
     }
     if (matches.length === 1) {
       const [match] = matches;
@@ -201,8 +213,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const forgotten: string[] = [];
   for (const [sourceId, known] of state.entries) {
     const want = desired.get(sourceId);
-    const worklog = (await worklogsOf(known.fp.issue)).get(known.worklogId);
-    const current = worklog === undefined ? undefined : valuesOf(worklog);
+    const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
     const changedInTarget = current !== undefined && !sameValues(current, known.fp);
     const conflict = (reason: string) =>
       plan.push({ action: 'conflict', sourceId, worklogId: known.worklogId, before: known.fp, target: current, desired: want, reason });
