@@ -160,6 +160,21 @@ describe('timeport sync', () => {
     assert.match(planLine(await sync())!, /^Plan: 0 creates, 0 updates, 0 deletes, .* 3 unchanged, 0 conflicts/);
   });
 
+  test('a worklog deleted in the target is a conflict; --prefer source creates it again', async () => {
+    const lines = [entry(0), entry(1)];
+    write(lines);
+    await sync();
+    const removed = (await storedWorklogs(target)).find((worklog) => worklog.comment === 'work 0')!;
+    assert.equal(await target.client.deleteWorklog(removed.issue, removed.id), true);
+    const run = await sync();
+    assert.match(planLine(run)!, /^Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 1 unchanged, 1 conflicts/);
+    assert.ok(run.out.some((line) => line.includes(`src-0: worklog ${removed.id} on MIG-1: deleted in the target since the last sync`)), run.out.join('\n'));
+    assert.equal((await storedWorklogs(target)).length, 1);
+    const preferred = await sync({ preferSource: true });
+    assert.match(planLine(preferred)!, /^Plan: 1 creates, 0 updates, 0 deletes, 0 adopted from the target, 1 unchanged, 0 conflicts/);
+    assert.deepEqual(await stored(), expected(lines));
+  });
+
   test('--dry-run prints the plan and writes nothing, not even the state', async () => {
     write([entry(0), entry(1)]);
     const run = await sync({ dryRun: true });
