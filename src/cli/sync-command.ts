@@ -79,7 +79,8 @@ export function registerSyncCommand(program: Command): void {
         const planned = summary.planned;
         if (options.dryRun) {
           console.log(`Dry run finished in ${summary.seconds.toFixed(1)} s (nothing written)${options.plan === undefined ? '' : `; the plan is in ${options.plan}`}`);
-          const changes = planned.create + planned.adopt + planned.update + planned.delete + planned.conflict + planned.ambiguous;
+          // Adoptions change only the local state: the target already has those entries.
+          const changes = planned.create + planned.update + planned.delete + planned.conflict + planned.ambiguous;
           return changes === 0 ? SYNC_EXIT_CODES.ok : SYNC_EXIT_CODES.differences;
         }
         console.log(

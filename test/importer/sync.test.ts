@@ -175,6 +175,17 @@ describe('timeport sync', () => {
     assert.deepEqual(await stored(), expected(lines));
   });
 
+  test('a source entry that cannot be synced stops the sync before anything is planned: nothing is deleted', async () => {
+    write([entry(0), entry(1)]);
+    await sync();
+    write([entry(0), entry(1, { createdBy: 'nobody' })]);
+    const run = await sync({ applyDeletes: true });
+    assert.equal(run.summary.blocked, true);
+    assert.equal(planLine(run), undefined, run.out.join('\n'));
+    assert.ok(run.out.some((line) => line.startsWith('Nothing was planned or written: 1 source entries cannot be synced')), run.out.join('\n'));
+    assert.deepEqual(await stored(), expected([entry(0), entry(1)]));
+  });
+
   test('--dry-run prints the plan and writes nothing, not even the state', async () => {
     write([entry(0), entry(1)]);
     const run = await sync({ dryRun: true });
