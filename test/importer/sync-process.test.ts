@@ -50,7 +50,7 @@ describe('timeport sync: exit codes, kill -9 and a re-run', { timeout: 110_000 }
   });
   after(() => sandbox.dispose());
 
-  const args = () => ['sync', file, '--url', server.url, '--token', TOKEN, '--org', '1', '--state-dir', stateDir, '--progress-interval', '1'];
+  const args = () => ['sync', file, '--api', 'tracker', '--url', server.url, '--token', TOKEN, '--org', '1', '--state-dir', stateDir, '--progress-interval', '1'];
   const stored = () => {
     const db = new BetterSqlite3(sandbox.databaseFile, { readonly: true });
     try {
