@@ -288,7 +288,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   try {
     for (const entry of refreshed) state.record(entry.sourceId, { worklogId: entry.worklogId, fp: entry.fp });
     for (const sourceId of forgotten) state.forget(sourceId);
-    // Deletions first: a moved entry's old worklog goes before its new one is created.
+    // Deletions first: a moved entry's old worklog goes before its new one is created, and a move
+    // whose old worklog could not be deleted is not created a second time.
+    const stuckMoves = new Set<string>();
     for (const change of changes) {
       if (change.action !== 'delete' || (!change.moved && !options.applyDeletes)) continue;
       try {
@@ -297,6 +299,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         const reason = refusal(error);
         if (reason === undefined) throw error;
         fail(change, reason);
+        if (change.moved) stuckMoves.add(change.sourceId);
         continue;
       }
       state.forget(change.sourceId);
@@ -323,6 +326,8 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         wrote();
       } else if (change.action === 'ambiguous') {
         fail(change, `${change.candidates.length} worklogs on ${change.desired.fp.issue} match it exactly (ids ${change.candidates.join(', ')}); none was adopted or created`);
+      } else if (change.action === 'create' && stuckMoves.has(change.sourceId)) {
+        done++; // its failure was counted with its deletion
       } else if (change.action === 'create') {
         const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch((error: unknown) => {
           const reason = refusal(error);
