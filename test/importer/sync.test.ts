@@ -13,6 +13,8 @@ import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { type SyncOptions, type SyncSummary, runSync } from '../../src/importer/sync.js';
 import { defaultStateDir } from '../../src/importer/sync-state.js';
 import { TrackerSource } from '../../src/importer/live/tracker.js';
+import { AmbiguousWriteError, TrackerClient, type TrackerWorklog, type WorklogImportBody } from '../../src/client/tracker-client.js';
+import { ADMIN_TOKEN } from '../helpers/app.js';
 import { type Target, startTarget, storedWorklogs } from './helpers.js';
 
 interface Line {
@@ -273,6 +275,26 @@ describe('timeport sync', () => {
     const again = await sync();
     assert.match(planLine(again)!, /^Plan: 4 creates, 0 updates, 0 deletes, 1 adopted from the target, 4 unchanged/);
     assert.deepEqual(await stored(), expected(lines));
+  });
+
+  test('an import whose answer was lost is found on the issue, not sent again', async () => {
+    /** Stores the first worklog, then loses the answer as a broken connection would. */
+    class LosingClient extends TrackerClient {
+      lost = 0;
+      override async importWorklog(issueKey: string, body: WorklogImportBody): Promise<TrackerWorklog> {
+        const worklog = await super.importWorklog(issueKey, body);
+        if (this.lost++ === 0) throw new AmbiguousWriteError(`POST /v3/issues/${issueKey}/worklogs/_import`, new Error('socket hang up'));
+        return worklog;
+      }
+    }
+    const client = new LosingClient({ baseUrl: target.url, token: ADMIN_TOKEN, orgId: '1', retries: 2, baseDelayMs: 10 });
+    const lines = [entry(0), entry(1)];
+    write(lines);
+    const run = await sync({ client });
+    assert.equal(client.lost, 2);
+    assert.deepEqual([run.summary.created, run.summary.failed], [2, 0], run.out.join('\n'));
+    assert.deepEqual(await stored(), expected(lines));
+    assert.match(planLine(await sync())!, /^Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 2 unchanged/);
   });
 
   test('the state directory: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport', () => {
