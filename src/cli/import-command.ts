@@ -15,7 +15,7 @@ const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine',
  * `reconcile` runs: every other `timeport` command, `serve` included, starts without them.
  */
 async function loadImporter() {
-  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter] = await Promise.all([
+  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter, sync, syncState, journal] = await Promise.all([
     import('../client/tracker-client.js'),
     import('../importer/durations.js'),
     import('../importer/import.js'),
@@ -27,18 +27,21 @@ async function loadImporter() {
     import('../importer/live/tracker.js'),
     import('../importer/live/types.js'),
     import('../importer/export.js'),
+    import('../importer/sync.js'),
+    import('../importer/sync-state.js'),
+    import('../importer/journal.js'),
   ]);
-  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time, ...redmine, ...tracker, ...live, ...exporter };
+  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time, ...redmine, ...tracker, ...live, ...exporter, ...sync, ...syncState, ...journal };
 }
 
-type Importer = Awaited<ReturnType<typeof loadImporter>>;
+export type Importer = Awaited<ReturnType<typeof loadImporter>>;
 
 /**
- * `timeport import` and `timeport reconcile`: the bulk importer and its check, clients of a Tracker
+ * `timeport import`, `timeport reconcile` and `timeport export` (and, in sync-command.ts, `timeport sync`): the bulk importer and its check, clients of a Tracker
  * API (Timeport's, or Yandex Tracker itself). They never open the local database.
  */
 
-interface TargetOptions {
+export interface TargetOptions {
   url?: string;
   token?: string;
   org?: string;
@@ -47,7 +50,7 @@ interface TargetOptions {
   retries?: number;
 }
 
-interface SourceCliOptions extends LiveSourceCliOptions {
+export interface SourceCliOptions extends LiveSourceCliOptions {
   format?: string;
   delimiter?: string;
   timezone?: string;
@@ -84,7 +87,7 @@ interface ImportCliOptions extends TargetOptions, SourceCliOptions {
   sourceLabel?: string;
 }
 
-const positiveInteger = (name: string, max: number) => (text: string): number => {
+export const positiveInteger = (name: string, max: number) => (text: string): number => {
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`${name} takes a whole number from 1 to ${max}`);
   return value;
@@ -102,7 +105,7 @@ const DATE_FORMATS: Record<string, DateOrder> = { 'YYYY-MM-DD': 'YMD', 'MM/DD/YY
  * The target's options, each also read from the variable the Tracker ecosystem's tools use when the
  * option is absent (the option wins), so a token need not show in `ps` or the shell's history.
  */
-function addTargetOptions(command: Command): Command {
+export function addTargetOptions(command: Command): Command {
   return command
     .addOption(new Option('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net').env('TRACKER_URL'))
     .addOption(new Option('--token <token>', 'an OAuth token (or an IAM token with --bearer) of an organization administrator; - reads it from standard input').env('TRACKER_TOKEN'))
@@ -112,7 +115,7 @@ function addTargetOptions(command: Command): Command {
     .option('--retries <n>', 'retries on network errors, 429 and 503 (default 8)', positiveInteger('--retries', 100));
 }
 
-function addSourceOptions(command: Command): Command {
+export function addSourceOptions(command: Command): Command {
   return command
     .addOption(new Option('--format <name>', 'the files\' format (default: detected from each file)').choices(FORMAT_NAMES))
     .option('--delimiter <char>', 'CSV delimiter (default: detected from the header: , ; or tab)')
@@ -136,7 +139,7 @@ function addSourceOptions(command: Command): Command {
     .option('--issue-map <file>', 'CSV "source,issue" (or a JSON object): source value (Jira issue id, Redmine number, project...) → issue key');
 }
 
-async function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions): Promise<SourceOptions> {
+export async function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions): Promise<SourceOptions> {
   const live = liveSourceFrom(lib, files, options, (message) => new lib.ImportAborted(message));
   // The source's URL, credentials and scope are checked before anything else is read or sent.
   await live?.check();
@@ -186,7 +189,7 @@ type ValueSource = (name: string) => string | undefined;
  * sets aside the other kind's variable (`--cloud-org` with TRACKER_ORG_ID set); `--token -` reads
  * the token from standard input.
  */
-function resolveTarget(lib: Importer, options: TargetOptions, sourceOf: ValueSource): TargetOptions & { url: string; token: string } {
+export function resolveTarget(lib: Importer, options: TargetOptions, sourceOf: ValueSource): TargetOptions & { url: string; token: string } {
   if (options.url === undefined || options.url === '') throw new lib.ImportAborted('give the target with --url or TRACKER_URL');
   let token = options.token;
   if (token === '-') {
@@ -211,7 +214,7 @@ function resolveTarget(lib: Importer, options: TargetOptions, sourceOf: ValueSou
   return { ...options, url: options.url, token, org, cloudOrg };
 }
 
-function clientFor(lib: Importer, options: ReturnType<typeof resolveTarget>, onRetry?: (text: string) => void): TrackerClient {
+export function clientFor(lib: Importer, options: ReturnType<typeof resolveTarget>, onRetry?: (text: string) => void): TrackerClient {
   return new lib.TrackerClient({
     baseUrl: options.url,
     token: options.token,
@@ -241,7 +244,7 @@ export const EXIT_CODES = {
 } as const;
 
 /** Known failures end the command with a one-line message and exit code 1; anything else is a bug. */
-async function reporting(name: string, run: (lib: Importer) => Promise<number>): Promise<void> {
+export async function reporting(name: string, run: (lib: Importer) => Promise<number>): Promise<void> {
   // Both stream files of any size: a small heap headroom keeps their memory near the live data.
   limitHeapGrowth();
   const lib = await loadImporter();
@@ -255,6 +258,7 @@ async function reporting(name: string, run: (lib: Importer) => Promise<number>):
       error instanceof lib.UnknownFormatError ||
       error instanceof lib.LiveSourceError ||
       error instanceof lib.ExportError ||
+      error instanceof lib.SyncStateError ||
       (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!known) throw error;
     console.error(`timeport ${name}: ${(error as Error).message}`);

@@ -386,6 +386,22 @@ export class TrackerClient {
     await this.request('DELETE', `/timeport/v1/imports/${id}`, { idempotent: true, accept: [409] });
   }
 
+  /**
+   * Changes a worklog's start, duration or comment (`PATCH /v3/issues/<key>/worklog/<id>`;
+   * docs/decisions.md, "timeport sync"); a null comment removes it. Sending the same values twice
+   * leaves the same worklog, so a broken connection is retried.
+   */
+  async editWorklog(issueKey: string, worklogId: number, body: { start?: string; duration?: string; comment?: string | null }): Promise<TrackerWorklog> {
+    const answer = await this.request<TrackerWorklog>('PATCH', `/v3/issues/${encodeURIComponent(issueKey)}/worklog/${worklogId}`, { body, idempotent: true });
+    return answer.body;
+  }
+
+  /** Deletes a worklog (`DELETE /v3/issues/<key>/worklog/<id>`, 204); false when it was already gone (404). */
+  async deleteWorklog(issueKey: string, worklogId: number): Promise<boolean> {
+    const answer = await this.request('DELETE', `/v3/issues/${encodeURIComponent(issueKey)}/worklog/${worklogId}`, { idempotent: true, accept: [404] });
+    return answer.status !== 404;
+  }
+
   /** Every worklog of an issue, following `Link` (ascending id, `perPage` with an `id` cursor). */
   async *issueWorklogs(issueKey: string, perPage = this.options.listPageSize ?? 1000): AsyncGenerator<TrackerWorklog> {
     let next: string | undefined = `/v3/issues/${encodeURIComponent(issueKey)}/worklog?perPage=${perPage}`;

@@ -43,18 +43,19 @@ export const journalFileName = (target: string, org: string): string =>
   `.timeport-import-${crypto.createHash('sha256').update(`${target}\n${org}`).digest('hex').slice(0, 12)}.journal.ndjson`;
 
 /**
- * Where journals live unless --journal says otherwise: the user's state directory (XDG Base
- * Directory: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport), so the same import started
- * from another directory, or by cron (whose directory is /), finds the same journal. A relative
- * XDG_STATE_HOME is ignored, as the XDG specification says.
+ * The user's state directory (XDG Base Directory: $XDG_STATE_HOME/timeport, else
+ * ~/.local/state/timeport), where import journals and sync states live unless an option says
+ * otherwise, so the same import or sync started from another directory, or by cron (whose
+ * directory is /), finds the same file. A relative XDG_STATE_HOME is ignored, as the XDG
+ * specification says.
  */
-export function journalDirectory(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
+export function stateDirectory(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
   const stateHome = env.XDG_STATE_HOME;
   return path.join(stateHome !== undefined && path.isAbsolute(stateHome) ? stateHome : path.join(home, '.local', 'state'), 'timeport');
 }
 
 export const defaultJournalPath = (target: string, org: string, env: NodeJS.ProcessEnv = process.env): string =>
-  path.join(journalDirectory(env), journalFileName(target, org));
+  path.join(stateDirectory(env), journalFileName(target, org));
 
 /**
  * The journal an import uses when --journal is not given: the state directory's. Earlier versions

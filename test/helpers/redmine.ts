@@ -95,4 +95,18 @@ export class RedmineAdmin {
     });
     return time_entry.id;
   }
+
+  /** Changes a time entry (`PUT /time_entries/<id>.json`; Redmine answers 204). */
+  async editTime(id: number, changes: { hours?: number; spentOn?: string; comments?: string }): Promise<void> {
+    const time_entry: Record<string, unknown> = {};
+    if (changes.hours !== undefined) time_entry.hours = changes.hours;
+    if (changes.spentOn !== undefined) time_entry.spent_on = changes.spentOn;
+    if (changes.comments !== undefined) time_entry.comments = changes.comments;
+    await this.call('PUT', `/time_entries/${id}.json`, { time_entry });
+  }
+
+  /** Deletes a time entry (`DELETE /time_entries/<id>.json`). */
+  async deleteTime(id: number): Promise<void> {
+    await this.call('DELETE', `/time_entries/${id}.json`);
+  }
 }

@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { addLiveSourceOptions } from './live-source-options.js';
+import {
+  type SourceCliOptions,
+  type TargetOptions,
+  addSourceOptions,
+  addTargetOptions,
+  clientFor,
+  resolveTarget,
+  positiveInteger,
+  reporting,
+  sourceOptions,
+} from './import-command.js';
+
+interface SyncCliOptions extends TargetOptions, SourceCliOptions {
+  api: 'auto' | 'timeport' | 'tracker';
+  createdAt: 'start' | 'end';
+  dryRun: boolean;
+  delete: boolean;
+  prefer: 'target' | 'source';
+  plan?: string;
+  full: boolean;
+  stateDir?: string;
+  progressInterval: number;
+}
+
+/**
+ * Exit codes of `timeport sync` (README, "Keeping in sync"): 0 only when the target now matches
+ * the source. Usage errors and a source or target that cannot be reached or read are 1, as for import.
+ */
+export const SYNC_EXIT_CODES = {
+  /** The target matches the source (a dry run: nothing to change). */
+  ok: 0,
+  error: 1,
+  /** Some writes were refused by the target, or entries matched more than one worklog there. */
+  someFailed: 2,
+  /** The target still differs: conflicts left alone, deletions not applied without --delete (a dry run: changes are planned). */
+  differences: 3,
+  /** Nothing was planned or written: the preflight found source entries that cannot be synced. */
+  refused: 4,
+} as const;
+
+export function registerSyncCommand(program: Command): void {
+  const command = program
+    .command('sync [files...]')
+    .description('mirror a source (files, or --source redmine|tracker) into Timeport or Tracker: create, update and (with --delete) delete worklogs, as planned against the last sync');
+  addTargetOptions(command);
+  addSourceOptions(command);
+  addLiveSourceOptions(command);
+  command
+    .addOption(
+      new Option('--api <kind>', 'tracker: only the documented worklog API (what auto uses today, against Timeport and Tracker alike); timeport: Timeport\'s update and delete by external id, not built yet')
+        .choices(['auto', 'timeport', 'tracker'])
+        .default('auto'),
+    )
+    .addOption(new Option('--created-at <from>', 'createdAt of new worklogs whose source has none: the start or the end of the work').choices(['start', 'end']).default('start'))
+    .option('--dry-run', 'print the plan\'s counts, write nothing', false)
+    .option('--delete', 'delete the worklogs of entries gone from the source (otherwise they are planned and listed)', false)
+    .addOption(new Option('--prefer <side>', 'on a conflict (a worklog changed in the target since the last sync): leave it (target) or overwrite it (source)').choices(['target', 'source']).default('target'))
+    .option('--plan <file>', 'write every planned change as NDJSON (action, sourceId, issue, worklogId, before, after)')
+    .option('--full', 'compare everything (every run reads the whole source today; see README)', false)
+    .option('--state-dir <dir>', 'where the sync state is kept (default: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)')
+    .option('--progress-interval <s>', 'seconds between progress lines', positiveInteger('--progress-interval', 3600), 5)
+    .action((files: string[], options: SyncCliOptions) =>
+      reporting('sync', async (lib) => {
+        if (options.api === 'timeport') {
+          throw new lib.ImportAborted('--api timeport: Timeport\'s update and delete by external id are not built yet; use --api tracker (the documented worklog API, which Timeport serves too)');
+        }
+        const source = await sourceOptions(lib, files, options);
+        const target = resolveTarget(lib, options, (name) => command.getOptionValueSource(name));
+        const client = clientFor(lib, target, (text) => console.error(text));
+        const summary = await lib.runSync({
+          ...source,
+          client,
+          target: client.baseUrl,
+          org: target.org ?? `cloud:${target.cloudOrg}`,
+          sourceLabel: source.live?.label ?? files.map((file) => path.resolve(file)).join(', '),
+          stateDir: options.stateDir ?? lib.stateDirectory(),
+          createdAtFrom: options.createdAt,
+          dryRun: options.dryRun,
+          applyDeletes: options.delete,
+          preferSource: options.prefer === 'source',
+          planFile: options.plan,
+          progressIntervalMs: options.progressInterval * 1000,
+          out: (line) => console.log(line),
+          err: (line) => console.error(line),
+        });
+        if (summary.blocked) return SYNC_EXIT_CODES.refused;
+        const planned = summary.planned;
+        if (options.dryRun) {
+          console.log(`Dry run finished in ${summary.seconds.toFixed(1)} s (nothing written)${options.plan === undefined ? '' : `; the plan is in ${options.plan}`}`);
+          // Adoptions change only the local state: the target already has those entries.
+          const changes = planned.create + planned.update + planned.delete + planned.conflict + planned.ambiguous;
+          return changes === 0 ? SYNC_EXIT_CODES.ok : SYNC_EXIT_CODES.differences;
+        }
+        console.log(
+          `Sync finished in ${summary.seconds.toFixed(1)} s: created ${summary.created}, adopted ${summary.adopted}, updated ${summary.updated}, deleted ${summary.deleted}, unchanged ${planned.unchanged}, ` +
+            `conflicts left ${summary.conflicts}, deletes not applied ${summary.deletesNotApplied}, failed ${summary.failed}`,
+        );
+        if (summary.failed > 0) return SYNC_EXIT_CODES.someFailed;
+        return summary.conflicts > 0 || summary.deletesNotApplied > 0 ? SYNC_EXIT_CODES.differences : SYNC_EXIT_CODES.ok;
+      }),
+    );
+}

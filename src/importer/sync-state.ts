@@ -1,0 +1,149 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The local state of `timeport sync`, one file per source, target and organization: which target
+ * worklog each source entry became, and what was written there (its fingerprint). It is an NDJSON
+ * file appended to and synced to disk after every write to the target, so a run killed at any
+ * moment leaves a state that is true of the target up to the last write it confirmed; the write
+ * whose answer was lost is found again on the target (an exact match is adopted). Each run starts
+ * by rewriting the file compactly (a temporary file, then a rename).
+ */
+
+/** What a sync wrote for a source entry: enough to tell later whether the source or the target changed. */
+export interface SyncFingerprint {
+  issue: string;
+  login: string;
+  /** The start instant, ms since the epoch. */
+  start: number;
+  seconds: number;
+  /** '' for no comment. */
+  comment: string;
+}
+
+export interface SyncedEntry {
+  worklogId: number;
+  fp: SyncFingerprint;
+}
+
+interface StateHeader {
+  sync: 1;
+  source: string;
+  target: string;
+  org: string;
+  /** When the last run that finished started reading the source (where an incremental read resumes). */
+  lastRunAt?: string;
+}
+
+type StateLine = { s: string; id: number; fp: SyncFingerprint } | { s: string; gone: true } | { lastRunAt: string };
+
+export const syncStateFile = (dir: string, key: { source: string; target: string; org: string }): string =>
+  path.join(dir, `sync-${crypto.createHash('sha256').update(`${key.source}\n${key.target}\n${key.org}`).digest('hex').slice(0, 16)}.ndjson`);
+
+/** The state file cannot serve this sync: another sync's, or unreadable. */
+export class SyncStateError extends Error {}
+
+export class SyncState {
+  readonly entries = new Map<string, SyncedEntry>();
+  lastRunAt: string | undefined;
+  private fd: number | undefined;
+
+  private constructor(
+    readonly file: string,
+    private readonly header: Omit<StateHeader, 'sync' | 'lastRunAt'>,
+  ) {}
+
+  /** Reads the state (a missing file is an empty state); a line torn by a crash is ignored. */
+  static load(file: string, header: Omit<StateHeader, 'sync' | 'lastRunAt'>): SyncState {
+    const state = new SyncState(file, header);
+    if (!fs.existsSync(file)) return state;
+    let lines: string[];
+    try {
+      lines = fs.readFileSync(file, 'utf8').split('\n');
+    } catch (error) {
+      throw new SyncStateError(`cannot read the sync state ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    const first = lines[0]?.trim() ?? '';
+    if (first !== '') {
+      let found: StateHeader;
+      try {
+        found = JSON.parse(first) as StateHeader;
+      } catch {
+        throw new SyncStateError(`the sync state ${file} is not a sync state (its first line is not JSON); move it away or give another --state-dir`);
+      }
+      if (found.sync !== 1 || found.source !== header.source || found.target !== header.target || found.org !== header.org) {
+        throw new SyncStateError(`the sync state ${file} belongs to ${found.source} → ${found.target} (organization ${found.org}), not this sync`);
+      }
+      state.lastRunAt = found.lastRunAt;
+    }
+    for (const text of lines.slice(1)) {
+      if (text.trim() === '') continue;
+      let line: StateLine;
+      try {
+        line = JSON.parse(text) as StateLine;
+      } catch {
+        continue;
+      }
+      if ('lastRunAt' in line) state.lastRunAt = line.lastRunAt;
+      else if ('gone' in line) state.entries.delete(line.s);
+      else state.entries.set(line.s, { worklogId: line.id, fp: line.fp });
+    }
+    return state;
+  }
+
+  /** Rewrites the file compactly (temporary file, fsync, rename) and opens it for appending. */
+  open(): void {
+    try {
+      this.rewrite();
+    } catch (error) {
+      throw new SyncStateError(`cannot write the sync state ${this.file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private rewrite(): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    const header: StateHeader = { sync: 1, ...this.header };
+    if (this.lastRunAt !== undefined) header.lastRunAt = this.lastRunAt;
+    const lines = [JSON.stringify(header)];
+    for (const [s, entry] of this.entries) lines.push(JSON.stringify({ s, id: entry.worklogId, fp: entry.fp }));
+    const fd = fs.openSync(temp, 'w', 0o600);
+    try {
+      fs.writeSync(fd, lines.join('\n') + '\n');
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, this.file);
+    this.fd = fs.openSync(this.file, 'a');
+  }
+
+  private append(line: StateLine): void {
+    if (this.fd === undefined) throw new Error('the sync state is not open');
+    fs.writeSync(this.fd, JSON.stringify(line) + '\n');
+    fs.fdatasyncSync(this.fd);
+  }
+
+  /** The source entry is now this worklog, with these values. */
+  record(sourceId: string, entry: SyncedEntry): void {
+    this.append({ s: sourceId, id: entry.worklogId, fp: entry.fp });
+    this.entries.set(sourceId, entry);
+  }
+
+  /** The source entry no longer has a worklog on the target. */
+  forget(sourceId: string): void {
+    this.append({ s: sourceId, gone: true });
+    this.entries.delete(sourceId);
+  }
+
+  finishRun(startedAt: string): void {
+    this.append({ lastRunAt: startedAt });
+    this.lastRunAt = startedAt;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

@@ -1,0 +1,451 @@
+import fs from 'node:fs';
+import { AmbiguousWriteError, TrackerApiError, type TrackerClient, type TrackerUser, type TrackerWorklog, describeError } from '../client/tracker-client.js';
+import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
+import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timestamp.js';
+import { ImportAborted } from './import.js';
+import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
+import { type SourceOptions, sourceItems } from './source.js';
+import { type SyncFingerprint, SyncState, syncStateFile } from './sync-state.js';
+
+/**
+ * `timeport sync`: a one-way mirror from a source to a target, through the documented worklog API
+ * only (import, edit, delete), so that it works against Timeport and Tracker alike
+ * (docs/decisions.md, "timeport sync"). It reads the whole source, the local state of earlier
+ * syncs and the target worklogs of the issues involved, plans, then applies the plan, recording
+ * each confirmed write in the state before the next one.
+ */
+
+export interface SyncOptions extends SourceOptions {
+  client: TrackerClient;
+  /** The target's base URL and organization, with the source's label: the state's key. */
+  target: string;
+  org: string;
+  sourceLabel: string;
+  stateDir: string;
+  createdAtFrom: 'start' | 'end';
+  dryRun: boolean;
+  /** Apply deletions of entries gone from the source (otherwise they are only planned). */
+  applyDeletes: boolean;
+  /** Overwrite worklogs changed in the target since the last sync, instead of leaving them as conflicts. */
+  preferSource: boolean;
+  planFile?: string | undefined;
+  progressIntervalMs: number;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Called after each write is confirmed and recorded; tests stop a run here. */
+  afterWrite?: (() => void) | undefined;
+}
+
+export interface SyncCounts {
+  create: number;
+  adopt: number;
+  update: number;
+  delete: number;
+  unchanged: number;
+  conflict: number;
+  ambiguous: number;
+}
+
+export interface SyncSummary {
+  /** What the plan held. */
+  planned: SyncCounts;
+  created: number;
+  adopted: number;
+  updated: number;
+  deleted: number;
+  /** Deletions planned but not applied (no --delete). */
+  deletesNotApplied: number;
+  /** Conflicts left alone. */
+  conflicts: number;
+  /** Writes refused by the target, and entries with more than one exact match there. */
+  failed: number;
+  blocked: boolean;
+  seconds: number;
+  stateFile: string;
+  preflight: PreflightReport;
+}
+
+/** A worklog's values as the plan shows them (before, after, in the target). */
+interface Shown {
+  issue: string;
+  login: string;
+  start: string;
+  duration: string;
+  comment?: string;
+}
+
+interface Desired {
+  fp: SyncFingerprint;
+  createdAtMs: number;
+}
+
+interface TargetValues {
+  start: number;
+  seconds: number;
+  comment: string;
+  authorId: string;
+}
+
+type Change =
+  | { action: 'create'; sourceId: string; desired: Desired }
+  | { action: 'adopt'; sourceId: string; desired: Desired; worklogId: number; found: SyncFingerprint }
+  | { action: 'update'; sourceId: string; worklogId: number; before: SyncFingerprint; desired: Desired }
+  | { action: 'delete'; sourceId: string; worklogId: number; before: SyncFingerprint; moved: boolean }
+  | { action: 'conflict'; sourceId: string; worklogId: number; before: SyncFingerprint; target: TargetValues | undefined; desired: Desired | undefined; reason: string }
+  | { action: 'ambiguous'; sourceId: string; desired: Desired; candidates: number[] };
+
+type Planned = Change | { action: 'unchanged'; sourceId: string };
+
+const sameValues = (a: { start: number; seconds: number; comment: string }, b: { start: number; seconds: number; comment: string }): boolean =>
+  a.start === b.start && a.seconds === b.seconds && a.comment === b.comment;
+
+const show = (fp: SyncFingerprint): Shown => {
+  const shown: Shown = { issue: fp.issue, login: fp.login, start: formatTrackerTimestamp(fp.start), duration: formatBusinessDuration(fp.seconds) };
+  if (fp.comment !== '') shown.comment = fp.comment;
+  return shown;
+};
+
+function valuesOf(worklog: TrackerWorklog): TargetValues | undefined {
+  const start = parseTrackerTimestamp(worklog.start);
+  const seconds = parseBusinessDuration(worklog.duration);
+  if (!start.ok || !seconds.ok) return undefined;
+  return { start: start.value, seconds: seconds.value, comment: worklog.comment ?? '', authorId: worklog.createdBy.id };
+}
+
+export async function runSync(options: SyncOptions): Promise<SyncSummary> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const { client } = options;
+  const report = await preflight(options, client);
+  for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
+  const stateFile = syncStateFile(options.stateDir, { source: options.sourceLabel, target: options.target, org: options.org });
+  const summary: SyncSummary = {
+    planned: { create: 0, adopt: 0, update: 0, delete: 0, unchanged: 0, conflict: 0, ambiguous: 0 },
+    created: 0,
+    adopted: 0,
+    updated: 0,
+    deleted: 0,
+    deletesNotApplied: 0,
+    conflicts: 0,
+    failed: 0,
+    blocked: false,
+    seconds: 0,
+    stateFile,
+    preflight: report,
+  };
+  const blockers = blockerCount(report);
+  if (blockers > 0) {
+    // An entry that cannot be read would look gone from the source: nothing is planned on a partial read.
+    summary.blocked = true;
+    summary.failed = blockers;
+    options.out(`Nothing was planned or written: ${blockers} source entries cannot be synced as they are (listed above). Fix them or their mapping and sync again.`);
+    summary.seconds = (Date.now() - started) / 1000;
+    return summary;
+  }
+  const state = SyncState.load(stateFile, { source: options.sourceLabel, target: options.target, org: options.org });
+  options.out(
+    `Target: ${options.target} (organization ${options.org}); state ${stateFile} (${state.entries.size} entries${state.lastRunAt === undefined ? ', first sync' : `, last sync ${state.lastRunAt}`})${options.dryRun ? '; dry run: nothing is written' : ''}`,
+  );
+
+  // The source, as the target should have it.
+  const desired = new Map<string, Desired>();
+  for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
+    const entry = item.entry!;
+    if (desired.has(entry.sourceId)) continue; // the preflight listed the duplicate
+    const createdAtMs = entry.createdAtMs ?? (options.createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
+    desired.set(entry.sourceId, {
+      fp: { issue: item.issue!, login: item.login!.toLowerCase(), start: entry.startMs, seconds: entry.durationSeconds, comment: entry.comment ?? '' },
+      createdAtMs,
+    });
+  }
+
+  // The target worklogs of every issue the sync touches, each issue read once, kept as their values
+  // and indexed by author, start and duration for adoption.
+  interface IssueWorklogs {
+    byId: Map<number, TargetValues>;
+    byKey: Map<string, number[]>;
+  }
+  const matchKey = (authorId: string | undefined, start: number, seconds: number) => `${authorId}|${start}|${seconds}`;
+  const targetIssues = new Map<string, IssueWorklogs>();
+  const worklogsOf = async (issue: string): Promise<IssueWorklogs> => {
+    let worklogs = targetIssues.get(issue);
+    if (worklogs === undefined) {
+      worklogs = { byId: new Map(), byKey: new Map() };
+      if ((await client.getIssue(issue)) !== undefined) {
+        for await (const worklog of client.issueWorklogs(issue)) {
+          const values = valuesOf(worklog);
+          if (values === undefined) continue;
+          worklogs.byId.set(worklog.id, values);
+          const key = matchKey(values.authorId, values.start, values.seconds);
+          const ids = worklogs.byKey.get(key);
+          if (ids === undefined) worklogs.byKey.set(key, [worklog.id]);
+          else ids.push(worklog.id);
+        }
+      }
+      targetIssues.set(issue, worklogs);
+    }
+    return worklogs;
+  };
+  const claimed = new Set<number>([...state.entries.values()].map((entry) => entry.worklogId));
+  const userIdOf = (login: string): string | undefined => {
+    const user = report.users.get(login);
+    return user === undefined ? undefined : String(user.uid);
+  };
+
+  const plan: Planned[] = [];
+  const planCreate = async (sourceId: string, want: Desired): Promise<void> => {
+    const worklogs = await worklogsOf(want.fp.issue);
+    const matches: { id: number; values: TargetValues }[] = [];
+    for (const id of worklogs.byKey.get(matchKey(userIdOf(want.fp.login), want.fp.start, want.fp.seconds)) ?? []) {
+      const values = worklogs.byId.get(id)!;
+      if (claimed.has(id) || (want.fp.comment !== '' && values.comment !== want.fp.comment)) continue;
+      matches.push({ id, values });
+    }
+    if (matches.length === 1) {
+      const [match] = matches;
+      claimed.add(match!.id);
+      plan.push({ action: 'adopt', sourceId, desired: want, worklogId: match!.id, found: { ...want.fp, comment: match!.values.comment } });
+    } else if (matches.length > 1) plan.push({ action: 'ambiguous', sourceId, desired: want, candidates: matches.map((match) => match.id) });
+    else plan.push({ action: 'create', sourceId, desired: want });
+  };
+
+  const refreshed: { sourceId: string; worklogId: number; fp: SyncFingerprint }[] = [];
+  const forgotten: string[] = [];
+  for (const [sourceId, known] of state.entries) {
+    const want = desired.get(sourceId);
+    const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
+    const changedInTarget = current !== undefined && !sameValues(current, known.fp);
+    const conflict = (reason: string) =>
+      plan.push({ action: 'conflict', sourceId, worklogId: known.worklogId, before: known.fp, target: current, desired: want, reason });
+    if (want === undefined) {
+      if (current === undefined) forgotten.push(sourceId);
+      else if (changedInTarget && !options.preferSource) conflict('deleted in the source, changed in the target since the last sync');
+      else plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, moved: false });
+      continue;
+    }
+    if (want.fp.issue !== known.fp.issue || want.fp.login !== known.fp.login) {
+      // Another issue or author: a worklog cannot be moved, so it is deleted and created again.
+      if (current !== undefined) {
+        if (changedInTarget && !options.preferSource) {
+          conflict(`moved in the source (${known.fp.issue} ${known.fp.login} → ${want.fp.issue} ${want.fp.login}), changed in the target since the last sync`);
+          continue;
+        }
+        plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, moved: true });
+      }
+      await planCreate(sourceId, want);
+      continue;
+    }
+    if (current === undefined) {
+      if (options.preferSource) await planCreate(sourceId, want);
+      else conflict('deleted in the target since the last sync');
+    } else if (sameValues(current, want.fp)) {
+      plan.push({ action: 'unchanged', sourceId });
+      // The target already has the source's values (a run stopped after its write): the state learns it.
+      if (!sameValues(known.fp, want.fp)) refreshed.push({ sourceId, worklogId: known.worklogId, fp: want.fp });
+    } else if (changedInTarget && !options.preferSource) conflict('changed in the target since the last sync');
+    else plan.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, desired: want });
+  }
+  for (const [sourceId, want] of desired) if (!state.entries.has(sourceId)) await planCreate(sourceId, want);
+
+  const changes = plan.filter((change): change is Change => change.action !== 'unchanged');
+  summary.planned.unchanged = plan.length - changes.length;
+  for (const change of changes) summary.planned[change.action]++;
+  // A move's deletion is part of its change, applied with it; only deletions of gone entries wait for --delete.
+  const waitingDeletes = changes.filter((change) => change.action === 'delete' && !change.moved && !options.applyDeletes);
+  describePlan(options, summary.planned, changes, waitingDeletes.length);
+  if (options.planFile !== undefined) writePlan(options.planFile, changes, options.applyDeletes);
+
+  summary.conflicts = summary.planned.conflict;
+  summary.deletesNotApplied = waitingDeletes.length;
+  if (options.dryRun) {
+    summary.seconds = (Date.now() - started) / 1000;
+    return summary;
+  }
+
+  state.open();
+  let done = 0;
+  const total = changes.filter((change) => change.action !== 'conflict').length - waitingDeletes.length;
+  const timer = setInterval(
+    () =>
+      options.err(
+        `Syncing: ${done}/${total} changes (created ${summary.created}, adopted ${summary.adopted}, updated ${summary.updated}, deleted ${summary.deleted}, failed ${summary.failed})`,
+      ),
+    options.progressIntervalMs,
+  );
+  timer.unref();
+  const wrote = () => {
+    done++;
+    options.afterWrite?.();
+  };
+  const fail = (change: Change, reason: string) => {
+    summary.failed++;
+    done++;
+    const issue = 'desired' in change && change.desired !== undefined ? change.desired.fp.issue : 'before' in change ? change.before.issue : '';
+    options.out(`failed: ${change.sourceId} (${issue}): ${reason}`);
+  };
+  const refusal = (error: unknown): string | undefined =>
+    error instanceof TrackerApiError && error.status >= 400 && error.status < 500 ? `${error.status}: ${describeError(error.body, error.text)}` : undefined;
+  try {
+    for (const entry of refreshed) state.record(entry.sourceId, { worklogId: entry.worklogId, fp: entry.fp });
+    for (const sourceId of forgotten) state.forget(sourceId);
+    // Deletions first: a moved entry's old worklog goes before its new one is created, and a move
+    // whose old worklog could not be deleted is not created a second time.
+    const stuckMoves = new Set<string>();
+    for (const change of changes) {
+      if (change.action !== 'delete' || (!change.moved && !options.applyDeletes)) continue;
+      try {
+        await client.deleteWorklog(change.before.issue, change.worklogId);
+      } catch (error) {
+        const reason = refusal(error);
+        if (reason === undefined) throw error;
+        fail(change, reason);
+        if (change.moved) stuckMoves.add(change.sourceId);
+        continue;
+      }
+      state.forget(change.sourceId);
+      summary.deleted++;
+      wrote();
+    }
+    for (const change of changes) {
+      if (change.action === 'update') {
+        const fp = change.desired.fp;
+        try {
+          await client.editWorklog(fp.issue, change.worklogId, { start: formatTrackerTimestamp(fp.start), duration: formatBusinessDuration(fp.seconds), comment: fp.comment === '' ? null : fp.comment });
+        } catch (error) {
+          const reason = refusal(error);
+          if (reason === undefined) throw error;
+          fail(change, reason);
+          continue;
+        }
+        state.record(change.sourceId, { worklogId: change.worklogId, fp });
+        summary.updated++;
+        wrote();
+      } else if (change.action === 'adopt') {
+        state.record(change.sourceId, { worklogId: change.worklogId, fp: change.found });
+        summary.adopted++;
+        wrote();
+      } else if (change.action === 'ambiguous') {
+        fail(change, `${change.candidates.length} worklogs on ${change.desired.fp.issue} match it exactly (ids ${change.candidates.join(', ')}); none was adopted or created`);
+      } else if (change.action === 'create' && stuckMoves.has(change.sourceId)) {
+        done++; // its failure was counted with its deletion
+      } else if (change.action === 'create') {
+        const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch((error: unknown) => {
+          const reason = refusal(error);
+          if (reason === undefined) throw error;
+          fail(change, reason);
+          return undefined;
+        });
+        if (worklogId === undefined) continue;
+        claimed.add(worklogId);
+        state.record(change.sourceId, { worklogId, fp: change.desired.fp });
+        summary.created++;
+        wrote();
+      }
+    }
+    state.finishRun(startedAt);
+  } finally {
+    clearInterval(timer);
+    state.close();
+    summary.seconds = (Date.now() - started) / 1000;
+  }
+  return summary;
+}
+
+/**
+ * The documented single import. When its answer is lost, the issue is read again and an exact
+ * match not claimed by another entry is taken as this one; without one the entry is not sent twice.
+ */
+async function create(options: SyncOptions, want: Desired, claimed: Set<number>, author: TrackerUser | undefined): Promise<number> {
+  const authorId = author === undefined ? undefined : String(author.uid);
+  const body = {
+    // The login as the target spells it (the state compares logins without case).
+    createdBy: author?.login ?? want.fp.login,
+    createdAt: formatTrackerTimestamp(want.createdAtMs),
+    start: formatTrackerTimestamp(want.fp.start),
+    duration: formatBusinessDuration(want.fp.seconds),
+    ...(want.fp.comment === '' ? {} : { comment: want.fp.comment }),
+  };
+  try {
+    return (await options.client.importWorklog(want.fp.issue, body)).id;
+  } catch (error) {
+    if (!(error instanceof AmbiguousWriteError)) throw error;
+    for await (const worklog of options.client.issueWorklogs(want.fp.issue)) {
+      const values = valuesOf(worklog);
+      if (claimed.has(worklog.id) || values === undefined) continue;
+      if (values.authorId === authorId && sameValues(values, want.fp)) return worklog.id;
+    }
+    throw new ImportAborted(`${error.message}; no such worklog is on ${want.fp.issue}: run the sync again to send it`);
+  }
+}
+
+const SHOWN_PER_KIND = 20;
+
+function describePlan(options: SyncOptions, counts: SyncCounts, changes: Change[], waitingDeletes: number): void {
+  const deleteNote = waitingDeletes > 0 ? ` (${waitingDeletes} not applied without --delete)` : '';
+  options.out(
+    `Plan: ${counts.create} creates, ${counts.update} updates, ${counts.delete} deletes${deleteNote}, ${counts.adopt} adopted from the target, ${counts.unchanged} unchanged, ${counts.conflict} conflicts, ${counts.ambiguous} ambiguous`,
+  );
+  const list = (kind: Change['action'], title: string, line: (change: Change) => string) => {
+    const some = changes.filter((change) => change.action === kind && (kind !== 'delete' || !(change as { moved: boolean }).moved));
+    if (some.length === 0) return;
+    options.out(title);
+    for (const change of some.slice(0, SHOWN_PER_KIND)) options.out(`  ${line(change)}`);
+    if (some.length > SHOWN_PER_KIND) options.out(`  … and ${some.length - SHOWN_PER_KIND} more${options.planFile === undefined ? ' (--plan <file> lists them all)' : ` (all in ${options.planFile})`}`);
+  };
+  const describe = (fp: SyncFingerprint) => `${fp.issue} ${fp.login} ${formatTrackerTimestamp(fp.start)} ${formatBusinessDuration(fp.seconds)}`;
+  list('delete', options.applyDeletes ? 'Deletes (gone from the source):' : 'Deletes planned, not applied without --delete (gone from the source):', (change) => {
+    const removal = change as Extract<Change, { action: 'delete' }>;
+    return `${removal.sourceId}: worklog ${removal.worklogId} on ${describe(removal.before)}`;
+  });
+  list('conflict', 'Conflicts, left alone (--prefer source overwrites them):', (change) => {
+    const conflict = change as Extract<Change, { action: 'conflict' }>;
+    return `${conflict.sourceId}: worklog ${conflict.worklogId} on ${conflict.before.issue}: ${conflict.reason}`;
+  });
+  list('ambiguous', 'Ambiguous, neither adopted nor created:', (change) => {
+    const ambiguous = change as Extract<Change, { action: 'ambiguous' }>;
+    return `${ambiguous.sourceId}: worklogs ${ambiguous.candidates.join(', ')} on ${ambiguous.desired.fp.issue} all match it`;
+  });
+}
+
+/** The plan as NDJSON: one change a line, with the values before and after where known. */
+function writePlan(file: string, changes: Change[], applyDeletes: boolean): void {
+  const lines = changes.map((change) => {
+    switch (change.action) {
+      case 'create':
+        return { action: 'create', sourceId: change.sourceId, issue: change.desired.fp.issue, after: show(change.desired.fp) };
+      case 'adopt':
+        return { action: 'adopt', sourceId: change.sourceId, issue: change.desired.fp.issue, worklogId: change.worklogId, after: show(change.found) };
+      case 'update':
+        return { action: 'update', sourceId: change.sourceId, issue: change.before.issue, worklogId: change.worklogId, before: show(change.before), after: show(change.desired.fp) };
+      case 'delete':
+        return {
+          action: 'delete',
+          sourceId: change.sourceId,
+          issue: change.before.issue,
+          worklogId: change.worklogId,
+          before: show(change.before),
+          ...(change.moved ? { moved: true } : { applied: applyDeletes }),
+        };
+      case 'conflict': {
+        const target = change.target === undefined ? null : show({ ...change.before, start: change.target.start, seconds: change.target.seconds, comment: change.target.comment });
+        return {
+          action: 'conflict',
+          sourceId: change.sourceId,
+          issue: change.before.issue,
+          worklogId: change.worklogId,
+          reason: change.reason,
+          before: show(change.before),
+          target,
+          after: change.desired === undefined ? null : show(change.desired.fp),
+        };
+      }
+      case 'ambiguous':
+        return { action: 'ambiguous', sourceId: change.sourceId, issue: change.desired.fp.issue, candidates: change.candidates, after: show(change.desired.fp) };
+    }
+  });
+  try {
+    fs.writeFileSync(file, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+  } catch (error) {
+    throw new ImportAborted(`--plan ${file}: ${(error as Error).message}`);
+  }
+}

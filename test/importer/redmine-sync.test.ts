@@ -1,0 +1,139 @@
+/**
+ * `timeport sync` from a real Redmine 5 (scripts/redmine.sh; .ci/run starts it) into Timeport: an
+ * entry created, one edited and one deleted in Redmine over three runs, each plan printed; a fourth
+ * run plans nothing, and one after the local state is removed creates nothing.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
+import { RedmineSource } from '../../src/importer/live/redmine.js';
+import { type SyncSummary, runSync } from '../../src/importer/sync.js';
+import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../helpers/redmine.js';
+import { type Target, startTarget, storedWorklogs } from './helpers.js';
+
+const skip = await skipWithoutRedmine();
+
+describe('sync from Redmine into Timeport', { skip }, () => {
+  let admin: RedmineAdmin;
+  let project: Awaited<ReturnType<RedmineAdmin['project']>>;
+  let activityId: number;
+  let target: Target;
+  const ids: number[] = [];
+
+  before(async () => {
+    admin = new RedmineAdmin();
+    project = await admin.project(['kate', 'liam'], 2);
+    activityId = await admin.activityId();
+    const log = (issue: number, login: string, spentOn: string, hours: number, comments: string) =>
+      admin.logTime({ issueId: project.issueIds[issue]!, userId: project.userIds.get(login)!, spentOn, hours, comments, activityId });
+    ids.push(await log(0, 'kate', '2024-03-01', 1.5, 'first'), await log(1, 'liam', '2024-03-02', 2, 'second'), await log(0, 'liam', '2024-03-03', 0.25, 'third'));
+    target = await startTarget([], ['kate', 'liam']);
+    await target.t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'RED', name: 'From Redmine', lead: 'admin' } });
+    await touchIssues(true);
+  });
+  after(() => target?.close());
+
+  /**
+   * Redmine stamps created_on with the real time, and an import may not be written after its
+   * issue's last update (point 8 of the issue, not built yet): the target issues are made, and
+   * later edited, after the entries.
+   */
+  async function touchIssues(create: boolean): Promise<void> {
+    target.t.clock.now = Date.now();
+    const now = new Date(target.t.clock.now).toISOString().replace('Z', '+0000');
+    for (let index = 0; index < project.issueIds.length; index++) {
+      const answer = create
+        ? await target.t.request({
+            method: 'POST',
+            url: '/v3/issues/_import',
+            payload: { queue: 'RED', summary: 'From Redmine', createdBy: 'admin', updatedBy: 'admin', createdAt: '2020-01-01T00:00:00.000+0000', updatedAt: now },
+          })
+        : // An ordinary worklog written and deleted moves the issue's last update (Timeport has no issue edit).
+          await target.t.request({ method: 'POST', url: `/v3/issues/RED-${index + 1}/worklog`, payload: { start: now, duration: 'PT1M' } });
+      assert.ok(answer.statusCode < 300, answer.body);
+      if (!create) {
+        const removed = await target.t.request({ method: 'DELETE', url: `/v3/issues/RED-${index + 1}/worklog/${(JSON.parse(answer.body) as { id: number }).id}` });
+        assert.equal(removed.statusCode, 204, removed.body);
+      }
+    }
+  }
+
+  const sync = async (stateDir: string, applyDeletes = false): Promise<{ summary: SyncSummary; out: string[] }> => {
+    const out: string[] = [];
+    const live = new RedmineSource({ url: REDMINE_URL, apiKey: redmineKey()!, project: project.identifier, http: { baseDelayMs: 10 } });
+    await live.check();
+    const summary = await runSync({
+      files: [],
+      live,
+      zone: 'Europe/Berlin',
+      durations: DEFAULT_DURATION_SETTINGS,
+      userMap: new Map([...project.userIds.keys()].map((login) => [`${login}-${project.identifier.slice(4)}`, login])),
+      issueRule: { map: new Map(project.issueIds.map((id, index) => [String(id), `RED-${index + 1}`])) },
+      client: target.client,
+      target: target.url,
+      org: '1',
+      sourceLabel: live.label,
+      stateDir,
+      createdAtFrom: 'start',
+      dryRun: false,
+      applyDeletes,
+      preferSource: false,
+      progressIntervalMs: 60_000,
+      out: (line) => out.push(line),
+      err: (line) => out.push(line),
+    });
+    return { summary, out };
+  };
+  const plan = (run: { out: string[] }) => run.out.find((line) => line.startsWith('Plan: '));
+  const stored = async () =>
+    (await storedWorklogs(target, ['RED-1', 'RED-2'])).map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`).sort();
+
+  test('an entry created, one edited and one deleted in Redmine, over three runs', async () => {
+    const stateDir = path.join(target.dir, 'state');
+    const one = await sync(stateDir);
+    assert.equal(plan(one), 'Plan: 3 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous', one.out.join('\n'));
+    assert.equal(one.summary.created, 3, one.out.join('\n'));
+    assert.deepEqual(await stored(), [
+      'RED-1 kate 2024-02-29T23:00:00.000+0000 PT1H30M first',
+      'RED-1 liam 2024-03-02T23:00:00.000+0000 PT15M third',
+      'RED-2 liam 2024-03-01T23:00:00.000+0000 PT2H second',
+    ]);
+
+    // Created, and edited (hours and day).
+    ids.push(await admin.logTime({ issueId: project.issueIds[1]!, userId: project.userIds.get('kate')!, spentOn: '2024-03-04', hours: 3, comments: 'fourth', activityId }));
+    await admin.editTime(ids[0]!, { hours: 2.5, spentOn: '2024-03-05' });
+    await touchIssues(false);
+    const two = await sync(stateDir);
+    assert.equal(plan(two), 'Plan: 1 creates, 1 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 0 conflicts, 0 ambiguous', two.out.join('\n'));
+    assert.deepEqual([two.summary.created, two.summary.updated, two.summary.failed], [1, 1, 0], two.out.join('\n'));
+    assert.deepEqual(await stored(), [
+      'RED-1 kate 2024-03-04T23:00:00.000+0000 PT2H30M first',
+      'RED-1 liam 2024-03-02T23:00:00.000+0000 PT15M third',
+      'RED-2 kate 2024-03-03T23:00:00.000+0000 PT3H fourth',
+      'RED-2 liam 2024-03-01T23:00:00.000+0000 PT2H second',
+    ]);
+
+    // Deleted.
+    await admin.deleteTime(ids[1]!);
+    const three = await sync(stateDir, true);
+    assert.equal(plan(three), 'Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous', three.out.join('\n'));
+    assert.equal(three.summary.deleted, 1);
+    const final = [
+      'RED-1 kate 2024-03-04T23:00:00.000+0000 PT2H30M first',
+      'RED-1 liam 2024-03-02T23:00:00.000+0000 PT15M third',
+      'RED-2 kate 2024-03-03T23:00:00.000+0000 PT3H fourth',
+    ];
+    assert.deepEqual(await stored(), final);
+
+    const four = await sync(stateDir, true);
+    assert.equal(plan(four), 'Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous');
+
+    // The same sync with its state lost: every entry is found in the target, nothing is created.
+    fs.rmSync(stateDir, { recursive: true });
+    const lost = await sync(stateDir, true);
+    assert.equal(plan(lost), 'Plan: 0 creates, 0 updates, 0 deletes, 3 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous');
+    assert.deepEqual(await stored(), final);
+  });
+});
