@@ -95,7 +95,9 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
         serverCpuPerEntry: ((cpuMicros(api.pid) ?? 0) - cpuBefore) / entries,
         ...(onPostgres ? { databaseCpuPerEntry: (postgresCpuMicros() - databaseCpuBefore) / entries } : {}),
       };
-      log(`${backend.name}: ${fmt(cell.entries)} entries in batches of ${fmt(size)}, ${concurrency} in flight: ${seconds.toFixed(2)} s, ${fmt(cell.entries / seconds)} entries/s; CPU per entry ${cpuText(cell)}`);
+      log(
+        `${backend.name}: ${fmt(cell.entries)} entries in batches of ${fmt(size)}, ${concurrency} in flight: ${seconds.toFixed(2)} s, ${fmt(cell.entries / seconds)} entries/s; CPU per entry ${cpuText(cell)}`,
+      );
       cells.push(cell);
     }
   }
@@ -117,7 +119,17 @@ await main(async () => {
     'batch',
     [
       table(
-        ['Backend', 'Batch size', 'In flight', 'Stored before', 'Entries', 'Seconds', 'Entries/s', 'CPU per entry (server + PostgreSQL)', 'Target'],
+        [
+          'Backend',
+          'Batch size',
+          'In flight',
+          'Stored before',
+          'Entries',
+          'Seconds',
+          'Entries/s',
+          'CPU per entry (server + PostgreSQL)',
+          'Target',
+        ],
         cells.map((cell) => [
           cell.backend,
           fmt(cell.size),

@@ -24,7 +24,12 @@ const bodySchema = {
   properties: {
     duration: { type: 'string' },
     createdAt: { type: 'string' },
-    createdBy: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 1 }] },
+    createdBy: {
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'integer', minimum: 1 },
+      ],
+    },
     start: { type: 'string' },
     comment: { type: 'string' },
   },
@@ -32,7 +37,13 @@ const bodySchema = {
 
 const user = {
   type: 'object',
-  properties: { self: { type: 'string' }, id: { type: 'string' }, display: { type: 'string' }, cloudUid: { type: 'string' }, passportUid: { type: 'integer' } },
+  properties: {
+    self: { type: 'string' },
+    id: { type: 'string' },
+    display: { type: 'string' },
+    cloudUid: { type: 'string' },
+    passportUid: { type: 'integer' },
+  },
 } as const;
 
 const responseSchema = {
@@ -41,7 +52,10 @@ const responseSchema = {
     self: { type: 'string' },
     id: { type: 'integer' },
     version: { type: 'integer' },
-    issue: { type: 'object', properties: { self: { type: 'string' }, id: { type: 'string' }, key: { type: 'string' }, display: { type: 'string' } } },
+    issue: {
+      type: 'object',
+      properties: { self: { type: 'string' }, id: { type: 'string' }, key: { type: 'string' }, display: { type: 'string' } },
+    },
     comment: { type: 'string' },
     createdBy: user,
     updatedBy: user,
@@ -85,7 +99,12 @@ function answer(issue: string, body: Body, id: number, pad: string) {
 /** JSON bytes of the answer with an empty pad, for a body whose strings need no escaping. */
 let fixedBytes = 0;
 const variableBytes = (issue: string, body: Body, id: number) =>
-  3 * issue.length + String(id).length * 2 + (body.comment ?? '').length + 2 * body.createdAt.length + body.start.length + body.duration.length;
+  3 * issue.length +
+  String(id).length * 2 +
+  (body.comment ?? '').length +
+  2 * body.createdAt.length +
+  body.start.length +
+  body.duration.length;
 
 app.post<{ Params: { issue: string }; Body: Body }>(
   '/v3/issues/:issue/worklogs/_import',

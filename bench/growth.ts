@@ -63,7 +63,10 @@ interface Result {
 
 async function databaseSize(backend: Backend, dataDir: string): Promise<string> {
   if (backend.databaseUrl === '') {
-    const bytes = fs.readdirSync(dataDir).filter((file) => file.startsWith('timeport.sqlite')).reduce((sum, file) => sum + fs.statSync(path.join(dataDir, file)).size, 0);
+    const bytes = fs
+      .readdirSync(dataDir)
+      .filter((file) => file.startsWith('timeport.sqlite'))
+      .reduce((sum, file) => sum + fs.statSync(path.join(dataDir, file)).size, 0);
     return `${fmt(bytes / 1024 ** 2)} MiB`;
   }
   const client = new pg.Client({ connectionString: backend.databaseUrl, connectionTimeoutMillis: 3000 });
@@ -91,11 +94,19 @@ async function benchBackend(backend: Backend): Promise<Result> {
     next += PROBE;
     // Single imports: a warm-up of a bounded count, then a run sized to about SECONDS.
     const warm = await loadSingleImports(api.url, issues, CONNECTIONS, { amount: CONNECTIONS * 20 }, 60);
-    const run = await loadSingleImports(api.url, issues, CONNECTIONS, { amount: Math.max(CONNECTIONS * 20, warm.rate * SECONDS) }, SECONDS * 5 + 30);
+    const run = await loadSingleImports(
+      api.url,
+      issues,
+      CONNECTIONS,
+      { amount: Math.max(CONNECTIONS * 20, warm.rate * SECONDS) },
+      SECONDS * 5 + 30,
+    );
     if (warm.cut || run.cut) throw new Error(`${backend.name}: a single-import run hit its time limit`);
     singles += warm.ok + run.ok;
     const figures = { batchRate: PROBE / seconds, singleRate: run.rate, singleP99: run.p99 };
-    log(`${backend.name} ${label}: batch ${fmt(figures.batchRate)} entries/s; single ${fmt(figures.singleRate)} req/s (p99 ${ms(run.p99)}) at ${CONNECTIONS} connections`);
+    log(
+      `${backend.name} ${label}: batch ${fmt(figures.batchRate)} entries/s; single ${fmt(figures.singleRate)} req/s (p99 ${ms(run.p99)}) at ${CONNECTIONS} connections`,
+    );
     return figures;
   };
 
@@ -135,7 +146,13 @@ async function benchBackend(backend: Backend): Promise<Result> {
 
 /** Counting millions of entries through the report may take a while: a longer bound. */
 async function countWorklogs(api: Api): Promise<number> {
-  const { data } = await api.call<{ total: { count: number } }>('GET', '/timeport/v1/reports/time-spent?from=2000-01-01&to=2026-01-01', undefined, 200, 600_000);
+  const { data } = await api.call<{ total: { count: number } }>(
+    'GET',
+    '/timeport/v1/reports/time-spent?from=2000-01-01&to=2026-01-01',
+    undefined,
+    200,
+    600_000,
+  );
   return data.total.count;
 }
 
@@ -149,7 +166,16 @@ await main(async () => {
     'growth',
     [
       table(
-        ['Backend', 'Batch entries/s, empty', `Batch entries/s at ${fmt(ENTRIES)}`, 'Batch ratio', `Single req/s (${CONNECTIONS} conn.), empty`, `Single req/s at ${fmt(ENTRIES)}`, 'Single ratio', 'Single p99 empty → full'],
+        [
+          'Backend',
+          'Batch entries/s, empty',
+          `Batch entries/s at ${fmt(ENTRIES)}`,
+          'Batch ratio',
+          `Single req/s (${CONNECTIONS} conn.), empty`,
+          `Single req/s at ${fmt(ENTRIES)}`,
+          'Single ratio',
+          'Single p99 empty → full',
+        ],
         results.map((result) => [
           result.backend,
           fmt(result.empty.batchRate),
@@ -163,7 +189,15 @@ await main(async () => {
       ),
       table(
         ['Backend', 'Entries stored at the end', 'Entries filled', 'Fill time', 'Fill rate', 'Database size', 'Server peak RSS'],
-        results.map((result) => [result.backend, fmt(result.stored), fmt(result.filled), `${result.fillSeconds.toFixed(1)} s`, `${fmt(result.filled / result.fillSeconds)}/s`, result.size, `${result.serverPeak ?? '–'} MiB`]),
+        results.map((result) => [
+          result.backend,
+          fmt(result.stored),
+          fmt(result.filled),
+          `${result.fillSeconds.toFixed(1)} s`,
+          `${fmt(result.filled / result.fillSeconds)}/s`,
+          result.size,
+          `${result.serverPeak ?? '–'} MiB`,
+        ]),
       ),
     ],
     [

@@ -63,7 +63,10 @@ interface Cell {
 
 /** Starts bench/echo-server.ts answering `bytes` of JSON; answers its URL. */
 async function startEcho(box: ReturnType<typeof sandbox>, bytes: number): Promise<{ url: string; child: Child }> {
-  const child = box.spawn(process.execPath, ['--import', 'tsx', 'bench/echo-server.ts'], { ECHO_RESPONSE_BYTES: String(bytes), HOST: '127.0.0.1' });
+  const child = box.spawn(process.execPath, ['--import', 'tsx', 'bench/echo-server.ts'], {
+    ECHO_RESPONSE_BYTES: String(bytes),
+    HOST: '127.0.0.1',
+  });
   const [, url] = await child.waitFor('stdout', /^Echo is listening on (http:\/\/\S+)$/m, 30_000);
   return { url: url!, child };
 }
@@ -98,13 +101,15 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
         const databaseCpuBefore = backend.databaseUrl === '' ? 0 : postgresCpuMicros();
         const load = await loadSingleImports(target === 'echo' ? echo.url : api.url, issues, connections, { amount }, SECONDS * 5 + 20);
         const run: Run = { ...load, cpuPerRequest: ((cpuMicros(pid) ?? 0) - cpuBefore) / Math.max(1, load.ok) };
-        if (target === 'import' && backend.databaseUrl !== '') run.databaseCpuPerRequest = (postgresCpuMicros() - databaseCpuBefore) / Math.max(1, load.ok);
+        if (target === 'import' && backend.databaseUrl !== '')
+          run.databaseCpuPerRequest = (postgresCpuMicros() - databaseCpuBefore) / Math.max(1, load.ok);
         if (target === 'import') {
           if (load.cut) await sleep(1000);
           const stored = (await api.countWorklogs()) - before;
           // Cut short by the time limit, a request may be stored whose answer autocannon dropped.
           const consistent = load.cut ? stored >= run.ok && stored <= run.ok + connections : stored === run.ok;
-          if (!consistent) throw new Error(`${backend.name}, ${connections} connections: ${run.ok} answers 200 but ${stored} entries stored`);
+          if (!consistent)
+            throw new Error(`${backend.name}, ${connections} connections: ${run.ok} answers 200 but ${stored} entries stored`);
         }
         if (load.cut) log(`${backend.name} ${target} at ${connections} connections: stopped by the time limit after ${run.ok} answers`);
         runs[target].push(run);
@@ -117,7 +122,9 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
       ok: list.reduce((sum, run) => sum + run.ok, 0),
       bytesPerResponse: median(list.map((run) => run.bytesPerResponse)),
       cpuPerRequest: median(list.map((run) => run.cpuPerRequest)),
-      ...(list[0]?.databaseCpuPerRequest === undefined ? {} : { databaseCpuPerRequest: median(list.map((run) => run.databaseCpuPerRequest!)) }),
+      ...(list[0]?.databaseCpuPerRequest === undefined
+        ? {}
+        : { databaseCpuPerRequest: median(list.map((run) => run.databaseCpuPerRequest!)) }),
     });
     const cell = { backend: backend.name, connections, import: summary(runs.import), echo: summary(runs.echo) };
     log(
@@ -190,7 +197,7 @@ await main(async () => {
       `Each figure is the median of ${ROUNDS} run(s) of about ${SECONDS} s (after a ${WARMUP_SECONDS} s warm-up per target and connection count), import and echo runs interleaved.`,
       `Every request is a new entry (distinct comment and start) on one of ${ISSUES} issues; stored entries counted after every run = the 200 answers.`,
       `Bytes per response (headers included), import/echo: ${[...new Set(sizes)].join(', ')}. autocannon runs in the bench process, on the same machine.`,
-      'Latencies as measured by the client (autocannon\'s per-response times, to the microsecond); p99 ratio: the import\'s p99 over the echo\'s.',
+      "Latencies as measured by the client (autocannon's per-response times, to the microsecond); p99 ratio: the import's p99 over the echo's.",
       'CPU per request: user + system time of the answering process (and, on PostgreSQL, of every `postgres` process) over the run, from /proc, per answered request; it varies less than req/s when the machine is shared.',
     ],
     list.map((backend) => backend.description),

@@ -15,7 +15,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { within } from '../test/process/harness.js';
-import { BUILDS, type Build, QUICK, TOKEN, argumentsSetting, buildsSetting, benchEntry, fmt, log, main, peakMegabytes, printSection, sandbox, seedIssues, sqliteBackend, startServer, stopServer, table } from './lib.js';
+import {
+  BUILDS,
+  type Build,
+  QUICK,
+  TOKEN,
+  argumentsSetting,
+  buildsSetting,
+  benchEntry,
+  fmt,
+  log,
+  main,
+  peakMegabytes,
+  printSection,
+  sandbox,
+  seedIssues,
+  sqliteBackend,
+  startServer,
+  stopServer,
+  table,
+} from './lib.js';
 
 const RUNS = (process.env.BENCH_ENTRIES ?? (QUICK ? '20000' : '200000,1000000,1000000@64')).split(',').map((spec) => {
   const [size, heap] = spec.replace(/_/g, '').split('@');
@@ -48,7 +67,8 @@ async function run(entries: number, heapMiB: number | undefined, build: Build): 
   const file = path.join(box.dataDir, 'entries.ndjson');
   const out = fs.createWriteStream(file);
   for (let index = 0; index < entries; index += 1) {
-    if (!out.write(JSON.stringify(benchEntry(index, issues)) + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    if (!out.write(JSON.stringify(benchEntry(index, issues)) + '\n'))
+      await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve) => out.end(resolve));
   log(`${fmt(entries)} entries written (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport import`);
@@ -57,7 +77,20 @@ async function run(entries: number, heapMiB: number | undefined, build: Build): 
     ...(heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`]),
     ...CLI_NODE_ARGS,
     ...BUILDS[build].entry,
-    ...['import', file, '--url', api.url, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson'), '--progress-interval', '10'],
+    ...[
+      'import',
+      file,
+      '--url',
+      api.url,
+      '--token',
+      TOKEN,
+      '--org',
+      '1',
+      '--journal',
+      path.join(box.dataDir, 'journal.ndjson'),
+      '--progress-interval',
+      '10',
+    ],
     ...EXTRA_ARGS,
   ];
   const started = performance.now();
@@ -82,8 +115,20 @@ async function run(entries: number, heapMiB: number | undefined, build: Build): 
   if (stored !== entries) throw new Error(`${entries} entries imported but ${stored} stored: ${summary}`);
   await stopServer(api);
   log(`${summary}`);
-  log(`${fmt(entries)} entries: command ${commandSeconds.toFixed(1)} s, ${fmt(entries / commandSeconds)}/s; peak RSS CLI ${cliPeak} MiB, server ${serverPeak} MiB`);
-  return { build, entries, heapMiB, importSeconds: phase === null ? undefined : Number(phase[1]), importRate: rate === null ? undefined : Number(rate[1]), commandSeconds, cliPeak, serverPeak, summary };
+  log(
+    `${fmt(entries)} entries: command ${commandSeconds.toFixed(1)} s, ${fmt(entries / commandSeconds)}/s; peak RSS CLI ${cliPeak} MiB, server ${serverPeak} MiB`,
+  );
+  return {
+    build,
+    entries,
+    heapMiB,
+    importSeconds: phase === null ? undefined : Number(phase[1]),
+    importRate: rate === null ? undefined : Number(rate[1]),
+    commandSeconds,
+    cliPeak,
+    serverPeak,
+    summary,
+  };
 }
 
 await main(async () => {
@@ -94,7 +139,17 @@ await main(async () => {
     'import-cli',
     [
       table(
-        ['Entries', 'CLI', 'CLI heap cap', 'Import phase', 'Entries/s (import phase)', 'Whole command', 'Entries/s (whole command)', 'Peak RSS CLI', 'Peak RSS server'],
+        [
+          'Entries',
+          'CLI',
+          'CLI heap cap',
+          'Import phase',
+          'Entries/s (import phase)',
+          'Whole command',
+          'Entries/s (whole command)',
+          'Peak RSS CLI',
+          'Peak RSS server',
+        ],
         figures.map((figure) => [
           fmt(figure.entries),
           BUILDS[figure.build].label,

@@ -140,7 +140,11 @@ export async function postgresBackend(suffix = ''): Promise<Backend | undefined>
   });
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
-  return { name: 'PostgreSQL', databaseUrl: url.toString(), description: `PostgreSQL ${version} on ${url.host} (database ${name}, dropped at the end)` };
+  return {
+    name: 'PostgreSQL',
+    databaseUrl: url.toString(),
+    description: `PostgreSQL ${version} on ${url.host} (database ${name}, dropped at the end)`,
+  };
 }
 
 /** Drops the databases of earlier bench runs whose process is gone (killed before its cleanup). */
@@ -163,7 +167,11 @@ function alive(pid: number): boolean {
 }
 
 export function sqliteBackend(): Backend {
-  return { name: 'SQLite', databaseUrl: '', description: 'SQLite: a fresh file in a temporary directory, with the server\'s own settings (WAL)' };
+  return {
+    name: 'SQLite',
+    databaseUrl: '',
+    description: "SQLite: a fresh file in a temporary directory, with the server's own settings (WAL)",
+  };
 }
 
 /** SQLite, then PostgreSQL when it is reachable (BENCH_BACKENDS=sqlite or postgres picks one). */
@@ -250,7 +258,13 @@ export class Api {
   }
 
   /** A request with the admin token; throws unless the status is `expect`. Bounded to `timeoutMs`. */
-  async call<T = unknown>(method: string, path: string, body?: unknown, expect = 200, timeoutMs = 600_000): Promise<{ data: T; headers: Headers; text: string }> {
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    expect = 200,
+    timeoutMs = 600_000,
+  ): Promise<{ data: T; headers: Headers; text: string }> {
     const response = await fetch(this.url + path, {
       method,
       headers: body === undefined ? { authorization: HEADERS.authorization, 'x-org-id': '1' } : HEADERS,
@@ -301,7 +315,14 @@ export const ISSUE_UPDATED_AT = '2025-12-31T23:59:59.000+0000';
 export async function seedIssues(api: Api, key: string, count: number): Promise<string[]> {
   await api.post('/v3/queues/', { key, name: `Queue ${key}`, lead: 'admin' }, 201);
   const keys: string[] = [];
-  const body = { queue: key, summary: 'Bench issue', createdAt: ISSUE_CREATED_AT, createdBy: 'admin', updatedAt: ISSUE_UPDATED_AT, updatedBy: 'admin' };
+  const body = {
+    queue: key,
+    summary: 'Bench issue',
+    createdAt: ISSUE_CREATED_AT,
+    createdBy: 'admin',
+    updatedAt: ISSUE_UPDATED_AT,
+    updatedBy: 'admin',
+  };
   for (let issue = 0; issue < count; issue += 1) {
     const { data } = await api.post<{ key: string }>('/v3/issues/_import', body);
     keys.push(data.key);
@@ -353,7 +374,7 @@ const TIME_ORDER_STEP_MS = 12_000;
  */
 export function benchEntry(n: number, issues: readonly string[], users: readonly string[] = ['admin'], prefix = 'bench'): BatchEntry {
   const random = (Math.imul(n + 1, 2_654_435_761) >>> 0) / 2 ** 32;
-  const start = ENTRY_ORDER === 'time' ? FIRST + ((n * TIME_ORDER_STEP_MS) % SPAN) : FIRST + Math.floor(random * SPAN / 60_000) * 60_000;
+  const start = ENTRY_ORDER === 'time' ? FIRST + ((n * TIME_ORDER_STEP_MS) % SPAN) : FIRST + Math.floor((random * SPAN) / 60_000) * 60_000;
   const minutes = 15 * (1 + (n % 32));
   return {
     issue: issues[n % issues.length]!,
@@ -391,7 +412,14 @@ interface BatchAnswer {
  */
 export async function importBatches(
   api: Api,
-  options: { from: number; total: number; size: number; concurrency: number; make: (n: number) => BatchEntry; progress?: (done: number) => void },
+  options: {
+    from: number;
+    total: number;
+    size: number;
+    concurrency: number;
+    make: (n: number) => BatchEntry;
+    progress?: (done: number) => void;
+  },
 ): Promise<number> {
   const batches = Math.ceil(options.total / options.size);
   let done = 0;
@@ -481,11 +509,21 @@ export async function loadSingleImports(
   const seconds = (performance.now() - began) / 1000;
   const ok = result['2xx'];
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url} at ${connections} connections: ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)}), ${result.errors} errors, ${result.timeouts} timeouts`);
+    throw new Error(
+      `${url} at ${connections} connections: ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)}), ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
   }
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
-  return { rate: ok / seconds, p50: percentile(50), p99: percentile(99), ok, seconds, bytesPerResponse: ok === 0 ? 0 : result.throughput.total / ok, cut };
+  return {
+    rate: ok / seconds,
+    p50: percentile(50),
+    p99: percentile(99),
+    ok,
+    seconds,
+    bytesPerResponse: ok === 0 ? 0 : result.throughput.total / ok,
+    cut,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

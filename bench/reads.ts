@@ -45,7 +45,6 @@ const ISSUES_PER_QUEUE = QUICK ? 20 : 100;
 const USERS = QUICK ? 10 : 50;
 const PAGE_SIZES = QUICK ? [1000, 100] : [1000, 100, 50];
 
-
 interface ListFigure {
   backend: string;
   perPage: number;
@@ -68,7 +67,9 @@ async function listAll(api: Api, key: string, perPage: number): Promise<{ pages:
   let seen = 0;
   let cursor: number | undefined;
   for (;;) {
-    const { data, headers } = await api.get<{ id: number }[]>(`/v3/issues/${key}/worklog?perPage=${perPage}${cursor === undefined ? '' : `&id=${cursor}`}`);
+    const { data, headers } = await api.get<{ id: number }[]>(
+      `/v3/issues/${key}/worklog?perPage=${perPage}${cursor === undefined ? '' : `&id=${cursor}`}`,
+    );
     pages += 1;
     for (const worklog of data) {
       if (cursor !== undefined && worklog.id <= cursor) throw new Error(`listing ${key}: id ${worklog.id} after ${cursor}`);
@@ -89,7 +90,13 @@ async function benchBackend(backend: Backend): Promise<{ list: ListFigure[]; rep
 
   // One issue with LIST_ENTRIES entries, in queue LIST.
   const [listIssue] = await seedIssues(api, 'LIST', 1);
-  await importBatches(api, { from: 0, total: LIST_ENTRIES, size: Math.min(LIST_ENTRIES, 5000), concurrency: 2, make: (n) => benchEntry(n, [listIssue!], ['admin'], 'list') });
+  await importBatches(api, {
+    from: 0,
+    total: LIST_ENTRIES,
+    size: Math.min(LIST_ENTRIES, 5000),
+    concurrency: 2,
+    make: (n) => benchEntry(n, [listIssue!], ['admin'], 'list'),
+  });
   const list: ListFigure[] = [];
   await listAll(api, listIssue!, 1000); // warm-up
   for (const perPage of PAGE_SIZES) {
@@ -122,7 +129,8 @@ async function benchBackend(backend: Backend): Promise<{ list: ListFigure[]; rep
   const fill = `${backend.name}: ${fmt(REPORT_ENTRIES)} entries imported in ${seconds.toFixed(1)} s (${fmt(REPORT_ENTRIES / seconds)}/s, batches of 10,000, 2 in flight)`;
   log(fill);
   const stored = await api.countWorklogs();
-  if (stored !== REPORT_ENTRIES + LIST_ENTRIES) throw new Error(`${backend.name}: ${stored} entries stored, expected ${REPORT_ENTRIES + LIST_ENTRIES}`);
+  if (stored !== REPORT_ENTRIES + LIST_ENTRIES)
+    throw new Error(`${backend.name}: ${stored} entries stored, expected ${REPORT_ENTRIES + LIST_ENTRIES}`);
 
   const report: ReportFigure[] = [];
   for (const question of REPORT_QUESTIONS) {
@@ -156,7 +164,14 @@ await main(async () => {
   const names = list.map((backend) => backend.name);
   const listTable = table(
     ['Backend', 'perPage', 'Pages', `All ${fmt(LIST_ENTRIES)} entries`, 'Per page', 'Entries/s'],
-    lists.map((figure) => [figure.backend, String(figure.perPage), String(figure.pages), ms(figure.ms), ms(figure.ms / figure.pages), fmt((LIST_ENTRIES / figure.ms) * 1000)]),
+    lists.map((figure) => [
+      figure.backend,
+      String(figure.perPage),
+      String(figure.pages),
+      ms(figure.ms),
+      ms(figure.ms / figure.pages),
+      fmt((LIST_ENTRIES / figure.ms) * 1000),
+    ]),
   );
   const reportTable = table(
     ['Question (`/timeport/v1/reports/time-spent?…`)', ...names.flatMap((name) => [`${name} best`, `${name} median`]), 'Answer size'],

@@ -24,7 +24,20 @@ await main(async () => {
     for (let i = 0; i < 50; i += 1) {
       const user = await trx
         .insertInto('users')
-        .values({ orgId: '1', login: `user${i}`, loginKey: `user${i}`, display: `User ${i}`, firstName: '', lastName: '', email: null, isAdmin: 0, passportUid: null, cloudUid: `c${i}`, dismissed: 0, createdAt: now })
+        .values({
+          orgId: '1',
+          login: `user${i}`,
+          loginKey: `user${i}`,
+          display: `User ${i}`,
+          firstName: '',
+          lastName: '',
+          email: null,
+          isAdmin: 0,
+          passportUid: null,
+          cloudUid: `c${i}`,
+          dismissed: 0,
+          createdAt: now,
+        })
         .returning('uid')
         .executeTakeFirstOrThrow();
       users.push(user.uid);
@@ -34,7 +47,20 @@ await main(async () => {
       const key = `Q${q}`;
       const queue = await trx
         .insertInto('queues')
-        .values({ orgId: '1', key, name: `Queue ${q}`, description: null, leadUid: users[0]!, defaultType: 'task', defaultPriority: 'normal', lastIssueNumber: 100, extra: '{}', version: 1, createdAt: now, updatedAt: now })
+        .values({
+          orgId: '1',
+          key,
+          name: `Queue ${q}`,
+          description: null,
+          leadUid: users[0]!,
+          defaultType: 'task',
+          defaultPriority: 'normal',
+          lastIssueNumber: 100,
+          extra: '{}',
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       for (let n = 1; n <= 100; n += 1) {
@@ -43,9 +69,33 @@ await main(async () => {
         await trx
           .insertInto('issues')
           .values({
-            id, orgId: '1', queueId: Number(queue.id), key: `${key}-${n}`, number: n, summary: `Issue ${n} of ${key}`, description: null, status: 'open', type: 'task', priority: 'normal',
-            assigneeUid: null, createdAt: now, createdBy: users[0]!, updatedAt: now, updatedBy: users[0]!, resolvedAt: null, resolvedBy: null, resolution: null, version: 1,
-            spentSeconds: 0, originalEstimationSeconds: null, estimationSeconds: null, uniqueMarker: null, deadline: null, start: null, end: null, extra: '{}',
+            id,
+            orgId: '1',
+            queueId: Number(queue.id),
+            key: `${key}-${n}`,
+            number: n,
+            summary: `Issue ${n} of ${key}`,
+            description: null,
+            status: 'open',
+            type: 'task',
+            priority: 'normal',
+            assigneeUid: null,
+            createdAt: now,
+            createdBy: users[0]!,
+            updatedAt: now,
+            updatedBy: users[0]!,
+            resolvedAt: null,
+            resolvedBy: null,
+            resolution: null,
+            version: 1,
+            spentSeconds: 0,
+            originalEstimationSeconds: null,
+            estimationSeconds: null,
+            uniqueMarker: null,
+            deadline: null,
+            start: null,
+            end: null,
+            extra: '{}',
           })
           .execute();
       }
@@ -53,12 +103,24 @@ await main(async () => {
     const span = 2 * 365 * 86_400_000;
     const first = Date.parse('2024-01-01T00:00:00Z');
     let seedValue = 42;
-    const random = () => ((seedValue = (seedValue * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seedValue = (seedValue * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let done = 0; done < ENTRIES; done += 1000) {
       const rows = Array.from({ length: Math.min(1000, ENTRIES - done) }, () => {
         const start = first + Math.floor(random() * span);
         const author = users[Math.floor(random() * users.length)]!;
-        return { orgId: '1', issueId: issues[Math.floor(random() * issues.length)]!, createdBy: author, createdAt: start + 3_600_000, updatedBy: author, updatedAt: start + 3_600_000, start, durationSeconds: 900 * (1 + Math.floor(random() * 32)), comment: null, version: 1, imported: 1 as const };
+        return {
+          orgId: '1',
+          issueId: issues[Math.floor(random() * issues.length)]!,
+          createdBy: author,
+          createdAt: start + 3_600_000,
+          updatedBy: author,
+          updatedAt: start + 3_600_000,
+          start,
+          durationSeconds: 900 * (1 + Math.floor(random() * 32)),
+          comment: null,
+          version: 1,
+          imported: 1 as const,
+        };
       });
       await trx.insertInto('worklogs').values(rows).execute();
     }
@@ -77,7 +139,11 @@ await main(async () => {
       if (response.statusCode !== 200) throw new Error(`${query}: ${response.statusCode} ${response.body}`);
       size = response.body.length;
     }
-    console.log(`${Math.min(...times).toFixed(0).padStart(6)} ms  ${String(size).padStart(9)} B  ${query}`);
+    console.log(
+      `${Math.min(...times)
+        .toFixed(0)
+        .padStart(6)} ms  ${String(size).padStart(9)} B  ${query}`,
+    );
     rows.push([`\`${query}\``, ms(Math.min(...times)), `${fmt(size)} B`]);
   }
   await t.close();
@@ -85,6 +151,8 @@ await main(async () => {
     `Time-spent report in process over ${fmt(ENTRIES)} entries (SQLite)`,
     'report',
     [table(['Question (`/timeport/v1/reports/time-spent?…`)', 'Best of 3', 'Answer size'], rows)],
-    [`${fmt(ENTRIES)} worklogs over 2024-2025, 50 users, 20 queues × 100 issues, inserted straight into SQLite in ${seedSeconds.toFixed(1)} s; requests injected in process (no network).`],
+    [
+      `${fmt(ENTRIES)} worklogs over 2024-2025, 50 users, 20 queues × 100 issues, inserted straight into SQLite in ${seedSeconds.toFixed(1)} s; requests injected in process (no network).`,
+    ],
   );
 });

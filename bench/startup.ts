@@ -46,7 +46,8 @@ async function startOnce(build: Build, dataDir: string): Promise<{ seconds: numb
   });
   let seconds: number | undefined;
   while (seconds === undefined) {
-    if (performance.now() - started > 60_000) throw new Error(`the server (${build}) did not answer /healthz within 60 s:\n${child.transcript()}`);
+    if (performance.now() - started > 60_000)
+      throw new Error(`the server (${build}) did not answer /healthz within 60 s:\n${child.transcript()}`);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
       if (response.status === 200) seconds = (performance.now() - started) / 1000;
@@ -74,7 +75,9 @@ await main(async () => {
   const dataDir = box.dataDir;
   // The database exists before the first measured start.
   await startOnce('dist', dataDir);
-  const figures = Object.fromEntries(ORDER.map((build) => [build, { seconds: [] as number[], idle: [] as number[], help: [] as number[] }]));
+  const figures = Object.fromEntries(
+    ORDER.map((build) => [build, { seconds: [] as number[], idle: [] as number[], help: [] as number[] }]),
+  );
   for (let round = 1; round <= ROUNDS; round += 1) {
     for (const build of ORDER) {
       const { seconds, idleMiB } = await startOnce(build, dataDir);
@@ -82,13 +85,27 @@ await main(async () => {
       figures[build]!.seconds.push(seconds);
       figures[build]!.idle.push(idleMiB);
       figures[build]!.help.push(help);
-      log(`round ${round}, ${BUILDS[build].label}: first /healthz after ${seconds.toFixed(2)} s, idle RSS ${idleMiB.toFixed(0)} MiB, --help peak ${help.toFixed(0)} MiB`);
+      log(
+        `round ${round}, ${BUILDS[build].label}: first /healthz after ${seconds.toFixed(2)} s, idle RSS ${idleMiB.toFixed(0)} MiB, --help peak ${help.toFixed(0)} MiB`,
+      );
     }
   }
   const rows = [
-    ['Start to first /healthz answer', (values: typeof figures.dist) => `${median(values!.seconds).toFixed(2)} s`, (build: Build) => median(figures[build]!.seconds)],
-    ['Idle server RSS', (values: typeof figures.dist) => `${fmt(median(values!.idle))} MiB`, (build: Build) => median(figures[build]!.idle)],
-    ['`timeport --help` peak RSS', (values: typeof figures.dist) => `${fmt(median(values!.help))} MiB`, (build: Build) => median(figures[build]!.help)],
+    [
+      'Start to first /healthz answer',
+      (values: typeof figures.dist) => `${median(values!.seconds).toFixed(2)} s`,
+      (build: Build) => median(figures[build]!.seconds),
+    ],
+    [
+      'Idle server RSS',
+      (values: typeof figures.dist) => `${fmt(median(values!.idle))} MiB`,
+      (build: Build) => median(figures[build]!.idle),
+    ],
+    [
+      '`timeport --help` peak RSS',
+      (values: typeof figures.dist) => `${fmt(median(values!.help))} MiB`,
+      (build: Build) => median(figures[build]!.help),
+    ],
   ] as const;
   printSection(
     'Start-up: compiled build vs the tsx loader',
@@ -96,7 +113,12 @@ await main(async () => {
     [
       table(
         ['', BUILDS.source.label, BUILDS.dist.label, 'compiled / tsx'],
-        rows.map(([label, show, value]) => [label, show(figures.source), show(figures.dist), `${(value('dist') / value('source')).toFixed(2)}×`]),
+        rows.map(([label, show, value]) => [
+          label,
+          show(figures.source),
+          show(figures.dist),
+          `${(value('dist') / value('source')).toFixed(2)}×`,
+        ]),
       ),
     ],
     [

@@ -48,7 +48,9 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const perBackendFiles = files.filter((file) => /\b(buildTestApp|buildAppWithIssue|openTestStore)\(/.test(readFileSync(path.join(root, file), 'utf8')));
+const perBackendFiles = files.filter((file) =>
+  /\b(buildTestApp|buildAppWithIssue|openTestStore)\(/.test(readFileSync(path.join(root, file), 'utf8')),
+);
 
 function redacted(url) {
   try {
@@ -102,6 +104,9 @@ async function dropTestDatabases(which) {
   });
 }
 
+// eslint-disable-next-line no-control-regex -- the reporter colours its lines
+const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
+
 /** Runs node --test on the files; streams the output and returns the exit code and the summary. */
 function runPass(label, passFiles, env) {
   console.log(`\n=== ${label}: ${passFiles.length} file(s)\n`);
@@ -118,8 +123,9 @@ function runPass(label, passFiles, env) {
     });
     child.on('close', (code, signal) => {
       const summary = {};
-      // eslint-disable-next-line no-control-regex -- the reporter colours its lines
-      for (const match of output.replace(/\u001b\[[0-9;]*m/g, '').matchAll(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/gm)) {
+      for (const match of output
+        .replace(ANSI_COLOUR, '')
+        .matchAll(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/gm)) {
         summary[match[1]] = Number(match[2]);
       }
       // Suites that skip themselves without PostgreSQL (test/helpers/postgres.ts) say so in their line.
@@ -131,7 +137,10 @@ function runPass(label, passFiles, env) {
 
 const started = Date.now();
 console.log('=== build (tsc -p tsconfig.build.json)');
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (build.status !== 0) {
   console.error(`FAILED: the build (npm run build) ${build.error?.message ?? `exited with ${build.status ?? build.signal}`}`);
   process.exit(1);
@@ -168,7 +177,9 @@ if (postgresProblem !== undefined) {
     console.log(`\nFAILED: ${postgresProblem}. With CI=true nothing is skipped: ${what} could not run.`);
     failed = true;
   } else {
-    console.log(`\n*** PostgreSQL SKIPPED: ${postgresProblem}.\n*** Skipped: ${what}. Start PostgreSQL (or set TIMEPORT_TEST_DATABASE_URL) to run them.`);
+    console.log(
+      `\n*** PostgreSQL SKIPPED: ${postgresProblem}.\n*** Skipped: ${what}. Start PostgreSQL (or set TIMEPORT_TEST_DATABASE_URL) to run them.`,
+    );
   }
 }
 for (const key of ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo']) console.log(`ℹ ${key} ${total[key] ?? 0}`);

@@ -70,7 +70,8 @@ export function describeFidelity(config: Pick<Config, 'profile' | 'importAnswer'
   const parts: string[] = [];
   if (config.importAnswer === 'array') parts.push('worklogs/_import answers an array');
   if (config.linkStyle === 'schemeless') parts.push('Link targets have no scheme');
-  if (config.profile === 'live' && config.rateLimit !== undefined) parts.push(`at most ${config.rateLimit.max} requests per token every ${config.rateLimit.windowMs / 1000} s`);
+  if (config.profile === 'live' && config.rateLimit !== undefined)
+    parts.push(`at most ${config.rateLimit.max} requests per token every ${config.rateLimit.windowMs / 1000} s`);
   if (parts.length === 0) return undefined;
   return `${config.profile === 'live' ? 'Live profile' : 'As the live service'}: ${parts.join(', ')}.`;
 }
@@ -102,7 +103,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     databaseUrl: databaseUrlSetting(value('DATABASE_URL')),
     dbPoolSize: integerSetting('TIMEPORT_DB_POOL', value('TIMEPORT_DB_POOL') ?? '10', 1, 1000),
-    dbStatementTimeoutMs: integerSetting('TIMEPORT_DB_STATEMENT_TIMEOUT_MS', value('TIMEPORT_DB_STATEMENT_TIMEOUT_MS') ?? '30000', 0, 3_600_000),
+    dbStatementTimeoutMs: integerSetting(
+      'TIMEPORT_DB_STATEMENT_TIMEOUT_MS',
+      value('TIMEPORT_DB_STATEMENT_TIMEOUT_MS') ?? '30000',
+      0,
+      3_600_000,
+    ),
     dbConnectTimeoutMs: integerSetting('TIMEPORT_DB_CONNECT_TIMEOUT_MS', value('TIMEPORT_DB_CONNECT_TIMEOUT_MS') ?? '5000', 100, 600_000),
     dataDir: value('TIMEPORT_DATA_DIR') ?? './data',
     orgId,
@@ -111,12 +117,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: integerSetting('TIMEPORT_BODY_LIMIT', value('TIMEPORT_BODY_LIMIT') ?? String(1024 * 1024), 1024, 1024 ** 3),
     logLevel,
     rateLimit: parseRateLimit(value('TIMEPORT_RATE_LIMIT') ?? (live ? LIVE_PROFILE.rateLimit : undefined)),
-    authFailureLimit: parseRateLimit(value('TIMEPORT_AUTH_FAILURE_LIMIT') ?? DEFAULT_AUTH_FAILURE_LIMIT_TEXT, 'TIMEPORT_AUTH_FAILURE_LIMIT'),
+    authFailureLimit: parseRateLimit(
+      value('TIMEPORT_AUTH_FAILURE_LIMIT') ?? DEFAULT_AUTH_FAILURE_LIMIT_TEXT,
+      'TIMEPORT_AUTH_FAILURE_LIMIT',
+    ),
     redisUrl: redisUrlSetting(value('REDIS_URL')),
     shutdownGraceMs: integerSetting('TIMEPORT_SHUTDOWN_GRACE_MS', value('TIMEPORT_SHUTDOWN_GRACE_MS') ?? '10000', 0, 3_600_000),
     profile,
-    importAnswer: choiceSetting('TIMEPORT_IMPORT_ANSWER', value('TIMEPORT_IMPORT_ANSWER') ?? (live ? LIVE_PROFILE.importAnswer : 'object'), ['object', 'array'] as const),
-    linkStyle: choiceSetting('TIMEPORT_LINK_STYLE', value('TIMEPORT_LINK_STYLE') ?? (live ? LIVE_PROFILE.linkStyle : 'absolute'), ['absolute', 'schemeless'] as const),
+    importAnswer: choiceSetting(
+      'TIMEPORT_IMPORT_ANSWER',
+      value('TIMEPORT_IMPORT_ANSWER') ?? (live ? LIVE_PROFILE.importAnswer : 'object'),
+      ['object', 'array'] as const,
+    ),
+    linkStyle: choiceSetting('TIMEPORT_LINK_STYLE', value('TIMEPORT_LINK_STYLE') ?? (live ? LIVE_PROFILE.linkStyle : 'absolute'), [
+      'absolute',
+      'schemeless',
+    ] as const),
   };
 }
 

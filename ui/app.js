@@ -34,7 +34,9 @@ async function apiError(response) {
   try {
     const body = await response.json();
     const fields = Object.entries(body.errors ?? {}).map(([field, message]) => `${field}: ${message}`);
-    const messages = (body.errorMessages ?? []).filter((message) => fields.length === 0 || !/invalid (fields|query parameters)/i.test(message));
+    const messages = (body.errorMessages ?? []).filter(
+      (message) => fields.length === 0 || !/invalid (fields|query parameters)/i.test(message),
+    );
     text = [...messages, ...fields].join('\n') || text;
   } catch {
     // Not JSON: keep the status line.
@@ -94,7 +96,8 @@ $('#sign-out').addEventListener('click', signOut);
 
 // ---- the report -------------------------------------------------------------------------------
 
-const isoDate = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+const isoDate = (date) =>
+  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 
 function setUpFilters() {
   const today = new Date();
@@ -109,9 +112,18 @@ function setUpFilters() {
 /** The report's query string for a grouping, from the filter form. */
 function reportQuery(groupBy, format) {
   const filters = $('#filters');
-  const query = new URLSearchParams({ from: filters.from.value, to: filters.to.value, tz: filters.tz.value.trim() || 'UTC', by: filters.by.value });
+  const query = new URLSearchParams({
+    from: filters.from.value,
+    to: filters.to.value,
+    tz: filters.tz.value.trim() || 'UTC',
+    by: filters.by.value,
+  });
   for (const name of ['queue', 'issue', 'user']) {
-    const value = filters[name].value.split(',').map((item) => item.trim()).filter(Boolean).join(',');
+    const value = filters[name].value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .join(',');
     if (value !== '') query.set(name, value);
   }
   if (groupBy.length > 0) query.set('groupBy', groupBy.join(','));
@@ -128,7 +140,11 @@ function tableGrouping() {
 const hours = (seconds) => (seconds / 3600).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const COLUMN_TITLES = { user: 'User', issue: 'Issue', queue: 'Queue', day: 'Day', week: 'Week', month: 'Month' };
 const cellText = (dimension, value) =>
-  dimension === 'user' ? `${value.display} (${value.login})` : dimension === 'issue' || dimension === 'queue' ? `${value.key} ${value.display}` : value;
+  dimension === 'user'
+    ? `${value.display} (${value.login})`
+    : dimension === 'issue' || dimension === 'queue'
+      ? `${value.key} ${value.display}`
+      : value;
 
 async function showReport() {
   $('#report-error').textContent = '';
@@ -148,7 +164,8 @@ async function showReport() {
 
 function renderTable(report) {
   const { total, rows, groupBy } = report;
-  $('#total').textContent = `Total: ${total.duration} · ${hours(total.seconds)} h · ${total.count} ${total.count === 1 ? 'entry' : 'entries'}`;
+  $('#total').textContent =
+    `Total: ${total.duration} · ${hours(total.seconds)} h · ${total.count} ${total.count === 1 ? 'entry' : 'entries'}`;
   const head = element('tr');
   for (const dimension of groupBy) head.append(element('th', COLUMN_TITLES[dimension]));
   head.append(element('th', 'Duration'), element('th', 'Hours', 'number'), element('th', 'Entries', 'number'));
@@ -206,7 +223,10 @@ function renderChart(report, interval, stack) {
       animation: false,
       maintainAspectRatio: false,
       scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: 'hours' } } },
-      plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${item.parsed.y.toFixed(2)} h` } } },
+      plugins: {
+        legend: { position: 'bottom' },
+        tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${item.parsed.y.toFixed(2)} h` } },
+      },
     },
   };
   if (typeof window.Chart !== 'function') return;
@@ -237,9 +257,14 @@ $('#download-csv').addEventListener('click', async () => {
 
 // ---- import batches ---------------------------------------------------------------------------
 
-const userText = (user) => (user === undefined || user === null ? '' : typeof user === 'object' ? (user.display ?? user.login ?? user.id) : user);
+const userText = (user) =>
+  user === undefined || user === null ? '' : typeof user === 'object' ? (user.display ?? user.login ?? user.id) : user;
 const countsText = (counts) =>
-  counts === null || typeof counts !== 'object' ? String(counts ?? '') : Object.entries(counts).map(([name, value]) => `${name}: ${value}`).join(', ');
+  counts === null || typeof counts !== 'object'
+    ? String(counts ?? '')
+    : Object.entries(counts)
+        .map(([name, value]) => `${name}: ${value}`)
+        .join(', ');
 
 async function showImports() {
   const status = $('#imports-status');

@@ -198,8 +198,11 @@ async function authFailureCounter(app: FastifyInstance, option: AppOptions['auth
   const counter =
     option?.redisUrl === undefined
       ? new MemoryAuthFailureCounter({ max: settings.max, windowMs: settings.windowMs })
-      : new RedisAuthFailureCounter({ max: settings.max, windowMs: settings.windowMs }, await connectRedis(app, option.redisUrl, 'failed-authentication limit'), (error) =>
-          app.log.warn({ err: error }, 'failed-authentication limit store (Redis) unavailable; failures are not counted meanwhile'),
+      : new RedisAuthFailureCounter(
+          { max: settings.max, windowMs: settings.windowMs },
+          await connectRedis(app, option.redisUrl, 'failed-authentication limit'),
+          (error) =>
+            app.log.warn({ err: error }, 'failed-authentication limit store (Redis) unavailable; failures are not counted meanwhile'),
         );
   app.addHook('onClose', async () => counter.close());
   return counter;

@@ -191,53 +191,56 @@ export function registerBatchBodyParser(app: FastifyInstance, limits: BatchBodyL
     return result;
   };
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', (request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: unknown) => void) => {
-    const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
-    if (Number(request.headers['content-length']) > limit) {
-      done(new BodyTooLarge());
-      return;
-    }
-    const scanner = new BatchBodyScanner(limits, parse);
-    const utf8 = new TextDecoder('utf-8', { fatal: true });
-    let received = 0;
-    let settled = false;
-    const settle = (error: Error | null, body?: unknown) => {
-      if (settled) return;
-      settled = true;
-      payload.removeListener('data', onData);
-      payload.removeListener('end', onEnd);
-      payload.removeListener('error', onError);
-      // Refused: the rest is not read (Fastify closes the connection after the answer).
-      if (error !== null) payload.pause();
-      done(error, body);
-    };
-    const decode = (chunk?: Buffer): string => {
-      try {
-        return chunk === undefined ? utf8.decode() : utf8.decode(chunk, { stream: true });
-      } catch {
-        throw badRequest(['The request body is not valid UTF-8.']);
+  app.addContentTypeParser(
+    'application/json',
+    (request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: unknown) => void) => {
+      const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
+      if (Number(request.headers['content-length']) > limit) {
+        done(new BodyTooLarge());
+        return;
       }
-    };
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      try {
-        if (received > limit) throw new BodyTooLarge();
-        scanner.push(decode(chunk));
-      } catch (error) {
-        settle(error as Error);
-      }
-    };
-    const onEnd = () => {
-      try {
-        scanner.push(decode());
-        settle(null, scanner.finish());
-      } catch (error) {
-        settle(error as Error);
-      }
-    };
-    const onError = (error: Error) => settle(error);
-    payload.on('data', onData);
-    payload.on('end', onEnd);
-    payload.on('error', onError);
-  });
+      const scanner = new BatchBodyScanner(limits, parse);
+      const utf8 = new TextDecoder('utf-8', { fatal: true });
+      let received = 0;
+      let settled = false;
+      const settle = (error: Error | null, body?: unknown) => {
+        if (settled) return;
+        settled = true;
+        payload.removeListener('data', onData);
+        payload.removeListener('end', onEnd);
+        payload.removeListener('error', onError);
+        // Refused: the rest is not read (Fastify closes the connection after the answer).
+        if (error !== null) payload.pause();
+        done(error, body);
+      };
+      const decode = (chunk?: Buffer): string => {
+        try {
+          return chunk === undefined ? utf8.decode() : utf8.decode(chunk, { stream: true });
+        } catch {
+          throw badRequest(['The request body is not valid UTF-8.']);
+        }
+      };
+      const onData = (chunk: Buffer) => {
+        received += chunk.length;
+        try {
+          if (received > limit) throw new BodyTooLarge();
+          scanner.push(decode(chunk));
+        } catch (error) {
+          settle(error as Error);
+        }
+      };
+      const onEnd = () => {
+        try {
+          scanner.push(decode());
+          settle(null, scanner.finish());
+        } catch (error) {
+          settle(error as Error);
+        }
+      };
+      const onError = (error: Error) => settle(error);
+      payload.on('data', onData);
+      payload.on('end', onEnd);
+      payload.on('error', onError);
+    },
+  );
 }

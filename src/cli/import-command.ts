@@ -15,23 +15,39 @@ const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine',
  * `reconcile` runs: every other `timeport` command, `serve` included, starts without them.
  */
 async function loadImporter() {
-  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter, sync, syncState, journal] = await Promise.all([
-    import('../client/tracker-client.js'),
-    import('../importer/durations.js'),
-    import('../importer/import.js'),
-    import('../importer/mapping.js'),
-    import('../importer/reconcile.js'),
-    import('../importer/source.js'),
-    import('../importer/time.js'),
-    import('../importer/live/redmine.js'),
-    import('../importer/live/tracker.js'),
-    import('../importer/live/types.js'),
-    import('../importer/export.js'),
-    import('../importer/sync.js'),
-    import('../importer/sync-state.js'),
-    import('../importer/journal.js'),
-  ]);
-  return { ...client, ...durations, ...importer, ...mapping, ...reconciler, ...source, ...time, ...redmine, ...tracker, ...live, ...exporter, ...sync, ...syncState, ...journal };
+  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter, sync, syncState, journal] =
+    await Promise.all([
+      import('../client/tracker-client.js'),
+      import('../importer/durations.js'),
+      import('../importer/import.js'),
+      import('../importer/mapping.js'),
+      import('../importer/reconcile.js'),
+      import('../importer/source.js'),
+      import('../importer/time.js'),
+      import('../importer/live/redmine.js'),
+      import('../importer/live/tracker.js'),
+      import('../importer/live/types.js'),
+      import('../importer/export.js'),
+      import('../importer/sync.js'),
+      import('../importer/sync-state.js'),
+      import('../importer/journal.js'),
+    ]);
+  return {
+    ...client,
+    ...durations,
+    ...importer,
+    ...mapping,
+    ...reconciler,
+    ...source,
+    ...time,
+    ...redmine,
+    ...tracker,
+    ...live,
+    ...exporter,
+    ...sync,
+    ...syncState,
+    ...journal,
+  };
 }
 
 export type Importer = Awaited<ReturnType<typeof loadImporter>>;
@@ -87,17 +103,22 @@ interface ImportCliOptions extends TargetOptions, SourceCliOptions {
   sourceLabel?: string;
 }
 
-export const positiveInteger = (name: string, max: number) => (text: string): number => {
-  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`${name} takes a whole number from 1 to ${max}`);
-  return value;
-};
+export const positiveInteger =
+  (name: string, max: number) =>
+  (text: string): number => {
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < 1 || value > max)
+      throw new InvalidArgumentError(`${name} takes a whole number from 1 to ${max}`);
+    return value;
+  };
 
-const positiveNumber = (name: string) => (text: string): number => {
-  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value > 0) || value > 24 * 7) throw new InvalidArgumentError(`${name} takes a positive number such as 7.5`);
-  return value;
-};
+const positiveNumber =
+  (name: string) =>
+  (text: string): number => {
+    const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value > 0) || value > 24 * 7) throw new InvalidArgumentError(`${name} takes a positive number such as 7.5`);
+    return value;
+  };
 
 const DATE_FORMATS: Record<string, DateOrder> = { 'YYYY-MM-DD': 'YMD', 'MM/DD/YYYY': 'MDY', 'DD/MM/YYYY': 'DMY' };
 
@@ -107,8 +128,15 @@ const DATE_FORMATS: Record<string, DateOrder> = { 'YYYY-MM-DD': 'YMD', 'MM/DD/YY
  */
 export function addTargetOptions(command: Command): Command {
   return command
-    .addOption(new Option('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net').env('TRACKER_URL'))
-    .addOption(new Option('--token <token>', 'an OAuth token (or an IAM token with --bearer) of an organization administrator; - reads it from standard input').env('TRACKER_TOKEN'))
+    .addOption(
+      new Option('--url <base>', 'the Tracker API base, e.g. http://127.0.0.1:8080 or https://api.tracker.yandex.net').env('TRACKER_URL'),
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        'an OAuth token (or an IAM token with --bearer) of an organization administrator; - reads it from standard input',
+      ).env('TRACKER_TOKEN'),
+    )
     .addOption(new Option('--org <id>', 'organization id, sent as X-Org-ID').env('TRACKER_ORG_ID'))
     .addOption(new Option('--cloud-org <id>', 'cloud organization id, sent as X-Cloud-Org-ID').env('TRACKER_CLOUD_ORG_ID'))
     .option('--bearer', 'send the token as "Bearer" (IAM tokens) instead of "OAuth"', false)
@@ -117,9 +145,12 @@ export function addTargetOptions(command: Command): Command {
 
 export function addSourceOptions(command: Command): Command {
   return command
-    .addOption(new Option('--format <name>', 'the files\' format (default: detected from each file)').choices(FORMAT_NAMES))
+    .addOption(new Option('--format <name>', "the files' format (default: detected from each file)").choices(FORMAT_NAMES))
     .option('--delimiter <char>', 'CSV delimiter (default: detected from the header: , ; or tab)')
-    .option('--timezone <IANA name>', 'zone of timestamps written without a UTC offset, e.g. Europe/Berlin (abbreviations such as CEST are refused); also the zone of days in reports')
+    .option(
+      '--timezone <IANA name>',
+      'zone of timestamps written without a UTC offset, e.g. Europe/Berlin (abbreviations such as CEST are refused); also the zone of days in reports',
+    )
     .addOption(
       new Option('--date-format <format>', 'order of slashed dates (03/04/2024 is ambiguous)')
         .choices(Object.keys(DATE_FORMATS))
@@ -136,7 +167,10 @@ export function addSourceOptions(command: Command): Command {
     .option('--user-map <file>', 'CSV "source,login" (or a JSON object): source user login, e-mail, name or id → Tracker login')
     .option('--issue-column <column>', 'take the issue from this column (CSV) or dotted field (JSON)')
     .option('--issue-regex <regex>', 'take the issue from the description: the first capture group, or the match')
-    .option('--issue-map <file>', 'CSV "source,issue" (or a JSON object): source value (Jira issue id, Redmine number, project...) → issue key');
+    .option(
+      '--issue-map <file>',
+      'CSV "source,issue" (or a JSON object): source value (Jira issue id, Redmine number, project...) → issue key',
+    );
 }
 
 export async function sourceOptions(lib: Importer, files: string[], options: SourceCliOptions): Promise<SourceOptions> {
@@ -189,14 +223,19 @@ type ValueSource = (name: string) => string | undefined;
  * sets aside the other kind's variable (`--cloud-org` with TRACKER_ORG_ID set); `--token -` reads
  * the token from standard input.
  */
-export function resolveTarget(lib: Importer, options: TargetOptions, sourceOf: ValueSource): TargetOptions & { url: string; token: string } {
+export function resolveTarget(
+  lib: Importer,
+  options: TargetOptions,
+  sourceOf: ValueSource,
+): TargetOptions & { url: string; token: string } {
   if (options.url === undefined || options.url === '') throw new lib.ImportAborted('give the target with --url or TRACKER_URL');
   let token = options.token;
   if (token === '-') {
     token = fs.readFileSync(0, 'utf8').trim();
     if (token === '') throw new lib.ImportAborted('--token -: standard input held no token');
   }
-  if (token === undefined || token === '') throw new lib.ImportAborted('give the token with TRACKER_TOKEN, or --token - to read it from standard input');
+  if (token === undefined || token === '')
+    throw new lib.ImportAborted('give the token with TRACKER_TOKEN, or --token - to read it from standard input');
   // An empty value counts as unset (TRACKER_ORG_ID= in .env), as everywhere in the configuration.
   let org = options.org === '' ? undefined : options.org;
   let cloudOrg = options.cloudOrg === '' ? undefined : options.cloudOrg;
@@ -269,22 +308,44 @@ export async function reporting(name: string, run: (lib: Importer) => Promise<nu
 export function registerImportCommands(program: Command): void {
   const importCommand = program
     .command('import [files...]')
-    .description('import time entries from CSV, NDJSON or JSON files (native, Jira, Tempo, Toggl, Clockify, Redmine, Kimai) into Timeport or Tracker');
+    .description(
+      'import time entries from CSV, NDJSON or JSON files (native, Jira, Tempo, Toggl, Clockify, Redmine, Kimai) into Timeport or Tracker',
+    );
   addTargetOptions(importCommand);
   addSourceOptions(importCommand);
   addLiveSourceOptions(importCommand);
   importCommand
-    .addOption(new Option('--api <kind>', 'timeport: the batch extension; tracker: only the documented single import; auto: ask the server').choices(['auto', 'timeport', 'tracker']).default('auto'))
-    .addOption(new Option('--created-at <from>', 'createdAt of entries whose source has none: the start or the end of the work').choices(['start', 'end']).default('start'))
+    .addOption(
+      new Option('--api <kind>', 'timeport: the batch extension; tracker: only the documented single import; auto: ask the server')
+        .choices(['auto', 'timeport', 'tracker'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--created-at <from>', 'createdAt of entries whose source has none: the start or the end of the work')
+        .choices(['start', 'end'])
+        .default('start'),
+    )
     .option('--dry-run', 'validate everything against the target, write nothing', false)
     .option('--atomic', 'all or nothing: validate every entry first, send only if all are valid', false)
     .option('--skip-invalid', 'send the valid entries even if the preflight found some that cannot be imported', false)
-    .option('--journal <file>', 'the resume journal (default: .timeport-import-<target>.journal.ndjson in $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)')
+    .option(
+      '--journal <file>',
+      'the resume journal (default: .timeport-import-<target>.journal.ndjson in $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)',
+    )
     .option('--failures-dir <dir>', 'where <input>.failures.csv files go (default: beside each input)')
     .option('--batch-size <n>', 'entries per batch request (Timeport)', positiveInteger('--batch-size', 10_000), 5000)
-    .option('--concurrency <n>', 'requests in flight (default: 2 batches on Timeport, 4 single imports on Tracker)', positiveInteger('--concurrency', 64))
-    .option('--progress-interval <s>', 'seconds between progress lines when not on a terminal', positiveInteger('--progress-interval', 3600), 5)
-    .option('--source-label <label>', 'what the import ledger records as the batches\' source (default: the file names, or the live source)')
+    .option(
+      '--concurrency <n>',
+      'requests in flight (default: 2 batches on Timeport, 4 single imports on Tracker)',
+      positiveInteger('--concurrency', 64),
+    )
+    .option(
+      '--progress-interval <s>',
+      'seconds between progress lines when not on a terminal',
+      positiveInteger('--progress-interval', 3600),
+      5,
+    )
+    .option('--source-label <label>', "what the import ledger records as the batches' source (default: the file names, or the live source)")
     .action((files: string[], options: ImportCliOptions) =>
       reporting('import', async (lib) => {
         const source = await sourceOptions(lib, files, options);
@@ -314,8 +375,10 @@ export function registerImportCommands(program: Command): void {
         console.log(
           `${verb} in ${summary.seconds.toFixed(1)} s: ${options.dryRun ? 'valid' : 'created'} ${summary.created}, already present ${summary.alreadyPresent}, failed ${summary.failed}, skipped (in the journal) ${summary.skipped}; ${rate} entries/s`,
         );
-        for (const file of summary.failureFiles) console.log(`Failures: ${file.path} (${file.count} rows): fix them and import that file again`);
-        for (const file of summary.removedFailureFiles) console.log(`Removed ${file}: an earlier run's failures; this run had none for that input`);
+        for (const file of summary.failureFiles)
+          console.log(`Failures: ${file.path} (${file.count} rows): fix them and import that file again`);
+        for (const file of summary.removedFailureFiles)
+          console.log(`Removed ${file}: an earlier run's failures; this run had none for that input`);
         if (summary.journalPath !== undefined) console.log(`Journal: ${summary.journalPath}`);
         if (summary.blocked) return EXIT_CODES.refused;
         return summary.failed > 0 ? EXIT_CODES.someFailed : EXIT_CODES.ok;
@@ -324,20 +387,31 @@ export function registerImportCommands(program: Command): void {
 
   const reconcileCommand = program
     .command('reconcile [files...]')
-    .description('compare totals per issue, user and day between source files (or a live source) and the server, and print every difference');
+    .description(
+      'compare totals per issue, user and day between source files (or a live source) and the server, and print every difference',
+    );
   addTargetOptions(reconcileCommand);
   addSourceOptions(reconcileCommand);
   addLiveSourceOptions(reconcileCommand);
-  reconcileCommand.option('--failures-dir <dir>', 'where the import wrote <input>.failures.csv (default: beside each input), to name what failed there');
+  reconcileCommand.option(
+    '--failures-dir <dir>',
+    'where the import wrote <input>.failures.csv (default: beside each input), to name what failed there',
+  );
   reconcileCommand.action((files: string[], options: TargetOptions & SourceCliOptions & { failuresDir?: string }) =>
     reporting('reconcile', async (lib) => {
       const result = await lib.reconcile(
         await sourceOptions(lib, files, options),
-        clientFor(lib, resolveTarget(lib, options, (name) => reconcileCommand.getOptionValueSource(name))),
+        clientFor(
+          lib,
+          resolveTarget(lib, options, (name) => reconcileCommand.getOptionValueSource(name)),
+        ),
         { failuresDir: options.failuresDir },
       );
-      console.log(`Compared ${result.groups} issue/user/day totals on ${result.issues} issues (days in ${result.zone}, by the day the work started)`);
-      if (result.skipped > 0) console.log(`${result.skipped} records could not be converted or mapped and were not compared (run import --dry-run to see why)`);
+      console.log(
+        `Compared ${result.groups} issue/user/day totals on ${result.issues} issues (days in ${result.zone}, by the day the work started)`,
+      );
+      if (result.skipped > 0)
+        console.log(`${result.skipped} records could not be converted or mapped and were not compared (run import --dry-run to see why)`);
       for (const difference of result.differences) console.log(lib.describeDifference(difference));
       console.log(result.differences.length === 0 ? 'No differences.' : `${result.differences.length} differences.`);
       return result.differences.length === 0 ? EXIT_CODES.ok : EXIT_CODES.differences;
@@ -346,7 +420,7 @@ export function registerImportCommands(program: Command): void {
 
   const exportCommand = program
     .command('export')
-    .description('write a target\'s worklogs as a native file (NDJSON or CSV) that timeport import reads back');
+    .description("write a target's worklogs as a native file (NDJSON or CSV) that timeport import reads back");
   addTargetOptions(exportCommand);
   exportCommand
     .option('--from <day>', 'the first day of work (start) to export, in --timezone', day('--from'))
@@ -358,7 +432,8 @@ export function registerImportCommands(program: Command): void {
       reporting('export', async (lib) => {
         const zone = lib.parseTimeZone(options.timezone);
         if (!zone.ok) throw new lib.ImportAborted(`--timezone: ${zone.error}`);
-        if (options.from !== undefined && options.to !== undefined && options.from > options.to) throw new lib.ImportAborted(`--from ${options.from} is after --to ${options.to}`);
+        if (options.from !== undefined && options.to !== undefined && options.from > options.to)
+          throw new lib.ImportAborted(`--from ${options.from} is after --to ${options.to}`);
         const target = resolveTarget(lib, options, (name) => exportCommand.getOptionValueSource(name));
         const client = clientFor(lib, target, (text) => console.error(text));
         const output = options.output === undefined ? process.stdout : fs.createWriteStream(options.output);
@@ -377,7 +452,10 @@ export function registerImportCommands(program: Command): void {
           write,
           onProgress: (read) => console.error(`read ${read} worklogs`),
         });
-        if (output !== process.stdout) await new Promise<void>((resolve, reject) => (output as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+        if (output !== process.stdout)
+          await new Promise<void>((resolve, reject) =>
+            (output as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())),
+          );
         console.error(
           `Export finished in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.written} worklogs written${options.output === undefined ? '' : ` to ${options.output}`}` +
             `${summary.outside > 0 ? `, ${summary.outside} outside the days asked for` : ''} (${summary.windows} createdAt windows searched)`,

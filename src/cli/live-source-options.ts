@@ -24,22 +24,32 @@ export interface LiveSourceCliOptions {
 }
 
 /** A commander parser for a calendar day (`2024-03-14`). */
-export const day = (name: string) => (text: string): string => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
-    throw new InvalidArgumentError(`${name} takes a day such as 2024-03-14`);
-  }
-  return text;
-};
+export const day =
+  (name: string) =>
+  (text: string): string => {
+    if (
+      !/^\d{4}-\d{2}-\d{2}$/.test(text) ||
+      Number.isNaN(Date.parse(`${text}T00:00:00Z`)) ||
+      new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text
+    ) {
+      throw new InvalidArgumentError(`${name} takes a day such as 2024-03-14`);
+    }
+    return text;
+  };
 
 export function addLiveSourceOptions(command: Command): Command {
   return command
     .addOption(new Option('--source <kind>', 'read entries from a live source instead of files').choices([...LIVE_SOURCE_KINDS]))
-    .option('--source-url <url>', 'the source\'s base URL (Redmine: http://redmine.example; Tracker: https://api.tracker.yandex.net)')
-    .option('--source-token <token>', 'the source\'s API key or token (default: $TIMEPORT_SOURCE_TOKEN)')
+    .option('--source-url <url>', "the source's base URL (Redmine: http://redmine.example; Tracker: https://api.tracker.yandex.net)")
+    .option('--source-token <token>', "the source's API key or token (default: $TIMEPORT_SOURCE_TOKEN)")
     .option('--source-project <id>', 'Redmine: read only this project (identifier or id)')
     .option('--source-org <id>', 'Tracker: the source organization, sent as X-Org-ID')
     .option('--source-cloud-org <id>', 'Tracker: the source organization, sent as X-Cloud-Org-ID')
-    .option('--source-from <day>', 'read entries of this day on (Redmine: the day worked; Tracker: the day written, UTC)', day('--source-from'))
+    .option(
+      '--source-from <day>',
+      'read entries of this day on (Redmine: the day worked; Tracker: the day written, UTC)',
+      day('--source-from'),
+    )
     .option('--source-to <day>', 'read entries up to this day, included', day('--source-to'));
 }
 
@@ -53,8 +63,15 @@ export interface LiveSourceLibrary {
  * The live source the options name, or undefined for files; throws a usage message (the caller's
  * error type) when the options do not fit together.
  */
-export function liveSourceFrom(lib: LiveSourceLibrary, files: string[], options: LiveSourceCliOptions, refuse: (message: string) => Error): LiveSource | undefined {
-  const given = (['sourceUrl', 'sourceToken', 'sourceProject', 'sourceOrg', 'sourceCloudOrg', 'sourceFrom', 'sourceTo'] as const).filter((name) => options[name] !== undefined);
+export function liveSourceFrom(
+  lib: LiveSourceLibrary,
+  files: string[],
+  options: LiveSourceCliOptions,
+  refuse: (message: string) => Error,
+): LiveSource | undefined {
+  const given = (['sourceUrl', 'sourceToken', 'sourceProject', 'sourceOrg', 'sourceCloudOrg', 'sourceFrom', 'sourceTo'] as const).filter(
+    (name) => options[name] !== undefined,
+  );
   const flag = (name: string) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
   if (options.source === undefined) {
     if (given.length > 0) throw refuse(`${given.map(flag).join(', ')} need --source (${LIVE_SOURCE_KINDS.join(' or ')})`);
@@ -74,10 +91,16 @@ export function liveSourceFrom(lib: LiveSourceLibrary, files: string[], options:
   };
   if (options.source === 'redmine') {
     only(['sourceProject']);
-    return new lib.RedmineSource({ url: options.sourceUrl, apiKey: token, project: options.sourceProject, window: { from: options.sourceFrom, to: options.sourceTo } });
+    return new lib.RedmineSource({
+      url: options.sourceUrl,
+      apiKey: token,
+      project: options.sourceProject,
+      window: { from: options.sourceFrom, to: options.sourceTo },
+    });
   }
   only(['sourceOrg', 'sourceCloudOrg']);
-  if ((options.sourceOrg === undefined) === (options.sourceCloudOrg === undefined)) throw refuse('--source tracker needs exactly one of --source-org and --source-cloud-org');
+  if ((options.sourceOrg === undefined) === (options.sourceCloudOrg === undefined))
+    throw refuse('--source tracker needs exactly one of --source-org and --source-cloud-org');
   const client = new lib.TrackerClient({ baseUrl: options.sourceUrl, token, orgId: options.sourceOrg, cloudOrgId: options.sourceCloudOrg });
   const dayStart = (text: string) => Date.parse(`${text}T00:00:00Z`);
   return new lib.TrackerSource({

@@ -44,9 +44,12 @@ export function buildProgram(): Command {
   const org = program.command('org').description('manage organizations');
   org
     .command('create <id>')
-    .description('create an organization with its first administrator, and print that administrator\'s token')
+    .description("create an organization with its first administrator, and print that administrator's token")
     .requiredOption('--admin <login>', 'login of the first administrator')
-    .option('--token <token>', 'use this token for the administrator instead of a random one (16+ printable characters, more than 64 bits of estimated entropy)')
+    .option(
+      '--token <token>',
+      'use this token for the administrator instead of a random one (16+ printable characters, more than 64 bits of estimated entropy)',
+    )
     .option('--cloud-org-id <id>', 'the id clients send in X-Cloud-Org-ID for this organization')
     .option('--name <name>', 'display name of the organization')
     .action((id: string, options: { admin: string; token?: string; cloudOrgId?: string; name?: string }) =>
@@ -100,7 +103,9 @@ export function buildProgram(): Command {
     );
   token
     .command('revoke [token]')
-    .description('revoke a token (given as an argument or, to keep it out of the shell history, on stdin as "-"), or with --user every token of a user')
+    .description(
+      'revoke a token (given as an argument or, to keep it out of the shell history, on stdin as "-"), or with --user every token of a user',
+    )
     .option('--user <login>', 'revoke every active token of this user (needs --org)')
     .option('--org <id>', 'the organization of --user')
     .action((tokenArgument: string | undefined, options: { user?: string; org?: string }) =>
@@ -113,7 +118,8 @@ export function buildProgram(): Command {
           console.log(`Revoked ${revoked} token${revoked === 1 ? '' : 's'} of "${options.user}" in organization ${options.org}.`);
           return;
         }
-        if (tokenArgument === undefined) throw new UsageError('give the token to revoke, "-" to read it from stdin, or --user <login> --org <id>');
+        if (tokenArgument === undefined)
+          throw new UsageError('give the token to revoke, "-" to read it from stdin, or --user <login> --org <id>');
         const secret = tokenArgument === '-' ? (await readStdin()).trim() : tokenArgument;
         await revokeToken(ctx, undefined, secret);
         console.log('Revoked the token.');

@@ -44,20 +44,36 @@ export const SYNC_EXIT_CODES = {
 export function registerSyncCommand(program: Command): void {
   const command = program
     .command('sync [files...]')
-    .description('mirror a source (files, or --source redmine|tracker) into Timeport or Tracker: create, update and (with --delete) delete worklogs, as planned against the last sync');
+    .description(
+      'mirror a source (files, or --source redmine|tracker) into Timeport or Tracker: create, update and (with --delete) delete worklogs, as planned against the last sync',
+    );
   addTargetOptions(command);
   addSourceOptions(command);
   addLiveSourceOptions(command);
   command
     .addOption(
-      new Option('--api <kind>', 'tracker: only the documented worklog API (what auto uses today, against Timeport and Tracker alike); timeport: Timeport\'s update and delete by external id, not built yet')
+      new Option(
+        '--api <kind>',
+        "tracker: only the documented worklog API (what auto uses today, against Timeport and Tracker alike); timeport: Timeport's update and delete by external id, not built yet",
+      )
         .choices(['auto', 'timeport', 'tracker'])
         .default('auto'),
     )
-    .addOption(new Option('--created-at <from>', 'createdAt of new worklogs whose source has none: the start or the end of the work').choices(['start', 'end']).default('start'))
-    .option('--dry-run', 'print the plan\'s counts, write nothing', false)
+    .addOption(
+      new Option('--created-at <from>', 'createdAt of new worklogs whose source has none: the start or the end of the work')
+        .choices(['start', 'end'])
+        .default('start'),
+    )
+    .option('--dry-run', "print the plan's counts, write nothing", false)
     .option('--delete', 'delete the worklogs of entries gone from the source (otherwise they are planned and listed)', false)
-    .addOption(new Option('--prefer <side>', 'on a conflict (a worklog changed in the target since the last sync): leave it (target) or overwrite it (source)').choices(['target', 'source']).default('target'))
+    .addOption(
+      new Option(
+        '--prefer <side>',
+        'on a conflict (a worklog changed in the target since the last sync): leave it (target) or overwrite it (source)',
+      )
+        .choices(['target', 'source'])
+        .default('target'),
+    )
     .option('--plan <file>', 'write every planned change as NDJSON (action, sourceId, issue, worklogId, before, after)')
     .option('--full', 'compare everything (every run reads the whole source today; see README)', false)
     .option('--state-dir <dir>', 'where the sync state is kept (default: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)')
@@ -65,7 +81,9 @@ export function registerSyncCommand(program: Command): void {
     .action((files: string[], options: SyncCliOptions) =>
       reporting('sync', async (lib) => {
         if (options.api === 'timeport') {
-          throw new lib.ImportAborted('--api timeport: Timeport\'s update and delete by external id are not built yet; use --api tracker (the documented worklog API, which Timeport serves too)');
+          throw new lib.ImportAborted(
+            "--api timeport: Timeport's update and delete by external id are not built yet; use --api tracker (the documented worklog API, which Timeport serves too)",
+          );
         }
         const source = await sourceOptions(lib, files, options);
         const target = resolveTarget(lib, options, (name) => command.getOptionValueSource(name));
@@ -89,7 +107,9 @@ export function registerSyncCommand(program: Command): void {
         if (summary.blocked) return SYNC_EXIT_CODES.refused;
         const planned = summary.planned;
         if (options.dryRun) {
-          console.log(`Dry run finished in ${summary.seconds.toFixed(1)} s (nothing written)${options.plan === undefined ? '' : `; the plan is in ${options.plan}`}`);
+          console.log(
+            `Dry run finished in ${summary.seconds.toFixed(1)} s (nothing written)${options.plan === undefined ? '' : `; the plan is in ${options.plan}`}`,
+          );
           // Adoptions change only the local state: the target already has those entries.
           const changes = planned.create + planned.update + planned.delete + planned.conflict + planned.ambiguous;
           return changes === 0 ? SYNC_EXIT_CODES.ok : SYNC_EXIT_CODES.differences;

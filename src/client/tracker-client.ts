@@ -170,7 +170,10 @@ export class UnreachableError extends Error {
 export function describeError(body: TrackerErrorBody | undefined, text: string): string {
   if (body === undefined) return text.slice(0, 300);
   // The generic "invalid fields" line says nothing the field messages do not.
-  const general = Object.keys(body.errors).length > 0 ? body.errorMessages.filter((text) => text !== 'The request has invalid fields.') : body.errorMessages;
+  const general =
+    Object.keys(body.errors).length > 0
+      ? body.errorMessages.filter((text) => text !== 'The request has invalid fields.')
+      : body.errorMessages;
   const parts = [...general, ...Object.entries(body.errors).map(([field, message]) => `${field}: ${message}`)];
   return parts.join('; ');
 }
@@ -234,7 +237,14 @@ export class TrackerClient {
     } catch {
       base = undefined;
     }
-    if (base === undefined || (base.protocol !== 'http:' && base.protocol !== 'https:') || base.search !== '' || base.hash !== '' || base.username !== '' || base.password !== '') {
+    if (
+      base === undefined ||
+      (base.protocol !== 'http:' && base.protocol !== 'https:') ||
+      base.search !== '' ||
+      base.hash !== '' ||
+      base.username !== '' ||
+      base.password !== ''
+    ) {
       throw new Error(`${options.baseUrl} is not an http(s) base URL (without a query, fragment or credentials)`);
     }
     this.base = base;
@@ -259,7 +269,9 @@ export class TrackerClient {
     }
     if (url === undefined) throw new RefusedUrlError(`refusing ${JSON.stringify(target)}: it is not a URL or a path`);
     if (url.origin !== this.base.origin) {
-      throw new RefusedUrlError(`refusing ${JSON.stringify(target)}: it leads to ${url.origin}, not ${this.base.origin} (the token is sent only there)`);
+      throw new RefusedUrlError(
+        `refusing ${JSON.stringify(target)}: it leads to ${url.origin}, not ${this.base.origin} (the token is sent only there)`,
+      );
     }
     return this.base.origin + url.pathname + url.search;
   }
@@ -317,7 +329,8 @@ export class TrackerClient {
       } catch {
         body = undefined;
       }
-      if (response.ok || options.accept?.includes(response.status)) return { status: response.status, headers: response.headers, body: body as T };
+      if (response.ok || options.accept?.includes(response.status))
+        return { status: response.status, headers: response.headers, body: body as T };
       if ((response.status === 429 || response.status === 503) && attempt < retries) {
         const delayMs = parseRetryAfter(response.headers.get('retry-after')) ?? this.backoff(attempt);
         this.options.onRetry?.({ attempt: attempt + 1, delayMs, reason: `${response.status}` });
@@ -363,9 +376,14 @@ export class TrackerClient {
 
   /** The documented single import. Tracker has been seen answering an array; both are accepted. */
   async importWorklog(issueKey: string, body: WorklogImportBody): Promise<TrackerWorklog> {
-    const answer = await this.request<TrackerWorklog | TrackerWorklog[]>('POST', `/v3/issues/${encodeURIComponent(issueKey)}/worklogs/_import`, { body });
+    const answer = await this.request<TrackerWorklog | TrackerWorklog[]>(
+      'POST',
+      `/v3/issues/${encodeURIComponent(issueKey)}/worklogs/_import`,
+      { body },
+    );
     const worklog = Array.isArray(answer.body) ? answer.body[0] : answer.body;
-    if (worklog === undefined || typeof worklog.id !== 'number') throw new Error(`POST worklogs/_import on ${issueKey} answered no worklog`);
+    if (worklog === undefined || typeof worklog.id !== 'number')
+      throw new Error(`POST worklogs/_import on ${issueKey} answered no worklog`);
     return worklog;
   }
 
@@ -391,14 +409,24 @@ export class TrackerClient {
    * docs/decisions.md, "timeport sync"); a null comment removes it. Sending the same values twice
    * leaves the same worklog, so a broken connection is retried.
    */
-  async editWorklog(issueKey: string, worklogId: number, body: { start?: string; duration?: string; comment?: string | null }): Promise<TrackerWorklog> {
-    const answer = await this.request<TrackerWorklog>('PATCH', `/v3/issues/${encodeURIComponent(issueKey)}/worklog/${worklogId}`, { body, idempotent: true });
+  async editWorklog(
+    issueKey: string,
+    worklogId: number,
+    body: { start?: string; duration?: string; comment?: string | null },
+  ): Promise<TrackerWorklog> {
+    const answer = await this.request<TrackerWorklog>('PATCH', `/v3/issues/${encodeURIComponent(issueKey)}/worklog/${worklogId}`, {
+      body,
+      idempotent: true,
+    });
     return answer.body;
   }
 
   /** Deletes a worklog (`DELETE /v3/issues/<key>/worklog/<id>`, 204); false when it was already gone (404). */
   async deleteWorklog(issueKey: string, worklogId: number): Promise<boolean> {
-    const answer = await this.request('DELETE', `/v3/issues/${encodeURIComponent(issueKey)}/worklog/${worklogId}`, { idempotent: true, accept: [404] });
+    const answer = await this.request('DELETE', `/v3/issues/${encodeURIComponent(issueKey)}/worklog/${worklogId}`, {
+      idempotent: true,
+      accept: [404],
+    });
     return answer.status !== 404;
   }
 

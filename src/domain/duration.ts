@@ -16,8 +16,7 @@ export const SECONDS_PER_BUSINESS_WEEK = 5 * SECONDS_PER_BUSINESS_DAY;
 export const MAX_DURATION_SECONDS = 2 ** 31 - 1;
 
 // ISO 8601 `PnYnMnWnDTnHnMnS`. Tracker itself answers `P1WT20M`, so weeks combine with the rest.
-const DURATION_PATTERN =
-  /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+const DURATION_PATTERN = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
 // More digits than this cannot be below the maximum whatever the unit, and would lose precision.
 const MAX_DIGITS = 12;

@@ -41,7 +41,18 @@ export interface ScrollCursor {
 const VERSION = 1;
 
 export function encodeScrollId(cursor: ScrollCursor): string {
-  const fields = [VERSION, cursor.orgId, cursor.uid, cursor.queueId, cursor.type, cursor.perScroll, cursor.ttlMs, cursor.expiresAt, cursor.after?.queueId ?? null, cursor.after?.number ?? null];
+  const fields = [
+    VERSION,
+    cursor.orgId,
+    cursor.uid,
+    cursor.queueId,
+    cursor.type,
+    cursor.perScroll,
+    cursor.ttlMs,
+    cursor.expiresAt,
+    cursor.after?.queueId ?? null,
+    cursor.after?.number ?? null,
+  ];
   return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
 
@@ -74,11 +85,13 @@ function parse(scrollId: string): ScrollCursor | undefined {
   }
   if (!Array.isArray(fields) || fields.length !== 10 || fields[0] !== VERSION) return undefined;
   const [, orgId, uid, queueId, type, perScroll, ttlMs, expiresAt, afterQueue, afterNumber] = fields as unknown[];
-  const whole = (value: unknown, min: number, max: number): value is number => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+  const whole = (value: unknown, min: number, max: number): value is number =>
+    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
   if (typeof orgId !== 'string' || !whole(uid, 1, Number.MAX_SAFE_INTEGER)) return undefined;
   if (queueId !== null && !whole(queueId, 1, Number.MAX_SAFE_INTEGER)) return undefined;
   if (!SCROLL_TYPES.includes(type as ScrollType)) return undefined;
-  if (!whole(perScroll, 1, MAX_PER_SCROLL) || !whole(ttlMs, 1, MAX_SCROLL_TTL_MS) || !whole(expiresAt, 0, Number.MAX_SAFE_INTEGER)) return undefined;
+  if (!whole(perScroll, 1, MAX_PER_SCROLL) || !whole(ttlMs, 1, MAX_SCROLL_TTL_MS) || !whole(expiresAt, 0, Number.MAX_SAFE_INTEGER))
+    return undefined;
   let after: ScrollPosition | null = null;
   if (afterQueue !== null || afterNumber !== null) {
     if (!whole(afterQueue, 1, Number.MAX_SAFE_INTEGER) || !whole(afterNumber, 0, Number.MAX_SAFE_INTEGER)) return undefined;

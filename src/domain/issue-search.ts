@@ -18,13 +18,10 @@ export interface IssueSearchBody<QueueRef> {
 }
 
 export type IssueSelection<QueueRef> =
-  | { by: 'keys'; keys: string[] }
-  | { by: 'queue'; queue: QueueRef; field: 'queue' | 'filter' }
-  | { by: 'all' };
+  { by: 'keys'; keys: string[] } | { by: 'queue'; queue: QueueRef; field: 'queue' | 'filter' } | { by: 'all' };
 
 export type ChosenIssueSearch<QueueRef> =
-  | { ok: true; value: IssueSelection<QueueRef> }
-  | { ok: false; kind: 'bad_request' | 'invalid'; messages: string[]; errors: FieldErrors };
+  { ok: true; value: IssueSelection<QueueRef> } | { ok: false; kind: 'bad_request' | 'invalid'; messages: string[]; errors: FieldErrors };
 
 export const MIXED_SEARCH_MESSAGE = 'You can only use keys, a queue, or a search query.';
 
@@ -32,7 +29,8 @@ export function chooseIssueSearch<QueueRef>(body: IssueSearchBody<QueueRef>): Ch
   const unsupported: FieldErrors = {};
   if (body.query != null) unsupported.query = 'the query language is not supported by Timeport: select by keys, queue or filter.queue';
   if (body.filterId != null) unsupported.filterId = 'saved filters are not supported by Timeport: select by keys, queue or filter.queue';
-  if (body.order != null) unsupported.order = 'ordering is not supported by Timeport: issues come in the order of the keys, or by number within a queue';
+  if (body.order != null)
+    unsupported.order = 'ordering is not supported by Timeport: issues come in the order of the keys, or by number within a queue';
   if (Object.keys(unsupported).length > 0) {
     return { ok: false, kind: 'invalid', messages: ['The request has invalid fields.'], errors: unsupported };
   }

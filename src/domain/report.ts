@@ -71,7 +71,8 @@ export function parsePeriod(fromText: string, toText: string, clock: ZoneClock):
       // The answer names both ends as Tracker date-times: a day whose bound falls outside years
       // 0001 to 9999 in UTC (the last day, or the first in a zone east of UTC) cannot be answered.
       if (!isRepresentableInstant(instant)) {
-        errors[field] = `${JSON.stringify(text)} is out of range: the ${field === 'from' ? 'start' : 'end'} of that day in ${clock.zone} falls outside years 0001 to 9999 in UTC`;
+        errors[field] =
+          `${JSON.stringify(text)} is out of range: the ${field === 'from' ? 'start' : 'end'} of that day in ${clock.zone} falls outside years 0001 to 9999 in UTC`;
         return undefined;
       }
       return instant;
@@ -112,4 +113,5 @@ export function csvField(value: string | number): string {
 }
 
 /** Lines of CSV with CRLF endings (RFC 4180). */
-export const csvLines = (rows: readonly (readonly (string | number)[])[]): string => rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+export const csvLines = (rows: readonly (readonly (string | number)[])[]): string =>
+  rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';

@@ -26,10 +26,13 @@ export function parseTimeZone(name: string): Parsed<string> {
   if (name.toUpperCase() === 'UTC') return parsed('UTC');
   if (name.length > 64) return refused(`${shown.slice(0, 40)}..." is not an IANA time zone name such as UTC or Europe/Moscow`);
   if (ABBREVIATION.test(name)) {
-    return refused(`${shown} is a time-zone abbreviation: abbreviations are ambiguous and have no daylight-saving rules; give an IANA name such as Europe/Berlin`);
+    return refused(
+      `${shown} is a time-zone abbreviation: abbreviations are ambiguous and have no daylight-saving rules; give an IANA name such as Europe/Berlin`,
+    );
   }
   if (OFFSET.test(name)) return refused(`${shown} is a fixed UTC offset, not a time zone: give an IANA name such as Europe/Berlin`);
-  if (!AREA_LOCATION.test(name)) return refused(`${shown} is not an IANA time zone name of the form Area/Location, such as Europe/Moscow, or UTC`);
+  if (!AREA_LOCATION.test(name))
+    return refused(`${shown} is not an IANA time zone name of the form Area/Location, such as Europe/Moscow, or UTC`);
   try {
     return parsed(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
   } catch {
@@ -117,7 +120,13 @@ export class ZoneClock {
     const era = parts.era ?? 'AD';
     const year = era.startsWith('B') ? 1 - Number(parts.year) : Number(parts.year);
     const ms = ((instant % 1000) + 1000) % 1000;
-    return wallMillis({ year, month: Number(parts.month), day: Number(parts.day) }, Number(parts.hour), Number(parts.minute), Number(parts.second), ms);
+    return wallMillis(
+      { year, month: Number(parts.month), day: Number(parts.day) },
+      Number(parts.hour),
+      Number(parts.minute),
+      Number(parts.second),
+      ms,
+    );
   }
 
   /** The local date of an instant. */

@@ -5,8 +5,7 @@ import { type Parsed, parsed, refused } from './result.js';
  * `±hh:mm`, `Z` or absent (UTC, as Tracker's own examples send). Fractions beyond milliseconds are
  * truncated, since Tracker keeps milliseconds. Answered always as `YYYY-MM-DDThh:mm:ss.sss+0000`.
  */
-const TIMESTAMP_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
 
 const FORM_HINT = 'expected YYYY-MM-DDThh:mm:ss.sss±hhmm, for example 2025-02-18T16:35:41.740+0000';
 
@@ -15,7 +14,8 @@ export const EARLIEST_MS = utcMillis(1, 1, 1, 0, 0, 0, 0);
 export const LATEST_MS = utcMillis(9999, 12, 31, 23, 59, 59, 999);
 
 /** Whether an instant can be answered as a Tracker date-time (formatTrackerTimestamp). */
-export const isRepresentableInstant = (epochMs: number): boolean => Number.isSafeInteger(epochMs) && epochMs >= EARLIEST_MS && epochMs <= LATEST_MS;
+export const isRepresentableInstant = (epochMs: number): boolean =>
+  Number.isSafeInteger(epochMs) && epochMs >= EARLIEST_MS && epochMs <= LATEST_MS;
 
 function utcMillis(year: number, month: number, day: number, h: number, m: number, s: number, ms: number): number {
   const date = new Date(0);

@@ -30,7 +30,8 @@ export interface SecondsValue {
 export function secondsFromDecimalHours(text: string, settings: DurationSettings): Parsed<SecondsValue> {
   let value = text.trim();
   if (settings.decimalComma) value = value.replace(',', '.');
-  else if (/^\d+,\d+$/.test(value)) return refused(`"${text}" uses a decimal comma; give --decimal-comma to read it as ${value.replace(',', '.')}`);
+  else if (/^\d+,\d+$/.test(value))
+    return refused(`"${text}" uses a decimal comma; give --decimal-comma to read it as ${value.replace(',', '.')}`);
   const match = /^(\d{1,9})(?:\.(\d{1,12}))?$/.exec(value);
   if (match === null) return refused(`"${text}" is not a number of hours such as 1.5`);
   const fraction = match[2] ?? '';
@@ -39,7 +40,9 @@ export function secondsFromDecimalHours(text: string, settings: DurationSettings
   if (scaledSeconds % scale === 0n) return positive(Number(scaledSeconds / scale), text);
   const exact = `${Number(scaledSeconds) / Number(scale)}`;
   if (!settings.roundToSecond) {
-    return refused(`${text} h is ${exact} s, not a whole number of seconds; nothing is rounded silently: give --round-to-second to round it`);
+    return refused(
+      `${text} h is ${exact} s, not a whole number of seconds; nothing is rounded silently: give --round-to-second to round it`,
+    );
   }
   const rounded = Number((scaledSeconds * 2n + scale) / (2n * scale));
   const result = positive(rounded, text);
@@ -59,7 +62,8 @@ export function secondsFromClock(text: string): Parsed<SecondsValue> {
 /** Whole seconds given as a number or a string of digits. */
 export function secondsFromInteger(value: unknown): Parsed<SecondsValue> {
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number)) return refused(`${JSON.stringify(value)} is not a whole number of seconds`);
+  if (typeof number !== 'number' || !Number.isSafeInteger(number))
+    return refused(`${JSON.stringify(value)} is not a whole number of seconds`);
   return positive(number, String(value));
 }
 
@@ -96,6 +100,8 @@ export function describeSeconds(total: number): string {
   rest -= hours * 3600;
   const minutes = Math.floor(rest / 60);
   const seconds = rest - minutes * 60;
-  const parts = [hours ? `${hours} h` : '', minutes ? `${minutes} min` : '', seconds || (!hours && !minutes) ? `${seconds} s` : ''].filter(Boolean);
+  const parts = [hours ? `${hours} h` : '', minutes ? `${minutes} min` : '', seconds || (!hours && !minutes) ? `${seconds} s` : ''].filter(
+    Boolean,
+  );
   return sign + parts.join(' ');
 }

@@ -59,7 +59,8 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
       continue;
     }
     const worklog = record.kind === 'json' ? (record.value as { issue?: { key?: string }; duration: string }) : undefined;
-    if (entry.user.login === undefined) throw new ExportError(`worklog ${record.line}: its author (user ${entry.user.id}) has no login the target will answer`);
+    if (entry.user.login === undefined)
+      throw new ExportError(`worklog ${record.line}: its author (user ${entry.user.id}) has no login the target will answer`);
     const row = {
       issue: worklog?.issue?.key ?? '',
       createdBy: entry.user.login,
@@ -70,7 +71,9 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
       comment: entry.comment ?? '',
       externalId: entry.sourceId,
     };
-    batch.push(options.format === 'csv' ? stringify([NATIVE_COLUMNS.map((column) => row[column as keyof typeof row])]) : `${JSON.stringify(row)}\n`);
+    batch.push(
+      options.format === 'csv' ? stringify([NATIVE_COLUMNS.map((column) => row[column as keyof typeof row])]) : `${JSON.stringify(row)}\n`,
+    );
     summary.written++;
     if (batch.length >= 1000) {
       await options.write(batch.join(''));

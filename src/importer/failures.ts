@@ -38,9 +38,11 @@ export class FailureFiles {
     const owners = new Map<string, string>();
     for (const input of inputs) {
       const target = this.pathFor(input);
-      if (resolvedInputs.has(path.resolve(target))) return `the failures file of ${input} would be ${target}, which is also an input; give --failures-dir`;
+      if (resolvedInputs.has(path.resolve(target)))
+        return `the failures file of ${input} would be ${target}, which is also an input; give --failures-dir`;
       const owner = owners.get(path.resolve(target));
-      if (owner !== undefined && path.resolve(owner) !== path.resolve(input)) return `${owner} and ${input} would share the failures file ${target}; rename one`;
+      if (owner !== undefined && path.resolve(owner) !== path.resolve(input))
+        return `${owner} and ${input} would share the failures file ${target}; rename one`;
       owners.set(path.resolve(target), input);
     }
     return undefined;
@@ -69,7 +71,9 @@ export class FailureFiles {
     const isCsv = record.kind === 'csv';
     if (file === undefined) {
       const target = this.pathFor(record.file);
-      const columns = isCsv ? [...record.columns.filter((column) => column !== FAILURE_COLUMN), FAILURE_COLUMN] : [...NATIVE_COLUMNS, FAILURE_COLUMN];
+      const columns = isCsv
+        ? [...record.columns.filter((column) => column !== FAILURE_COLUMN), FAILURE_COLUMN]
+        : [...NATIVE_COLUMNS, FAILURE_COLUMN];
       const fd = fs.openSync(target, 'w');
       fs.writeSync(fd, stringify([columns]));
       file = { fd, path: target, count: 0 };

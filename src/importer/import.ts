@@ -88,12 +88,16 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   if (conflict !== undefined) throw new ImportAborted(conflict);
   const capabilities = options.api === 'tracker' ? undefined : await client.capabilities();
   if (options.api === 'timeport' && capabilities?.worklogBatchImport === undefined) {
-    throw new ImportAborted(`${options.target} does not offer Timeport's batch import (GET /timeport/v1/capabilities); use --api tracker or auto`);
+    throw new ImportAborted(
+      `${options.target} does not offer Timeport's batch import (GET /timeport/v1/capabilities); use --api tracker or auto`,
+    );
   }
   const api = capabilities?.worklogBatchImport === undefined ? 'tracker' : 'timeport';
   const report = await preflight(options, client);
   for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
-  options.out(`Target: ${options.target} (organization ${options.org}), ${api === 'timeport' ? 'Timeport batch import' : 'Tracker single-entry import'}${options.dryRun ? ', dry run: nothing is written' : ''}${options.atomic ? ', atomic' : ''}`);
+  options.out(
+    `Target: ${options.target} (organization ${options.org}), ${api === 'timeport' ? 'Timeport batch import' : 'Tracker single-entry import'}${options.dryRun ? ', dry run: nothing is written' : ''}${options.atomic ? ', atomic' : ''}`,
+  );
 
   // From here on each input's failures file holds this run's failures, or is gone.
   const earlier = failures.removeEarlier(inputsOf(options));
@@ -119,19 +123,30 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     // Nothing is sent; the records that stop the import are written out to be fixed.
     for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
       const reason = problemOf(item, report);
-      if (reason !== undefined) failures.add(item.record, reason, item.entry === undefined ? undefined : { entry: item.entry, issue: item.issue, login: item.login });
+      if (reason !== undefined)
+        failures.add(
+          item.record,
+          reason,
+          item.entry === undefined ? undefined : { entry: item.entry, issue: item.issue, login: item.login },
+        );
     }
     summary.blocked = true;
     summary.failed = blockers;
     closeFailures();
-    options.out(`Nothing was sent: ${blockers} entries cannot be imported as they are (listed above). Fix them, or give --skip-invalid to send the rest.`);
+    options.out(
+      `Nothing was sent: ${blockers} entries cannot be imported as they are (listed above). Fix them, or give --skip-invalid to send the rest.`,
+    );
     return summary;
   }
 
   const journalPath = options.dryRun ? undefined : (options.journalPath ?? chooseDefaultJournal(options.target, options.org, options.err));
   const journal = journalPath === undefined ? undefined : Journal.open(journalPath, { target: options.target, org: options.org });
   summary.journalPath = journalPath === undefined ? undefined : path.resolve(journalPath);
-  const progress = new Progress(report.total, { ...options.progress, write: options.err, label: options.dryRun ? 'Validating' : 'Importing' });
+  const progress = new Progress(report.total, {
+    ...options.progress,
+    write: options.err,
+    label: options.dryRun ? 'Validating' : 'Importing',
+  });
   try {
     if (options.atomic && !options.dryRun) {
       // All or nothing: every entry is validated against the target first (a dry run); a refusal
@@ -146,7 +161,12 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     }
     progress.start();
     const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun);
-    Object.assign(summary, { created: result.created, alreadyPresent: result.alreadyPresent, failed: result.failed, skipped: result.skipped });
+    Object.assign(summary, {
+      created: result.created,
+      alreadyPresent: result.alreadyPresent,
+      failed: result.failed,
+      skipped: result.skipped,
+    });
   } finally {
     progress.stop();
     journal?.close();
@@ -158,7 +178,8 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
 
 function problemOf(item: SourceItem, report: PreflightReport): string | undefined {
   if (item.problem !== undefined) return item.problem.reason;
-  if (item.login !== undefined && report.missingUsers.has(item.login.toLowerCase())) return `user ${item.login} does not exist on the target`;
+  if (item.login !== undefined && report.missingUsers.has(item.login.toLowerCase()))
+    return `user ${item.login} does not exist on the target`;
   if (item.issue !== undefined && report.missingIssues.has(item.issue)) return `issue ${item.issue} does not exist on the target`;
   return undefined;
 }
@@ -175,7 +196,12 @@ function readyOf(item: SourceItem, createdAtFrom: 'start' | 'end'): Ready {
     duration: formatBusinessDuration(entry.durationSeconds),
   };
   if (entry.comment !== undefined) body.comment = entry.comment;
-  return { record: item.record, entry, body, fingerprint: { createdBy: item.login!, createdAt: createdAtMs, start: entry.startMs, seconds: entry.durationSeconds } };
+  return {
+    record: item.record,
+    entry,
+    body,
+    fingerprint: { createdBy: item.login!, createdAt: createdAtMs, start: entry.startMs, seconds: entry.durationSeconds },
+  };
 }
 
 interface SendResult {
@@ -202,7 +228,11 @@ async function sendAll(
     progress?.advance(by, kind);
   };
   const fail = (ready: { record: RawRecord; entry?: SourceEntry | undefined; issue?: string; login?: string }, reason: string) => {
-    failures.add(ready.record, reason, ready.entry === undefined ? undefined : { entry: ready.entry, issue: ready.issue, login: ready.login });
+    failures.add(
+      ready.record,
+      reason,
+      ready.entry === undefined ? undefined : { entry: ready.entry, issue: ready.issue, login: ready.login },
+    );
     count('failed');
   };
   const sink: Sink =
@@ -325,14 +355,19 @@ class BatchSink implements Sink {
     if (this.options.atomic && !this.dryRun && !answer.stored) {
       // Validated a moment ago, refused now (the target changed): undo this run's earlier batches.
       for (const id of this.createdBatches) await this.options.client.rollbackBatch(id);
-      throw new ImportAborted(`the atomic import was refused mid-way (${answer.counts.failed} entries failed); the ${this.createdBatches.length} batches already stored were rolled back`);
+      throw new ImportAborted(
+        `the atomic import was refused mid-way (${answer.counts.failed} entries failed); the ${this.createdBatches.length} batches already stored were rolled back`,
+      );
     }
     if (answer.id !== undefined) this.createdBatches.push(answer.id);
     const done: { sourceId: string; worklogId: number }[] = [];
     for (const result of answer.results) {
       const ready = batch[result.index]!;
       if (result.status === 'failed') {
-        this.fail({ record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) }, describeError(result.error, 'failed'));
+        this.fail(
+          { record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) },
+          describeError(result.error, 'failed'),
+        );
       } else if (result.status === 'alreadyPresent') {
         done.push({ sourceId: ready.entry.sourceId, worklogId: result.id! });
         this.count('alreadyPresent');
@@ -381,7 +416,10 @@ class TrackerSink implements Sink {
     const previous = this.busyIssues.get(key) ?? Promise.resolve();
     await this.pool.add(async () => {
       const mine = previous.then(() => this.send(ready));
-      this.busyIssues.set(key, mine.catch(() => undefined));
+      this.busyIssues.set(
+        key,
+        mine.catch(() => undefined),
+      );
       await mine;
     });
   }
@@ -391,9 +429,19 @@ class TrackerSink implements Sink {
     const issue = this.issues.get(ready.body.issue)!;
     const lifetime = { createdAt: parseTrackerTimestamp(issue.createdAt), updatedAt: parseTrackerTimestamp(issue.updatedAt) };
     if (!lifetime.createdAt.ok || !lifetime.updatedAt.ok) throw new Error(`issue ${issue.key} has unreadable dates`);
-    const checked = checkWorklogImport(ready.body, { createdAt: lifetime.createdAt.value, updatedAt: lifetime.updatedAt.value }, Date.now());
+    const checked = checkWorklogImport(
+      ready.body,
+      { createdAt: lifetime.createdAt.value, updatedAt: lifetime.updatedAt.value },
+      Date.now(),
+    );
     if (checked.ok) this.count('created');
-    else this.fail({ record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) }, Object.entries(checked.errors).map(([field, text]) => `${field}: ${text}`).join('; '));
+    else
+      this.fail(
+        { record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) },
+        Object.entries(checked.errors)
+          .map(([field, text]) => `${field}: ${text}`)
+          .join('; '),
+      );
   }
 
   private async send(ready: Ready): Promise<void> {
@@ -417,7 +465,10 @@ class TrackerSink implements Sink {
         return;
       } catch (error) {
         if (error instanceof TrackerApiError && error.status >= 400 && error.status < 500) {
-          this.fail({ record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) }, `${error.status}: ${describeError(error.body, error.text)}`);
+          this.fail(
+            { record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) },
+            `${error.status}: ${describeError(error.body, error.text)}`,
+          );
           return;
         }
         if (!(error instanceof AmbiguousWriteError) || attempt >= 5) throw error;
@@ -440,9 +491,12 @@ class TrackerSink implements Sink {
       const createdAt = parseTrackerTimestamp(worklog.createdAt);
       const start = parseTrackerTimestamp(worklog.start);
       if (
-        seconds.ok && seconds.value === ready.fingerprint.seconds &&
-        createdAt.ok && createdAt.value === ready.fingerprint.createdAt &&
-        start.ok && start.value === ready.fingerprint.start &&
+        seconds.ok &&
+        seconds.value === ready.fingerprint.seconds &&
+        createdAt.ok &&
+        createdAt.value === ready.fingerprint.createdAt &&
+        start.ok &&
+        start.value === ready.fingerprint.start &&
         (user === undefined || worklog.createdBy.id === String(user.uid))
       ) {
         return worklog.id;

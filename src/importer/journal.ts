@@ -66,7 +66,9 @@ export function chooseDefaultJournal(target: string, org: string, say: (line: st
   const file = defaultJournalPath(target, org);
   const legacy = path.resolve(journalFileName(target, org));
   if (!fs.existsSync(file) && fs.existsSync(legacy)) {
-    say(`Using the journal ${legacy} an earlier version kept in this directory (new journals go to ${path.dirname(file)}); give --journal to choose.`);
+    say(
+      `Using the journal ${legacy} an earlier version kept in this directory (new journals go to ${path.dirname(file)}); give --journal to choose.`,
+    );
     return legacy;
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -34,12 +34,18 @@ export function loadMappingFile(file: string, what: string): Map<string, string>
 }
 
 export const describeUser = (user: SourceUser): string =>
-  [user.name, user.email === undefined ? undefined : `<${user.email}>`, user.login === undefined ? undefined : `login ${user.login}`, user.id === undefined ? undefined : `id ${user.id}`]
+  [
+    user.name,
+    user.email === undefined ? undefined : `<${user.email}>`,
+    user.login === undefined ? undefined : `login ${user.login}`,
+    user.id === undefined ? undefined : `id ${user.id}`,
+  ]
     .filter((part) => part !== undefined)
     .join(' ') || '(no user)';
 
 /** A stable key for counting one source user. */
-export const userKey = (user: SourceUser): string => JSON.stringify([user.id, user.email?.toLowerCase(), user.login?.toLowerCase(), user.name]);
+export const userKey = (user: SourceUser): string =>
+  JSON.stringify([user.id, user.email?.toLowerCase(), user.login?.toLowerCase(), user.name]);
 
 /**
  * The Tracker login of a source user: the user map by id, e-mail, login or name (any case), else
@@ -71,7 +77,8 @@ function valueAt(record: RawRecord, column: string): string | undefined {
   }
   if (record.kind !== 'json') return undefined;
   let value: unknown = record.value;
-  for (const part of column.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  for (const part of column.split('.'))
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
@@ -94,7 +101,9 @@ export function mapIssue(record: RawRecord, entry: SourceEntry, rule: IssueRule)
   const mapped = rule.map?.get(value.toLowerCase()) ?? value;
   const key = parseIssueKey(mapped.trim());
   if (key === undefined) {
-    return refused(`no issue: ${JSON.stringify(value)} from ${from} is not an issue key${rule.map === undefined ? ' (map it with --issue-map)' : ' and is not in the --issue-map file'}`);
+    return refused(
+      `no issue: ${JSON.stringify(value)} from ${from} is not an issue key${rule.map === undefined ? ' (map it with --issue-map)' : ' and is not in the --issue-map file'}`,
+    );
   }
   return parsed(`${key.queueKey}-${key.number}`);
 }

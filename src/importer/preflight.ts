@@ -85,7 +85,10 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
     if (entry.roundedFrom !== undefined) note(report.rounded, `${where(item.record)}: ${entry.roundedFrom} → ${entry.durationSeconds} s`);
     const endMs = entry.startMs + entry.durationSeconds * 1000 - 1;
     if (dayInZone(entry.startMs, zone) !== dayInZone(endMs, zone)) {
-      note(report.crossingMidnight, `${where(item.record)}: starts ${dayInZone(entry.startMs, zone)}, ends ${dayInZone(endMs, zone)} (kept on its start day)`);
+      note(
+        report.crossingMidnight,
+        `${where(item.record)}: starts ${dayInZone(entry.startMs, zone)}, ends ${dayInZone(endMs, zone)} (kept on its start day)`,
+      );
     }
     if (item.problem?.kind === 'user') {
       const key = userKey(entry.user);
@@ -97,7 +100,8 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
     else if (item.issue !== undefined) {
       issueKeys.set(item.issue, (issueKeys.get(item.issue) ?? 0) + 1);
       const earliest = earliestStarts.get(item.issue);
-      if (earliest === undefined || entry.startMs < earliest.startMs) earliestStarts.set(item.issue, { startMs: entry.startMs, where: where(item.record) });
+      if (earliest === undefined || entry.startMs < earliest.startMs)
+        earliestStarts.set(item.issue, { startMs: entry.startMs, where: where(item.record) });
     }
   }
   if (client !== undefined) {
@@ -115,7 +119,10 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
       const earliest = earliestStarts.get(key);
       const createdMs = Date.parse(issue.createdAt.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
       if (earliest === undefined || Number.isNaN(createdMs) || earliest.startMs >= createdMs) continue;
-      note(report.startsBeforeIssue, `${key}: ${earliest.where} starts ${new Date(earliest.startMs).toISOString()}, the issue was created ${issue.createdAt}`);
+      note(
+        report.startsBeforeIssue,
+        `${key}: ${earliest.where} starts ${new Date(earliest.startMs).toISOString()}, the issue was created ${issue.createdAt}`,
+      );
     }
   }
   return report;
@@ -144,7 +151,9 @@ export function describePreflight(report: PreflightReport, options: { durationsH
   lines.push(`Preflight: ${report.total} entries (${formats || 'none'}), ${describeSeconds(report.totalSeconds)} in all`);
   for (const [noteText, count] of report.durationNotes) lines.push(`  durations: ${count} from ${noteText}`);
   if (options.durationsHoursPerDay !== 8) {
-    lines.push(`  a source day is ${options.durationsHoursPerDay} h (--source-hours-per-day); Tracker's is 8 h, so values are sent in hours, not days`);
+    lines.push(
+      `  a source day is ${options.durationsHoursPerDay} h (--source-hours-per-day); Tracker's is 8 h, so values are sent in hours, not days`,
+    );
   }
   lines.push('  durations are sent as exact seconds in Tracker form (1W = 5D, 1D = 8H)');
   const dates = describeDateOrder(report.dates);
@@ -164,7 +173,10 @@ export function describePreflight(report: PreflightReport, options: { durationsH
     for (const user of report.unmappedUsers.values()) lines.push(`    ${user.description} (${user.count} entries)`);
   }
   list('entries without an issue', report.unresolvedIssues);
-  list('issues with an entry starting before the issue was created (Timeport accepts it; Tracker likely refuses it)', report.startsBeforeIssue);
+  list(
+    'issues with an entry starting before the issue was created (Timeport accepts it; Tracker likely refuses it)',
+    report.startsBeforeIssue,
+  );
   if (report.missingUsers.size > 0) {
     lines.push(`  users missing on the target: ${report.missingUsers.size}`);
     for (const [login, count] of report.missingUsers) lines.push(`    ${login} (${count} entries)`);

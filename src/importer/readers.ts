@@ -50,7 +50,10 @@ function readHead(file: string, bytes = 65_536): string {
   try {
     const buffer = Buffer.alloc(bytes);
     const read = fs.readSync(fd, buffer, 0, bytes, 0);
-    return buffer.subarray(0, read).toString('utf8').replace(/^\uFEFF/, '');
+    return buffer
+      .subarray(0, read)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   } finally {
     fs.closeSync(fd);
   }
@@ -175,7 +178,16 @@ async function* readJson(file: string): AsyncGenerator<RawRecord> {
       case 'falseValue': {
         valueStarts();
         if (recordDepth >= 0) {
-          const value = token.name === 'numberValue' ? Number(token.value) : token.name === 'nullValue' ? null : token.name === 'trueValue' ? true : token.name === 'falseValue' ? false : token.value;
+          const value =
+            token.name === 'numberValue'
+              ? Number(token.value)
+              : token.name === 'nullValue'
+                ? null
+                : token.name === 'trueValue'
+                  ? true
+                  : token.name === 'falseValue'
+                    ? false
+                    : token.value;
           place(value);
         }
         break;

@@ -117,8 +117,23 @@ export async function reconcile(given: SourceOptions, client: TrackerClient, set
     const [issue, login, day] = key.split('\t') as [string, string, string];
     const failedHere = failedPerGroup.get(key) ?? 0;
     const cause: DifferenceCause =
-      server.entries === 0 ? { kind: 'missing', failed: failedHere } : file.entries === 0 ? { kind: 'extra' } : file.entries === server.entries ? { kind: 'duration' } : { kind: 'entries', failed: failedHere };
-    differences.push({ issue, login, day, fileSeconds: file.seconds, fileEntries: file.entries, serverSeconds: server.seconds, serverEntries: server.entries, cause });
+      server.entries === 0
+        ? { kind: 'missing', failed: failedHere }
+        : file.entries === 0
+          ? { kind: 'extra' }
+          : file.entries === server.entries
+            ? { kind: 'duration' }
+            : { kind: 'entries', failed: failedHere };
+    differences.push({
+      issue,
+      login,
+      day,
+      fileSeconds: file.seconds,
+      fileEntries: file.entries,
+      serverSeconds: server.seconds,
+      serverEntries: server.entries,
+      cause,
+    });
   }
   differences.sort((a, b) => a.issue.localeCompare(b.issue) || a.login.localeCompare(b.login) || a.day.localeCompare(b.day));
   pairNeighbouringDays(differences);
@@ -149,11 +164,14 @@ function pairNeighbouringDays(differences: Difference[]): void {
 /** The source ids the last import run could not store, from the failures files it left. */
 async function failedInLastRun(options: SourceOptions, failuresDir: string | undefined): Promise<Set<string>> {
   const files = new FailureFiles(failuresDir);
-  const written = inputsOf(options).map((input) => files.pathFor(input)).filter((file) => fs.existsSync(file));
+  const written = inputsOf(options)
+    .map((input) => files.pathFor(input))
+    .filter((file) => fs.existsSync(file));
   const ids = new Set<string>();
   if (written.length === 0) return ids;
   // A failures file keeps each row as its input had it, so it converts to the same source ids.
-  const source: SourceOptions = options.live === undefined ? { ...options, files: written } : { ...options, live: undefined, files: written, format: undefined };
+  const source: SourceOptions =
+    options.live === undefined ? { ...options, files: written } : { ...options, live: undefined, files: written, format: undefined };
   for await (const item of sourceItems(source)) if (item.entry !== undefined) ids.add(item.entry.sourceId);
   return ids;
 }

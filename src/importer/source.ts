@@ -57,7 +57,9 @@ export async function* sourceItems(options: SourceOptions): AsyncGenerator<Sourc
       if (format === undefined) {
         format = detectFormat(raw);
         if (format === undefined) {
-          throw new UnknownFormatError(`cannot tell the format of ${file} from its first record; give --format (native, jira, tempo, toggl, clockify, redmine, kimai)`);
+          throw new UnknownFormatError(
+            `cannot tell the format of ${file} from its first record; give --format (native, jira, tempo, toggl, clockify, redmine, kimai)`,
+          );
         }
       }
       const records = format.expand?.(raw) ?? [raw];
@@ -67,9 +69,10 @@ export async function* sourceItems(options: SourceOptions): AsyncGenerator<Sourc
 }
 
 function convertItem(record: RawRecord, format: SourceFormat, options: SourceOptions): SourceItem {
-  const converted: Parsed<SourceEntry> = format.fileKinds.includes(record.kind === 'csv' ? 'csv' : 'json') || record.kind === 'json'
-    ? format.convert(record, { zone: options.zone, dateOrder: options.dateOrder, durations: options.durations })
-    : refused('not readable in this format');
+  const converted: Parsed<SourceEntry> =
+    format.fileKinds.includes(record.kind === 'csv' ? 'csv' : 'json') || record.kind === 'json'
+      ? format.convert(record, { zone: options.zone, dateOrder: options.dateOrder, durations: options.durations })
+      : refused('not readable in this format');
   if (!converted.ok) return { record, format, problem: { kind: 'conversion', reason: converted.error } };
   const entry = converted.value;
   const login = mapUser(entry.user, options.userMap);

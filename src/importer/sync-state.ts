@@ -39,7 +39,10 @@ interface StateHeader {
 type StateLine = { s: string; id: number; fp: SyncFingerprint } | { s: string; gone: true } | { lastRunAt: string };
 
 export const syncStateFile = (dir: string, key: { source: string; target: string; org: string }): string =>
-  path.join(dir, `sync-${crypto.createHash('sha256').update(`${key.source}\n${key.target}\n${key.org}`).digest('hex').slice(0, 16)}.ndjson`);
+  path.join(
+    dir,
+    `sync-${crypto.createHash('sha256').update(`${key.source}\n${key.target}\n${key.org}`).digest('hex').slice(0, 16)}.ndjson`,
+  );
 
 /** The state file cannot serve this sync: another sync's, or unreadable. */
 export class SyncStateError extends Error {}
@@ -70,10 +73,14 @@ export class SyncState {
       try {
         found = JSON.parse(first) as StateHeader;
       } catch {
-        throw new SyncStateError(`the sync state ${file} is not a sync state (its first line is not JSON); move it away or give another --state-dir`);
+        throw new SyncStateError(
+          `the sync state ${file} is not a sync state (its first line is not JSON); move it away or give another --state-dir`,
+        );
       }
       if (found.sync !== 1 || found.source !== header.source || found.target !== header.target || found.org !== header.org) {
-        throw new SyncStateError(`the sync state ${file} belongs to ${found.source} → ${found.target} (organization ${found.org}), not this sync`);
+        throw new SyncStateError(
+          `the sync state ${file} belongs to ${found.source} → ${found.target} (organization ${found.org}), not this sync`,
+        );
       }
       state.lastRunAt = found.lastRunAt;
     }

@@ -1,5 +1,12 @@
 import fs from 'node:fs';
-import { AmbiguousWriteError, TrackerApiError, type TrackerClient, type TrackerUser, type TrackerWorklog, describeError } from '../client/tracker-client.js';
+import {
+  AmbiguousWriteError,
+  TrackerApiError,
+  type TrackerClient,
+  type TrackerUser,
+  type TrackerWorklog,
+  describeError,
+} from '../client/tracker-client.js';
 import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timestamp.js';
 import { ImportAborted } from './import.js';
@@ -91,16 +98,31 @@ type Change =
   | { action: 'adopt'; sourceId: string; desired: Desired; worklogId: number; found: SyncFingerprint }
   | { action: 'update'; sourceId: string; worklogId: number; before: SyncFingerprint; desired: Desired }
   | { action: 'delete'; sourceId: string; worklogId: number; before: SyncFingerprint; moved: boolean }
-  | { action: 'conflict'; sourceId: string; worklogId: number; before: SyncFingerprint; target: TargetValues | undefined; desired: Desired | undefined; reason: string }
+  | {
+      action: 'conflict';
+      sourceId: string;
+      worklogId: number;
+      before: SyncFingerprint;
+      target: TargetValues | undefined;
+      desired: Desired | undefined;
+      reason: string;
+    }
   | { action: 'ambiguous'; sourceId: string; desired: Desired; candidates: number[] };
 
 type Planned = Change | { action: 'unchanged'; sourceId: string };
 
-const sameValues = (a: { start: number; seconds: number; comment: string }, b: { start: number; seconds: number; comment: string }): boolean =>
-  a.start === b.start && a.seconds === b.seconds && a.comment === b.comment;
+const sameValues = (
+  a: { start: number; seconds: number; comment: string },
+  b: { start: number; seconds: number; comment: string },
+): boolean => a.start === b.start && a.seconds === b.seconds && a.comment === b.comment;
 
 const show = (fp: SyncFingerprint): Shown => {
-  const shown: Shown = { issue: fp.issue, login: fp.login, start: formatTrackerTimestamp(fp.start), duration: formatBusinessDuration(fp.seconds) };
+  const shown: Shown = {
+    issue: fp.issue,
+    login: fp.login,
+    start: formatTrackerTimestamp(fp.start),
+    duration: formatBusinessDuration(fp.seconds),
+  };
   if (fp.comment !== '') shown.comment = fp.comment;
   return shown;
 };
@@ -138,7 +160,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     // An entry that cannot be read would look gone from the source: nothing is planned on a partial read.
     summary.blocked = true;
     summary.failed = blockers;
-    options.out(`Nothing was planned or written: ${blockers} source entries cannot be synced as they are (listed above). Fix them or their mapping and sync again.`);
+    options.out(
+      `Nothing was planned or written: ${blockers} source entries cannot be synced as they are (listed above). Fix them or their mapping and sync again.`,
+    );
     summary.seconds = (Date.now() - started) / 1000;
     return summary;
   }
@@ -152,9 +176,16 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
     const entry = item.entry!;
     if (desired.has(entry.sourceId)) continue; // the preflight listed the duplicate
-    const createdAtMs = entry.createdAtMs ?? (options.createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
+    const createdAtMs =
+      entry.createdAtMs ?? (options.createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
     desired.set(entry.sourceId, {
-      fp: { issue: item.issue!, login: item.login!.toLowerCase(), start: entry.startMs, seconds: entry.durationSeconds, comment: entry.comment ?? '' },
+      fp: {
+        issue: item.issue!,
+        login: item.login!.toLowerCase(),
+        start: entry.startMs,
+        seconds: entry.durationSeconds,
+        comment: entry.comment ?? '',
+      },
       createdAtMs,
     });
   }
@@ -205,7 +236,8 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       const [match] = matches;
       claimed.add(match!.id);
       plan.push({ action: 'adopt', sourceId, desired: want, worklogId: match!.id, found: { ...want.fp, comment: match!.values.comment } });
-    } else if (matches.length > 1) plan.push({ action: 'ambiguous', sourceId, desired: want, candidates: matches.map((match) => match.id) });
+    } else if (matches.length > 1)
+      plan.push({ action: 'ambiguous', sourceId, desired: want, candidates: matches.map((match) => match.id) });
     else plan.push({ action: 'create', sourceId, desired: want });
   };
 
@@ -227,7 +259,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       // Another issue or author: a worklog cannot be moved, so it is deleted and created again.
       if (current !== undefined) {
         if (changedInTarget && !options.preferSource) {
-          conflict(`moved in the source (${known.fp.issue} ${known.fp.login} → ${want.fp.issue} ${want.fp.login}), changed in the target since the last sync`);
+          conflict(
+            `moved in the source (${known.fp.issue} ${known.fp.login} → ${want.fp.issue} ${want.fp.login}), changed in the target since the last sync`,
+          );
           continue;
         }
         plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, moved: true });
@@ -280,11 +314,14 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const fail = (change: Change, reason: string) => {
     summary.failed++;
     done++;
-    const issue = 'desired' in change && change.desired !== undefined ? change.desired.fp.issue : 'before' in change ? change.before.issue : '';
+    const issue =
+      'desired' in change && change.desired !== undefined ? change.desired.fp.issue : 'before' in change ? change.before.issue : '';
     options.out(`failed: ${change.sourceId} (${issue}): ${reason}`);
   };
   const refusal = (error: unknown): string | undefined =>
-    error instanceof TrackerApiError && error.status >= 400 && error.status < 500 ? `${error.status}: ${describeError(error.body, error.text)}` : undefined;
+    error instanceof TrackerApiError && error.status >= 400 && error.status < 500
+      ? `${error.status}: ${describeError(error.body, error.text)}`
+      : undefined;
   try {
     for (const entry of refreshed) state.record(entry.sourceId, { worklogId: entry.worklogId, fp: entry.fp });
     for (const sourceId of forgotten) state.forget(sourceId);
@@ -310,7 +347,11 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       if (change.action === 'update') {
         const fp = change.desired.fp;
         try {
-          await client.editWorklog(fp.issue, change.worklogId, { start: formatTrackerTimestamp(fp.start), duration: formatBusinessDuration(fp.seconds), comment: fp.comment === '' ? null : fp.comment });
+          await client.editWorklog(fp.issue, change.worklogId, {
+            start: formatTrackerTimestamp(fp.start),
+            duration: formatBusinessDuration(fp.seconds),
+            comment: fp.comment === '' ? null : fp.comment,
+          });
         } catch (error) {
           const reason = refusal(error);
           if (reason === undefined) throw error;
@@ -325,16 +366,21 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         summary.adopted++;
         wrote();
       } else if (change.action === 'ambiguous') {
-        fail(change, `${change.candidates.length} worklogs on ${change.desired.fp.issue} match it exactly (ids ${change.candidates.join(', ')}); none was adopted or created`);
+        fail(
+          change,
+          `${change.candidates.length} worklogs on ${change.desired.fp.issue} match it exactly (ids ${change.candidates.join(', ')}); none was adopted or created`,
+        );
       } else if (change.action === 'create' && stuckMoves.has(change.sourceId)) {
         done++; // its failure was counted with its deletion
       } else if (change.action === 'create') {
-        const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch((error: unknown) => {
-          const reason = refusal(error);
-          if (reason === undefined) throw error;
-          fail(change, reason);
-          return undefined;
-        });
+        const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch(
+          (error: unknown) => {
+            const reason = refusal(error);
+            if (reason === undefined) throw error;
+            fail(change, reason);
+            return undefined;
+          },
+        );
         if (worklogId === undefined) continue;
         claimed.add(worklogId);
         state.record(change.sourceId, { worklogId, fp: change.desired.fp });
@@ -390,13 +436,21 @@ function describePlan(options: SyncOptions, counts: SyncCounts, changes: Change[
     if (some.length === 0) return;
     options.out(title);
     for (const change of some.slice(0, SHOWN_PER_KIND)) options.out(`  ${line(change)}`);
-    if (some.length > SHOWN_PER_KIND) options.out(`  … and ${some.length - SHOWN_PER_KIND} more${options.planFile === undefined ? ' (--plan <file> lists them all)' : ` (all in ${options.planFile})`}`);
+    if (some.length > SHOWN_PER_KIND)
+      options.out(
+        `  … and ${some.length - SHOWN_PER_KIND} more${options.planFile === undefined ? ' (--plan <file> lists them all)' : ` (all in ${options.planFile})`}`,
+      );
   };
-  const describe = (fp: SyncFingerprint) => `${fp.issue} ${fp.login} ${formatTrackerTimestamp(fp.start)} ${formatBusinessDuration(fp.seconds)}`;
-  list('delete', options.applyDeletes ? 'Deletes (gone from the source):' : 'Deletes planned, not applied without --delete (gone from the source):', (change) => {
-    const removal = change as Extract<Change, { action: 'delete' }>;
-    return `${removal.sourceId}: worklog ${removal.worklogId} on ${describe(removal.before)}`;
-  });
+  const describe = (fp: SyncFingerprint) =>
+    `${fp.issue} ${fp.login} ${formatTrackerTimestamp(fp.start)} ${formatBusinessDuration(fp.seconds)}`;
+  list(
+    'delete',
+    options.applyDeletes ? 'Deletes (gone from the source):' : 'Deletes planned, not applied without --delete (gone from the source):',
+    (change) => {
+      const removal = change as Extract<Change, { action: 'delete' }>;
+      return `${removal.sourceId}: worklog ${removal.worklogId} on ${describe(removal.before)}`;
+    },
+  );
   list('conflict', 'Conflicts, left alone (--prefer source overwrites them):', (change) => {
     const conflict = change as Extract<Change, { action: 'conflict' }>;
     return `${conflict.sourceId}: worklog ${conflict.worklogId} on ${conflict.before.issue}: ${conflict.reason}`;
@@ -414,9 +468,22 @@ function writePlan(file: string, changes: Change[], applyDeletes: boolean): void
       case 'create':
         return { action: 'create', sourceId: change.sourceId, issue: change.desired.fp.issue, after: show(change.desired.fp) };
       case 'adopt':
-        return { action: 'adopt', sourceId: change.sourceId, issue: change.desired.fp.issue, worklogId: change.worklogId, after: show(change.found) };
+        return {
+          action: 'adopt',
+          sourceId: change.sourceId,
+          issue: change.desired.fp.issue,
+          worklogId: change.worklogId,
+          after: show(change.found),
+        };
       case 'update':
-        return { action: 'update', sourceId: change.sourceId, issue: change.before.issue, worklogId: change.worklogId, before: show(change.before), after: show(change.desired.fp) };
+        return {
+          action: 'update',
+          sourceId: change.sourceId,
+          issue: change.before.issue,
+          worklogId: change.worklogId,
+          before: show(change.before),
+          after: show(change.desired.fp),
+        };
       case 'delete':
         return {
           action: 'delete',
@@ -427,7 +494,10 @@ function writePlan(file: string, changes: Change[], applyDeletes: boolean): void
           ...(change.moved ? { moved: true } : { applied: applyDeletes }),
         };
       case 'conflict': {
-        const target = change.target === undefined ? null : show({ ...change.before, start: change.target.start, seconds: change.target.seconds, comment: change.target.comment });
+        const target =
+          change.target === undefined
+            ? null
+            : show({ ...change.before, start: change.target.start, seconds: change.target.seconds, comment: change.target.comment });
         return {
           action: 'conflict',
           sourceId: change.sourceId,
@@ -440,7 +510,13 @@ function writePlan(file: string, changes: Change[], applyDeletes: boolean): void
         };
       }
       case 'ambiguous':
-        return { action: 'ambiguous', sourceId: change.sourceId, issue: change.desired.fp.issue, candidates: change.candidates, after: show(change.desired.fp) };
+        return {
+          action: 'ambiguous',
+          sourceId: change.sourceId,
+          issue: change.desired.fp.issue,
+          candidates: change.candidates,
+          after: show(change.desired.fp),
+        };
     }
   });
   try {

@@ -99,7 +99,9 @@ export function localToInstant(local: LocalDateTime, zone: string): Parsed<numbe
   const wall = wallMillis(local);
   const day = 86_400_000;
   const offsets = new Set([offsetAt(zone, wall - day), offsetAt(zone, wall), offsetAt(zone, wall + day)]);
-  const instants = [...new Set([...offsets].map((offset) => wall - offset).filter((instant) => offsetAt(zone, instant) === wall - instant))];
+  const instants = [
+    ...new Set([...offsets].map((offset) => wall - offset).filter((instant) => offsetAt(zone, instant) === wall - instant)),
+  ];
   if (instants.length === 1) return parsed(instants[0]!);
   if (instants.length === 0) {
     return refused(`${formatLocal(local)} does not exist in ${zone} (the clocks skip it); give the time with its UTC offset`);
@@ -112,8 +114,7 @@ export function dayInZone(epochMs: number, zone: string): string {
   return new Date(epochMs + offsetAt(zone, epochMs)).toISOString().slice(0, 10);
 }
 
-const ISO_LIKE =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 const TRAILING_WORD = /^(.*\d)\s*([A-Za-z]{2,5})$/;
 
 /**
@@ -145,7 +146,9 @@ export function parseSourceTimestamp(text: string, zone: string | undefined): Pa
   if (problem !== undefined) return refused(`"${trimmed}" is not a valid date-time: ${problem}`);
   if (zoneText === undefined) {
     if (zone === undefined) {
-      return refused(`"${trimmed}" has no UTC offset; give --timezone <IANA name> (for example Europe/Berlin) to say where it was recorded`);
+      return refused(
+        `"${trimmed}" has no UTC offset; give --timezone <IANA name> (for example Europe/Berlin) to say where it was recorded`,
+      );
     }
     return localToInstant(local, zone);
   }
@@ -187,7 +190,8 @@ export function slashDateReading(text: string): 'month-first' | 'day-first' | 'e
   const match = SLASH_DATE.exec(text.trim());
   if (match === null) return undefined;
   const [first, second, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const isDay = (month: number, day: number) => localError({ year, month, day, hour: 0, minute: 0, second: 0, millisecond: 0 }) === undefined;
+  const isDay = (month: number, day: number) =>
+    localError({ year, month, day, hour: 0, minute: 0, second: 0, millisecond: 0 }) === undefined;
   const [monthFirst, dayFirst] = [isDay(first, second), isDay(second, first)];
   if (monthFirst && dayFirst) return first === second ? 'same' : 'either';
   return monthFirst ? 'month-first' : dayFirst ? 'day-first' : 'neither';
@@ -204,7 +208,8 @@ export function parseSourceDate(text: string, order: DateOrder | undefined): Par
   let year: number, month: number, day: number;
   let match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(trimmed);
   if (match !== null) [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else if ((match = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(trimmed)) !== null) [day, month, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  else if ((match = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(trimmed)) !== null)
+    [day, month, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
   else if ((match = SLASH_DATE.exec(trimmed)) !== null) {
     if (order === 'YMD') return refused(`"${trimmed}" is not a date in the form --date-format YYYY-MM-DD gives`);
     const reading = slashDateReading(trimmed);
@@ -255,7 +260,9 @@ export function parseLocalDateAndTime(
   const time = parseSourceTime(timeText);
   if (!time.ok) return time;
   if (zone === undefined) {
-    return refused(`"${dateText} ${timeText}" has no UTC offset; give --timezone <IANA name> (for example Europe/Berlin) to say where it was recorded`);
+    return refused(
+      `"${dateText} ${timeText}" has no UTC offset; give --timezone <IANA name> (for example Europe/Berlin) to say where it was recorded`,
+    );
   }
   return localToInstant({ ...date.value, ...time.value, millisecond: 0 }, zone);
 }

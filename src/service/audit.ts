@@ -67,7 +67,13 @@ export async function recordAuditEvents(
 }
 
 /** The row an event is stored as: who, when and the request id added to what the service says. */
-export function auditEventValues(ctx: ServiceContext, orgId: string, actor: User | undefined, event: AuditEvent, at = ctx.now()): AuditEventValues {
+export function auditEventValues(
+  ctx: ServiceContext,
+  orgId: string,
+  actor: User | undefined,
+  event: AuditEvent,
+  at = ctx.now(),
+): AuditEventValues {
   return {
     orgId,
     at,
@@ -133,13 +139,21 @@ export async function listAuditEvents(ctx: ServiceContext, caller: Caller, query
   if (query.actor === OPERATOR) actorUid = null;
   else if (query.actor !== undefined) {
     const user = await findUserByLogin(ctx.store.db, caller.org.id, query.actor);
-    if (user === undefined) throw new Problem('bad_request', ['Invalid query parameters.'], { actor: `no user ${JSON.stringify(query.actor)} in this organization` });
+    if (user === undefined)
+      throw new Problem('bad_request', ['Invalid query parameters.'], {
+        actor: `no user ${JSON.stringify(query.actor)} in this organization`,
+      });
     actorUid = user.uid;
   }
   return readAuditEvents(ctx.store.db, caller.org.id, query, actorUid);
 }
 
-async function readAuditEvents(db: Kysely<Database>, orgId: string, query: AuditQuery, actorUid: number | null | undefined): Promise<AuditPage> {
+async function readAuditEvents(
+  db: Kysely<Database>,
+  orgId: string,
+  query: AuditQuery,
+  actorUid: number | null | undefined,
+): Promise<AuditPage> {
   let select = db.selectFrom('auditEvents').selectAll().where('orgId', '=', orgId);
   if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
   if (query.actions !== undefined && query.actions.length > 0) select = select.where('action', 'in', [...query.actions]);
@@ -151,9 +165,15 @@ async function readAuditEvents(db: Kysely<Database>, orgId: string, query: Audit
   if (query.requestId !== undefined) select = select.where('requestId', '=', query.requestId);
   if (query.from !== undefined) select = select.where('at', '>=', query.from);
   if (query.to !== undefined) select = select.where('at', '<=', query.to);
-  const rows = await select.orderBy('id', 'desc').limit(query.perPage + 1).execute();
+  const rows = await select
+    .orderBy('id', 'desc')
+    .limit(query.perPage + 1)
+    .execute();
   const events = rows.slice(0, query.perPage);
-  const users = await loadUsers(db, events.flatMap((event) => (event.actorUid === null ? [] : [event.actorUid])));
+  const users = await loadUsers(
+    db,
+    events.flatMap((event) => (event.actorUid === null ? [] : [event.actorUid])),
+  );
   const last = events.at(-1);
   return rows.length > query.perPage && last !== undefined ? { events, users, nextBeforeId: last.id } : { events, users };
 }

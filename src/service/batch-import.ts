@@ -103,7 +103,12 @@ class NothingStored extends Error {
 /** Attempts of one batch that keeps meeting concurrent batches' external ids; each attempt sees more of them committed. */
 const MAX_BATCH_ATTEMPTS = 5;
 
-async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly BatchEntryInput[], options: BatchOptions): Promise<BatchResult> {
+async function writeBatch(
+  ctx: ServiceContext,
+  caller: Caller,
+  entries: readonly BatchEntryInput[],
+  options: BatchOptions,
+): Promise<BatchResult> {
   const orgId = caller.org.id;
   return writeTransaction(ctx, async (trx) => {
     const now = ctx.now();
@@ -119,7 +124,8 @@ async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly
     const repeats: { outcome: EntryOutcome & { status: 'alreadyPresent' }; first: PendingEntry }[] = [];
 
     for (const [index, entry] of entries.entries()) {
-      const withId = <T extends object>(outcome: T) => (entry.externalId === undefined ? outcome : { ...outcome, externalId: entry.externalId });
+      const withId = <T extends object>(outcome: T) =>
+        entry.externalId === undefined ? outcome : { ...outcome, externalId: entry.externalId };
       if (!entry.ok) {
         outcomes.push(withId({ index, status: 'failed' as const, problem: entry.problem }));
         continue;
@@ -196,7 +202,11 @@ async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly
       throw new NothingStored({ outcomes, counts, stored: false });
     }
 
-    const ids = await insertWorklogRows(ctx.store, trx, pending.map((entry) => entry.row));
+    const ids = await insertWorklogRows(
+      ctx.store,
+      trx,
+      pending.map((entry) => entry.row),
+    );
     pending.forEach((entry, position) => (entry.worklogId = ids[position]));
     const spentByIssue = new Map<string, number>();
     for (const entry of pending) spentByIssue.set(entry.issue.id, (spentByIssue.get(entry.issue.id) ?? 0) + entry.row.durationSeconds);
@@ -239,7 +249,12 @@ async function writeBatch(ctx: ServiceContext, caller: Caller, entries: readonly
     await recordAudit(trx, ctx, orgId, caller.user, {
       action: 'batch.import',
       batchId: batch.id,
-      details: { mode: options.mode, source: options.source, counts, issues: [...new Set(pending.map((entry) => entry.issue.key))].slice(0, MAX_AUDITED_ISSUES) },
+      details: {
+        mode: options.mode,
+        source: options.source,
+        counts,
+        issues: [...new Set(pending.map((entry) => entry.issue.key))].slice(0, MAX_AUDITED_ISSUES),
+      },
     });
     return { batch, outcomes, counts, stored: true };
   });
@@ -275,9 +290,15 @@ export async function listImportBatches(
   requireAdmin(caller, 'see import batches');
   let query = ctx.store.db.selectFrom('importBatches').selectAll().where('orgId', '=', caller.org.id);
   if (request.beforeId !== undefined) query = query.where('id', '<', request.beforeId);
-  const rows = await query.orderBy('id', 'desc').limit(request.perPage + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(request.perPage + 1)
+    .execute();
   const batches = rows.slice(0, request.perPage);
-  const users = await loadUsers(ctx.store.db, batches.flatMap((batch) => [batch.createdBy, ...(batch.rolledBackBy === null ? [] : [batch.rolledBackBy])]));
+  const users = await loadUsers(
+    ctx.store.db,
+    batches.flatMap((batch) => [batch.createdBy, ...(batch.rolledBackBy === null ? [] : [batch.rolledBackBy])]),
+  );
   const last = batches.at(-1);
   return rows.length > request.perPage && last !== undefined ? { batches, users, nextBeforeId: last.id } : { batches, users };
 }
@@ -324,7 +345,10 @@ export async function rollbackImportBatch(ctx: ServiceContext, caller: Caller, b
     const ids = (await batchWorklogs.execute()).map((row) => Number(row.worklogId));
     await trx.deleteFrom('importedWorklogs').where('batchId', '=', batchId).execute();
     for (let offset = 0; offset < ids.length; offset += LOOKUP_CHUNK) {
-      await trx.deleteFrom('worklogs').where('id', 'in', ids.slice(offset, offset + LOOKUP_CHUNK)).execute();
+      await trx
+        .deleteFrom('worklogs')
+        .where('id', 'in', ids.slice(offset, offset + LOOKUP_CHUNK))
+        .execute();
     }
     for (const sum of sums) {
       const seconds = Number(sum.seconds);
@@ -334,10 +358,18 @@ export async function rollbackImportBatch(ctx: ServiceContext, caller: Caller, b
         .where('id', '=', sum.issueId)
         .execute();
     }
-    await trx.updateTable('importBatches').set({ rolledBackAt: ctx.now(), rolledBackBy: caller.user.uid }).where('id', '=', batchId).execute();
+    await trx
+      .updateTable('importBatches')
+      .set({ rolledBackAt: ctx.now(), rolledBackBy: caller.user.uid })
+      .where('id', '=', batchId)
+      .execute();
     const view = await loadBatchView(trx, orgId, batchId);
     const removed = sums.reduce((total, sum) => total + Number(sum.count), 0);
-    await recordAudit(trx, ctx, orgId, caller.user, { action: 'batch.rollback', batchId, details: { removed, source: batch.source ?? undefined } });
+    await recordAudit(trx, ctx, orgId, caller.user, {
+      action: 'batch.rollback',
+      batchId,
+      details: { removed, source: batch.source ?? undefined },
+    });
     return { ...view, removed };
   });
 }

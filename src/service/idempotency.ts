@@ -59,15 +59,32 @@ export async function claimIdempotencyKey(
     const owner = randomUUID();
     const inserted = await db
       .insertInto('idempotencyKeys')
-      .values({ ...scopeValues(scope), requestHash, state: 'pending', owner, claimedAt: now, statusCode: null, responseBody: null, responseType: null })
+      .values({
+        ...scopeValues(scope),
+        requestHash,
+        state: 'pending',
+        owner,
+        claimedAt: now,
+        statusCode: null,
+        responseBody: null,
+        responseType: null,
+      })
       .onConflict((oc) => oc.columns(['orgId', 'tokenHash', 'idempotencyKey']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { kind: 'claimed', claim: { ...scope, owner } };
 
-    const row = await db.selectFrom('idempotencyKeys').selectAll().where((eb) => eb.and(keyOf(scope))).executeTakeFirst();
+    const row = await db
+      .selectFrom('idempotencyKeys')
+      .selectAll()
+      .where((eb) => eb.and(keyOf(scope)))
+      .executeTakeFirst();
     if (row === undefined) continue; // released or swept meanwhile: claim again
     if (row.claimedAt + IDEMPOTENCY_TTL_MS <= now) {
-      await db.deleteFrom('idempotencyKeys').where((eb) => eb.and(keyOf(scope))).where('owner', '=', row.owner).execute();
+      await db
+        .deleteFrom('idempotencyKeys')
+        .where((eb) => eb.and(keyOf(scope)))
+        .where('owner', '=', row.owner)
+        .execute();
       continue;
     }
     if (row.requestHash !== requestHash) return { kind: 'mismatch' };
@@ -76,7 +93,9 @@ export async function claimIdempotencyKey(
     }
     if (row.state === 'pending' && row.claimedAt + CLAIM_LEASE_MS <= now) {
       // Its request died before committing anything: take the key over.
-      const taken = await db.updateTable('idempotencyKeys').where((eb) => eb.and(keyOf(scope)))
+      const taken = await db
+        .updateTable('idempotencyKeys')
+        .where((eb) => eb.and(keyOf(scope)))
         .set({ owner, claimedAt: now })
         .where('owner', '=', row.owner)
         .where('state', '=', 'pending')
@@ -97,7 +116,9 @@ export async function claimIdempotencyKey(
  * never commits two writes. Several transactions of one request may each call it.
  */
 export async function commitIdempotencyKey(trx: Kysely<Database>, claim: IdempotencyClaim): Promise<void> {
-  const result = await trx.updateTable('idempotencyKeys').where((eb) => eb.and(keyOf(claim)))
+  const result = await trx
+    .updateTable('idempotencyKeys')
+    .where((eb) => eb.and(keyOf(claim)))
     .set({ state: 'committed' })
     .where('owner', '=', claim.owner)
     .where('state', 'in', ['pending', 'committed'])
@@ -117,14 +138,25 @@ export async function completeIdempotencyKey(
   response: { statusCode: number; body: string; contentType: string | null },
 ): Promise<void> {
   const db = ctx.store.db;
-  const row = await db.selectFrom('idempotencyKeys').select(['state', 'owner']).where((eb) => eb.and(keyOf(claim))).executeTakeFirst();
+  const row = await db
+    .selectFrom('idempotencyKeys')
+    .select(['state', 'owner'])
+    .where((eb) => eb.and(keyOf(claim)))
+    .executeTakeFirst();
   if (row === undefined || row.owner !== claim.owner) return;
   const keep = row.state === 'committed' || (response.statusCode >= 200 && response.statusCode < 300);
   if (!keep) {
-    await db.deleteFrom('idempotencyKeys').where((eb) => eb.and(keyOf(claim))).where('owner', '=', claim.owner).where('state', '=', 'pending').execute();
+    await db
+      .deleteFrom('idempotencyKeys')
+      .where((eb) => eb.and(keyOf(claim)))
+      .where('owner', '=', claim.owner)
+      .where('state', '=', 'pending')
+      .execute();
     return;
   }
-  await db.updateTable('idempotencyKeys').where((eb) => eb.and(keyOf(claim)))
+  await db
+    .updateTable('idempotencyKeys')
+    .where((eb) => eb.and(keyOf(claim)))
     .set({ state: 'done', statusCode: response.statusCode, responseBody: response.body, responseType: response.contentType })
     .where('owner', '=', claim.owner)
     .execute();
@@ -156,5 +188,8 @@ async function sweepExpiredKeys(ctx: ServiceContext): Promise<void> {
   const last = lastSweep.get(ctx.store.db) ?? 0;
   if (now - last < 60_000 && now >= last) return;
   lastSweep.set(ctx.store.db, now);
-  await ctx.store.db.deleteFrom('idempotencyKeys').where('claimedAt', '<=', now - IDEMPOTENCY_TTL_MS).execute();
+  await ctx.store.db
+    .deleteFrom('idempotencyKeys')
+    .where('claimedAt', '<=', now - IDEMPOTENCY_TTL_MS)
+    .execute();
 }

@@ -70,12 +70,7 @@ export interface IssueExtra {
 }
 
 /** What both create and import check and resolve the same way. */
-async function resolveCommonFields(
-  db: Kysely<Database>,
-  orgId: string,
-  fields: CommonIssueFields,
-  errors: Record<string, string>,
-) {
+async function resolveCommonFields(db: Kysely<Database>, orgId: string, fields: CommonIssueFields, errors: Record<string, string>) {
   if (fields.summary.trim() === '' || fields.summary.length > MAX_SUMMARY_LENGTH) {
     errors.summary = `must be 1 to ${MAX_SUMMARY_LENGTH} characters and not blank`;
   }
@@ -190,7 +185,11 @@ export async function createIssue(ctx: ServiceContext, caller: Caller, fields: N
       estimationSeconds,
     };
     const created = await insertIssue(trx, issue);
-    await recordAudit(trx, ctx, caller.org.id, caller.user, { action: 'issue.create', issueKey: created.key, details: { summary: created.summary } });
+    await recordAudit(trx, ctx, caller.org.id, caller.user, {
+      action: 'issue.create',
+      issueKey: created.key,
+      details: { summary: created.summary },
+    });
     return loadIssueView(trx, created);
   });
 }
@@ -270,7 +269,12 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
       number = await takeNextNumber(trx, common.queue);
     } else {
       const key = issueKey(common.queue.key, number);
-      const taken = await trx.selectFrom('issues').select('id').where('orgId', '=', caller.org.id).where('key', '=', key).executeTakeFirst();
+      const taken = await trx
+        .selectFrom('issues')
+        .select('id')
+        .where('orgId', '=', caller.org.id)
+        .where('key', '=', key)
+        .executeTakeFirst();
       if (taken !== undefined) throw conflict(`Issue ${key} already exists.`, { key: 'is already taken' });
       // Numbering goes on after the highest imported key; lower free numbers stay free.
       await trx
@@ -294,7 +298,11 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
       estimationSeconds: fields.estimation === undefined ? null : fields.estimation / 1000,
     };
     const imported = await insertIssue(trx, issue);
-    await recordAudit(trx, ctx, caller.org.id, caller.user, { action: 'issue.import', issueKey: imported.key, details: { summary: imported.summary } });
+    await recordAudit(trx, ctx, caller.org.id, caller.user, {
+      action: 'issue.import',
+      issueKey: imported.key,
+      details: { summary: imported.summary },
+    });
     return loadIssueView(trx, imported);
   });
 }
@@ -336,7 +344,10 @@ export async function loadIssueView(db: Kysely<Database>, issue: Issue): Promise
   const queue = await db.selectFrom('queues').selectAll().where('id', '=', issue.queueId).executeTakeFirstOrThrow();
   const extra = JSON.parse(issue.extra) as IssueExtra;
   const uids = [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
-  const users = await loadUsers(db, uids.filter((uid): uid is number => uid !== null));
+  const users = await loadUsers(
+    db,
+    uids.filter((uid): uid is number => uid !== null),
+  );
   return { issue, queue, users };
 }
 
@@ -350,7 +361,10 @@ export async function loadIssueViews(db: Kysely<Database>, issues: readonly Issu
     const extra = JSON.parse(issue.extra) as IssueExtra;
     return [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
   });
-  const users = await loadUsers(db, uids.filter((uid): uid is number => uid !== null));
+  const users = await loadUsers(
+    db,
+    uids.filter((uid): uid is number => uid !== null),
+  );
   return issues.map((issue) => {
     const queue = queueById.get(issue.queueId);
     if (queue === undefined) throw new Error(`queue ${issue.queueId} of issue ${issue.key} was not loaded`);
@@ -369,7 +383,6 @@ export async function findIssueByUnique(ctx: ServiceContext, caller: Caller, uni
   if (issue === undefined) throw notFound('Issue does not exist.');
   return loadIssueView(ctx.store.db, issue);
 }
-
 
 export interface IssueSearchPage {
   views: IssueView[];
@@ -392,7 +405,11 @@ export async function searchIssues(
   const db = ctx.store.db;
   const offset = (page.page - 1) * page.perPage;
   if (search.by === 'keys') {
-    const wanted = [...new Set(search.keys.map((text) => parseIssueKey(text)).flatMap((key) => (key === undefined ? [] : [issueKey(key.queueKey, key.number)])))];
+    const wanted = [
+      ...new Set(
+        search.keys.map((text) => parseIssueKey(text)).flatMap((key) => (key === undefined ? [] : [issueKey(key.queueKey, key.number)])),
+      ),
+    ];
     const found = new Map<string, Issue>();
     for (let start = 0; start < wanted.length; start += KEY_CHUNK) {
       const rows = await db
@@ -433,7 +450,11 @@ export interface IssueScrollPage extends IssueSearchPage {
  * The queue a scroll selects (`filter.queue`), resolved once when it starts: the cursor keeps its
  * id. Unknown queues are refused as a search refuses them.
  */
-export async function scrollQueueId(ctx: ServiceContext, caller: Caller, selection: IssueSelection<QueueReference>): Promise<number | null> {
+export async function scrollQueueId(
+  ctx: ServiceContext,
+  caller: Caller,
+  selection: IssueSelection<QueueReference>,
+): Promise<number | null> {
   if (selection.by !== 'queue') return null;
   const queue = await resolveQueueReference(ctx.store.db, caller.org.id, selection.queue);
   if (queue === undefined) throw invalidFields({ [selection.field]: `[queue] queue ${JSON.stringify(selection.queue)} does not exist` });
@@ -461,7 +482,11 @@ export async function scrollIssues(
     );
   }
   const [rows, count] = await Promise.all([
-    rowsQuery.orderBy('queueId').orderBy('number').limit(perScroll + 1).execute(),
+    rowsQuery
+      .orderBy('queueId')
+      .orderBy('number')
+      .limit(perScroll + 1)
+      .execute(),
     base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
   ]);
   const page = rows.slice(0, perScroll);

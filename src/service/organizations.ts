@@ -50,7 +50,9 @@ export async function createOrganization(ctx: ServiceContext, fields: NewOrganiz
     if (taken !== undefined) {
       const clash = wanted.find((value) => value === taken.id || value === taken.cloudOrgId) ?? fields.id;
       const as = clash === taken.id ? 'its id' : 'its cloud id';
-      throw conflict(`Organization ${taken.id} already exists or uses this id (${JSON.stringify(clash)} is ${as}); organization ids and cloud ids must all differ.`);
+      throw conflict(
+        `Organization ${taken.id} already exists or uses this id (${JSON.stringify(clash)} is ${as}); organization ids and cloud ids must all differ.`,
+      );
     }
     const org: Organization = {
       id: fields.id,
@@ -75,11 +77,7 @@ export interface BootstrapResult {
  * On the first start of an empty database, creates the default organization and its `admin`
  * user. A database that already holds any organization is left as it is.
  */
-export async function bootstrapOrganization(
-  ctx: ServiceContext,
-  orgId: string,
-  adminToken: string | undefined,
-): Promise<BootstrapResult> {
+export async function bootstrapOrganization(ctx: ServiceContext, orgId: string, adminToken: string | undefined): Promise<BootstrapResult> {
   const any = await ctx.store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
   if (any !== undefined) return { tokenWasChosen: adminToken !== undefined };
   try {
@@ -106,4 +104,3 @@ export function namesOrganization(org: Organization, orgHeader: string | undefin
   const cloudOrgId = given(cloudOrgHeader);
   return cloudOrgId !== undefined && cloudOrgId === org.cloudOrgId;
 }
-

@@ -110,8 +110,12 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
   // Time buckets need the days the data spans, to choose a grid that no day boundary cuts.
   let grid: { origin: number; size: number; days: DayBucket[] } | undefined;
   if (timeDimension !== undefined) {
-    const first = await base().select(sql<number | string | null>`min(${sql.ref(timeColumn)})`.as('instant')).executeTakeFirst();
-    const last = await base().select(sql<number | string | null>`max(${sql.ref(timeColumn)})`.as('instant')).executeTakeFirst();
+    const first = await base()
+      .select(sql<number | string | null>`min(${sql.ref(timeColumn)})`.as('instant'))
+      .executeTakeFirst();
+    const last = await base()
+      .select(sql<number | string | null>`max(${sql.ref(timeColumn)})`.as('instant'))
+      .executeTakeFirst();
     if (first?.instant == null || last?.instant == null) return emptyReport();
     const days = localDays(request.clock, Number(first.instant), Number(last.instant) + 1);
     const origin = request.period.from;
@@ -132,7 +136,10 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
   const sums = (await query.execute()) as Record<string, number | string | null>[];
 
   // Merge the cells into the requested rows.
-  const rows = new Map<string, { keys: (string | number)[]; labels: { day?: string; week?: string; month?: string }; seconds: number; count: number }>();
+  const rows = new Map<
+    string,
+    { keys: (string | number)[]; labels: { day?: string; week?: string; month?: string }; seconds: number; count: number }
+  >();
   for (const sum of sums) {
     const keys = groupColumns.map((_, index) => sum[`g${index}`] as string | number);
     const labels: { day?: string; week?: string; month?: string } = {};
@@ -147,7 +154,11 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
     rows.set(id, row);
   }
 
-  const names = await loadNames(db, groupColumns, [...rows.values()].map((row) => row.keys));
+  const names = await loadNames(
+    db,
+    groupColumns,
+    [...rows.values()].map((row) => row.keys),
+  );
   const result: ReportRow[] = [];
   let totalSeconds = 0;
   let totalCount = 0;
@@ -220,7 +231,11 @@ function chunks<T>(values: readonly T[]): T[][] {
   return out;
 }
 
-async function loadNames(db: Kysely<Database>, columns: readonly { dimension: string }[], keys: readonly (string | number)[][]): Promise<Names> {
+async function loadNames(
+  db: Kysely<Database>,
+  columns: readonly { dimension: string }[],
+  keys: readonly (string | number)[][],
+): Promise<Names> {
   const distinct = (dimension: string) => {
     const index = columns.findIndex((column) => column.dimension === dimension);
     return index < 0 ? [] : [...new Set(keys.map((row) => row[index]!))];
@@ -240,17 +255,24 @@ async function loadNames(db: Kysely<Database>, columns: readonly { dimension: st
     for (const issue of issues) names.issues.set(issue.id, issue);
   }
   for (const part of chunks(distinct('queue').map(Number))) {
-    for (const queue of await db.selectFrom('queues').selectAll().where('id', 'in', part).execute()) names.queues.set(Number(queue.id), queue);
+    for (const queue of await db.selectFrom('queues').selectAll().where('id', 'in', part).execute())
+      names.queues.set(Number(queue.id), queue);
   }
   return names;
 }
 
 const userOf = (user: User | undefined, key: string | number): ReportUser =>
-  user === undefined ? { id: String(key), login: String(key), display: String(key) } : { id: String(user.uid), login: user.login, display: user.display };
+  user === undefined
+    ? { id: String(key), login: String(key), display: String(key) }
+    : { id: String(user.uid), login: user.login, display: user.display };
 const issueOf = (issue: Issue | undefined, key: string | number): ReportIssue =>
-  issue === undefined ? { id: String(key), key: String(key), display: String(key) } : { id: issue.id, key: issue.key, display: issue.summary };
+  issue === undefined
+    ? { id: String(key), key: String(key), display: String(key) }
+    : { id: issue.id, key: issue.key, display: issue.summary };
 const queueOf = (queue: Queue | undefined, key: string | number): ReportQueue =>
-  queue === undefined ? { id: String(key), key: String(key), display: String(key) } : { id: String(queue.id), key: queue.key, display: queue.name };
+  queue === undefined
+    ? { id: String(key), key: String(key), display: String(key) }
+    : { id: String(queue.id), key: queue.key, display: queue.name };
 
 /** Fields in the order the caller grouped by, then the sums: JSON readers see what they asked for first. */
 function orderedRow(row: ReportRow, groupBy: readonly GroupDimension[]): ReportRow {

@@ -11,7 +11,10 @@ import { findUserByLogin, requireAdmin } from './users.js';
 /** Stores a token's hash for a user and returns the token in clear (made here unless chosen). */
 export async function insertToken(db: Kysely<Database>, userUid: number, now: number, chosen?: string): Promise<string> {
   const token = chosen ?? newToken();
-  await db.insertInto('tokens').values({ userUid, tokenHash: hashToken(token), createdAt: now, revokedAt: null }).execute();
+  await db
+    .insertInto('tokens')
+    .values({ userUid, tokenHash: hashToken(token), createdAt: now, revokedAt: null })
+    .execute();
   return token;
 }
 

@@ -138,19 +138,13 @@ export async function findUserByNumber(db: Kysely<Database>, orgId: string, id: 
  */
 export type UserReference = string | number | { id?: string | number; login?: string };
 
-export async function resolveUserReference(
-  db: Kysely<Database>,
-  orgId: string,
-  reference: UserReference,
-): Promise<User | undefined> {
+export async function resolveUserReference(db: Kysely<Database>, orgId: string, reference: UserReference): Promise<User | undefined> {
   if (typeof reference === 'string') return findUserByLogin(db, orgId, reference);
   if (typeof reference === 'number') return findUserByNumber(db, orgId, reference);
   if (reference.login !== undefined) return findUserByLogin(db, orgId, reference.login);
   if (typeof reference.id === 'number') return findUserByNumber(db, orgId, reference.id);
   if (typeof reference.id === 'string') {
-    return /^\d{1,15}$/.test(reference.id)
-      ? findUserByNumber(db, orgId, Number(reference.id))
-      : findUserByLogin(db, orgId, reference.id);
+    return /^\d{1,15}$/.test(reference.id) ? findUserByNumber(db, orgId, Number(reference.id)) : findUserByLogin(db, orgId, reference.id);
   }
   return undefined;
 }
@@ -184,7 +178,11 @@ export async function listUsers(ctx: ServiceContext, orgId: string, page: Page):
       .limit(page.perPage)
       .offset((page.page - 1) * page.perPage)
       .execute(),
-    db.selectFrom('users').select(sql<number>`count(*)`.as('total')).where('orgId', '=', orgId).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('users')
+      .select(sql<number>`count(*)`.as('total'))
+      .where('orgId', '=', orgId)
+      .executeTakeFirstOrThrow(),
   ]);
   return { users, total: Number(count.total) };
 }
@@ -196,4 +194,3 @@ export async function loadUsers(db: Kysely<Database>, uids: Iterable<number>): P
   const users = await db.selectFrom('users').selectAll().where('uid', 'in', unique).execute();
   return new Map(users.map((user) => [user.uid, user]));
 }
-

@@ -53,21 +53,39 @@ export async function importWorklog(
     const author = await requireUserReference(trx, caller.org.id, 'createdBy', fields.createdBy, errors);
     if (!checked.ok || author === undefined || Object.keys(errors).length > 0) throw invalidFields(errors);
     const { durationSeconds, createdAt, start, comment } = checked.value;
-    const values: ImportedWorklogValues = { orgId: caller.org.id, issueId: issue.id, author: author.uid, createdAt, start, durationSeconds, comment };
+    const values: ImportedWorklogValues = {
+      orgId: caller.org.id,
+      issueId: issue.id,
+      author: author.uid,
+      createdAt,
+      start,
+      durationSeconds,
+      comment,
+    };
     const users = new Map([[author.uid, author]]);
     if (ctx.store.dialect === 'postgres') {
       // One statement instead of three: on PostgreSQL every statement is a round trip, and round
       // trips are most of a single import's cost there (BENCHMARKS.md). The event's facts do not
       // depend on the new id, so they are known before the insert.
       const facts = worklogFacts({ ...values, createdBy: author.uid, version: 1 }, author);
-      const event = auditEventValues(ctx, caller.org.id, caller.user, { action: 'worklog.import', issueKey: issue.key, details: { after: facts } });
+      const event = auditEventValues(ctx, caller.org.id, caller.user, {
+        action: 'worklog.import',
+        issueKey: issue.key,
+        details: { after: facts },
+      });
       const { issueSpentSeconds, ...worklog } = await importWorklogStatement.one(trx, { ...values, ...event });
       // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
       return { issue: { ...issue, spentSeconds: issueSpentSeconds }, worklogs: [worklog], users };
     }
     const worklog = await insertImportedWorklog.one(trx, values);
     const updated = await addToSpent(trx, issue.id, durationSeconds);
-    await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.import', issue, worklog, { after: worklogFacts(worklog, author) }));
+    await recordAudit(
+      trx,
+      ctx,
+      caller.org.id,
+      caller.user,
+      worklogEvent('worklog.import', issue, worklog, { after: worklogFacts(worklog, author) }),
+    );
     return { issue: updated, worklogs: [worklog], users };
   });
 }
@@ -152,9 +170,15 @@ export async function listIssueWorklogs(
   let query = ctx.store.db.selectFrom('worklogs').selectAll().where('issueId', '=', issue.id);
   if (request.afterId !== undefined) query = query.where('id', '>', request.afterId);
   // One row more than asked tells whether another page follows, without counting.
-  const rows = await query.orderBy('id').limit(request.perPage + 1).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(request.perPage + 1)
+    .execute();
   const worklogs = rows.slice(0, request.perPage);
-  const users = await loadUsers(ctx.store.db, worklogs.flatMap((worklog) => [worklog.createdBy, worklog.updatedBy]));
+  const users = await loadUsers(
+    ctx.store.db,
+    worklogs.flatMap((worklog) => [worklog.createdBy, worklog.updatedBy]),
+  );
   const last = worklogs.at(-1);
   const page = { issue, worklogs, users };
   return rows.length > request.perPage && last !== undefined ? { ...page, nextAfterId: last.id } : page;
@@ -279,7 +303,13 @@ export async function createWorklog(
       .returningAll()
       .executeTakeFirstOrThrow();
     const updated = await addToSpent(trx, issue.id, durationSeconds, { uid: caller.user.uid, at: now });
-    await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.create', issue, worklog, { after: worklogFacts(worklog, caller.user) }));
+    await recordAudit(
+      trx,
+      ctx,
+      caller.org.id,
+      caller.user,
+      worklogEvent('worklog.create', issue, worklog, { after: worklogFacts(worklog, caller.user) }),
+    );
     return { issue: updated, worklogs: [worklog], users: new Map([[caller.user.uid, caller.user]]) };
   });
 }
@@ -326,8 +356,17 @@ export async function editWorklog(
         .returningAll()
         .executeTakeFirst();
       if (updated === undefined) continue;
-      const issueAfter = await addToSpent(trx, issue.id, updated.durationSeconds - current.durationSeconds, { uid: caller.user.uid, at: now });
-      await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.update', issue, updated, changedFacts(current, updated)));
+      const issueAfter = await addToSpent(trx, issue.id, updated.durationSeconds - current.durationSeconds, {
+        uid: caller.user.uid,
+        at: now,
+      });
+      await recordAudit(
+        trx,
+        ctx,
+        caller.org.id,
+        caller.user,
+        worklogEvent('worklog.update', issue, updated, changedFacts(current, updated)),
+      );
       return viewOf(trx, issueAfter, updated);
     }
     throw concurrentChange();
@@ -368,7 +407,13 @@ export async function deleteWorklog(
       if (Number(deleted.numDeletedRows) === 0) continue;
       await addToSpent(trx, issue.id, -current.durationSeconds, { uid: caller.user.uid, at: ctx.now() });
       const author = (await loadUsers(trx, [current.createdBy])).get(current.createdBy);
-      await recordAudit(trx, ctx, caller.org.id, caller.user, worklogEvent('worklog.delete', issue, current, { before: worklogFacts(current, author) }));
+      await recordAudit(
+        trx,
+        ctx,
+        caller.org.id,
+        caller.user,
+        worklogEvent('worklog.delete', issue, current, { before: worklogFacts(current, author) }),
+      );
       return;
     }
     throw concurrentChange();
@@ -417,7 +462,11 @@ export async function searchWorklogs(
   if (authorUid !== undefined) query = query.where('createdBy', '=', authorUid);
   if (search.createdAt?.from !== undefined) query = query.where('createdAt', '>=', search.createdAt.from);
   if (search.createdAt?.to !== undefined) query = query.where('createdAt', '<=', search.createdAt.to);
-  const rowsQuery = query.selectAll().orderBy('id').limit(page.perPage).offset((page.page - 1) * page.perPage);
+  const rowsQuery = query
+    .selectAll()
+    .orderBy('id')
+    .limit(page.perPage)
+    .offset((page.page - 1) * page.perPage);
   const [worklogs, count] = await Promise.all([
     rowsQuery.execute(),
     query.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
@@ -426,12 +475,21 @@ export async function searchWorklogs(
   const issues: Issue[] = [];
   // In chunks, so that a statement never takes more parameters than either database allows.
   for (let offset = 0; offset < issueIds.length; offset += ID_CHUNK) {
-    issues.push(...(await db.selectFrom('issues').selectAll().where('id', 'in', issueIds.slice(offset, offset + ID_CHUNK)).execute()));
+    issues.push(
+      ...(await db
+        .selectFrom('issues')
+        .selectAll()
+        .where('id', 'in', issueIds.slice(offset, offset + ID_CHUNK))
+        .execute()),
+    );
   }
   return {
     worklogs,
     issues: new Map(issues.map((issue) => [issue.id, issue])),
-    users: await loadUsers(db, worklogs.flatMap((worklog) => [worklog.createdBy, worklog.updatedBy])),
+    users: await loadUsers(
+      db,
+      worklogs.flatMap((worklog) => [worklog.createdBy, worklog.updatedBy]),
+    ),
     total: Number(count.total),
   };
 }
@@ -444,7 +502,10 @@ const worklogEvent = (action: AuditEvent['action'], issue: Issue, worklog: Workl
 });
 
 /** A worklog as the audit log shows it: the API's own forms. */
-function worklogFacts(worklog: Pick<Worklog, 'createdBy' | 'createdAt' | 'start' | 'durationSeconds' | 'comment' | 'version'>, author: User | undefined) {
+function worklogFacts(
+  worklog: Pick<Worklog, 'createdBy' | 'createdAt' | 'start' | 'durationSeconds' | 'comment' | 'version'>,
+  author: User | undefined,
+) {
   return {
     createdBy: author?.login ?? worklog.createdBy,
     createdAt: formatTrackerTimestamp(worklog.createdAt),

@@ -33,8 +33,19 @@ export async function insertWorklogRows(store: Store, trx: Kysely<Database>, row
     const insert = statements.prepare(INSERT_WORKLOG_SQL);
     return rows.map((row) =>
       Number(
-        insert.run(row.orgId, row.issueId, row.createdBy, row.createdAt, row.updatedBy, row.updatedAt, row.start, row.durationSeconds, row.comment ?? null, row.version, row.imported ?? 0)
-          .lastInsertRowid,
+        insert.run(
+          row.orgId,
+          row.issueId,
+          row.createdBy,
+          row.createdAt,
+          row.updatedBy,
+          row.updatedAt,
+          row.start,
+          row.durationSeconds,
+          row.comment ?? null,
+          row.version,
+          row.imported ?? 0,
+        ).lastInsertRowid,
       ),
     );
   }
@@ -43,7 +54,14 @@ export async function insertWorklogRows(store: Store, trx: Kysely<Database>, row
     const chunk = rows.slice(offset, offset + POSTGRES_CHUNK);
     const column = <T>(pick: (row: NewWorklog) => T) => chunk.map(pick);
     // One statement a chunk, its columns as arrays: a few parameters instead of 11 a row.
-    const { rows: inserted } = await sql<{ id: number; issueId: string; createdBy: number; createdAt: number; start: number; durationSeconds: number }>`
+    const { rows: inserted } = await sql<{
+      id: number;
+      issueId: string;
+      createdBy: number;
+      createdAt: number;
+      start: number;
+      durationSeconds: number;
+    }>`
       insert into worklogs (org_id, issue_id, created_by, created_at, updated_by, updated_at, start, duration_seconds, comment, version, imported)
       select * from unnest(
         ${column((row) => row.orgId)}::text[], ${column((row) => row.issueId)}::text[], ${column((row) => row.createdBy)}::bigint[],
@@ -94,7 +112,12 @@ export async function insertLedgerRows(store: Store, trx: Kysely<Database>, rows
 }
 
 /** The worklog ids of the external ids already in the organization's ledger. */
-export async function findLedgerByExternalId(store: Store, db: Kysely<Database>, orgId: string, externalIds: readonly string[]): Promise<Map<string, number>> {
+export async function findLedgerByExternalId(
+  store: Store,
+  db: Kysely<Database>,
+  orgId: string,
+  externalIds: readonly string[],
+): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   const statements = store.sqliteStatements;
   if (statements !== undefined) {

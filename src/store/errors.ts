@@ -122,7 +122,14 @@ function postgresDuplicate(error: ErrorFields): DuplicateRow {
 function sqliteDuplicate(message: string): DuplicateRow {
   const qualified = /constraint failed: (.*)$/.exec(message)?.[1]?.split(/,\s*/) ?? [];
   const table = qualified[0]?.split('.')[0] ?? 'row';
-  return { kind: 'duplicate', table, field: fieldOf(table, qualified.map((column) => column.split('.').pop() ?? column)) };
+  return {
+    kind: 'duplicate',
+    table,
+    field: fieldOf(
+      table,
+      qualified.map((column) => column.split('.').pop() ?? column),
+    ),
+  };
 }
 
 /** Request fields named differently from their column. */

@@ -34,7 +34,8 @@ function parseInt8(text: string): number {
 
 function parseNumeric(text: string): number {
   const value = Number(text);
-  if (/^-?\d+$/.test(text) && !Number.isSafeInteger(value)) throw new RangeError(`numeric ${text} does not fit a JavaScript number exactly`);
+  if (/^-?\d+$/.test(text) && !Number.isSafeInteger(value))
+    throw new RangeError(`numeric ${text} does not fit a JavaScript number exactly`);
   return value;
 }
 
@@ -78,7 +79,8 @@ export function openPostgresPool(url: string, options: PostgresOptions): pg.Pool
     // A transaction left open (a stuck request) must not hold row locks forever.
     idle_in_transaction_session_timeout: statementTimeout === undefined ? undefined : Math.max(statementTimeout, 10_000),
   });
-  const report = options.onIdleConnectionError ?? ((error: Error) => console.error(`timeport: a PostgreSQL connection failed: ${error.message}`));
+  const report =
+    options.onIdleConnectionError ?? ((error: Error) => console.error(`timeport: a PostgreSQL connection failed: ${error.message}`));
   // Idle connections: pg-pool removes them and emits here.
   pool.on('error', report);
   // Connections in use: pg emits on the client itself; the query in flight fails with the cause.

@@ -33,7 +33,8 @@ describe('metrics and request ids', () => {
     await createOrganization(ctx, { id: '1', adminLogin: 'admin', adminToken: ADMIN_TOKEN });
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim() !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     });
@@ -72,7 +73,11 @@ describe('metrics and request ids', () => {
 
   it('counts worklog imports by result', async () => {
     const post = (url: string, payload: object) => app.inject({ method: 'POST', url, headers: auth, payload });
-    assert.equal((await post('/v3/queues/', { key: 'MET', name: 'Metrics', lead: 'admin', defaultType: 'task', defaultPriority: 'normal' })).statusCode, 201);
+    assert.equal(
+      (await post('/v3/queues/', { key: 'MET', name: 'Metrics', lead: 'admin', defaultType: 'task', defaultPriority: 'normal' }))
+        .statusCode,
+      201,
+    );
     const issue = await post('/v3/issues/_import', {
       queue: 'MET',
       summary: 'Counted',
@@ -122,7 +127,10 @@ describe('metrics and request ids', () => {
     const traced = await app.inject({ method: 'GET', url: '/v3/myself', headers: { ...auth, 'x-request-id': 'trace-42.abc:1' } });
     assert.equal(traced.headers['x-request-id'], 'trace-42.abc:1');
     const lines = logLines.filter((line) => line.reqId === 'trace-42.abc:1');
-    assert.ok(lines.some((line) => line.msg === 'incoming request'), JSON.stringify(logLines.slice(-3)));
+    assert.ok(
+      lines.some((line) => line.msg === 'incoming request'),
+      JSON.stringify(logLines.slice(-3)),
+    );
     assert.ok(lines.some((line) => (line.res as { statusCode?: number } | undefined)?.statusCode === 200));
 
     for (const unsafe of ['has spaces in it', 'x'.repeat(200), '"quoted"', '{json}']) {
@@ -149,7 +157,11 @@ describe('database pool metrics', () => {
       return;
     }
     const { store, dispose } = await openTestStore();
-    const app = await buildApp({ ctx: { store, now: Date.now }, publicUrl: 'http://tracker.test', databasePoolStats: () => store.poolStats?.() });
+    const app = await buildApp({
+      ctx: { store, now: Date.now },
+      publicUrl: 'http://tracker.test',
+      databasePoolStats: () => store.poolStats?.(),
+    });
     try {
       await store.db.selectFrom('organizations').select('id').execute();
       const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;

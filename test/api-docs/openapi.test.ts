@@ -47,7 +47,8 @@ describe('OpenAPI document', () => {
       // Fastify adds HEAD beside every GET; the document describes the GET.
       if (route.method === 'HEAD' && routes.some((other) => other.method === 'GET' && other.url === route.url)) continue;
       const path = openapiPath(route.url.replace(/(.)\/$/, '$1'));
-      if (document.paths[path]?.[route.method.toLowerCase()] === undefined) missing.push(`${route.method} ${route.url}${route.hidden ? ' (hidden)' : ''}`);
+      if (document.paths[path]?.[route.method.toLowerCase()] === undefined)
+        missing.push(`${route.method} ${route.url}${route.hidden ? ' (hidden)' : ''}`);
     }
     assert.deepEqual(missing, []);
   });
@@ -59,15 +60,27 @@ describe('OpenAPI document', () => {
   });
 
   it('has the Tracker routes under /v2 and /v3, the extensions and the report with its parameters', () => {
-    for (const path of ['/v2/issues/{issue}/worklogs/_import', '/v3/issues/{issue}/worklogs/_import', '/v3/issues/{issue}/worklog', '/timeport/v1/users']) {
+    for (const path of [
+      '/v2/issues/{issue}/worklogs/_import',
+      '/v3/issues/{issue}/worklogs/_import',
+      '/v3/issues/{issue}/worklog',
+      '/timeport/v1/users',
+    ]) {
       assert.ok(document.paths[path], path);
     }
     const report = document.paths['/timeport/v1/reports/time-spent']?.get;
     assert.ok(report);
-    assert.deepEqual(
-      report.parameters?.map((parameter) => parameter.name).sort(),
-      ['by', 'format', 'from', 'groupBy', 'issue', 'queue', 'to', 'tz', 'user'],
-    );
+    assert.deepEqual(report.parameters?.map((parameter) => parameter.name).sort(), [
+      'by',
+      'format',
+      'from',
+      'groupBy',
+      'issue',
+      'queue',
+      'to',
+      'tz',
+      'user',
+    ]);
     assert.deepEqual(report.tags, ['Timeport extensions']);
     assert.deepEqual(document.paths['/v3/myself']?.get?.tags, ['Tracker']);
   });
@@ -75,7 +88,8 @@ describe('OpenAPI document', () => {
   it('gives each documented operation a summary and examples, under every version', () => {
     for (const key of DOCUMENTED_OPERATIONS) {
       const [method, path] = key.split(' ') as [string, string];
-      const paths = path.startsWith('/timeport/') || ['/healthz', '/metrics', '/openapi.json'].includes(path) ? [path] : [`/v2${path}`, `/v3${path}`];
+      const paths =
+        path.startsWith('/timeport/') || ['/healthz', '/metrics', '/openapi.json'].includes(path) ? [path] : [`/v2${path}`, `/v3${path}`];
       for (const full of paths) {
         const operation = document.paths[full]?.[method.toLowerCase()];
         assert.ok(operation, `${key} names no route (${full})`);
@@ -84,14 +98,16 @@ describe('OpenAPI document', () => {
           assert.notEqual(operation.requestBody.content['application/json']?.example, undefined, `${method} ${full} has a request example`);
         }
         if (full !== '/openapi.json') {
-          const examples = Object.values(operation.responses).filter((answer) => Object.values(answer.content ?? {}).some((media) => media.example !== undefined));
+          const examples = Object.values(operation.responses).filter((answer) =>
+            Object.values(answer.content ?? {}).some((media) => media.example !== undefined),
+          );
           assert.ok(examples.length > 0, `${method} ${full} has an answer example`);
         }
       }
     }
   });
 
-  it('describes errors in Tracker\'s format and asks for the token and organization', () => {
+  it("describes errors in Tracker's format and asks for the token and organization", () => {
     const operation = document.paths['/v3/issues/{issue}/worklogs/_import']!.post!;
     assert.deepEqual(operation.responses.default?.content?.['application/json'], { schema: { $ref: '#/components/schemas/TrackerError' } });
     assert.deepEqual(document.paths['/healthz']!.get!.security, []);

@@ -27,7 +27,10 @@ describe('audit log', () => {
   let key: string;
 
   before(async () => {
-    ({ t, issue: { key } } = await buildAppWithIssue());
+    ({
+      t,
+      issue: { key },
+    } = await buildAppWithIssue());
   });
   after(() => t.close());
 
@@ -68,10 +71,15 @@ describe('audit log', () => {
     });
   });
 
-  it('the actor is the caller: a user\'s own entry, edit and delete name them', async () => {
+  it("the actor is the caller: a user's own entry, edit and delete name them", async () => {
     const { user, token } = await createUserWithToken(t, 'auditee');
     const created = expectStatus<{ id: number }>(
-      await t.request({ method: 'POST', url: `/v3/issues/${key}/worklog`, payload: { start: '2025-06-01T08:00:00.000+0000', duration: 'PT2H' }, token }),
+      await t.request({
+        method: 'POST',
+        url: `/v3/issues/${key}/worklog`,
+        payload: { start: '2025-06-01T08:00:00.000+0000', duration: 'PT2H' },
+        token,
+      }),
       201,
     );
     const createdEvent = await latest();
@@ -79,7 +87,10 @@ describe('audit log', () => {
     assert.equal(createdEvent.actor.id, String(user.uid));
     assert.equal(createdEvent.worklog?.id, created.id);
 
-    expectStatus(await t.request({ method: 'PATCH', url: `/v3/issues/${key}/worklog/${created.id}`, payload: { duration: 'PT3H' }, token }), 200);
+    expectStatus(
+      await t.request({ method: 'PATCH', url: `/v3/issues/${key}/worklog/${created.id}`, payload: { duration: 'PT3H' }, token }),
+      200,
+    );
     const edited = await latest();
     assert.equal(edited.action, 'worklog.update');
     assert.equal(edited.actor.id, String(user.uid));
@@ -103,7 +114,12 @@ describe('audit log', () => {
     const imported = await latest();
     assert.equal(imported.action, 'batch.import');
     assert.equal(imported.batch?.id, batch.id);
-    assert.deepEqual(imported.details, { mode: 'partial', source: 'audit.csv', counts: { created: 3, alreadyPresent: 0, failed: 0 }, issues: [key] });
+    assert.deepEqual(imported.details, {
+      mode: 'partial',
+      source: 'audit.csv',
+      counts: { created: 3, alreadyPresent: 0, failed: 0 },
+      issues: [key],
+    });
 
     expectStatus(await t.request({ method: 'DELETE', url: `/timeport/v1/imports/${batch.id}` }), 200);
     const rolledBack = await latest();
@@ -111,23 +127,42 @@ describe('audit log', () => {
     assert.equal(rolledBack.batch?.id, batch.id);
     assert.equal(rolledBack.details.removed, 3);
     const byBatch = await audit(`?batch=${batch.id}`);
-    assert.deepEqual(byBatch.map((event) => event.action), ['batch.rollback', 'batch.import']);
+    assert.deepEqual(
+      byBatch.map((event) => event.action),
+      ['batch.rollback', 'batch.import'],
+    );
   });
 
   it('refused writes record nothing: an invalid import, an atomic batch with a bad entry, a dry run', async () => {
     const before = await audit('?perPage=1000');
-    assertTrackerError(await t.request({ method: 'POST', url: `/v3/issues/${key}/worklogs/_import`, payload: worklogBody({ duration: 'PT0S' }) }), 422);
+    assertTrackerError(
+      await t.request({ method: 'POST', url: `/v3/issues/${key}/worklogs/_import`, payload: worklogBody({ duration: 'PT0S' }) }),
+      422,
+    );
     const atomic = await t.request({
       method: 'POST',
       url: '/timeport/v1/worklogs/_import',
-      payload: { mode: 'atomic', entries: [{ issue: key, ...worklogBody() }, { issue: key, ...worklogBody({ createdBy: 'nobody' }) }] },
+      payload: {
+        mode: 'atomic',
+        entries: [
+          { issue: key, ...worklogBody() },
+          { issue: key, ...worklogBody({ createdBy: 'nobody' }) },
+        ],
+      },
     });
     assert.equal(atomic.statusCode, 422);
-    expectStatus(await t.request({ method: 'POST', url: '/timeport/v1/worklogs/_import', payload: { dryRun: true, entries: [{ issue: key, ...worklogBody() }] } }), 200);
+    expectStatus(
+      await t.request({
+        method: 'POST',
+        url: '/timeport/v1/worklogs/_import',
+        payload: { dryRun: true, entries: [{ issue: key, ...worklogBody() }] },
+      }),
+      200,
+    );
     assert.deepEqual(await audit('?perPage=1000'), before);
   });
 
-  it('the operator\'s command-line changes are recorded without a user', async () => {
+  it("the operator's command-line changes are recorded without a user", async () => {
     await issueToken(t.ctx, '1', 'auditee');
     const event = await latest('actor=operator');
     assert.equal(event.action, 'token.create');
@@ -140,23 +175,42 @@ describe('audit log', () => {
     const all = await audit('?perPage=1000');
     const matches = (predicate: (event: AuditEventBody) => boolean) => all.filter(predicate).map((event) => event.id);
     const ids = async (query: string) => (await audit(`?perPage=1000&${query}`)).map((event) => event.id);
-    assert.deepEqual(await ids('action=worklog.import'), matches((event) => event.action === 'worklog.import'));
+    assert.deepEqual(
+      await ids('action=worklog.import'),
+      matches((event) => event.action === 'worklog.import'),
+    );
     assert.deepEqual(
       await ids('action=worklog.create,worklog.delete'),
       matches((event) => event.action === 'worklog.create' || event.action === 'worklog.delete'),
     );
     const auditee = all.find((event) => event.action === 'worklog.create')!.actor.id;
-    assert.deepEqual(await ids('actor=auditee'), matches((event) => event.actor.id === auditee));
-    assert.deepEqual(await ids(`issue=${key.toLowerCase()}`), matches((event) => event.issue?.key === key));
+    assert.deepEqual(
+      await ids('actor=auditee'),
+      matches((event) => event.actor.id === auditee),
+    );
+    assert.deepEqual(
+      await ids(`issue=${key.toLowerCase()}`),
+      matches((event) => event.issue?.key === key),
+    );
     const worklogId = all.find((event) => event.action === 'worklog.update')!.worklog!.id;
-    assert.deepEqual(await ids(`worklog=${worklogId}`), matches((event) => event.worklog?.id === worklogId));
-    assert.deepEqual(await ids('requestId=req-import-1'), matches((event) => event.requestId === 'req-import-1'));
-    assert.deepEqual(await ids(`from=${encodeURIComponent('2025-06-01T12:00:01.000+0000')}&to=${encodeURIComponent('2025-06-01T12:00:01.000+0000')}`), matches((event) => event.at === '2025-06-01T12:00:01.000+0000'));
+    assert.deepEqual(
+      await ids(`worklog=${worklogId}`),
+      matches((event) => event.worklog?.id === worklogId),
+    );
+    assert.deepEqual(
+      await ids('requestId=req-import-1'),
+      matches((event) => event.requestId === 'req-import-1'),
+    );
+    assert.deepEqual(
+      await ids(`from=${encodeURIComponent('2025-06-01T12:00:01.000+0000')}&to=${encodeURIComponent('2025-06-01T12:00:01.000+0000')}`),
+      matches((event) => event.at === '2025-06-01T12:00:01.000+0000'),
+    );
     assert.ok((await ids('action=worklog.import')).length > 0);
   });
 
   it('pages newest first through Link headers, keeping the filter, each event exactly once', async () => {
-    for (let n = 0; n < 7; n += 1) expectStatus(await t.request({ method: 'POST', url: `/v3/issues/${key}/worklogs/_import`, payload: worklogBody() }), 200);
+    for (let n = 0; n < 7; n += 1)
+      expectStatus(await t.request({ method: 'POST', url: `/v3/issues/${key}/worklogs/_import`, payload: worklogBody() }), 200);
     const whole = (await audit('?perPage=1000&action=worklog.import')).map((event) => event.id);
     assert.ok(whole.length >= 8);
     const paged: number[] = [];
@@ -169,7 +223,11 @@ describe('audit log', () => {
       pages += 1;
     }
     assert.deepEqual(paged, whole);
-    assert.deepEqual([...whole].sort((a, b) => b - a), whole, 'newest first');
+    assert.deepEqual(
+      [...whole].sort((a, b) => b - a),
+      whole,
+      'newest first',
+    );
     assert.equal(pages, Math.ceil(whole.length / 3));
   });
 
@@ -182,6 +240,9 @@ describe('audit log', () => {
     assertTrackerError(await t.request({ method: 'GET', url: '/timeport/v1/audit?from=yesterday' }), 400);
     assertTrackerError(await t.request({ method: 'GET', url: '/timeport/v1/audit?colour=blue' }), 400);
     const other = await createOrganization(t.ctx, { id: 'elsewhere', adminLogin: 'chief' });
-    assert.deepEqual(expectStatus(await t.request({ method: 'GET', url: '/timeport/v1/audit', token: other.token, org: 'elsewhere' }), 200), []);
+    assert.deepEqual(
+      expectStatus(await t.request({ method: 'GET', url: '/timeport/v1/audit', token: other.token, org: 'elsewhere' }), 200),
+      [],
+    );
   });
 });

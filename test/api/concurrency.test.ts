@@ -34,7 +34,9 @@ describe('100 concurrent imports into one issue', () => {
   it('answers all 200 with distinct ids, and spent is exactly the sum', async () => {
     const durations = Array.from({ length: 100 }, (_, i) => durationOf(i));
     const responses = await Promise.all(
-      durations.map((duration, i) => postWorklog(t, issue.key, worklogBody({ duration: duration.text, comment: `entry ${i}`, createdBy: 'admin' }))),
+      durations.map((duration, i) =>
+        postWorklog(t, issue.key, worklogBody({ duration: duration.text, comment: `entry ${i}`, createdBy: 'admin' })),
+      ),
     );
     for (const response of responses) assert.equal(response.statusCode, 200, response.body);
     const bodies = responses.map((response) => response.json<WorklogBody>());

@@ -21,7 +21,10 @@ describe('Idempotency-Key', () => {
   let key: string;
 
   before(async () => {
-    ({ t, issue: { key } } = await buildAppWithIssue());
+    ({
+      t,
+      issue: { key },
+    } = await buildAppWithIssue());
   });
   after(() => t.close());
 
@@ -147,7 +150,9 @@ describe('Idempotency-Key', () => {
         const stale = first.kind === 'claimed' ? first.claim : assert.fail();
         const ctx = { ...t.ctx, idempotencyClaim: () => stale };
         await assert.rejects(
-          writeTransaction(ctx, (trx) => trx.updateTable('organizations').set({ name: 'written by a stale claim' }).where('id', '=', '1').execute()),
+          writeTransaction(ctx, (trx) =>
+            trx.updateTable('organizations').set({ name: 'written by a stale claim' }).where('id', '=', '1').execute(),
+          ),
           /took over/,
         );
         const org = await t.store.db.selectFrom('organizations').select('name').where('id', '=', '1').executeTakeFirstOrThrow();
@@ -175,7 +180,12 @@ describe('Idempotency-Key', () => {
   it('an answer holding a new token is never stored; a replay of its request is 409, not the token', async () => {
     await createUserWithToken(t, 'token-holder');
     const create = () =>
-      t.request({ method: 'POST', url: '/timeport/v1/users/token-holder/tokens', payload: {}, headers: { 'idempotency-key': 'new-token-1' } });
+      t.request({
+        method: 'POST',
+        url: '/timeport/v1/users/token-holder/tokens',
+        payload: {},
+        headers: { 'idempotency-key': 'new-token-1' },
+      });
     const first = await create();
     assert.equal(first.statusCode, 201, first.body);
     const { token } = first.json<{ token: string }>();
@@ -194,7 +204,12 @@ describe('Idempotency-Key', () => {
     assert.equal((await t.request({ method: 'POST', url: '/timeport/v1/tokens/_revoke', payload: { token } })).statusCode, 204);
     assert.equal((await create()).body.includes(token), false);
     // A new key makes a new token, as without one.
-    const other = await t.request({ method: 'POST', url: '/timeport/v1/users/token-holder/tokens', payload: {}, headers: { 'idempotency-key': 'new-token-2' } });
+    const other = await t.request({
+      method: 'POST',
+      url: '/timeport/v1/users/token-holder/tokens',
+      payload: {},
+      headers: { 'idempotency-key': 'new-token-2' },
+    });
     assert.equal(other.statusCode, 201, other.body);
   });
   it('migration 0009 forgets the token answers kept before it, and leaves other answers alone', async () => {
@@ -215,10 +230,19 @@ describe('Idempotency-Key', () => {
       .values([row('kept-token', '{"token":"tpt_migrationtestsecret"}'), row('kept-worklog', '{"id":1,"comment":"say \\"token\\": no"}')])
       .execute();
     await forgetStoredTokens.up(t.store.db, t.store.dialect);
-    const rows = await t.store.db.selectFrom('idempotencyKeys').select(['idempotencyKey', 'responseBody', 'responseType']).where('tokenHash', '=', 'migration-test').orderBy('idempotencyKey').execute();
+    const rows = await t.store.db
+      .selectFrom('idempotencyKeys')
+      .select(['idempotencyKey', 'responseBody', 'responseType'])
+      .where('tokenHash', '=', 'migration-test')
+      .orderBy('idempotencyKey')
+      .execute();
     assert.deepEqual(rows, [
       { idempotencyKey: 'kept-token', responseBody: '', responseType: null },
-      { idempotencyKey: 'kept-worklog', responseBody: '{"id":1,"comment":"say \\"token\\": no"}', responseType: 'application/json; charset=utf-8' },
+      {
+        idempotencyKey: 'kept-worklog',
+        responseBody: '{"id":1,"comment":"say \\"token\\": no"}',
+        responseType: 'application/json; charset=utf-8',
+      },
     ]);
     await t.store.db.deleteFrom('idempotencyKeys').where('tokenHash', '=', 'migration-test').execute();
   });

@@ -29,7 +29,12 @@ describe('issue search scroll', () => {
   after(() => t.close());
 
   const search = (query: string, payload: unknown = {}, token?: string) =>
-    t.request({ method: 'POST', url: `/v3/issues/_search${query}`, payload: payload as Record<string, unknown>, ...(token === undefined ? {} : { token }) });
+    t.request({
+      method: 'POST',
+      url: `/v3/issues/_search${query}`,
+      payload: payload as Record<string, unknown>,
+      ...(token === undefined ? {} : { token }),
+    });
   const keys = (response: LightMyRequestResponse) => expectStatus<IssueBody[]>(response, 200).map((issue) => issue.key);
   const header = (response: LightMyRequestResponse, name: string) => String(response.headers[name] ?? '');
 
@@ -100,7 +105,13 @@ describe('issue search scroll', () => {
   });
 
   it('refuses bad scroll parameters with 400', async () => {
-    for (const query of ['?scrollType=sorted&perScroll=1001', '?scrollType=sorted&perScroll=0', '?scrollType=shuffled', '?scrollType=sorted&scrollTTLMillis=0', '?perScroll=10']) {
+    for (const query of [
+      '?scrollType=sorted&perScroll=1001',
+      '?scrollType=sorted&perScroll=0',
+      '?scrollType=shuffled',
+      '?scrollType=sorted&scrollTTLMillis=0',
+      '?perScroll=10',
+    ]) {
       assertTrackerError(await search(query), 400);
     }
   });
@@ -134,7 +145,9 @@ describe('issue search scroll', () => {
     it('takes back the pairs the scroll answered', async () => {
       const first = await search('?scrollType=sorted&perScroll=10');
       const second = await search(`?scrollId=${header(first, 'x-scroll-id')}`);
-      const pairs = Object.fromEntries([first, second].map((response) => [header(response, 'x-scroll-id'), header(response, 'x-scroll-token')]));
+      const pairs = Object.fromEntries(
+        [first, second].map((response) => [header(response, 'x-scroll-id'), header(response, 'x-scroll-token')]),
+      );
       const cleared = await t.request({ method: 'POST', url: '/v3/system/search/scroll/_clear', payload: pairs });
       assert.equal(cleared.statusCode, 200);
       assert.equal(cleared.body, '', 'an empty body, as Tracker answers');
@@ -142,7 +155,11 @@ describe('issue search scroll', () => {
 
     it('refuses a pair whose token is not the scroll id’s', async () => {
       const first = await search('?scrollType=sorted&perScroll=10');
-      const response = await t.request({ method: 'POST', url: '/v3/system/search/scroll/_clear', payload: { [header(first, 'x-scroll-id')]: 'f'.repeat(64) + ':1' } });
+      const response = await t.request({
+        method: 'POST',
+        url: '/v3/system/search/scroll/_clear',
+        payload: { [header(first, 'x-scroll-id')]: 'f'.repeat(64) + ':1' },
+      });
       assertTrackerError(response, 400);
     });
   });

@@ -35,14 +35,28 @@ describe('issue search, unique and fields', () => {
     await createQueue(t, 'EMPTY');
     ({ token: userToken } = await createUserWithToken(t, 'user'));
     for (let i = 0; i < 7; i += 1) {
-      testKeys.push(expectStatus<IssueBody>(await t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'TEST', summary: `t${i}` } }), 201).key);
-      if (i < 3) otherKeys.push(expectStatus<IssueBody>(await t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'OTHER', summary: `o${i}` } }), 201).key);
+      testKeys.push(
+        expectStatus<IssueBody>(await t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'TEST', summary: `t${i}` } }), 201)
+          .key,
+      );
+      if (i < 3)
+        otherKeys.push(
+          expectStatus<IssueBody>(
+            await t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'OTHER', summary: `o${i}` } }),
+            201,
+          ).key,
+        );
     }
   });
   after(() => t.close());
 
   const search = (payload: unknown, query = '', token?: string) =>
-    t.request({ method: 'POST', url: `/v3/issues/_search${query}`, payload: payload as Record<string, unknown>, ...(token === undefined ? {} : { token }) });
+    t.request({
+      method: 'POST',
+      url: `/v3/issues/_search${query}`,
+      payload: payload as Record<string, unknown>,
+      ...(token === undefined ? {} : { token }),
+    });
   const keys = (response: LightMyRequestResponse) => expectStatus<IssueBody[]>(response, 200).map((issue) => issue.key);
 
   describe('POST /v3/issues/_search', () => {
@@ -130,20 +144,40 @@ describe('issue search, unique and fields', () => {
 
     it('answers 400 to bad paging parameters and malformed JSON', async () => {
       for (const query of ['?perPage=0', '?perPage=1001', '?page=0', '?page=x']) assertTrackerError(await search({}, query), 400);
-      assertTrackerError(await t.request({ method: 'POST', url: '/v3/issues/_search', headers: { 'content-type': 'application/json' }, payload: '{"keys":' }), 400);
+      assertTrackerError(
+        await t.request({
+          method: 'POST',
+          url: '/v3/issues/_search',
+          headers: { 'content-type': 'application/json' },
+          payload: '{"keys":',
+        }),
+        400,
+      );
     });
   });
 
   describe('unique', () => {
     it('keeps unique on create, answers 409 to a duplicate without creating anything, and finds the issue by it', async () => {
-      const created = expectStatus<IssueBody>(await t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'EMPTY', summary: 'u', unique: 'abc123' } }), 201);
+      const created = expectStatus<IssueBody>(
+        await t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'EMPTY', summary: 'u', unique: 'abc123' } }),
+        201,
+      );
       assert.equal(created.unique, 'abc123');
-      const duplicate = await t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'EMPTY', summary: 'again', unique: 'abc123' } });
+      const duplicate = await t.request({
+        method: 'POST',
+        url: '/v3/issues/',
+        payload: { queue: 'EMPTY', summary: 'again', unique: 'abc123' },
+      });
       const body = expectFieldErrors(duplicate, 409, ['unique']);
       assert.ok(body.unique);
       assert.deepEqual(keys(await search({ queue: 'EMPTY' })), [created.key]);
 
-      const found = await t.request({ method: 'POST', url: '/v3/issues/_findByUnique?unique=abc123', headers: { 'content-type': 'application/json' }, payload: '' });
+      const found = await t.request({
+        method: 'POST',
+        url: '/v3/issues/_findByUnique?unique=abc123',
+        headers: { 'content-type': 'application/json' },
+        payload: '',
+      });
       assert.deepEqual(expectStatus(found, 200), created);
       const v2 = expectStatus<IssueBody>(await t.request({ method: 'POST', url: '/v2/issues/_findByUnique?unique=abc123' }), 200);
       assert.equal(v2.self, url(`issues/${created.key}`, 'v2'));
@@ -151,7 +185,9 @@ describe('issue search, unique and fields', () => {
 
     it('lets exactly one of many concurrent creates with the same unique succeed', async () => {
       const responses = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'EMPTY', summary: `race ${i}`, unique: 'race' } })),
+        Array.from({ length: 10 }, (_, i) =>
+          t.request({ method: 'POST', url: '/v3/issues/', payload: { queue: 'EMPTY', summary: `race ${i}`, unique: 'race' } }),
+        ),
       );
       assert.equal(responses.filter((response) => response.statusCode === 201).length, 1);
       for (const response of responses.filter((candidate) => candidate.statusCode !== 201)) assertTrackerError(response, 409);
@@ -188,16 +224,36 @@ describe('issue search, unique and fields', () => {
     });
 
     it('lists every top-level field an issue can have, so that the client knows them all', async () => {
-      const fields = new Set(expectStatus<FieldBody[]>(await t.request({ method: 'GET', url: '/v3/fields' }), 200).map((field) => field.id));
+      const fields = new Set(
+        expectStatus<FieldBody[]>(await t.request({ method: 'GET', url: '/v3/fields' }), 200).map((field) => field.id),
+      );
       const issue = expectStatus<IssueBody>(
         await t.request({
           method: 'POST',
           url: '/v3/issues/',
-          payload: { queue: 'EMPTY', summary: 's', description: 'd', assignee: 'admin', followers: ['admin'], tags: ['a'], deadline: '2025-07-01', start: '2025-06-01', end: '2025-06-30', storyPoints: 3, originalEstimation: 'PT2H', estimation: 'PT1H', unique: 'all-fields' },
+          payload: {
+            queue: 'EMPTY',
+            summary: 's',
+            description: 'd',
+            assignee: 'admin',
+            followers: ['admin'],
+            tags: ['a'],
+            deadline: '2025-07-01',
+            start: '2025-06-01',
+            end: '2025-06-30',
+            storyPoints: 3,
+            originalEstimation: 'PT2H',
+            estimation: 'PT1H',
+            unique: 'all-fields',
+          },
         }),
         201,
       );
-      const missing = Object.keys(issue).filter((name) => !['self', 'id', 'version', 'commentWithoutExternalMessageCount', 'commentWithExternalMessageCount'].includes(name) && !fields.has(name));
+      const missing = Object.keys(issue).filter(
+        (name) =>
+          !['self', 'id', 'version', 'commentWithoutExternalMessageCount', 'commentWithExternalMessageCount'].includes(name) &&
+          !fields.has(name),
+      );
       assert.deepEqual(missing, []);
     });
 

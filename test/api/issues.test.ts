@@ -129,7 +129,10 @@ describe('issues', () => {
     });
 
     it('sets updatedAt to createdAt when neither updatedAt nor updatedBy is sent', async () => {
-      const issue = expectStatus<IssueBody>(await importIt({ queue: 'TEST', summary: 'No update', createdAt: '2024-03-01T10:00:00.000+0000', createdBy: 'bob' }), 200);
+      const issue = expectStatus<IssueBody>(
+        await importIt({ queue: 'TEST', summary: 'No update', createdAt: '2024-03-01T10:00:00.000+0000', createdBy: 'bob' }),
+        200,
+      );
       assert.equal(issue.updatedAt, issue.createdAt);
       assert.equal(issue.updatedBy.id, String(bob.uid));
     });
@@ -171,7 +174,10 @@ describe('issues', () => {
     });
 
     it('refuses createdAt in the future and updatedAt outside [createdAt, now] with 422', async () => {
-      const errors = await refusedImport(historical({ createdAt: '2025-06-01T12:00:00.001+0000', updatedAt: '2025-06-01T12:00:00.001+0000' }), ['createdAt', 'updatedAt']);
+      const errors = await refusedImport(
+        historical({ createdAt: '2025-06-01T12:00:00.001+0000', updatedAt: '2025-06-01T12:00:00.001+0000' }),
+        ['createdAt', 'updatedAt'],
+      );
       assert.match(errors.createdAt!, /future/);
       await refusedImport(historical({ updatedAt: '2024-02-29T10:00:00.000+0000' }), ['updatedAt']);
       await refusedImport(historical({ updatedAt: '2025-06-01T12:00:00.001+0000' }), ['updatedAt']);
@@ -182,7 +188,9 @@ describe('issues', () => {
 
     it('takes resolvedAt, resolvedBy and resolution all three together', async () => {
       const issue = expectStatus<IssueBody>(
-        await importIt(historical({ resolvedAt: '2024-03-15T10:00:00.000+0000', resolvedBy: 'bob', resolution: 'fixed', status: 'closed' })),
+        await importIt(
+          historical({ resolvedAt: '2024-03-15T10:00:00.000+0000', resolvedBy: 'bob', resolution: 'fixed', status: 'closed' }),
+        ),
         200,
       );
       assert.equal(issue.resolvedAt, '2024-03-15T10:00:00.000+0000');
@@ -199,10 +207,18 @@ describe('issues', () => {
       await refusedImport(historical({ resolvedAt: '2024-03-15T10:00:00.000+0000', resolvedBy: 'bob' }), ['resolution']);
       await refusedImport(historical({ resolvedBy: 'bob', resolution: 'fixed' }), ['resolvedAt']);
       await refusedImport(historical({ resolution: 'fixed' }), ['resolvedAt']);
-      await refusedImport(historical({ resolvedAt: '2024-04-01T10:00:00.001+0000', resolvedBy: 'bob', resolution: 'fixed' }), ['resolvedAt']);
-      await refusedImport(historical({ resolvedAt: '2024-03-01T09:59:59.999+0000', resolvedBy: 'bob', resolution: 'fixed' }), ['resolvedAt']);
-      await refusedImport(historical({ resolvedAt: '2024-03-15T10:00:00.000+0000', resolvedBy: 'bob', resolution: 'nonsense' }), ['resolution']);
-      await refusedImport(historical({ resolvedAt: '2024-03-15T10:00:00.000+0000', resolvedBy: 'ghost', resolution: 'fixed' }), ['resolvedBy']);
+      await refusedImport(historical({ resolvedAt: '2024-04-01T10:00:00.001+0000', resolvedBy: 'bob', resolution: 'fixed' }), [
+        'resolvedAt',
+      ]);
+      await refusedImport(historical({ resolvedAt: '2024-03-01T09:59:59.999+0000', resolvedBy: 'bob', resolution: 'fixed' }), [
+        'resolvedAt',
+      ]);
+      await refusedImport(historical({ resolvedAt: '2024-03-15T10:00:00.000+0000', resolvedBy: 'bob', resolution: 'nonsense' }), [
+        'resolution',
+      ]);
+      await refusedImport(historical({ resolvedAt: '2024-03-15T10:00:00.000+0000', resolvedBy: 'ghost', resolution: 'fixed' }), [
+        'resolvedBy',
+      ]);
     });
 
     it('refuses spent (an unknown field) with 422', async () => {
@@ -237,9 +253,17 @@ describe('issues', () => {
     });
 
     it('answers an empty JSON body with 422, not 400', async () => {
-      const response = await t.request({ method: 'POST', url: '/v3/issues/_import', payload: '', headers: { 'content-type': 'application/json' } });
+      const response = await t.request({
+        method: 'POST',
+        url: '/v3/issues/_import',
+        payload: '',
+        headers: { 'content-type': 'application/json' },
+      });
       const body = assertTrackerError(response, 422);
-      assert.ok(body.errorMessages.some((message) => /must be an object/.test(message)), response.body);
+      assert.ok(
+        body.errorMessages.some((message) => /must be an object/.test(message)),
+        response.body,
+      );
     });
   });
 
@@ -254,7 +278,10 @@ describe('issues', () => {
       assert.deepEqual(await getIssue(t, issue.key), issue);
       assert.deepEqual(await getIssue(t, issue.key.toLowerCase()), issue);
       assert.deepEqual(await getIssue(t, issue.id), issue);
-      assert.equal(expectStatus<IssueBody>(await t.request({ method: 'GET', url: `/v3/issues/${issue.key}`, token: bobToken }), 200).id, issue.id);
+      assert.equal(
+        expectStatus<IssueBody>(await t.request({ method: 'GET', url: `/v3/issues/${issue.key}`, token: bobToken }), 200).id,
+        issue.id,
+      );
     });
 
     it('uses /v2/ links over /v2', async () => {

@@ -80,14 +80,23 @@ describe('multi-tenancy', () => {
     const byId = await asOrg2({ method: 'POST', url: `/v3/issues/${issue.id}/worklogs/_import`, payload: worklogBody() });
     assert.deepEqual(assertTrackerError(byId, 404).errorMessages, ['Issue does not exist.']);
     // Naming organization 1: not theirs.
-    const asOrg1 = await t.request({ method: 'POST', url: `/v3/issues/${issue.key}/worklogs/_import`, payload: worklogBody(), token: ORG2_TOKEN, org: '1' });
+    const asOrg1 = await t.request({
+      method: 'POST',
+      url: `/v3/issues/${issue.key}/worklogs/_import`,
+      payload: worklogBody(),
+      token: ORG2_TOKEN,
+      org: '1',
+    });
     assert.deepEqual(assertTrackerError(asOrg1, 403).errorMessages, [ORG_UNAVAILABLE]);
     assert.deepEqual(await snapshot(t, issue.key), before);
   });
 
   it('keeps an import by organization 2 in organization 2', async () => {
     const before = await snapshot(t, issue.key, '1');
-    const body = expectStatus<WorklogBody>(await asOrg2({ method: 'POST', url: '/v3/issues/TEST-1/worklogs/_import', payload: worklogBody({ duration: 'PT7H' }) }), 200);
+    const body = expectStatus<WorklogBody>(
+      await asOrg2({ method: 'POST', url: '/v3/issues/TEST-1/worklogs/_import', payload: worklogBody({ duration: 'PT7H' }) }),
+      200,
+    );
     assert.equal(body.issue.id, org2Issue.id);
     assert.deepEqual(await snapshot(t, issue.key, '1'), before);
     assert.equal((await getIssue(t, issue.key)).spent, 'PT1H');
@@ -95,9 +104,17 @@ describe('multi-tenancy', () => {
   });
 
   it('does not let organization 2 name organization 1’s users as authors', async () => {
-    const response = await asOrg2({ method: 'POST', url: '/v3/issues/TEST-1/worklogs/_import', payload: worklogBody({ createdBy: alice.uid }) });
+    const response = await asOrg2({
+      method: 'POST',
+      url: '/v3/issues/TEST-1/worklogs/_import',
+      payload: worklogBody({ createdBy: alice.uid }),
+    });
     expectFieldErrors(response, 422, ['createdBy']);
-    const byLogin = await asOrg2({ method: 'POST', url: '/v3/issues/TEST-1/worklogs/_import', payload: worklogBody({ createdBy: 'alice' }) });
+    const byLogin = await asOrg2({
+      method: 'POST',
+      url: '/v3/issues/TEST-1/worklogs/_import',
+      payload: worklogBody({ createdBy: 'alice' }),
+    });
     expectFieldErrors(byLogin, 422, ['createdBy']);
   });
 

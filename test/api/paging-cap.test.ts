@@ -106,7 +106,11 @@ describe('paging and the 10,000 items cap', () => {
   });
 
   it('refuses a page past the cap however few items match', async () => {
-    const response = await t.request({ method: 'POST', url: '/v3/worklog/_search?perPage=1000&page=11', payload: { createdBy: 'admin', createdAt: { to: '2025-01-11T00:00:00.000Z' } } });
+    const response = await t.request({
+      method: 'POST',
+      url: '/v3/worklog/_search?perPage=1000&page=11',
+      payload: { createdBy: 'admin', createdAt: { to: '2025-01-11T00:00:00.000Z' } },
+    });
     assert.deepEqual(assertTrackerError(response, 400).errorMessages, [LIMIT_MESSAGE]);
   });
 

@@ -34,7 +34,12 @@ describe('queues', () => {
 
   const countQueues = async () => (await t.store.db.selectFrom('queues').select('id').execute()).length;
   const post = (payload: unknown, token?: string) =>
-    t.request({ method: 'POST', url: '/v3/queues/', payload: payload as Record<string, unknown>, ...(token === undefined ? {} : { token }) });
+    t.request({
+      method: 'POST',
+      url: '/v3/queues/',
+      payload: payload as Record<string, unknown>,
+      ...(token === undefined ? {} : { token }),
+    });
 
   it('creates a queue at /v3/queues/ (trailing slash) with 201 and Tracker’s shape', async () => {
     const queue = expectStatus<QueueBody>(await post({ key: 'TEST', name: 'Test queue', lead: 'lead', description: 'About' }), 201);
@@ -61,7 +66,15 @@ describe('queues', () => {
     const response = await t.request({
       method: 'POST',
       url: '/v3/queues',
-      payload: { key: 'OPS', name: 'Ops', lead: lead.uid, defaultType: 'bug', defaultPriority: { key: 'critical' }, assignAuto: true, issueTypesConfig: [{}] },
+      payload: {
+        key: 'OPS',
+        name: 'Ops',
+        lead: lead.uid,
+        defaultType: 'bug',
+        defaultPriority: { key: 'critical' },
+        assignAuto: true,
+        issueTypesConfig: [{}],
+      },
     });
     const queue = expectStatus<QueueBody>(response, 201);
     assert.equal(queue.lead.id, String(lead.uid));
@@ -120,7 +133,10 @@ describe('queues', () => {
     // Any member may read it.
     assert.equal(expectStatus<QueueBody>(await t.request({ method: 'GET', url: '/v3/queues/TEST', token: userToken }), 200).key, 'TEST');
     // Over v2 the links say v2.
-    assert.equal(expectStatus<QueueBody>(await t.request({ method: 'GET', url: '/v2/queues/TEST' }), 200).self, 'http://tracker.test/v2/queues/TEST');
+    assert.equal(
+      expectStatus<QueueBody>(await t.request({ method: 'GET', url: '/v2/queues/TEST' }), 200).self,
+      'http://tracker.test/v2/queues/TEST',
+    );
   });
 
   it('answers an unknown queue with 404', async () => {

@@ -32,7 +32,11 @@ async function redisReachable(url: string): Promise<boolean> {
 }
 
 const get = (app: FastifyInstance, token: string | undefined) =>
-  app.inject({ method: 'GET', url: '/v3/myself', headers: { ...(token === undefined ? {} : { authorization: `OAuth ${token}` }), 'x-org-id': '1' } });
+  app.inject({
+    method: 'GET',
+    url: '/v3/myself',
+    headers: { ...(token === undefined ? {} : { authorization: `OAuth ${token}` }), 'x-org-id': '1' },
+  });
 
 describe('rate limit', () => {
   let t: TestApp;
@@ -49,7 +53,7 @@ describe('rate limit', () => {
     await t.close();
   });
 
-  it('answers 429 with Retry-After and Tracker\'s error body past the limit, per token', async () => {
+  it("answers 429 with Retry-After and Tracker's error body past the limit, per token", async () => {
     for (let i = 0; i < 3; i += 1) assert.equal((await get(limited, ADMIN_TOKEN)).statusCode, 200);
     const refused = await get(limited, ADMIN_TOKEN);
     const body = assertTrackerError(refused, 429);
@@ -96,7 +100,7 @@ describe('rate limit shared through Redis', async () => {
   const skip = reachable ? false : `Redis is not reachable at ${REDIS_URL}`;
   if (!reachable && process.env.CI === 'true') throw new Error(`CI: Redis must be reachable at ${REDIS_URL}`);
 
-  it('two app instances on one Redis share a token\'s count', { skip }, async () => {
+  it("two app instances on one Redis share a token's count", { skip }, async () => {
     const t = await buildTestApp();
     // A token of its own, so that runs of this test never share a count.
     const token = (await createUserWithToken(t, `redis-${randomUUID().slice(0, 8)}`)).token;
@@ -118,7 +122,11 @@ describe('rate limit shared through Redis', async () => {
 
   it('an unreachable Redis does not take the API down (the limit fails open)', async () => {
     const t = await buildTestApp();
-    const app = await buildApp({ ctx: t.ctx, publicUrl: PUBLIC_URL, rateLimit: { max: 1, windowMs: 60_000, redisUrl: 'redis://127.0.0.1:1' } });
+    const app = await buildApp({
+      ctx: t.ctx,
+      publicUrl: PUBLIC_URL,
+      rateLimit: { max: 1, windowMs: 60_000, redisUrl: 'redis://127.0.0.1:1' },
+    });
     try {
       for (let i = 0; i < 3; i += 1) assert.equal((await get(app, ADMIN_TOKEN)).statusCode, 200);
     } finally {

@@ -16,7 +16,10 @@ describe('round trips of a single import on PostgreSQL', { skip: testBackend() =
   let t: TestApp;
   let key: string;
   before(async () => {
-    ({ t, issue: { key } } = await buildAppWithIssue());
+    ({
+      t,
+      issue: { key },
+    } = await buildAppWithIssue());
   });
   after(async () => t.close());
 
@@ -42,6 +45,9 @@ describe('round trips of a single import on PostgreSQL', { skip: testBackend() =
       await t.request({ method: 'GET', url: '/timeport/v1/audit?action=worklog.import' }),
       200,
     );
-    assert.deepEqual(events.map((event) => event.worklog?.id), [worklog.id]);
+    assert.deepEqual(
+      events.map((event) => event.worklog?.id),
+      [worklog.id],
+    );
   });
 });

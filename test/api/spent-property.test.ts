@@ -9,7 +9,16 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
 import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../helpers/app.js';
-import { NOW, type IssueBody, type WorklogBody, createQueue, createUserWithToken, getIssue, importIssue, listAllWorklogs } from './fixtures.js';
+import {
+  NOW,
+  type IssueBody,
+  type WorklogBody,
+  createQueue,
+  createUserWithToken,
+  getIssue,
+  importIssue,
+  listAllWorklogs,
+} from './fixtures.js';
 
 const seconds = (duration: string | undefined): number => {
   if (duration === undefined) return 0;
@@ -77,7 +86,12 @@ describe('spent is the sum of the worklogs, under concurrent changes', () => {
     const duration = `PT${'durationSeconds' in command ? command.durationSeconds : 1}S`;
     switch (command.op) {
       case 'create':
-        return t.request({ method: 'POST', url: `/v3/issues/${issue.key}/worklog/`, payload: { start: '2025-05-01T10:00:00.000+0000', duration, comment: null }, token });
+        return t.request({
+          method: 'POST',
+          url: `/v3/issues/${issue.key}/worklog/`,
+          payload: { start: '2025-05-01T10:00:00.000+0000', duration, comment: null },
+          token,
+        });
       case 'import':
         return t.request({
           method: 'POST',
@@ -98,7 +112,13 @@ describe('spent is the sum of the worklogs, under concurrent changes', () => {
       }
       case 'delete': {
         const id = worklogs[command.pick % Math.max(1, worklogs.length)]?.id ?? 999_999;
-        return t.request({ method: 'DELETE', url: `/v3/issues/${issue.key}/worklog/${id}`, token, headers: { 'content-type': 'application/json' }, payload: '' });
+        return t.request({
+          method: 'DELETE',
+          url: `/v3/issues/${issue.key}/worklog/${id}`,
+          token,
+          headers: { 'content-type': 'application/json' },
+          payload: '',
+        });
       }
     }
   }
@@ -111,7 +131,9 @@ describe('spent is the sum of the worklogs, under concurrent changes', () => {
         const issues = [await importIssue(t, { summary: `run ${run} a` }), await importIssue(t, { summary: `run ${run} b` })];
         const listed = new Map<string, WorklogBody[]>(issues.map((issue) => [issue.key, []]));
         for (const step of plan) {
-          const responses = await Promise.all(step.map((command) => send(command, issues[command.target]!, listed.get(issues[command.target]!.key)!)));
+          const responses = await Promise.all(
+            step.map((command) => send(command, issues[command.target]!, listed.get(issues[command.target]!.key)!)),
+          );
           responses.forEach((response, i) => {
             const command = step[i]!;
             assert.ok(ALLOWED[command.op].includes(response.statusCode), `${command.op} answered ${response.statusCode}: ${response.body}`);
@@ -127,7 +149,12 @@ describe('spent is the sum of the worklogs, under concurrent changes', () => {
     const issue = await importIssue(t, { summary: 'contended' });
     const seeds = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        t.request({ method: 'POST', url: `/v3/issues/${issue.key}/worklog`, payload: { start: '2025-05-01T10:00:00Z', duration: `PT${i + 1}H` }, token: tokens[i % 3] }),
+        t.request({
+          method: 'POST',
+          url: `/v3/issues/${issue.key}/worklog`,
+          payload: { start: '2025-05-01T10:00:00Z', duration: `PT${i + 1}H` },
+          token: tokens[i % 3],
+        }),
       ),
     );
     const ids = seeds.map((response) => response.json<WorklogBody>().id);
@@ -135,10 +162,28 @@ describe('spent is the sum of the worklogs, under concurrent changes', () => {
     // and version, the rest are refused, and spent still adds up.
     const responses = await Promise.all(
       ids.flatMap((id, i) => [
-        t.request({ method: 'PATCH', url: `/v3/issues/${issue.key}/worklog/${id}`, payload: { duration: 'PT30M' }, token: tokens[(i + 1) % 3], headers: { 'if-match': '"1"' } }),
-        t.request({ method: 'PATCH', url: `/v3/issues/${issue.key}/worklog/${id}`, payload: { duration: 'PT45M' }, token: ADMIN_TOKEN, headers: { 'if-match': '"1"' } }),
-        i % 2 === 0 ? t.request({ method: 'DELETE', url: `/v3/issues/${issue.key}/worklog/${id}`, token: tokens[i % 3] }) : t.request({ method: 'GET', url: `/v3/issues/${issue.key}` }),
-        t.request({ method: 'POST', url: `/v3/issues/${issue.key}/worklogs/_import`, payload: { duration: 'PT1M', createdAt: issue.createdAt, createdBy: 'alice', start: issue.createdAt } }),
+        t.request({
+          method: 'PATCH',
+          url: `/v3/issues/${issue.key}/worklog/${id}`,
+          payload: { duration: 'PT30M' },
+          token: tokens[(i + 1) % 3],
+          headers: { 'if-match': '"1"' },
+        }),
+        t.request({
+          method: 'PATCH',
+          url: `/v3/issues/${issue.key}/worklog/${id}`,
+          payload: { duration: 'PT45M' },
+          token: ADMIN_TOKEN,
+          headers: { 'if-match': '"1"' },
+        }),
+        i % 2 === 0
+          ? t.request({ method: 'DELETE', url: `/v3/issues/${issue.key}/worklog/${id}`, token: tokens[i % 3] })
+          : t.request({ method: 'GET', url: `/v3/issues/${issue.key}` }),
+        t.request({
+          method: 'POST',
+          url: `/v3/issues/${issue.key}/worklogs/_import`,
+          payload: { duration: 'PT1M', createdAt: issue.createdAt, createdBy: 'alice', start: issue.createdAt },
+        }),
       ]),
     );
     for (const response of responses) assert.ok(response.statusCode < 500, response.body);

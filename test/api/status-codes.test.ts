@@ -166,10 +166,20 @@ describe('status codes', () => {
   describe('who may import', () => {
     it('answers a non-admin with 403 and stores nothing', async () => {
       const before = await snapshot(t, issue.key);
-      const response = await t.request({ method: 'POST', url: `/v3/issues/${issue.key}/worklogs/_import`, payload: worklogBody(), token: userToken });
+      const response = await t.request({
+        method: 'POST',
+        url: `/v3/issues/${issue.key}/worklogs/_import`,
+        payload: worklogBody(),
+        token: userToken,
+      });
       expectMessage(response, 403, /administrator/);
       // Even with an invalid body the answer is 403: the body is not looked at.
-      const invalid = await t.request({ method: 'POST', url: `/v3/issues/${issue.key}/worklogs/_import`, payload: { nonsense: 1 }, token: userToken });
+      const invalid = await t.request({
+        method: 'POST',
+        url: `/v3/issues/${issue.key}/worklogs/_import`,
+        payload: { nonsense: 1 },
+        token: userToken,
+      });
       assertTrackerError(invalid, 403);
       assert.deepEqual(await snapshot(t, issue.key), before);
     });
@@ -219,7 +229,12 @@ describe('status codes', () => {
 
     it('accepts Bearer like OAuth, and either scheme in any case', async () => {
       for (const scheme of ['Bearer', 'OAuth', 'oauth', 'bearer']) {
-        const response = await t.request({ method: 'GET', url: '/v3/myself', token: null, headers: { authorization: `${scheme} ${ADMIN_TOKEN}` } });
+        const response = await t.request({
+          method: 'GET',
+          url: '/v3/myself',
+          token: null,
+          headers: { authorization: `${scheme} ${ADMIN_TOKEN}` },
+        });
         assert.equal(expectStatus<UserBody>(response, 200).login, 'admin');
       }
       const response = await t.request({
@@ -297,7 +312,12 @@ describe('status codes', () => {
       });
       assert.deepEqual(assertTrackerError(wrong, 403).errorMessages, [ORG_UNAVAILABLE]);
       // Organization 1's admin with X-Org-ID 1 and the cloud organization's id: X-Org-ID decides.
-      const ours = await t.request({ method: 'GET', url: '/v3/myself', org: null, headers: { 'x-org-id': '1', 'x-cloud-org-id': 'bpf-cloud-123' } });
+      const ours = await t.request({
+        method: 'GET',
+        url: '/v3/myself',
+        org: null,
+        headers: { 'x-org-id': '1', 'x-cloud-org-id': 'bpf-cloud-123' },
+      });
       assert.equal(expectStatus<UserBody>(ours, 200).login, 'admin');
     });
 

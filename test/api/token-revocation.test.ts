@@ -28,7 +28,7 @@ describe('token revocation', () => {
     assertTrackerError(await myself(token), 401);
   });
 
-  it('an admin revokes a user\'s token; the user\'s other tokens keep working', async () => {
+  it("an admin revokes a user's token; the user's other tokens keep working", async () => {
     const { token: first } = await createUserWithToken(t, 'two-tokens');
     const { token: second } = expectStatus<{ token: string }>(
       await t.request({ method: 'POST', url: '/timeport/v1/users/two-tokens/tokens' }),
@@ -39,17 +39,17 @@ describe('token revocation', () => {
     assert.equal((await myself(second)).statusCode, 200);
   });
 
-  it('another user\'s token, an unknown token or one already revoked: 404, and nothing changes', async () => {
+  it("another user's token, an unknown token or one already revoked: 404, and nothing changes", async () => {
     const { token: victim } = await createUserWithToken(t, 'victim');
     const { token: intruder } = await createUserWithToken(t, 'intruder');
     assertTrackerError(await revoke(victim, intruder), 404);
-    assert.equal((await myself(victim)).statusCode, 200, 'a plain user cannot revoke another user\'s token');
+    assert.equal((await myself(victim)).statusCode, 200, "a plain user cannot revoke another user's token");
     assertTrackerError(await revoke('tpt_no-such-token-at-all-000000000000', ADMIN_TOKEN), 404);
     assert.equal((await revoke(victim, victim)).statusCode, 204);
     assertTrackerError(await revoke(victim, ADMIN_TOKEN), 404);
   });
 
-  it('an admin of another organization cannot revoke this organization\'s tokens', async () => {
+  it("an admin of another organization cannot revoke this organization's tokens", async () => {
     const { token } = await createUserWithToken(t, 'foreign-target');
     assertTrackerError(await revoke(token, otherOrgAdmin, 'other'), 404);
     assert.equal((await myself(token)).statusCode, 200);
@@ -66,7 +66,11 @@ describe('token revocation', () => {
   it('DELETE /timeport/v1/users/<login>/tokens revokes every token of the user and answers how many', async () => {
     const { token: first } = await createUserWithToken(t, 'leaver');
     await t.request({ method: 'POST', url: '/timeport/v1/users/leaver/tokens' });
-    const response = await t.request({ method: 'DELETE', url: '/timeport/v1/users/leaver/tokens', headers: { 'content-type': 'application/json' } });
+    const response = await t.request({
+      method: 'DELETE',
+      url: '/timeport/v1/users/leaver/tokens',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.deepEqual(expectStatus(response, 200), { revoked: 2 });
     assertTrackerError(await myself(first), 401);
     assert.deepEqual(expectStatus(await t.request({ method: 'DELETE', url: '/timeport/v1/users/leaver/tokens' }), 200), { revoked: 0 });
@@ -78,7 +82,10 @@ describe('token revocation', () => {
     assertTrackerError(await t.request({ method: 'DELETE', url: '/timeport/v1/users/kept/tokens', token: plain }), 403);
     assert.equal((await myself(target)).statusCode, 200);
     assertTrackerError(await t.request({ method: 'DELETE', url: '/timeport/v1/users/nobody-here/tokens' }), 404);
-    assertTrackerError(await t.request({ method: 'DELETE', url: '/timeport/v1/users/kept/tokens', token: otherOrgAdmin, org: 'other' }), 404);
+    assertTrackerError(
+      await t.request({ method: 'DELETE', url: '/timeport/v1/users/kept/tokens', token: otherOrgAdmin, org: 'other' }),
+      404,
+    );
     assert.equal((await myself(target)).statusCode, 200);
   });
 });

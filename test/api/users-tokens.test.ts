@@ -61,7 +61,11 @@ describe('users and tokens', () => {
 
     it('defaults display to the names, then to the login', async () => {
       const named = expectStatus<UserBody>(
-        await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'named', firstName: 'Anna', lastName: 'Karenina' } }),
+        await t.request({
+          method: 'POST',
+          url: '/timeport/v1/users',
+          payload: { login: 'named', firstName: 'Anna', lastName: 'Karenina' },
+        }),
         201,
       );
       assert.equal(named.display, 'Anna Karenina');
@@ -73,7 +77,10 @@ describe('users and tokens', () => {
     });
 
     it('creates admins when asked', async () => {
-      const admin = expectStatus<UserBody>(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'boss', isAdmin: true } }), 201);
+      const admin = expectStatus<UserBody>(
+        await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'boss', isAdmin: true } }),
+        201,
+      );
       assert.equal(admin.isAdmin, true);
     });
 
@@ -98,7 +105,9 @@ describe('users and tokens', () => {
     for (const email of ['nope', 'a@', '@b', 'a b@c', '']) {
       it(`refuses the e-mail ${JSON.stringify(email)} with 422`, async () => {
         const users = await countUsers();
-        expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'mailer', email } }), 422, ['email']);
+        expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'mailer', email } }), 422, [
+          'email',
+        ]);
         assert.equal(await countUsers(), users);
       });
     }
@@ -107,13 +116,22 @@ describe('users and tokens', () => {
       expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: {} }), 422, ['login']);
       expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'x1', uid: 5 } }), 422, ['uid']);
       expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 42 } }), 422, ['login']);
-      expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'x2', isAdmin: 'yes' } }), 422, ['isAdmin']);
-      expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'x3', display: '  ' } }), 422, ['display']);
+      expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'x2', isAdmin: 'yes' } }), 422, [
+        'isAdmin',
+      ]);
+      expectFieldErrors(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'x3', display: '  ' } }), 422, [
+        'display',
+      ]);
     });
 
     it('answers a non-admin with 403 and creates nothing', async () => {
       const users = await countUsers();
-      const response = await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'wannabe', isAdmin: true }, token: userToken });
+      const response = await t.request({
+        method: 'POST',
+        url: '/timeport/v1/users',
+        payload: { login: 'wannabe', isAdmin: true },
+        token: userToken,
+      });
       assertTrackerError(response, 403);
       assert.equal(await countUsers(), users);
       assertTrackerError(await t.request({ method: 'GET', url: '/v3/users/wannabe' }), 404);
@@ -122,7 +140,10 @@ describe('users and tokens', () => {
 
   describe('POST /timeport/v1/users/<login>/tokens', () => {
     it('answers 201 with a token that works', async () => {
-      const user = expectStatus<UserBody>(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'tokened' } }), 201);
+      const user = expectStatus<UserBody>(
+        await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'tokened' } }),
+        201,
+      );
       const response = await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens', payload: {} });
       const body = expectStatus<{ token: string }>(response, 201);
       assert.deepEqual(Object.keys(body), ['token']);
@@ -134,8 +155,14 @@ describe('users and tokens', () => {
     });
 
     it('issues a new token each time, all of them valid', async () => {
-      const first = expectStatus<{ token: string }>(await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens', payload: {} }), 201);
-      const second = expectStatus<{ token: string }>(await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens', payload: {} }), 201);
+      const first = expectStatus<{ token: string }>(
+        await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens', payload: {} }),
+        201,
+      );
+      const second = expectStatus<{ token: string }>(
+        await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens', payload: {} }),
+        201,
+      );
       assert.notEqual(first.token, second.token);
       for (const token of [first.token, second.token]) {
         assert.equal(expectStatus<UserBody>(await t.request({ method: 'GET', url: '/v3/myself', token }), 200).login, 'tokened');
@@ -145,17 +172,31 @@ describe('users and tokens', () => {
     it('takes the request with no body at all, or an empty JSON body', async () => {
       expectStatus(await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens' }), 201);
       expectStatus(
-        await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens', payload: '', headers: { 'content-type': 'application/json' } }),
+        await t.request({
+          method: 'POST',
+          url: '/timeport/v1/users/tokened/tokens',
+          payload: '',
+          headers: { 'content-type': 'application/json' },
+        }),
         201,
       );
     });
 
     it('refuses a body with fields, or one that is not an object, with 422', async () => {
       const before = (await t.store.db.selectFrom('tokens').select('id').execute()).length;
-      const extra = await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens', payload: { token: 'chosen-token-0000000001' } });
+      const extra = await t.request({
+        method: 'POST',
+        url: '/timeport/v1/users/tokened/tokens',
+        payload: { token: 'chosen-token-0000000001' },
+      });
       assertTrackerError(extra, 422);
       assert.equal('token' in extra.json<Record<string, unknown>>(), false);
-      const array = await t.request({ method: 'POST', url: '/timeport/v1/users/tokened/tokens', payload: '[]', headers: { 'content-type': 'application/json' } });
+      const array = await t.request({
+        method: 'POST',
+        url: '/timeport/v1/users/tokened/tokens',
+        payload: '[]',
+        headers: { 'content-type': 'application/json' },
+      });
       assertTrackerError(array, 422);
       assert.equal((await t.store.db.selectFrom('tokens').select('id').execute()).length, before);
     });
@@ -213,7 +254,10 @@ describe('users and tokens', () => {
     });
 
     it('finds a user by login, by uid and by login:<digits>', async () => {
-      const digits = expectStatus<UserBody>(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: '12345' } }), 201);
+      const digits = expectStatus<UserBody>(
+        await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: '12345' } }),
+        201,
+      );
       assert.notEqual(digits.uid, 12345);
       const byLogin = expectStatus<UserBody>(await t.request({ method: 'GET', url: '/v3/users/plain' }), 200);
       assert.equal(byLogin.login, 'plain');

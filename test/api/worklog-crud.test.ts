@@ -56,7 +56,10 @@ describe('worklog create, read, edit and delete', () => {
       ...(as.token === undefined ? {} : { token: as.token }),
     });
   const created = async (payload: Record<string, unknown> = {}, token?: string): Promise<WorklogBody> =>
-    expectStatus<WorklogBody>(await create({ start: '2025-05-01T10:00:00.000+0300', duration: 'PT1H', ...payload }, token === undefined ? {} : { token }), 201);
+    expectStatus<WorklogBody>(
+      await create({ start: '2025-05-01T10:00:00.000+0300', duration: 'PT1H', ...payload }, token === undefined ? {} : { token }),
+      201,
+    );
   const patch = (id: number, payload: unknown, options: { token?: string; ifMatch?: string; key?: string } = {}) =>
     t.request({
       method: 'PATCH',
@@ -76,7 +79,10 @@ describe('worklog create, read, edit and delete', () => {
 
   describe('POST /v3/issues/<key>/worklog', () => {
     it('answers 201 with the worklog: the caller as author, now as createdAt, start and duration normalised', async () => {
-      const response = await create({ start: '2021-09-21T15:30:00.000+0500', duration: 'P5DT20M', comment: 'Reviewed' }, { token: alice.token });
+      const response = await create(
+        { start: '2021-09-21T15:30:00.000+0500', duration: 'P5DT20M', comment: 'Reviewed' },
+        { token: alice.token },
+      );
       const body = expectStatus<WorklogBody>(response, 201);
       assert.deepEqual(Object.keys(body).sort(), WORKLOG_KEYS);
       assert.equal(body.self, url(`issues/${issue.key}/worklog/${body.id}`));
@@ -143,7 +149,11 @@ describe('worklog create, read, edit and delete', () => {
       for (const start of ['2025-05-01', '2025-02-30T10:00:00Z', 'yesterday', '']) {
         expectFieldErrors(await create({ start, duration: 'PT1H' }), 422, ['start']);
       }
-      expectFieldErrors(await create({ start: 'x', duration: 'PT0S', comment: 'c'.repeat(512_001) }), 422, ['start', 'duration', 'comment']);
+      expectFieldErrors(await create({ start: 'x', duration: 'PT0S', comment: 'c'.repeat(512_001) }), 422, [
+        'start',
+        'duration',
+        'comment',
+      ]);
       assert.deepEqual(await snapshot(t, issue.key), before);
     });
 
@@ -165,8 +175,24 @@ describe('worklog create, read, edit and delete', () => {
 
     it('answers 401 without a token and 403 for another organization, storing nothing', async () => {
       const before = await snapshot(t, issue.key);
-      assertTrackerError(await t.request({ method: 'POST', url: `/v3/issues/${issue.key}/worklog`, token: null, payload: { start: '2025-05-01T10:00:00Z', duration: 'PT1H' } }), 401);
-      assertTrackerError(await t.request({ method: 'POST', url: `/v3/issues/${issue.key}/worklog`, org: 'other', payload: { start: '2025-05-01T10:00:00Z', duration: 'PT1H' } }), 403);
+      assertTrackerError(
+        await t.request({
+          method: 'POST',
+          url: `/v3/issues/${issue.key}/worklog`,
+          token: null,
+          payload: { start: '2025-05-01T10:00:00Z', duration: 'PT1H' },
+        }),
+        401,
+      );
+      assertTrackerError(
+        await t.request({
+          method: 'POST',
+          url: `/v3/issues/${issue.key}/worklog`,
+          org: 'other',
+          payload: { start: '2025-05-01T10:00:00Z', duration: 'PT1H' },
+        }),
+        403,
+      );
       assert.deepEqual(await snapshot(t, issue.key), before);
     });
   });
@@ -174,7 +200,10 @@ describe('worklog create, read, edit and delete', () => {
   describe('GET /v3/issues/<key>/worklog/<id>', () => {
     it('answers the worklog as the list does, to anyone in the organization', async () => {
       const entry = await created({ comment: 'read me' }, alice.token);
-      const one = expectStatus<WorklogBody>(await t.request({ method: 'GET', url: `/v3/issues/${issue.key}/worklog/${entry.id}`, token: bob.token }), 200);
+      const one = expectStatus<WorklogBody>(
+        await t.request({ method: 'GET', url: `/v3/issues/${issue.key}/worklog/${entry.id}`, token: bob.token }),
+        200,
+      );
       assert.deepEqual(one, entry);
       const listed = expectStatus<WorklogBody[]>(await t.request({ method: 'GET', url: `/v3/issues/${issue.key}/worklog` }), 200);
       assert.deepEqual(listed, [entry]);
@@ -227,7 +256,10 @@ describe('worklog create, read, edit and delete', () => {
       assert.equal(after.version, issue.version + 2);
       assert.equal(after.updatedAt, '2025-06-01T12:01:00.000+0000');
 
-      const commented = expectStatus<WorklogBody>(await patch(entry.id, { comment: 'second', start: '2025-05-02T08:00:00+02:00' }, { token: alice.token }), 200);
+      const commented = expectStatus<WorklogBody>(
+        await patch(entry.id, { comment: 'second', start: '2025-05-02T08:00:00+02:00' }, { token: alice.token }),
+        200,
+      );
       assert.equal(commented.version, 3);
       assert.equal(commented.comment, 'second');
       assert.equal(commented.start, '2025-05-02T06:00:00.000+0000');
@@ -296,7 +328,11 @@ describe('worklog create, read, edit and delete', () => {
       expectFieldErrors(await patch(entry.id, { duration: 'PT0S' }), 422, ['duration']);
       expectFieldErrors(await patch(entry.id, { duration: 'P1Y' }), 422, ['duration']);
       expectFieldErrors(await patch(entry.id, { start: '2025-13-01T00:00:00Z' }), 422, ['start']);
-      expectFieldErrors(await patch(entry.id, { start: 'x', duration: 'y', comment: 'c'.repeat(512_001) }), 422, ['start', 'duration', 'comment']);
+      expectFieldErrors(await patch(entry.id, { start: 'x', duration: 'y', comment: 'c'.repeat(512_001) }), 422, [
+        'start',
+        'duration',
+        'comment',
+      ]);
       // A stale If-Match with an invalid body: the body is refused first.
       assertTrackerError(await patch(entry.id, { duration: 'PT0S' }, { ifMatch: '"7"' }), 422);
       assert.deepEqual(await snapshot(t, issue.key), before);

@@ -118,7 +118,27 @@ describe('worklog import: refused requests', () => {
   });
 
   describe('duration', () => {
-    for (const duration of ['PT0S', 'P0D', 'P0W', 'P0Y0M0DT0H0M0S', '-PT1H', 'PT-1H', 'PT1.5H', 'PT1,5H', 'P1M', 'P1Y', 'P1Y2M3D', 'P0Y1MT1H', 'PT', 'P', '', '1H', 'PT1H ', 'pt1h', 'one hour']) {
+    for (const duration of [
+      'PT0S',
+      'P0D',
+      'P0W',
+      'P0Y0M0DT0H0M0S',
+      '-PT1H',
+      'PT-1H',
+      'PT1.5H',
+      'PT1,5H',
+      'P1M',
+      'P1Y',
+      'P1Y2M3D',
+      'P0Y1MT1H',
+      'PT',
+      'P',
+      '',
+      '1H',
+      'PT1H ',
+      'pt1h',
+      'one hour',
+    ]) {
       it(`refuses ${JSON.stringify(duration)}`, async () => {
         await refused(worklogBody({ duration }), ['duration']);
       });
@@ -132,7 +152,15 @@ describe('worklog import: refused requests', () => {
   });
 
   describe('start', () => {
-    for (const start of ['yesterday', '2025-02-30T10:00:00.000+0000', '2025-02-18 16:35:41', '2025-02-18', '2025-02-18T25:00:00', '2025-02-18T16:35:41+2500', '']) {
+    for (const start of [
+      'yesterday',
+      '2025-02-30T10:00:00.000+0000',
+      '2025-02-18 16:35:41',
+      '2025-02-18',
+      '2025-02-18T25:00:00',
+      '2025-02-18T16:35:41+2500',
+      '',
+    ]) {
       it(`refuses ${JSON.stringify(start)}`, async () => {
         await refused(worklogBody({ start }), ['start']);
       });
@@ -217,7 +245,10 @@ describe('worklog import: refused requests', () => {
           headers: { 'content-type': 'application/json' },
         });
         const body = assertTrackerError(response, 422);
-        assert.ok(body.errorMessages.some((message) => /object/.test(message)), response.body);
+        assert.ok(
+          body.errorMessages.some((message) => /object/.test(message)),
+          response.body,
+        );
         assert.deepEqual(await snapshot(t, issue.key), before);
       });
     }

@@ -57,7 +57,12 @@ describe('worklog import: the success shape', () => {
     const response = await postWorklog(
       t,
       issue.key,
-      worklogBody({ duration: 'PT1H', createdAt: '2025-02-18T16:35:41.740+0000', start: '2025-02-18T16:35:41.740+0000', comment: 'My comment' }),
+      worklogBody({
+        duration: 'PT1H',
+        createdAt: '2025-02-18T16:35:41.740+0000',
+        start: '2025-02-18T16:35:41.740+0000',
+        comment: 'My comment',
+      }),
     );
     const body = expectStatus<WorklogBody>(response, 200);
     assert.match(String(response.headers['content-type']), /^application\/json/);
@@ -67,7 +72,12 @@ describe('worklog import: the success shape', () => {
     assert.ok(Number.isInteger(body.id) && body.id > 0);
     assert.equal(body.self, `http://tracker.test/v3/issues/${issue.key}/worklog/${body.id}`);
     assert.equal(body.version, 1);
-    assert.deepEqual(body.issue, { self: `http://tracker.test/v3/issues/${issue.key}`, id: issue.id, key: issue.key, display: 'My issue 1' });
+    assert.deepEqual(body.issue, {
+      self: `http://tracker.test/v3/issues/${issue.key}`,
+      id: issue.id,
+      key: issue.key,
+      display: 'My issue 1',
+    });
     assert.match(body.issue.id, ISSUE_ID);
     assert.equal(body.comment, 'My comment');
     assertV3UserRef(body.createdBy, admin);
@@ -125,7 +135,10 @@ describe('worklog import: the success shape', () => {
   it('leaves comment out when none was sent', async () => {
     const body = await importWorklog(t, issue.key);
     assert.equal('comment' in body, false);
-    assert.deepEqual(Object.keys(body).sort(), WORKLOG_KEYS.filter((key) => key !== 'comment'));
+    assert.deepEqual(
+      Object.keys(body).sort(),
+      WORKLOG_KEYS.filter((key) => key !== 'comment'),
+    );
   });
 
   it('keeps an empty comment and a Unicode comment as sent', async () => {

@@ -53,22 +53,44 @@ describe('worklog search', () => {
     first = await importIssue(t, { summary: 'first' });
     second = await importIssue(t, { summary: 'second' });
     for (const [i, createdAt] of TIMES.entries()) {
-      adminIds.push((await importWorklog(t, i % 2 === 0 ? first.key : second.key, { createdAt, createdBy: 'admin', comment: `admin ${i}` })).id);
+      adminIds.push(
+        (await importWorklog(t, i % 2 === 0 ? first.key : second.key, { createdAt, createdBy: 'admin', comment: `admin ${i}` })).id,
+      );
       bobIds.push((await importWorklog(t, i % 2 === 0 ? second.key : first.key, { createdAt, createdBy: 'bob', comment: `bob ${i}` })).id);
     }
     // Another organization's entries, by an author of the same login, must never show.
     await createOrganization(t.ctx, { id: 'other', adminLogin: 'bob', adminToken: OTHER_TOKEN });
-    expectStatus(await t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'TEST', name: 'Other', lead: 'bob' }, token: OTHER_TOKEN, org: 'other' }), 201);
+    expectStatus(
+      await t.request({
+        method: 'POST',
+        url: '/v3/queues/',
+        payload: { key: 'TEST', name: 'Other', lead: 'bob' },
+        token: OTHER_TOKEN,
+        org: 'other',
+      }),
+      201,
+    );
     const foreign = await importIssue(t, { createdBy: 'bob', updatedBy: 'bob' }, OTHER_TOKEN, 'other');
     expectStatus(
-      await t.request({ method: 'POST', url: `/v3/issues/${foreign.key}/worklogs/_import`, payload: { duration: 'PT1H', createdAt: TIMES[1], createdBy: 'bob', start: TIMES[1] }, token: OTHER_TOKEN, org: 'other' }),
+      await t.request({
+        method: 'POST',
+        url: `/v3/issues/${foreign.key}/worklogs/_import`,
+        payload: { duration: 'PT1H', createdAt: TIMES[1], createdBy: 'bob', start: TIMES[1] },
+        token: OTHER_TOKEN,
+        org: 'other',
+      }),
       200,
     );
   });
   after(() => t.close());
 
   const search = (payload: unknown, query = '', token?: string) =>
-    t.request({ method: 'POST', url: `/v3/worklog/_search${query}`, payload: payload as Record<string, unknown>, ...(token === undefined ? {} : { token }) });
+    t.request({
+      method: 'POST',
+      url: `/v3/worklog/_search${query}`,
+      payload: payload as Record<string, unknown>,
+      ...(token === undefined ? {} : { token }),
+    });
   const find = (query: string, version: 'v2' | 'v3' = 'v3') => t.request({ method: 'GET', url: `/${version}/worklog${query}` });
   const ids = (response: LightMyRequestResponse) => expectStatus<WorklogBody[]>(response, 200).map((worklog) => worklog.id);
 
@@ -103,7 +125,10 @@ describe('worklog search', () => {
       assert.deepEqual(ids(await search({ createdBy: 'admin', createdAt: { from: '2025-02-01T00:00:00.001+0000' } })), adminIds.slice(3));
       assert.deepEqual(ids(await search({ createdBy: 'admin', createdAt: { to: '2025-02-01T00:00:00.000+0000' } })), adminIds.slice(0, 3));
       // A zone-less value is UTC, as in Tracker's own example; other zones are converted.
-      assert.deepEqual(ids(await search({ createdBy: 'admin', createdAt: { from: '2025-02-01T00:00:00.001', to: '2025-02-10T15:00:00+03:00' } })), adminIds.slice(3, 5));
+      assert.deepEqual(
+        ids(await search({ createdBy: 'admin', createdAt: { from: '2025-02-01T00:00:00.001', to: '2025-02-10T15:00:00+03:00' } })),
+        adminIds.slice(3, 5),
+      );
     });
 
     it('filters by createdAt alone, across authors', async () => {
@@ -114,7 +139,10 @@ describe('worklog search', () => {
     it('answers the organization’s entries (one first page) with an empty body or no filter', async () => {
       const all = [...adminIds, ...bobIds].sort((a, b) => a - b);
       assert.deepEqual(ids(await search({})), all);
-      assert.deepEqual(ids(await t.request({ method: 'POST', url: '/v3/worklog/_search', headers: { 'content-type': 'application/json' }, payload: '' })), all);
+      assert.deepEqual(
+        ids(await t.request({ method: 'POST', url: '/v3/worklog/_search', headers: { 'content-type': 'application/json' }, payload: '' })),
+        all,
+      );
     });
 
     it('answers an empty list when nothing matches', async () => {
@@ -165,7 +193,10 @@ describe('worklog search', () => {
     });
 
     it('answers 400 for malformed JSON and bad paging parameters', async () => {
-      assertTrackerError(await t.request({ method: 'POST', url: '/v3/worklog/_search', headers: { 'content-type': 'application/json' }, payload: '{' }), 400);
+      assertTrackerError(
+        await t.request({ method: 'POST', url: '/v3/worklog/_search', headers: { 'content-type': 'application/json' }, payload: '{' }),
+        400,
+      );
       for (const query of ['?perPage=0', '?perPage=1001', '?perPage=x', '?page=0', '?page=-1']) {
         assertTrackerError(await search({}, query), 400);
       }

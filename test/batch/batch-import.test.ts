@@ -91,12 +91,17 @@ describe('batch import: POST /timeport/v1/worklogs/_import', () => {
     assert.deepEqual(Object.keys(answer.results[4]!.error!.errors).sort(), ['createdAt', 'createdBy', 'duration', 'issue', 'start']);
     assert.equal(answer.results[4]!.externalId, 'p-5');
     const stored = await listAllWorklogs(t, 'TEST-2');
-    assert.deepEqual(stored.map((worklog) => worklog.id), [answer.results[0]!.id]);
+    assert.deepEqual(
+      stored.map((worklog) => worklog.id),
+      [answer.results[0]!.id],
+    );
     assert.equal((await getIssue(t, 'TEST-2')).spent, 'PT1H');
   });
 
   test('an external id already imported is reported as already present and not stored again', async () => {
-    const payload = { entries: [entry({ externalId: 'x-1' }), entry({ externalId: 'x-2', duration: 'PT30M' }), entry({ externalId: 'x-1' })] };
+    const payload = {
+      entries: [entry({ externalId: 'x-1' }), entry({ externalId: 'x-2', duration: 'PT30M' }), entry({ externalId: 'x-1' })],
+    };
     const first = expectStatus<BatchAnswer>(await postBatch(t, payload), 200);
     assert.deepEqual(first.counts, { created: 2, alreadyPresent: 1, failed: 0 });
     assert.equal(first.results[2]!.id, first.results[0]!.id, 'a repeat inside one batch names the first');
@@ -112,12 +117,18 @@ describe('batch import: POST /timeport/v1/worklogs/_import', () => {
 
   test('atomic mode stores nothing when one entry fails, and says which (422 in Tracker form)', async () => {
     const before = await snapshot(t, 'TEST-1');
-    const response = await postBatch(t, { mode: 'atomic', entries: [entry({ externalId: 'a-1' }), entry({ externalId: 'a-2', start: 'yesterday' })] });
+    const response = await postBatch(t, {
+      mode: 'atomic',
+      entries: [entry({ externalId: 'a-1' }), entry({ externalId: 'a-2', start: 'yesterday' })],
+    });
     const error = assertTrackerError(response, 422);
     assert.match(error.errors['entries[1]']!, /^start: "yesterday" is not a valid date-time/);
     const body = response.json() as BatchAnswer;
     assert.equal(body.stored, false);
-    assert.deepEqual(body.results.map((result) => result.status), ['valid', 'failed']);
+    assert.deepEqual(
+      body.results.map((result) => result.status),
+      ['valid', 'failed'],
+    );
     assert.deepEqual(await snapshot(t, 'TEST-1'), before);
     const ok = expectStatus<BatchAnswer>(await postBatch(t, { mode: 'atomic', entries: [entry({ externalId: 'a-1' })] }), 200);
     assert.deepEqual(ok.counts, { created: 1, alreadyPresent: 0, failed: 0 });
@@ -127,7 +138,10 @@ describe('batch import: POST /timeport/v1/worklogs/_import', () => {
     const before = await snapshot(t, 'TEST-1');
     const ledgerBefore = expectStatus<BatchRecord[]>(await t.request({ method: 'GET', url: '/timeport/v1/imports' }), 200);
     const answer = expectStatus<BatchAnswer>(
-      await postBatch(t, { dryRun: true, entries: [entry({ externalId: 'd-1' }), entry({ externalId: 'x-1' }), entry({ createdBy: 'ghost' })] }),
+      await postBatch(t, {
+        dryRun: true,
+        entries: [entry({ externalId: 'd-1' }), entry({ externalId: 'x-1' }), entry({ createdBy: 'ghost' })],
+      }),
       200,
     );
     assert.equal(answer.id, undefined);
@@ -159,10 +173,22 @@ describe('batch import: POST /timeport/v1/worklogs/_import', () => {
     const answer = expectStatus<BatchAnswer>(await postBatch(t, { entries }), 200);
     assert.equal(answer.counts.created, 10_000);
     const ids = answer.results.map((result) => result.id!);
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids follow the entries');
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+      'ids follow the entries',
+    );
     assert.equal((await getIssue(t, 'TEST-3')).spent, 'P4WT6H40M'); // 10,000 minutes = 166 h 40 min
-    const rows = await t.store.db.selectFrom('worklogs').select(['id', 'comment']).where('id', 'in', [ids[0]!, ids[9_999]!]).orderBy('id').execute();
-    assert.deepEqual(rows.map((row) => row.comment?.replace(/\.+$/, '').trim()), ['entry 0', 'entry 9999']);
+    const rows = await t.store.db
+      .selectFrom('worklogs')
+      .select(['id', 'comment'])
+      .where('id', 'in', [ids[0]!, ids[9_999]!])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      rows.map((row) => row.comment?.replace(/\.+$/, '').trim()),
+      ['entry 0', 'entry 9999'],
+    );
   });
 });
 
@@ -178,7 +204,9 @@ describe('batch import: concurrent batches sharing new external ids', () => {
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, batch) =>
         // Each batch lists the ids in another order, so their inserts meet in the middle.
-        postBatch(t, { entries: (batch % 2 === 0 ? ids : [...ids].reverse()).map((externalId) => entry({ externalId, comment: `batch ${batch}` })) }),
+        postBatch(t, {
+          entries: (batch % 2 === 0 ? ids : [...ids].reverse()).map((externalId) => entry({ externalId, comment: `batch ${batch}` })),
+        }),
       ),
     );
     const bodies = answers.map((response) => expectStatus<BatchAnswer>(response, 200));
@@ -209,7 +237,11 @@ describe('import ledger: GET/DELETE /timeport/v1/imports', () => {
     const answer = expectStatus<BatchAnswer>(
       await postBatch(t, {
         source: 'toggl.csv',
-        entries: [entry({ externalId: 'r-1' }), entry({ externalId: 'r-2', issue: 'TEST-2', duration: 'P1D' }), entry({ externalId: 'r-3', duration: 'bad' })],
+        entries: [
+          entry({ externalId: 'r-1' }),
+          entry({ externalId: 'r-2', issue: 'TEST-2', duration: 'P1D' }),
+          entry({ externalId: 'r-3', duration: 'bad' }),
+        ],
       }),
       200,
     );
@@ -233,7 +265,10 @@ describe('import ledger: GET/DELETE /timeport/v1/imports', () => {
     assert.equal(rolled.rolledBackBy!.id, record.createdBy.id);
     assert.equal((await getIssue(t, 'TEST-1')).spent, 'PT2H', 'only the batch entries are taken off');
     assert.equal((await getIssue(t, 'TEST-2')).spent, undefined);
-    assert.deepEqual((await listAllWorklogs(t, 'TEST-1')).map((worklog) => worklog.id), [existing.id]);
+    assert.deepEqual(
+      (await listAllWorklogs(t, 'TEST-1')).map((worklog) => worklog.id),
+      [existing.id],
+    );
     const again = expectStatus<BatchRecord>(await t.request({ method: 'GET', url: `/timeport/v1/imports/${answer.id}` }), 200);
     assert.equal(again.rolledBackAt, rolled.rolledBackAt);
     assertTrackerError(await t.request({ method: 'DELETE', url: `/timeport/v1/imports/${answer.id}` }), 409);

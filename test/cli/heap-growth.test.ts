@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { heapGrowthGivenToNode } from '../../src/cli/heap-growth.js';
 
-describe('the import\'s heap growth limit', () => {
+describe("the import's heap growth limit", () => {
   it('leaves a heap growing percent given to node alone, in either spelling', () => {
     assert.equal(heapGrowthGivenToNode(['--heap-growing-percent=50']), true);
     assert.equal(heapGrowthGivenToNode(['--heap_growing_percent=0']), true);

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { AmbiguousWriteError, RefusedUrlError, TrackerApiError, TrackerClient, nextLinkOf, parseRetryAfter } from '../../src/client/tracker-client.js';
+import {
+  AmbiguousWriteError,
+  RefusedUrlError,
+  TrackerApiError,
+  TrackerClient,
+  nextLinkOf,
+  parseRetryAfter,
+} from '../../src/client/tracker-client.js';
 
 /** A loopback server that answers from a script, one reply per request, and records what it got. */
 class ScriptedServer {
@@ -30,11 +37,24 @@ class ScriptedServer {
   }
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (response: http.ServerResponse) =>
-  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (response: http.ServerResponse) =>
+    response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
-const trackerError = (status: number) => ({ errors: { duration: 'is zero' }, errorsData: {}, errorMessages: ['The request has invalid fields.'], statusCode: status });
-const worklog = { id: 7, createdBy: { id: '1' }, createdAt: '2024-01-01T00:00:00.000+0000', start: '2024-01-01T00:00:00.000+0000', duration: 'PT1H' };
+const trackerError = (status: number) => ({
+  errors: { duration: 'is zero' },
+  errorsData: {},
+  errorMessages: ['The request has invalid fields.'],
+  statusCode: status,
+});
+const worklog = {
+  id: 7,
+  createdBy: { id: '1' },
+  createdAt: '2024-01-01T00:00:00.000+0000',
+  start: '2024-01-01T00:00:00.000+0000',
+  duration: 'PT1H',
+};
 const body = { createdBy: 'alice', createdAt: '2024-01-01T00:00:00Z', start: '2024-01-01T00:00:00Z', duration: 'PT1H' };
 
 describe('Tracker client', () => {
@@ -42,7 +62,14 @@ describe('Tracker client', () => {
   let url: string;
   const sleeps: number[] = [];
   const client = () =>
-    new TrackerClient({ baseUrl: url, token: 'secret', cloudOrgId: 'bpf123', retries: 3, baseDelayMs: 5, sleep: async (ms) => void sleeps.push(ms) });
+    new TrackerClient({
+      baseUrl: url,
+      token: 'secret',
+      cloudOrgId: 'bpf123',
+      retries: 3,
+      baseDelayMs: 5,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
   before(async () => {
     url = await server.start();
   });
@@ -69,12 +96,18 @@ describe('Tracker client', () => {
 
     server.requests.length = 0;
     server.replies = [json(422, trackerError(422)), json(200, worklog)];
-    await assert.rejects(client().importWorklog('MIG-1', body), (error: unknown) => error instanceof TrackerApiError && error.status === 422 && /duration: is zero/.test(error.message));
+    await assert.rejects(
+      client().importWorklog('MIG-1', body),
+      (error: unknown) => error instanceof TrackerApiError && error.status === 422 && /duration: is zero/.test(error.message),
+    );
     assert.equal(server.requests.length, 1, 'a 422 is not retried');
     server.replies = [];
     server.requests.length = 0;
     server.replies = [json(500, { errors: {}, errorsData: {}, errorMessages: ['Internal'], statusCode: 500 })];
-    await assert.rejects(client().importWorklog('MIG-1', body), (error: unknown) => error instanceof TrackerApiError && error.status === 500);
+    await assert.rejects(
+      client().importWorklog('MIG-1', body),
+      (error: unknown) => error instanceof TrackerApiError && error.status === 500,
+    );
     assert.equal(server.requests.length, 1, 'a 500 may have stored the entry: it is not retried');
   });
 
@@ -85,13 +118,24 @@ describe('Tracker client', () => {
 
   test('worklog lists are followed through Link headers with the id cursor: absolute, scheme-less or path-only', async () => {
     const host = new URL(url).host;
-    for (const target of [`${url}/v3/issues/MIG-1/worklog?perPage=2&id=8`, `${host}/v3/issues/MIG-1/worklog?perPage=2&id=8`, '/v3/issues/MIG-1/worklog?perPage=2&id=8']) {
+    for (const target of [
+      `${url}/v3/issues/MIG-1/worklog?perPage=2&id=8`,
+      `${host}/v3/issues/MIG-1/worklog?perPage=2&id=8`,
+      '/v3/issues/MIG-1/worklog?perPage=2&id=8',
+    ]) {
       server.requests.length = 0;
-      server.replies = [json(200, [worklog, { ...worklog, id: 8 }], { link: `<${target}>; rel="next"` }), json(200, [{ ...worklog, id: 9 }])];
+      server.replies = [
+        json(200, [worklog, { ...worklog, id: 8 }], { link: `<${target}>; rel="next"` }),
+        json(200, [{ ...worklog, id: 9 }]),
+      ];
       const ids: number[] = [];
       for await (const item of client().issueWorklogs('MIG-1', 2)) ids.push(item.id);
       assert.deepEqual(ids, [7, 8, 9], target);
-      assert.deepEqual(server.requests.map((request) => request.url), ['/v3/issues/MIG-1/worklog?perPage=2', '/v3/issues/MIG-1/worklog?perPage=2&id=8'], target);
+      assert.deepEqual(
+        server.requests.map((request) => request.url),
+        ['/v3/issues/MIG-1/worklog?perPage=2', '/v3/issues/MIG-1/worklog?perPage=2&id=8'],
+        target,
+      );
     }
   });
 
@@ -105,7 +149,13 @@ describe('Tracker client', () => {
 
     test('a Link to another origin is refused, however it is written, and nothing is sent there', async () => {
       const port = new URL(elsewhereUrl).port;
-      for (const target of [`${elsewhereUrl}/v3/steal`, `//127.0.0.1:${port}/v3/steal`, `127.0.0.1:${port}/v3/steal`, '.evil.example/v3/steal', '@evil.example/v3/steal']) {
+      for (const target of [
+        `${elsewhereUrl}/v3/steal`,
+        `//127.0.0.1:${port}/v3/steal`,
+        `127.0.0.1:${port}/v3/steal`,
+        '.evil.example/v3/steal',
+        '@evil.example/v3/steal',
+      ]) {
         server.requests.length = 0;
         server.replies = [json(200, [worklog], { link: `<${target}>; rel="next"` })];
         const ids: number[] = [];
@@ -127,7 +177,11 @@ describe('Tracker client', () => {
       assert.throws(() => tracker.resolveUrl('.evil.example/v3/steal'), /leads to https:\/\/\.evil\.example|not a URL/);
       assert.equal(tracker.resolveUrl('api.tracker.yandex.net/v3/issues?page=2'), 'https://api.tracker.yandex.net/v3/issues?page=2');
       assert.equal(tracker.resolveUrl('/v3/issues?page=2'), 'https://api.tracker.yandex.net/v3/issues?page=2');
-      assert.throws(() => tracker.resolveUrl('http://api.tracker.yandex.net/v3/issues'), RefusedUrlError, 'another scheme is another origin');
+      assert.throws(
+        () => tracker.resolveUrl('http://api.tracker.yandex.net/v3/issues'),
+        RefusedUrlError,
+        'another scheme is another origin',
+      );
     });
 
     test('a redirect is not followed: an error names where it pointed, and nothing reaches it', async () => {
@@ -136,7 +190,9 @@ describe('Tracker client', () => {
         server.replies = [(response) => response.writeHead(status, { location: `${elsewhereUrl}/v3/issues/MIG-1/worklogs/_import` }).end()];
         await assert.rejects(
           client().importWorklog('MIG-1', body),
-          (error: unknown) => error instanceof RefusedUrlError && error.message.includes(`${status} redirecting to "${elsewhereUrl}/v3/issues/MIG-1/worklogs/_import"`),
+          (error: unknown) =>
+            error instanceof RefusedUrlError &&
+            error.message.includes(`${status} redirecting to "${elsewhereUrl}/v3/issues/MIG-1/worklogs/_import"`),
         );
         assert.equal(server.requests.length, 1, 'not retried either');
       }
@@ -153,7 +209,9 @@ describe('Tracker client', () => {
         await assert.rejects(client().importBatch(path, { entries: [] }), RefusedUrlError, path);
       }
       assert.equal(elsewhere.requests.length, 0);
-      server.replies = [json(200, { timeport: true, worklogBatchImport: { path: '/timeport/v1/worklogs/_import', maxEntries: 10, maxBodyBytes: 1000 } })];
+      server.replies = [
+        json(200, { timeport: true, worklogBatchImport: { path: '/timeport/v1/worklogs/_import', maxEntries: 10, maxBodyBytes: 1000 } }),
+      ];
       assert.equal((await client().capabilities())?.worklogBatchImport?.path, '/timeport/v1/worklogs/_import');
     });
   });

@@ -98,7 +98,12 @@ describe('the official Python client, replayed', () => {
   });
 
   it('works with a cloud organization: X-Org-Id: not provided beside X-Cloud-Org-Id', async () => {
-    await createOrganization(t.ctx, { id: 'cloudy', cloudOrgId: 'bpf3crucp1v2abcdefgh', adminLogin: 'cadmin', adminToken: 'cloud-admin-token-000000001' });
+    await createOrganization(t.ctx, {
+      id: 'cloudy',
+      cloudOrgId: 'bpf3crucp1v2abcdefgh',
+      adminLogin: 'cadmin',
+      adminToken: 'cloud-admin-token-000000001',
+    });
     const cloud = newClient({ baseUrl, token: 'cloud-admin-token-000000001', cloudOrgId: 'bpf3crucp1v2abcdefgh', apiVersion: 'v3' });
     assert.equal(expectObject(await cloud.myself()).value.login, 'cadmin');
     assert.equal(cloud.sent[0]!.headers['X-Org-Id'], 'not provided');
@@ -125,7 +130,9 @@ describe('the official Python client, replayed', () => {
 
     const durations = ['PT1H', 'PT520M', 'P1W', 'PT30M', 'PT15M'];
     for (const [i, duration] of durations.entries()) {
-      const answer = expectObject(await client.createWorklog(key, { start: `2025-05-0${i + 1}T10:00:00.000+0000`, duration, comment: i === 0 ? 'first' : null }));
+      const answer = expectObject(
+        await client.createWorklog(key, { start: `2025-05-0${i + 1}T10:00:00.000+0000`, duration, comment: i === 0 ? 'first' : null }),
+      );
       assert.equal(answer.collection, 'IssueWorklog');
       assert.equal(answer.path, `/v3/issues/${key}/worklog/${String(answer.value.id)}`);
       assertRoutable(answer);
@@ -143,7 +150,10 @@ describe('the official Python client, replayed', () => {
       all.map((worklog) => worklog.value.duration),
       ['PT1H', 'P1DT40M', 'P1W', 'PT30M', 'PT15M'],
     );
-    const pageRequests = client.sent.filter((request) => request.path.startsWith(`/v3/issues/${key}/worklog/?perPage=2`) || request.path.startsWith(`/v3/issues/${key}/worklog?perPage=2`));
+    const pageRequests = client.sent.filter(
+      (request) =>
+        request.path.startsWith(`/v3/issues/${key}/worklog/?perPage=2`) || request.path.startsWith(`/v3/issues/${key}/worklog?perPage=2`),
+    );
     assert.equal(pageRequests.length, 3);
     assert.deepEqual(
       (await client.listWorklogs(key)).map((worklog) => worklog.value.id),
@@ -194,14 +204,23 @@ describe('the official Python client, replayed', () => {
     const issue = await importIssue(t, { summary: 'Imported through the client' });
     for (const createdBy of ['bob', bobUid]) {
       const answer = expectObject(
-        await client.importWorklog(issue.key, { createdBy, createdAt: '2025-02-18T16:35:41.740+0000', start: '2025-02-18T16:35:41.740+0000', duration: 'PT1H', comment: 'imported' }),
+        await client.importWorklog(issue.key, {
+          createdBy,
+          createdAt: '2025-02-18T16:35:41.740+0000',
+          start: '2025-02-18T16:35:41.740+0000',
+          duration: 'PT1H',
+          comment: 'imported',
+        }),
       );
       assert.equal(answer.collection, 'IssueWorklog');
       assert.equal(answer.path, `/v3/issues/${issue.key}/worklog/${String(answer.value.id)}`);
       assert.equal((answer.value.createdBy as TrackerObject).value.display, 'Bob B.');
       assertRoutable(answer);
     }
-    assert.equal(client.sent.at(-1)!.body, `{"createdBy": ${bobUid}, "createdAt": "2025-02-18T16:35:41.740+0000", "start": "2025-02-18T16:35:41.740+0000", "duration": "PT1H", "comment": "imported"}`);
+    assert.equal(
+      client.sent.at(-1)!.body,
+      `{"createdBy": ${bobUid}, "createdAt": "2025-02-18T16:35:41.740+0000", "start": "2025-02-18T16:35:41.740+0000", "duration": "PT1H", "comment": "imported"}`,
+    );
     // Bob edits and deletes his own imported entry through his own client.
     const bobClient = newClient({ baseUrl, token: bobToken, orgId: '1', apiVersion: 'v3' });
     const [mine] = await bobClient.listWorklogs(issue.key);
@@ -214,7 +233,15 @@ describe('the official Python client, replayed', () => {
     assert.match(forbidden.toPythonString(), /author/);
     await rejects(bobClient.delete(adminEntry), 'Forbidden');
     // Importing is for administrators.
-    await rejects(bobClient.importWorklog(issue.key, { createdBy: 'bob', createdAt: '2025-02-18T16:35:41.740+0000', start: '2025-02-18T16:35:41.740+0000', duration: 'PT1H' }), 'Forbidden');
+    await rejects(
+      bobClient.importWorklog(issue.key, {
+        createdBy: 'bob',
+        createdAt: '2025-02-18T16:35:41.740+0000',
+        start: '2025-02-18T16:35:41.740+0000',
+        duration: 'PT1H',
+      }),
+      'Forbidden',
+    );
   });
 
   it('finds worklogs with client.worklog.find, the kwargs as they are in the query string', async () => {
@@ -222,13 +249,19 @@ describe('the official Python client, replayed', () => {
     for (const createdAt of ['2025-02-01T00:00:00.000+0000', '2025-02-10T00:00:00.000+0000', '2025-02-19T00:00:00.000+0000']) {
       await client.importWorklog(issue.key, { createdBy: 'bob', createdAt, start: createdAt, duration: 'PT1H' });
     }
-    const found = await client.findWorklogs({ createdBy: 'bob', createdAt: ['from:2025-02-05T00:00:00.000+0000', 'to:2025-02-19T00:00:00.000+0000'] });
+    const found = await client.findWorklogs({
+      createdBy: 'bob',
+      createdAt: ['from:2025-02-05T00:00:00.000+0000', 'to:2025-02-19T00:00:00.000+0000'],
+    });
     assert.deepEqual(
       found.filter((worklog) => (worklog.value.issue as TrackerObject).value.key === issue.key).map((worklog) => worklog.value.createdAt),
       ['2025-02-10T00:00:00.000+0000', '2025-02-19T00:00:00.000+0000'],
     );
     const sent = client.sent.at(-1)!;
-    assert.equal(sent.path, '/v3/worklog/?createdBy=bob&createdAt=from%3A2025-02-05T00%3A00%3A00.000%2B0000&createdAt=to%3A2025-02-19T00%3A00%3A00.000%2B0000');
+    assert.equal(
+      sent.path,
+      '/v3/worklog/?createdBy=bob&createdAt=from%3A2025-02-05T00%3A00%3A00.000%2B0000&createdAt=to%3A2025-02-19T00%3A00%3A00.000%2B0000',
+    );
     assertRoutable(found);
     // With perPage the client pages through Link, keeping the filters.
     const everything = await client.findWorklogs({ createdBy: 'bob' });
@@ -264,7 +297,10 @@ describe('the official Python client, replayed', () => {
     );
     const searches = client.sent.filter((request) => request.path.startsWith('/v3/issues/_search'));
     const bodies = new Set(searches.map((request) => request.body));
-    assert.deepEqual([...bodies], ['{"filter": {"queue": "TEST"}, "filterId": null, "query": null, "keys": null, "queue": null, "order": null}']);
+    assert.deepEqual(
+      [...bodies],
+      ['{"filter": {"queue": "TEST"}, "filterId": null, "query": null, "keys": null, "queue": null, "order": null}'],
+    );
     assert.equal(searches.filter((request) => request.path.includes('perPage=2')).length, Math.ceil(everything.length / 2));
     const byKeys = await client.findIssues({ keys: [everything[1]!.value.key, everything[0]!.value.key] });
     assert.deepEqual(
@@ -277,7 +313,10 @@ describe('the official Python client, replayed', () => {
   it('raises the exception class the status maps to, with a readable str()', async () => {
     const missing = await rejects(client.issue('TEST-9999'), 'NotFound');
     assert.equal(missing.toPythonString(), 'Issue does not exist.');
-    const invalid = await rejects(client.request('POST', '/v3/issues/TEST-1/worklog/', { data: { duration: 'PT1H', comment: null } }), 'UnprocessableEntity');
+    const invalid = await rejects(
+      client.request('POST', '/v3/issues/TEST-1/worklog/', { data: { duration: 'PT1H', comment: null } }),
+      'UnprocessableEntity',
+    );
     assert.match(invalid.toPythonString(), /^- start: /);
     await rejects(client.request('POST', '/v3/issues/TEST-1/worklog/', { data: { start: 'x', duration: 'PT1H' } }), 'UnprocessableEntity');
     await rejects(client.findIssues({ keys: ['TEST-1'], queue: 'TEST' }), 'BadRequest');

@@ -66,7 +66,8 @@ export class TrackerServerError extends Error {
     if (this.errors !== undefined && this.errors !== null && Object.keys(this.errors).length > 0) {
       // sorted(self.errors.items()): a list here would crash the client.
       if (Array.isArray(this.errors) || typeof this.errors !== 'object') throw new TypeError('errors is not a dict');
-      for (const [key, message] of Object.entries(this.errors).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`- ${key}: ${message}`);
+      for (const [key, message] of Object.entries(this.errors).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        lines.push(`- ${key}: ${message}`);
     }
     if (this.errorMessages !== undefined && this.errorMessages !== null && this.errorMessages.length > 0) {
       if (!Array.isArray(this.errorMessages)) throw new TypeError('errorMessages is not a list');
@@ -114,7 +115,8 @@ export function matchCollection(path: string): string {
 /** `json.dumps` with Python's defaults: `", "` and `": "` separators, non-ASCII escaped. */
 export function pythonJsonDumps(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (typeof value === 'string')
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
   if (value instanceof TrackerObject) return pythonJsonDumps(encodeResource(value));
@@ -368,7 +370,9 @@ export class PythonTrackerClient {
 
   /** `issue.worklog.get_all(**params)`; `list(...)` of it is `all()` on the answer. */
   async listWorklogs(issueKey: string, params: Record<string, unknown> = {}): Promise<TrackerObject[]> {
-    const answer = await this.request('GET', this.collectionPath('/{api_version}/issues/{issue}/worklog/{id}', { issue: issueKey }), { params });
+    const answer = await this.request('GET', this.collectionPath('/{api_version}/issues/{issue}/worklog/{id}', { issue: issueKey }), {
+      params,
+    });
     return answer instanceof PaginatedList ? answer.all() : expectList(answer);
   }
 
@@ -379,12 +383,16 @@ export class PythonTrackerClient {
 
   /** `issue.worklog[id]`. */
   async worklog(issueKey: string, id: number): Promise<TrackerObject> {
-    return expectObject(await this.request('GET', this.collectionPath('/{api_version}/issues/{issue}/worklog/{id}', { issue: issueKey, id: String(id) })));
+    return expectObject(
+      await this.request('GET', this.collectionPath('/{api_version}/issues/{issue}/worklog/{id}', { issue: issueKey, id: String(id) })),
+    );
   }
 
   /** `obj.update(**fields)`: PATCH its path with If-Match, then the object becomes the answer. */
   async update(object: TrackerObject, fields: Record<string, unknown>, ignoreVersionChange = false): Promise<TrackerObject> {
-    return expectObject(await this.request('PATCH', object.path, { data: fields, version: ignoreVersionChange ? undefined : object.version }));
+    return expectObject(
+      await this.request('PATCH', object.path, { data: fields, version: ignoreVersionChange ? undefined : object.version }),
+    );
   }
 
   /** `obj.delete()`. */
@@ -394,7 +402,9 @@ export class PythonTrackerClient {
 
   /** `_connection.post(path=.../worklogs/_import, data=...)`, what `import_object` sends. */
   importWorklog(issueKey: string, fields: Record<string, unknown>): Promise<Decoded> {
-    return this.request('POST', this.collectionPath('/{api_version}/issues/{issue}/worklogs/_import', { issue: issueKey }), { data: fields });
+    return this.request('POST', this.collectionPath('/{api_version}/issues/{issue}/worklogs/_import', { issue: issueKey }), {
+      data: fields,
+    });
   }
 
   /** `client.worklog.find(**params)`: the kwargs go into the query string. */
@@ -420,8 +430,18 @@ export class PythonTrackerClient {
 
   /** `client.issues.find(query=None, per_page=None, keys=None, filter=None, ...)`, iterated. */
   async findIssues(criteria: { keys?: unknown; filter?: unknown; queue?: unknown; perPage?: number }): Promise<TrackerObject[]> {
-    const data = { filter: criteria.filter ?? null, filterId: null, query: null, keys: criteria.keys ?? null, queue: criteria.queue ?? null, order: null };
-    const answer = await this.request('POST', this.collectionPath('/{api_version}/issues/_search'), { params: { perPage: criteria.perPage }, data });
+    const data = {
+      filter: criteria.filter ?? null,
+      filterId: null,
+      query: null,
+      keys: criteria.keys ?? null,
+      queue: criteria.queue ?? null,
+      order: null,
+    };
+    const answer = await this.request('POST', this.collectionPath('/{api_version}/issues/_search'), {
+      params: { perPage: criteria.perPage },
+      data,
+    });
     return answer instanceof PaginatedList ? answer.all() : expectList(answer);
   }
 }

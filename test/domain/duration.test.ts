@@ -225,7 +225,6 @@ describe('parseBusinessDuration: refusals', () => {
     assert.equal(expectParsed(parseBusinessDuration('PT1M')), 60);
     expectRefused(parseBusinessDuration('P1M'));
   });
-
 });
 
 describe('formatBusinessDuration', () => {
@@ -276,11 +275,7 @@ describe('duration properties', () => {
   const seconds = fc.integer({ min: 1, max: MAX_DURATION_SECONDS });
   // Values clustered around the unit boundaries, where off-by-one mistakes live.
   const nearBoundaries = fc
-    .tuple(
-      fc.integer({ min: 0, max: 14913 }),
-      fc.constantFrom(0, 1, 60, H, D, W),
-      fc.integer({ min: -2, max: 2 }),
-    )
+    .tuple(fc.integer({ min: 0, max: 14913 }), fc.constantFrom(0, 1, 60, H, D, W), fc.integer({ min: -2, max: 2 }))
     .map(([weeks, unit, delta]) => weeks * W + unit + delta)
     .filter((n) => n >= 1 && n <= MAX_DURATION_SECONDS);
   const anySeconds = fc.oneof(seconds, nearBoundaries, fc.integer({ min: 1, max: 10 * W }));
@@ -349,8 +344,8 @@ describe('duration properties', () => {
   it('any valid component combination parses to the arithmetic sum (or a refusal when zero or too long)', () => {
     fc.assert(
       fc.property(spelling, ({ y, mo, w, d, h, m, s }) => {
-        const date = (y !== undefined ? `${y}Y` : '') + (mo !== undefined ? `${mo}M` : '') +
-          (w ? `${w.text}W` : '') + (d ? `${d.text}D` : '');
+        const date =
+          (y !== undefined ? `${y}Y` : '') + (mo !== undefined ? `${mo}M` : '') + (w ? `${w.text}W` : '') + (d ? `${d.text}D` : '');
         const time = (h ? `${h.text}H` : '') + (m ? `${m.text}M` : '') + (s ? `${s.text}S` : '');
         const text = `P${date}${time ? `T${time}` : ''}`;
         const anyPart = [y, mo, w, d, h, m, s].some((p) => p !== undefined);
@@ -391,9 +386,9 @@ describe('duration properties', () => {
   it('normalising twice equals normalising once', () => {
     const inputs = fc.oneof(
       anySeconds.map(formatBusinessDuration),
-      fc.tuple(fc.nat(100), fc.nat(100), fc.nat(100), fc.nat(10_000), fc.nat(100_000)).map(
-        ([w, d, h, m, s]) => `P${w}W${d}DT${h}H${m}M${s}S`,
-      ),
+      fc
+        .tuple(fc.nat(100), fc.nat(100), fc.nat(100), fc.nat(10_000), fc.nat(100_000))
+        .map(([w, d, h, m, s]) => `P${w}W${d}DT${h}H${m}M${s}S`),
       fc.string({ unit: fc.constantFrom(...'PYMWDTHS0123456789'.split('')) }),
     );
     fc.assert(
@@ -410,9 +405,12 @@ describe('duration properties', () => {
   /** parseBusinessDuration never throws and always answers one of the two well-formed shapes. */
   function assertWellFormed(text: string): void {
     let result: ReturnType<typeof parseBusinessDuration> | undefined;
-    assert.doesNotThrow(() => {
-      result = parseBusinessDuration(text);
-    }, `threw for ${JSON.stringify(text)}`);
+    assert.doesNotThrow(
+      () => {
+        result = parseBusinessDuration(text);
+      },
+      `threw for ${JSON.stringify(text)}`,
+    );
     if (result!.ok) {
       assert.deepEqual(Object.keys(result!).sort(), ['ok', 'value']);
       assert.ok(Number.isSafeInteger(result!.value), `not a safe integer for ${JSON.stringify(text)}`);
@@ -444,10 +442,15 @@ describe('duration properties', () => {
   it('never throws on near-valid strings: P-prefixed alphabet strings with long digit runs', () => {
     const token = fc.oneof(
       fc.constantFrom(...'YMWDTHS.,-+ '.split('')),
-      fc.integer({ min: 1, max: 40 }).chain((n) => fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: n, maxLength: n })),
+      fc
+        .integer({ min: 1, max: 40 })
+        .chain((n) => fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: n, maxLength: n })),
     );
     fc.assert(
-      fc.property(fc.array(token, { maxLength: 12 }).map((tokens) => 'P' + tokens.join('')), assertWellFormed),
+      fc.property(
+        fc.array(token, { maxLength: 12 }).map((tokens) => 'P' + tokens.join('')),
+        assertWellFormed,
+      ),
       { numRuns: 5000 },
     );
   });

@@ -42,18 +42,16 @@ describe('checkIssueImportTimes: valid imports and defaults', () => {
   });
 
   it('with both pairs, answers all three instants', () => {
-    assert.deepEqual(
-      expectChecked(checkIssueImportTimes({ createdAt: ts(CREATED), ...updatedPair, ...resolvedTrio }, NOW)),
-      { createdAt: CREATED, updatedAt: UPDATED, resolvedAt: RESOLVED },
-    );
+    assert.deepEqual(expectChecked(checkIssueImportTimes({ createdAt: ts(CREATED), ...updatedPair, ...resolvedTrio }, NOW)), {
+      createdAt: CREATED,
+      updatedAt: UPDATED,
+      resolvedAt: RESOLVED,
+    });
   });
 
   it('reads offsets and zone-less instants', () => {
     const value = expectChecked(
-      checkIssueImportTimes(
-        { createdAt: '2025-01-10T14:00:00.000+0500', updatedAt: '2025-02-20T18:00:00', updatedBy: 'bob' },
-        NOW,
-      ),
+      checkIssueImportTimes({ createdAt: '2025-01-10T14:00:00.000+0500', updatedAt: '2025-02-20T18:00:00', updatedBy: 'bob' }, NOW),
     );
     assert.equal(value.createdAt, CREATED);
     assert.equal(value.updatedAt, UPDATED);
@@ -87,18 +85,14 @@ describe('checkIssueImportTimes: valid imports and defaults', () => {
   });
 
   it('without updatedAt, resolvedAt must equal createdAt (the window has zero width)', () => {
-    const value = expectChecked(
-      checkIssueImportTimes({ createdAt: ts(CREATED), ...resolvedTrio, resolvedAt: ts(CREATED) }, NOW),
-    );
+    const value = expectChecked(checkIssueImportTimes({ createdAt: ts(CREATED), ...resolvedTrio, resolvedAt: ts(CREATED) }, NOW));
     assert.deepEqual(value, { createdAt: CREATED, updatedAt: CREATED, resolvedAt: CREATED });
-    assertErrorFields(
-      expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), ...resolvedTrio, resolvedAt: ts(CREATED + 1) }, NOW)),
-      ['resolvedAt'],
-    );
-    assertErrorFields(
-      expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), ...resolvedTrio, resolvedAt: ts(CREATED - 1) }, NOW)),
-      ['resolvedAt'],
-    );
+    assertErrorFields(expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), ...resolvedTrio, resolvedAt: ts(CREATED + 1) }, NOW)), [
+      'resolvedAt',
+    ]);
+    assertErrorFields(expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), ...resolvedTrio, resolvedAt: ts(CREATED - 1) }, NOW)), [
+      'resolvedAt',
+    ]);
   });
 });
 
@@ -130,7 +124,14 @@ describe('checkIssueImportTimes: pairing rules', () => {
   it('treats explicitly undefined members as absent', () => {
     const value = expectChecked(
       checkIssueImportTimes(
-        { createdAt: ts(CREATED), updatedAt: undefined, updatedBy: undefined, resolvedAt: undefined, resolvedBy: undefined, resolution: undefined },
+        {
+          createdAt: ts(CREATED),
+          updatedAt: undefined,
+          updatedBy: undefined,
+          resolvedAt: undefined,
+          resolvedBy: undefined,
+          resolution: undefined,
+        },
         NOW,
       ),
     );
@@ -152,10 +153,9 @@ describe('checkIssueImportTimes: instants out of order', () => {
   });
 
   it('refuses an unparseable updatedAt or resolvedAt', () => {
-    assertErrorFields(
-      expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), updatedAt: '2025-02-20', updatedBy: 'bob' }, NOW)),
-      ['updatedAt'],
-    );
+    assertErrorFields(expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), updatedAt: '2025-02-20', updatedBy: 'bob' }, NOW)), [
+      'updatedAt',
+    ]);
     assertErrorFields(
       expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), ...updatedPair, ...resolvedTrio, resolvedAt: 'x' }, NOW)),
       ['resolvedAt'],
@@ -163,16 +163,12 @@ describe('checkIssueImportTimes: instants out of order', () => {
   });
 
   it('refuses updatedAt 1 ms before createdAt', () => {
-    const errors = expectErrors(
-      checkIssueImportTimes({ createdAt: ts(CREATED), updatedAt: ts(CREATED - 1), updatedBy: 'bob' }, NOW),
-    );
+    const errors = expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), updatedAt: ts(CREATED - 1), updatedBy: 'bob' }, NOW));
     assertErrorFields(errors, ['updatedAt']);
   });
 
   it('refuses updatedAt 1 ms after now', () => {
-    const errors = expectErrors(
-      checkIssueImportTimes({ createdAt: ts(CREATED), updatedAt: ts(NOW + 1), updatedBy: 'bob' }, NOW),
-    );
+    const errors = expectErrors(checkIssueImportTimes({ createdAt: ts(CREATED), updatedAt: ts(NOW + 1), updatedBy: 'bob' }, NOW));
     assertErrorFields(errors, ['updatedAt']);
   });
 
@@ -202,7 +198,8 @@ describe('checkIssueImportTimes: instants out of order', () => {
         NOW,
       ),
     );
-    for (const field of ['createdAt', 'updatedAt', 'resolution']) assert.ok(field in errors, `${field} missing from ${JSON.stringify(errors)}`);
+    for (const field of ['createdAt', 'updatedAt', 'resolution'])
+      assert.ok(field in errors, `${field} missing from ${JSON.stringify(errors)}`);
   });
 
   it('never throws on arbitrary strings in the instant fields', () => {
@@ -266,7 +263,17 @@ describe('checkIssueImportTimes: model property', () => {
 });
 
 describe('calendarDateError', () => {
-  for (const text of ['2025-02-18', '2024-02-29', '2000-02-29', '1600-02-29', '2025-12-31', '2025-01-01', '0001-01-01', '9999-12-31', '2025-04-30']) {
+  for (const text of [
+    '2025-02-18',
+    '2024-02-29',
+    '2000-02-29',
+    '1600-02-29',
+    '2025-12-31',
+    '2025-01-01',
+    '0001-01-01',
+    '9999-12-31',
+    '2025-04-30',
+  ]) {
     it(`accepts ${text}`, () => {
       assert.equal(calendarDateError(text), undefined);
     });

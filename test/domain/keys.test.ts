@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import {
-  ISSUE_ID_PATTERN,
-  LOGIN_PATTERN,
-  QUEUE_KEY_PATTERN,
-  issueKey,
-  loginKey,
-  parseIssueKey,
-} from '../../src/domain/keys.js';
+import { ISSUE_ID_PATTERN, LOGIN_PATTERN, QUEUE_KEY_PATTERN, issueKey, loginKey, parseIssueKey } from '../../src/domain/keys.js';
 
 const upper = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
 const queueKey = fc
@@ -111,7 +104,14 @@ describe('issueKey', () => {
 describe('ISSUE_ID_PATTERN', () => {
   it('accepts 24 lowercase hex digits and nothing else', () => {
     assert.match('66e4a1b2c3d4e5f6a7b8c9d0', ISSUE_ID_PATTERN);
-    for (const bad of ['66E4A1B2C3D4E5F6A7B8C9D0', '66e4a1b2c3d4e5f6a7b8c9d', '66e4a1b2c3d4e5f6a7b8c9d00', 'g6e4a1b2c3d4e5f6a7b8c9d0', 'QUEUE-1', '']) {
+    for (const bad of [
+      '66E4A1B2C3D4E5F6A7B8C9D0',
+      '66e4a1b2c3d4e5f6a7b8c9d',
+      '66e4a1b2c3d4e5f6a7b8c9d00',
+      'g6e4a1b2c3d4e5f6a7b8c9d0',
+      'QUEUE-1',
+      '',
+    ]) {
       assert.doesNotMatch(bad, ISSUE_ID_PATTERN);
     }
   });

@@ -16,8 +16,7 @@ function daysFromCivil(year: number, month: number, day: number): number {
 }
 
 const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-const daysIn = (year: number, month: number): number =>
-  [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+const daysIn = (year: number, month: number): number => [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -267,9 +266,7 @@ describe('timestamp properties', () => {
         const text = formatTrackerTimestamp(ms);
         const [, y, mo, d, h, mi, s, f] = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})/.exec(text)!;
         const rebuilt =
-          daysFromCivil(Number(y), Number(mo), Number(d)) * DAY_MS +
-          ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000 +
-          Number(f);
+          daysFromCivil(Number(y), Number(mo), Number(d)) * DAY_MS + ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000 + Number(f);
         assert.equal(rebuilt, ms, text);
       }),
       { numRuns: 2000 },
@@ -314,10 +311,7 @@ describe('timestamp properties', () => {
           `${fraction ? `.${fraction}` : ''}${zone.text}`;
         const millis = fraction ? Number(fraction.slice(0, 3).padEnd(3, '0')) : 0;
         const expected =
-          daysFromCivil(year, month, day) * DAY_MS +
-          ((hour * 60 + minute) * 60 + second) * 1000 +
-          millis -
-          zone.minutes * MINUTE_MS;
+          daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + millis - zone.minutes * MINUTE_MS;
         const result = parseTrackerTimestamp(text);
         if (('beyond' in zone && zone.beyond) || expected < EARLIEST_MS || expected > LATEST_MS) {
           expectRefused(result, text);
@@ -363,9 +357,12 @@ describe('timestamp properties', () => {
   /** parseTrackerTimestamp never throws and always answers one of the two well-formed shapes. */
   function assertWellFormed(text: string): void {
     let result: ReturnType<typeof parseTrackerTimestamp> | undefined;
-    assert.doesNotThrow(() => {
-      result = parseTrackerTimestamp(text);
-    }, `threw for ${JSON.stringify(text)}`);
+    assert.doesNotThrow(
+      () => {
+        result = parseTrackerTimestamp(text);
+      },
+      `threw for ${JSON.stringify(text)}`,
+    );
     if (result!.ok) {
       const value = result!.value;
       assert.ok(Number.isSafeInteger(value));
@@ -394,7 +391,11 @@ describe('timestamp properties', () => {
         digits(2),
         digits(2),
         fc.option(fc.string({ unit: digit, minLength: 1, maxLength: 9 }), { nil: undefined }),
-        fc.oneof(fc.constant(''), fc.constant('Z'), fc.tuple(fc.constantFrom('+', '-'), digits(2), fc.constantFrom('', ':'), digits(2)).map((p) => p.join(''))),
+        fc.oneof(
+          fc.constant(''),
+          fc.constant('Z'),
+          fc.tuple(fc.constantFrom('+', '-'), digits(2), fc.constantFrom('', ':'), digits(2)).map((p) => p.join('')),
+        ),
       )
       .map(([y, mo, d, h, mi, s, f, z]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${f === undefined ? '' : `.${f}`}${z}`);
     fc.assert(fc.property(shaped, assertWellFormed), { numRuns: 5000 });

@@ -27,7 +27,10 @@ describe('checkWorklogCreate', () => {
   });
 
   it('names every broken field at once', () => {
-    assertErrorFields(expectErrors(checkWorklogCreate({ start: '2021-09-21', duration: 'PT0S', comment: 'x'.repeat(MAX_COMMENT_LENGTH + 1) })), ['start', 'duration', 'comment']);
+    assertErrorFields(
+      expectErrors(checkWorklogCreate({ start: '2021-09-21', duration: 'PT0S', comment: 'x'.repeat(MAX_COMMENT_LENGTH + 1) })),
+      ['start', 'duration', 'comment'],
+    );
     assertErrorFields(expectErrors(checkWorklogCreate({ start: '2021-09-21T00:00:00Z', duration: 'P1M' })), ['duration']);
   });
 });
@@ -50,7 +53,11 @@ describe('checkWorklogEdit', () => {
   });
 
   it('checks each field sent as on create', () => {
-    assertErrorFields(expectErrors(checkWorklogEdit({ duration: '-PT1H', start: 'now', comment: 'x'.repeat(MAX_COMMENT_LENGTH + 1) })), ['duration', 'start', 'comment']);
+    assertErrorFields(expectErrors(checkWorklogEdit({ duration: '-PT1H', start: 'now', comment: 'x'.repeat(MAX_COMMENT_LENGTH + 1) })), [
+      'duration',
+      'start',
+      'comment',
+    ]);
   });
 
   it('agrees with create on every duration', () => {
@@ -76,13 +83,16 @@ describe('parseIfMatch', () => {
   });
 
   it('refuses what is not a version', () => {
-    for (const header of ['', '""', '"0"', '"-1"', 'W/"1"', '"1", "2"', '"a"', '1.0', '"9007199254740992"', '"12345678901234567"']) expectRefused(parseIfMatch(header), header);
+    for (const header of ['', '""', '"0"', '"-1"', 'W/"1"', '"1", "2"', '"a"', '1.0', '"9007199254740992"', '"12345678901234567"'])
+      expectRefused(parseIfMatch(header), header);
   });
 
   it('reads back every version it is given', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (version) => {
-      assert.deepEqual(expectParsed(parseIfMatch(`"${version}"`)), { kind: 'version', version });
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (version) => {
+        assert.deepEqual(expectParsed(parseIfMatch(`"${version}"`)), { kind: 'version', version });
+      }),
+    );
   });
 });
 
@@ -104,7 +114,14 @@ describe('worklog search filters', () => {
     assert.deepEqual(expectParsed(parseCreatedAtQuery(['to:2025-02-01T03:00:00.000 0300'])), { to: ms('2025-02-01T00:00:00Z') });
     assert.deepEqual(expectParsed(parseCreatedAtQuery(['from:2025-02-01T03:00:00 03:00'])), { from: ms('2025-02-01T00:00:00Z') });
     assert.deepEqual(expectParsed(parseCreatedAtQuery([])), {});
-    for (const values of [['2025-01-01T00:00:00'], ['from:'], ['from:x'], ['from:2025-01-01T00:00:00', 'from:2025-01-01T00:00:00'], ['to:2025-01-01T00:00:00', 'from:2025-01-02T00:00:00'], ['since:2025-01-01T00:00:00']]) {
+    for (const values of [
+      ['2025-01-01T00:00:00'],
+      ['from:'],
+      ['from:x'],
+      ['from:2025-01-01T00:00:00', 'from:2025-01-01T00:00:00'],
+      ['to:2025-01-01T00:00:00', 'from:2025-01-02T00:00:00'],
+      ['since:2025-01-01T00:00:00'],
+    ]) {
       expectRefused(parseCreatedAtQuery(values), values.join('&'));
     }
   });
@@ -116,7 +133,10 @@ describe('chooseIssueSearch', () => {
     assert.deepEqual(chooseIssueSearch({ ...nulls, keys: ['A-1'] }), { ok: true, value: { by: 'keys', keys: ['A-1'] } });
     assert.deepEqual(chooseIssueSearch({ keys: 'A-1' }), { ok: true, value: { by: 'keys', keys: ['A-1'] } });
     assert.deepEqual(chooseIssueSearch({ ...nulls, queue: 'A' }), { ok: true, value: { by: 'queue', queue: 'A', field: 'queue' } });
-    assert.deepEqual(chooseIssueSearch({ ...nulls, filter: { queue: 'A' } }), { ok: true, value: { by: 'queue', queue: 'A', field: 'filter' } });
+    assert.deepEqual(chooseIssueSearch({ ...nulls, filter: { queue: 'A' } }), {
+      ok: true,
+      value: { by: 'queue', queue: 'A', field: 'filter' },
+    });
     assert.deepEqual(chooseIssueSearch(nulls), { ok: true, value: { by: 'all' } });
     assert.deepEqual(chooseIssueSearch({}), { ok: true, value: { by: 'all' } });
   });

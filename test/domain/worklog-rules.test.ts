@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { formatTrackerTimestamp } from '../../src/domain/timestamp.js';
-import {
-  MAX_COMMENT_LENGTH,
-  type IssueLifetime,
-  type WorklogImportFields,
-  checkWorklogImport,
-} from '../../src/domain/worklog-rules.js';
+import { MAX_COMMENT_LENGTH, type IssueLifetime, type WorklogImportFields, checkWorklogImport } from '../../src/domain/worklog-rules.js';
 import { assertErrorFields, expectChecked, expectErrors } from './helpers.js';
 
 const ms = (text: string): number => Date.parse(text);
@@ -156,9 +151,7 @@ describe('checkWorklogImport: field errors', () => {
   });
 
   it('reports a duration error together with a window error on createdAt', () => {
-    const errors = expectErrors(
-      checkWorklogImport(fields({ duration: 'PT0S', createdAt: ts(ISSUE.createdAt - 1) }), ISSUE, NOW),
-    );
+    const errors = expectErrors(checkWorklogImport(fields({ duration: 'PT0S', createdAt: ts(ISSUE.createdAt - 1) }), ISSUE, NOW));
     assertErrorFields(errors, ['duration', 'createdAt']);
   });
 

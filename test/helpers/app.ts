@@ -109,7 +109,10 @@ export async function buildTestApp(
 }
 
 /** Tracker's error body, checked for shape: every error must look like this. */
-export function assertTrackerError(response: LightMyRequestResponse, statusCode: number): {
+export function assertTrackerError(
+  response: LightMyRequestResponse,
+  statusCode: number,
+): {
   errors: Record<string, string>;
   errorMessages: string[];
 } {

@@ -114,9 +114,10 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
 /** Closes every connection to a test database from the server side, as a failover or an operator would. */
 export async function terminateConnections(name: string): Promise<number> {
   return withAdminClient(async (client) => {
-    const result = await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [
-      name,
-    ]);
+    const result = await client.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [name],
+    );
     return result.rowCount ?? 0;
   });
 }

@@ -25,7 +25,10 @@ export async function skipWithoutRedmine(): Promise<string | false> {
   const key = redmineKey();
   if (key === undefined) return `SKIPPED: no Redmine API key (run scripts/redmine.sh start; CI=true would fail here)`;
   try {
-    const response = await fetch(`${REDMINE_URL}/users/current.json`, { headers: { 'x-redmine-api-key': key }, signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${REDMINE_URL}/users/current.json`, {
+      headers: { 'x-redmine-api-key': key },
+      signal: AbortSignal.timeout(5_000),
+    });
     return response.ok ? false : `SKIPPED: Redmine at ${REDMINE_URL} answered ${response.status} (CI=true would fail here)`;
   } catch (error) {
     return `SKIPPED: Redmine at ${REDMINE_URL} is not reachable (${(error as Error).message}; CI=true would fail here)`;
@@ -60,7 +63,10 @@ export class RedmineAdmin {
   }
 
   /** A project with time tracking, one member (Developer) per login, and `issues` issues. */
-  async project(logins: string[], issues: number): Promise<{ identifier: string; projectId: number; issueIds: number[]; userIds: Map<string, number> }> {
+  async project(
+    logins: string[],
+    issues: number,
+  ): Promise<{ identifier: string; projectId: number; issueIds: number[]; userIds: Map<string, number> }> {
     const suffix = randomBytes(4).toString('hex');
     const identifier = `tpt-${suffix}`;
     const { project } = await this.call<{ project: { id: number } }>('POST', '/projects.json', {
@@ -71,27 +77,52 @@ export class RedmineAdmin {
     const userIds = new Map<string, number>();
     for (const login of logins) {
       const { user } = await this.call<{ user: { id: number } }>('POST', '/users.json', {
-        user: { login: `${login}-${suffix}`, firstname: login, lastname: suffix, mail: `${login}-${suffix}@example.com`, password: `pw-${randomBytes(8).toString('hex')}` },
+        user: {
+          login: `${login}-${suffix}`,
+          firstname: login,
+          lastname: suffix,
+          mail: `${login}-${suffix}@example.com`,
+          password: `pw-${randomBytes(8).toString('hex')}`,
+        },
       });
       userIds.set(login, user.id);
       await this.call('POST', `/projects/${identifier}/memberships.json`, { membership: { user_id: user.id, role_ids: [developer.id] } });
     }
     const issueIds: number[] = [];
     for (let index = 0; index < issues; index++) {
-      const { issue } = await this.call<{ issue: { id: number } }>('POST', '/issues.json', { issue: { project_id: project.id, tracker_id: 1, subject: `Issue ${index + 1}` } });
+      const { issue } = await this.call<{ issue: { id: number } }>('POST', '/issues.json', {
+        issue: { project_id: project.id, tracker_id: 1, subject: `Issue ${index + 1}` },
+      });
       issueIds.push(issue.id);
     }
     return { identifier, projectId: project.id, issueIds, userIds };
   }
 
   async activityId(): Promise<number> {
-    const { time_entry_activities: activities } = await this.call<{ time_entry_activities: { id: number }[] }>('GET', '/enumerations/time_entry_activities.json');
+    const { time_entry_activities: activities } = await this.call<{ time_entry_activities: { id: number }[] }>(
+      'GET',
+      '/enumerations/time_entry_activities.json',
+    );
     return activities[0]!.id;
   }
 
-  async logTime(entry: { issueId: number; userId: number; spentOn: string; hours: number; comments: string; activityId: number }): Promise<number> {
+  async logTime(entry: {
+    issueId: number;
+    userId: number;
+    spentOn: string;
+    hours: number;
+    comments: string;
+    activityId: number;
+  }): Promise<number> {
     const { time_entry } = await this.call<{ time_entry: { id: number } }>('POST', '/time_entries.json', {
-      time_entry: { issue_id: entry.issueId, user_id: entry.userId, spent_on: entry.spentOn, hours: entry.hours, comments: entry.comments, activity_id: entry.activityId },
+      time_entry: {
+        issue_id: entry.issueId,
+        user_id: entry.userId,
+        spent_on: entry.spentOn,
+        hours: entry.hours,
+        comments: entry.comments,
+        activity_id: entry.activityId,
+      },
     });
     return time_entry.id;
   }

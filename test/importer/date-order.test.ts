@@ -24,36 +24,55 @@ describe('slashed dates: read the way the value or its input allows, asked for o
     assert.deepEqual(parseSourceDate('01/19/2021', undefined), { ok: true, value: { year: 2021, month: 1, day: 19 } });
     assert.deepEqual(parseSourceDate('19/01/2021', undefined), { ok: true, value: { year: 2021, month: 1, day: 19 } });
     assert.deepEqual(parseSourceDate('04/31/2024', undefined).ok, false, 'neither April 31 nor a 31st month');
-    assert.deepEqual(parseSourceDate('03/03/2024', undefined), { ok: true, value: { year: 2024, month: 3, day: 3 } }, 'the same day either way');
-    assert.match((parseSourceDate('03/04/2024', undefined) as { error: string }).error, /"03\/04\/2024" could be month\/day or day\/month; give --date-format/);
+    assert.deepEqual(
+      parseSourceDate('03/03/2024', undefined),
+      { ok: true, value: { year: 2024, month: 3, day: 3 } },
+      'the same day either way',
+    );
+    assert.match(
+      (parseSourceDate('03/04/2024', undefined) as { error: string }).error,
+      /"03\/04\/2024" could be month\/day or day\/month; give --date-format/,
+    );
     assert.match((parseSourceDate('13/14/2024', undefined) as { error: string }).error, /no such calendar day, month first or day first/);
-    assert.match((parseSourceDate('19/01/2021', 'MDY') as { error: string }).error, /"19\/01\/2021" is not a valid date read as MM\/DD\/YYYY: no such calendar day/);
-    assert.match((parseSourceDate('01/19/2021', 'YMD') as { error: string }).error, /not a date in the form --date-format YYYY-MM-DD gives/);
+    assert.match(
+      (parseSourceDate('19/01/2021', 'MDY') as { error: string }).error,
+      /"19\/01\/2021" is not a valid date read as MM\/DD\/YYYY: no such calendar day/,
+    );
+    assert.match(
+      (parseSourceDate('01/19/2021', 'YMD') as { error: string }).error,
+      /not a date in the form --date-format YYYY-MM-DD gives/,
+    );
   });
 
   test('every refusal of a slashed date is true of the value it shows (property)', () => {
     const order = fc.constantFrom<DateOrder | undefined>(undefined, 'MDY', 'DMY', 'YMD');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1900, max: 2100 }), order, (first, second, year, given) => {
-        const text = `${String(first).padStart(2, '0')}/${String(second).padStart(2, '0')}/${year}`;
-        const result = parseSourceDate(text, given);
-        const monthFirst = isDay(year, first, second);
-        const dayFirst = isDay(year, second, first);
-        if (result.ok) {
-          const { month, day } = result.value;
-          // What was read is one of the readings the value has, and the given order's when one was given.
-          if (given === 'MDY') assert.deepEqual([month, day], [first, second]);
-          else if (given === 'DMY') assert.deepEqual([month, day], [second, first]);
-          else assert.ok((monthFirst && month === first && day === second) || (dayFirst && month === second && day === first));
-          return;
-        }
-        if (/could be month\/day or day\/month/.test(result.error)) {
-          assert.ok(monthFirst && dayFirst && first !== second, `${text}: said to be ambiguous`);
-        }
-        if (/no such calendar day/.test(result.error)) {
-          assert.ok(given === 'MDY' ? !monthFirst : given === 'DMY' ? !dayFirst : !monthFirst && !dayFirst, `${text}: said to be no day`);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1900, max: 2100 }),
+        order,
+        (first, second, year, given) => {
+          const text = `${String(first).padStart(2, '0')}/${String(second).padStart(2, '0')}/${year}`;
+          const result = parseSourceDate(text, given);
+          const monthFirst = isDay(year, first, second);
+          const dayFirst = isDay(year, second, first);
+          if (result.ok) {
+            const { month, day } = result.value;
+            // What was read is one of the readings the value has, and the given order's when one was given.
+            if (given === 'MDY') assert.deepEqual([month, day], [first, second]);
+            else if (given === 'DMY') assert.deepEqual([month, day], [second, first]);
+            else assert.ok((monthFirst && month === first && day === second) || (dayFirst && month === second && day === first));
+            return;
+          }
+          if (/could be month\/day or day\/month/.test(result.error)) {
+            assert.ok(monthFirst && dayFirst && first !== second, `${text}: said to be ambiguous`);
+          }
+          if (/no such calendar day/.test(result.error)) {
+            assert.ok(given === 'MDY' ? !monthFirst : given === 'DMY' ? !dayFirst : !monthFirst && !dayFirst, `${text}: said to be no day`);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -74,8 +93,13 @@ describe('slashed dates: read the way the value or its input allows, asked for o
       const finding = await settleDateOrder(options([ambiguous, telling]));
       assert.equal(finding.order, 'MDY');
       assert.equal(finding.either, 4, 'two ambiguous rows, start and end date each');
-      assert.match(describeDateOrder(finding)!, /slashed dates read as MM\/DD\/YYYY, since "01\/19\/2021" \(.*telling\.csv:3\) can only be month first/);
-      const dayFirst = await settleDateOrder(options([write('day-first.csv', [clockifyRow('MIG-1', '01/02/2021', 'a'), clockifyRow('MIG-1', '19/01/2021', 'b')])]));
+      assert.match(
+        describeDateOrder(finding)!,
+        /slashed dates read as MM\/DD\/YYYY, since "01\/19\/2021" \(.*telling\.csv:3\) can only be month first/,
+      );
+      const dayFirst = await settleDateOrder(
+        options([write('day-first.csv', [clockifyRow('MIG-1', '01/02/2021', 'a'), clockifyRow('MIG-1', '19/01/2021', 'b')])]),
+      );
       assert.equal(dayFirst.order, 'DMY');
     });
 
@@ -89,10 +113,17 @@ describe('slashed dates: read the way the value or its input allows, asked for o
     });
 
     test('an input that shows both orders settles none and says so', async () => {
-      const mixed = write('mixed.csv', [clockifyRow('MIG-1', '01/19/2021', 'a'), clockifyRow('MIG-1', '19/01/2021', 'b'), clockifyRow('MIG-1', '01/02/2021', 'c')]);
+      const mixed = write('mixed.csv', [
+        clockifyRow('MIG-1', '01/19/2021', 'a'),
+        clockifyRow('MIG-1', '19/01/2021', 'b'),
+        clockifyRow('MIG-1', '01/02/2021', 'c'),
+      ]);
       const finding = await settleDateOrder(options([mixed]));
       assert.equal(finding.order, undefined);
-      assert.match(describeDateOrder(finding)!, /can only be month first, "01\/19\/2021".*can only be day first, "19\/01\/2021".*the 2 that could be either are refused: give --date-format/);
+      assert.match(
+        describeDateOrder(finding)!,
+        /can only be month first, "01\/19\/2021".*can only be day first, "19\/01\/2021".*the 2 that could be either are refused: give --date-format/,
+      );
     });
   });
 
@@ -109,12 +140,20 @@ describe('slashed dates: read the way the value or its input allows, asked for o
 
     test('the preflight says which order and why; every row lands on its day', async () => {
       const file = path.join(temp.dir, 'clockify-us.csv');
-      fs.writeFileSync(file, [CLOCKIFY_HEADER, clockifyRow('MIG-1', '01/04/2021', 'first'), clockifyRow('MIG-2', '01/19/2021', 'second')].join('\n') + '\n');
+      fs.writeFileSync(
+        file,
+        [CLOCKIFY_HEADER, clockifyRow('MIG-1', '01/04/2021', 'first'), clockifyRow('MIG-2', '01/19/2021', 'second')].join('\n') + '\n',
+      );
       const run = await importFiles(target, [file], { zone: 'UTC', issueRule: { column: 'Task' } });
       assert.equal(run.summary.blocked, false, run.out.join('\n'));
       assert.equal(run.summary.created, 2);
-      assert.match(run.out.join('\n'), /dates: slashed dates read as MM\/DD\/YYYY, since "01\/19\/2021" \(.*clockify-us\.csv:3\) can only be month first/);
-      const starts = (await storedWorklogs(target)).filter((worklog) => ['first', 'second'].includes(worklog.comment ?? '')).map((worklog) => worklog.start);
+      assert.match(
+        run.out.join('\n'),
+        /dates: slashed dates read as MM\/DD\/YYYY, since "01\/19\/2021" \(.*clockify-us\.csv:3\) can only be month first/,
+      );
+      const starts = (await storedWorklogs(target))
+        .filter((worklog) => ['first', 'second'].includes(worklog.comment ?? ''))
+        .map((worklog) => worklog.start);
       assert.deepEqual(starts.sort(), ['2021-01-04T09:00:00.000+0000', '2021-01-19T09:00:00.000+0000']);
     });
 

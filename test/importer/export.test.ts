@@ -31,7 +31,14 @@ describe('export, then import elsewhere, then reconcile', () => {
   const exportTo = async (file: string, format: 'ndjson' | 'csv', days: { fromDay?: string; toDay?: string; zone?: string } = {}) => {
     const out = fs.openSync(file, 'w');
     try {
-      return await runExport({ client: source.client, orgLabel: 'org 1', format, zone: 'UTC', ...days, write: async (text) => void fs.writeSync(out, text) });
+      return await runExport({
+        client: source.client,
+        orgLabel: 'org 1',
+        format,
+        zone: 'UTC',
+        ...days,
+        write: async (text) => void fs.writeSync(out, text),
+      });
     } finally {
       fs.closeSync(out);
     }
@@ -65,12 +72,18 @@ describe('export, then import elsewhere, then reconcile', () => {
   test('--from and --to keep the days of work asked for, in the zone given', async () => {
     const file = path.join(source.dir, 'february.ndjson');
     const summary = await exportTo(file, 'ndjson', { fromDay: '2024-02-01', toDay: '2024-02-29', zone: 'Asia/Tokyo' });
-    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { start: string });
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { start: string });
     // One entry every 45 minutes; February in Tokyo starts 9 hours before February in UTC.
     const first = Date.parse('2024-01-31T15:00:00Z');
     const last = Date.parse('2024-02-29T15:00:00Z');
     const base = Date.UTC(2024, 0, 1);
-    const expected = Array.from({ length: ENTRIES }, (_, index) => base + index * 45 * 60_000).filter((start) => start >= first && start < last).length;
+    const expected = Array.from({ length: ENTRIES }, (_, index) => base + index * 45 * 60_000).filter(
+      (start) => start >= first && start < last,
+    ).length;
     assert.equal(summary.written, expected);
     assert.equal(lines.length, expected);
     assert.ok(summary.outside > 0);

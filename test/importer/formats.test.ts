@@ -20,10 +20,38 @@ describe('import formats', () => {
       file: 'jira-worklogs-MIG-1.json',
       options: { issueRule: { map: loadMappingFile(fixture('jira-issue-map.csv'), 'map') } },
       expected: [
-        { issue: 'MIG-1', login: 'alice', createdAt: '2024-03-15T00:05:12.345+0000', start: '2024-03-14T22:30:00.000+0000', duration: 'PT1H30M', comment: 'Late night: fixed the export job' },
-        { issue: 'MIG-1', login: 'alice', createdAt: '2024-03-15T01:00:00.000+0000', start: '2024-03-14T23:30:00.000+0000', duration: 'PT59M30S', comment: 'After midnight in Berlin, still the 14th in UTC' },
-        { issue: 'MIG-1', login: 'bob', createdAt: '2024-03-18T16:45:00.000+0000', start: '2024-03-18T08:00:00.000+0000', duration: 'PT7H', comment: 'Code review' },
-        { issue: 'MIG-1', login: 'bob', createdAt: '2024-03-19T17:00:00.000+0000', start: '2024-03-19T08:00:00.000+0000', duration: 'P4DT3H', comment: undefined },
+        {
+          issue: 'MIG-1',
+          login: 'alice',
+          createdAt: '2024-03-15T00:05:12.345+0000',
+          start: '2024-03-14T22:30:00.000+0000',
+          duration: 'PT1H30M',
+          comment: 'Late night: fixed the export job',
+        },
+        {
+          issue: 'MIG-1',
+          login: 'alice',
+          createdAt: '2024-03-15T01:00:00.000+0000',
+          start: '2024-03-14T23:30:00.000+0000',
+          duration: 'PT59M30S',
+          comment: 'After midnight in Berlin, still the 14th in UTC',
+        },
+        {
+          issue: 'MIG-1',
+          login: 'bob',
+          createdAt: '2024-03-18T16:45:00.000+0000',
+          start: '2024-03-18T08:00:00.000+0000',
+          duration: 'PT7H',
+          comment: 'Code review',
+        },
+        {
+          issue: 'MIG-1',
+          login: 'bob',
+          createdAt: '2024-03-19T17:00:00.000+0000',
+          start: '2024-03-19T08:00:00.000+0000',
+          duration: 'P4DT3H',
+          comment: undefined,
+        },
       ],
     },
     {
@@ -31,8 +59,22 @@ describe('import formats', () => {
       file: 'tempo-worklogs-v4.json',
       options: { zone: 'Europe/Berlin', issueRule: { map: loadMappingFile(fixture('tempo-issue-map.csv'), 'map') } },
       expected: [
-        { issue: 'MIG-1', login: 'alice', createdAt: '2024-03-20T10:46:01.000+0000', start: '2024-03-20T07:15:00.000+0000', duration: 'PT2H30M', comment: 'Data mapping workshop' },
-        { issue: 'MIG-2', login: 'bob', createdAt: '2024-03-31T01:45:00.000+0000', start: '2024-03-31T01:10:00.000+0000', duration: 'PT30M30S', comment: 'Night on-call after the clock change' },
+        {
+          issue: 'MIG-1',
+          login: 'alice',
+          createdAt: '2024-03-20T10:46:01.000+0000',
+          start: '2024-03-20T07:15:00.000+0000',
+          duration: 'PT2H30M',
+          comment: 'Data mapping workshop',
+        },
+        {
+          issue: 'MIG-2',
+          login: 'bob',
+          createdAt: '2024-03-31T01:45:00.000+0000',
+          start: '2024-03-31T01:10:00.000+0000',
+          duration: 'PT30M30S',
+          comment: 'Night on-call after the clock change',
+        },
       ],
     },
     {
@@ -40,9 +82,30 @@ describe('import formats', () => {
       file: 'toggl-detailed.csv',
       options: { zone: 'Europe/Berlin', issueRule: { regex: /MIG-\d+/ } },
       expected: [
-        { issue: 'MIG-1', login: 'alice', createdAt: '2024-03-21T08:00:00.000+0000', start: '2024-03-21T08:00:00.000+0000', duration: 'PT59M30S', comment: 'MIG-1 import scripts' },
-        { issue: 'MIG-1', login: 'bob', createdAt: '2024-03-21T22:50:00.000+0000', start: '2024-03-21T22:50:00.000+0000', duration: 'PT30M5S', comment: 'Standup MIG-1' },
-        { issue: 'MIG-2', login: 'alice', createdAt: '2024-03-21T09:15:07.000+0000', start: '2024-03-21T09:15:07.000+0000', duration: 'PT47M41S', comment: 'MIG-2 schema review' },
+        {
+          issue: 'MIG-1',
+          login: 'alice',
+          createdAt: '2024-03-21T08:00:00.000+0000',
+          start: '2024-03-21T08:00:00.000+0000',
+          duration: 'PT59M30S',
+          comment: 'MIG-1 import scripts',
+        },
+        {
+          issue: 'MIG-1',
+          login: 'bob',
+          createdAt: '2024-03-21T22:50:00.000+0000',
+          start: '2024-03-21T22:50:00.000+0000',
+          duration: 'PT30M5S',
+          comment: 'Standup MIG-1',
+        },
+        {
+          issue: 'MIG-2',
+          login: 'alice',
+          createdAt: '2024-03-21T09:15:07.000+0000',
+          start: '2024-03-21T09:15:07.000+0000',
+          duration: 'PT47M41S',
+          comment: 'MIG-2 schema review',
+        },
       ],
     },
     {
@@ -50,8 +113,22 @@ describe('import formats', () => {
       file: 'clockify-detailed.csv',
       options: { zone: 'Europe/Berlin', dateOrder: 'MDY', issueRule: { column: 'Task' } },
       expected: [
-        { issue: 'MIG-1', login: 'alice', createdAt: '2024-03-22T08:00:00.000+0000', start: '2024-03-22T08:00:00.000+0000', duration: 'PT1H41M', comment: 'Data cleanup' },
-        { issue: 'MIG-2', login: 'bob', createdAt: '2024-03-22T12:30:00.000+0000', start: '2024-03-22T12:30:00.000+0000', duration: 'PT30M25S', comment: 'Report checks' },
+        {
+          issue: 'MIG-1',
+          login: 'alice',
+          createdAt: '2024-03-22T08:00:00.000+0000',
+          start: '2024-03-22T08:00:00.000+0000',
+          duration: 'PT1H41M',
+          comment: 'Data cleanup',
+        },
+        {
+          issue: 'MIG-2',
+          login: 'bob',
+          createdAt: '2024-03-22T12:30:00.000+0000',
+          start: '2024-03-22T12:30:00.000+0000',
+          duration: 'PT30M25S',
+          comment: 'Report checks',
+        },
       ],
     },
     {
@@ -59,9 +136,30 @@ describe('import formats', () => {
       file: 'redmine-time-entries.csv',
       options: { zone: 'Europe/Berlin', issueRule: { map: loadMappingFile(fixture('redmine-issue-map.csv'), 'map') } },
       expected: [
-        { issue: 'MIG-1', login: 'alice', createdAt: '2024-03-25T17:02:00.000+0000', start: '2024-03-24T23:00:00.000+0000', duration: 'PT1H30M', comment: 'Wrote the importer' },
-        { issue: 'MIG-1', login: 'bob', createdAt: '2024-03-26T16:40:00.000+0000', start: '2024-03-25T23:00:00.000+0000', duration: 'PT2H45M', comment: 'Fixed encoding' },
-        { issue: 'MIG-2', login: 'bob', createdAt: '2024-03-25T17:05:00.000+0000', start: '2024-03-24T23:00:00.000+0000', duration: 'PT15M', comment: 'Reviewed schema' },
+        {
+          issue: 'MIG-1',
+          login: 'alice',
+          createdAt: '2024-03-25T17:02:00.000+0000',
+          start: '2024-03-24T23:00:00.000+0000',
+          duration: 'PT1H30M',
+          comment: 'Wrote the importer',
+        },
+        {
+          issue: 'MIG-1',
+          login: 'bob',
+          createdAt: '2024-03-26T16:40:00.000+0000',
+          start: '2024-03-25T23:00:00.000+0000',
+          duration: 'PT2H45M',
+          comment: 'Fixed encoding',
+        },
+        {
+          issue: 'MIG-2',
+          login: 'bob',
+          createdAt: '2024-03-25T17:05:00.000+0000',
+          start: '2024-03-24T23:00:00.000+0000',
+          duration: 'PT15M',
+          comment: 'Reviewed schema',
+        },
       ],
     },
     {
@@ -69,8 +167,22 @@ describe('import formats', () => {
       file: 'kimai-export.csv',
       options: { zone: 'Europe/Berlin', issueRule: { regex: /MIG-\d+/ } },
       expected: [
-        { issue: 'MIG-1', login: 'alice', createdAt: '2024-03-27T08:00:00.000+0000', start: '2024-03-27T08:00:00.000+0000', duration: 'PT3H30M', comment: 'MIG-1 batch loader' },
-        { issue: 'MIG-2', login: 'bob', createdAt: '2024-03-27T22:30:00.000+0000', start: '2024-03-27T22:30:00.000+0000', duration: 'PT1H15M', comment: 'MIG-2 overnight import run' },
+        {
+          issue: 'MIG-1',
+          login: 'alice',
+          createdAt: '2024-03-27T08:00:00.000+0000',
+          start: '2024-03-27T08:00:00.000+0000',
+          duration: 'PT3H30M',
+          comment: 'MIG-1 batch loader',
+        },
+        {
+          issue: 'MIG-2',
+          login: 'bob',
+          createdAt: '2024-03-27T22:30:00.000+0000',
+          start: '2024-03-27T22:30:00.000+0000',
+          duration: 'PT1H15M',
+          comment: 'MIG-2 overnight import run',
+        },
       ],
     },
     {
@@ -78,8 +190,22 @@ describe('import formats', () => {
       file: 'native-entries.csv',
       options: {},
       expected: [
-        { issue: 'MIG-1', login: 'alice', createdAt: '2024-03-28T17:00:00.000+0000', start: '2024-03-28T08:00:00.000+0000', duration: 'P1W', comment: 'A whole week, sent as days' },
-        { issue: 'MIG-2', login: 'bob', createdAt: '2024-03-28T17:00:00.000+0000', start: '2024-03-28T12:00:00.000+0000', duration: 'PT59M30S', comment: 'Not rounded' },
+        {
+          issue: 'MIG-1',
+          login: 'alice',
+          createdAt: '2024-03-28T17:00:00.000+0000',
+          start: '2024-03-28T08:00:00.000+0000',
+          duration: 'P1W',
+          comment: 'A whole week, sent as days',
+        },
+        {
+          issue: 'MIG-2',
+          login: 'bob',
+          createdAt: '2024-03-28T17:00:00.000+0000',
+          start: '2024-03-28T12:00:00.000+0000',
+          duration: 'PT59M30S',
+          comment: 'Not rounded',
+        },
       ],
     },
   ];
@@ -105,6 +231,9 @@ describe('import formats', () => {
 test('the --format choices of the command are the importer formats', async () => {
   const { FORMAT_NAMES } = await import('../../src/importer/formats/index.js');
   const source = (await import('node:fs')).readFileSync(new URL('../../src/cli/import-command.ts', import.meta.url), 'utf8');
-  const listed = /const FORMAT_NAMES = \[([^\]]*)\]/.exec(source)?.[1]?.split(',').map((name) => name.trim().replace(/'/g, ''));
+  const listed = /const FORMAT_NAMES = \[([^\]]*)\]/
+    .exec(source)?.[1]
+    ?.split(',')
+    .map((name) => name.trim().replace(/'/g, ''));
   assert.deepEqual([...(listed ?? [])].sort(), [...FORMAT_NAMES].sort());
 });

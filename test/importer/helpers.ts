@@ -120,7 +120,15 @@ export async function storedWorklogs(target: Target, issues = ['MIG-1', 'MIG-2',
         login = (await target.client.getUser(Number(worklog.createdBy.id)))!.login;
         logins.set(worklog.createdBy.id, login);
       }
-      all.push({ id: worklog.id, issue, login, createdAt: worklog.createdAt, start: worklog.start, duration: worklog.duration, comment: worklog.comment });
+      all.push({
+        id: worklog.id,
+        issue,
+        login,
+        createdAt: worklog.createdAt,
+        start: worklog.start,
+        duration: worklog.duration,
+        comment: worklog.comment,
+      });
     }
   }
   return all;

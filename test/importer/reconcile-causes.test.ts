@@ -26,7 +26,10 @@ describe('reconcile explains its differences', () => {
 
   test('missing in the target, and failed in the last run (from its failures file)', async () => {
     // The second entry was written after the issue's last update (2025-01-01): the server refuses it.
-    const file = write('missing.csv', ['MIG-1,alice,2024-07-01T10:00:00Z,2024-07-01T09:00:00Z,PT1H,kept,m-1', 'MIG-1,alice,2025-06-01T10:00:00Z,2024-07-02T09:00:00Z,PT2H,refused,m-2']);
+    const file = write('missing.csv', [
+      'MIG-1,alice,2024-07-01T10:00:00Z,2024-07-01T09:00:00Z,PT1H,kept,m-1',
+      'MIG-1,alice,2025-06-01T10:00:00Z,2024-07-02T09:00:00Z,PT2H,refused,m-2',
+    ]);
     const run = await importFiles(target, [file]);
     assert.deepEqual([run.summary.created, run.summary.failed], [1, 1]);
     const result = await compare(file);
@@ -44,11 +47,16 @@ describe('reconcile explains its differences', () => {
       payload: { createdBy: 'bob', createdAt: '2024-08-05T10:00:00Z', start: '2024-08-05T09:00:00Z', duration: 'PT30M' },
     });
     assert.equal(extra.statusCode, 200, extra.body);
-    const stored = (await target.t.request({ method: 'GET', url: '/v2/issues/MIG-2/worklog' })).json() as { id: number; comment?: string }[];
+    const stored = (await target.t.request({ method: 'GET', url: '/v2/issues/MIG-2/worklog' })).json() as {
+      id: number;
+      comment?: string;
+    }[];
     const one = stored.find((worklog) => worklog.comment === 'one')!;
     const edited = await target.t.request({ method: 'PATCH', url: `/v2/issues/MIG-2/worklog/${one.id}`, payload: { duration: 'PT45M' } });
     assert.equal(edited.statusCode, 200, edited.body);
-    const causes = (await compare(file)).differences.filter((difference) => difference.issue === 'MIG-2').map((difference) => [difference.day, difference.cause.kind]);
+    const causes = (await compare(file)).differences
+      .filter((difference) => difference.issue === 'MIG-2')
+      .map((difference) => [difference.day, difference.cause.kind]);
     assert.deepEqual(causes, [
       ['2024-08-01', 'duration'],
       ['2024-08-05', 'extra'],
@@ -60,12 +68,21 @@ describe('reconcile explains its differences', () => {
     const file = write('zoned.csv', ['MIG-3,alice,2024-09-04 01:00:00,2024-09-04 00:30:00,PT1H,zoned,z-1']);
     const run = await importFiles(target, [file], { zone: 'Asia/Tokyo' });
     assert.equal(run.summary.created, 1, run.out.join('\n'));
-    assert.deepEqual((await compare(file, 'Asia/Tokyo')).differences.filter((difference) => difference.issue === 'MIG-3'), []);
+    assert.deepEqual(
+      (await compare(file, 'Asia/Tokyo')).differences.filter((difference) => difference.issue === 'MIG-3'),
+      [],
+    );
     const shifted = (await compare(file, 'UTC')).differences.filter((difference) => difference.issue === 'MIG-3');
-    assert.deepEqual(shifted.map((difference) => [difference.day, difference.cause]), [
-      ['2024-09-03', { kind: 'day', otherDay: '2024-09-04' }],
-      ['2024-09-04', { kind: 'day', otherDay: '2024-09-03' }],
-    ]);
-    assert.match(describeDifference(shifted[0]!), /day differs: the same time is on 2024-09-04 on the other side \(a different --timezone\?\)/);
+    assert.deepEqual(
+      shifted.map((difference) => [difference.day, difference.cause]),
+      [
+        ['2024-09-03', { kind: 'day', otherDay: '2024-09-04' }],
+        ['2024-09-04', { kind: 'day', otherDay: '2024-09-03' }],
+      ],
+    );
+    assert.match(
+      describeDifference(shifted[0]!),
+      /day differs: the same time is on 2024-09-04 on the other side \(a different --timezone\?\)/,
+    );
   });
 });

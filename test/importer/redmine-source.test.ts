@@ -45,14 +45,20 @@ describe('Redmine as a live source', { skip }, () => {
     await source().check();
     await assert.rejects(source({ apiKey: 'f'.repeat(40) }).check(), /Redmine refused the API key \(401\)/);
     await assert.rejects(source({ project: 'no-such-project-here' }).check(), /Redmine has no project "no-such-project-here"/);
-    await assert.rejects(source({ url: 'http://127.0.0.1:9/' }).check(), /Redmine: GET \/users\/current\.json: .*is http:\/\/127\.0\.0\.1:9\/ a Redmine\?/);
+    await assert.rejects(
+      source({ url: 'http://127.0.0.1:9/' }).check(),
+      /Redmine: GET \/users\/current\.json: .*is http:\/\/127\.0\.0\.1:9\/ a Redmine\?/,
+    );
   });
 
-  test('every entry of the project once, across pages of 100, with its user\'s login and e-mail', async () => {
+  test("every entry of the project once, across pages of 100, with its user's login and e-mail", async () => {
     const records = [];
     for await (const record of source().records()) records.push(record);
     assert.equal(records.length, ENTRIES);
-    assert.deepEqual(records.map((record) => record.line).sort((a, b) => a - b), [...entryIds].sort((a, b) => a - b));
+    assert.deepEqual(
+      records.map((record) => record.line).sort((a, b) => a - b),
+      [...entryIds].sort((a, b) => a - b),
+    );
     const first = records.find((record) => record.line === entryIds[0])!;
     const converted = source().format.convert(first, { zone: 'Europe/Berlin', durations: DEFAULT_DURATION_SETTINGS });
     assert.ok(converted.ok, JSON.stringify(converted));
@@ -89,7 +95,14 @@ describe('Redmine as a live source', { skip }, () => {
         const answer = await target.t.request({
           method: 'POST',
           url: '/v3/issues/_import',
-          payload: { queue: 'RED', summary: 'From Redmine', createdBy: 'admin', updatedBy: 'admin', createdAt: '2020-01-01T00:00:00.000+0000', updatedAt: now },
+          payload: {
+            queue: 'RED',
+            summary: 'From Redmine',
+            createdBy: 'admin',
+            updatedBy: 'admin',
+            createdAt: '2020-01-01T00:00:00.000+0000',
+            updatedAt: now,
+          },
         });
         assert.ok(answer.statusCode < 300, answer.body);
       }
@@ -97,7 +110,14 @@ describe('Redmine as a live source', { skip }, () => {
       const userMap = new Map([...project.userIds.keys()].map((login) => [`${login}-${project.identifier.slice(4)}`, login]));
       const live = source();
       await live.check();
-      const options = { files: [], live, zone: 'Europe/Berlin', userMap, issueRule: { map: issueMap }, journalPath: path.join(target.dir, 'redmine.journal.ndjson') };
+      const options = {
+        files: [],
+        live,
+        zone: 'Europe/Berlin',
+        userMap,
+        issueRule: { map: issueMap },
+        journalPath: path.join(target.dir, 'redmine.journal.ndjson'),
+      };
       const first = await importFiles(target, [], options);
       assert.equal(first.summary.blocked, false, first.out.join('\n'));
       assert.equal(first.summary.created, ENTRIES, first.out.join('\n'));
@@ -107,7 +127,11 @@ describe('Redmine as a live source', { skip }, () => {
       const zero = stored.find((worklog) => worklog.comment === 'entry 0')!;
       assert.deepEqual([zero.issue, zero.login, zero.start, zero.duration], ['RED-1', 'liam', '2024-02-29T23:00:00.000+0000', 'PT19M48S']);
       const again = await importFiles(target, [], { ...options, journalPath: path.join(target.dir, 'fresh.journal.ndjson') });
-      assert.deepEqual([again.summary.created, again.summary.alreadyPresent], [0, ENTRIES], 'the server knows each entry by its Redmine id');
+      assert.deepEqual(
+        [again.summary.created, again.summary.alreadyPresent],
+        [0, ENTRIES],
+        'the server knows each entry by its Redmine id',
+      );
     });
   });
 });

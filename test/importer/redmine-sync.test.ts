@@ -28,7 +28,11 @@ describe('sync from Redmine into Timeport', { skip }, () => {
     activityId = await admin.activityId();
     const log = (issue: number, login: string, spentOn: string, hours: number, comments: string) =>
       admin.logTime({ issueId: project.issueIds[issue]!, userId: project.userIds.get(login)!, spentOn, hours, comments, activityId });
-    ids.push(await log(0, 'kate', '2024-03-01', 1.5, 'first'), await log(1, 'liam', '2024-03-02', 2, 'second'), await log(0, 'liam', '2024-03-03', 0.25, 'third'));
+    ids.push(
+      await log(0, 'kate', '2024-03-01', 1.5, 'first'),
+      await log(1, 'liam', '2024-03-02', 2, 'second'),
+      await log(0, 'liam', '2024-03-03', 0.25, 'third'),
+    );
     target = await startTarget([], ['kate', 'liam']);
     await target.t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'RED', name: 'From Redmine', lead: 'admin' } });
     await touchIssues(true);
@@ -48,13 +52,23 @@ describe('sync from Redmine into Timeport', { skip }, () => {
         ? await target.t.request({
             method: 'POST',
             url: '/v3/issues/_import',
-            payload: { queue: 'RED', summary: 'From Redmine', createdBy: 'admin', updatedBy: 'admin', createdAt: '2020-01-01T00:00:00.000+0000', updatedAt: now },
+            payload: {
+              queue: 'RED',
+              summary: 'From Redmine',
+              createdBy: 'admin',
+              updatedBy: 'admin',
+              createdAt: '2020-01-01T00:00:00.000+0000',
+              updatedAt: now,
+            },
           })
         : // An ordinary worklog written and deleted moves the issue's last update (Timeport has no issue edit).
           await target.t.request({ method: 'POST', url: `/v3/issues/RED-${index + 1}/worklog`, payload: { start: now, duration: 'PT1M' } });
       assert.ok(answer.statusCode < 300, answer.body);
       if (!create) {
-        const removed = await target.t.request({ method: 'DELETE', url: `/v3/issues/RED-${index + 1}/worklog/${(JSON.parse(answer.body) as { id: number }).id}` });
+        const removed = await target.t.request({
+          method: 'DELETE',
+          url: `/v3/issues/RED-${index + 1}/worklog/${(JSON.parse(answer.body) as { id: number }).id}`,
+        });
         assert.equal(removed.statusCode, 204, removed.body);
       }
     }
@@ -88,12 +102,18 @@ describe('sync from Redmine into Timeport', { skip }, () => {
   };
   const plan = (run: { out: string[] }) => run.out.find((line) => line.startsWith('Plan: '));
   const stored = async () =>
-    (await storedWorklogs(target, ['RED-1', 'RED-2'])).map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`).sort();
+    (await storedWorklogs(target, ['RED-1', 'RED-2']))
+      .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
+      .sort();
 
   test('an entry created, one edited and one deleted in Redmine, over three runs', async () => {
     const stateDir = path.join(target.dir, 'state');
     const one = await sync(stateDir);
-    assert.equal(plan(one), 'Plan: 3 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous', one.out.join('\n'));
+    assert.equal(
+      plan(one),
+      'Plan: 3 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous',
+      one.out.join('\n'),
+    );
     assert.equal(one.summary.created, 3, one.out.join('\n'));
     assert.deepEqual(await stored(), [
       'RED-1 kate 2024-02-29T23:00:00.000+0000 PT1H30M first',
@@ -102,11 +122,24 @@ describe('sync from Redmine into Timeport', { skip }, () => {
     ]);
 
     // Created, and edited (hours and day).
-    ids.push(await admin.logTime({ issueId: project.issueIds[1]!, userId: project.userIds.get('kate')!, spentOn: '2024-03-04', hours: 3, comments: 'fourth', activityId }));
+    ids.push(
+      await admin.logTime({
+        issueId: project.issueIds[1]!,
+        userId: project.userIds.get('kate')!,
+        spentOn: '2024-03-04',
+        hours: 3,
+        comments: 'fourth',
+        activityId,
+      }),
+    );
     await admin.editTime(ids[0]!, { hours: 2.5, spentOn: '2024-03-05' });
     await touchIssues(false);
     const two = await sync(stateDir);
-    assert.equal(plan(two), 'Plan: 1 creates, 1 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 0 conflicts, 0 ambiguous', two.out.join('\n'));
+    assert.equal(
+      plan(two),
+      'Plan: 1 creates, 1 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 0 conflicts, 0 ambiguous',
+      two.out.join('\n'),
+    );
     assert.deepEqual([two.summary.created, two.summary.updated, two.summary.failed], [1, 1, 0], two.out.join('\n'));
     assert.deepEqual(await stored(), [
       'RED-1 kate 2024-03-04T23:00:00.000+0000 PT2H30M first',
@@ -118,7 +151,11 @@ describe('sync from Redmine into Timeport', { skip }, () => {
     // Deleted.
     await admin.deleteTime(ids[1]!);
     const three = await sync(stateDir, true);
-    assert.equal(plan(three), 'Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous', three.out.join('\n'));
+    assert.equal(
+      plan(three),
+      'Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous',
+      three.out.join('\n'),
+    );
     assert.equal(three.summary.deleted, 1);
     const final = [
       'RED-1 kate 2024-03-04T23:00:00.000+0000 PT2H30M first',

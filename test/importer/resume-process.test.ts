@@ -33,7 +33,14 @@ describe('timeport import: kill -9 and resume', { timeout: 110_000 }, () => {
         server.request('/v3/issues/_import', {
           ...as,
           method: 'POST',
-          body: { queue: 'BIG', summary: `Issue ${issue}`, createdAt: '2020-01-01T00:00:00Z', createdBy: 'admin', updatedAt: '2024-12-31T00:00:00Z', updatedBy: 'admin' },
+          body: {
+            queue: 'BIG',
+            summary: `Issue ${issue}`,
+            createdAt: '2020-01-01T00:00:00Z',
+            createdBy: 'admin',
+            updatedAt: '2024-12-31T00:00:00Z',
+            updatedBy: 'admin',
+          },
         }),
       );
     }
@@ -56,7 +63,23 @@ describe('timeport import: kill -9 and resume', { timeout: 110_000 }, () => {
   });
   after(() => sandbox.dispose());
 
-  const args = ['bin/timeport.js', 'import', file, '--url', '', '--token', TOKEN, '--org', '1', '--journal', journal, '--batch-size', '5000', '--progress-interval', '1'];
+  const args = [
+    'bin/timeport.js',
+    'import',
+    file,
+    '--url',
+    '',
+    '--token',
+    TOKEN,
+    '--org',
+    '1',
+    '--journal',
+    journal,
+    '--batch-size',
+    '5000',
+    '--progress-interval',
+    '1',
+  ];
   const argsFor = () => args.map((arg) => (arg === '' ? server.url : arg));
   const storedCount = () => {
     const db = new BetterSqlite3(sandbox.databaseFile, { readonly: true });
@@ -80,7 +103,9 @@ describe('timeport import: kill -9 and resume', { timeout: 110_000 }, () => {
         // fast one), so the wait is for both.
         while (doneLines() < 10_000 || !PROGRESS_WITH_ETA.test(first.stderr)) {
           if (!first.running) {
-            const progress = PROGRESS_WITH_ETA.test(first.stderr) ? 'a progress line with an ETA was printed' : 'no progress line with a count, rate and ETA was printed';
+            const progress = PROGRESS_WITH_ETA.test(first.stderr)
+              ? 'a progress line with an ETA was printed'
+              : 'no progress line with a count, rate and ETA was printed';
             throw new Error(`the import ended before it could be killed (${progress}):\n${first.transcript()}`);
           }
           await new Promise((resolve) => setTimeout(resolve, 20));
@@ -97,7 +122,9 @@ describe('timeport import: kill -9 and resume', { timeout: 110_000 }, () => {
     const second = await sandbox.cli(argsFor().slice(1), { timeoutMs: 80_000 });
     assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
     assert.equal(storedCount(), ENTRIES);
-    const summary = /Import finished in [\d.]+ s: created (\d+), already present (\d+), failed 0, skipped \(in the journal\) (\d+)/.exec(second.stdout);
+    const summary = /Import finished in [\d.]+ s: created (\d+), already present (\d+), failed 0, skipped \(in the journal\) (\d+)/.exec(
+      second.stdout,
+    );
     assert.ok(summary !== null, second.stdout);
     const [created, present, skipped] = summary.slice(1).map(Number) as [number, number, number];
     assert.equal(created + present + skipped, ENTRIES);

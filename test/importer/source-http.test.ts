@@ -70,7 +70,10 @@ describe('live source HTTP', () => {
 
   test('a redirect is not followed: the error names where it pointed', async () => {
     seen.length = 0;
-    await assert.rejects(client().getJson('moved'), /answered 307, a redirect to http:\/\/evil\.example\/steal; redirects are not followed/);
+    await assert.rejects(
+      client().getJson('moved'),
+      /answered 307, a redirect to http:\/\/evil\.example\/steal; redirects are not followed/,
+    );
     assert.equal(seen.length, 1, 'nothing was sent anywhere else');
   });
 

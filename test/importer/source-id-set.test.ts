@@ -7,7 +7,17 @@ describe('SourceIdSet', () => {
   it('answers as a Set<string> does, for any sequence of adds and lookups', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.string({ maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', 'a', 'A', 'aa', 'é', '\u0000'))), { maxLength: 300 }),
+        fc.array(
+          fc.tuple(
+            fc.boolean(),
+            fc.oneof(
+              fc.string({ maxLength: 6 }),
+              fc.string({ unit: 'binary', maxLength: 40 }),
+              fc.constantFrom('', 'a', 'A', 'aa', 'é', '\u0000'),
+            ),
+          ),
+          { maxLength: 300 },
+        ),
         (operations) => {
           const model = new Set<string>();
           const set = new SourceIdSet(1);

@@ -42,7 +42,14 @@ describe('timeport sync: exit codes, kill -9 and a re-run', { timeout: 110_000 }
         server.request('/v3/issues/_import', {
           ...as,
           method: 'POST',
-          body: { queue: 'SYN', summary: `Issue ${issue}`, createdAt: '2020-01-01T00:00:00Z', createdBy: 'admin', updatedAt: '2024-12-31T00:00:00Z', updatedBy: 'admin' },
+          body: {
+            queue: 'SYN',
+            summary: `Issue ${issue}`,
+            createdAt: '2020-01-01T00:00:00Z',
+            createdBy: 'admin',
+            updatedAt: '2024-12-31T00:00:00Z',
+            updatedBy: 'admin',
+          },
         }),
       );
     }
@@ -50,11 +57,29 @@ describe('timeport sync: exit codes, kill -9 and a re-run', { timeout: 110_000 }
   });
   after(() => sandbox.dispose());
 
-  const args = () => ['sync', file, '--api', 'tracker', '--url', server.url, '--token', TOKEN, '--org', '1', '--state-dir', stateDir, '--progress-interval', '1'];
+  const args = () => [
+    'sync',
+    file,
+    '--api',
+    'tracker',
+    '--url',
+    server.url,
+    '--token',
+    TOKEN,
+    '--org',
+    '1',
+    '--state-dir',
+    stateDir,
+    '--progress-interval',
+    '1',
+  ];
   const stored = () => {
     const db = new BetterSqlite3(sandbox.databaseFile, { readonly: true });
     try {
-      return db.prepare('select comment, duration_seconds as seconds from worklogs order by id').all() as { comment: string; seconds: number }[];
+      return db.prepare('select comment, duration_seconds as seconds from worklogs order by id').all() as {
+        comment: string;
+        seconds: number;
+      }[];
     } finally {
       db.close();
     }
@@ -83,12 +108,24 @@ describe('timeport sync: exit codes, kill -9 and a re-run', { timeout: 110_000 }
 
     const second = await sandbox.cli(args(), { timeoutMs: 80_000 });
     assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
-    assert.match(second.stdout, new RegExp(`^Plan: ${ENTRIES - atKill} creates, 0 updates, 0 deletes, [01] adopted from the target, \\d+ unchanged, 0 conflicts, 0 ambiguous$`, 'm'));
-    const comments = stored().map((worklog) => worklog.comment).sort();
+    assert.match(
+      second.stdout,
+      new RegExp(
+        `^Plan: ${ENTRIES - atKill} creates, 0 updates, 0 deletes, [01] adopted from the target, \\d+ unchanged, 0 conflicts, 0 ambiguous$`,
+        'm',
+      ),
+    );
+    const comments = stored()
+      .map((worklog) => worklog.comment)
+      .sort();
     assert.deepEqual(comments, Array.from({ length: ENTRIES }, (_, index) => `entry ${index}`).sort(), 'every entry once');
 
     // One entry gone, one edited: the edit is applied, the deletion waits (exit 3) until --delete.
-    fs.writeFileSync(file, Array.from({ length: ENTRIES - 1 }, (_, index) => (index === 5 ? line(5).replace('"PT6M"', '"PT7M"') : line(index))).join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      Array.from({ length: ENTRIES - 1 }, (_, index) => (index === 5 ? line(5).replace('"PT6M"', '"PT7M"') : line(index))).join('\n') +
+        '\n',
+    );
     const dry = await sandbox.cli([...args(), '--dry-run'], { timeoutMs: 60_000 });
     assert.equal(dry.code, 3, `${dry.stdout}\n${dry.stderr}`);
     const third = await sandbox.cli(args(), { timeoutMs: 60_000 });
@@ -102,6 +139,12 @@ describe('timeport sync: exit codes, kill -9 and a re-run', { timeout: 110_000 }
     assert.equal(stored().length, ENTRIES - 1);
     const fifth = await sandbox.cli([...args(), '--dry-run'], { timeoutMs: 60_000 });
     assert.equal(fifth.code, 0, `${fifth.stdout}\n${fifth.stderr}`);
-    assert.match(fifth.stdout, new RegExp(`^Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, ${ENTRIES - 1} unchanged, 0 conflicts, 0 ambiguous$`, 'm'));
+    assert.match(
+      fifth.stdout,
+      new RegExp(
+        `^Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, ${ENTRIES - 1} unchanged, 0 conflicts, 0 ambiguous$`,
+        'm',
+      ),
+    );
   });
 });

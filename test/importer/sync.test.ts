@@ -53,7 +53,8 @@ describe('timeport sync', () => {
   });
   afterEach(() => target.close());
 
-  const write = (lines: Line[]) => fs.writeFileSync(file, lines.map((line) => JSON.stringify({ ...line, createdAt: line.start })).join('\n') + '\n');
+  const write = (lines: Line[]) =>
+    fs.writeFileSync(file, lines.map((line) => JSON.stringify({ ...line, createdAt: line.start })).join('\n') + '\n');
 
   const sync = async (overrides: Partial<SyncOptions> = {}): Promise<Run> => {
     const out: string[] = [];
@@ -82,7 +83,9 @@ describe('timeport sync', () => {
 
   /** The target's worklogs as comparable lines, and the source's. */
   const stored = async () =>
-    (await storedWorklogs(target)).map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`).sort();
+    (await storedWorklogs(target))
+      .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
+      .sort();
   const expected = (lines: Line[]) => {
     // Durations come back in Tracker's business form (8 h is P1D, 90 min is PT1H30M).
     const business = (text: string) => {
@@ -97,18 +100,33 @@ describe('timeport sync', () => {
     const first = [entry(0), entry(1), entry(2), entry(3)];
     write(first);
     const one = await sync();
-    assert.equal(planLine(one), 'Plan: 4 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous', one.out.join('\n'));
+    assert.equal(
+      planLine(one),
+      'Plan: 4 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous',
+      one.out.join('\n'),
+    );
     assert.equal(one.summary.created, 4);
     assert.deepEqual(await stored(), expected(first));
 
     // Edited: 1's duration, 2's start and 3's comment; 0 deleted; 4 new.
-    const second = [entry(1, { duration: 'PT90M' }), entry(2, { start: '2024-05-03T13:30:00.000+0000' }), entry(3, { comment: 'reworded' }), entry(4)];
+    const second = [
+      entry(1, { duration: 'PT90M' }),
+      entry(2, { start: '2024-05-03T13:30:00.000+0000' }),
+      entry(3, { comment: 'reworded' }),
+      entry(4),
+    ];
     write(second);
     const two = await sync();
-    assert.match(planLine(two)!, /^Plan: 1 creates, 3 updates, 1 deletes \(1 not applied without --delete\), 0 adopted from the target, 0 unchanged, 0 conflicts/);
-    assert.ok(two.out.some((line) => /^ {2}src-0: worklog \d+ on MIG-1 alice 2024-05-01T09:00:00.000\+0000 PT1H$/.test(line)), two.out.join('\n'));
+    assert.match(
+      planLine(two)!,
+      /^Plan: 1 creates, 3 updates, 1 deletes \(1 not applied without --delete\), 0 adopted from the target, 0 unchanged, 0 conflicts/,
+    );
+    assert.ok(
+      two.out.some((line) => /^ {2}src-0: worklog \d+ on MIG-1 alice 2024-05-01T09:00:00.000\+0000 PT1H$/.test(line)),
+      two.out.join('\n'),
+    );
     assert.deepEqual([two.summary.created, two.summary.updated, two.summary.deleted, two.summary.deletesNotApplied], [1, 3, 0, 1]);
-    assert.deepEqual(await stored(), [...(expected(second)), ...(expected([entry(0)]))].sort(), 'the deletion waits for --delete');
+    assert.deepEqual(await stored(), [...expected(second), ...expected([entry(0)])].sort(), 'the deletion waits for --delete');
 
     const three = await sync({ applyDeletes: true });
     assert.match(planLine(three)!, /^Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts/);
@@ -141,10 +159,17 @@ describe('timeport sync', () => {
     const plan = path.join(target.dir, 'plan.ndjson');
     const run = await sync({ planFile: plan });
     assert.match(planLine(run)!, /0 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 1 conflicts/);
-    assert.ok(run.out.some((line) => line.includes(`src-1: worklog ${edited.id} on MIG-2: changed in the target since the last sync`)), run.out.join('\n'));
+    assert.ok(
+      run.out.some((line) => line.includes(`src-1: worklog ${edited.id} on MIG-2: changed in the target since the last sync`)),
+      run.out.join('\n'),
+    );
     assert.equal(run.summary.conflicts, 1);
     assert.equal((await storedWorklogs(target)).find((worklog) => worklog.id === edited.id)!.duration, 'PT5M');
-    const [line] = fs.readFileSync(plan, 'utf8').trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
+    const [line] = fs
+      .readFileSync(plan, 'utf8')
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
     assert.deepEqual(line, {
       action: 'conflict',
       sourceId: 'src-1',
@@ -170,7 +195,10 @@ describe('timeport sync', () => {
     assert.equal(await target.client.deleteWorklog(removed.issue, removed.id), true);
     const run = await sync();
     assert.match(planLine(run)!, /^Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 1 unchanged, 1 conflicts/);
-    assert.ok(run.out.some((line) => line.includes(`src-0: worklog ${removed.id} on MIG-1: deleted in the target since the last sync`)), run.out.join('\n'));
+    assert.ok(
+      run.out.some((line) => line.includes(`src-0: worklog ${removed.id} on MIG-1: deleted in the target since the last sync`)),
+      run.out.join('\n'),
+    );
     assert.equal((await storedWorklogs(target)).length, 1);
     const preferred = await sync({ preferSource: true });
     assert.match(planLine(preferred)!, /^Plan: 1 creates, 0 updates, 0 deletes, 0 adopted from the target, 1 unchanged, 0 conflicts/);
@@ -184,7 +212,10 @@ describe('timeport sync', () => {
     const run = await sync({ applyDeletes: true });
     assert.equal(run.summary.blocked, true);
     assert.equal(planLine(run), undefined, run.out.join('\n'));
-    assert.ok(run.out.some((line) => line.startsWith('Nothing was planned or written: 1 source entries cannot be synced')), run.out.join('\n'));
+    assert.ok(
+      run.out.some((line) => line.startsWith('Nothing was planned or written: 1 source entries cannot be synced')),
+      run.out.join('\n'),
+    );
     assert.deepEqual(await stored(), expected([entry(0), entry(1)]));
   });
 
@@ -203,7 +234,11 @@ describe('timeport sync', () => {
     write([entry(1, { duration: 'PT30M' }), entry(2), entry(5)]);
     const plan = path.join(target.dir, 'plan.ndjson');
     await sync({ planFile: plan, dryRun: true });
-    const lines = fs.readFileSync(plan, 'utf8').trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
+    const lines = fs
+      .readFileSync(plan, 'utf8')
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
     assert.deepEqual(
       lines.sort((a, b) => String(a.sourceId).localeCompare(String(b.sourceId))),
       [
@@ -223,7 +258,12 @@ describe('timeport sync', () => {
           before: { issue: 'MIG-2', login: 'bob', start: '2024-05-02T09:00:00.000+0000', duration: 'PT2H', comment: 'work 1' },
           after: { issue: 'MIG-2', login: 'bob', start: '2024-05-02T09:00:00.000+0000', duration: 'PT30M', comment: 'work 1' },
         },
-        { action: 'create', sourceId: 'src-5', issue: 'MIG-3', after: { issue: 'MIG-3', login: 'bob', start: '2024-05-06T09:00:00.000+0000', duration: 'PT6H', comment: 'work 5' } },
+        {
+          action: 'create',
+          sourceId: 'src-5',
+          issue: 'MIG-3',
+          after: { issue: 'MIG-3', login: 'bob', start: '2024-05-06T09:00:00.000+0000', duration: 'PT6H', comment: 'work 5' },
+        },
       ],
     );
   });
@@ -245,13 +285,22 @@ describe('timeport sync', () => {
 
   test('two exact matches in the target are reported, neither adopted nor a third created', async () => {
     for (let copy = 0; copy < 2; copy++) {
-      await target.client.importWorklog('MIG-1', { createdBy: 'alice', createdAt: '2024-05-01T09:00:00.000+0000', start: '2024-05-01T09:00:00.000+0000', duration: 'PT1H', comment: 'work 0' });
+      await target.client.importWorklog('MIG-1', {
+        createdBy: 'alice',
+        createdAt: '2024-05-01T09:00:00.000+0000',
+        start: '2024-05-01T09:00:00.000+0000',
+        duration: 'PT1H',
+        comment: 'work 0',
+      });
     }
     write([entry(0), entry(1)]);
     const run = await sync();
     assert.match(planLine(run)!, /^Plan: 1 creates, .* 1 ambiguous$/);
     assert.deepEqual([run.summary.created, run.summary.failed], [1, 1]);
-    assert.ok(run.out.some((line) => /^failed: src-0 \(MIG-1\): 2 worklogs on MIG-1 match it exactly/.test(line)), run.out.join('\n'));
+    assert.ok(
+      run.out.some((line) => /^failed: src-0 \(MIG-1\): 2 worklogs on MIG-1 match it exactly/.test(line)),
+      run.out.join('\n'),
+    );
     assert.equal((await storedWorklogs(target, ['MIG-1'])).length, 2);
   });
 
@@ -300,7 +349,11 @@ describe('timeport sync', () => {
   test('the state directory: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport', () => {
     assert.equal(stateDirectory({ XDG_STATE_HOME: '/var/state' }, '/home/u'), '/var/state/timeport');
     assert.equal(stateDirectory({}, '/home/u'), '/home/u/.local/state/timeport');
-    assert.equal(stateDirectory({ XDG_STATE_HOME: 'relative' }, '/home/u'), '/home/u/.local/state/timeport', 'the XDG spec ignores a relative path');
+    assert.equal(
+      stateDirectory({ XDG_STATE_HOME: 'relative' }, '/home/u'),
+      '/home/u/.local/state/timeport',
+      'the XDG spec ignores a relative path',
+    );
   });
 });
 
@@ -317,7 +370,11 @@ describe('timeport sync from one organization (Tracker as a source) into another
   });
 
   const shape = async (of: Target) =>
-    (await storedWorklogs(of)).map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.createdAt} ${worklog.duration} ${worklog.comment ?? ''}`).sort();
+    (await storedWorklogs(of))
+      .map(
+        (worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.createdAt} ${worklog.duration} ${worklog.comment ?? ''}`,
+      )
+      .sort();
 
   test('follows a worklog created, one edited and one deleted in the source over three runs', async () => {
     const stateDir = path.join(target.dir, 'state');
@@ -353,18 +410,30 @@ describe('timeport sync from one organization (Tracker as a source) into another
     const edited = await log('MIG-2', 'bob', 2, 'PT2H', 'edited');
     const deleted = await log('MIG-3', 'alice', 3, 'PT3H', 'deleted');
     const one = await sync(false);
-    assert.equal(one.plan, 'Plan: 3 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous', one.out.join('\n'));
+    assert.equal(
+      one.plan,
+      'Plan: 3 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous',
+      one.out.join('\n'),
+    );
     assert.deepEqual(await shape(target), await shape(source));
 
     await log('MIG-1', 'bob', 4, 'PT4H', 'created');
     await source.client.editWorklog('MIG-2', edited.id, { duration: 'PT2H30M', comment: 'edited again' });
     const two = await sync(false);
-    assert.equal(two.plan, 'Plan: 1 creates, 1 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 0 conflicts, 0 ambiguous', two.out.join('\n'));
+    assert.equal(
+      two.plan,
+      'Plan: 1 creates, 1 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 0 conflicts, 0 ambiguous',
+      two.out.join('\n'),
+    );
     assert.deepEqual(await shape(target), await shape(source));
 
     assert.equal(await source.client.deleteWorklog('MIG-3', deleted.id), true);
     const three = await sync(true);
-    assert.equal(three.plan, 'Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous', three.out.join('\n'));
+    assert.equal(
+      three.plan,
+      'Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous',
+      three.out.join('\n'),
+    );
     assert.deepEqual(await shape(target), await shape(source));
     assert.equal((await shape(target)).length, 3);
   });

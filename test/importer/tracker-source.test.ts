@@ -35,7 +35,11 @@ describe('Tracker as a live source', () => {
     assert.equal(ids.size, ENTRIES);
     assert.ok(reader.windows.length >= 2, `split into ${reader.windows.length} windows`);
     for (const window of reader.windows) assert.ok(window.total < SEARCH_CAP, `a window of ${window.total}`);
-    assert.equal(reader.windows.reduce((sum, window) => sum + window.total, 0), ENTRIES, 'the windows do not overlap');
+    assert.equal(
+      reader.windows.reduce((sum, window) => sum + window.total, 0),
+      ENTRIES,
+      'the windows do not overlap',
+    );
   });
 
   test('an import from one organization into another keeps every entry once, with its author, start and duration', async () => {
@@ -45,7 +49,9 @@ describe('Tracker as a live source', () => {
     const issues = ['MIG-1', 'MIG-2', 'MIG-3'];
     const [from, to] = [await storedWorklogs(source, issues, 1000), await storedWorklogs(target, issues, 1000)];
     const shape = (worklogs: typeof from) =>
-      worklogs.map((worklog) => [worklog.issue, worklog.login, worklog.start, worklog.createdAt, worklog.duration, worklog.comment].join('|')).sort();
+      worklogs
+        .map((worklog) => [worklog.issue, worklog.login, worklog.start, worklog.createdAt, worklog.duration, worklog.comment].join('|'))
+        .sort();
     assert.deepEqual(shape(to), shape(from));
     const again = await importFiles(target, [], { ...options, live: live(), journalPath: path.join(target.dir, 'fresh.journal.ndjson') });
     assert.deepEqual([again.summary.created, again.summary.alreadyPresent], [0, ENTRIES]);

@@ -51,10 +51,11 @@ test('the tarball holds nothing but what runs: no sources, tests, benchmarks, da
   const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/[^/]+\.js|dist\/.+\.js|ui\/[^/]+\.(html|js|css|ico|svg|png))$/;
   const unexpected = files.filter((file) => !allowed.test(file));
   assert.deepEqual(unexpected, [], `the tarball holds files that do not run: ${unexpected.join(', ')}`);
-  const forbidden = files.filter((file) =>
-    /^(src|test|bench|data|scripts|docs|\.ci|\.cache|node_modules)\//.test(file) ||
-    /\.(ts|ndjson|sqlite(-\w+)?|tsbuildinfo|tgz)$/.test(file) ||
-    /(^|\/)\.timeport-import-/.test(file),
+  const forbidden = files.filter(
+    (file) =>
+      /^(src|test|bench|data|scripts|docs|\.ci|\.cache|node_modules)\//.test(file) ||
+      /\.(ts|ndjson|sqlite(-\w+)?|tsbuildinfo|tgz)$/.test(file) ||
+      /(^|\/)\.timeport-import-/.test(file),
   );
   assert.deepEqual(forbidden, [], `the tarball holds sources, tests, benchmarks, data or journals: ${forbidden.join(', ')}`);
 });

@@ -60,11 +60,7 @@ describe('timeport backup', { timeout: 90_000 }, () => {
     assert.ok(written > 0, 'imports ran during the backup');
     const copied = Number(/and (\d+) worklogs/.exec(result.stdout)![1]);
     assert.ok(copied >= before && copied <= before + written, `copied ${copied}, acknowledged ${before} before and ${written} during`);
-    assert.deepEqual(
-      fs.readdirSync(restored.dataDir).sort(),
-      ['copy.sqlite'],
-      'one self-contained file, no partial or -wal files left',
-    );
+    assert.deepEqual(fs.readdirSync(restored.dataDir).sort(), ['copy.sqlite'], 'one self-contained file, no partial or -wal files left');
 
     // Restore: the copy becomes the database of a new server.
     fs.renameSync(file, path.join(restored.dataDir, SQLITE_FILE));

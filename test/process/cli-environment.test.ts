@@ -15,7 +15,8 @@ import { type As, createQueue, importIssue, listWorklogs } from './tracker.js';
 const TOKEN = 'cli-environment-token-0001';
 const ADMIN: As = { token: TOKEN, org: '1' };
 const HEADER = 'issue,createdBy,createdAt,start,duration,comment,externalId';
-const row = (id: string, issue = 'ENV-1'): string => [issue, 'admin', '2025-02-01T10:00:00Z', '2025-02-01T09:00:00Z', 'PT1H', `entry ${id}`, id].join(',');
+const row = (id: string, issue = 'ENV-1'): string =>
+  [issue, 'admin', '2025-02-01T10:00:00Z', '2025-02-01T09:00:00Z', 'PT1H', `entry ${id}`, id].join(',');
 
 const show = (result: CliResult): string => `exit ${result.code}\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`;
 
@@ -54,13 +55,19 @@ describe('timeport import: target from the environment, .env, the journal in the
 
   it('imports with the token from TRACKER_TOKEN (and URL and organization from the environment), no --token', async () => {
     const file = csv([row('env-1')]);
-    const result = expectExit(await box.cli(['import', file], { env: { TRACKER_URL: server.url, TRACKER_TOKEN: TOKEN, TRACKER_ORG_ID: '1' } }), 0);
+    const result = expectExit(
+      await box.cli(['import', file], { env: { TRACKER_URL: server.url, TRACKER_TOKEN: TOKEN, TRACKER_ORG_ID: '1' } }),
+      0,
+    );
     assert.match(result.stdout, /created 1, already present 0, failed 0/);
     assert.deepEqual(await comments('ENV-1'), ['entry env-1']);
   });
 
   it('says which variable to set when neither the option nor the variable gives the token', async () => {
-    const result = expectExit(await box.cli(['import', csv([row('none-1')])], { env: { TRACKER_URL: server.url, TRACKER_ORG_ID: '1' } }), 1);
+    const result = expectExit(
+      await box.cli(['import', csv([row('none-1')])], { env: { TRACKER_URL: server.url, TRACKER_ORG_ID: '1' } }),
+      1,
+    );
     assert.match(result.stderr, /^timeport import: give the token with TRACKER_TOKEN, or --token - to read it from standard input$/m);
   });
 
@@ -110,7 +117,11 @@ describe('timeport import: target from the environment, .env, the journal in the
     assert.equal(path.dirname(journal), path.join(state, 'timeport'));
     assert.ok(fs.existsSync(journal));
     const second = expectExit(await box.cli(['import', file], { cwd: directory('second'), env }), 0);
-    assert.match(second.stdout, /created 0, already present 0, failed 0, skipped \(in the journal\) 2/, 'the second run found the first run\'s journal');
+    assert.match(
+      second.stdout,
+      /created 0, already present 0, failed 0, skipped \(in the journal\) 2/,
+      "the second run found the first run's journal",
+    );
     assert.match(second.stdout, new RegExp(`^Journal: ${journal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     assert.deepEqual(await comments('ENV-5'), ['entry journal-1', 'entry journal-2']);
     assert.ok(!fs.readdirSync(directory('first')).some((name) => name.includes('journal')), 'nothing written to the working directory');

@@ -24,7 +24,11 @@ describe('timeport export', { timeout: 120_000 }, () => {
     server = await box.serve({ env: { TIMEPORT_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' } });
     await createQueue(server, ORG1, 'EXP');
     await importIssue(server, ORG1, 'EXP');
-    for (const [index, start] of ['2025-01-20T08:00:00.000+0000', '2025-02-01T23:30:00.000+0000', '2025-02-10T12:00:00.000+0000'].entries()) {
+    for (const [index, start] of [
+      '2025-01-20T08:00:00.000+0000',
+      '2025-02-01T23:30:00.000+0000',
+      '2025-02-10T12:00:00.000+0000',
+    ].entries()) {
       await importWorklog(server, ORG1, 'EXP-1', { start, createdAt: start, duration: `PT${index + 1}H30M`, comment: `entry ${index}` });
     }
     // A second organization with the same queue, issue and user, to import into.
@@ -47,7 +51,8 @@ describe('timeport export', { timeout: 120_000 }, () => {
     const imported = await box.cli(['import', file, ...target(org2), '--journal', path.join(box.dataDir, 'journal.ndjson')]);
     assert.equal(imported.code, 0, show(imported));
     assert.match(imported.stdout, /created 3, already present 0, failed 0/);
-    const shape = async (as: OrgAs) => (await listWorklogs(server, as, 'EXP-1')).map((worklog) => [worklog.start, worklog.duration, worklog.comment].join(' ')).sort();
+    const shape = async (as: OrgAs) =>
+      (await listWorklogs(server, as, 'EXP-1')).map((worklog) => [worklog.start, worklog.duration, worklog.comment].join(' ')).sort();
     assert.deepEqual(await shape(org2), await shape(ORG1));
     const reconciled = await box.cli(['reconcile', file, ...target(org2)]);
     assert.equal(reconciled.code, 0, show(reconciled));
@@ -57,9 +62,15 @@ describe('timeport export', { timeout: 120_000 }, () => {
   it('writes NDJSON to standard output, only the days asked for', async () => {
     const result = await box.cli(['export', ...target(ORG1), '--from', '2025-02-01', '--to', '2025-02-05', '--timezone', 'Europe/Moscow']);
     assert.equal(result.code, 0, show(result));
-    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { comment: string; createdBy: string });
+    const rows = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { comment: string; createdBy: string });
     // 2025-02-01T23:30Z is the 2nd in Moscow: inside; 2025-01-20 and 2025-02-10 are outside.
-    assert.deepEqual(rows.map((row) => [row.comment, row.createdBy]), [['entry 1', 'admin']]);
+    assert.deepEqual(
+      rows.map((row) => [row.comment, row.createdBy]),
+      [['entry 1', 'admin']],
+    );
   });
 
   it('bad options and a refused token exit 1 with one line', async () => {

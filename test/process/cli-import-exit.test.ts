@@ -21,11 +21,20 @@ const HEADER = 'issue,createdBy,createdAt,start,duration,comment,externalId';
 
 /** A native CSV row inside the test issues' lifetime (2025-01-10 to 2025-02-20). */
 const row = (id: string, fields: { issue?: string; user?: string; createdAt?: string; duration?: string } = {}): string =>
-  [fields.issue ?? 'MIG-1', fields.user ?? 'alice', fields.createdAt ?? '2025-02-01T10:00:00Z', '2025-02-01T09:00:00Z', fields.duration ?? 'PT1H', `entry ${id}`, id].join(',');
+  [
+    fields.issue ?? 'MIG-1',
+    fields.user ?? 'alice',
+    fields.createdAt ?? '2025-02-01T10:00:00Z',
+    '2025-02-01T09:00:00Z',
+    fields.duration ?? 'PT1H',
+    `entry ${id}`,
+    id,
+  ].join(',');
 /** createdAt after the issue's last update: the server refuses the entry (best effort goes on). */
 const TOO_LATE = '2026-01-01T10:00:00Z';
 
-const show = (result: CliResult): string => `exit ${result.code}${result.signal === null ? '' : ` (${result.signal})`}\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`;
+const show = (result: CliResult): string =>
+  `exit ${result.code}${result.signal === null ? '' : ` (${result.signal})`}\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`;
 
 function expectExit(result: CliResult, code: number): CliResult {
   assert.equal(result.code, code, show(result));
@@ -93,7 +102,11 @@ describe('timeport import and reconcile: exit codes and failures files', { timeo
   });
 
   it('4: the preflight refuses users missing on the target and missing issues: nothing is sent, the failures file lists them', async () => {
-    const file = csv('refused.csv', [row('refused-1', { issue: 'MIG-3' }), row('refused-2', { issue: 'MIG-3', user: 'nobody' }), row('refused-3', { issue: 'MIG-99' })]);
+    const file = csv('refused.csv', [
+      row('refused-1', { issue: 'MIG-3' }),
+      row('refused-2', { issue: 'MIG-3', user: 'nobody' }),
+      row('refused-3', { issue: 'MIG-99' }),
+    ]);
     const result = expectExit(await runImport([file]), 4);
     assert.match(result.stdout, /users missing on the target: 1\n {4}nobody \(1 entries\)/);
     assert.match(result.stdout, /issues missing on the target: 1\n {4}MIG-99 \(1 entries\)/);
@@ -151,7 +164,14 @@ describe('timeport import and reconcile: exit codes and failures files', { timeo
       box.cli(['import', ...target()]),
       box.cli(['reconcile', file, '--url', server.url, '--token', TOKEN]),
     ]);
-    const [unknownOption, noUrl, badBatch, badFormat, noFiles, reconcileNoOrg] = results as [CliResult, CliResult, CliResult, CliResult, CliResult, CliResult];
+    const [unknownOption, noUrl, badBatch, badFormat, noFiles, reconcileNoOrg] = results as [
+      CliResult,
+      CliResult,
+      CliResult,
+      CliResult,
+      CliResult,
+      CliResult,
+    ];
     expectExit(unknownOption, 1);
     assert.match(unknownOption.stderr, /^error: unknown option '--bogus'/);
     // --url may come from TRACKER_URL, so its absence is the command's error, not commander's.
@@ -161,7 +181,11 @@ describe('timeport import and reconcile: exit codes and failures files', { timeo
     expectExit(badFormat, 1);
     assert.match(badFormat.stderr, /argument 'excel' is invalid\. Allowed choices are native, jira/);
     expectError(noFiles, /give the files to read, or --source with its options/);
-    expectError(reconcileNoOrg, /give the organization with --org or TRACKER_ORG_ID \(or --cloud-org or TRACKER_CLOUD_ORG_ID\)/, 'reconcile');
+    expectError(
+      reconcileNoOrg,
+      /give the organization with --org or TRACKER_ORG_ID \(or --cloud-org or TRACKER_CLOUD_ORG_ID\)/,
+      'reconcile',
+    );
 
     const [bothOrgs, badZone, missingFile, badRegex] = await Promise.all([
       runImport([file], ['--cloud-org', 'cloud-1']),
@@ -181,9 +205,22 @@ describe('timeport import and reconcile: exit codes and failures files', { timeo
     const file = csv('unreachable.csv', [row('unreachable-1', { issue: 'MIG-4' })]);
     const closedPort = `http://127.0.0.1:${await freePort()}`;
     const [importDown, reconcileDown, wrongToken] = await Promise.all([
-      box.cli(['import', file, ...target(closedPort), '--retries', '1', '--journal', path.join(dir, 'unreachable.journal.ndjson')], { timeoutMs: 30_000 }),
+      box.cli(['import', file, ...target(closedPort), '--retries', '1', '--journal', path.join(dir, 'unreachable.journal.ndjson')], {
+        timeoutMs: 30_000,
+      }),
       box.cli(['reconcile', file, ...target(closedPort), '--retries', '1'], { timeoutMs: 30_000 }),
-      box.cli(['import', file, '--url', server.url, '--token', 'not-a-token-of-this-server', '--org', '1', '--journal', path.join(dir, 'token.journal.ndjson')]),
+      box.cli([
+        'import',
+        file,
+        '--url',
+        server.url,
+        '--token',
+        'not-a-token-of-this-server',
+        '--org',
+        '1',
+        '--journal',
+        path.join(dir, 'token.journal.ndjson'),
+      ]),
     ]);
     expectError(importDown!, /ECONNREFUSED/);
     assert.match(importDown!.stderr, /retry 1 in [\d.]+ s after ECONNREFUSED/, 'it retried first');
@@ -200,16 +237,29 @@ describe('timeport import and reconcile: exit codes and failures files', { timeo
 
     const other = csv('reconcile-other.csv', [row('rec-3', { issue: 'MIG-1', duration: 'PT2H' })]);
     const differs = expectExit(await runReconcile([other]), 3);
-    assert.match(differs.stdout, /MIG-1 alice 2025-02-01: files 2 h in 1 entries, server 1 h 30 min in 2 entries \(server -30 min\): entries differ/);
+    assert.match(
+      differs.stdout,
+      /MIG-1 alice 2025-02-01: files 2 h in 1 entries, server 1 h 30 min in 2 entries \(server -30 min\): entries differ/,
+    );
     assert.match(differs.stdout, /1 differences\.\n$/);
   });
 
   describe('the failures file always describes the latest run', () => {
     it('a re-run that succeeds removes it; one with fewer failures rewrites it with only those', async () => {
-      const file = csv('stale.csv', [row('stale-1', { issue: 'MIG-2' }), row('stale-2', { issue: 'MIG-2', user: 'carol' }), row('stale-3', { issue: 'MIG-2', user: 'dave' })]);
+      const file = csv('stale.csv', [
+        row('stale-1', { issue: 'MIG-2' }),
+        row('stale-2', { issue: 'MIG-2', user: 'carol' }),
+        row('stale-3', { issue: 'MIG-2', user: 'dave' }),
+      ]);
       const failures = path.join(dir, 'stale.failures.csv');
       const journal = path.join(dir, 'stale.journal.ndjson');
-      const failedIds = () => fs.readFileSync(failures, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[6]);
+      const failedIds = () =>
+        fs
+          .readFileSync(failures, 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((line) => line.split(',')[6]);
 
       const first = expectExit(await runImport([file], ['--skip-invalid'], journal), 2);
       assert.match(first.stdout, /created 1, already present 0, failed 2/);
@@ -218,7 +268,7 @@ describe('timeport import and reconcile: exit codes and failures files', { timeo
       expectStatus(await call(server, ADMIN, '/timeport/v1/users', { method: 'POST', body: { login: 'carol' } }), 201);
       const second = expectExit(await runImport([file], ['--skip-invalid'], journal), 2);
       assert.match(second.stdout, /created 1, already present 0, failed 1, skipped \(in the journal\) 1/);
-      assert.deepEqual(failedIds(), ['stale-3'], 'only this run\'s failure, not the earlier one');
+      assert.deepEqual(failedIds(), ['stale-3'], "only this run's failure, not the earlier one");
       assert.doesNotMatch(second.stdout, /Removed/);
 
       expectStatus(await call(server, ADMIN, '/timeport/v1/users', { method: 'POST', body: { login: 'dave' } }), 201);
@@ -264,7 +314,10 @@ describe('timeport import and reconcile: exit codes and failures files', { timeo
       const rerun = expectExit(await runImport([file], ['--failures-dir', failuresDir], journal), 0);
       assert.match(rerun.stdout, /created 0, already present 0, failed 0, skipped \(in the journal\) 2/);
       assert.ok(!fs.existsSync(failures), 'the original input has no failures now: its failures file is gone');
-      assert.deepEqual((await comments('MIG-3')).filter((comment) => comment?.startsWith('entry fed')), ['entry fed-1', 'entry fed-2']);
+      assert.deepEqual(
+        (await comments('MIG-3')).filter((comment) => comment?.startsWith('entry fed')),
+        ['entry fed-1', 'entry fed-2'],
+      );
     });
   });
 

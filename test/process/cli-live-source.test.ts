@@ -26,12 +26,26 @@ describe('timeport import and reconcile from a live Redmine', { timeout: 180_000
     project = await admin.project(['nina'], 1);
     const activityId = await admin.activityId();
     for (const [index, hours] of [1.25, 0.5, 2].entries()) {
-      await admin.logTime({ issueId: project.issueIds[0]!, userId: project.userIds.get('nina')!, spentOn: `2024-05-0${index + 1}`, hours, comments: `redmine ${index}`, activityId });
+      await admin.logTime({
+        issueId: project.issueIds[0]!,
+        userId: project.userIds.get('nina')!,
+        spentOn: `2024-05-0${index + 1}`,
+        hours,
+        comments: `redmine ${index}`,
+        activityId,
+      });
     }
     server = await box.serve({ env: { TIMEPORT_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' } });
     await createQueue(server, ADMIN, 'RED');
     const now = new Date().toISOString().replace('Z', '+0000');
-    const body = { queue: 'RED', summary: 'From Redmine', createdAt: '2020-01-01T00:00:00.000+0000', createdBy: 'admin', updatedAt: now, updatedBy: 'admin' };
+    const body = {
+      queue: 'RED',
+      summary: 'From Redmine',
+      createdAt: '2020-01-01T00:00:00.000+0000',
+      createdBy: 'admin',
+      updatedAt: now,
+      updatedBy: 'admin',
+    };
     expectStatus(await call(server, ADMIN, '/v3/issues/_import', { method: 'POST', body }), 200);
     expectStatus(await call(server, ADMIN, '/timeport/v1/users', { method: 'POST', body: { login: 'nina' } }), 201);
     const userMap = path.join(box.dataDir, 'users.csv');
@@ -43,7 +57,16 @@ describe('timeport import and reconcile from a live Redmine', { timeout: 180_000
   after(() => box.dispose());
 
   const target = () => ['--url', server.url, '--token', TOKEN, '--org', '1'];
-  const redmine = (key = redmineKey()!) => ['--source', 'redmine', '--source-url', REDMINE_URL, '--source-project', project.identifier, '--source-token', key];
+  const redmine = (key = redmineKey()!) => [
+    '--source',
+    'redmine',
+    '--source-url',
+    REDMINE_URL,
+    '--source-project',
+    project.identifier,
+    '--source-token',
+    key,
+  ];
 
   it('imports every entry of the project with its author and day, then reconciles with no differences', async () => {
     const journal = path.join(box.dataDir, 'live.journal.ndjson');
@@ -69,7 +92,10 @@ describe('timeport import and reconcile from a live Redmine', { timeout: 180_000
       [['import', '--source-project', 'x', ...target()], /--source-project need --source \(redmine or tracker\)/],
       [['import', '--source', 'redmine', '--source-token', 'k', ...target()], /--source redmine needs --source-url/],
       [['import', ...redmine(), '--source-org', '1', ...target()], /--source-org do not apply to --source redmine/],
-      [['import', '--source', 'tracker', '--source-url', server.url, '--source-token', TOKEN, ...target()], /needs exactly one of --source-org and --source-cloud-org/],
+      [
+        ['import', '--source', 'tracker', '--source-url', server.url, '--source-token', TOKEN, ...target()],
+        /needs exactly one of --source-org and --source-cloud-org/,
+      ],
       [['import', ...target()], /give the files to read, or --source with its options/],
     ];
     for (const [args, message] of cases) {

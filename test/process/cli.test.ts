@@ -47,7 +47,7 @@ describe('the timeport command line beside a running server', { timeout: 60_000 
 
   let alice: As;
 
-  it('org create prints a token for the new organization\'s admin; --token and --cloud-org-id are honoured', async () => {
+  it("org create prints a token for the new organization's admin; --token and --cloud-org-id are honoured", async () => {
     // Three writers at once, beside the server: WAL and the busy timeout let them all through.
     const chosen = 'carol-chosen-token-0008';
     const [seven, eight, nine] = await Promise.all([
@@ -110,7 +110,11 @@ describe('the timeport command line beside a running server', { timeout: 60_000 
     const issue = await importIssue(server, alice, 'SEVEN', 'alice');
     const body = worklogBody({ createdBy: 'bob' });
     expectStatus(await postWorklog(server, asBob, issue.key, body), 403, 'a non-admin imports');
-    const imported = expectStatus<{ createdBy: { display: string } }>(await postWorklog(server, asBoss, issue.key, body), 200, 'an admin imports');
+    const imported = expectStatus<{ createdBy: { display: string } }>(
+      await postWorklog(server, asBoss, issue.key, body),
+      200,
+      'an admin imports',
+    );
     assert.equal(imported.createdBy.display, 'Bob B');
 
     // A second token for the same user works beside the first.

@@ -86,10 +86,16 @@ function postgresBackend(database: TestDatabase): Backend {
       // The killed server's sessions end as PostgreSQL sees their sockets close, each transaction
       // committed or rolled back whole; the rows are read once none is left.
       const sessions = async () =>
-        Number((await query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()'))[0]!.n);
+        Number(
+          (
+            await query<{ n: string }>(
+              'select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+            )
+          )[0]!.n,
+        );
       const deadline = Date.now() + 10_000;
       while ((await sessions()) > 0) {
-        assert.ok(Date.now() < deadline, 'the killed server\'s database sessions ended within 10 s');
+        assert.ok(Date.now() < deadline, "the killed server's database sessions ended within 10 s");
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
@@ -170,14 +176,29 @@ async function checkRows(backend: Backend, keys: string[], acknowledged: Map<str
             (select count(*) from worklogs w where w.issue_id = i.id) as count
        from issues i order by i.number`,
   );
-  assert.deepEqual(issues.map((issue) => issue.key), keys, 'the issues, no more, no less');
-  for (const issue of issues) assert.equal(Number(issue.spent), Number(issue.total), `${issue.key}: spent_seconds is the sum of its worklogs' durations`);
+  assert.deepEqual(
+    issues.map((issue) => issue.key),
+    keys,
+    'the issues, no more, no less',
+  );
+  for (const issue of issues)
+    assert.equal(Number(issue.spent), Number(issue.total), `${issue.key}: spent_seconds is the sum of its worklogs' durations`);
 
-  const worklogs = await backend.query<{ id: number | string; key: string | null; comment: string | null; seconds: number | string; login: string | null }>(
+  const worklogs = await backend.query<{
+    id: number | string;
+    key: string | null;
+    comment: string | null;
+    seconds: number | string;
+    login: string | null;
+  }>(
     `select w.id as id, i.key as key, w.comment as comment, w.duration_seconds as seconds, u.login as login
        from worklogs w left join issues i on i.id = w.issue_id left join users u on u.uid = w.created_by`,
   );
-  assert.equal(worklogs.length, issues.reduce((sum, issue) => sum + Number(issue.count), 0), 'every worklog belongs to one of the issues');
+  assert.equal(
+    worklogs.length,
+    issues.reduce((sum, issue) => sum + Number(issue.count), 0),
+    'every worklog belongs to one of the issues',
+  );
   const stored = new Map<string, number>();
   for (const worklog of worklogs) {
     assert.ok(worklog.comment !== null && attempted.has(worklog.comment), `a row nobody sent: ${JSON.stringify(worklog)}`);
@@ -193,7 +214,12 @@ async function checkRows(backend: Backend, keys: string[], acknowledged: Map<str
   assert.deepEqual(lost, [], 'every acknowledged entry is in the database');
 }
 
-async function checkApi(server: ServerProcess, keys: string[], acknowledged: Map<string, Sent>, attempted: Map<string, Sent>): Promise<void> {
+async function checkApi(
+  server: ServerProcess,
+  keys: string[],
+  acknowledged: Map<string, Sent>,
+  attempted: Map<string, Sent>,
+): Promise<void> {
   const seen = new Map<string, number>();
   for (const key of keys) {
     const worklogs: Worklog[] = await listWorklogs(server, ADMIN, key);
@@ -223,14 +249,18 @@ describe('crash safety', { timeout: 240_000 }, () => {
     }
   });
 
-  it('PostgreSQL: after SIGKILL under 64 concurrent importers, every acknowledged entry is there exactly once', { skip: skipPostgres }, async () => {
-    const box = new Sandbox('timeport-crash-pg-');
-    const database = await createTestDatabase({ migrated: false });
-    try {
-      await crashUnderLoad(box, postgresBackend(database));
-    } finally {
-      await box.dispose();
-      await database.drop();
-    }
-  });
+  it(
+    'PostgreSQL: after SIGKILL under 64 concurrent importers, every acknowledged entry is there exactly once',
+    { skip: skipPostgres },
+    async () => {
+      const box = new Sandbox('timeport-crash-pg-');
+      const database = await createTestDatabase({ migrated: false });
+      try {
+        await crashUnderLoad(box, postgresBackend(database));
+      } finally {
+        await box.dispose();
+        await database.drop();
+      }
+    },
+  );
 });

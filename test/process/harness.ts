@@ -106,7 +106,12 @@ export class Child {
   constructor(command: string, args: string[], env: NodeJS.ProcessEnv, options: SpawnOptions = {}) {
     this.description = [command, ...args].join(' ');
     // detached: its own process group, so signals reach every process it starts (npm → sh → node).
-    this.process = spawn(command, args, { cwd: options.cwd ?? ROOT, env, detached: true, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    this.process = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env,
+      detached: true,
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     if (options.stdin !== undefined) this.process.stdin!.end(options.stdin);
     this.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       this.out += chunk;
@@ -354,7 +359,12 @@ export class Sandbox {
     for (const name of CONTROLLED_VARIABLES) delete env[name];
     // npm and npx must not look for their own updates on the network.
     // XDG_STATE_HOME: import journals kept by default go to this sandbox, not the user's home.
-    Object.assign(env, { TIMEPORT_DATA_DIR: this.dataDir, PORT: '0', NPM_CONFIG_UPDATE_NOTIFIER: 'false', XDG_STATE_HOME: path.join(this.dataDir, 'state') });
+    Object.assign(env, {
+      TIMEPORT_DATA_DIR: this.dataDir,
+      PORT: '0',
+      NPM_CONFIG_UPDATE_NOTIFIER: 'false',
+      XDG_STATE_HOME: path.join(this.dataDir, 'state'),
+    });
     for (const [name, value] of Object.entries(overrides)) {
       if (value === undefined) delete env[name];
       else env[name] = value;
@@ -375,7 +385,11 @@ export class Sandbox {
     const child =
       options.launcher === 'npm'
         ? this.spawn('npm', ['start'], options.env)
-        : this.spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.entry ?? ['bin/timeport.js']), 'serve', ...(options.args ?? [])], options.env);
+        : this.spawn(
+            process.execPath,
+            [...(options.nodeArgs ?? []), ...(options.entry ?? ['bin/timeport.js']), 'serve', ...(options.args ?? [])],
+            options.env,
+          );
     try {
       const [, url] = await child.waitFor('stdout', LISTENING_LINE, options.waitMs);
       return new ServerProcess(child, url!);
@@ -389,7 +403,10 @@ export class Sandbox {
   async cli(args: string[], options: CliOptions = {}): Promise<CliResult> {
     const child = options.npx
       ? this.spawn('npx', ['--no-install', 'timeport', ...args], options.env)
-      : this.spawn(process.execPath, [path.join(ROOT, 'bin/timeport.js'), ...args], options.env, { cwd: options.cwd, stdin: options.stdin });
+      : this.spawn(process.execPath, [path.join(ROOT, 'bin/timeport.js'), ...args], options.env, {
+          cwd: options.cwd,
+          stdin: options.stdin,
+        });
     let exit: Exit;
     try {
       exit = await within(child.exited, `timeport ${args.join(' ')} to exit`, options.timeoutMs);

@@ -20,7 +20,13 @@ const show = (result: CliResult): string => `exit ${result.code}\n--- stdout ---
 const PROFILES = [
   { name: 'the default profile', env: {}, array: false, schemeless: false, limited: false },
   { name: 'TIMEPORT_PROFILE=live', env: { TIMEPORT_PROFILE: 'live' }, array: true, schemeless: true, limited: true },
-  { name: 'TIMEPORT_PROFILE=live with TIMEPORT_IMPORT_ANSWER=object and TIMEPORT_RATE_LIMIT=off', env: { TIMEPORT_PROFILE: 'live', TIMEPORT_IMPORT_ANSWER: 'object', TIMEPORT_RATE_LIMIT: 'off' }, array: false, schemeless: true, limited: false },
+  {
+    name: 'TIMEPORT_PROFILE=live with TIMEPORT_IMPORT_ANSWER=object and TIMEPORT_RATE_LIMIT=off',
+    env: { TIMEPORT_PROFILE: 'live', TIMEPORT_IMPORT_ANSWER: 'object', TIMEPORT_RATE_LIMIT: 'off' },
+    array: false,
+    schemeless: true,
+    limited: false,
+  },
 ];
 
 for (const profile of PROFILES) {
@@ -39,7 +45,11 @@ for (const profile of PROFILES) {
     it('says how it answers on start, before the listening line', () => {
       const line = /^(Live profile: .*)$/m.exec(server.child.stdout)?.[1];
       if (profile.name === 'the default profile') assert.equal(line, undefined);
-      else if (profile.limited) assert.equal(line, 'Live profile: worklogs/_import answers an array, Link targets have no scheme, at most 10 requests per token every 1 s.');
+      else if (profile.limited)
+        assert.equal(
+          line,
+          'Live profile: worklogs/_import answers an array, Link targets have no scheme, at most 10 requests per token every 1 s.',
+        );
       else assert.equal(line, 'Live profile: Link targets have no scheme.');
     });
 
@@ -47,7 +57,10 @@ for (const profile of PROFILES) {
       const answer = await call(server, ADMIN, '/v3/issues/MIG-2/worklogs/_import', { method: 'POST', body: worklogBody() });
       assert.equal(answer.status, 200, answer.text);
       assert.equal(Array.isArray(answer.json()), profile.array);
-      await call(server, ADMIN, '/v3/issues/MIG-2/worklogs/_import', { method: 'POST', body: worklogBody({ createdAt: '2025-02-18T17:00:00.000+0000' }) });
+      await call(server, ADMIN, '/v3/issues/MIG-2/worklogs/_import', {
+        method: 'POST',
+        body: worklogBody({ createdAt: '2025-02-18T17:00:00.000+0000' }),
+      });
       const page = await call(server, ADMIN, '/v3/issues/MIG-2/worklog?perPage=1');
       const target = /^<([^>]+)>; rel="next"$/.exec(String(page.headers.link))?.[1] ?? '';
       assert.equal(target.startsWith('http://'), !profile.schemeless, target);
@@ -56,11 +69,17 @@ for (const profile of PROFILES) {
 
     it('timeport import (single import and batch) and timeport reconcile exit 0', async () => {
       const target = ['--url', server.url, '--token', TOKEN, '--org', '1'];
-      for (const [api, issue] of [['tracker', 'MIG-1'], ['auto', 'MIG-3']] as const) {
+      for (const [api, issue] of [
+        ['tracker', 'MIG-1'],
+        ['auto', 'MIG-3'],
+      ] as const) {
         const file = path.join(box.dataDir, `entries-${api}.csv`);
         const rows = [1, 2, 3].map((n) => `${issue},alice,2025-02-0${n}T10:00:00Z,2025-02-0${n}T09:00:00Z,PT1H,entry ${n},${api}-${n}`);
         fs.writeFileSync(file, ['issue,createdBy,createdAt,start,duration,comment,externalId', ...rows].join('\n') + '\n');
-        const result = await box.cli(['import', file, ...target, '--api', api, '--journal', path.join(box.dataDir, `journal-${api}.ndjson`)], { timeoutMs: 90_000 });
+        const result = await box.cli(
+          ['import', file, ...target, '--api', api, '--journal', path.join(box.dataDir, `journal-${api}.ndjson`)],
+          { timeoutMs: 90_000 },
+        );
         assert.equal(result.code, 0, show(result));
         assert.match(result.stdout, api === 'tracker' ? /Tracker single-entry import/ : /Timeport batch import/, show(result));
         assert.match(result.stdout, /created 3, already present 0, failed 0/, show(result));
@@ -109,8 +128,14 @@ describe('timeport import sends its token only to --url (issue 14 point 4)', { t
 
   const run = async () => {
     const file = path.join(box.dataDir, 'one.csv');
-    fs.writeFileSync(file, 'issue,createdBy,createdAt,start,duration,externalId\nMIG-1,alice,2025-02-01T10:00:00Z,2025-02-01T09:00:00Z,PT1H,one\n');
-    return box.cli(['import', file, '--url', trickUrl, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson')], { timeoutMs: 90_000 });
+    fs.writeFileSync(
+      file,
+      'issue,createdBy,createdAt,start,duration,externalId\nMIG-1,alice,2025-02-01T10:00:00Z,2025-02-01T09:00:00Z,PT1H,one\n',
+    );
+    return box.cli(
+      ['import', file, '--url', trickUrl, '--token', TOKEN, '--org', '1', '--journal', path.join(box.dataDir, 'journal.ndjson')],
+      { timeoutMs: 90_000 },
+    );
   };
 
   it('a redirect stops the command with an error naming where it pointed', async () => {
@@ -122,14 +147,27 @@ describe('timeport import sends its token only to --url (issue 14 point 4)', { t
   });
 
   it('a batch path from the capabilities on another origin stops the command before anything is sent', async () => {
-    for (const path of [`//127.0.0.1:${new URL(elsewhereUrl).port}/batch`, `${elsewhereUrl}/batch`, `127.0.0.1:${new URL(elsewhereUrl).port}/batch`]) {
+    for (const path of [
+      `//127.0.0.1:${new URL(elsewhereUrl).port}/batch`,
+      `${elsewhereUrl}/batch`,
+      `127.0.0.1:${new URL(elsewhereUrl).port}/batch`,
+    ]) {
       trick = (request, response) => {
-        const body = request.url === '/timeport/v1/capabilities' ? { timeport: true, worklogBatchImport: { path, maxEntries: 10, maxBodyBytes: 100_000 } } : { errors: {}, errorsData: {}, errorMessages: ['no'], statusCode: 404 };
-        response.writeHead(request.url === '/timeport/v1/capabilities' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        const body =
+          request.url === '/timeport/v1/capabilities'
+            ? { timeport: true, worklogBatchImport: { path, maxEntries: 10, maxBodyBytes: 100_000 } }
+            : { errors: {}, errorsData: {}, errorMessages: ['no'], statusCode: 404 };
+        response
+          .writeHead(request.url === '/timeport/v1/capabilities' ? 200 : 404, { 'content-type': 'application/json' })
+          .end(JSON.stringify(body));
       };
       const result = await run();
       assert.equal(result.code, 1, show(result));
-      assert.match(result.stderr, /refusing .* leads to http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.1:\d+ \(the token is sent only there\)/, show(result));
+      assert.match(
+        result.stderr,
+        /refusing .* leads to http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.1:\d+ \(the token is sent only there\)/,
+        show(result),
+      );
     }
     assert.deepEqual(elsewhere, []);
   });

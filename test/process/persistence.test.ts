@@ -53,7 +53,11 @@ describe('the server process keeps its data', { concurrency: true, timeout: 60_0
     const imported = [
       await importWorklog(first, ADMIN, 'TEST-1', { duration: 'PT1H', comment: 'one hour' }),
       await importWorklog(first, ADMIN, 'TEST-1', { duration: 'PT30M', createdAt: '2025-01-10T09:00:00Z', start: '2025-01-10T09:00:00Z' }),
-      await importWorklog(first, ADMIN, 'TEST-1', { duration: 'P1D', createdAt: '2025-02-20T21:00:00+03:00', start: '2025-02-20T10:00:00Z' }),
+      await importWorklog(first, ADMIN, 'TEST-1', {
+        duration: 'P1D',
+        createdAt: '2025-02-20T21:00:00+03:00',
+        start: '2025-02-20T10:00:00Z',
+      }),
     ];
     const before = {
       queue: expectStatus(await first.request('/v3/queues/TEST', ADMIN), 200),
@@ -111,7 +115,10 @@ describe('the server process keeps its data', { concurrency: true, timeout: 60_0
     for (const response of heldResponses) expectStatus(response, 200, 'an import in flight at SIGTERM');
     for (const outcome of burstOutcomes) {
       if (outcome.response !== undefined) {
-        assert.ok([200, 503].includes(outcome.response.status), `only 200 or 503 while draining: ${outcome.response.status} ${outcome.response.text}`);
+        assert.ok(
+          [200, 503].includes(outcome.response.status),
+          `only 200 or 503 while draining: ${outcome.response.status} ${outcome.response.text}`,
+        );
       }
     }
     const acknowledged = new Map<string, number>();

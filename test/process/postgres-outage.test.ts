@@ -82,7 +82,15 @@ describe('PostgreSQL cut off under load', { skip, timeout: 120_000 }, () => {
         } catch {
           response = undefined;
         }
-        answers.push({ comment, minutes, status: response?.status ?? 0, ms: Date.now() - started, phase: sentIn, answeredIn: phase, response });
+        answers.push({
+          comment,
+          minutes,
+          status: response?.status ?? 0,
+          ms: Date.now() - started,
+          phase: sentIn,
+          answeredIn: phase,
+          response,
+        });
         if (response?.status !== 200) await sleep(50);
       }
     };

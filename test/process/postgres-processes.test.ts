@@ -9,7 +9,19 @@ import pg from 'pg';
 import { formatBusinessDuration } from '../../src/domain/duration.js';
 import { type TestDatabase, createTestDatabase, skipWithoutPostgres } from '../helpers/postgres.js';
 import { Sandbox, type ServerProcess } from './harness.js';
-import { type As, type Issue, type Worklog, call, createQueue, expectStatus, getIssue, importIssue, listWorklogs, postWorklog, worklogBody } from './tracker.js';
+import {
+  type As,
+  type Issue,
+  type Worklog,
+  call,
+  createQueue,
+  expectStatus,
+  getIssue,
+  importIssue,
+  listWorklogs,
+  postWorklog,
+  worklogBody,
+} from './tracker.js';
 
 const TOKEN = 'multi-process-admin-token-01';
 const as: As = { token: TOKEN, org: '1' };
@@ -84,7 +96,9 @@ describe('three server processes on one PostgreSQL database', { skip, timeout: 1
           call(servers[issue.server]!, as, '/v3/issues/', { method: 'POST', body: { queue: 'TEST', summary: issue.summary } }),
         ),
       ),
-      Promise.all(users.map((user) => call(servers[user.server]!, as, '/timeport/v1/users', { method: 'POST', body: { login: user.login } }))),
+      Promise.all(
+        users.map((user) => call(servers[user.server]!, as, '/timeport/v1/users', { method: 'POST', body: { login: user.login } })),
+      ),
     ]);
 
     const acknowledged = imports.map((response, i) => expectStatus<Worklog>(response, 200, `import ${sent[i]!.comment}`));
@@ -119,7 +133,10 @@ describe('three server processes on one PostgreSQL database', { skip, timeout: 1
 
   it('If-Match versions hold across processes: of concurrent edits of one version, exactly one wins', async () => {
     assert.equal(servers.length, 3, 'the servers started');
-    const worklog = expectStatus<Worklog>(await postWorklog(servers[0]!, as, keys[0]!, worklogBody({ comment: 'to edit', duration: 'PT1H' })), 200);
+    const worklog = expectStatus<Worklog>(
+      await postWorklog(servers[0]!, as, keys[0]!, worklogBody({ comment: 'to edit', duration: 'PT1H' })),
+      200,
+    );
     const spentBefore = (await getIssue(servers[0]!, as, keys[0]!)).spent;
     const edits = await Promise.all(
       servers.flatMap((server, s) =>
@@ -153,11 +170,19 @@ describe('three server processes on one PostgreSQL database', { skip, timeout: 1
       issue: keys[i % keys.length]!,
     }));
     const sums = new Map<string, number>();
-    for (const key of keys) sums.set(key, (await listWorklogs(servers[0]!, as, key)).reduce((sum, w) => sum + secondsOf(w.duration), 0));
+    for (const key of keys)
+      sums.set(
+        key,
+        (await listWorklogs(servers[0]!, as, key)).reduce((sum, w) => sum + secondsOf(w.duration), 0),
+      );
     // Each entry is sent to all three processes at once (a client retrying through a load balancer),
     // then once more to each after the first answers are in.
     const send = (entry: (typeof entries)[number], server: ServerProcess) =>
-      call(server, as, `/v3/issues/${entry.issue}/worklogs/_import`, { method: 'POST', body: entry.body, headers: { 'idempotency-key': entry.key } });
+      call(server, as, `/v3/issues/${entry.issue}/worklogs/_import`, {
+        method: 'POST',
+        body: entry.body,
+        headers: { 'idempotency-key': entry.key },
+      });
     const concurrent = await Promise.all(entries.flatMap((entry) => servers.map((server) => send(entry, server))));
     const later = await Promise.all(entries.flatMap((entry) => servers.map((server) => send(entry, server))));
     for (const [i, entry] of entries.entries()) {
@@ -174,7 +199,10 @@ describe('three server processes on one PostgreSQL database', { skip, timeout: 1
           assert.equal(listed.filter((w) => w.comment === entry.body.comment).length, 1, `${entry.key} stored exactly once`);
         }
         const expected = sums.get(key)! + mine.reduce((sum, entry) => sum + (10 + entries.indexOf(entry)) * 60, 0);
-        assert.equal(listed.reduce((sum, w) => sum + secondsOf(w.duration), 0), expected);
+        assert.equal(
+          listed.reduce((sum, w) => sum + secondsOf(w.duration), 0),
+          expected,
+        );
         assert.equal((await getIssue(server, as, key)).spent, formatBusinessDuration(expected), 'spent is the sum everywhere');
       }
     }

@@ -14,7 +14,7 @@ describe('tokens in the logs', { timeout: 60_000 }, () => {
   const box = new Sandbox();
   after(() => box.dispose());
 
-  it('no token appears in the server\'s output at LOG_LEVEL=trace', async () => {
+  it("no token appears in the server's output at LOG_LEVEL=trace", async () => {
     const server = await box.serve({ env: { TIMEPORT_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'trace' } });
     const admin = { token: ADMIN_TOKEN, org: '1' };
     expectStatus(await call(server, admin, '/timeport/v1/users', { method: 'POST', body: { login: 'logged' } }), 201);

@@ -37,7 +37,12 @@ interface HeldRequest {
  * Sends the headers of a POST with `Expect: 100-continue`, and once the server has answered
  * `100 Continue`, the first half of the body; resolves then. The rest goes with `finish()`.
  */
-async function hold(server: ServerProcess, path: string, body: unknown, options: { agent?: http.Agent; what: string }): Promise<HeldRequest> {
+async function hold(
+  server: ServerProcess,
+  path: string,
+  body: unknown,
+  options: { agent?: http.Agent; what: string },
+): Promise<HeldRequest> {
   const parts = requestParts({ ...ADMIN, body });
   const text = Buffer.from(parts.body!);
   const request = http.request(`${server.url}${path}`, {
@@ -52,7 +57,9 @@ async function hold(server: ServerProcess, path: string, body: unknown, options:
       incoming.setEncoding('utf8');
       incoming.on('data', (chunk: string) => (answer += chunk));
       incoming.on('error', reject);
-      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, text: answer, json: <T>() => JSON.parse(answer) as T }));
+      incoming.on('end', () =>
+        resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, text: answer, json: <T>() => JSON.parse(answer) as T }),
+      );
     });
   });
   const outcome = response.then(
@@ -64,7 +71,9 @@ async function hold(server: ServerProcess, path: string, body: unknown, options:
     new Promise<void>((resolve, reject) => {
       request.once('continue', resolve);
       request.once('error', reject);
-      request.once('response', (incoming) => reject(new Error(`${options.what}: answered ${incoming.statusCode} before its body was sent`)));
+      request.once('response', (incoming) =>
+        reject(new Error(`${options.what}: answered ${incoming.statusCode} before its body was sent`)),
+      );
     }),
     `100 Continue for ${options.what}`,
   );
@@ -144,12 +153,19 @@ describe('SIGTERM drains within a bounded time', { timeout: 120_000 }, () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     agents.push(agent);
     const idle = await new Promise<number>((resolve, reject) =>
-      http.get(`${server.url}/readyz`, { agent }, (response) => response.resume().on('end', () => resolve(response.statusCode ?? 0))).on('error', reject),
+      http
+        .get(`${server.url}/readyz`, { agent }, (response) => response.resume().on('end', () => resolve(response.statusCode ?? 0)))
+        .on('error', reject),
     );
     assert.equal(idle, 200, '/readyz before the signal');
 
-    const batches = Array.from({ length: BATCHES }, (_, i) => ({ key: keys[i % keys.length]!, ...batch(keys[i % keys.length]!, `drain-${i}`, ENTRIES) }));
-    const held = await Promise.all(batches.map((each, i) => hold(server, BATCH_PATH, each.body, { agent: i < 6 ? agent : undefined, what: `batch ${i}` })));
+    const batches = Array.from({ length: BATCHES }, (_, i) => ({
+      key: keys[i % keys.length]!,
+      ...batch(keys[i % keys.length]!, `drain-${i}`, ENTRIES),
+    }));
+    const held = await Promise.all(
+      batches.map((each, i) => hold(server, BATCH_PATH, each.body, { agent: i < 6 ? agent : undefined, what: `batch ${i}` })),
+    );
 
     const signalled = Date.now();
     server.child.signal('SIGTERM');
@@ -161,7 +177,11 @@ describe('SIGTERM drains within a bounded time', { timeout: 120_000 }, () => {
 
     const responses = await Promise.all(held.map((request) => request.finish()));
     for (const [i, response] of responses.entries()) {
-      const answer = expectStatus<{ stored: boolean; counts: { created: number; failed: number } }>(response, 200, `batch ${i} in flight at SIGTERM`);
+      const answer = expectStatus<{ stored: boolean; counts: { created: number; failed: number } }>(
+        response,
+        200,
+        `batch ${i} in flight at SIGTERM`,
+      );
       assert.deepEqual([answer.stored, answer.counts.created, answer.counts.failed], [true, ENTRIES, 0], `batch ${i}`);
       assert.equal(response.headers.connection, 'close', `batch ${i}: an answer while draining closes its connection`);
     }
@@ -183,11 +203,16 @@ describe('SIGTERM drains within a bounded time', { timeout: 120_000 }, () => {
     for (const row of rows) {
       const mine = batches.filter((each) => each.key === row.key);
       assert.equal(row.count, mine.length * ENTRIES, `${row.key}: worklogs`);
-      assert.equal(row.total, mine.reduce((sum, each) => sum + each.seconds, 0), `${row.key}: their durations`);
+      assert.equal(
+        row.total,
+        mine.reduce((sum, each) => sum + each.seconds, 0),
+        `${row.key}: their durations`,
+      );
       assert.equal(row.spent, row.total, `${row.key}: spent is the sum`);
     }
     const restarted = await box.serve({ env: ENV });
-    for (const row of rows) assert.equal((await getIssue(restarted, ADMIN, row.key)).spent, formatBusinessDuration(row.total), `${row.key} through the API`);
+    for (const row of rows)
+      assert.equal((await getIssue(restarted, ADMIN, row.key)).spent, formatBusinessDuration(row.total), `${row.key} through the API`);
     assert.equal((await restarted.stop()).code, 0);
   });
 
@@ -199,7 +224,9 @@ describe('SIGTERM drains within a bounded time', { timeout: 120_000 }, () => {
     const key = (await importIssue(server, ADMIN)).key;
     // One import whose body never comes (a stalled client), one that comes after the signal.
     const stalled = await hold(server, BATCH_PATH, batch(key, 'stalled', 500).body, { what: 'the stalled batch' });
-    const prompt = await hold(server, `/v3/issues/${key}/worklogs/_import`, worklogBody({ comment: 'prompt', duration: 'PT45M' }), { what: 'the prompt import' });
+    const prompt = await hold(server, `/v3/issues/${key}/worklogs/_import`, worklogBody({ comment: 'prompt', duration: 'PT45M' }), {
+      what: 'the prompt import',
+    });
 
     const signalled = Date.now();
     server.child.signal('SIGTERM');
@@ -218,7 +245,10 @@ describe('SIGTERM drains within a bounded time', { timeout: 120_000 }, () => {
     assert.equal(cut.response, undefined, 'the stalled request has no answer');
     assert.ok(cut.error !== undefined, 'its connection was closed');
 
-    const rows = sqliteRows<{ comment: string; seconds: number }>(box.databaseFile, 'select comment, duration_seconds as seconds from worklogs');
+    const rows = sqliteRows<{ comment: string; seconds: number }>(
+      box.databaseFile,
+      'select comment, duration_seconds as seconds from worklogs',
+    );
     assert.deepEqual(rows, [{ comment: 'prompt', seconds: 45 * 60 }], 'the answered import is stored, nothing of the stalled batch');
     const restarted = await box.serve({ env: ENV });
     assert.equal((await getIssue(restarted, ADMIN, key)).spent, 'PT45M');

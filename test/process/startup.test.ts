@@ -65,7 +65,7 @@ describe('starting the server process', { concurrency: true, timeout: 60_000 }, 
     assert.equal(me.self, `https://tracker.example.com/v3/users/${me.uid}`);
     const v2 = expectStatus<Myself>(await call(server, { token, org: '42' }, '/v2/myself'), 200);
     assert.equal(v2.self, `https://tracker.example.com/v2/users/${me.uid}`);
-    expectStatus(await call(server, { token, org: '1' }, '/v3/myself'), 403, 'organization 1 is not this token\'s');
+    expectStatus(await call(server, { token, org: '1' }, '/v3/myself'), 403, "organization 1 is not this token's");
     await createQueue(server, { token, org: '42' });
     const queue = expectStatus<{ self: string }>(await call(server, { token, org: '42' }, '/v3/queues/TEST'), 200);
     assert.equal(queue.self, 'https://tracker.example.com/v3/queues/TEST');

@@ -39,7 +39,13 @@ export async function seed(t: TestApp, plan: SeedPlan): Promise<Seeded> {
     tokens[user.login] = ((await send(t, 'POST', `/timeport/v1/users/${user.login}/tokens`)) as { token: string }).token;
   }
   for (const queue of plan.queues) {
-    await send(t, 'POST', '/v3/queues/', { key: queue.key, name: queue.name, lead: 'admin', defaultType: 'task', defaultPriority: 'normal' });
+    await send(t, 'POST', '/v3/queues/', {
+      key: queue.key,
+      name: queue.name,
+      lead: 'admin',
+      defaultType: 'task',
+      defaultPriority: 'normal',
+    });
   }
   const issues: Record<string, string> = {};
   for (const issue of plan.issues) {

@@ -36,7 +36,12 @@ describe('time-spent report', () => {
   const compact = (rows: Record<string, unknown>[]) =>
     rows.map((row) =>
       Object.fromEntries(
-        Object.entries(row).map(([key, value]) => [key, typeof value === 'object' && value !== null ? ((value as { login?: string; key?: string }).login ?? (value as { key: string }).key) : value]),
+        Object.entries(row).map(([key, value]) => [
+          key,
+          typeof value === 'object' && value !== null
+            ? ((value as { login?: string; key?: string }).login ?? (value as { key: string }).key)
+            : value,
+        ]),
       ),
     );
 
@@ -88,21 +93,30 @@ describe('time-spent report', () => {
 
   it('groups by ISO week and by month', async () => {
     const weeks = await report('from=2025-01-01&to=2025-12-31&groupBy=week');
-    assert.deepEqual(compact(weeks.rows).map((row) => [row.week, row.seconds]), [
-      ['2025-W09', 7200],
-      ['2025-W10', 36_600],
-      ['2025-W11', 28_800],
-      ['2025-W14', 2700],
-    ]);
+    assert.deepEqual(
+      compact(weeks.rows).map((row) => [row.week, row.seconds]),
+      [
+        ['2025-W09', 7200],
+        ['2025-W10', 36_600],
+        ['2025-W11', 28_800],
+        ['2025-W14', 2700],
+      ],
+    );
     const months = await report('from=2025-01-01&to=2025-12-31&groupBy=month&tz=America/New_York');
     // 2025-04-01T00:15Z is still March 31 in New York.
-    assert.deepEqual(compact(months.rows).map((row) => [row.month, row.seconds]), [['2025-03', 75_300]]);
+    assert.deepEqual(
+      compact(months.rows).map((row) => [row.month, row.seconds]),
+      [['2025-03', 75_300]],
+    );
   });
 
   it('places entries by when they were logged with by=createdAt', async () => {
     const body = await report('from=2025-04-01&to=2025-04-30&by=createdAt&groupBy=day');
     assert.equal(body.by, 'createdAt');
-    assert.deepEqual(compact(body.rows).map((row) => [row.day, row.seconds]), [['2025-04-02', 28_800]]);
+    assert.deepEqual(
+      compact(body.rows).map((row) => [row.day, row.seconds]),
+      [['2025-04-02', 28_800]],
+    );
   });
 
   it('takes exact instants: from included, to excluded', async () => {
@@ -112,7 +126,10 @@ describe('time-spent report', () => {
 
   it('filters by queue, issue and user (keys, logins, any case, lists)', async () => {
     assert.equal((await report('from=2025-01-01&to=2025-12-31&queue=ops')).total.seconds, 31_500);
-    assert.equal((await report(`from=2025-01-01&to=2025-12-31&issue=${data.issues['Port the timesheets']!.toLowerCase()}`)).total.seconds, 38_400);
+    assert.equal(
+      (await report(`from=2025-01-01&to=2025-12-31&issue=${data.issues['Port the timesheets']!.toLowerCase()}`)).total.seconds,
+      38_400,
+    );
     assert.equal((await report('from=2025-01-01&to=2025-12-31&user=Alice,bob')).total.seconds, 72_600);
     assert.equal((await report('from=2025-01-01&to=2025-12-31&user=bob&queue=MIG')).total.seconds, 5400);
   });
@@ -144,11 +161,26 @@ describe('time-spent report', () => {
 
   it('never shows another organization its entries', async () => {
     await createOrganization(t.ctx, { id: 'other', adminLogin: 'otto', adminToken: 'other-admin-token-00000001' });
-    const response = await t.request({ method: 'GET', url: `${REPORT}?from=2025-01-01&to=2025-12-31`, token: 'other-admin-token-00000001', org: 'other' });
+    const response = await t.request({
+      method: 'GET',
+      url: `${REPORT}?from=2025-01-01&to=2025-12-31`,
+      token: 'other-admin-token-00000001',
+      org: 'other',
+    });
     assert.equal((response.json() as ReportBody).total.seconds, 0);
-    const foreign = await t.request({ method: 'GET', url: `${REPORT}?from=2025-01-01&to=2025-12-31`, token: 'other-admin-token-00000001', org: '1' });
+    const foreign = await t.request({
+      method: 'GET',
+      url: `${REPORT}?from=2025-01-01&to=2025-12-31`,
+      token: 'other-admin-token-00000001',
+      org: '1',
+    });
     assertTrackerError(foreign, 403);
-    const unknownUser = await t.request({ method: 'GET', url: `${REPORT}?from=2025-01-01&to=2025-12-31&user=alice`, token: 'other-admin-token-00000001', org: 'other' });
+    const unknownUser = await t.request({
+      method: 'GET',
+      url: `${REPORT}?from=2025-01-01&to=2025-12-31&user=alice`,
+      token: 'other-admin-token-00000001',
+      org: 'other',
+    });
     assert.match(assertTrackerError(unknownUser, 400).errors.user!, /not a user of this organization/);
   });
 

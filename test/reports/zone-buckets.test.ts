@@ -21,7 +21,16 @@ const AWKWARD = [
   '2024-09-28T14:00:00Z', // Chatham (+12:45 / +13:45)
   '2024-12-31T18:15:00Z', // Kathmandu's new year (+05:45)
 ].map(Date.parse);
-const ZONES = ['UTC', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu', 'Asia/Kolkata', 'Europe/Moscow'];
+const ZONES = [
+  'UTC',
+  'America/New_York',
+  'America/Santiago',
+  'Australia/Lord_Howe',
+  'Pacific/Chatham',
+  'Asia/Kathmandu',
+  'Asia/Kolkata',
+  'Europe/Moscow',
+];
 
 describe('report days against an independent count', () => {
   let t: TestApp;
@@ -57,7 +66,10 @@ describe('report days against an independent count', () => {
         const day = format.format(new Date(entry.start));
         if (day >= '2024-01-01' && day <= '2025-01-31') expected.set(day, (expected.get(day) ?? 0) + entry.seconds);
       }
-      const response = await t.request({ method: 'GET', url: `/timeport/v1/reports/time-spent?from=2024-01-01&to=2025-01-31&groupBy=day&tz=${zone}` });
+      const response = await t.request({
+        method: 'GET',
+        url: `/timeport/v1/reports/time-spent?from=2024-01-01&to=2025-01-31&groupBy=day&tz=${zone}`,
+      });
       assert.equal(response.statusCode, 200, response.body);
       const rows = (response.json() as { rows: { day: string; seconds: number }[] }).rows;
       assert.deepEqual(

@@ -74,9 +74,14 @@ describe('failed authentications are limited per address (issue 14, point 2)', (
     const second = await buildApp({ ctx: t.ctx, publicUrl: PUBLIC_URL, authFailureLimit: settings });
     try {
       // An address of its own, so that runs of this test never share a count.
-      const address = `10.${randomUUID().split('-').slice(1, 4).map((part) => parseInt(part.slice(0, 2), 16)).join('.')}`;
+      const address = `10.${randomUUID()
+        .split('-')
+        .slice(1, 4)
+        .map((part) => parseInt(part.slice(0, 2), 16))
+        .join('.')}`;
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i += 1) statuses.push((await myself(i % 2 === 0 ? first : second, `guess-${randomUUID()}`, address)).statusCode);
+      for (let i = 0; i < 5; i += 1)
+        statuses.push((await myself(i % 2 === 0 ? first : second, `guess-${randomUUID()}`, address)).statusCode);
       if (statuses.every((status) => status === 401) && process.env.CI !== 'true') {
         context.skip(`Redis is not reachable at ${redisUrl}`);
         return;
@@ -92,12 +97,21 @@ describe('failed authentications are limited per address (issue 14, point 2)', (
     assert.deepEqual(readConfig({}).authFailureLimit, DEFAULT_AUTH_FAILURE_LIMIT);
     assert.deepEqual(readConfig({ TIMEPORT_AUTH_FAILURE_LIMIT: '10/hour' }).authFailureLimit, { max: 10, windowMs: 3_600_000 });
     assert.equal(readConfig({ TIMEPORT_AUTH_FAILURE_LIMIT: 'off' }).authFailureLimit, undefined);
-    assert.throws(() => readConfig({ TIMEPORT_AUTH_FAILURE_LIMIT: '10' }), (error: Error) => error instanceof ConfigError && /^TIMEPORT_AUTH_FAILURE_LIMIT=10 is not valid/.test(error.message));
+    assert.throws(
+      () => readConfig({ TIMEPORT_AUTH_FAILURE_LIMIT: '10' }),
+      (error: Error) => error instanceof ConfigError && /^TIMEPORT_AUTH_FAILURE_LIMIT=10 is not valid/.test(error.message),
+    );
   });
 });
 
 describe('operator-chosen tokens need more than 16 hexadecimal characters of entropy (issue 14, point 2)', () => {
-  const guessable = ['aaaaaaaaaaaaaaaaaaaa', 'abcdefghijklmnopqrstuvwxyz', '0123456789abcdef0123', 'password1234567890', 'AAAAbbbbCCCCdddd1111'];
+  const guessable = [
+    'aaaaaaaaaaaaaaaaaaaa',
+    'abcdefghijklmnopqrstuvwxyz',
+    '0123456789abcdef0123',
+    'password1234567890',
+    'AAAAbbbbCCCCdddd1111',
+  ];
   const strong = ['test-admin-token-0000000001', 'qzmxkfjwplrtvbnc', 'Xk9#mQ2$vL7!pR4@', 'tpt_4Jz9QeC8pXy2Lm0Rv7Tb'];
 
   it('measures and refuses guessable tokens with a clear message', () => {
@@ -109,12 +123,22 @@ describe('operator-chosen tokens need more than 16 hexadecimal characters of ent
   });
 
   it('TIMEPORT_ADMIN_TOKEN, org create --token and token creation refuse them', async () => {
-    assert.throws(() => readConfig({ TIMEPORT_ADMIN_TOKEN: 'aaaaaaaaaaaaaaaaaaaa' }), (error: Error) => error instanceof ConfigError && /TIMEPORT_ADMIN_TOKEN is not usable: a token must be harder to guess/.test(error.message));
+    assert.throws(
+      () => readConfig({ TIMEPORT_ADMIN_TOKEN: 'aaaaaaaaaaaaaaaaaaaa' }),
+      (error: Error) =>
+        error instanceof ConfigError && /TIMEPORT_ADMIN_TOKEN is not usable: a token must be harder to guess/.test(error.message),
+    );
     assert.equal(readConfig({ TIMEPORT_ADMIN_TOKEN: 'qzmxkfjwplrtvbnc' }).adminToken, 'qzmxkfjwplrtvbnc');
     const t = await buildTestApp();
     try {
-      await assert.rejects(createOrganization(t.ctx, { id: 'weak', adminLogin: 'admin', adminToken: 'password1234567890' }), (error: Error) => error instanceof Problem && /harder to guess/.test(JSON.stringify(error.fieldErrors)));
-      await assert.rejects(issueToken(t.ctx, '1', 'admin', 'abcdefghijklmnopqrstuvwxyz'), (error: Error) => error instanceof Problem && /harder to guess/.test(JSON.stringify(error.fieldErrors)));
+      await assert.rejects(
+        createOrganization(t.ctx, { id: 'weak', adminLogin: 'admin', adminToken: 'password1234567890' }),
+        (error: Error) => error instanceof Problem && /harder to guess/.test(JSON.stringify(error.fieldErrors)),
+      );
+      await assert.rejects(
+        issueToken(t.ctx, '1', 'admin', 'abcdefghijklmnopqrstuvwxyz'),
+        (error: Error) => error instanceof Problem && /harder to guess/.test(JSON.stringify(error.fieldErrors)),
+      );
       assert.equal((await t.store.db.selectFrom('organizations').select('id').execute()).length, 1);
     } finally {
       await t.close();

@@ -82,7 +82,11 @@ function toJson(value: unknown): string {
 /** Percent-encodes every byte but the unreserved ones (lone surrogates become U+FFFD, as in any client). */
 function encode(text: string): string {
   return [...Buffer.from(text, 'utf8')]
-    .map((byte) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`))
+    .map((byte) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
     .join('');
 }
 
@@ -105,15 +109,17 @@ const longText = fc.oneof(
   fc.integer({ min: 500, max: 50_000 }).map((count) => new Long('👩🏽‍💻', count)),
 );
 /** Text no database can store: U+0000, or a UTF-16 surrogate without its pair. */
-const unstorableText = fc.tuple(texts, fc.constantFrom('\u0000', '\ud800', '\udfff', '\udc00x\ud83d'), texts).map(([a, bad, b]) => `${a}${bad}${b}`);
+const unstorableText = fc
+  .tuple(texts, fc.constantFrom('\u0000', '\ud800', '\udfff', '\udc00x\ud83d'), texts)
+  .map(([a, bad, b]) => `${a}${bad}${b}`);
 /** An array or object nested deeper than any body may be. */
-const tooDeep = fc
-  .tuple(fc.integer({ min: MAX_JSON_NESTING, max: 20_000 }), fc.boolean(), fc.boolean())
-  .map(([depth, arrays, wrapped]) => {
-    const deep = arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-    // Wrapped in a list of objects, it fits schemas that take any object there (issueTypesConfig).
-    return wrapped ? new RawJson(`[{"x":${deep}}]`, `[{x: ${arrays ? '[' : '{'} x ${depth}}]`) : new RawJson(deep, `${arrays ? '[' : '{'} x ${depth}`);
-  });
+const tooDeep = fc.tuple(fc.integer({ min: MAX_JSON_NESTING, max: 20_000 }), fc.boolean(), fc.boolean()).map(([depth, arrays, wrapped]) => {
+  const deep = arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  // Wrapped in a list of objects, it fits schemas that take any object there (issueTypesConfig).
+  return wrapped
+    ? new RawJson(`[{"x":${deep}}]`, `[{x: ${arrays ? '[' : '{'} x ${depth}}]`)
+    : new RawJson(deep, `${arrays ? '[' : '{'} x ${depth}`);
+});
 const leaf = fc.oneof(texts, fc.integer(), fc.boolean(), fc.constant(null));
 
 type Kind = 'string' | 'integer' | 'fraction' | 'boolean' | 'null' | 'object' | 'array';
@@ -122,10 +128,21 @@ const ALL_KINDS: Kind[] = ['string', 'integer', 'fraction', 'boolean', 'null', '
 const valuesOfKind: Record<Kind, fc.Arbitrary<unknown>> = {
   string: fc.oneof(texts, fc.constantFrom('1', '42', '2025-02-18T16:35:41.740+0000', 'PT1H', 'admin', 'TEST')),
   integer: fc.oneof(fc.integer(), fc.constantFrom(0, -1, 2 ** 31, 2 ** 53 + 2, -(2 ** 63), 1e21, Number.MAX_SAFE_INTEGER)),
-  fraction: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Number.isInteger(x)), fc.constantFrom(0.5, -1.5, 1e-7)),
+  fraction: fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Number.isInteger(x)),
+    fc.constantFrom(0.5, -1.5, 1e-7),
+  ),
   boolean: fc.boolean(),
   null: fc.constant(null),
-  object: fc.uniqueArray(fc.tuple(fc.string().map((key) => `zz${key}`), leaf), { minLength: 1, maxLength: 4, selector: ([key]) => key }).map((entries) => new JsonObject(entries)),
+  object: fc
+    .uniqueArray(
+      fc.tuple(
+        fc.string().map((key) => `zz${key}`),
+        leaf,
+      ),
+      { minLength: 1, maxLength: 4, selector: ([key]) => key },
+    )
+    .map((entries) => new JsonObject(entries)),
   array: fc.array(leaf, { maxLength: 5 }),
 };
 
@@ -135,7 +152,21 @@ const unknownKey = (known: readonly string[]) =>
     .oneof(
       fc.string(),
       fc.string({ unit: 'grapheme', maxLength: 10 }),
-      fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', '', ' ', 'id', 'self', 'orgId', 'spent', 'version', 'isAdmin', 'COMMENT'),
+      fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'prototype',
+        'toString',
+        '',
+        ' ',
+        'id',
+        'self',
+        'orgId',
+        'spent',
+        'version',
+        'isAdmin',
+        'COMMENT',
+      ),
     )
     .filter((key) => !known.includes(key));
 
@@ -160,9 +191,28 @@ const badTimestamp = fc.oneof(
   texts.map((text) => `x${text}`),
   longText,
 );
-const badDate = fc.oneof(fc.constantFrom('', '2025-02-30', '2025-1-1', '0000-01-01', '2025-02-18T00:00:00Z', '18.02.2025'), texts.map((text) => `x${text}`));
+const badDate = fc.oneof(
+  fc.constantFrom('', '2025-02-30', '2025-1-1', '0000-01-01', '2025-02-18T00:00:00Z', '18.02.2025'),
+  texts.map((text) => `x${text}`),
+);
 const badDuration = fc.oneof(
-  fc.constantFrom('', 'P', 'PT', 'PT0S', 'P0D', '-PT1H', 'P1M', 'P1Y', 'PT1.5H', 'PT1,5H', '1h', 'PT99999999999999H', 'P1W1W', 'PT1H ', 'T1H'),
+  fc.constantFrom(
+    '',
+    'P',
+    'PT',
+    'PT0S',
+    'P0D',
+    '-PT1H',
+    'P1M',
+    'P1Y',
+    'PT1.5H',
+    'PT1,5H',
+    '1h',
+    'PT99999999999999H',
+    'P1W1W',
+    'PT1H ',
+    'T1H',
+  ),
   texts.map((text) => `x${text}`),
   fc.integer({ min: 13, max: 400 }).map((digits) => `PT${'9'.repeat(digits)}S`),
 );
@@ -224,27 +274,47 @@ function decisiveBodyMutation(spec: BodySpec): fc.Arbitrary<Mutation> {
   const textual = names.filter((name) => spec.fields[name]!.accepts.includes('string'));
   const choices: fc.Arbitrary<Mutation>[] = [
     unknownKey(names).chain((key) => fc.oneof(leaf, longText, tooDeep).map((value): Mutation => ({ op: 'extra', key, value }))),
-    fc.constantFrom(...(names.length > 0 ? names : ['x'])).chain((field) => tooDeep.map((value): Mutation => ({ op: 'set', field, value, why: 'too deep' }))),
+    fc
+      .constantFrom(...(names.length > 0 ? names : ['x']))
+      .chain((field) => tooDeep.map((value): Mutation => ({ op: 'set', field, value, why: 'too deep' }))),
   ];
   if (names.length > 0) {
     choices.push(
       fc.constantFrom(...names).chain((field) => {
-        const wrong = ALL_KINDS.filter((kind) => !spec.fields[field]!.accepts.includes(kind) || (kind === 'object' && spec.fields[field]!.accepts.includes('object')));
-        return fc.constantFrom(...wrong).chain((kind) => valuesOfKind[kind].map((value): Mutation => ({ op: 'set', field, value, why: `wrong type (${kind})` })));
+        const wrong = ALL_KINDS.filter(
+          (kind) => !spec.fields[field]!.accepts.includes(kind) || (kind === 'object' && spec.fields[field]!.accepts.includes('object')),
+        );
+        return fc
+          .constantFrom(...wrong)
+          .chain((kind) => valuesOfKind[kind].map((value): Mutation => ({ op: 'set', field, value, why: `wrong type (${kind})` })));
       }),
     );
   }
   if (required.length > 0) choices.push(fc.constantFrom(...required).map((field): Mutation => ({ op: 'remove', field })));
   if (withBad.length > 0) {
-    choices.push(fc.constantFrom(...withBad).chain((field) => spec.fields[field]!.bad!.map((value): Mutation => ({ op: 'set', field, value, why: 'invalid value' }))));
+    choices.push(
+      fc
+        .constantFrom(...withBad)
+        .chain((field) => spec.fields[field]!.bad!.map((value): Mutation => ({ op: 'set', field, value, why: 'invalid value' }))),
+    );
   }
   if (textual.length > 0) {
-    choices.push(fc.constantFrom(...textual).chain((field) => unstorableText.map((value): Mutation => ({ op: 'set', field, value, why: 'unstorable text' }))));
+    choices.push(
+      fc
+        .constantFrom(...textual)
+        .chain((field) => unstorableText.map((value): Mutation => ({ op: 'set', field, value, why: 'unstorable text' }))),
+    );
   }
   if (names.length > 0) {
     // Numbers JSON can write but no field can hold: they parse to ±Infinity.
-    const infinite = fc.constantFrom(new RawJson('1e400', '1e400'), new RawJson('-1e400', '-1e400'), new RawJson('123456789e999', '123456789e999'));
-    choices.push(fc.tuple(fc.constantFrom(...names), infinite).map(([field, value]): Mutation => ({ op: 'set', field, value, why: 'infinite' })));
+    const infinite = fc.constantFrom(
+      new RawJson('1e400', '1e400'),
+      new RawJson('-1e400', '-1e400'),
+      new RawJson('123456789e999', '123456789e999'),
+    );
+    choices.push(
+      fc.tuple(fc.constantFrom(...names), infinite).map(([field, value]): Mutation => ({ op: 'set', field, value, why: 'infinite' })),
+    );
   }
   const roots: fc.Arbitrary<unknown>[] = [valuesOfKind.array, valuesOfKind.string, valuesOfKind.integer, valuesOfKind.boolean, tooDeep];
   if (spec.nullIsValid !== true) roots.push(fc.constant(null));
@@ -261,7 +331,11 @@ function noiseBodyMutation(spec: BodySpec): fc.Arbitrary<Mutation> | undefined {
   const choices: fc.Arbitrary<Mutation>[] = [];
   if (removable.length > 0) choices.push(fc.constantFrom(...removable).map((field): Mutation => ({ op: 'remove', field })));
   if (noisy.length > 0) {
-    choices.push(fc.constantFrom(...noisy).chain((field) => spec.fields[field]!.noise!.map((value): Mutation => ({ op: 'set', field, value, why: 'noise' }))));
+    choices.push(
+      fc
+        .constantFrom(...noisy)
+        .chain((field) => spec.fields[field]!.noise!.map((value): Mutation => ({ op: 'set', field, value, why: 'noise' }))),
+    );
   }
   return choices.length === 0 ? undefined : fc.oneof(...choices);
 }
@@ -318,8 +392,14 @@ const ISSUE_UPDATED_AT = '2025-02-20T18:00:00.000+0000';
 const UNIQUE = 'the-unique-value';
 const SPARE_TOKEN = 'spare-token-0000000000000001';
 
-const userReference = { accepts: ['string', 'integer', 'object'] as Kind[], bad: fc.oneof(nobody, unknownNumber, fc.constant(''), fc.constant(0), fc.constant(-5)) };
-const catalogueReference = { accepts: ['string', 'integer', 'object'] as Kind[], bad: fc.oneof(nobody, unknownNumber, fc.constant(''), fc.constant(0)) };
+const userReference = {
+  accepts: ['string', 'integer', 'object'] as Kind[],
+  bad: fc.oneof(nobody, unknownNumber, fc.constant(''), fc.constant(0), fc.constant(-5)),
+};
+const catalogueReference = {
+  accepts: ['string', 'integer', 'object'] as Kind[],
+  bad: fc.oneof(nobody, unknownNumber, fc.constant(''), fc.constant(0)),
+};
 const badIssueSegment = fc.oneof(
   fc.integer({ min: 2, max: 9_999_999 }).map((n) => `NOPE-${n}`),
   fc.integer({ min: 2, max: 9_999_999 }).map((n) => `TEST-${n}`),
@@ -334,19 +414,53 @@ const badIdSegment = (existing: () => number) =>
     fc.integer({ min: 10_000_000, max: Number.MAX_SAFE_INTEGER }).map(String),
     fc.constantFrom('0', '-1', 'abc', '1.5', '%00', '%zz', '9007199254740993', '99999999999999999999', 'NaN', 'Infinity', 'null', '[]'),
     fc
-      .constantFrom((n: number) => `0x${n.toString(16)}`, (n: number) => `${n}e0`, (n: number) => `%20${n}`, (n: number) => `%2B${n}`, (n: number) => `${n}.0`, (n: number) => `0b${n.toString(2)}`, (n: number) => `${n}%00`)
+      .constantFrom(
+        (n: number) => `0x${n.toString(16)}`,
+        (n: number) => `${n}e0`,
+        (n: number) => `%20${n}`,
+        (n: number) => `%2B${n}`,
+        (n: number) => `${n}.0`,
+        (n: number) => `0b${n.toString(2)}`,
+        (n: number) => `${n}%00`,
+      )
       .map((form) => form(existing())),
     texts.map((text) => encode(`x${text}`)),
   );
 const badPerPage = fc.oneof(
-  fc.constantFrom('0', '-1', '1001', 'abc', '', '1.5', '0x10', '1e2', '%205', '%2B5', 'NaN', 'Infinity', '%00', '9'.repeat(30), '[]', '1,2'),
+  fc.constantFrom(
+    '0',
+    '-1',
+    '1001',
+    'abc',
+    '',
+    '1.5',
+    '0x10',
+    '1e2',
+    '%205',
+    '%2B5',
+    'NaN',
+    'Infinity',
+    '%00',
+    '9'.repeat(30),
+    '[]',
+    '1,2',
+  ),
   fc.integer({ min: 1001, max: 2 ** 40 }).map(String),
   fc.integer({ max: 0 }).map(String),
   texts.map((text) => encode(`x${text}`)),
 );
-const badPage = fc.oneof(fc.constantFrom('0', '-1', 'abc', '', '1.5', '0x2', '2e0', '2147483648', '%00'), texts.map((text) => encode(`x${text}`)));
-const badCursor = fc.oneof(fc.constantFrom('-1', 'abc', '', '1.5', '0x2', '2e0', '%00', '%2B1'), texts.map((text) => encode(`x${text}`)));
-const idempotencyKeyBad = fc.oneof(fc.constantFrom('', ' ', 'é', 'a b', '\t'), fc.integer({ min: 256, max: 2000 }).map((n) => 'k'.repeat(n)));
+const badPage = fc.oneof(
+  fc.constantFrom('0', '-1', 'abc', '', '1.5', '0x2', '2e0', '2147483648', '%00'),
+  texts.map((text) => encode(`x${text}`)),
+);
+const badCursor = fc.oneof(
+  fc.constantFrom('-1', 'abc', '', '1.5', '0x2', '2e0', '%00', '%2B1'),
+  texts.map((text) => encode(`x${text}`)),
+);
+const idempotencyKeyBad = fc.oneof(
+  fc.constantFrom('', ' ', 'é', 'a b', '\t'),
+  fc.integer({ min: 256, max: 2000 }).map((n) => 'k'.repeat(n)),
+);
 const ifMatchBad = fc.oneof(
   fc.constantFrom('abc', '"0"', '"-1"', 'W/"1"', '""', '"1", "2"', '1.0', '"01"', '"1'),
   fc.integer({ min: 2, max: 2 ** 40 }).map((n) => `"${n}"`),
@@ -357,28 +471,68 @@ function endpoints(ids: () => Ids): Endpoint[] {
   const issueParam: PathParam = { valid: () => ids().issueKey, bad: badIssueSegment };
   const worklogImportFields: Record<string, Field> = {
     duration: { required: true, accepts: ['string'], bad: badDuration },
-    createdAt: { required: true, accepts: ['string'], bad: fc.oneof(badTimestamp, fc.constantFrom('2024-01-01T00:00:00Z', '2030-01-01T00:00:00Z', '2025-02-20T18:00:00.001Z')) },
+    createdAt: {
+      required: true,
+      accepts: ['string'],
+      bad: fc.oneof(badTimestamp, fc.constantFrom('2024-01-01T00:00:00Z', '2030-01-01T00:00:00Z', '2025-02-20T18:00:00.001Z')),
+    },
     createdBy: { required: true, accepts: ['string', 'integer'], bad: fc.oneof(nobody, unknownNumber, fc.constant(''), fc.constant(0)) },
     start: { required: true, accepts: ['string'], bad: badTimestamp },
     comment: { accepts: ['string'], bad: fc.constant(new Long('c', 512_001)), noise: texts },
   };
-  const worklogImportBase = { duration: 'PT1H', createdAt: '2025-02-18T16:35:41.740+0000', createdBy: 'admin', start: '2025-02-18T10:00:00.000+0000' };
-  const pageQuery = { base: [] as [string, string][], params: { perPage: { single: true, bad: badPerPage }, page: { single: true, bad: badPage } } };
+  const worklogImportBase = {
+    duration: 'PT1H',
+    createdAt: '2025-02-18T16:35:41.740+0000',
+    createdBy: 'admin',
+    start: '2025-02-18T10:00:00.000+0000',
+  };
+  const pageQuery = {
+    base: [] as [string, string][],
+    params: { perPage: { single: true, bad: badPerPage }, page: { single: true, bad: badPage } },
+  };
   const writeHeaders = fc.record({ 'idempotency-key': idempotencyKeyBad });
   const commonIssue: Record<string, Field> = {
     queue: { required: true, ...catalogueReference },
-    summary: { required: true, accepts: ['string'], bad: fc.oneof(fc.constantFrom('', '   ', '\t\n'), fc.constant(new Long('s', 256))), noise: texts.filter((text) => text.trim() !== '') },
+    summary: {
+      required: true,
+      accepts: ['string'],
+      bad: fc.oneof(fc.constantFrom('', '   ', '\t\n'), fc.constant(new Long('s', 256))),
+      noise: texts.filter((text) => text.trim() !== ''),
+    },
     description: { accepts: ['string'], bad: fc.constant(new Long('d', 512_001)), noise: texts },
     type: catalogueReference,
     priority: catalogueReference,
     assignee: userReference,
-    followers: { accepts: ['array'], bad: fc.oneof(fc.constant([1, 'zz-nobody']), fc.array(nobody, { minLength: 1, maxLength: 3 }), fc.constant(new RawJson(`[${'"admin",'.repeat(1000)}"admin"]`, '1001 followers'))) },
-    tags: { accepts: ['array'], bad: fc.oneof(fc.constant(['']), fc.constant([1]), fc.constant([new Long('t', 256)]), fc.constant(new RawJson(`[${'"t",'.repeat(1000)}"t"]`, '1001 tags'))), noise: fc.array(texts.filter((text) => text.length > 0), { maxLength: 3 }) },
+    followers: {
+      accepts: ['array'],
+      bad: fc.oneof(
+        fc.constant([1, 'zz-nobody']),
+        fc.array(nobody, { minLength: 1, maxLength: 3 }),
+        fc.constant(new RawJson(`[${'"admin",'.repeat(1000)}"admin"]`, '1001 followers')),
+      ),
+    },
+    tags: {
+      accepts: ['array'],
+      bad: fc.oneof(
+        fc.constant(['']),
+        fc.constant([1]),
+        fc.constant([new Long('t', 256)]),
+        fc.constant(new RawJson(`[${'"t",'.repeat(1000)}"t"]`, '1001 tags')),
+      ),
+      noise: fc.array(
+        texts.filter((text) => text.length > 0),
+        { maxLength: 3 },
+      ),
+    },
     unique: { accepts: ['string'], bad: fc.oneof(fc.constant(''), fc.constant(new Long('u', 256))) },
     deadline: { accepts: ['string'], bad: badDate },
     start: { accepts: ['string'], bad: badDate },
     end: { accepts: ['string'], bad: badDate },
-    storyPoints: { accepts: ['integer', 'fraction'], bad: fc.oneof(fc.constant(-1), fc.double({ max: -1e-9, noNaN: true, noDefaultInfinity: true })), noise: fc.nat() },
+    storyPoints: {
+      accepts: ['integer', 'fraction'],
+      bad: fc.oneof(fc.constant(-1), fc.double({ max: -1e-9, noNaN: true, noDefaultInfinity: true })),
+      noise: fc.nat(),
+    },
   };
   return [
     {
@@ -392,13 +546,33 @@ function endpoints(ids: () => Ids): Endpoint[] {
         base: { key: 'NEWQ', name: 'New queue', lead: 'admin' },
         emptyIsInvalid: true,
         fields: {
-          key: { required: true, accepts: ['string'], bad: fc.oneof(fc.constantFrom('', 'TEST', 'abc', '1A', 'A-B', 'AAAAAAAAAAAAAAAA', 'ÄB'), texts.map((text) => `q${text}`)) },
-          name: { required: true, accepts: ['string'], bad: fc.oneof(fc.constantFrom('', '  '), fc.constant(new Long('n', 256))), noise: texts.filter((text) => text.trim() !== '') },
+          key: {
+            required: true,
+            accepts: ['string'],
+            bad: fc.oneof(
+              fc.constantFrom('', 'TEST', 'abc', '1A', 'A-B', 'AAAAAAAAAAAAAAAA', 'ÄB'),
+              texts.map((text) => `q${text}`),
+            ),
+          },
+          name: {
+            required: true,
+            accepts: ['string'],
+            bad: fc.oneof(fc.constantFrom('', '  '), fc.constant(new Long('n', 256))),
+            noise: texts.filter((text) => text.trim() !== ''),
+          },
           lead: { required: true, ...userReference },
           description: { accepts: ['string'], bad: fc.constant(new Long('d', 512_001)), noise: texts },
           defaultType: catalogueReference,
           defaultPriority: catalogueReference,
-          issueTypesConfig: { accepts: ['array'], bad: fc.oneof(fc.constant([1]), fc.constant(['task']), fc.constant([null]), fc.constant(new RawJson(`[${'{},'.repeat(100)}{}]`, '101 configs'))) },
+          issueTypesConfig: {
+            accepts: ['array'],
+            bad: fc.oneof(
+              fc.constant([1]),
+              fc.constant(['task']),
+              fc.constant([null]),
+              fc.constant(new RawJson(`[${'{},'.repeat(100)}{}]`, '101 configs')),
+            ),
+          },
           assignAuto: { accepts: ['boolean'], noise: fc.boolean() },
           allowExternals: { accepts: ['boolean'], noise: fc.boolean() },
           denyVoting: { accepts: ['boolean'], noise: fc.boolean() },
@@ -415,7 +589,11 @@ function endpoints(ids: () => Ids): Endpoint[] {
       body: {
         base: { queue: 'TEST', summary: 'New issue' },
         emptyIsInvalid: true,
-        fields: { ...commonIssue, originalEstimation: { accepts: ['string'], bad: badDuration }, estimation: { accepts: ['string'], bad: badDuration } },
+        fields: {
+          ...commonIssue,
+          originalEstimation: { accepts: ['string'], bad: badDuration },
+          estimation: { accepts: ['string'], bad: badDuration },
+        },
       },
     },
     {
@@ -430,7 +608,13 @@ function endpoints(ids: () => Ids): Endpoint[] {
         emptyIsInvalid: true,
         fields: {
           ...commonIssue,
-          key: { accepts: ['string'], bad: fc.oneof(fc.constantFrom('', 'TEST-1', 'TEST-0', 'OTHER-5', 'TEST', 'TEST-12345678901', 'TEST-1x'), fc.constant(new Long('K', 65))) },
+          key: {
+            accepts: ['string'],
+            bad: fc.oneof(
+              fc.constantFrom('', 'TEST-1', 'TEST-0', 'OTHER-5', 'TEST', 'TEST-12345678901', 'TEST-1x'),
+              fc.constant(new Long('K', 65)),
+            ),
+          },
           createdAt: { required: true, accepts: ['string'], bad: fc.oneof(badTimestamp, fc.constant('2030-01-01T00:00:00Z')) },
           createdBy: { required: true, ...userReference },
           updatedAt: { accepts: ['string'], bad: fc.oneof(badTimestamp, fc.constant('2024-01-01T00:00:00Z')) },
@@ -458,7 +642,13 @@ function endpoints(ids: () => Ids): Endpoint[] {
           scrollType: { single: true, bad: fc.constantFrom('sorted', 'unsorted', 'shuffled', '') },
           perScroll: { single: true, bad: fc.oneof(badPerPage, fc.constantFrom('10', '1000')) },
           scrollTTLMillis: { single: true, bad: fc.constantFrom('0', '-1', '3600001', 'x', '60000') },
-          scrollId: { single: true, bad: fc.oneof(fc.constantFrom('', 'nope', 'WzEsIjEiLDEsbnVsbCwic29ydGVkIiwxMCw2MDAwMCwwLG51bGwsbnVsbF0'), texts.map((text) => encode(text))) },
+          scrollId: {
+            single: true,
+            bad: fc.oneof(
+              fc.constantFrom('', 'nope', 'WzEsIjEiLDEsbnVsbCwic29ydGVkIiwxMCw2MDAwMCwwLG51bGwsbnVsbF0'),
+              texts.map((text) => encode(text)),
+            ),
+          },
         },
       },
       body: {
@@ -466,9 +656,23 @@ function endpoints(ids: () => Ids): Endpoint[] {
         emptyIsInvalid: false,
         fields: {
           // `keys` is always given, so any queue or filter mixes criteria (400).
-          keys: { accepts: ['string', 'array', 'null'], keep: true, bad: fc.oneof(fc.constant(['']), fc.constant([1]), fc.constant([new Long('K', 65)])), noise: fc.array(texts.filter((text) => text.length > 0 && text.length <= 64), { minLength: 1, maxLength: 3 }) },
+          keys: {
+            accepts: ['string', 'array', 'null'],
+            keep: true,
+            bad: fc.oneof(fc.constant(['']), fc.constant([1]), fc.constant([new Long('K', 65)])),
+            noise: fc.array(
+              texts.filter((text) => text.length > 0 && text.length <= 64),
+              { minLength: 1, maxLength: 3 },
+            ),
+          },
           queue: { accepts: ['string', 'integer', 'object', 'null'], bad: fc.oneof(fc.constant('TEST'), fc.constant(1), nobody) },
-          filter: { accepts: ['object', 'null'], bad: fc.oneof(fc.constant({ queue: 'TEST' }), nobody.map((queue) => ({ queue }))) },
+          filter: {
+            accepts: ['object', 'null'],
+            bad: fc.oneof(
+              fc.constant({ queue: 'TEST' }),
+              nobody.map((queue) => ({ queue })),
+            ),
+          },
           query: { accepts: ['string', 'null'], bad: texts },
           filterId: { accepts: ['string', 'integer', 'null'], bad: fc.oneof(texts, fc.integer()) },
           order: { accepts: ['array', 'null'], bad: fc.array(texts, { maxLength: 3 }) },
@@ -492,7 +696,17 @@ function endpoints(ids: () => Ids): Endpoint[] {
       success: 200,
       query: {
         base: [['unique', UNIQUE]],
-        params: { unique: { required: true, single: true, bad: fc.oneof(fc.constantFrom('', '%00', '%ED%A0%80'), nobody.map(encode), fc.integer({ min: 256, max: 3000 }).map((n) => 'u'.repeat(n))) } },
+        params: {
+          unique: {
+            required: true,
+            single: true,
+            bad: fc.oneof(
+              fc.constantFrom('', '%00', '%ED%A0%80'),
+              nobody.map(encode),
+              fc.integer({ min: 256, max: 3000 }).map((n) => 'u'.repeat(n)),
+            ),
+          },
+        },
       },
     },
     {
@@ -547,7 +761,10 @@ function endpoints(ids: () => Ids): Endpoint[] {
       tracker: true,
       parsesBody: true,
       success: 204,
-      params: { issue: issueParam, worklogId: { valid: () => String(ids().worklogToDelete), bad: badIdSegment(() => ids().worklogToDelete) } },
+      params: {
+        issue: issueParam,
+        worklogId: { valid: () => String(ids().worklogToDelete), bad: badIdSegment(() => ids().worklogToDelete) },
+      },
       badHeaders: fc.oneof(writeHeaders, fc.record({ 'if-match': ifMatchBad })),
     },
     {
@@ -586,27 +803,52 @@ function endpoints(ids: () => Ids): Endpoint[] {
         base: { login: 'newbie' },
         emptyIsInvalid: true,
         fields: {
-          login: { required: true, accepts: ['string'], bad: fc.oneof(fc.constantFrom('', ' a', 'a b', '-a', '.a', 'é', 'ADMIN', 'member', 'a/b'), fc.constant(new Long('l', 65)), texts.map((text) => `${text}!`)) },
-          display: { accepts: ['string'], bad: fc.oneof(fc.constantFrom('', '   '), fc.constant(new Long('d', 256))), noise: texts.filter((text) => text.trim() !== '' && text.length <= 255) },
+          login: {
+            required: true,
+            accepts: ['string'],
+            bad: fc.oneof(
+              fc.constantFrom('', ' a', 'a b', '-a', '.a', 'é', 'ADMIN', 'member', 'a/b'),
+              fc.constant(new Long('l', 65)),
+              texts.map((text) => `${text}!`),
+            ),
+          },
+          display: {
+            accepts: ['string'],
+            bad: fc.oneof(fc.constantFrom('', '   '), fc.constant(new Long('d', 256))),
+            noise: texts.filter((text) => text.trim() !== '' && text.length <= 255),
+          },
           firstName: { accepts: ['string'], bad: fc.oneof(fc.constantFrom('', ' '), fc.constant(new Long('f', 256))) },
           lastName: { accepts: ['string'], bad: fc.oneof(fc.constantFrom('', ' '), fc.constant(new Long('f', 256))) },
-          email: { accepts: ['string'], bad: fc.oneof(fc.constantFrom('', 'no-at', 'a@', '@b', 'a b@c'), texts.map((text) => `x${text.replace(/@/g, '')}`)) },
+          email: {
+            accepts: ['string'],
+            bad: fc.oneof(
+              fc.constantFrom('', 'no-at', 'a@', '@b', 'a b@c'),
+              texts.map((text) => `x${text.replace(/@/g, '')}`),
+            ),
+          },
           isAdmin: { accepts: ['boolean'], noise: fc.boolean() },
         },
       },
     },
-    ...(['POST', 'DELETE'] as const).map(
-      (method): Endpoint => ({
-        method,
-        route: '/timeport/v1/users/:login/tokens',
-        tracker: false,
-        parsesBody: true,
-        success: method === 'POST' ? 201 : 200,
-        params: { login: { valid: () => 'member', bad: fc.oneof(nobody.map(encode), fc.constantFrom('%00', '%zz', 'ADMIN%00'), fc.integer({ min: 65, max: 3000 }).map((n) => 'l'.repeat(n))) } },
-        badHeaders: writeHeaders,
-        body: { base: {}, emptyIsInvalid: false, nullIsValid: true, fields: {} },
-      }),
-    ),
+    ...(['POST', 'DELETE'] as const).map((method): Endpoint => ({
+      method,
+      route: '/timeport/v1/users/:login/tokens',
+      tracker: false,
+      parsesBody: true,
+      success: method === 'POST' ? 201 : 200,
+      params: {
+        login: {
+          valid: () => 'member',
+          bad: fc.oneof(
+            nobody.map(encode),
+            fc.constantFrom('%00', '%zz', 'ADMIN%00'),
+            fc.integer({ min: 65, max: 3000 }).map((n) => 'l'.repeat(n)),
+          ),
+        },
+      },
+      badHeaders: writeHeaders,
+      body: { base: {}, emptyIsInvalid: false, nullIsValid: true, fields: {} },
+    })),
     {
       method: 'POST',
       route: '/timeport/v1/tokens/_revoke',
@@ -634,11 +876,22 @@ function endpoints(ids: () => Ids): Endpoint[] {
         emptyIsInvalid: true,
         fields: {
           // Atomic, always: a partial batch answers 200 with the entry's failure.
-          mode: { accepts: ['string'], keep: true, bad: fc.oneof(fc.constantFrom('', 'ATOMIC', 'all', 'partial ', 'none'), texts.map((text) => `x${text}`)) },
+          mode: {
+            accepts: ['string'],
+            keep: true,
+            bad: fc.oneof(
+              fc.constantFrom('', 'ATOMIC', 'all', 'partial ', 'none'),
+              texts.map((text) => `x${text}`),
+            ),
+          },
           entries: {
             required: true,
             accepts: ['array'],
-            bad: fc.oneof(fc.constant([]), fc.constant(new RawJson(`[${'1,'.repeat(10_000)}1]`, '10,001 entries')), batchEntryMutation(worklogImportFields, worklogImportBase)),
+            bad: fc.oneof(
+              fc.constant([]),
+              fc.constant(new RawJson(`[${'1,'.repeat(10_000)}1]`, '10,001 entries')),
+              batchEntryMutation(worklogImportFields, worklogImportBase),
+            ),
           },
           dryRun: { accepts: ['boolean'], noise: fc.boolean() },
           source: { accepts: ['string'], bad: fc.constant(new Long('s', 501)), noise: texts },
@@ -662,7 +915,18 @@ function endpoints(ids: () => Ids): Endpoint[] {
       tracker: true,
       parsesBody: false,
       success: 200,
-      params: { user: { valid: () => 'member', bad: fc.oneof(nobody.map(encode), unknownNumber.map(String), nobody.map((text) => `login:${encode(text)}`), fc.constantFrom('%00', '%zz', 'login:', '0'), fc.integer({ min: 129, max: 3000 }).map((n) => 'u'.repeat(n))) } },
+      params: {
+        user: {
+          valid: () => 'member',
+          bad: fc.oneof(
+            nobody.map(encode),
+            unknownNumber.map(String),
+            nobody.map((text) => `login:${encode(text)}`),
+            fc.constantFrom('%00', '%zz', 'login:', '0'),
+            fc.integer({ min: 129, max: 3000 }).map((n) => 'u'.repeat(n)),
+          ),
+        },
+      },
     },
     {
       method: 'GET',
@@ -670,7 +934,17 @@ function endpoints(ids: () => Ids): Endpoint[] {
       tracker: true,
       parsesBody: false,
       success: 200,
-      params: { queue: { valid: () => 'TEST', bad: fc.oneof(nobody.map(encode), unknownNumber.map(String), fc.constantFrom('%00', '%zz', '0', 'TEST%00', 'TEST-1'), fc.integer({ min: 65, max: 3000 }).map((n) => 'Q'.repeat(n))) } },
+      params: {
+        queue: {
+          valid: () => 'TEST',
+          bad: fc.oneof(
+            nobody.map(encode),
+            unknownNumber.map(String),
+            fc.constantFrom('%00', '%zz', '0', 'TEST%00', 'TEST-1'),
+            fc.integer({ min: 65, max: 3000 }).map((n) => 'Q'.repeat(n)),
+          ),
+        },
+      },
     },
     { method: 'GET', route: '/issues/:issue', tracker: true, parsesBody: false, success: 200, params: { issue: issueParam } },
     {
@@ -701,12 +975,27 @@ function endpoints(ids: () => Ids): Endpoint[] {
         params: {
           perPage: { single: true, bad: badPerPage },
           page: { single: true, bad: badPage },
-          createdBy: { single: true, bad: fc.oneof(nobody.map(encode), unknownNumber.map(String), fc.constantFrom('', '%00'), fc.integer({ min: 129, max: 2000 }).map((n) => 'c'.repeat(n))) },
+          createdBy: {
+            single: true,
+            bad: fc.oneof(
+              nobody.map(encode),
+              unknownNumber.map(String),
+              fc.constantFrom('', '%00'),
+              fc.integer({ min: 129, max: 2000 }).map((n) => 'c'.repeat(n)),
+            ),
+          },
           createdAt: {
             bad: fc.oneof(
               badTimestamp.filter((text): text is string => typeof text === 'string').map((text) => `from:${encode(text)}`),
               badTimestamp.filter((text): text is string => typeof text === 'string').map((text) => `to:${encode(text)}`),
-              fc.constantFrom('2025-01-01T00:00:00Z', 'since:2025-01-01T00:00:00Z', 'from:', 'from:2025-02-01T00:00:00Z&createdAt=to:2025-01-01T00:00:00Z', 'from:2025-01-01T00:00:00Z&createdAt=from:2025-01-02T00:00:00Z', 'from:2025-01-01T00:00:00Z&createdAt=to:2025-02-01T00:00:00Z&createdAt=to:2025-03-01T00:00:00Z'),
+              fc.constantFrom(
+                '2025-01-01T00:00:00Z',
+                'since:2025-01-01T00:00:00Z',
+                'from:',
+                'from:2025-02-01T00:00:00Z&createdAt=to:2025-01-01T00:00:00Z',
+                'from:2025-01-01T00:00:00Z&createdAt=from:2025-01-02T00:00:00Z',
+                'from:2025-01-01T00:00:00Z&createdAt=to:2025-02-01T00:00:00Z&createdAt=to:2025-03-01T00:00:00Z',
+              ),
             ),
           },
         },
@@ -718,7 +1007,16 @@ function endpoints(ids: () => Ids): Endpoint[] {
       tracker: true,
       parsesBody: false,
       success: 200,
-      params: { field: { valid: () => 'summary', bad: fc.oneof(nobody.map(encode), fc.constantFrom('%00', '%zz', 'Summary%20'), fc.integer({ min: 129, max: 3000 }).map((n) => 'f'.repeat(n))) } },
+      params: {
+        field: {
+          valid: () => 'summary',
+          bad: fc.oneof(
+            nobody.map(encode),
+            fc.constantFrom('%00', '%zz', 'Summary%20'),
+            fc.integer({ min: 129, max: 3000 }).map((n) => 'f'.repeat(n)),
+          ),
+        },
+      },
     },
     {
       method: 'GET',
@@ -726,7 +1024,10 @@ function endpoints(ids: () => Ids): Endpoint[] {
       tracker: false,
       parsesBody: false,
       success: 200,
-      query: { base: [], params: { perPage: { single: true, bad: badPerPage }, id: { single: true, bad: fc.oneof(badCursor, fc.constant('0')) } } },
+      query: {
+        base: [],
+        params: { perPage: { single: true, bad: badPerPage }, id: { single: true, bad: fc.oneof(badCursor, fc.constant('0')) } },
+      },
     },
     {
       method: 'GET',
@@ -748,9 +1049,23 @@ function endpoints(ids: () => Ids): Endpoint[] {
           ['to', '2025-12-31'],
         ],
         params: {
-          from: { required: true, single: true, bad: fc.oneof(fc.constantFrom('', '2025-02-30', 'yesterday', '%00', '2026-01-01', '2025-1-1', '0000-01-01', '18.02.2025'), texts.map((text) => encode(`x${text}`))) },
+          from: {
+            required: true,
+            single: true,
+            bad: fc.oneof(
+              fc.constantFrom('', '2025-02-30', 'yesterday', '%00', '2026-01-01', '2025-1-1', '0000-01-01', '18.02.2025'),
+              texts.map((text) => encode(`x${text}`)),
+            ),
+          },
           // 9999-12-31 ends after the last instant a Tracker date-time can hold (issue 14).
-          to: { required: true, single: true, bad: fc.oneof(fc.constantFrom('', '2025-13-01', '%00', '2024-12-31', '9999-12-31', '10000-01-01'), fc.integer({ min: 41, max: 500 }).map((n) => '2'.repeat(n))) },
+          to: {
+            required: true,
+            single: true,
+            bad: fc.oneof(
+              fc.constantFrom('', '2025-13-01', '%00', '2024-12-31', '9999-12-31', '10000-01-01'),
+              fc.integer({ min: 41, max: 500 }).map((n) => '2'.repeat(n)),
+            ),
+          },
           tz: { single: true, bad: fc.oneof(fc.constantFrom('', '+03:00', 'Mars/Olympus', 'utc+3', 'GMT+25', '%00'), nobody.map(encode)) },
           by: { single: true, bad: fc.oneof(fc.constantFrom('', 'end', 'START', '%00'), nobody.map(encode)) },
           groupBy: { bad: fc.oneof(fc.constantFrom('', 'day,week', 'year', '%00'), nobody.map(encode)) },
@@ -774,7 +1089,13 @@ function endpoints(ids: () => Ids): Endpoint[] {
           id: { single: true, bad: fc.oneof(badCursor, fc.constant('0')) },
           action: { single: true, bad: fc.oneof(nobody.map(encode), fc.constantFrom('', 'worklog.import,nope', '%00')) },
           actor: { single: true, bad: fc.oneof(nobody.map(encode), fc.constantFrom('', '%00')) },
-          from: { single: true, bad: fc.oneof(fc.constantFrom('', 'yesterday', '2025-02-30T00:00:00Z', '%00'), fc.integer({ min: 41, max: 300 }).map((n) => '2'.repeat(n))) },
+          from: {
+            single: true,
+            bad: fc.oneof(
+              fc.constantFrom('', 'yesterday', '2025-02-30T00:00:00Z', '%00'),
+              fc.integer({ min: 41, max: 300 }).map((n) => '2'.repeat(n)),
+            ),
+          },
           to: { single: true, bad: fc.oneof(fc.constantFrom('', '2025-13-01T00:00:00Z', '%00')) },
         },
       },
@@ -789,8 +1110,16 @@ function batchEntryMutation(fields: Record<string, Field>, base: Record<string, 
     emptyIsInvalid: true,
     fields: {
       ...fields,
-      issue: { required: true, accepts: ['string'], bad: fc.oneof(fc.constantFrom('', 'NOPE-1', 'TEST-999999'), fc.constant(new Long('I', 65))) },
-      externalId: { accepts: ['string'], bad: fc.oneof(fc.constant(''), fc.constant(new Long('e', 201))), noise: texts.filter((text) => text.length > 0 && text.length <= 200) },
+      issue: {
+        required: true,
+        accepts: ['string'],
+        bad: fc.oneof(fc.constantFrom('', 'NOPE-1', 'TEST-999999'), fc.constant(new Long('I', 65))),
+      },
+      externalId: {
+        accepts: ['string'],
+        bad: fc.oneof(fc.constant(''), fc.constant(new Long('e', 201))),
+        noise: texts.filter((text) => text.length > 0 && text.length <= 200),
+      },
     },
   };
   const noise = noiseBodyMutation(entrySpec);
@@ -815,7 +1144,12 @@ interface GeneratedRequest {
 }
 
 const unknownParamName = (known: readonly string[]) =>
-  fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'hasOwnProperty', 'toString', 'expand', 'fields')).filter((name) => !known.includes(name));
+  fc
+    .oneof(
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.constantFrom('__proto__', 'constructor', 'hasOwnProperty', 'toString', 'expand', 'fields'),
+    )
+    .filter((name) => !known.includes(name));
 
 /** A request of this endpoint with exactly the decisive mutation `decisive`, and random noise. */
 function requestBuilder(endpoint: Endpoint) {
@@ -825,13 +1159,19 @@ function requestBuilder(endpoint: Endpoint) {
     version: fc.constantFrom('v2', 'v3'),
     body: noiseBody === undefined ? fc.constant([] as Mutation[]) : fc.array(noiseBody, { maxLength: 3 }),
     query: fc.array(fc.tuple(unknownParamName(queryNames), texts), { maxLength: 2 }),
-    idempotencyKey: endpoint.idempotencyNoise === false ? fc.constant(undefined) : fc.option(fc.stringMatching(/^[!-~]{1,40}$/), { nil: undefined }),
-    requestId: fc.option(texts.filter((text) => /^[\x20-\x7e]*$/.test(text)), { nil: undefined }),
+    idempotencyKey:
+      endpoint.idempotencyNoise === false ? fc.constant(undefined) : fc.option(fc.stringMatching(/^[!-~]{1,40}$/), { nil: undefined }),
+    requestId: fc.option(
+      texts.filter((text) => /^[\x20-\x7e]*$/.test(text)),
+      { nil: undefined },
+    ),
   });
   return (decisive: Decisive) =>
     noise.map((random): GeneratedRequest => {
       const prefix = endpoint.tracker ? `/${random.version}` : '';
-      const segments: Record<string, string> = Object.fromEntries(Object.entries(endpoint.params ?? {}).map(([name, param]) => [name, param.valid()]));
+      const segments: Record<string, string> = Object.fromEntries(
+        Object.entries(endpoint.params ?? {}).map(([name, param]) => [name, param.valid()]),
+      );
       if (decisive.kind === 'path') segments[decisive.param] = decisive.segment;
       const path = endpoint.route.replace(/:([A-Za-z]+)/g, (_match, name: string) => segments[name]!);
       let query: [string, string][] = (endpoint.query?.base ?? []).map(([name, value]) => [name, encode(value)]);
@@ -856,7 +1196,13 @@ function requestBuilder(endpoint: Endpoint) {
         if (decisive.contentType === undefined) delete headers['content-type'];
         else headers['content-type'] = decisive.contentType;
       }
-      return { method: endpoint.method, url: `${prefix}${path}${search}`, headers, ...(payload === undefined ? {} : { payload }), why: explain(decisive) };
+      return {
+        method: endpoint.method,
+        url: `${prefix}${path}${search}`,
+        headers,
+        ...(payload === undefined ? {} : { payload }),
+        why: explain(decisive),
+      };
     });
 }
 
@@ -885,7 +1231,8 @@ function explain(decisive: Decisive): string {
 /** Decisive mutations of the path, the query and the headers: one of them per request. */
 function decisiveRequestParts(endpoint: Endpoint): fc.Arbitrary<Decisive>[] {
   const parts: fc.Arbitrary<Decisive>[] = [];
-  if (endpoint.body !== undefined) parts.push(decisiveBodyMutation(endpoint.body).map((mutation): Decisive => ({ kind: 'body', mutation })));
+  if (endpoint.body !== undefined)
+    parts.push(decisiveBodyMutation(endpoint.body).map((mutation): Decisive => ({ kind: 'body', mutation })));
   for (const [param, spec] of Object.entries(endpoint.params ?? {})) {
     parts.push(spec.bad.map((segment): Decisive => ({ kind: 'path', param, segment })));
   }
@@ -904,31 +1251,38 @@ function rawBodies(endpoint: Endpoint): fc.Arbitrary<Decisive> {
   const brokenJson = fc.oneof(
     fc.integer({ min: 1, max: valid.length - 1 }).map((length) => ({ text: valid.slice(0, length), label: `cut at ${length}` })),
     fc.constantFrom('}', ',', 'x', '{}', '"', ']', 'null').map((garbage) => ({ text: `${valid}${garbage}`, label: `trailing ${garbage}` })),
-    fc.constantFrom(
-      "{'a': 1}",
-      '{"a": 1,}',
-      '{a: 1}',
-      'NaN',
-      'undefined',
-      '{"a": 01}',
-      '[1,]',
-      '{"a": "\u0001"}',
-      '{"a": "\\x41"}',
-      '/* c */ {}',
-      '{"__proto__": {"isAdmin": true}}',
-      '{"constructor": {"prototype": {"isAdmin": true}}}',
-      '{"a": 1}{"b": 2}',
-      '{"a": Infinity}',
-      '{"a": "\\ud800',
-      '{"a"',
-      'nul',
-      '\u0000{}',
-    ).map((text) => ({ text, label: 'malformed' })),
+    fc
+      .constantFrom(
+        "{'a': 1}",
+        '{"a": 1,}',
+        '{a: 1}',
+        'NaN',
+        'undefined',
+        '{"a": 01}',
+        '[1,]',
+        '{"a": "\u0001"}',
+        '{"a": "\\x41"}',
+        '/* c */ {}',
+        '{"__proto__": {"isAdmin": true}}',
+        '{"constructor": {"prototype": {"isAdmin": true}}}',
+        '{"a": 1}{"b": 2}',
+        '{"a": Infinity}',
+        '{"a": "\\ud800',
+        '{"a"',
+        'nul',
+        '\u0000{}',
+      )
+      .map((text) => ({ text, label: 'malformed' })),
   );
   const asJson = brokenJson.map(({ text, label }): Decisive => ({ kind: 'raw', payload: text, contentType: 'application/json', label }));
   const badBytes = fc
     .constantFrom(Buffer.from([0xff, 0xfe]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]))
-    .map((bytes): Decisive => ({ kind: 'raw', payload: Buffer.concat([bytes, Buffer.from(valid)]), contentType: 'application/json', label: `bytes ${bytes.toString('hex')} first` }));
+    .map((bytes): Decisive => ({
+      kind: 'raw',
+      payload: Buffer.concat([bytes, Buffer.from(valid)]),
+      contentType: 'application/json',
+      label: `bytes ${bytes.toString('hex')} first`,
+    }));
   const wrongType = fc
     .oneof(
       fc.constantFrom(
@@ -946,21 +1300,30 @@ function rawBodies(endpoint: Endpoint): fc.Arbitrary<Decisive> {
         'application/*',
         ';',
       ),
-      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }).filter((type) => !/^\s*application\/json/i.test(type) && type.trim() !== ''),
+      fc
+        .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 })
+        .filter((type) => !/^\s*application\/json/i.test(type) && type.trim() !== ''),
       fc.constant(undefined),
     )
     .map((contentType): Decisive => ({ kind: 'raw', payload: valid, contentType, label: 'valid JSON' }));
   // Bytes that are not UTF-8 inside a text field: JSON otherwise valid, which a lenient decoder
   // would store as U+FFFD.
-  const textual = Object.entries(endpoint.body?.fields ?? {}).filter(([, field]) => field.accepts.includes('string')).map(([name]) => name);
+  const textual = Object.entries(endpoint.body?.fields ?? {})
+    .filter(([, field]) => field.accepts.includes('string'))
+    .map(([name]) => name);
   const badText =
     textual.length === 0 || endpoint.body === undefined
       ? []
       : [
           fc
-            .tuple(fc.constantFrom(...textual), fc.constantFrom([0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80]))
+            .tuple(
+              fc.constantFrom(...textual),
+              fc.constantFrom([0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80]),
+            )
             .map(([field, bytes]): Decisive => {
-              const [before, after] = toJson(new JsonObject([...Object.entries(endpoint.body!.base).filter(([key]) => key !== field), [field, 'a\u0001MARK\u0001b']])).split('\\u0001MARK\\u0001');
+              const [before, after] = toJson(
+                new JsonObject([...Object.entries(endpoint.body!.base).filter(([key]) => key !== field), [field, 'a\u0001MARK\u0001b']]),
+              ).split('\\u0001MARK\\u0001');
               return {
                 kind: 'raw',
                 payload: Buffer.concat([Buffer.from(before!), Buffer.from(bytes), Buffer.from(after!)]),
@@ -978,8 +1341,19 @@ const badAuth = fc.oneof(
   fc.constant({ 'x-org-id': '1' }),
   fc.constant({ authorization: `OAuth ${ADMIN_TOKEN}` }),
   fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).map((value) => ({ authorization: value, 'x-org-id': '1' })),
-  fc.stringMatching(/^[!-~]{1,80}$/).filter((token) => token !== ADMIN_TOKEN).map((token) => ({ authorization: `OAuth ${token}`, 'x-org-id': '1' })),
-  fc.constantFrom('Basic YWRtaW46YWRtaW4=', `OAuth  ${ADMIN_TOKEN} extra`, `Token ${ADMIN_TOKEN}`, `OAuth${ADMIN_TOKEN}`, 'OAuth not provided').map((value) => ({ authorization: value, 'x-org-id': '1' })),
+  fc
+    .stringMatching(/^[!-~]{1,80}$/)
+    .filter((token) => token !== ADMIN_TOKEN)
+    .map((token) => ({ authorization: `OAuth ${token}`, 'x-org-id': '1' })),
+  fc
+    .constantFrom(
+      'Basic YWRtaW46YWRtaW4=',
+      `OAuth  ${ADMIN_TOKEN} extra`,
+      `Token ${ADMIN_TOKEN}`,
+      `OAuth${ADMIN_TOKEN}`,
+      'OAuth not provided',
+    )
+    .map((value) => ({ authorization: value, 'x-org-id': '1' })),
   fc
     .string({ unit: 'grapheme-ascii', maxLength: 40 })
     .filter((org) => org.trim() !== '1' && org.trim() !== '')
@@ -998,12 +1372,18 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
 
   async function send(request: GeneratedRequest): Promise<LightMyRequestResponse> {
     sent += 1;
-    return t.app.inject({ method: request.method, url: request.url, headers: request.headers, ...(request.payload === undefined ? {} : { payload: request.payload }) });
+    return t.app.inject({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      ...(request.payload === undefined ? {} : { payload: request.payload }),
+    });
   }
 
   /** A 4xx in Tracker's format, or the request is reported with its answer. */
   function assertRefused(request: GeneratedRequest, response: LightMyRequestResponse): void {
-    const context = () => `${request.method} ${request.url.slice(0, 300)} (${request.why}) answered ${response.statusCode}: ${response.body.slice(0, 400)}`;
+    const context = () =>
+      `${request.method} ${request.url.slice(0, 300)} (${request.why}) answered ${response.statusCode}: ${response.body.slice(0, 400)}`;
     assert.ok(response.statusCode >= 400 && response.statusCode < 500, `not a 4xx: ${context()}`);
     if (request.method === 'HEAD') return;
     let body: { errors?: unknown; errorsData?: unknown; errorMessages?: unknown; statusCode?: unknown };
@@ -1033,7 +1413,11 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
     assert.deepEqual(now, rows, `${what} wrote something: ${JSON.stringify(summary(now))} (was ${JSON.stringify(summary(rows))})`);
     // The server is up and answers a valid request.
     assert.equal((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
-    const issue = await t.app.inject({ method: 'GET', url: '/v3/issues/TEST-1', headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1' } });
+    const issue = await t.app.inject({
+      method: 'GET',
+      url: '/v3/issues/TEST-1',
+      headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1' },
+    });
     assert.equal(issue.statusCode, 200, issue.body);
   }
 
@@ -1052,7 +1436,11 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
     t.app.inject({
       method,
       url,
-      headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1', ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `OAuth ${ADMIN_TOKEN}`,
+        'x-org-id': '1',
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
     });
   const ok = async <T>(response: Promise<LightMyRequestResponse>, status: number): Promise<T> => {
@@ -1068,11 +1456,29 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
     await ok(admin('POST', '/v3/queues/', { key: 'TEST', name: 'Test', lead: 'admin' }), 201);
     const unique = UNIQUE;
     const issue = await ok<{ key: string; id: string }>(
-      admin('POST', '/v3/issues/_import', { queue: 'TEST', summary: 'Target', unique, createdAt: ISSUE_CREATED_AT, createdBy: 'admin', updatedAt: ISSUE_UPDATED_AT, updatedBy: 'admin' }),
+      admin('POST', '/v3/issues/_import', {
+        queue: 'TEST',
+        summary: 'Target',
+        unique,
+        createdAt: ISSUE_CREATED_AT,
+        createdBy: 'admin',
+        updatedAt: ISSUE_UPDATED_AT,
+        updatedBy: 'admin',
+      }),
       200,
     );
     const importWorklog = async () =>
-      (await ok<{ id: number }>(admin('POST', `/v3/issues/${issue.key}/worklogs/_import`, { duration: 'PT1H', createdAt: '2025-02-18T16:35:41.740+0000', createdBy: 'admin', start: '2025-02-18T10:00:00.000+0000' }), 200)).id;
+      (
+        await ok<{ id: number }>(
+          admin('POST', `/v3/issues/${issue.key}/worklogs/_import`, {
+            duration: 'PT1H',
+            createdAt: '2025-02-18T16:35:41.740+0000',
+            createdBy: 'admin',
+            start: '2025-02-18T10:00:00.000+0000',
+          }),
+          200,
+        )
+      ).id;
     const worklogToEdit = await importWorklog();
     const worklogToDelete = await importWorklog();
     await ok(admin('POST', '/timeport/v1/users', { login: 'member' }), 201);
@@ -1081,7 +1487,16 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
       (
         await ok<{ id: number }>(
           admin('POST', '/timeport/v1/worklogs/_import', {
-            entries: [{ issue: issue.key, externalId, duration: 'PT2H', createdAt: '2025-02-19T10:00:00.000+0000', createdBy: 'member', start: '2025-02-19T08:00:00.000+0000' }],
+            entries: [
+              {
+                issue: issue.key,
+                externalId,
+                duration: 'PT2H',
+                createdAt: '2025-02-19T10:00:00.000+0000',
+                createdBy: 'member',
+                start: '2025-02-19T08:00:00.000+0000',
+              },
+            ],
           }),
           200,
         )
@@ -1089,7 +1504,12 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
     const batchId = await batch('first');
     const batchToRollBack = await batch('second');
     // The token the revocation's unmutated request names (a second token of the admin's).
-    const spare = await t.store.db.selectFrom('users').select('uid').where('orgId', '=', '1').where('login', '=', 'admin').executeTakeFirstOrThrow();
+    const spare = await t.store.db
+      .selectFrom('users')
+      .select('uid')
+      .where('orgId', '=', '1')
+      .where('login', '=', 'admin')
+      .executeTakeFirstOrThrow();
     await insertToken(t.store.db, spare.uid, NOW, SPARE_TOKEN);
     ids = { issueKey: issue.key, issueId: issue.id, worklogToEdit, worklogToDelete, batchToRollBack, batch: batchId, unique };
     rowsAtStart = await allRows(t.store);
@@ -1103,7 +1523,11 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
   const name = (endpoint: Endpoint) => `${endpoint.method} ${endpoint.tracker ? '/{v2,v3}' : ''}${endpoint.route}`;
 
   it('covers every route the app registers, but the public ones and those without input', () => {
-    const covered = new Set(ENDPOINTS.flatMap((endpoint) => (endpoint.tracker ? ['v2', 'v3'].map((v) => `${endpoint.method} /${v}${endpoint.route}`) : [`${endpoint.method} ${endpoint.route}`])));
+    const covered = new Set(
+      ENDPOINTS.flatMap((endpoint) =>
+        endpoint.tracker ? ['v2', 'v3'].map((v) => `${endpoint.method} /${v}${endpoint.route}`) : [`${endpoint.method} ${endpoint.route}`],
+      ),
+    );
     // Nothing in the request but headers (covered by the authentication property below).
     const withoutInput = /^GET \/(v2|v3)\/(myself|fields)$|^GET \/timeport\/v1\/capabilities$|^HEAD /;
     const missing = t.app.registeredRoutes
@@ -1128,14 +1552,12 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
         // Oversized: a valid body padded past the limit (a few, they are big).
         const limit = endpoint.bodyLimit ?? DEFAULT_BODY_LIMIT;
         const base = endpoint.body?.base ?? {};
-        const oversized = fc.integer({ min: 1, max: 4096 }).map(
-          (extra): Decisive => ({
-            kind: 'raw',
-            payload: toJson(new JsonObject([...Object.entries(base), ['comment', new Long('x', limit + extra)]])),
-            contentType: 'application/json',
-            label: `limit + ${extra} bytes`,
-          }),
-        );
+        const oversized = fc.integer({ min: 1, max: 4096 }).map((extra): Decisive => ({
+          kind: 'raw',
+          payload: toJson(new JsonObject([...Object.entries(base), ['comment', new Long('x', limit + extra)]])),
+          contentType: 'application/json',
+          label: `limit + ${extra} bytes`,
+        }));
         await check(endpoint, oversized, runs(endpoint.bodyLimit === undefined ? 3 : 1));
         await assertNothingWritten(name(endpoint), rows);
       });
@@ -1165,7 +1587,10 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
           const request: GeneratedRequest = { method: route.method as Method, url, headers, why: `auth ${JSON.stringify(headers)}` };
           const response = await send(request);
           assertRefused(request, response);
-          assert.ok([401, 403].includes(response.statusCode), `${route.method} ${url} with ${JSON.stringify(headers)}: ${response.statusCode}`);
+          assert.ok(
+            [401, 403].includes(response.statusCode),
+            `${route.method} ${url} with ${JSON.stringify(headers)}: ${response.statusCode}`,
+          );
         }),
         { numRuns: runs(25), seed: SEED },
       );
@@ -1177,17 +1602,32 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
     const rows = await allRows(t.store);
     const apiRoutes = t.app.registeredRoutes.filter((route) => /^\/(v2|v3|timeport\/v1)\//.test(route.url)).map((route) => route.url);
     const registered = new Set(t.app.registeredRoutes.map((route) => `${route.method} ${route.url}`));
-    const fill = (url: string) => url.replace(/:([A-Za-z]+)/g, (_match, param: string) => (param === 'worklogId' || param === 'id' ? '1' : param === 'issue' ? ids.issueKey : 'member'));
+    const fill = (url: string) =>
+      url.replace(/:([A-Za-z]+)/g, (_match, param: string) =>
+        param === 'worklogId' || param === 'id' ? '1' : param === 'issue' ? ids.issueKey : 'member',
+      );
     const unknownMethod = fc
-      .tuple(fc.constantFrom(...apiRoutes), fc.constantFrom<Method>('PUT', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'PURGE', 'PATCH', 'DELETE', 'POST'))
+      .tuple(
+        fc.constantFrom(...apiRoutes),
+        fc.constantFrom<Method>('PUT', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'PURGE', 'PATCH', 'DELETE', 'POST'),
+      )
       .filter(([url, method]) => !registered.has(`${method} ${url}`))
       .map(([url, method]) => ({ method, url: fill(url) }));
     const unknownPath = fc
-      .tuple(fc.constantFrom('/v2', '/v3', '/timeport/v1', '/v1', '/v4', '/timeport/v2'), texts, fc.constantFrom<Method>('GET', 'POST', 'DELETE'))
+      .tuple(
+        fc.constantFrom('/v2', '/v3', '/timeport/v1', '/v1', '/v4', '/timeport/v2'),
+        texts,
+        fc.constantFrom<Method>('GET', 'POST', 'DELETE'),
+      )
       .map(([prefix, text, method]) => ({ method, url: `${prefix}/zz${encode(text)}` }));
     await fc.assert(
       fc.asyncProperty(fc.oneof(unknownMethod, unknownPath), async ({ method, url }) => {
-        const request: GeneratedRequest = { method, url, headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1' }, why: 'no such route' };
+        const request: GeneratedRequest = {
+          method,
+          url,
+          headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1' },
+          why: 'no such route',
+        };
         const response = await send(request);
         assertRefused(request, response);
         assert.ok([404, 405].includes(response.statusCode), `${method} ${url}: ${response.statusCode}`);
@@ -1209,9 +1649,19 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
   it('GET /timeport/v1/reports/time-spent: periods at the ends of the calendar answer 200 or 400, never 500', async () => {
     const rows = await allRows(t.store);
     const ends = fc.constantFrom(
-      '0001-01-01', '0001-01-02', '0001-01-08', '9999-12-24', '9999-12-30', '9999-12-31', '2025-01-01',
-      '0001-01-01T00:00:00.000+0000', '0001-01-01T00:00:00.000-1400', '0001-01-01T00:00:00.000+1400',
-      '9999-12-31T23:59:59.999+0000', '9999-12-31T23:59:59.999+1400', '9999-12-31T00:00:00.000-1000',
+      '0001-01-01',
+      '0001-01-02',
+      '0001-01-08',
+      '9999-12-24',
+      '9999-12-30',
+      '9999-12-31',
+      '2025-01-01',
+      '0001-01-01T00:00:00.000+0000',
+      '0001-01-01T00:00:00.000-1400',
+      '0001-01-01T00:00:00.000+1400',
+      '9999-12-31T23:59:59.999+0000',
+      '9999-12-31T23:59:59.999+1400',
+      '9999-12-31T00:00:00.000-1000',
     );
     const extreme = fc.record({
       from: ends,
@@ -1223,8 +1673,15 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
     });
     await fc.assert(
       fc.asyncProperty(extreme, async (query) => {
-        const search = Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${encode(value)}`])).join('&');
-        const request: GeneratedRequest = { method: 'GET', url: `/timeport/v1/reports/time-spent?${search}`, headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1' }, why: 'extremes' };
+        const search = Object.entries(query)
+          .flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${encode(value)}`]))
+          .join('&');
+        const request: GeneratedRequest = {
+          method: 'GET',
+          url: `/timeport/v1/reports/time-spent?${search}`,
+          headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1' },
+          why: 'extremes',
+        };
         const response = await send(request);
         if (response.statusCode === 200) {
           if (query.format !== 'csv') {
@@ -1248,7 +1705,16 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
 
   it('refuses a new issue past the last number a key can carry (409), instead of making one no key names', async () => {
     await ok(admin('POST', '/v3/queues/', { key: 'EDGE', name: 'Edge', lead: 'admin' }), 201);
-    await ok(admin('POST', '/v3/issues/_import', { queue: 'EDGE', key: 'EDGE-9999999999', summary: 'The last', createdAt: ISSUE_CREATED_AT, createdBy: 'admin' }), 200);
+    await ok(
+      admin('POST', '/v3/issues/_import', {
+        queue: 'EDGE',
+        key: 'EDGE-9999999999',
+        summary: 'The last',
+        createdAt: ISSUE_CREATED_AT,
+        createdBy: 'admin',
+      }),
+      200,
+    );
     const rows = await allRows(t.store);
     const next = [
       { url: '/v3/issues/', payload: { queue: 'EDGE', summary: 'One more' } },
@@ -1266,11 +1732,22 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
   // must roll back its transaction rather than commit the request's Idempotency-Key claim.
   it('releases the Idempotency-Key of a refused atomic batch', async () => {
     const rows = await allRows(t.store);
-    const entry = { issue: ids.issueKey, duration: 'PT0S', createdAt: '2025-02-18T16:35:41.740+0000', createdBy: 'admin', start: '2025-02-18T10:00:00.000+0000' };
+    const entry = {
+      issue: ids.issueKey,
+      duration: 'PT0S',
+      createdAt: '2025-02-18T16:35:41.740+0000',
+      createdBy: 'admin',
+      start: '2025-02-18T10:00:00.000+0000',
+    };
     const refused = await t.app.inject({
       method: 'POST',
       url: '/timeport/v1/worklogs/_import',
-      headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1', 'content-type': 'application/json', 'idempotency-key': 'refused-atomic-batch' },
+      headers: {
+        authorization: `OAuth ${ADMIN_TOKEN}`,
+        'x-org-id': '1',
+        'content-type': 'application/json',
+        'idempotency-key': 'refused-atomic-batch',
+      },
       payload: JSON.stringify({ mode: 'atomic', entries: [entry] }),
     });
     assert.equal(refused.statusCode, 422, refused.body);
@@ -1284,7 +1761,10 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
 
   // Last, since it writes: the unmutated requests succeed, so the refusals above were the mutations'.
   it("answers each endpoint's unmutated request with a success", async () => {
-    const ordered = [...ENDPOINTS.filter((endpoint) => endpoint.method !== 'DELETE'), ...ENDPOINTS.filter((endpoint) => endpoint.method === 'DELETE')];
+    const ordered = [
+      ...ENDPOINTS.filter((endpoint) => endpoint.method !== 'DELETE'),
+      ...ENDPOINTS.filter((endpoint) => endpoint.method === 'DELETE'),
+    ];
     for (const endpoint of ordered) {
       const path = endpoint.route.replace(/:([A-Za-z]+)/g, (_match, param: string) => endpoint.params![param]!.valid());
       const base = endpoint.query?.base ?? [];
@@ -1292,7 +1772,11 @@ describe(`bad input never hurts (fast-check seed ${SEED})`, () => {
       const request: GeneratedRequest = {
         method: endpoint.method,
         url: `${endpoint.tracker ? '/v3' : ''}${path}${search}`,
-        headers: { authorization: `OAuth ${ADMIN_TOKEN}`, 'x-org-id': '1', ...(endpoint.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `OAuth ${ADMIN_TOKEN}`,
+          'x-org-id': '1',
+          ...(endpoint.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(endpoint.body === undefined ? {} : { payload: toJson(endpoint.body.base) }),
         why: 'unmutated',
       };

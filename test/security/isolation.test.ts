@@ -167,8 +167,18 @@ function trackerRows(v: Version): Row[] {
       route: `${p}/queues`,
       adminOnly: true,
       probes: (w) => [
-        { label: "A's member as lead (uid)", url: `${p}/queues/`, payload: { key: 'STOLEN', name: 'x', lead: w.a.memberUid }, inOwnOrg: 422 },
-        { label: "A's member as lead (login)", url: `${p}/queues/`, payload: { key: 'STOLEN', name: 'x', lead: { login: w.a.memberLogin } }, inOwnOrg: 422 },
+        {
+          label: "A's member as lead (uid)",
+          url: `${p}/queues/`,
+          payload: { key: 'STOLEN', name: 'x', lead: w.a.memberUid },
+          inOwnOrg: 422,
+        },
+        {
+          label: "A's member as lead (login)",
+          url: `${p}/queues/`,
+          payload: { key: 'STOLEN', name: 'x', lead: { login: w.a.memberLogin } },
+          inOwnOrg: 422,
+        },
       ],
       valid: (w, nonce) => ({ url: `${p}/queues/`, payload: { key: `Q${nonce}`, name: 'Control', lead: w.a.memberLogin }, status: 201 }),
     },
@@ -189,8 +199,18 @@ function trackerRows(v: Version): Row[] {
       probes: (w) => [
         { label: "A's queue by key", url: `${p}/issues/`, payload: { queue: w.a.queueKey, summary: 'x' }, inOwnOrg: 422 },
         { label: "A's queue by id", url: `${p}/issues/`, payload: { queue: { id: w.a.queueId }, summary: 'x' }, inOwnOrg: 422 },
-        { label: "A's member as assignee", url: `${p}/issues/`, payload: { queue: w.b.queueKey, summary: 'x', assignee: w.a.memberUid }, inOwnOrg: 422 },
-        { label: "A's member as follower", url: `${p}/issues/`, payload: { queue: w.b.queueKey, summary: 'x', followers: [w.a.memberLogin] }, inOwnOrg: 422 },
+        {
+          label: "A's member as assignee",
+          url: `${p}/issues/`,
+          payload: { queue: w.b.queueKey, summary: 'x', assignee: w.a.memberUid },
+          inOwnOrg: 422,
+        },
+        {
+          label: "A's member as follower",
+          url: `${p}/issues/`,
+          payload: { queue: w.b.queueKey, summary: 'x', followers: [w.a.memberLogin] },
+          inOwnOrg: 422,
+        },
       ],
       valid: (w) => ({ url: `${p}/issues/`, payload: { queue: w.a.queueKey, summary: 'Control' }, status: 201 }),
     },
@@ -203,7 +223,12 @@ function trackerRows(v: Version): Row[] {
         return [
           { label: "A's queue", url: `${p}/issues/_import`, payload: { ...base, queue: w.a.queueKey }, inOwnOrg: 422 },
           { label: "A's queue by id", url: `${p}/issues/_import`, payload: { ...base, queue: w.a.queueId }, inOwnOrg: 422 },
-          { label: "A's member as author", url: `${p}/issues/_import`, payload: { ...base, queue: w.b.queueKey, createdBy: w.a.memberUid }, inOwnOrg: 422 },
+          {
+            label: "A's member as author",
+            url: `${p}/issues/_import`,
+            payload: { ...base, queue: w.b.queueKey, createdBy: w.a.memberUid },
+            inOwnOrg: 422,
+          },
         ];
       },
       valid: (w) => ({
@@ -217,8 +242,20 @@ function trackerRows(v: Version): Row[] {
       route: `${p}/issues/_search`,
       adminOnly: false,
       probes: (w) => [
-        { label: "A's key", url: `${p}/issues/_search`, payload: { keys: [w.a.issueKey] }, inOwnOrg: 200, check: (body) => assert.deepEqual(body, []) },
-        { label: "A's key alone", url: `${p}/issues/_search`, payload: { keys: w.a.issueKey }, inOwnOrg: 200, check: (body) => assert.deepEqual(body, []) },
+        {
+          label: "A's key",
+          url: `${p}/issues/_search`,
+          payload: { keys: [w.a.issueKey] },
+          inOwnOrg: 200,
+          check: (body) => assert.deepEqual(body, []),
+        },
+        {
+          label: "A's key alone",
+          url: `${p}/issues/_search`,
+          payload: { keys: w.a.issueKey },
+          inOwnOrg: 200,
+          check: (body) => assert.deepEqual(body, []),
+        },
         { label: "A's queue", url: `${p}/issues/_search`, payload: { queue: w.a.queueKey }, inOwnOrg: 422 },
         { label: "A's queue by id in a filter", url: `${p}/issues/_search`, payload: { filter: { queue: w.a.queueId } }, inOwnOrg: 422 },
         // A scroll id is a self-contained cursor: one naming A's organization and admin is refused.
@@ -228,14 +265,22 @@ function trackerRows(v: Version): Row[] {
           url: `${p}/issues/_search?scrollType=sorted&perScroll=1000`,
           payload: {},
           inOwnOrg: 200,
-          check: (body) => onlyB('The issue scroll', list(body).map((issue) => issue.key)),
+          check: (body) =>
+            onlyB(
+              'The issue scroll',
+              list(body).map((issue) => issue.key),
+            ),
         },
         {
           label: 'every issue',
           url: `${p}/issues/_search?perPage=1000`,
           payload: {},
           inOwnOrg: 200,
-          check: (body) => onlyB('The issue search', list(body).map((issue) => issue.key)),
+          check: (body) =>
+            onlyB(
+              'The issue search',
+              list(body).map((issue) => issue.key),
+            ),
         },
       ],
       valid: (w) => ({ url: `${p}/issues/_search`, payload: { keys: [w.a.issueKey] }, status: 200 }),
@@ -276,9 +321,19 @@ function trackerRows(v: Version): Row[] {
       route: `${p}/issues/:issue/worklogs/_import`,
       adminOnly: true,
       probes: (w) => [
-        { label: "A's issue by key", url: `${p}/issues/${w.a.issueKey}/worklogs/_import`, payload: importBody('admin'), inOwnOrg: NOT_FOUND },
+        {
+          label: "A's issue by key",
+          url: `${p}/issues/${w.a.issueKey}/worklogs/_import`,
+          payload: importBody('admin'),
+          inOwnOrg: NOT_FOUND,
+        },
         { label: "A's issue by id", url: `${p}/issues/${w.a.issueId}/worklogs/_import`, payload: importBody('admin'), inOwnOrg: NOT_FOUND },
-        { label: "A's member as author", url: `${p}/issues/${w.b.issueKey}/worklogs/_import`, payload: importBody(w.a.memberUid), inOwnOrg: 422 },
+        {
+          label: "A's member as author",
+          url: `${p}/issues/${w.b.issueKey}/worklogs/_import`,
+          payload: importBody(w.a.memberUid),
+          inOwnOrg: 422,
+        },
       ],
       valid: (w) => ({ url: `${p}/issues/${w.a.issueKey}/worklogs/_import`, payload: importBody('admin'), status: 200 }),
     },
@@ -293,7 +348,11 @@ function trackerRows(v: Version): Row[] {
           { label: "A's issue by id", url: `${p}/issues/${w.a.issueId}/worklog`, payload, inOwnOrg: NOT_FOUND },
         ];
       },
-      valid: (w) => ({ url: `${p}/issues/${w.a.issueKey}/worklog`, payload: { start: '2025-03-01T10:00:00.000+0000', duration: 'PT1H' }, status: 201 }),
+      valid: (w) => ({
+        url: `${p}/issues/${w.a.issueKey}/worklog`,
+        payload: { start: '2025-03-01T10:00:00.000+0000', duration: 'PT1H' },
+        status: 201,
+      }),
     },
     {
       method: 'GET',
@@ -306,7 +365,11 @@ function trackerRows(v: Version): Row[] {
           label: "B's own issue's list",
           url: `${p}/issues/${w.b.issueKey}/worklog?id=0`,
           inOwnOrg: 200,
-          check: (body) => onlyB("B's issue's worklog list", list(body).map((worklog) => worklog.issue?.key)),
+          check: (body) =>
+            onlyB(
+              "B's issue's worklog list",
+              list(body).map((worklog) => worklog.issue?.key),
+            ),
         },
       ],
       valid: (w) => ({ url: `${p}/issues/${w.a.issueKey}/worklog`, status: 200 }),
@@ -322,7 +385,10 @@ function trackerRows(v: Version): Row[] {
       method: 'PATCH',
       route: `${p}/issues/:issue/worklog/:worklogId`,
       adminOnly: false,
-      probes: (w) => [...worklogProbes(w, { comment: 'taken over', duration: 'PT8H' }), ...worklogProbes(w, { comment: null }, { 'if-match': '"1"' })],
+      probes: (w) => [
+        ...worklogProbes(w, { comment: 'taken over', duration: 'PT8H' }),
+        ...worklogProbes(w, { comment: null }, { 'if-match': '"1"' }),
+      ],
       valid: (w) => ({ url: wl(w.a.issueKey, w.a.worklogByMember), payload: { comment: 'Control' }, status: 200 }),
     },
     {
@@ -344,7 +410,11 @@ function trackerRows(v: Version): Row[] {
           url: `${p}/worklog/_search`,
           payload: { createdAt: { from: '2000-01-01T00:00:00' } },
           inOwnOrg: 200,
-          check: (body) => onlyB('The worklog search', list(body).map((worklog) => worklog.issue?.key)),
+          check: (body) =>
+            onlyB(
+              'The worklog search',
+              list(body).map((worklog) => worklog.issue?.key),
+            ),
         },
       ],
       valid: (w) => ({ url: `${p}/worklog/_search`, payload: { createdBy: w.a.memberLogin }, status: 200 }),
@@ -360,7 +430,11 @@ function trackerRows(v: Version): Row[] {
           label: 'every worklog',
           url: `${p}/worklog?createdAt=from:2000-01-01T00:00:00`,
           inOwnOrg: 200,
-          check: (body) => onlyB('The worklog list', list(body).map((worklog) => worklog.issue?.key)),
+          check: (body) =>
+            onlyB(
+              'The worklog list',
+              list(body).map((worklog) => worklog.issue?.key),
+            ),
         },
       ],
       valid: (w) => ({ url: `${p}/worklog?createdBy=${w.a.memberLogin}`, status: 200 }),
@@ -434,11 +508,26 @@ const timeportRows: Row[] = [
       const refusedAs = (status: number) => (body: unknown) => {
         const answer = body as { stored: boolean; results: { status: string; error?: { statusCode: number } }[] };
         assert.equal(answer.stored, false);
-        assert.deepEqual(answer.results.map((result) => [result.status, result.error?.statusCode]), [['failed', status]]);
+        assert.deepEqual(
+          answer.results.map((result) => [result.status, result.error?.statusCode]),
+          [['failed', status]],
+        );
       };
       return [
-        { label: "A's issue by key", url: `${T}/worklogs/_import`, payload: { mode: 'atomic', entries: [batchEntry(w.a.issueKey)] }, inOwnOrg: 422, check: refusedAs(404) },
-        { label: "A's issue by id", url: `${T}/worklogs/_import`, payload: { mode: 'atomic', entries: [batchEntry(w.a.issueId)] }, inOwnOrg: 422, check: refusedAs(404) },
+        {
+          label: "A's issue by key",
+          url: `${T}/worklogs/_import`,
+          payload: { mode: 'atomic', entries: [batchEntry(w.a.issueKey)] },
+          inOwnOrg: 422,
+          check: refusedAs(404),
+        },
+        {
+          label: "A's issue by id",
+          url: `${T}/worklogs/_import`,
+          payload: { mode: 'atomic', entries: [batchEntry(w.a.issueId)] },
+          inOwnOrg: 422,
+          check: refusedAs(404),
+        },
         {
           label: "A's member as author",
           url: `${T}/worklogs/_import`,
@@ -446,7 +535,13 @@ const timeportRows: Row[] = [
           inOwnOrg: 422,
           check: refusedAs(422),
         },
-        { label: "A's issue, dry run", url: `${T}/worklogs/_import`, payload: { dryRun: true, entries: [batchEntry(w.a.issueKey)] }, inOwnOrg: 200, check: refusedAs(404) },
+        {
+          label: "A's issue, dry run",
+          url: `${T}/worklogs/_import`,
+          payload: { dryRun: true, entries: [batchEntry(w.a.issueKey)] },
+          inOwnOrg: 200,
+          check: refusedAs(404),
+        },
         {
           // External ids are per organization: A's is new to B, never "already present" as A's worklog.
           label: "A's external id, dry run",
@@ -456,7 +551,10 @@ const timeportRows: Row[] = [
           check: (body) => {
             const answer = body as { stored: boolean; results: { status: string; id?: number }[] };
             assert.equal(answer.stored, false);
-            assert.deepEqual(answer.results.map((result) => [result.status, result.id]), [['valid', undefined]]);
+            assert.deepEqual(
+              answer.results.map((result) => [result.status, result.id]),
+              [['valid', undefined]],
+            );
           },
         },
       ];
@@ -477,7 +575,12 @@ const timeportRows: Row[] = [
           assert.ok(!ids.includes(w.a.batchId) && !ids.includes(w.a.rollbackBatchId), `B's ledger lists A's batches: ${ids.join(',')}`);
         },
       },
-      { label: "after A's batch", url: `${T}/imports?id=${w.a.rollbackBatchId + 1}`, inOwnOrg: 200, check: (body) => assert.ok(!list(body).some((batch) => batch.id === w.a.batchId)) },
+      {
+        label: "after A's batch",
+        url: `${T}/imports?id=${w.a.rollbackBatchId + 1}`,
+        inOwnOrg: 200,
+        check: (body) => assert.ok(!list(body).some((batch) => batch.id === w.a.batchId)),
+      },
     ],
     valid: () => ({ url: `${T}/imports`, status: 200 }),
   },
@@ -519,7 +622,10 @@ const timeportRows: Row[] = [
           inOwnOrg: 200,
           check: (body) => {
             const rows = (body as { rows: { issue: { key: string } }[] }).rows;
-            onlyB('The report', rows.map((row) => row.issue.key));
+            onlyB(
+              'The report',
+              rows.map((row) => row.issue.key),
+            );
           },
         },
       ];
@@ -561,7 +667,15 @@ function withHeadRows(rows: Row[]): Row[] {
 const MATRIX: Row[] = withHeadRows([...trackerRows('v2'), ...trackerRows('v3'), ...timeportRows]);
 
 /** Routes outside the API: no token, no organization data. Everything else must have a row. */
-const PUBLIC_ROUTES = [/^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/ui(\/.*)?$/, /^\/favicon\.ico$/];
+const PUBLIC_ROUTES = [
+  /^\/healthz$/,
+  /^\/readyz$/,
+  /^\/metrics$/,
+  /^\/openapi\.json$/,
+  /^\/docs(\/.*)?$/,
+  /^\/ui(\/.*)?$/,
+  /^\/favicon\.ico$/,
+];
 
 const rowName = (row: { method: string; route: string }) => `${row.method} ${row.route}`;
 
@@ -576,29 +690,38 @@ interface Case {
 
 /** A scroll over every issue of A, started by A's administrator (valid long after NOW), and its token. */
 function scrollOfA(w: World): { scrollId: string; token: string } {
-  const cursor: ScrollCursor = { orgId: w.a.id, uid: w.a.adminUid, queueId: null, type: 'sorted', perScroll: 10, ttlMs: 60_000, expiresAt: NOW + 86_400_000, after: null };
+  const cursor: ScrollCursor = {
+    orgId: w.a.id,
+    uid: w.a.adminUid,
+    queueId: null,
+    type: 'sorted',
+    perScroll: 10,
+    ttlMs: 60_000,
+    expiresAt: NOW + 86_400_000,
+    after: null,
+  };
   const scrollId = encodeScrollId(cursor);
   return { scrollId, token: scrollToken(scrollId, cursor) };
 }
 
 const CASES: Case[] = [
-  { name: "X-Org-ID of A", token: (w) => w.b.adminToken, headers: (w) => ({ 'x-org-id': w.a.id }), expect: 403 },
-  { name: "X-Cloud-Org-ID of A", token: (w) => w.b.adminToken, headers: (w) => ({ 'x-cloud-org-id': w.a.cloudId }), expect: 403 },
+  { name: 'X-Org-ID of A', token: (w) => w.b.adminToken, headers: (w) => ({ 'x-org-id': w.a.id }), expect: 403 },
+  { name: 'X-Cloud-Org-ID of A', token: (w) => w.b.adminToken, headers: (w) => ({ 'x-cloud-org-id': w.a.cloudId }), expect: 403 },
   {
     name: 'X-Org-ID of A with X-Cloud-Org-ID of B',
     token: (w) => w.b.adminToken,
     headers: (w) => ({ 'x-org-id': w.a.id, 'x-cloud-org-id': w.b.cloudId }),
     expect: 403,
   },
-  { name: "X-Org-ID of B", token: (w) => w.b.adminToken, headers: (w) => ({ 'x-org-id': w.b.id }), expect: 'own' },
-  { name: "X-Cloud-Org-ID of B", token: (w) => w.b.adminToken, headers: (w) => ({ 'x-cloud-org-id': w.b.cloudId }), expect: 'own' },
+  { name: 'X-Org-ID of B', token: (w) => w.b.adminToken, headers: (w) => ({ 'x-org-id': w.b.id }), expect: 'own' },
+  { name: 'X-Cloud-Org-ID of B', token: (w) => w.b.adminToken, headers: (w) => ({ 'x-cloud-org-id': w.b.cloudId }), expect: 'own' },
   {
     name: 'X-Org-ID of B with X-Cloud-Org-ID of A (X-Org-ID wins)',
     token: (w) => w.b.adminToken,
     headers: (w) => ({ 'x-org-id': w.b.id, 'x-cloud-org-id': w.a.cloudId }),
     expect: 'own',
   },
-  { name: "no token, X-Org-ID of A", token: () => undefined, headers: (w) => ({ 'x-org-id': w.a.id }), expect: 401 },
+  { name: 'no token, X-Org-ID of A', token: () => undefined, headers: (w) => ({ 'x-org-id': w.a.id }), expect: 401 },
 ];
 
 describe('isolation matrix: organization B against organization A', () => {
@@ -610,7 +733,12 @@ describe('isolation matrix: organization B against organization A', () => {
   /** Requests of the matrix proper: organization B's (or nobody's) against A. */
   let matrixRequests = 0;
 
-  async function send(method: Method, request: { url: string; payload?: unknown; headers?: Record<string, string> }, token: string | undefined, headers: Record<string, string>) {
+  async function send(
+    method: Method,
+    request: { url: string; payload?: unknown; headers?: Record<string, string> },
+    token: string | undefined,
+    headers: Record<string, string>,
+  ) {
     return t.app.inject({
       method,
       url: request.url,
@@ -645,7 +773,9 @@ describe('isolation matrix: organization B against organization A', () => {
   it('has a row for every route the app registers under /v2, /v3 and /timeport/v1', () => {
     const registered = t.app.registeredRoutes.map((route) => ({ method: route.method, route: route.url }));
     const inMatrix = new Set(MATRIX.map(rowName));
-    const missing = registered.filter((route) => !inMatrix.has(rowName(route)) && !PUBLIC_ROUTES.some((pattern) => pattern.test(route.route)));
+    const missing = registered.filter(
+      (route) => !inMatrix.has(rowName(route)) && !PUBLIC_ROUTES.some((pattern) => pattern.test(route.route)),
+    );
     assert.deepEqual(missing.map(rowName), [], 'routes without a row in the isolation matrix');
     const registeredNames = new Set(registered.map(rowName));
     const stale = MATRIX.filter((row) => !registeredNames.has(rowName(row)));
@@ -689,11 +819,13 @@ describe('isolation matrix: organization B against organization A', () => {
 
   it('sent every probe of every row in every case', (context) => {
     const probes = MATRIX.reduce((count, row) => count + row.probes(world).length, 0);
-    context.diagnostic(`${MATRIX.length} rows (routes), ${probes} probes of A's resources, ${CASES.length} cases each: ${matrixRequests} requests`);
+    context.diagnostic(
+      `${MATRIX.length} rows (routes), ${probes} probes of A's resources, ${CASES.length} cases each: ${matrixRequests} requests`,
+    );
     assert.equal(matrixRequests, probes * CASES.length);
   });
 
-  it("refuses every admin-only route to a member of A who is not an administrator, in A, by either header", async () => {
+  it('refuses every admin-only route to a member of A who is not an administrator, in A, by either header', async () => {
     const adminOnly = MATRIX.filter((row) => row.adminOnly);
     // What the README names as for administrators: queues, both imports, users and tokens, the ledger, the audit log.
     assert.equal(adminOnly.length, 6 + 11);
@@ -756,12 +888,22 @@ describe('isolation matrix: organization B against organization A', () => {
  */
 async function setUpOrganization(t: TestApp, prefix: string, queueKey: string, memberLogin: string): Promise<Org> {
   const adminToken = `${prefix}-admin-token-0000000001`;
-  const created = await createOrganization(t.ctx, { id: prefix, cloudOrgId: `${prefix}-cloud`, name: `${prefix}-secret org`, adminLogin: 'admin', adminToken });
+  const created = await createOrganization(t.ctx, {
+    id: prefix,
+    cloudOrgId: `${prefix}-cloud`,
+    name: `${prefix}-secret org`,
+    adminLogin: 'admin',
+    adminToken,
+  });
   const as = (token: string) => (method: Method, url: string, payload?: unknown) =>
     t.app.inject({
       method,
       url,
-      headers: { authorization: `OAuth ${token}`, 'x-org-id': prefix, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `OAuth ${token}`,
+        'x-org-id': prefix,
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
     });
   const admin = as(adminToken);
@@ -771,7 +913,11 @@ async function setUpOrganization(t: TestApp, prefix: string, queueKey: string, m
     return answer.json<T>();
   };
   const member = await ok<{ uid: number }>(
-    admin('POST', `${T}/users`, { login: memberLogin, display: `${prefix}-secret member`, email: `${memberLogin}@${prefix}-secret.example` }),
+    admin('POST', `${T}/users`, {
+      login: memberLogin,
+      display: `${prefix}-secret member`,
+      email: `${memberLogin}@${prefix}-secret.example`,
+    }),
     201,
   );
   const memberToken = (await ok<{ token: string }>(admin('POST', `${T}/users/${memberLogin}/tokens`, {}), 201)).token;
@@ -779,7 +925,10 @@ async function setUpOrganization(t: TestApp, prefix: string, queueKey: string, m
   await ok(admin('POST', `${T}/users`, { login: 'dave', display: `${prefix}-secret dave` }), 201);
   await ok(admin('POST', `${T}/users/dave/tokens`, {}), 201);
   const spareToken = (await ok<{ token: string }>(admin('POST', `${T}/users/admin/tokens`, {}), 201)).token;
-  const queue = await ok<{ id: number }>(admin('POST', '/v3/queues/', { key: queueKey, name: `${prefix}-secret queue`, lead: memberLogin }), 201);
+  const queue = await ok<{ id: number }>(
+    admin('POST', '/v3/queues/', { key: queueKey, name: `${prefix}-secret queue`, lead: memberLogin }),
+    201,
+  );
   const unique = `${prefix}-secret-unique`;
   const issue = await ok<{ id: string; key: string }>(
     admin('POST', '/v3/issues/_import', {
@@ -796,11 +945,20 @@ async function setUpOrganization(t: TestApp, prefix: string, queueKey: string, m
     200,
   );
   const imported = async (comment: string) =>
-    (await ok<{ id: number }>(admin('POST', `/v3/issues/${issue.key}/worklogs/_import`, importBody('admin', { comment: `${prefix}-secret ${comment}` })), 200)).id;
+    (
+      await ok<{ id: number }>(
+        admin('POST', `/v3/issues/${issue.key}/worklogs/_import`, importBody('admin', { comment: `${prefix}-secret ${comment}` })),
+        200,
+      )
+    ).id;
   const worklogByAdmin = await imported('by the admin');
   const worklogByMember = (
     await ok<{ id: number }>(
-      as(memberToken)('POST', `/v3/issues/${issue.key}/worklog`, { start: '2025-02-01T10:00:00.000+0000', duration: 'PT2H', comment: `${prefix}-secret by the member` }),
+      as(memberToken)('POST', `/v3/issues/${issue.key}/worklog`, {
+        start: '2025-02-01T10:00:00.000+0000',
+        duration: 'PT2H',
+        comment: `${prefix}-secret by the member`,
+      }),
       201,
     )
   ).id;
@@ -809,7 +967,9 @@ async function setUpOrganization(t: TestApp, prefix: string, queueKey: string, m
     ok<{ id: number }>(
       admin('POST', `${T}/worklogs/_import`, {
         source: `${prefix}-secret source ${n}`,
-        entries: [batchEntry(issue.key, { externalId: `${prefix}-ext-${n}`, comment: `${prefix}-secret batch ${n}`, createdBy: memberLogin })],
+        entries: [
+          batchEntry(issue.key, { externalId: `${prefix}-ext-${n}`, comment: `${prefix}-secret batch ${n}`, createdBy: memberLogin }),
+        ],
       }),
       200,
     );

@@ -60,7 +60,13 @@ async function sendLargeBody(port: number, path: string, headers: Record<string,
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
-  const head = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${ANNOUNCED_BYTES}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Content-Type: application/json',
+    `Content-Length: ${ANNOUNCED_BYTES}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   socket.write(`${head.join('\r\n')}\r\n\r\n`);
   const repeats = Math.floor((ANNOUNCED_BYTES - large.prefix.length - large.suffix.length) / large.unit.length);
   const text = large.prefix + large.unit.repeat(repeats) + large.suffix;
@@ -77,7 +83,10 @@ async function sendLargeBody(port: number, path: string, headers: Record<string,
   const write = (chunk: Buffer) => new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
   await write(body.subarray(0, FIRST_CHUNK_BYTES));
   sentBytes = FIRST_CHUNK_BYTES;
-  const first = await Promise.race([answered.then(() => 'answered' as const), new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), ANSWER_WAIT_MS))]);
+  const first = await Promise.race([
+    answered.then(() => 'answered' as const),
+    new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), ANSWER_WAIT_MS)),
+  ]);
   const sentWhenAnswered = first === 'answered' ? sentBytes : undefined;
   if (first === 'waited') {
     for (let offset = FIRST_CHUNK_BYTES; offset < ANNOUNCED_BYTES && !socket.destroyed; offset += 64 * 1024) {
@@ -90,7 +99,11 @@ async function sendLargeBody(port: number, path: string, headers: Record<string,
   await new Promise((resolve) => setTimeout(resolve, 50));
   socket.destroy();
   const status = /^HTTP\/1\.1 (\d{3})/.exec(received)?.[1];
-  return { status: status === undefined ? undefined : Number(status), sentBytes: sentWhenAnswered ?? sentBytes, body: received.split('\r\n\r\n').slice(1).join('\r\n\r\n') };
+  return {
+    status: status === undefined ? undefined : Number(status),
+    sentBytes: sentWhenAnswered ?? sentBytes,
+    body: received.split('\r\n\r\n').slice(1).join('\r\n\r\n'),
+  };
 }
 
 /** Asks /healthz every 50 ms while `work` runs; answers the slowest answer's time. */
@@ -132,15 +145,60 @@ describe('large bodies are refused before they are read (issue 14, point 1)', ()
   const empties: LargeBody = { bytes: BATCH_BYTES, prefix: '{"entries":[', unit: '{},', suffix: '{}]}' };
   const longText = (prefix: string, suffix: string): LargeBody => ({ bytes: SMALL_ROUTE_BYTES, prefix, unit: 'x', suffix });
   const cases = [
-    { who: 'a member', path: '/timeport/v1/worklogs/_import', headers: () => ({ Authorization: `OAuth ${memberToken}`, 'X-Org-ID': '1' }), status: 403, body: empties },
-    { who: 'a stranger', path: '/timeport/v1/worklogs/_import', headers: () => ({ Authorization: 'OAuth not-a-token-of-this-server', 'X-Org-ID': '1' }), status: 401, body: empties },
+    {
+      who: 'a member',
+      path: '/timeport/v1/worklogs/_import',
+      headers: () => ({ Authorization: `OAuth ${memberToken}`, 'X-Org-ID': '1' }),
+      status: 403,
+      body: empties,
+    },
+    {
+      who: 'a stranger',
+      path: '/timeport/v1/worklogs/_import',
+      headers: () => ({ Authorization: 'OAuth not-a-token-of-this-server', 'X-Org-ID': '1' }),
+      status: 401,
+      body: empties,
+    },
     { who: 'nobody', path: '/timeport/v1/worklogs/_import', headers: () => ({ 'X-Org-ID': '1' }), status: 401, body: empties },
-    { who: 'a member', path: '/v3/issues/TEST-1/worklogs/_import', headers: () => ({ Authorization: `OAuth ${memberToken}`, 'X-Org-ID': '1' }), status: 403, body: longText('{"start":"2025-02-18T16:35:41.740+0000","duration":"PT1H","createdBy":"admin","createdAt":"2025-02-18T16:35:41.740+0000","comment":"', '"}') },
-    { who: 'a member', path: '/v3/queues', headers: () => ({ Authorization: `OAuth ${memberToken}`, 'X-Org-ID': '1' }), status: 403, body: longText('{"key":"BIG","lead":"admin","name":"', '"}') },
-    { who: 'a member', path: '/timeport/v1/users', headers: () => ({ Authorization: `OAuth ${memberToken}`, 'X-Org-ID': '1' }), status: 403, body: longText('{"login":"big","display":"', '"}') },
+    {
+      who: 'a member',
+      path: '/v3/issues/TEST-1/worklogs/_import',
+      headers: () => ({ Authorization: `OAuth ${memberToken}`, 'X-Org-ID': '1' }),
+      status: 403,
+      body: longText(
+        '{"start":"2025-02-18T16:35:41.740+0000","duration":"PT1H","createdBy":"admin","createdAt":"2025-02-18T16:35:41.740+0000","comment":"',
+        '"}',
+      ),
+    },
+    {
+      who: 'a member',
+      path: '/v3/queues',
+      headers: () => ({ Authorization: `OAuth ${memberToken}`, 'X-Org-ID': '1' }),
+      status: 403,
+      body: longText('{"key":"BIG","lead":"admin","name":"', '"}'),
+    },
+    {
+      who: 'a member',
+      path: '/timeport/v1/users',
+      headers: () => ({ Authorization: `OAuth ${memberToken}`, 'X-Org-ID': '1' }),
+      status: 403,
+      body: longText('{"login":"big","display":"', '"}'),
+    },
     // An admin's batch is read, but refused as soon as it holds more entries than a batch may.
-    { who: 'an admin (too many entries)', path: '/timeport/v1/worklogs/_import', headers: () => ({ Authorization: `OAuth ${ADMIN_TOKEN}`, 'X-Org-ID': '1' }), status: 422, body: empties },
-    { who: 'an admin (too deep)', path: '/timeport/v1/worklogs/_import', headers: () => ({ Authorization: `OAuth ${ADMIN_TOKEN}`, 'X-Org-ID': '1' }), status: 400, body: { bytes: BATCH_BYTES, prefix: '{"entries":[', unit: '[', suffix: '' } },
+    {
+      who: 'an admin (too many entries)',
+      path: '/timeport/v1/worklogs/_import',
+      headers: () => ({ Authorization: `OAuth ${ADMIN_TOKEN}`, 'X-Org-ID': '1' }),
+      status: 422,
+      body: empties,
+    },
+    {
+      who: 'an admin (too deep)',
+      path: '/timeport/v1/worklogs/_import',
+      headers: () => ({ Authorization: `OAuth ${ADMIN_TOKEN}`, 'X-Org-ID': '1' }),
+      status: 400,
+      body: { bytes: BATCH_BYTES, prefix: '{"entries":[', unit: '[', suffix: '' },
+    },
   ];
   for (const { who, path, headers, status, body } of cases) {
     it(`POST ${path} from ${who}: ${status} before the body is sent, /healthz fast meanwhile`, async () => {
@@ -159,7 +217,9 @@ describe('large bodies are refused before they are read (issue 14, point 1)', ()
   }
 
   it('the server still answers on a fresh connection, and nothing was stored', async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/timeport/v1/imports`, { headers: { Authorization: `OAuth ${ADMIN_TOKEN}`, 'X-Org-ID': '1' } });
+    const response = await fetch(`http://127.0.0.1:${port}/timeport/v1/imports`, {
+      headers: { Authorization: `OAuth ${ADMIN_TOKEN}`, 'X-Org-ID': '1' },
+    });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), []);
   });
@@ -199,14 +259,28 @@ describe('the batch body scanner', () => {
       { numRuns: 500 },
     );
     // A later "entries" replaces an earlier one, as in JSON.parse; entries of other types stay.
-    for (const text of ['{"entries":[1,2],"entries":[3]}', '{"entries":[1],"entries":5}', '{"entries":5,"entries":[{"a":[1]}]}', '{"x":"entries","entries":[]}', '{ "entries" : [ 1 , "a,]" , {"b":"]"} ] }']) {
+    for (const text of [
+      '{"entries":[1,2],"entries":[3]}',
+      '{"entries":[1],"entries":5}',
+      '{"entries":5,"entries":[{"a":[1]}]}',
+      '{"x":"entries","entries":[]}',
+      '{ "entries" : [ 1 , "a,]" , {"b":"]"} ] }',
+    ]) {
       assert.deepEqual(scan(text, [3, 9, 17]), JSON.parse(text), text);
     }
     assert.equal(scan('  ', []), undefined);
   });
 
   it('refuses malformed entries lists, too many entries, deep nesting and a large envelope', () => {
-    for (const text of ['{"entries":[1,,2]}', '{"entries":[1,]}', '{"entries":[,1]}', '{"entries":[1 2]}', '{"entries":[1', '{"entries":[{]}', '{"entries":[1]']) {
+    for (const text of [
+      '{"entries":[1,,2]}',
+      '{"entries":[1,]}',
+      '{"entries":[,1]}',
+      '{"entries":[1 2]}',
+      '{"entries":[1',
+      '{"entries":[{]}',
+      '{"entries":[1]',
+    ]) {
       assert.throws(() => scan(text, []), Error, text);
     }
     assert.throws(() => scan(`{"entries":[${'{},'.repeat(MAX_BATCH_ENTRIES)}{}]}`, []), /invalid fields/);

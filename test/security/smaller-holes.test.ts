@@ -16,11 +16,14 @@ describe('smaller holes (issue 14, point 7)', () => {
   let key: string;
 
   before(async () => {
-    ({ t, issue: { key } } = await buildAppWithIssue({ summary: '\u00a0=HYPERLINK("http://evil.example")' }));
+    ({
+      t,
+      issue: { key },
+    } = await buildAppWithIssue({ summary: '\u00a0=HYPERLINK("http://evil.example")' }));
   });
   after(() => t.close());
 
-  it('the audit log records the server\'s own request id beside the one the caller chose', async () => {
+  it("the audit log records the server's own request id beside the one the caller chose", async () => {
     const response = await t.request({
       method: 'POST',
       url: '/timeport/v1/users',
@@ -36,8 +39,14 @@ describe('smaller holes (issue 14, point 7)', () => {
     assert.equal(event?.requestId, 'admin-change-42');
     assert.match(String(event?.serverRequestId), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     // Without a sane X-Request-Id of the caller's, both are the server's id.
-    expectStatus(await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'audited2' }, headers: { 'x-request-id': 'bad id' } }), 201);
-    const [second] = expectStatus<{ requestId?: string; serverRequestId?: string }[]>(await t.request({ method: 'GET', url: '/timeport/v1/audit?perPage=1' }), 200);
+    expectStatus(
+      await t.request({ method: 'POST', url: '/timeport/v1/users', payload: { login: 'audited2' }, headers: { 'x-request-id': 'bad id' } }),
+      201,
+    );
+    const [second] = expectStatus<{ requestId?: string; serverRequestId?: string }[]>(
+      await t.request({ method: 'GET', url: '/timeport/v1/audit?perPage=1' }),
+      200,
+    );
     assert.equal(second?.requestId, second?.serverRequestId);
     assert.notEqual(second?.serverRequestId, event?.serverRequestId);
   });
@@ -51,7 +60,12 @@ describe('smaller holes (issue 14, point 7)', () => {
     const refused = await t.request({
       method: 'POST',
       url: `/v3/issues/${key}/worklogs/_import`,
-      payload: { start: '2025-02-18T16:35:41.740+0000', duration: 'PT1H', createdBy: '\u212aate', createdAt: '2025-02-18T16:35:41.740+0000' },
+      payload: {
+        start: '2025-02-18T16:35:41.740+0000',
+        duration: 'PT1H',
+        createdBy: '\u212aate',
+        createdAt: '2025-02-18T16:35:41.740+0000',
+      },
     });
     assert.equal(refused.statusCode >= 400 && refused.statusCode < 500, true, refused.body);
     // Keys fold the same way: the long s (U+017F) upper-cases to S, yet `te\u017ft` is not queue TEST.
@@ -73,12 +87,30 @@ describe('smaller holes (issue 14, point 7)', () => {
   });
 
   it('the CSV formula guard catches leading whitespace, a no-break space and the fullwidth forms', async () => {
-    for (const text of ['=1+1', ' =1+1', '\u00a0=1+1', '\t=1', '\r=1', ' \u3000+1', '\uff1d1+1', '\uff0b1', '\uff0d1', '\uff20SUM(A1)', '  @SUM(A1)', '-1', '\u2003-1']) {
+    for (const text of [
+      '=1+1',
+      ' =1+1',
+      '\u00a0=1+1',
+      '\t=1',
+      '\r=1',
+      ' \u3000+1',
+      '\uff1d1+1',
+      '\uff0b1',
+      '\uff0d1',
+      '\uff20SUM(A1)',
+      '  @SUM(A1)',
+      '-1',
+      '\u2003-1',
+    ]) {
       assert.ok(csvField(text).replace(/^"/, '').startsWith("'"), `${JSON.stringify(text)} gave ${csvField(text)}`);
     }
-    for (const text of ['kate', 'a=b', 'x-1', '1+1', ' hello', '']) assert.equal(csvField(text).startsWith("'"), false, JSON.stringify(text));
+    for (const text of ['kate', 'a=b', 'x-1', '1+1', ' hello', ''])
+      assert.equal(csvField(text).startsWith("'"), false, JSON.stringify(text));
     await importWorklog(t, key);
-    const csv = await t.request({ method: 'GET', url: '/timeport/v1/reports/time-spent?from=2025-01-01&to=2025-12-31&groupBy=issue&format=csv' });
+    const csv = await t.request({
+      method: 'GET',
+      url: '/timeport/v1/reports/time-spent?from=2025-01-01&to=2025-12-31&groupBy=issue&format=csv',
+    });
     assert.equal(csv.statusCode, 200, csv.body);
     const line = csv.body.split('\r\n')[1]!;
     assert.ok(line.startsWith(`${key},'\u00a0=HYPERLINK`) || line.startsWith(`${key},"'\u00a0=HYPERLINK`), line);

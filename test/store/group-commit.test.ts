@@ -21,7 +21,9 @@ describe('SQLite group commit', () => {
 
   before(async () => {
     store = await openSqliteStore(file);
-    await sql`CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, parent INTEGER REFERENCES notes(id))`.execute(store.db);
+    await sql`CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, parent INTEGER REFERENCES notes(id))`.execute(
+      store.db,
+    );
     reader = new BetterSqlite3(file, { readonly: true });
   });
   after(async () => {
@@ -57,7 +59,10 @@ describe('SQLite group commit', () => {
       }),
       insert('group b'),
     ]);
-    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.equal(committed('group a'), true);
     assert.equal(committed('group b'), true);
     assert.equal(committed('half written'), false, 'the failed write left nothing');
@@ -102,7 +107,10 @@ describe('SQLite group commit', () => {
       }),
       insert('doomed 2'),
     ]);
-    assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
     for (const text of ['doomed 1', 'orphan', 'doomed 2']) assert.equal(committed(text), false, text);
     // The store keeps working after a failed group.
     await insert('after the failure');

@@ -85,9 +85,10 @@ describe('PostgreSQL store', { skip, timeout: 120_000 }, () => {
   it('parses bigint and numeric deliberately: exact numbers, or an error, never a rounded value', async () => {
     const { store, close } = await postgresApp();
     try {
-      const exact = await sql<{ big: number; sum: number }>`select 9007199254740991::bigint as big, sum(x) as sum from (values (1::bigint), (2::bigint)) as t(x)`.execute(
-        store.db,
-      );
+      const exact = await sql<{
+        big: number;
+        sum: number;
+      }>`select 9007199254740991::bigint as big, sum(x) as sum from (values (1::bigint), (2::bigint)) as t(x)`.execute(store.db);
       assert.deepEqual(exact.rows[0], { big: 9_007_199_254_740_991, sum: 3 });
       await assert.rejects(sql`select 9007199254740993::bigint as big`.execute(store.db), /does not fit a JavaScript number exactly/);
     } finally {
@@ -178,7 +179,10 @@ describe('PostgreSQL store', { skip, timeout: 120_000 }, () => {
       assert.ok(terminated > 0, 'connections were terminated');
 
       for (const answer of answers) assert.ok([200, 503].includes(answer.status), `${answer.status}: ${answer.body}`);
-      assert.ok(answers.some((answer) => answer.status === 503), 'some requests met a killed connection');
+      assert.ok(
+        answers.some((answer) => answer.status === 503),
+        'some requests met a killed connection',
+      );
       const after = await app.request('POST', `/v3/issues/${key}/worklogs/_import`, entry('after', 1));
       assert.equal(after.statusCode, 200, `recovered by itself: ${after.body}`);
       answers.push({ comment: 'after', minutes: 1, status: 200, body: after.body });
@@ -201,7 +205,10 @@ describe('PostgreSQL store', { skip, timeout: 120_000 }, () => {
       openPostgresStore('postgres://someone:very-secret-1@127.0.0.1:9/nothing', { ...OPTIONS, connectTimeoutMs: 1_000 }),
       (error: unknown) => {
         assert.ok(error instanceof StoreOpenError);
-        assert.match(error.message, /^cannot open the PostgreSQL database postgres:\/\/someone:\*\*\*@127\.0\.0\.1:9\/nothing: ECONNREFUSED/);
+        assert.match(
+          error.message,
+          /^cannot open the PostgreSQL database postgres:\/\/someone:\*\*\*@127\.0\.0\.1:9\/nothing: ECONNREFUSED/,
+        );
         assert.ok(!error.message.includes('very-secret-1'));
         return true;
       },

@@ -16,7 +16,12 @@ const organizationByName = prepareQuery((db, param: ParameterOf<{ name: string; 
 );
 const renameOrganization = prepareQuery((db, param: ParameterOf<{ id: string; name: string }>) =>
   // The constant 'x' stays in the statement beside the parameters.
-  db.updateTable('organizations').set({ name: param('name') }).where('id', '=', param('id')).where('name', '!=', 'x').returning(['id', 'name']),
+  db
+    .updateTable('organizations')
+    .set({ name: param('name') })
+    .where('id', '=', param('id'))
+    .where('name', '!=', 'x')
+    .returning(['id', 'name']),
 );
 
 function suite(name: string, open: () => Promise<{ store: Store; close: () => Promise<void> }>, skip: string | false = false) {
@@ -35,7 +40,7 @@ function suite(name: string, open: () => Promise<{ store: Store; close: () => Pr
     });
     after(async () => close());
 
-    it('answers the rows the builder answers, camelCased, with each run\'s own values', async () => {
+    it("answers the rows the builder answers, camelCased, with each run's own values", async () => {
       for (const name of ['One', 'Two', 'One']) {
         const built = await store.db.selectFrom('organizations').selectAll().where('name', '=', name).executeTakeFirst();
         const prepared = await organizationByName.first(store.db, { name, since: 0 });
@@ -67,7 +72,10 @@ function suite(name: string, open: () => Promise<{ store: Store; close: () => Pr
 
     it('refuses a query whose parameter does not reach the SQL as a parameter', async () => {
       const inlined = prepareQuery((db, param: ParameterOf<{ name: string }>) =>
-        db.selectFrom('organizations').select('id').where('name', '=', sql.lit(param('name'))),
+        db
+          .selectFrom('organizations')
+          .select('id')
+          .where('name', '=', sql.lit(param('name'))),
       );
       await assert.rejects(inlined.rows(store.db, { name: 'One' }), /parameter name does not reach the compiled SQL/);
     });

@@ -25,7 +25,10 @@ describe(`the store on ${testBackend()}`, () => {
     assert.equal(typeof user.uid, 'number');
     assert.equal(user.createdAt, NOW, 'an instant beyond 2^32 comes back exact');
     assert.equal(user.isAdmin, 1);
-    const counted = await store.db.selectFrom('users').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const counted = await store.db
+      .selectFrom('users')
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(counted.n, 1);
     const summed = await store.db
       .selectFrom('users')
@@ -37,7 +40,11 @@ describe(`the store on ${testBackend()}`, () => {
   });
 
   it('stores logins as given and finds them without regard to case, the same on both databases', async () => {
-    const found = await store.db.selectFrom('users').select(['login', 'loginKey']).where('loginKey', '=', 'admin.user').executeTakeFirstOrThrow();
+    const found = await store.db
+      .selectFrom('users')
+      .select(['login', 'loginKey'])
+      .where('loginKey', '=', 'admin.user')
+      .executeTakeFirstOrThrow();
     assert.deepEqual(found, { login: 'Admin.User', loginKey: 'admin.user' });
     // Plain `=` on text is exact on both (no case folding by the database): keys are folded by Timeport.
     const exact = await store.db.selectFrom('users').select('uid').where('login', '=', 'admin.user').execute();
@@ -123,7 +130,9 @@ describe(`the HTTP answers on ${testBackend()} where the databases differ undern
 
   it('concurrent creates of the same thing: one 201, the rest 409 naming the field', async () => {
     const queues = await Promise.all(
-      Array.from({ length: 6 }, () => t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'SAME', name: 'Same', lead: 'admin' } })),
+      Array.from({ length: 6 }, () =>
+        t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'SAME', name: 'Same', lead: 'admin' } }),
+      ),
     );
     assert.deepEqual(queues.map((response) => response.statusCode).sort(), [201, 409, 409, 409, 409, 409]);
     for (const response of queues.filter((each) => each.statusCode === 409)) {

@@ -60,7 +60,9 @@ describe('web page in Chromium', { skip: unavailable }, () => {
     await page.waitForSelector('#whoami:not([hidden])');
     // Signing in shows this month's report; let it finish, so that its late answer cannot be
     // taken for the answer to a later filter (seen on a slow machine).
-    await page.waitForFunction(() => document.querySelector('#total')?.textContent?.startsWith('Total') || document.querySelector('#report-error')?.textContent);
+    await page.waitForFunction(
+      () => document.querySelector('#total')?.textContent?.startsWith('Total') || document.querySelector('#report-error')?.textContent,
+    );
     Object.assign(page, { problems });
     return page;
   }
@@ -72,7 +74,10 @@ describe('web page in Chromium', { skip: unavailable }, () => {
     await page.fill('input[name=tz]', fields.tz ?? 'UTC');
     for (const name of ['queue', 'issue', 'user']) await page.fill(`input[name=${name}]`, fields[name] ?? '');
     const answered = page.waitForResponse(
-      (response) => response.url().includes('/reports/time-spent') && response.url().includes('from=2025-03-01') && response.url().includes('groupBy=day'),
+      (response) =>
+        response.url().includes('/reports/time-spent') &&
+        response.url().includes('from=2025-03-01') &&
+        response.url().includes('groupBy=day'),
     );
     // The total shown before is cleared, so the wait below sees this report's, not the last one's.
     await page.$eval('#total', (total) => (total.textContent = ''));
@@ -109,7 +114,11 @@ describe('web page in Chromium', { skip: unavailable }, () => {
       ['Bob Baker (bob)', 'P1DT1H30M', '9.50', '2'],
     ]);
     const chart = await page.evaluate(() => {
-      const instance = (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[]; datasets: { label: string; data: number[] }[] } } } }).Chart.getChart('chart');
+      const instance = (
+        window as unknown as {
+          Chart: { getChart(id: string): { data: { labels: string[]; datasets: { label: string; data: number[] }[] } } };
+        }
+      ).Chart.getChart('chart');
       return { labels: instance.data.labels, datasets: instance.data.datasets.map((set) => ({ label: set.label, data: set.data })) };
     });
     assert.equal(chart.labels.length, 31, 'one bar per day of March');
@@ -139,7 +148,7 @@ describe('web page in Chromium', { skip: unavailable }, () => {
     await page.close();
   });
 
-  it('says what is wrong with a filter, in the server\'s words', async () => {
+  it("says what is wrong with a filter, in the server's words", async () => {
     const page = await signedIn();
     await page.fill('input[name=from]', '2025-03-01');
     await page.fill('input[name=to]', '2025-03-31');
@@ -158,7 +167,10 @@ describe('web page in Chromium', { skip: unavailable }, () => {
     assert.equal(download.suggestedFilename(), 'time-spent_2025-03-01_2025-03-31.csv');
     const file = await download.path();
     const csv = fs.readFileSync(file, 'utf8');
-    const expected = await t.request({ method: 'GET', url: '/timeport/v1/reports/time-spent?from=2025-03-01&to=2025-03-31&tz=UTC&by=start&groupBy=user,issue&format=csv' });
+    const expected = await t.request({
+      method: 'GET',
+      url: '/timeport/v1/reports/time-spent?from=2025-03-01&to=2025-03-31&tz=UTC&by=start&groupBy=user,issue&format=csv',
+    });
     assert.equal(csv, expected.body);
     assert.equal(csv.split('\r\n')[0], 'user_login,user_display,issue_key,issue_summary,duration,seconds,hours,count');
     assert.equal(csv.split('\r\n').length, 5);
@@ -172,13 +184,22 @@ describe('web page in Chromium', { skip: unavailable }, () => {
       route.fulfill({
         status: 404,
         contentType: 'application/json',
-        body: JSON.stringify({ errors: {}, errorsData: {}, errorMessages: ['There is no GET /timeport/v1/imports here.'], statusCode: 404 }),
+        body: JSON.stringify({
+          errors: {},
+          errorsData: {},
+          errorMessages: ['There is no GET /timeport/v1/imports here.'],
+          statusCode: 404,
+        }),
       }),
     );
     await page.goto(`${origin}/ui/`);
     await page.fill('input[name=token]', ADMIN_TOKEN);
     await page.click('#sign-in button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('#imports-status')?.textContent !== 'Loading…' && document.querySelector('#imports-status')?.textContent !== '');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#imports-status')?.textContent !== 'Loading…' &&
+        document.querySelector('#imports-status')?.textContent !== '',
+    );
     assert.equal(await page.textContent('#imports-status'), 'Import batches are not available on this server.');
     assert.equal(await page.isVisible('#imports-table'), false);
     await page.close();
@@ -195,8 +216,20 @@ describe('web page in Chromium', { skip: unavailable }, () => {
       payload: {
         source: 'ui-test spreadsheet',
         entries: [
-          { issue: data.issues['Patch the servers'], start: '2025-03-20T09:00:00Z', duration: 'PT3H', createdAt: '2025-04-01T09:00:00Z', createdBy: 'alice' },
-          { issue: data.issues['Patch the servers'], start: '2025-03-21T09:00:00Z', duration: 'PT1H', createdAt: '2025-04-01T09:00:00Z', createdBy: 'alice' },
+          {
+            issue: data.issues['Patch the servers'],
+            start: '2025-03-20T09:00:00Z',
+            duration: 'PT3H',
+            createdAt: '2025-04-01T09:00:00Z',
+            createdBy: 'alice',
+          },
+          {
+            issue: data.issues['Patch the servers'],
+            start: '2025-03-21T09:00:00Z',
+            duration: 'PT1H',
+            createdAt: '2025-04-01T09:00:00Z',
+            createdBy: 'alice',
+          },
         ],
       },
     });
@@ -276,7 +309,10 @@ describe('web page in Chromium', { skip: unavailable }, () => {
   it('a visit to /ui/ and to /docs leaves the console free of errors; the icon is served', async () => {
     const ui = await visit('/ui/', '#sign-in');
     assert.deepEqual(ui.problems, []);
-    assert.ok(ui.icons.some((icon) => icon.startsWith('200 ')), ui.icons.join(', '));
+    assert.ok(
+      ui.icons.some((icon) => icon.startsWith('200 ')),
+      ui.icons.join(', '),
+    );
     const docs = await visit('/docs', '.opblock-summary-path');
     assert.deepEqual(docs.problems, []);
     const favicon = await fetch(`${origin}/favicon.ico`);

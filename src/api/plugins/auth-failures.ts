@@ -48,7 +48,9 @@ export class MemoryAuthFailureCounter implements AuthFailureCounter {
 
   async state(address: string): Promise<AuthFailureState> {
     const window = this.current(address);
-    return window === undefined ? { blocked: false, retryInMs: 0 } : { blocked: window.count >= this.settings.max, retryInMs: window.endsAt - this.now() };
+    return window === undefined
+      ? { blocked: false, retryInMs: 0 }
+      : { blocked: window.count >= this.settings.max, retryInMs: window.endsAt - this.now() };
   }
 
   async fail(address: string): Promise<void> {

@@ -60,7 +60,8 @@ export default fp(
         const { fields, general } = describeValidationErrors(error.validation, context);
         // Bodies are JSON documents (422); query strings and paths are request parameters (400).
         const status = context === 'body' ? 422 : 400;
-        const messages = general.length > 0 ? general : [context === 'body' ? 'The request has invalid fields.' : `Invalid ${context} parameters.`];
+        const messages =
+          general.length > 0 ? general : [context === 'body' ? 'The request has invalid fields.' : `Invalid ${context} parameters.`];
         return sendTrackerError(reply, status, messages, fields);
       }
       const database = classifyDatabaseError(error);
@@ -74,7 +75,9 @@ export default fp(
       if (database?.kind === 'duplicate') {
         // A concurrent request created the same thing between this one's check and its insert.
         const what = database.table.replace(/ies$/, 'y').replace(/s$/, '').replace(/_/g, ' ');
-        return sendTrackerError(reply, 409, [`A ${what} with this ${database.field} already exists.`], { [database.field]: 'is already taken' });
+        return sendTrackerError(reply, 409, [`A ${what} with this ${database.field} already exists.`], {
+          [database.field]: 'is already taken',
+        });
       }
       if (database?.kind === 'bad_parameter') {
         request.log.info({ reason: database.reason }, 'a request value the database cannot take');
@@ -102,11 +105,18 @@ export default fp(
       if (request.is404) return;
       const body = unstorablePaths(request.body, '');
       if (body.length > 0) {
-        return sendTrackerError(reply, 422, ['The request has invalid fields.'], Object.fromEntries(body.map(({ path, problem }) => [path, problem])));
+        return sendTrackerError(
+          reply,
+          422,
+          ['The request has invalid fields.'],
+          Object.fromEntries(body.map(({ path, problem }) => [path, problem])),
+        );
       }
       const parameters = [...unstorablePaths(request.params, ''), ...unstorablePaths(request.query, '')];
       if (parameters.length > 0) {
-        return sendTrackerError(reply, 400, [`Invalid parameters: ${parameters.map(({ path, problem }) => `${path} ${problem}`).join('; ')}.`]);
+        return sendTrackerError(reply, 400, [
+          `Invalid parameters: ${parameters.map(({ path, problem }) => `${path} ${problem}`).join('; ')}.`,
+        ]);
       }
     });
 

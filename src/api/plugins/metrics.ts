@@ -46,7 +46,12 @@ export default fp(
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const labelNames = ['method', 'route', 'status'] as const;
-    const requests = new Counter({ name: 'timeport_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status', labelNames, registers: [registry] });
+    const requests = new Counter({
+      name: 'timeport_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status',
+      labelNames,
+      registers: [registry],
+    });
     const latency = new Histogram({
       name: 'timeport_http_request_duration_seconds',
       help: 'Time from receiving a request to sending its answer, by method, route pattern and status',
@@ -67,10 +72,12 @@ export default fp(
       buckets: [1, 10, 100, 1000, 5000, 10_000],
       registers: [registry],
     });
-    new Gauge({ name: 'timeport_database_info', help: 'The database in use (value always 1)', labelNames: ['dialect'], registers: [registry] }).set(
-      { dialect: options.databaseDialect },
-      1,
-    );
+    new Gauge({
+      name: 'timeport_database_info',
+      help: 'The database in use (value always 1)',
+      labelNames: ['dialect'],
+      registers: [registry],
+    }).set({ dialect: options.databaseDialect }, 1);
     const poolStats = options.databasePoolStats;
     if (poolStats !== undefined) {
       const pool = new Gauge({
@@ -132,7 +139,13 @@ export default fp(
 
     app.get(
       '/metrics',
-      { schema: { tags: ['Operations'], summary: 'Prometheus metrics', description: 'The Prometheus text exposition format. Not authenticated, like /healthz.' } },
+      {
+        schema: {
+          tags: ['Operations'],
+          summary: 'Prometheus metrics',
+          description: 'The Prometheus text exposition format. Not authenticated, like /healthz.',
+        },
+      },
       async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
     );
   },

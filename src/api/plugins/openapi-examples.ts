@@ -95,14 +95,30 @@ const report = {
 };
 
 const DOCS: Record<string, OperationDocs> = {
-  'GET /healthz': { summary: 'Health check', responses: { 200: { description: 'Accepting requests', example: { status: 'ok' } }, 503: { description: 'Shutting down', example: { status: 'unavailable' } } } },
+  'GET /healthz': {
+    summary: 'Health check',
+    responses: {
+      200: { description: 'Accepting requests', example: { status: 'ok' } },
+      503: { description: 'Shutting down', example: { status: 'unavailable' } },
+    },
+  },
   'GET /metrics': {
     summary: 'Prometheus metrics',
-    responses: { 200: { description: 'Prometheus text format', mediaType: 'text/plain', example: 'timeport_http_requests_total{method="GET",route="/v3/myself",status="200"} 3\n' } },
+    responses: {
+      200: {
+        description: 'Prometheus text format',
+        mediaType: 'text/plain',
+        example: 'timeport_http_requests_total{method="GET",route="/v3/myself",status="200"} 3\n',
+      },
+    },
   },
   'GET /openapi.json': { summary: 'This OpenAPI document', responses: { 200: { description: 'OpenAPI 3.1' } } },
   'GET /myself': { summary: 'The caller', responses: { 200: { description: 'The user the token belongs to', example: user } } },
-  'GET /users': { summary: 'Users of the organization', description: 'Paged with perPage and page; X-Total-Count and Link headers.', responses: { 200: { description: 'A page of users', example: [user] } } },
+  'GET /users': {
+    summary: 'Users of the organization',
+    description: 'Paged with perPage and page; X-Total-Count and Link headers.',
+    responses: { 200: { description: 'A page of users', example: [user] } },
+  },
   'GET /users/{user}': { summary: 'A user by login or uid', responses: { 200: { description: 'The user', example: user } } },
   'POST /queues': {
     summary: 'Create a queue (administrators)',
@@ -127,32 +143,49 @@ const DOCS: Record<string, OperationDocs> = {
     },
     responses: { 200: { description: 'The imported issue', example: { ...issue, spent: undefined } } },
   },
-  'GET /issues/{issue}': { summary: 'An issue by key or id', responses: { 200: { description: 'The issue; spent is the sum of its worklogs', example: issue } } },
+  'GET /issues/{issue}': {
+    summary: 'An issue by key or id',
+    responses: { 200: { description: 'The issue; spent is the sum of its worklogs', example: issue } },
+  },
   'POST /issues/{issue}/worklogs/_import': {
     summary: 'Import a time entry (administrators)',
-    description: 'The entry keeps its author and timestamps; createdAt must lie within the issue\'s lifetime. Durations are answered in business time (1W = 5D, 1D = 8H).',
-    requestExample: { start: '2023-03-02T10:00:00+03:00', duration: 'PT520M', comment: 'Mapped the old categories', createdAt: '2023-03-02T18:30:00+03:00', createdBy: 'admin' },
+    description:
+      "The entry keeps its author and timestamps; createdAt must lie within the issue's lifetime. Durations are answered in business time (1W = 5D, 1D = 8H).",
+    requestExample: {
+      start: '2023-03-02T10:00:00+03:00',
+      duration: 'PT520M',
+      comment: 'Mapped the old categories',
+      createdAt: '2023-03-02T18:30:00+03:00',
+      createdBy: 'admin',
+    },
     responses: { 200: { description: 'The imported worklog (one object)', example: worklog } },
   },
   'GET /issues/{issue}/worklog': {
-    summary: 'An issue\'s time entries',
+    summary: "An issue's time entries",
     description: 'Ascending id; perPage (default 50, at most 1000) with id as the cursor, and a Link rel="next" header when more follow.',
     responses: { 200: { description: 'A page of worklogs', example: [worklog] } },
   },
   'POST /timeport/v1/users': {
     summary: 'Add a user (administrators)',
     requestExample: { login: 'alice', display: 'Alice Archer', email: 'alice@example.com', isAdmin: false },
-    responses: { 201: { description: 'The user in Tracker\'s shape plus isAdmin', example: { ...user, self: `${BASE}/users/2`, uid: 2, login: 'alice', display: 'Alice Archer', isAdmin: false } } },
+    responses: {
+      201: {
+        description: "The user in Tracker's shape plus isAdmin",
+        example: { ...user, self: `${BASE}/users/2`, uid: 2, login: 'alice', display: 'Alice Archer', isAdmin: false },
+      },
+    },
   },
   'POST /timeport/v1/users/{login}/tokens': {
     summary: 'Issue a token for a user (administrators)',
     requestExample: {},
-    responses: { 201: { description: 'The token, shown only this once', example: { token: 'tpt_lXgNeF0sxH9ynwpyhs9-oUTAG3FZlOIoXjT3enNffXk' } } },
+    responses: {
+      201: { description: 'The token, shown only this once', example: { token: 'tpt_lXgNeF0sxH9ynwpyhs9-oUTAG3FZlOIoXjT3enNffXk' } },
+    },
   },
   'GET /timeport/v1/reports/time-spent': {
     summary: 'Time-spent report (any member)',
     description:
-      'Sums the organization\'s worklogs over a period, grouped by any of user, issue, queue and one of day, week (ISO), month, ' +
+      "Sums the organization's worklogs over a period, grouped by any of user, issue, queue and one of day, week (ISO), month, " +
       'cut in the IANA zone tz (UTC by default). by=start places entries by when the work was done, by=createdAt by when it was logged. ' +
       'Dates in from/to are whole local days (to included); date-times are exact instants (to excluded). format=csv answers a CSV file. ' +
       'Unknown filter values are 400.',

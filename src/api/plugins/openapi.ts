@@ -22,7 +22,6 @@ declare module 'fastify' {
   }
 }
 
-
 /** sha256 of `.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}`, swagger-ui's logo's style. */
 const SWAGGER_LOGO_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
 
@@ -41,7 +40,14 @@ const TRACKER_ERROR_SCHEMA: OpenAPIV3_1.SchemaObject = {
     errorMessages: { type: 'array', items: { type: 'string' } },
     statusCode: { type: 'integer' },
   },
-  examples: [{ errors: { tz: '"Mars/Olympus" is not a known IANA time zone (for example UTC, Europe/Moscow, America/New_York)' }, errorsData: {}, errorMessages: ['Invalid query parameters.'], statusCode: 400 }],
+  examples: [
+    {
+      errors: { tz: '"Mars/Olympus" is not a known IANA time zone (for example UTC, Europe/Moscow, America/New_York)' },
+      errorsData: {},
+      errorMessages: ['Invalid query parameters.'],
+      statusCode: 400,
+    },
+  ],
 };
 
 const NO_AUTH = new Set(['/healthz', '/metrics', OPENAPI_PATH]);
@@ -70,7 +76,7 @@ export default fp(
           version: PACKAGE_VERSION,
           description:
             'Self-hosted time tracking that speaks the Yandex Tracker REST API. Routes under /v2 and /v3 are Tracker-compatible; ' +
-            'routes under /timeport/v1 are Timeport extensions. Errors always have Tracker\'s shape (TrackerError).',
+            "routes under /timeport/v1 are Timeport extensions. Errors always have Tracker's shape (TrackerError).",
         },
         tags: [
           { name: 'Tracker', description: 'Yandex Tracker compatible routes (each under /v2 and /v3)' },
@@ -86,7 +92,10 @@ export default fp(
         },
         security: [{ OAuthToken: [], OrgId: [] }],
       },
-      transformObject: (document) => completeDocument(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as OpenApiDocument) as OpenAPIV3_1.Document,
+      transformObject: (document) =>
+        completeDocument(
+          ('openapiObject' in document ? document.openapiObject : document.swaggerObject) as OpenApiDocument,
+        ) as OpenAPIV3_1.Document,
     });
 
     app.get(OPENAPI_PATH, { schema: { tags: ['Operations'], summary: 'This OpenAPI document' } }, async () => app.swagger());
@@ -138,7 +147,8 @@ function completeDocument(document: OpenApiDocument): OpenApiDocument {
       }
       if (!NO_AUTH.has(path)) {
         responses.default = {
-          description: 'An error in Tracker\'s format (400 bad parameter, 401 no token, 403 not allowed, 404 not found, 422 invalid body, ...)',
+          description:
+            "An error in Tracker's format (400 bad parameter, 401 no token, 403 not allowed, 404 not found, 422 invalid body, ...)",
           content: { 'application/json': { schema: { $ref: '#/components/schemas/TrackerError' } } },
         };
       }

@@ -22,7 +22,9 @@ export interface RateLimitSettings {
 function rateLimitKey(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const token = tokenFromHeader(Array.isArray(header) ? header[0] : header);
-  return `token:${createHash('sha256').update(token ?? '').digest('base64url')}`;
+  return `token:${createHash('sha256')
+    .update(token ?? '')
+    .digest('base64url')}`;
 }
 
 /**
@@ -44,9 +46,14 @@ export async function registerRateLimit(app: FastifyInstance, settings: RateLimi
     timeWindow: settings.windowMs,
     keyGenerator: rateLimitKey,
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`Too many requests: at most ${context.max} per ${describeWindow(settings.windowMs)} for a token. Retry in ${context.after}.`), {
-        statusCode: context.statusCode,
-      }),
+      Object.assign(
+        new Error(
+          `Too many requests: at most ${context.max} per ${describeWindow(settings.windowMs)} for a token. Retry in ${context.after}.`,
+        ),
+        {
+          statusCode: context.statusCode,
+        },
+      ),
   }) as onRequestHookHandler;
 }
 
@@ -66,7 +73,9 @@ export async function connectRedis(app: FastifyInstance, url: string, what: stri
     redis.once('ready', done);
     redis.once('error', done);
   });
-  redis.on('error', (error: Error) => app.log.warn({ err: error }, `${what} store (Redis) unavailable; requests are not limited meanwhile`));
+  redis.on('error', (error: Error) =>
+    app.log.warn({ err: error }, `${what} store (Redis) unavailable; requests are not limited meanwhile`),
+  );
   app.addHook('onClose', async () => {
     redis.disconnect();
   });

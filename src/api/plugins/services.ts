@@ -22,6 +22,11 @@ export function registerRequestServices(app: FastifyInstance, ctx: ServiceContex
   app.decorateRequest('idempotencyClaim', undefined);
   app.addHook('onRequest', async (request) => {
     const serverRequestId = serverRequestIdOf(request.raw);
-    request.services = { ...ctx, idempotencyClaim: () => request.idempotencyClaim, requestId: () => request.id, serverRequestId: () => serverRequestId };
+    request.services = {
+      ...ctx,
+      idempotencyClaim: () => request.idempotencyClaim,
+      requestId: () => request.id,
+      serverRequestId: () => serverRequestId,
+    };
   });
 }

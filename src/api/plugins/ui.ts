@@ -24,7 +24,11 @@ function chartLibrary(): Buffer {
 /** `/ui/`: the report and import page. Its API calls carry the token the user signs in with. */
 export default async function ui(app: FastifyInstance): Promise<void> {
   const chart = chartLibrary();
-  const securityHeaders = { 'content-security-policy': UI_CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+  const securityHeaders = {
+    'content-security-policy': UI_CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
 
   app.get('/ui/vendor/chart.umd.min.js', { schema: { hide: true } }, async (_request, reply) =>
     reply.headers(securityHeaders).header('cache-control', 'public, max-age=86400').type('text/javascript; charset=utf-8').send(chart),

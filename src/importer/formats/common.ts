@@ -41,9 +41,11 @@ export const optional = (columns: Map<string, string>, name: string): string | u
   return value === undefined || value === '' ? undefined : value;
 };
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+export const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value : typeof value === 'number' ? String(value) : undefined;
 
 /**
  * Cross-checks a duration column against the end minus the start. Sources round the column
@@ -51,7 +53,12 @@ export const text = (value: unknown): string | undefined => (typeof value === 's
  * second: the exact difference wins, and a disagreement beyond the column's rounding is an error
  * rather than a silent choice.
  */
-export function checkAgainstSpan(spanSeconds: number, columnSeconds: number | undefined, toleranceSeconds: number, label: string): Parsed<number> {
+export function checkAgainstSpan(
+  spanSeconds: number,
+  columnSeconds: number | undefined,
+  toleranceSeconds: number,
+  label: string,
+): Parsed<number> {
   if (spanSeconds <= 0) return refused(`the end is not after the start`);
   if (columnSeconds !== undefined && Math.abs(spanSeconds - columnSeconds) > toleranceSeconds) {
     return refused(`${label} says ${columnSeconds} s but the end minus the start is ${spanSeconds} s`);

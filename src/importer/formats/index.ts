@@ -9,7 +9,15 @@ import { togglFormat } from './toggl.js';
 import type { FormatName, SourceFormat } from './types.js';
 
 /** In detection order: the most specific column sets first (Clockify before Toggl, native last of the CSVs). */
-export const FORMATS: readonly SourceFormat[] = [clockifyFormat, togglFormat, kimaiFormat, redmineFormat, jiraFormat, tempoFormat, nativeFormat];
+export const FORMATS: readonly SourceFormat[] = [
+  clockifyFormat,
+  togglFormat,
+  kimaiFormat,
+  redmineFormat,
+  jiraFormat,
+  tempoFormat,
+  nativeFormat,
+];
 
 export const FORMAT_NAMES = FORMATS.map((format) => format.name);
 

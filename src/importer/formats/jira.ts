@@ -24,7 +24,10 @@ export const jiraFormat: SourceFormat = {
   expand(record): RawRecord[] {
     if (record.kind !== 'json' || !isObject(record.value) || !Array.isArray(record.value.worklogs)) return [record];
     const wrapper = record.value;
-    const key = text(wrapper.key) ?? text(wrapper.issueKey) ?? (typeof record.path[0] === 'string' && record.path[0] !== 'worklogs' ? record.path[0] : undefined);
+    const key =
+      text(wrapper.key) ??
+      text(wrapper.issueKey) ??
+      (typeof record.path[0] === 'string' && record.path[0] !== 'worklogs' ? record.path[0] : undefined);
     return (wrapper.worklogs as unknown[]).map((worklog, index) => ({
       ...record,
       line: record.line * 100_000 + index,
@@ -58,13 +61,19 @@ export const jiraFormat: SourceFormat = {
       createdAtMs = created.value;
     }
     const author = isObject(worklog.author) ? worklog.author : {};
-    const keyFromPath = typeof record.path[0] === 'string' && record.path[0] !== '' && record.path[0] !== 'worklogs' ? record.path[0] : undefined;
+    const keyFromPath =
+      typeof record.path[0] === 'string' && record.path[0] !== '' && record.path[0] !== 'worklogs' ? record.path[0] : undefined;
     const comment = commentText(worklog.comment);
     return parsed({
       sourceId: `jira:${id}`,
       issueCandidate: keyFromPath ?? text(worklog.issueKey) ?? text(worklog.issueId),
       description: comment ?? '',
-      user: { id: text(author.accountId) ?? text(author.key), email: text(author.emailAddress), name: text(author.displayName), login: text(author.name) },
+      user: {
+        id: text(author.accountId) ?? text(author.key),
+        email: text(author.emailAddress),
+        name: text(author.displayName),
+        login: text(author.name),
+      },
       startMs: started.value,
       createdAtMs,
       durationSeconds: duration.value.seconds,

@@ -28,7 +28,9 @@ export const kimaiFormat: SourceFormat = {
     if (end.ok && end.value <= start.value) {
       const parsedDay = parseSourceDate(day, settings.dateOrder);
       if (parsedDay.ok) {
-        const next = new Date(Date.UTC(parsedDay.value.year, parsedDay.value.month - 1, parsedDay.value.day + 1)).toISOString().slice(0, 10);
+        const next = new Date(Date.UTC(parsedDay.value.year, parsedDay.value.month - 1, parsedDay.value.day + 1))
+          .toISOString()
+          .slice(0, 10);
         end = parseLocalDateAndTime(next, to.ok ? to.value : '', settings.zone, 'YMD');
       }
     }
@@ -37,7 +39,9 @@ export const kimaiFormat: SourceFormat = {
     const durationText = optional(columns, 'Duration');
     let seconds = span;
     if (durationText !== undefined) {
-      const fromColumn: Parsed<SecondsValue> = /^\d+$/.test(durationText) ? secondsFromInteger(durationText) : secondsFromClock(durationText);
+      const fromColumn: Parsed<SecondsValue> = /^\d+$/.test(durationText)
+        ? secondsFromInteger(durationText)
+        : secondsFromClock(durationText);
       if (!fromColumn.ok) return refused(`Duration: ${fromColumn.error}`);
       const checked = checkAgainstSpan(span, fromColumn.value.seconds, 59, 'Duration');
       if (!checked.ok) return checked;
@@ -50,7 +54,11 @@ export const kimaiFormat: SourceFormat = {
     return parsed({
       sourceId: id === undefined ? contentId('kimai', record) : `kimai:${id}`,
       description: description ?? '',
-      user: { name: optional(columns, 'User'), login: optional(columns, 'Username'), email: optional(columns, 'E-mail') ?? optional(columns, 'Email') },
+      user: {
+        name: optional(columns, 'User'),
+        login: optional(columns, 'Username'),
+        email: optional(columns, 'E-mail') ?? optional(columns, 'Email'),
+      },
       startMs: start.value,
       durationSeconds: seconds,
       comment: description,

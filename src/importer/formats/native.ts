@@ -17,7 +17,11 @@ export const nativeFormat: SourceFormat = {
   detect: (record) =>
     record.kind === 'csv'
       ? hasColumns(record, ['issue', 'createdBy', 'start', 'duration'])
-      : record.kind === 'json' && isObject(record.value) && 'issue' in record.value && 'duration' in record.value && 'start' in record.value,
+      : record.kind === 'json' &&
+        isObject(record.value) &&
+        'issue' in record.value &&
+        'duration' in record.value &&
+        'start' in record.value,
   convert(record, settings): Parsed<SourceEntry> {
     let fields: Partial<Record<(typeof FIELDS)[number], string>>;
     if (record.kind === 'csv') {
@@ -29,7 +33,8 @@ export const nativeFormat: SourceFormat = {
       const unknown = Object.keys(value).filter((key) => !(FIELDS as readonly string[]).includes(key));
       if (unknown.length > 0) return refused(`unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
     } else return refused('not an entry object');
-    for (const name of ['issue', 'createdBy', 'start', 'duration'] as const) if (fields[name] === undefined) return refused(`${name} is missing`);
+    for (const name of ['issue', 'createdBy', 'start', 'duration'] as const)
+      if (fields[name] === undefined) return refused(`${name} is missing`);
     const duration = parseBusinessDuration(fields.duration!);
     if (!duration.ok) return refused(`duration: ${duration.error}`);
     const start = parseSourceTimestamp(fields.start!, settings.zone);

@@ -30,7 +30,8 @@ export const redmineFormat: SourceFormat = {
     if (created !== undefined) {
       const asTimestamp = parseSourceTimestamp(created, settings.zone);
       const split = /^(\S+)\s+(.+)$/.exec(created);
-      const value = asTimestamp.ok || split === null ? asTimestamp : parseLocalDateAndTime(split[1]!, split[2]!, settings.zone, settings.dateOrder);
+      const value =
+        asTimestamp.ok || split === null ? asTimestamp : parseLocalDateAndTime(split[1]!, split[2]!, settings.zone, settings.dateOrder);
       if (!value.ok) return refused(`Created: ${value.error}`);
       createdAtMs = value.value;
     }

@@ -23,7 +23,12 @@ export const togglFormat: SourceFormat = {
     const endDate = required(columns, 'End date');
     const endTime = required(columns, 'End time');
     for (const value of [startDate, startTime, endDate, endTime]) if (!value.ok) return value;
-    const start = parseLocalDateAndTime(startDate.ok ? startDate.value : '', startTime.ok ? startTime.value : '', settings.zone, settings.dateOrder);
+    const start = parseLocalDateAndTime(
+      startDate.ok ? startDate.value : '',
+      startTime.ok ? startTime.value : '',
+      settings.zone,
+      settings.dateOrder,
+    );
     if (!start.ok) return refused(`start: ${start.error}`);
     const end = parseLocalDateAndTime(endDate.ok ? endDate.value : '', endTime.ok ? endTime.value : '', settings.zone, settings.dateOrder);
     if (!end.ok) return refused(`end: ${end.error}`);

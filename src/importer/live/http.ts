@@ -38,13 +38,15 @@ export class SourceHttp {
 
   constructor(private readonly options: SourceHttpOptions) {
     this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
-    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new SourceHttpError(undefined, `${options.name}: ${options.baseUrl} is not an http(s) URL`);
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:')
+      throw new SourceHttpError(undefined, `${options.name}: ${options.baseUrl} is not an http(s) URL`);
   }
 
   /** The absolute URL of a path relative to the base (`time_entries.json?...`), refused off the base's origin. */
   urlOf(path: string): URL {
     const url = new URL(path.replace(/^\/+/, ''), this.base);
-    if (url.origin !== this.base.origin) throw new SourceHttpError(undefined, `${this.options.name}: ${url.href} is not on ${this.base.origin}`);
+    if (url.origin !== this.base.origin)
+      throw new SourceHttpError(undefined, `${this.options.name}: ${url.href} is not on ${this.base.origin}`);
     return url;
   }
 
@@ -62,13 +64,17 @@ export class SourceHttp {
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
         });
       } catch (error) {
-        if (attempt >= retries) throw new SourceHttpError(undefined, `${what}: ${(error as Error).message} (after ${attempt + 1} attempts)`);
+        if (attempt >= retries)
+          throw new SourceHttpError(undefined, `${what}: ${(error as Error).message} (after ${attempt + 1} attempts)`);
         await this.wait(attempt, undefined, `${(error as Error).message}`, sleep);
         continue;
       }
       if (response.status >= 300 && response.status < 400) {
         await response.body?.cancel();
-        throw new SourceHttpError(response.status, `${what}: answered ${response.status}, a redirect to ${response.headers.get('location') ?? '(no location)'}; redirects are not followed: give the URL it names`);
+        throw new SourceHttpError(
+          response.status,
+          `${what}: answered ${response.status}, a redirect to ${response.headers.get('location') ?? '(no location)'}; redirects are not followed: give the URL it names`,
+        );
       }
       const text = await response.text();
       if (response.ok || accept.includes(response.status)) {
@@ -88,7 +94,12 @@ export class SourceHttp {
     }
   }
 
-  private async wait(attempt: number, retryAfterMs: number | undefined, reason: string, sleep: (ms: number) => Promise<void>): Promise<void> {
+  private async wait(
+    attempt: number,
+    retryAfterMs: number | undefined,
+    reason: string,
+    sleep: (ms: number) => Promise<void>,
+  ): Promise<void> {
     const base = this.options.baseDelayMs ?? 500;
     const capped = Math.min(base * 2 ** attempt, this.options.maxDelayMs ?? 30_000);
     // Full jitter, so that clients that failed together do not come back together.

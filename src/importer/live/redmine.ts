@@ -54,7 +54,12 @@ export class RedmineSource implements LiveSource {
   private readonly users = new Map<number, RedmineUser | undefined>();
 
   constructor(private readonly options: RedmineSourceOptions) {
-    this.http = new SourceHttp({ name: 'Redmine', ...options.http, baseUrl: options.url, headers: { 'x-redmine-api-key': options.apiKey } });
+    this.http = new SourceHttp({
+      name: 'Redmine',
+      ...options.http,
+      baseUrl: options.url,
+      headers: { 'x-redmine-api-key': options.apiKey },
+    });
     this.label = `Redmine ${this.http.base.origin}${this.http.base.pathname.replace(/\/$/, '')}${options.project === undefined ? '' : ` (project ${options.project})`}`;
     this.inputName = `redmine-${options.project ?? 'all'}`;
   }
@@ -64,19 +69,23 @@ export class RedmineSource implements LiveSource {
     const current = await this.http.getJson<{ user?: RedmineUser }>('users/current.json', [401, 403]).catch((error: unknown) => {
       throw error instanceof SourceHttpError ? new LiveSourceError(`${error.message}; is ${this.options.url} a Redmine?`) : error;
     });
-    if (current.status === 401) throw new LiveSourceError(`Redmine refused the API key (401): give the key of "My account" → API access key`);
+    if (current.status === 401)
+      throw new LiveSourceError(`Redmine refused the API key (401): give the key of "My account" → API access key`);
     if (current.status === 403 || current.body?.user === undefined) {
-      throw new LiveSourceError(`Redmine's REST API is off (${current.status}): an administrator turns it on under Administration → Settings → API`);
+      throw new LiveSourceError(
+        `Redmine's REST API is off (${current.status}): an administrator turns it on under Administration → Settings → API`,
+      );
     }
     if (this.options.project !== undefined) {
       const project = await this.http.getJson<unknown>(`projects/${encodeURIComponent(this.options.project)}.json`, [403, 404]);
-      if (project.status !== 200) throw new LiveSourceError(`Redmine has no project ${JSON.stringify(this.options.project)} this key may read (${project.status})`);
+      if (project.status !== 200)
+        throw new LiveSourceError(`Redmine has no project ${JSON.stringify(this.options.project)} this key may read (${project.status})`);
     }
   }
 
   async *records(): AsyncGenerator<RawRecord> {
     const seen = new Set<number>();
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const query = new URLSearchParams({ sort: 'id', limit: String(PAGE), offset: String(offset) });
       if (this.options.project !== undefined) query.set('project_id', this.options.project);
       if (this.options.window?.from !== undefined) query.set('from', this.options.window.from);
@@ -89,7 +98,13 @@ export class RedmineSource implements LiveSource {
         if (seen.has(entry.id)) continue;
         seen.add(entry.id);
         const user = entry.user === undefined ? undefined : await this.user(entry.user.id);
-        yield { kind: 'json', file: this.inputName, line: entry.id, path: ['time_entries', entry.id], value: { ...entry, user: { ...entry.user, login: user?.login, mail: user?.mail } } };
+        yield {
+          kind: 'json',
+          file: this.inputName,
+          line: entry.id,
+          path: ['time_entries', entry.id],
+          value: { ...entry, user: { ...entry.user, login: user?.login, mail: user?.mail } },
+        };
       }
       offset += entries.length;
       if (entries.length < PAGE || offset >= (page.body?.total_count ?? 0)) return;
@@ -118,7 +133,8 @@ export const redmineApiFormat: SourceFormat = {
   convert(record, settings): Parsed<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Redmine time entry');
     const entry = record.value as unknown as RedmineTimeEntry & { user?: { id: number; name?: string; login?: string; mail?: string } };
-    if (typeof entry.id !== 'number' || typeof entry.spent_on !== 'string' || typeof entry.hours !== 'number') return refused('not a Redmine time entry');
+    if (typeof entry.id !== 'number' || typeof entry.spent_on !== 'string' || typeof entry.hours !== 'number')
+      return refused('not a Redmine time entry');
     const start = parseLocalDateAndTime(entry.spent_on, '00:00', settings.zone, 'YMD');
     if (!start.ok) return refused(`spent_on: ${start.error}`);
     const duration = secondsFromDecimalHours(String(entry.hours), settings.durations);
@@ -134,7 +150,12 @@ export const redmineApiFormat: SourceFormat = {
       sourceId: `redmine:${entry.id}`,
       issueCandidate: entry.issue === undefined ? undefined : String(entry.issue.id),
       description: comment ?? '',
-      user: { id: entry.user === undefined ? undefined : String(entry.user.id), name: entry.user?.name, login: entry.user?.login, email: entry.user?.mail },
+      user: {
+        id: entry.user === undefined ? undefined : String(entry.user.id),
+        name: entry.user?.name,
+        login: entry.user?.login,
+        email: entry.user?.mail,
+      },
       startMs: start.value,
       createdAtMs,
       durationSeconds: duration.value.seconds,

@@ -57,7 +57,9 @@ export class TrackerSource implements LiveSource {
       let answer = await this.page(window.fromMs, window.toMs, perPage);
       if (answer.total >= SEARCH_CAP) {
         if (window.toMs - window.fromMs <= 1) {
-          throw new LiveSourceError(`${this.label}: more than ${SEARCH_CAP} worklogs were written in the millisecond ${formatTrackerTimestamp(window.fromMs)}; they cannot be read below Tracker's cap`);
+          throw new LiveSourceError(
+            `${this.label}: more than ${SEARCH_CAP} worklogs were written in the millisecond ${formatTrackerTimestamp(window.fromMs)}; they cannot be read below Tracker's cap`,
+          );
         }
         const middle = window.fromMs + Math.floor((window.toMs - window.fromMs) / 2);
         pending.unshift({ fromMs: window.fromMs, toMs: middle }, { fromMs: middle, toMs: window.toMs });
@@ -70,7 +72,13 @@ export class TrackerSource implements LiveSource {
           if (seen.has(worklog.id)) continue;
           seen.add(worklog.id);
           const login = await this.login(worklog.createdBy.id);
-          yield { kind: 'json', file: this.inputName, line: worklog.id, path: ['worklogs', worklog.id], value: { ...worklog, createdBy: { ...worklog.createdBy, login }, organization: this.options.orgLabel } };
+          yield {
+            kind: 'json',
+            file: this.inputName,
+            line: worklog.id,
+            path: ['worklogs', worklog.id],
+            value: { ...worklog, createdBy: { ...worklog.createdBy, login }, organization: this.options.orgLabel },
+          };
         }
         if (answer.next === undefined) break;
         answer = await this.page(window.fromMs, window.toMs, perPage, answer.next);
@@ -79,12 +87,21 @@ export class TrackerSource implements LiveSource {
   }
 
   /** One page of a window: `[fromMs, toMs)`, as Tracker's inclusive `to` one millisecond earlier. */
-  private async page(fromMs: number, toMs: number, perPage: number, link?: string): Promise<{ worklogs: TrackerWorklog[]; total: number; next: string | undefined }> {
+  private async page(
+    fromMs: number,
+    toMs: number,
+    perPage: number,
+    link?: string,
+  ): Promise<{ worklogs: TrackerWorklog[]; total: number; next: string | undefined }> {
     const body = { createdAt: { from: formatTrackerTimestamp(fromMs), to: formatTrackerTimestamp(toMs - 1) } };
     const path = link ?? `/v3/worklog/_search?perPage=${perPage}&page=1`;
     const answer = await this.options.client.request<TrackerWorklog[]>('POST', path, { body, idempotent: true });
     const total = Number(answer.headers.get('x-total-count') ?? answer.body.length);
-    return { worklogs: answer.body, total: Number.isFinite(total) ? total : answer.body.length, next: nextLinkOf(answer.headers.get('link')) };
+    return {
+      worklogs: answer.body,
+      total: Number.isFinite(total) ? total : answer.body.length,
+      next: nextLinkOf(answer.headers.get('link')),
+    };
   }
 
   private async login(uid: string): Promise<string | undefined> {
@@ -101,7 +118,8 @@ export const trackerApiFormat: SourceFormat = {
   convert(record): Parsed<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Tracker worklog');
     const worklog = record.value as unknown as TrackerWorklog & { createdBy: { login?: string }; organization?: string };
-    if (typeof worklog.id !== 'number' || typeof worklog.start !== 'string' || typeof worklog.duration !== 'string') return refused('not a Tracker worklog');
+    if (typeof worklog.id !== 'number' || typeof worklog.start !== 'string' || typeof worklog.duration !== 'string')
+      return refused('not a Tracker worklog');
     const start = parseTrackerTimestamp(worklog.start);
     if (!start.ok) return refused(`start: ${start.error}`);
     const createdAt = parseTrackerTimestamp(worklog.createdAt);

@@ -114,11 +114,7 @@ export async function up(db: Kysely<any>, dialect: MigrationDialect): Promise<vo
 
   // Lists page through one issue's worklogs by id; searches go by author and creation time.
   await db.schema.createIndex('worklogs_issue_id_idx').on('worklogs').columns(['issue_id', 'id']).execute();
-  await db.schema
-    .createIndex('worklogs_org_author_created_idx')
-    .on('worklogs')
-    .columns(['org_id', 'created_by', 'created_at'])
-    .execute();
+  await db.schema.createIndex('worklogs_org_author_created_idx').on('worklogs').columns(['org_id', 'created_by', 'created_at']).execute();
   await db.schema.createIndex('worklogs_org_created_idx').on('worklogs').columns(['org_id', 'created_at']).execute();
   await db.schema.createIndex('issues_queue_number_idx').on('issues').columns(['queue_id', 'number']).execute();
   await db.schema.createIndex('tokens_user_idx').on('tokens').columns(['user_uid']).execute();

@@ -29,8 +29,6 @@ export class StaticMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: MigrationDialect) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
-    return Object.fromEntries(
-      Object.entries(MIGRATIONS).map(([name, module]) => [name, { up: (db) => module.up(db, this.dialect) }]),
-    );
+    return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, module]) => [name, { up: (db) => module.up(db, this.dialect) }]));
   }
 }

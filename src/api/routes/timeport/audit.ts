@@ -14,8 +14,12 @@ const AuditListQuery = Type.Object(
   {
     perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     id: Type.Optional(Type.Integer({ minimum: 1, description: 'the cursor: only events older than this id' })),
-    action: Type.Optional(Type.String({ maxLength: 400, description: `one action or several, comma-separated: ${AUDIT_ACTIONS.join(', ')}` })),
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a login, or "operator" for changes made at the command line' })),
+    action: Type.Optional(
+      Type.String({ maxLength: 400, description: `one action or several, comma-separated: ${AUDIT_ACTIONS.join(', ')}` }),
+    ),
+    actor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'a login, or "operator" for changes made at the command line' }),
+    ),
     issue: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'an issue key' })),
     worklog: Type.Optional(Type.Integer({ minimum: 1 })),
     batch: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -66,7 +70,8 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     if (query.action !== undefined) {
       const names = query.action.split(',').map((name) => name.trim());
       const unknown = names.filter((name) => !(AUDIT_ACTIONS as readonly string[]).includes(name));
-      if (unknown.length > 0) errors.action = `unknown action ${unknown.map((name) => JSON.stringify(name)).join(', ')}; known: ${AUDIT_ACTIONS.join(', ')}`;
+      if (unknown.length > 0)
+        errors.action = `unknown action ${unknown.map((name) => JSON.stringify(name)).join(', ')}; known: ${AUDIT_ACTIONS.join(', ')}`;
       else actions = names as AuditAction[];
     }
     const from = instant('from');

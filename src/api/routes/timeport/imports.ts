@@ -72,7 +72,14 @@ function toEntryInput(raw: unknown): BatchEntryInput {
   const result = checkEntry(raw);
   if (result.error !== undefined) {
     const { fields, general } = describeValidationErrors(result.error.validation ?? [], 'body');
-    const problem = general.length > 0 ? new Problem('invalid', general.map((text) => text.replace('The request body', 'The entry')), fields) : invalidFields(fields);
+    const problem =
+      general.length > 0
+        ? new Problem(
+            'invalid',
+            general.map((text) => text.replace('The request body', 'The entry')),
+            fields,
+          )
+        : invalidFields(fields);
     return { ok: false, externalId, problem };
   }
   const { issue, externalId: id, ...fields } = raw as Static<typeof BatchEntry>;
@@ -178,7 +185,10 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
           const errors: Record<string, string> = {};
           for (const outcome of result.outcomes) {
             if (outcome.status !== 'failed') continue;
-            const texts = [...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'), ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`)];
+            const texts = [
+              ...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'),
+              ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`),
+            ];
             errors[`entries[${outcome.index}]`] = texts.join('; ');
           }
           return reply.code(422).send({

@@ -16,7 +16,9 @@ export const TimeSpentQuery = Type.Object({
   from: Text('the first day (YYYY-MM-DD, in tz) or instant (a Tracker date-time) of the period, included', 40),
   to: Text('the last day (YYYY-MM-DD, in tz, included) or instant (a Tracker date-time, excluded) of the period', 40),
   tz: Type.Optional(Text('an IANA time zone that days, weeks and months are cut in, such as Europe/Moscow; UTC by default', 64)),
-  by: Type.Optional(Type.Enum(['start', 'createdAt'], { description: 'start (when the work was done, the default) or createdAt (when it was logged)' })),
+  by: Type.Optional(
+    Type.Enum(['start', 'createdAt'], { description: 'start (when the work was done, the default) or createdAt (when it was logged)' }),
+  ),
   groupBy: Type.Optional(List('any of user, issue, queue and one of day, week, month; comma-separated or repeated')),
   user: Type.Optional(List('only these users: logins or uids')),
   issue: Type.Optional(List('only these issues: keys or ids')),

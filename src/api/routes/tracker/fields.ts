@@ -14,11 +14,15 @@ const fieldRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
 
   app.get('/fields', async () => SYSTEM_FIELDS.map((field) => fieldResource(field, links)));
 
-  app.get('/fields/:field', { schema: { params: Type.Object({ field: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (request) => {
-    const field = findSystemField(request.params.field);
-    if (field === undefined) throw notFound('Field does not exist.');
-    return fieldResource(field, links);
-  });
+  app.get(
+    '/fields/:field',
+    { schema: { params: Type.Object({ field: Type.String({ minLength: 1, maxLength: 128 }) }) } },
+    async (request) => {
+      const field = findSystemField(request.params.field);
+      if (field === undefined) throw notFound('Field does not exist.');
+      return fieldResource(field, links);
+    },
+  );
 };
 
 export default fieldRoutes;

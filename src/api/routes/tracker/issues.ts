@@ -13,7 +13,15 @@ import {
   scrollToken,
 } from '../../../domain/issue-scroll.js';
 import { chooseIssueSearch } from '../../../domain/issue-search.js';
-import { createIssue, findIssueByUnique, getIssue, importIssue, scrollIssues, scrollQueueId, searchIssues } from '../../../service/issues.js';
+import {
+  createIssue,
+  findIssueByUnique,
+  getIssue,
+  importIssue,
+  scrollIssues,
+  scrollQueueId,
+  searchIssues,
+} from '../../../service/issues.js';
 import { checkPageWithinCap, setPageHeaders } from '../../paging.js';
 import { issueResource, linkUrl } from '../../representations.js';
 import {
@@ -101,12 +109,25 @@ const IssueSearchBody = Type.Object(
 const IssueSearchQuery = Type.Object({
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 })),
-  scrollType: Type.Optional(Type.Union(SCROLL_TYPES.map((type) => Type.Literal(type)), { description: 'starts a scroll: sorted or unsorted' })),
-  perScroll: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PER_SCROLL, description: `issues per scroll page (default ${DEFAULT_PER_SCROLL})` })),
-  scrollTTLMillis: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: MAX_SCROLL_TTL_MS, description: `how long the scroll may wait for its next request (default ${DEFAULT_SCROLL_TTL_MS})` }),
+  scrollType: Type.Optional(
+    Type.Union(
+      SCROLL_TYPES.map((type) => Type.Literal(type)),
+      { description: 'starts a scroll: sorted or unsorted' },
+    ),
   ),
-  scrollId: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'continues a scroll: the X-Scroll-Id of its last page' })),
+  perScroll: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_PER_SCROLL, description: `issues per scroll page (default ${DEFAULT_PER_SCROLL})` }),
+  ),
+  scrollTTLMillis: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_SCROLL_TTL_MS,
+      description: `how long the scroll may wait for its next request (default ${DEFAULT_SCROLL_TTL_MS})`,
+    }),
+  ),
+  scrollId: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 2048, description: 'continues a scroll: the X-Scroll-Id of its last page' }),
+  ),
 });
 
 /** `POST /v3/system/search/scroll/_clear`: pairs of `X-Scroll-Id` and `X-Scroll-Token`. */
@@ -129,55 +150,60 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     issueResource(await importIssue(request.services, request.caller, request.body), links),
   );
 
-  app.post('/issues/_search', { schema: { body: IssueSearchBody, querystring: IssueSearchQuery }, preValidation: emptyBodyIsNoFilter }, async (request, reply) => {
-    const { query, caller } = request;
-    const chosen = chooseIssueSearch(request.body);
-    if (!chosen.ok) throw new Problem(chosen.kind, chosen.messages, chosen.errors);
-    const scrolling = query.scrollType !== undefined || query.scrollId !== undefined;
-    if (scrolling) {
-      const now = request.services.now();
-      let cursor: ScrollCursor;
-      if (query.scrollId !== undefined) {
-        // A continuation: what is scrolled comes from the scroll id; the body the official client
-        // sends again with each `next` link is not read a second time.
-        const decoded = decodeScrollId(query.scrollId, { orgId: caller.org.id, uid: caller.user.uid }, now);
-        if (!decoded.ok) throw badRequest(['The scroll cannot be continued.'], { scrollId: `the scroll id ${decoded.error}` });
-        cursor = decoded.value;
-        if (query.scrollTTLMillis !== undefined) cursor = { ...cursor, ttlMs: query.scrollTTLMillis };
-      } else {
-        if (chosen.value.by === 'keys' || (chosen.value.by === 'queue' && chosen.value.field === 'queue')) throw badRequest([SCROLL_NOT_SUPPORTED]);
-        cursor = {
-          orgId: caller.org.id,
-          uid: caller.user.uid,
-          queueId: await scrollQueueId(request.services, caller, chosen.value),
-          type: query.scrollType!,
-          perScroll: query.perScroll ?? DEFAULT_PER_SCROLL,
-          ttlMs: query.scrollTTLMillis ?? DEFAULT_SCROLL_TTL_MS,
-          expiresAt: 0,
-          after: null,
-        };
+  app.post(
+    '/issues/_search',
+    { schema: { body: IssueSearchBody, querystring: IssueSearchQuery }, preValidation: emptyBodyIsNoFilter },
+    async (request, reply) => {
+      const { query, caller } = request;
+      const chosen = chooseIssueSearch(request.body);
+      if (!chosen.ok) throw new Problem(chosen.kind, chosen.messages, chosen.errors);
+      const scrolling = query.scrollType !== undefined || query.scrollId !== undefined;
+      if (scrolling) {
+        const now = request.services.now();
+        let cursor: ScrollCursor;
+        if (query.scrollId !== undefined) {
+          // A continuation: what is scrolled comes from the scroll id; the body the official client
+          // sends again with each `next` link is not read a second time.
+          const decoded = decodeScrollId(query.scrollId, { orgId: caller.org.id, uid: caller.user.uid }, now);
+          if (!decoded.ok) throw badRequest(['The scroll cannot be continued.'], { scrollId: `the scroll id ${decoded.error}` });
+          cursor = decoded.value;
+          if (query.scrollTTLMillis !== undefined) cursor = { ...cursor, ttlMs: query.scrollTTLMillis };
+        } else {
+          if (chosen.value.by === 'keys' || (chosen.value.by === 'queue' && chosen.value.field === 'queue'))
+            throw badRequest([SCROLL_NOT_SUPPORTED]);
+          cursor = {
+            orgId: caller.org.id,
+            uid: caller.user.uid,
+            queueId: await scrollQueueId(request.services, caller, chosen.value),
+            type: query.scrollType!,
+            perScroll: query.perScroll ?? DEFAULT_PER_SCROLL,
+            ttlMs: query.scrollTTLMillis ?? DEFAULT_SCROLL_TTL_MS,
+            expiresAt: 0,
+            after: null,
+          };
+        }
+        const page = await scrollIssues(request.services, caller, cursor.queueId, cursor.after, cursor.perScroll);
+        const next: ScrollCursor = { ...cursor, after: page.last, expiresAt: now + cursor.ttlMs };
+        const scrollId = encodeScrollId(next);
+        reply.header('X-Scroll-Id', scrollId);
+        reply.header('X-Scroll-Token', scrollToken(scrollId, next));
+        reply.header('X-Total-Count', String(page.total));
+        const url = linkUrl(links, 'issues/_search');
+        const first = `<${url}?scrollType=${cursor.type}&perScroll=${cursor.perScroll}&scrollTTLMillis=${cursor.ttlMs}>; rel="first"`;
+        reply.header('Link', page.more ? `${first}, <${url}?scrollId=${scrollId}>; rel="next"` : first);
+        return page.views.map((view) => issueResource(view, links));
       }
-      const page = await scrollIssues(request.services, caller, cursor.queueId, cursor.after, cursor.perScroll);
-      const next: ScrollCursor = { ...cursor, after: page.last, expiresAt: now + cursor.ttlMs };
-      const scrollId = encodeScrollId(next);
-      reply.header('X-Scroll-Id', scrollId);
-      reply.header('X-Scroll-Token', scrollToken(scrollId, next));
-      reply.header('X-Total-Count', String(page.total));
-      const url = linkUrl(links, 'issues/_search');
-      const first = `<${url}?scrollType=${cursor.type}&perScroll=${cursor.perScroll}&scrollTTLMillis=${cursor.ttlMs}>; rel="first"`;
-      reply.header('Link', page.more ? `${first}, <${url}?scrollId=${scrollId}>; rel="next"` : first);
-      return page.views.map((view) => issueResource(view, links));
-    }
-    if (query.perScroll !== undefined || query.scrollTTLMillis !== undefined) {
-      throw badRequest(['perScroll and scrollTTLMillis belong to a scroll: start one with scrollType, or continue one with scrollId.']);
-    }
-    const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_ISSUE_PAGE };
-    checkPageWithinCap(page);
-    const found = await searchIssues(request.services, caller, chosen.value, page);
-    // The client re-sends the same body to the next page's URL (official-client-notes §4).
-    setPageHeaders(reply, linkUrl(links, 'issues/_search'), page, found.total, '', true);
-    return found.views.map((view) => issueResource(view, links));
-  });
+      if (query.perScroll !== undefined || query.scrollTTLMillis !== undefined) {
+        throw badRequest(['perScroll and scrollTTLMillis belong to a scroll: start one with scrollType, or continue one with scrollId.']);
+      }
+      const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_ISSUE_PAGE };
+      checkPageWithinCap(page);
+      const found = await searchIssues(request.services, caller, chosen.value, page);
+      // The client re-sends the same body to the next page's URL (official-client-notes §4).
+      setPageHeaders(reply, linkUrl(links, 'issues/_search'), page, found.total, '', true);
+      return found.views.map((view) => issueResource(view, links));
+    },
+  );
 
   app.post('/system/search/scroll/_clear', { schema: { body: ScrollClearBody } }, async (request, reply) => {
     // Scroll ids are self-contained (domain/issue-scroll.ts): nothing is held to release. Each pair
@@ -186,7 +212,8 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     for (const [scrollId, token] of Object.entries(request.body)) {
       const decoded = decodeScrollId(scrollId, { orgId: request.caller.org.id, uid: request.caller.user.uid }, Number.NEGATIVE_INFINITY); // expired ones too
       if (!decoded.ok) errors[scrollId] = `the scroll id ${decoded.error}`;
-      else if (scrollToken(scrollId, decoded.value) !== token) errors[scrollId] = 'the scroll token is not the one answered with this scroll id';
+      else if (scrollToken(scrollId, decoded.value) !== token)
+        errors[scrollId] = 'the scroll token is not the one answered with this scroll id';
     }
     if (Object.keys(errors).length > 0) throw badRequest(['Some scrolls cannot be cleared.'], errors);
     // Tracker answers 200 with an empty body (docs/tracker-api.md, "Scroll").

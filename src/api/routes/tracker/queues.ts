@@ -31,10 +31,14 @@ const queueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     return reply.code(201).send(queueResource(view.queue, view.lead, links));
   });
 
-  app.get('/queues/:queue', { schema: { params: Type.Object({ queue: Type.String({ minLength: 1, maxLength: 64 }) }) } }, async (request) => {
-    const view = await getQueue(request.services, request.caller, request.params.queue);
-    return queueResource(view.queue, view.lead, links);
-  });
+  app.get(
+    '/queues/:queue',
+    { schema: { params: Type.Object({ queue: Type.String({ minLength: 1, maxLength: 64 }) }) } },
+    async (request) => {
+      const view = await getQueue(request.services, request.caller, request.params.queue);
+      return queueResource(view.queue, view.lead, links);
+    },
+  );
 };
 
 export default queueRoutes;

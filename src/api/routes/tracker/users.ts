@@ -19,10 +19,8 @@ const userRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options)
     return users.map((user) => userResource(user, links));
   });
 
-  app.get(
-    '/users/:user',
-    { schema: { params: Type.Object({ user: Type.String({ minLength: 1, maxLength: 128 }) }) } },
-    async (request) => userResource(await findUserByPathRef(request.services, request.caller.org.id, request.params.user), links),
+  app.get('/users/:user', { schema: { params: Type.Object({ user: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (request) =>
+    userResource(await findUserByPathRef(request.services, request.caller.org.id, request.params.user), links),
   );
 };
 

@@ -162,7 +162,13 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
       const range = body.createdAt === undefined ? undefined : checkCreatedAtRange(body.createdAt);
       if (range !== undefined && !range.ok) throw invalidFields(range.errors);
       const page = pageOf(request.query);
-      const found = await searchWorklogs(request.services, request.caller, { createdBy: body.createdBy, createdAt: range?.value }, page, 'body');
+      const found = await searchWorklogs(
+        request.services,
+        request.caller,
+        { createdBy: body.createdBy, createdAt: range?.value },
+        page,
+        'body',
+      );
       setPageHeaders(reply, linkUrl(links, 'worklog/_search'), page, found.total, '', true);
       return worklogResourcesAcross(found, links);
     },
