@@ -1,8 +1,8 @@
 /**
  * `TIMEPORT_PROFILE=live` (issue 17 point 6): one variable makes a local Timeport answer as the
  * live service does: the import answers an array of one worklog, `Link` targets come without a
- * scheme, and requests are rate limited. `timeport import` and `reconcile` (the CLI, as a user
- * runs it) pass against it as against the default server; each variable still wins over the profile.
+ * scheme, and requests are rate limited. `timeport import`, `reconcile`, `sync` and `export` (the
+ * CLI, as a user runs it) pass against it as against the default server; each variable still wins over the profile.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -89,6 +89,40 @@ for (const profile of PROFILES) {
         const reconciled = await box.cli(['reconcile', file, ...target], { timeoutMs: 90_000 });
         assert.equal(reconciled.code, 0, show(reconciled));
       }
+    });
+
+    it('timeport sync (create, edit, delete) and timeport export exit 0', async () => {
+      const target = ['--url', server.url, '--token', TOKEN, '--org', '1'];
+      const file = path.join(box.dataDir, 'synced.csv');
+      const header = 'issue,createdBy,createdAt,start,duration,comment,externalId';
+      const row = (n: number, duration = 'PT1H') =>
+        `MIG-2,alice,2025-02-1${n}T10:00:00Z,2025-02-1${n}T09:00:00Z,${duration},synced ${n},sync-${n}`;
+      const sync = async (rows: string[], extra: string[] = []) => {
+        fs.writeFileSync(file, [header, ...rows].join('\n') + '\n');
+        // Each run may use this second's requests of the live profile's limit.
+        if (profile.limited) await new Promise((resolve) => setTimeout(resolve, 1100));
+        const result = await box.cli(['sync', file, ...target, '--state-dir', box.dataDir, ...extra], { timeoutMs: 90_000 });
+        assert.equal(result.code, 0, show(result));
+        return result.stdout;
+      };
+      assert.match(await sync([row(1), row(2), row(3)]), /Plan: 3 creates, 0 updates, 0 deletes/);
+      assert.match(await sync([row(1), row(2, 'PT2H'), row(3)]), /Plan: 0 creates, 1 updates, 0 deletes/);
+      assert.match(await sync([row(1), row(2, 'PT2H')], ['--delete']), /Plan: 0 creates, 0 updates, 1 deletes/);
+      const synced = (await listWorklogs(server, ADMIN, 'MIG-2')).filter((worklog) => worklog.comment?.startsWith('synced'));
+      assert.deepEqual(synced.map((worklog) => [worklog.comment, worklog.duration]).sort(), [
+        ['synced 1', 'PT1H'],
+        ['synced 2', 'PT2H'],
+      ]);
+
+      if (profile.limited) await new Promise((resolve) => setTimeout(resolve, 1100));
+      const exported = path.join(box.dataDir, 'exported.ndjson');
+      const result = await box.cli(['export', ...target, '--output', exported], { timeoutMs: 90_000 });
+      assert.equal(result.code, 0, show(result));
+      const all = (await Promise.all(['MIG-1', 'MIG-2', 'MIG-3'].map((issue) => listWorklogs(server, ADMIN, issue)))).flat();
+      assert.equal(fs.readFileSync(exported, 'utf8').trim().split('\n').length, all.length);
+      if (profile.limited) await new Promise((resolve) => setTimeout(resolve, 1100));
+      const reconciled = await box.cli(['reconcile', exported, ...target], { timeoutMs: 90_000 });
+      assert.equal(reconciled.code, 0, show(reconciled));
     });
 
     it(profile.limited ? 'limits requests per token: a burst meets 429 with Retry-After' : 'does not limit requests', async () => {
