@@ -15,23 +15,39 @@ const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine',
  * `reconcile` runs: every other `timeport` command, `serve` included, starts without them.
  */
 async function loadImporter() {
-  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter, sync, syncState, journal] =
-    await Promise.all([
-      import('../client/tracker-client.js'),
-      import('../importer/durations.js'),
-      import('../importer/import.js'),
-      import('../importer/mapping.js'),
-      import('../importer/reconcile.js'),
-      import('../importer/source.js'),
-      import('../importer/time.js'),
-      import('../importer/live/redmine.js'),
-      import('../importer/live/tracker.js'),
-      import('../importer/live/types.js'),
-      import('../importer/export.js'),
-      import('../importer/sync.js'),
-      import('../importer/sync-state.js'),
-      import('../importer/journal.js'),
-    ]);
+  const [
+    client,
+    durations,
+    importer,
+    mapping,
+    reconciler,
+    source,
+    time,
+    redmine,
+    tracker,
+    live,
+    exporter,
+    sync,
+    syncState,
+    journal,
+    issueUpdate,
+  ] = await Promise.all([
+    import('../client/tracker-client.js'),
+    import('../importer/durations.js'),
+    import('../importer/import.js'),
+    import('../importer/mapping.js'),
+    import('../importer/reconcile.js'),
+    import('../importer/source.js'),
+    import('../importer/time.js'),
+    import('../importer/live/redmine.js'),
+    import('../importer/live/tracker.js'),
+    import('../importer/live/types.js'),
+    import('../importer/export.js'),
+    import('../importer/sync.js'),
+    import('../importer/sync-state.js'),
+    import('../importer/journal.js'),
+    import('../importer/issue-update.js'),
+  ]);
   return {
     ...client,
     ...durations,
@@ -47,6 +63,7 @@ async function loadImporter() {
     ...sync,
     ...syncState,
     ...journal,
+    ...issueUpdate,
   };
 }
 
@@ -297,6 +314,7 @@ export async function reporting(name: string, run: (lib: Importer) => Promise<nu
       error instanceof lib.UnknownFormatError ||
       error instanceof lib.LiveSourceError ||
       error instanceof lib.ExportError ||
+      error instanceof lib.IssueUpdateError ||
       error instanceof lib.SyncStateError ||
       (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!known) throw error;

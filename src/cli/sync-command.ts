@@ -19,6 +19,7 @@ interface SyncCliOptions extends TargetOptions, SourceCliOptions {
   dryRun: boolean;
   delete: boolean;
   prefer: 'target' | 'source';
+  moveIssueUpdates: boolean;
   plan?: string;
   full: boolean;
   stateDir?: string;
@@ -75,6 +76,11 @@ export function registerSyncCommand(program: Command): void {
         .default('target'),
     )
     .option('--plan <file>', 'write every planned change as NDJSON (action, sourceId, issue, worklogId, before, after)')
+    .option(
+      '--move-issue-updates',
+      "first move the last update of issues whose new entries were written after it (Tracker's import refuses those)",
+      false,
+    )
     .option('--full', 'compare everything (every run reads the whole source today; see README)', false)
     .option('--state-dir <dir>', 'where the sync state is kept (default: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)')
     .option('--progress-interval <s>', 'seconds between progress lines', positiveInteger('--progress-interval', 3600), 5)
@@ -99,6 +105,7 @@ export function registerSyncCommand(program: Command): void {
           dryRun: options.dryRun,
           applyDeletes: options.delete,
           preferSource: options.prefer === 'source',
+          moveIssueUpdates: options.moveIssueUpdates,
           planFile: options.plan,
           progressIntervalMs: options.progressInterval * 1000,
           out: (line) => console.log(line),

@@ -10,6 +10,7 @@ import {
 import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timestamp.js';
 import { ImportAborted } from './import.js';
+import { describeLateIssues, lateIssues, moveIssueUpdate } from './issue-update.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import { type SourceOptions, sourceItems } from './source.js';
 import { type SyncFingerprint, SyncState, syncStateFile } from './sync-state.js';
@@ -39,6 +40,11 @@ export interface SyncOptions extends SourceOptions {
   progressIntervalMs: number;
   out: (line: string) => void;
   err: (line: string) => void;
+  /**
+   * Move the last update of issues that entries to be created were written after (Tracker's import
+   * refuses those otherwise), through the documented worklog API (issue-update.ts).
+   */
+  moveIssueUpdates?: boolean | undefined;
   /** Called after each write is confirmed and recorded; tests stop a run here. */
   afterWrite?: (() => void) | undefined;
 }
@@ -291,9 +297,22 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
 
   summary.conflicts = summary.planned.conflict;
   summary.deletesNotApplied = waitingDeletes.length;
+  const late = lateIssues(
+    changes.flatMap((change) =>
+      change.action === 'create' ? [{ issue: change.desired.fp.issue, createdAtMs: change.desired.createdAtMs }] : [],
+    ),
+    report.issues,
+  );
+  if (late.length > 0) options.out(describeLateIssues(late, options.moveIssueUpdates === true));
   if (options.dryRun) {
     summary.seconds = (Date.now() - started) / 1000;
     return summary;
+  }
+  if (options.moveIssueUpdates === true) {
+    for (const issue of late) {
+      const moved = await moveIssueUpdate(options.client, issue.key, issue.latestCreatedAtMs);
+      options.out(`Moved the last update of ${issue.key} from ${moved.before} to ${moved.after} (a one-minute worklog logged and deleted)`);
+    }
   }
 
   state.open();
