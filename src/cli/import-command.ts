@@ -283,19 +283,19 @@ export function clientFor(lib: Importer, options: ReturnType<typeof resolveTarge
 }
 
 /**
- * Exit codes of `timeport import` and `timeport reconcile` (README, "Bulk import"). A usage error
- * (an unknown option, a missing --url) is commander's, also 1.
+ * Exit codes of `timeport import`, `reconcile` and `sync` (README, "Bulk import" and "Keeping in
+ * sync"); `export` knows 0 and 1. A usage error (an unknown option, a missing --url) is also 1.
  */
 export const EXIT_CODES = {
-  /** Everything imported (a dry run: everything valid); reconcile: no differences. */
+  /** Everything imported (a dry run: everything valid); reconcile: no differences; sync: the target matches the source. */
   ok: 0,
   /** The command could not run or was stopped: bad arguments, an unreadable file, an unreachable server, a refused token. */
   error: 1,
-  /** Best effort: some entries failed (they are in the failures files), the others were imported. */
+  /** Best effort: some entries failed (import: in the failures files), the others were written; sync: also entries matching more than one worklog. */
   someFailed: 2,
-  /** Reconcile: the files and the server differ. */
+  /** Reconcile: the files and the server differ; sync: they still differ by choice (conflicts left, deletions not applied; a dry run: changes planned). */
   differences: 3,
-  /** Nothing was stored: the preflight found entries that cannot be imported, or --atomic found invalid ones. */
+  /** Nothing was stored: the preflight found entries that cannot be imported (or synced), or --atomic found invalid ones. */
   refused: 4,
 } as const;
 

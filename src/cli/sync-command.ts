@@ -6,6 +6,7 @@ import {
   type TargetOptions,
   addSourceOptions,
   addTargetOptions,
+  EXIT_CODES,
   clientFor,
   resolveTarget,
   positiveInteger,
@@ -25,22 +26,6 @@ interface SyncCliOptions extends TargetOptions, SourceCliOptions {
   stateDir?: string;
   progressInterval: number;
 }
-
-/**
- * Exit codes of `timeport sync` (README, "Keeping in sync"): 0 only when the target now matches
- * the source. Usage errors and a source or target that cannot be reached or read are 1, as for import.
- */
-export const SYNC_EXIT_CODES = {
-  /** The target matches the source (a dry run: nothing to change). */
-  ok: 0,
-  error: 1,
-  /** Some writes were refused by the target, or entries matched more than one worklog there. */
-  someFailed: 2,
-  /** The target still differs: conflicts left alone, deletions not applied without --delete (a dry run: changes are planned). */
-  differences: 3,
-  /** Nothing was planned or written: the preflight found source entries that cannot be synced. */
-  refused: 4,
-} as const;
 
 export function registerSyncCommand(program: Command): void {
   const command = program
@@ -111,7 +96,7 @@ export function registerSyncCommand(program: Command): void {
           out: (line) => console.log(line),
           err: (line) => console.error(line),
         });
-        if (summary.blocked) return SYNC_EXIT_CODES.refused;
+        if (summary.blocked) return EXIT_CODES.refused;
         const planned = summary.planned;
         if (options.dryRun) {
           console.log(
@@ -119,14 +104,14 @@ export function registerSyncCommand(program: Command): void {
           );
           // Adoptions change only the local state: the target already has those entries.
           const changes = planned.create + planned.update + planned.delete + planned.conflict + planned.ambiguous;
-          return changes === 0 ? SYNC_EXIT_CODES.ok : SYNC_EXIT_CODES.differences;
+          return changes === 0 ? EXIT_CODES.ok : EXIT_CODES.differences;
         }
         console.log(
           `Sync finished in ${summary.seconds.toFixed(1)} s: created ${summary.created}, adopted ${summary.adopted}, updated ${summary.updated}, deleted ${summary.deleted}, unchanged ${planned.unchanged}, ` +
             `conflicts left ${summary.conflicts}, deletes not applied ${summary.deletesNotApplied}, failed ${summary.failed}`,
         );
-        if (summary.failed > 0) return SYNC_EXIT_CODES.someFailed;
-        return summary.conflicts > 0 || summary.deletesNotApplied > 0 ? SYNC_EXIT_CODES.differences : SYNC_EXIT_CODES.ok;
+        if (summary.failed > 0) return EXIT_CODES.someFailed;
+        return summary.conflicts > 0 || summary.deletesNotApplied > 0 ? EXIT_CODES.differences : EXIT_CODES.ok;
       }),
     );
 }
