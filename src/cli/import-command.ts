@@ -15,23 +15,41 @@ const FORMAT_NAMES = ['native', 'jira', 'tempo', 'toggl', 'clockify', 'redmine',
  * `reconcile` runs: every other `timeport` command, `serve` included, starts without them.
  */
 async function loadImporter() {
-  const [client, durations, importer, mapping, reconciler, source, time, redmine, tracker, live, exporter, sync, syncState, journal] =
-    await Promise.all([
-      import('../client/tracker-client.js'),
-      import('../importer/durations.js'),
-      import('../importer/import.js'),
-      import('../importer/mapping.js'),
-      import('../importer/reconcile.js'),
-      import('../importer/source.js'),
-      import('../importer/time.js'),
-      import('../importer/live/redmine.js'),
-      import('../importer/live/tracker.js'),
-      import('../importer/live/types.js'),
-      import('../importer/export.js'),
-      import('../importer/sync.js'),
-      import('../importer/sync-state.js'),
-      import('../importer/journal.js'),
-    ]);
+  const [
+    client,
+    durations,
+    importer,
+    mapping,
+    reconciler,
+    source,
+    time,
+    redmine,
+    tracker,
+    live,
+    exporter,
+    sync,
+    syncState,
+    journal,
+    runLog,
+    rollback,
+  ] = await Promise.all([
+    import('../client/tracker-client.js'),
+    import('../importer/durations.js'),
+    import('../importer/import.js'),
+    import('../importer/mapping.js'),
+    import('../importer/reconcile.js'),
+    import('../importer/source.js'),
+    import('../importer/time.js'),
+    import('../importer/live/redmine.js'),
+    import('../importer/live/tracker.js'),
+    import('../importer/live/types.js'),
+    import('../importer/export.js'),
+    import('../importer/sync.js'),
+    import('../importer/sync-state.js'),
+    import('../importer/journal.js'),
+    import('../importer/run-log.js'),
+    import('../importer/rollback.js'),
+  ]);
   return {
     ...client,
     ...durations,
@@ -47,6 +65,8 @@ async function loadImporter() {
     ...sync,
     ...syncState,
     ...journal,
+    ...runLog,
+    ...rollback,
   };
 }
 
@@ -298,6 +318,7 @@ export async function reporting(name: string, run: (lib: Importer) => Promise<nu
       error instanceof lib.LiveSourceError ||
       error instanceof lib.ExportError ||
       error instanceof lib.SyncStateError ||
+      error instanceof lib.RunLogError ||
       (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!known) throw error;
     console.error(`timeport ${name}: ${(error as Error).message}`);
@@ -362,6 +383,7 @@ export function registerImportCommands(program: Command): void {
           atomic: options.atomic,
           skipInvalid: options.skipInvalid,
           journalPath: options.journal,
+          runsDir: lib.runsDirectory(lib.stateDirectory()),
           failuresDir: options.failuresDir,
           batchSize: options.batchSize,
           concurrency: options.concurrency ?? (options.api === 'tracker' ? 4 : 2),
@@ -380,6 +402,7 @@ export function registerImportCommands(program: Command): void {
         for (const file of summary.removedFailureFiles)
           console.log(`Removed ${file}: an earlier run's failures; this run had none for that input`);
         if (summary.journalPath !== undefined) console.log(`Journal: ${summary.journalPath}`);
+        if (summary.runId !== undefined) console.log(`Run: ${summary.runId} (timeport rollback ${summary.runId} undoes it)`);
         if (summary.blocked) return EXIT_CODES.refused;
         return summary.failed > 0 ? EXIT_CODES.someFailed : EXIT_CODES.ok;
       }),
