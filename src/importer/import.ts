@@ -496,6 +496,8 @@ class TrackerSink implements Sink {
     if (journal.uncertain.has(sourceId)) {
       const found = await this.findOnServer(ready);
       if (found !== undefined) {
+        // Sent by an earlier run whose answer was lost: no run log has it yet, so this run's takes it.
+        this.runLog?.record(createdChange(ready, found));
         journal.recordDone([{ sourceId, worklogId: found }], false);
         this.count('alreadyPresent');
         return;
