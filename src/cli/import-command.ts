@@ -31,6 +31,8 @@ async function loadImporter() {
     syncState,
     journal,
     issueUpdate,
+    runLog,
+    rollback,
   ] = await Promise.all([
     import('../client/tracker-client.js'),
     import('../importer/durations.js'),
@@ -47,6 +49,8 @@ async function loadImporter() {
     import('../importer/sync-state.js'),
     import('../importer/journal.js'),
     import('../importer/issue-update.js'),
+    import('../importer/run-log.js'),
+    import('../importer/rollback.js'),
   ]);
   return {
     ...client,
@@ -64,6 +68,8 @@ async function loadImporter() {
     ...syncState,
     ...journal,
     ...issueUpdate,
+    ...runLog,
+    ...rollback,
   };
 }
 
@@ -316,6 +322,7 @@ export async function reporting(name: string, run: (lib: Importer) => Promise<nu
       error instanceof lib.ExportError ||
       error instanceof lib.IssueUpdateError ||
       error instanceof lib.SyncStateError ||
+      error instanceof lib.RunLogError ||
       (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!known) throw error;
     console.error(`timeport ${name}: ${(error as Error).message}`);
@@ -380,6 +387,7 @@ export function registerImportCommands(program: Command): void {
           atomic: options.atomic,
           skipInvalid: options.skipInvalid,
           journalPath: options.journal,
+          runsDir: lib.runsDirectory(lib.stateDirectory()),
           failuresDir: options.failuresDir,
           batchSize: options.batchSize,
           concurrency: options.concurrency ?? (options.api === 'tracker' ? 4 : 2),
@@ -398,6 +406,7 @@ export function registerImportCommands(program: Command): void {
         for (const file of summary.removedFailureFiles)
           console.log(`Removed ${file}: an earlier run's failures; this run had none for that input`);
         if (summary.journalPath !== undefined) console.log(`Journal: ${summary.journalPath}`);
+        if (summary.runId !== undefined) console.log(`Run: ${summary.runId} (timeport rollback ${summary.runId} undoes it)`);
         if (summary.blocked) return EXIT_CODES.refused;
         return summary.failed > 0 ? EXIT_CODES.someFailed : EXIT_CODES.ok;
       }),

@@ -3,6 +3,7 @@ import { ConfigError, describeFidelity, readConfig } from '../config.js';
 import { CommandError } from './command-error.js';
 import { loadDotEnv } from './dot-env.js';
 import { registerImportCommands } from './import-command.js';
+import { registerRunsCommands } from './runs-command.js';
 import { registerSyncCommand } from './sync-command.js';
 import { Problem } from '../domain/errors.js';
 import type { ServiceContext } from '../service/context.js';
@@ -140,6 +141,7 @@ export function buildProgram(): Command {
 
   registerImportCommands(program);
   registerSyncCommand(program);
+  registerRunsCommands(program);
   return program;
 }
 

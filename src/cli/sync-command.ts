@@ -110,6 +110,7 @@ export function registerSyncCommand(program: Command): void {
           `Sync finished in ${summary.seconds.toFixed(1)} s: created ${summary.created}, adopted ${summary.adopted}, updated ${summary.updated}, deleted ${summary.deleted}, unchanged ${planned.unchanged}, ` +
             `conflicts left ${summary.conflicts}, deletes not applied ${summary.deletesNotApplied}, failed ${summary.failed}`,
         );
+        if (summary.runId !== undefined) console.log(`Run: ${summary.runId} (timeport rollback ${summary.runId} undoes it)`);
         if (summary.failed > 0) return EXIT_CODES.someFailed;
         return summary.conflicts > 0 || summary.deletesNotApplied > 0 ? EXIT_CODES.differences : EXIT_CODES.ok;
       }),

@@ -16,6 +16,7 @@ import { FailureFiles } from './failures.js';
 import type { SourceEntry } from './formats/types.js';
 import { type Fingerprint, Journal, chooseDefaultJournal } from './journal.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
+import { RunLog } from './run-log.js';
 import { Progress } from './progress.js';
 import type { RawRecord } from './readers.js';
 import { type SourceItem, type SourceOptions, inputsOf, sourceItems } from './source.js';
@@ -34,6 +35,8 @@ export interface ImportOptions extends SourceOptions {
   /** Send the valid entries even though the preflight found records that cannot be imported. */
   skipInvalid: boolean;
   journalPath?: string | undefined;
+  /** Where the run log goes (the CLI gives runs/ in the state directory); none without it. */
+  runsDir?: string | undefined;
   failuresDir?: string | undefined;
   batchSize: number;
   concurrency: number;
@@ -63,6 +66,8 @@ export interface ImportSummary {
   removedFailureFiles: string[];
   /** The journal this run read and wrote (none on a dry run or when nothing was sent). */
   journalPath?: string;
+  /** The run's id in its run log (none on a dry run). */
+  runId?: string;
   preflight: PreflightReport;
 }
 
@@ -142,6 +147,17 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const journalPath = options.dryRun ? undefined : (options.journalPath ?? chooseDefaultJournal(options.target, options.org, options.err));
   const journal = journalPath === undefined ? undefined : Journal.open(journalPath, { target: options.target, org: options.org });
   summary.journalPath = journalPath === undefined ? undefined : path.resolve(journalPath);
+  const runLog =
+    options.dryRun || options.runsDir === undefined
+      ? undefined
+      : RunLog.start(options.runsDir, {
+          command: 'import',
+          source: sourceLabelOf(options),
+          target: options.target,
+          org: options.org,
+        });
+  summary.runId = runLog?.id;
+  if (runLog !== undefined) options.out(`Run ${runLog.id} (timeport rollback ${runLog.id} undoes it)`);
   const progress = new Progress(report.total, {
     ...options.progress,
     write: options.err,
@@ -151,7 +167,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     if (options.atomic && !options.dryRun) {
       // All or nothing: every entry is validated against the target first (a dry run); a refusal
       // after that (the target changed meanwhile) rolls back what this run stored, on Timeport.
-      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true);
+      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true, undefined);
       if (check.failed > 0) {
         summary.blocked = true;
         summary.failed = check.failed;
@@ -160,7 +176,8 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       }
     }
     progress.start();
-    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun);
+    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun, runLog);
+    runLog?.finish();
     Object.assign(summary, {
       created: result.created,
       alreadyPresent: result.alreadyPresent,
@@ -170,11 +187,32 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   } finally {
     progress.stop();
     journal?.close();
+    runLog?.close();
     closeFailures();
     summary.seconds = progress.elapsedSeconds();
   }
   return summary;
 }
+
+/** What the import ledger and the run log record as the run's source. */
+const sourceLabelOf = (options: ImportOptions): string =>
+  (options.source ?? options.live?.label ?? options.files.map((file) => path.basename(file)).join(', ')).slice(0, 500);
+
+/** A created worklog as the run log keeps it: the values this run wrote. */
+const createdChange = (ready: Ready, id: number) =>
+  ({
+    op: 'created',
+    issue: ready.body.issue,
+    id,
+    sourceId: ready.entry.sourceId,
+    after: {
+      login: String(ready.body.createdBy),
+      createdAt: ready.fingerprint.createdAt,
+      start: ready.fingerprint.start,
+      seconds: ready.fingerprint.seconds,
+      comment: ready.entry.comment ?? '',
+    },
+  }) as const;
 
 function problemOf(item: SourceItem, report: PreflightReport): string | undefined {
   if (item.problem !== undefined) return item.problem.reason;
@@ -221,6 +259,7 @@ async function sendAll(
   failures: FailureFiles,
   progress: Progress | undefined,
   dryRun: boolean,
+  runLog: RunLog | undefined,
 ): Promise<SendResult> {
   const result: SendResult = { created: 0, alreadyPresent: 0, failed: 0, skipped: 0, failureFiles: [] };
   const count = (kind: 'created' | 'alreadyPresent' | 'failed' | 'skipped', by = 1) => {
@@ -237,8 +276,8 @@ async function sendAll(
   };
   const sink: Sink =
     capabilities?.worklogBatchImport !== undefined
-      ? new BatchSink(options, capabilities.worklogBatchImport, journal, dryRun, count, fail)
-      : new TrackerSink(options, report, journal, dryRun, count, fail);
+      ? new BatchSink(options, capabilities.worklogBatchImport, journal, dryRun, count, fail, runLog)
+      : new TrackerSink(options, report, journal, dryRun, count, fail, runLog);
   // Sized for every entry up front: growing by doubling would hold the old table and the new one
   // at once, half again the memory, at the moment the table is largest.
   const seen = new SourceIdSet(report.total);
@@ -318,12 +357,13 @@ class BatchSink implements Sink {
     private readonly dryRun: boolean,
     private readonly count: Count,
     private readonly fail: Fail,
+    private readonly runLog: RunLog | undefined,
   ) {
     this.pool = new Pool(Math.max(1, options.concurrency));
     this.maxEntries = Math.min(options.batchSize, capability.maxEntries);
     // Room for the envelope and JSON escaping that the estimate below does not see.
     this.maxBytes = Math.floor(capability.maxBodyBytes * 0.8);
-    this.source = (options.source ?? options.live?.label ?? options.files.map((file) => path.basename(file)).join(', ')).slice(0, 500);
+    this.source = sourceLabelOf(options);
     this.path = capability.path;
   }
 
@@ -355,6 +395,8 @@ class BatchSink implements Sink {
     if (this.options.atomic && !this.dryRun && !answer.stored) {
       // Validated a moment ago, refused now (the target changed): undo this run's earlier batches.
       for (const id of this.createdBatches) await this.options.client.rollbackBatch(id);
+      // The run's log must not offer to undo what the ledger has just undone.
+      this.runLog?.rolledBack(false);
       throw new ImportAborted(
         `the atomic import was refused mid-way (${answer.counts.failed} entries failed); the ${this.createdBatches.length} batches already stored were rolled back`,
       );
@@ -372,7 +414,10 @@ class BatchSink implements Sink {
         done.push({ sourceId: ready.entry.sourceId, worklogId: result.id! });
         this.count('alreadyPresent');
       } else {
-        if (result.id !== undefined) done.push({ sourceId: ready.entry.sourceId, worklogId: result.id });
+        if (result.id !== undefined) {
+          done.push({ sourceId: ready.entry.sourceId, worklogId: result.id });
+          this.runLog?.record(createdChange(ready, result.id));
+        }
         this.count('created');
       }
     }
@@ -402,6 +447,7 @@ class TrackerSink implements Sink {
     private readonly dryRun: boolean,
     private readonly count: Count,
     private readonly fail: Fail,
+    private readonly runLog: RunLog | undefined,
   ) {
     this.pool = new Pool(Math.max(1, options.concurrency));
     this.issues = report.issues;
@@ -450,6 +496,8 @@ class TrackerSink implements Sink {
     if (journal.uncertain.has(sourceId)) {
       const found = await this.findOnServer(ready);
       if (found !== undefined) {
+        // Sent by an earlier run whose answer was lost: no run log has it yet, so this run's takes it.
+        this.runLog?.record(createdChange(ready, found));
         journal.recordDone([{ sourceId, worklogId: found }], false);
         this.count('alreadyPresent');
         return;
@@ -460,6 +508,7 @@ class TrackerSink implements Sink {
       try {
         const { issue, externalId: _externalId, ...body } = ready.body;
         const worklog = await this.options.client.importWorklog(issue, body);
+        this.runLog?.record(createdChange(ready, worklog.id));
         journal.recordDone([{ sourceId, worklogId: worklog.id }], false);
         this.count('created');
         return;
@@ -475,6 +524,7 @@ class TrackerSink implements Sink {
         // The answer was lost: the entry may be stored. Look before sending it again.
         const found = await this.findOnServer(ready);
         if (found !== undefined) {
+          this.runLog?.record(createdChange(ready, found));
           journal.recordDone([{ sourceId, worklogId: found }], false);
           this.count('created');
           return;

@@ -13,6 +13,7 @@ import { ImportAborted } from './import.js';
 import { describeLateIssues, lateIssues, moveIssueUpdate } from './issue-update.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import { type SourceOptions, sourceItems } from './source.js';
+import { type FullImage, RunLog, runsDirectory } from './run-log.js';
 import { type SyncFingerprint, SyncState, syncStateFile } from './sync-state.js';
 
 /**
@@ -45,6 +46,8 @@ export interface SyncOptions extends SourceOptions {
    * refuses those otherwise), through the documented worklog API (issue-update.ts).
    */
   moveIssueUpdates?: boolean | undefined;
+  /** Where the run log goes (default: runs/ in stateDir). */
+  runsDir?: string | undefined;
   /** Called after each write is confirmed and recorded; tests stop a run here. */
   afterWrite?: (() => void) | undefined;
 }
@@ -75,6 +78,8 @@ export interface SyncSummary {
   blocked: boolean;
   seconds: number;
   stateFile: string;
+  /** The run's id in its run log (none on a dry run or when nothing was planned). */
+  runId?: string;
   preflight: PreflightReport;
 }
 
@@ -97,13 +102,14 @@ interface TargetValues {
   seconds: number;
   comment: string;
   authorId: string;
+  createdAt: number;
 }
 
 type Change =
   | { action: 'create'; sourceId: string; desired: Desired }
   | { action: 'adopt'; sourceId: string; desired: Desired; worklogId: number; found: SyncFingerprint }
-  | { action: 'update'; sourceId: string; worklogId: number; before: SyncFingerprint; desired: Desired }
-  | { action: 'delete'; sourceId: string; worklogId: number; before: SyncFingerprint; moved: boolean }
+  | { action: 'update'; sourceId: string; worklogId: number; before: SyncFingerprint; current: TargetValues; desired: Desired }
+  | { action: 'delete'; sourceId: string; worklogId: number; before: SyncFingerprint; current: TargetValues; moved: boolean }
   | {
       action: 'conflict';
       sourceId: string;
@@ -136,8 +142,15 @@ const show = (fp: SyncFingerprint): Shown => {
 function valuesOf(worklog: TrackerWorklog): TargetValues | undefined {
   const start = parseTrackerTimestamp(worklog.start);
   const seconds = parseBusinessDuration(worklog.duration);
-  if (!start.ok || !seconds.ok) return undefined;
-  return { start: start.value, seconds: seconds.value, comment: worklog.comment ?? '', authorId: worklog.createdBy.id };
+  const createdAt = parseTrackerTimestamp(worklog.createdAt);
+  if (!start.ok || !seconds.ok || !createdAt.ok) return undefined;
+  return {
+    start: start.value,
+    seconds: seconds.value,
+    comment: worklog.comment ?? '',
+    authorId: worklog.createdBy.id,
+    createdAt: createdAt.value,
+  };
 }
 
 export async function runSync(options: SyncOptions): Promise<SyncSummary> {
@@ -258,7 +271,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     if (want === undefined) {
       if (current === undefined) forgotten.push(sourceId);
       else if (changedInTarget && !options.preferSource) conflict('deleted in the source, changed in the target since the last sync');
-      else plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, moved: false });
+      else plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: false });
       continue;
     }
     if (want.fp.issue !== known.fp.issue || want.fp.login !== known.fp.login) {
@@ -270,7 +283,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
           );
           continue;
         }
-        plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, moved: true });
+        plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: true });
       }
       await planCreate(sourceId, want);
       continue;
@@ -283,7 +296,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       // The target already has the source's values (a run stopped after its write): the state learns it.
       if (!sameValues(known.fp, want.fp)) refreshed.push({ sourceId, worklogId: known.worklogId, fp: want.fp });
     } else if (changedInTarget && !options.preferSource) conflict('changed in the target since the last sync');
-    else plan.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, desired: want });
+    else plan.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, current, desired: want });
   }
   for (const [sourceId, want] of desired) if (!state.entries.has(sourceId)) await planCreate(sourceId, want);
 
@@ -316,6 +329,23 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   }
 
   state.open();
+  const runLog = RunLog.start(options.runsDir ?? runsDirectory(options.stateDir), {
+    command: 'sync',
+    source: options.sourceLabel,
+    target: options.target,
+    org: options.org,
+    syncState: { file: stateFile, source: options.sourceLabel },
+  });
+  summary.runId = runLog.id;
+  options.out(`Run ${runLog.id} (timeport rollback ${runLog.id} undoes it)`);
+  // The login as the target spells it, for re-creating a deleted worklog under its author.
+  const imageOf = (fp: SyncFingerprint, current: TargetValues): FullImage => ({
+    login: report.users.get(fp.login)?.login ?? fp.login,
+    createdAt: current.createdAt,
+    start: current.start,
+    seconds: current.seconds,
+    comment: current.comment,
+  });
   let done = 0;
   const total = changes.filter((change) => change.action !== 'conflict').length - waitingDeletes.length;
   const timer = setInterval(
@@ -358,6 +388,13 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         if (change.moved) stuckMoves.add(change.sourceId);
         continue;
       }
+      runLog.record({
+        op: 'deleted',
+        issue: change.before.issue,
+        id: change.worklogId,
+        sourceId: change.sourceId,
+        before: imageOf(change.before, change.current),
+      });
       state.forget(change.sourceId);
       summary.deleted++;
       wrote();
@@ -377,6 +414,14 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
           fail(change, reason);
           continue;
         }
+        runLog.record({
+          op: 'updated',
+          issue: fp.issue,
+          id: change.worklogId,
+          sourceId: change.sourceId,
+          before: imageOf(change.before, change.current),
+          after: { start: fp.start, seconds: fp.seconds, comment: fp.comment },
+        });
         state.record(change.sourceId, { worklogId: change.worklogId, fp });
         summary.updated++;
         wrote();
@@ -402,15 +447,31 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         );
         if (worklogId === undefined) continue;
         claimed.add(worklogId);
-        state.record(change.sourceId, { worklogId, fp: change.desired.fp });
+        const fp = change.desired.fp;
+        runLog.record({
+          op: 'created',
+          issue: fp.issue,
+          id: worklogId,
+          sourceId: change.sourceId,
+          after: {
+            login: report.users.get(fp.login)?.login ?? fp.login,
+            createdAt: change.desired.createdAtMs,
+            start: fp.start,
+            seconds: fp.seconds,
+            comment: fp.comment,
+          },
+        });
+        state.record(change.sourceId, { worklogId, fp });
         summary.created++;
         wrote();
       }
     }
     state.finishRun(startedAt);
+    runLog.finish();
   } finally {
     clearInterval(timer);
     state.close();
+    runLog.close();
     summary.seconds = (Date.now() - started) / 1000;
   }
   return summary;

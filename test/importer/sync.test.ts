@@ -318,7 +318,7 @@ describe('timeport sync', () => {
     );
     assert.equal((await storedWorklogs(target)).length, 5);
     // As if killed after the fifth worklog was stored but before the state recorded it.
-    const [stateFile] = fs.readdirSync(stateDir);
+    const [stateFile] = fs.readdirSync(stateDir).filter((name) => name.startsWith('sync-'));
     const state = fs.readFileSync(path.join(stateDir, stateFile!), 'utf8').trimEnd().split('\n');
     fs.writeFileSync(path.join(stateDir, stateFile!), state.slice(0, -1).join('\n') + '\n');
     const again = await sync();

@@ -1,0 +1,213 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The run log: what one `timeport import` or `timeport sync` run wrote to its target, one NDJSON
+ * file per run in the state directory's runs/ (docs/decisions.md, "Undo: runs and rollback").
+ * Its first line is the run's header; each write the target confirmed is appended and synced to
+ * disk before the next one, with what is needed to undo it (the worklog's values before and
+ * after), so a run killed at any moment leaves a log true up to its last confirmed write.
+ * `timeport rollback` appends what it undid, and finally that the run is rolled back.
+ */
+
+/** A worklog's values as a run wrote or found them: instants in ms since the epoch, '' for no comment. */
+export interface WorklogImage {
+  start: number;
+  seconds: number;
+  comment: string;
+}
+
+/** A deleted worklog, with what re-creating it through the documented import needs. */
+export interface FullImage extends WorklogImage {
+  login: string;
+  createdAt: number;
+}
+
+export type RunChange =
+  | { op: 'created'; issue: string; id: number; sourceId?: string; after: FullImage }
+  | { op: 'updated'; issue: string; id: number; sourceId?: string; before: FullImage; after: WorklogImage }
+  | { op: 'deleted'; issue: string; id: number; sourceId?: string; before: FullImage };
+
+export interface RunHeader {
+  run: 1;
+  id: string;
+  startedAt: string;
+  command: 'import' | 'sync';
+  source: string;
+  target: string;
+  org: string;
+  /** A sync's state file and key, so that a rollback keeps that state true of the target. */
+  syncState?: { file: string; source: string };
+}
+
+/** What a rollback did to one change of the run, by its position in the log (0 = the first change). */
+export interface UndoneLine {
+  undone: number;
+  /** The worklog a deleted one was re-created as. */
+  recreatedId?: number;
+}
+
+export interface RolledBackLine {
+  rolledBack: string;
+  force: boolean;
+}
+
+type Line = RunChange | UndoneLine | RolledBackLine | { finishedAt: string };
+
+/** A run as its log tells it. */
+export interface RunRecord {
+  header: RunHeader;
+  file: string;
+  changes: RunChange[];
+  finishedAt?: string;
+  /** Positions of changes a rollback undid, with re-created ids. */
+  undone: Map<number, UndoneLine>;
+  rolledBackAt?: string;
+}
+
+/** A run id: its start as a compact UTC timestamp, then random hex (sorts by start; unique across machines). */
+export const newRunId = (now = new Date()): string =>
+  `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${crypto.randomBytes(3).toString('hex')}`;
+
+const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
+
+export const runsDirectory = (stateDir: string): string => path.join(stateDir, 'runs');
+
+/** An unknown run, or a log that cannot serve. */
+export class RunLogError extends Error {}
+
+export class RunLog {
+  private constructor(
+    readonly header: RunHeader,
+    readonly file: string,
+    private fd: number | undefined,
+  ) {}
+
+  /** Starts a run's log: the header, synced to disk before the run writes anything to the target. */
+  static start(runsDir: string, header: Omit<RunHeader, 'run' | 'id' | 'startedAt'>, now = new Date()): RunLog {
+    const full: RunHeader = { run: 1, id: newRunId(now), startedAt: now.toISOString(), ...header };
+    try {
+      fs.mkdirSync(runsDir, { recursive: true, mode: 0o700 });
+      const file = path.join(runsDir, `${full.id}.ndjson`);
+      const fd = fs.openSync(file, 'wx', 0o600);
+      const log = new RunLog(full, file, fd);
+      log.append(full);
+      return log;
+    } catch (error) {
+      throw new RunLogError(`cannot write the run log in ${runsDir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Opens an existing run's log for appending (rollback). */
+  static reopen(record: RunRecord): RunLog {
+    return new RunLog(record.header, record.file, fs.openSync(record.file, 'a'));
+  }
+
+  get id(): string {
+    return this.header.id;
+  }
+
+  private append(line: Line | RunHeader): void {
+    if (this.fd === undefined) throw new Error('the run log is closed');
+    fs.writeSync(this.fd, JSON.stringify(line) + '\n');
+    fs.fdatasyncSync(this.fd);
+  }
+
+  /** A write the target confirmed. */
+  record(change: RunChange): void {
+    this.append(change);
+  }
+
+  undone(line: UndoneLine): void {
+    this.append(line);
+  }
+
+  rolledBack(force: boolean, at = new Date()): void {
+    this.append({ rolledBack: at.toISOString(), force });
+  }
+
+  finish(at = new Date()): void {
+    this.append({ finishedAt: at.toISOString() });
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Reads a run log; a line torn by a crash is ignored, as its write was not confirmed. */
+export function readRun(file: string): RunRecord | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  let header: RunHeader;
+  try {
+    header = JSON.parse(lines[0] ?? '') as RunHeader;
+  } catch {
+    return undefined;
+  }
+  if (header.run !== 1 || typeof header.id !== 'string') return undefined;
+  const record: RunRecord = { header, file, changes: [], undone: new Map() };
+  for (const raw of lines.slice(1)) {
+    if (raw.trim() === '') continue;
+    let line: Line;
+    try {
+      line = JSON.parse(raw) as Line;
+    } catch {
+      continue;
+    }
+    if ('op' in line) record.changes.push(line);
+    else if ('undone' in line) record.undone.set(line.undone, line);
+    else if ('rolledBack' in line) record.rolledBackAt = line.rolledBack;
+    else if ('finishedAt' in line) record.finishedAt = line.finishedAt;
+  }
+  return record;
+}
+
+/** The runs against a target and organization, newest first. */
+export function listRuns(runsDir: string, target: string, org: string): RunRecord[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(runsDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new RunLogError(`cannot read ${runsDir}: ${(error as Error).message}`, { cause: error });
+  }
+  const runs: RunRecord[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.ndjson') || !RUN_ID.test(name.slice(0, -'.ndjson'.length))) continue;
+    const record = readRun(path.join(runsDir, name));
+    if (record !== undefined && record.header.target === target && record.header.org === org) runs.push(record);
+  }
+  return runs.sort((a, b) =>
+    a.header.startedAt === b.header.startedAt
+      ? b.header.id.localeCompare(a.header.id)
+      : b.header.startedAt.localeCompare(a.header.startedAt),
+  );
+}
+
+/** One run by id, checked to be against this target and organization. */
+export function findRun(runsDir: string, id: string, target: string, org: string): RunRecord {
+  const record = RUN_ID.test(id) ? readRun(path.join(runsDir, `${id}.ndjson`)) : undefined;
+  if (record === undefined) throw new RunLogError(`no run ${id} in ${runsDir} (timeport runs lists them)`);
+  if (record.header.target !== target || record.header.org !== org)
+    throw new RunLogError(
+      `run ${id} was against ${record.header.target} (organization ${record.header.org}), not ${target} (organization ${org})`,
+    );
+  return record;
+}
+
+export const countsOf = (record: RunRecord): { created: number; updated: number; deleted: number } => {
+  const counts = { created: 0, updated: 0, deleted: 0 };
+  for (const change of record.changes) counts[change.op]++;
+  return counts;
+};

@@ -1,0 +1,287 @@
+/**
+ * Undo in the target: every import and sync run has a run log, `timeport runs` lists them and
+ * `timeport rollback` undoes one through the documented worklog API, against Timeport test
+ * targets: an import's creations (batch extension and single import), a sync's updates and
+ * deletes put back from their before-images, worklogs changed since left alone unless forced,
+ * and a run rolled back twice refused.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
+import { type RollbackOptions, runRollback } from '../../src/importer/rollback.js';
+import { RunLogError, countsOf, listRuns, runsDirectory } from '../../src/importer/run-log.js';
+import { type SyncOptions, runSync } from '../../src/importer/sync.js';
+import { type Target, importFiles, startTarget, storedWorklogs } from './helpers.js';
+
+interface Line {
+  externalId: string;
+  issue: string;
+  createdBy: string;
+  createdAt?: string;
+  start: string;
+  duration: string;
+  comment?: string;
+}
+
+const entry = (prefix: string, index: number, changes: Partial<Line> = {}): Line => ({
+  externalId: `${prefix}-${index}`,
+  issue: `MIG-${(index % 3) + 1}`,
+  createdBy: index % 2 === 0 ? 'alice' : 'bob',
+  start: `2024-05-${String(index + 1).padStart(2, '0')}T09:00:00.000+0000`,
+  createdAt: `2024-05-${String(index + 1).padStart(2, '0')}T18:00:00.000+0000`,
+  duration: `PT${index + 1}H`,
+  comment: `${prefix} work ${index}`,
+  ...changes,
+});
+
+describe('runs and rollback', () => {
+  let target: Target;
+  let stateDir: string;
+  let runsDir: string;
+
+  beforeEach(async () => {
+    target = await startTarget();
+    stateDir = path.join(target.dir, 'state');
+    runsDir = runsDirectory(stateDir);
+  });
+  afterEach(() => target.close());
+
+  const writeFile = (name: string, lines: Line[]): string => {
+    const file = path.join(target.dir, name);
+    fs.writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    return file;
+  };
+
+  /** Every worklog as a comparable line (with its id when asked), sorted. */
+  const stored = async (withIds = false) =>
+    (await storedWorklogs(target))
+      .map(
+        (worklog) =>
+          `${withIds ? `${worklog.id} ` : ''}${worklog.issue} ${worklog.login} ${worklog.createdAt} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`,
+      )
+      .sort();
+  const spent = async () => Promise.all(['MIG-1', 'MIG-2', 'MIG-3'].map(async (key) => (await target.client.getIssue(key))!.spent ?? null));
+
+  const rollback = async (runId: string, overrides: Partial<RollbackOptions> = {}) => {
+    const out: string[] = [];
+    const summary = await runRollback({
+      client: target.client,
+      runsDir,
+      target: target.url,
+      org: '1',
+      runId,
+      force: false,
+      dryRun: false,
+      out: (line) => out.push(line),
+      ...overrides,
+    });
+    return { summary, out };
+  };
+
+  for (const api of ['auto', 'tracker'] as const) {
+    test(`an import run (--api ${api}) rolled back removes exactly what it created`, async () => {
+      // Worklogs that were there before the run, from another import without a run log.
+      await importFiles(
+        target,
+        [
+          writeFile(
+            'earlier.ndjson',
+            [0, 1, 2].map((index) => entry('earlier', index)),
+          ),
+        ],
+        {
+          userMap: undefined,
+          api,
+        },
+      );
+      const before = await stored(true);
+      const spentBefore = await spent();
+      assert.equal(before.length, 3);
+
+      const run = await importFiles(
+        target,
+        [
+          writeFile(
+            'run.ndjson',
+            [0, 1, 2, 3, 4].map((index) => entry('run', index)),
+          ),
+        ],
+        {
+          userMap: undefined,
+          api,
+          runsDir,
+        },
+      );
+      assert.equal(run.summary.created, 5);
+      const runId = run.summary.runId!;
+      assert.match(runId, /^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+      assert.ok(run.out.includes(`Run ${runId} (timeport rollback ${runId} undoes it)`), run.out.join('\n'));
+      assert.equal((await stored()).length, 8);
+      assert.notDeepEqual(await spent(), spentBefore);
+
+      const [listed] = listRuns(runsDir, target.url, '1');
+      assert.equal(listed!.header.id, runId);
+      assert.equal(listed!.header.command, 'import');
+      assert.deepEqual(countsOf(listed!), { created: 5, updated: 0, deleted: 0 });
+
+      const dry = await rollback(runId, { dryRun: true });
+      assert.equal(dry.summary.deleted, 5);
+      assert.equal((await stored()).length, 8, 'a dry run writes nothing');
+
+      const undo = await rollback(runId);
+      assert.equal(undo.summary.deleted, 5);
+      assert.equal(undo.summary.leftAlone.length, 0);
+      assert.ok(undo.summary.rolledBack);
+      assert.deepEqual(await stored(true), before, 'the earlier worklogs are untouched, ids included');
+      assert.deepEqual(await spent(), spentBefore);
+      assert.ok(listRuns(runsDir, target.url, '1')[0]!.rolledBackAt !== undefined);
+
+      await assert.rejects(rollback(runId), (error: Error) => error instanceof RunLogError && /already rolled back/.test(error.message));
+      assert.deepEqual(await stored(true), before);
+    });
+  }
+
+  test('a worklog edited after the run is left alone and listed; --force removes it', async () => {
+    const run = await importFiles(
+      target,
+      [
+        writeFile(
+          'run.ndjson',
+          [0, 1, 2].map((index) => entry('run', index)),
+        ),
+      ],
+      {
+        userMap: undefined,
+        api: 'tracker',
+        runsDir,
+      },
+    );
+    const runId = run.summary.runId!;
+    const [edited] = await storedWorklogs(target, ['MIG-2']);
+    await target.client.editWorklog('MIG-2', edited!.id, { duration: 'PT7H' });
+
+    const first = await rollback(runId);
+    assert.equal(first.summary.deleted, 2);
+    assert.deepEqual(
+      first.summary.leftAlone.map((left) => [left.issue, left.id]),
+      [['MIG-2', edited!.id]],
+    );
+    assert.ok(
+      first.out.some((line) =>
+        line.startsWith(`left alone: worklog ${edited!.id} on MIG-2 (created by the run): changed in the target since the run`),
+      ),
+      first.out.join('\n'),
+    );
+    assert.equal(first.summary.rolledBack, false);
+    assert.deepEqual(
+      (await storedWorklogs(target)).map((worklog) => worklog.id),
+      [edited!.id],
+    );
+    assert.equal(listRuns(runsDir, target.url, '1')[0]!.rolledBackAt, undefined, 'not marked rolled back');
+
+    const again = await rollback(runId);
+    // What the first rollback undid is in the run's log and not looked at again.
+    assert.deepEqual([again.summary.deleted, again.summary.nothingToDo], [0, 0]);
+    assert.equal(again.summary.leftAlone.length, 1);
+
+    const forced = await rollback(runId, { force: true });
+    assert.equal(forced.summary.deleted, 1);
+    assert.ok(forced.summary.rolledBack);
+    assert.deepEqual(await storedWorklogs(target), []);
+  });
+
+  describe('sync runs', () => {
+    let file: string;
+    const write = (lines: Line[]) => fs.writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    beforeEach(() => {
+      file = path.join(target.dir, 'entries.ndjson');
+    });
+    const sync = async (overrides: Partial<SyncOptions> = {}) => {
+      const out: string[] = [];
+      const summary = await runSync({
+        files: [file],
+        durations: DEFAULT_DURATION_SETTINGS,
+        issueRule: {},
+        client: target.client,
+        target: target.url,
+        org: '1',
+        sourceLabel: file,
+        stateDir,
+        createdAtFrom: 'start',
+        dryRun: false,
+        applyDeletes: true,
+        preferSource: false,
+        progressIntervalMs: 60_000,
+        out: (line) => out.push(line),
+        err: (line) => out.push(line),
+        ...overrides,
+      });
+      return { summary, out };
+    };
+
+    test('a sync run with creates, updates and deletes rolled back restores the before-images, and the next sync plans it again', async () => {
+      write([0, 1, 2, 3].map((index) => entry('src', index)));
+      const first = await sync();
+      assert.equal(first.summary.created, 4);
+      const afterFirst = await stored();
+
+      write([entry('src', 0, { duration: 'PT30M', comment: 'shorter' }), entry('src', 1), entry('src', 2), entry('src', 4)]);
+      const second = await sync();
+      assert.deepEqual([second.summary.created, second.summary.updated, second.summary.deleted], [1, 1, 1]);
+      const runId = second.summary.runId!;
+      assert.notEqual(runId, first.summary.runId);
+      const runs = listRuns(runsDir, target.url, '1');
+      assert.deepEqual(
+        runs.map((run) => run.header.id),
+        [runId, first.summary.runId],
+        'newest first',
+      );
+      assert.deepEqual(countsOf(runs[0]!), { created: 1, updated: 1, deleted: 1 });
+      assert.equal(runs[0]!.header.command, 'sync');
+      assert.equal(runs[0]!.header.source, file);
+
+      const undo = await rollback(runId);
+      assert.deepEqual([undo.summary.deleted, undo.summary.restored, undo.summary.recreated], [1, 1, 1]);
+      assert.ok(undo.summary.rolledBack);
+      // Author, createdAt, start, duration and comment as before the run (the re-created one has a new id).
+      assert.deepEqual(await stored(), afterFirst);
+
+      // The sync's state learnt the rollback: the next run plans the same changes again, no conflicts.
+      const next = await sync({ dryRun: true });
+      assert.deepEqual(
+        [next.summary.planned.create, next.summary.planned.update, next.summary.planned.delete, next.summary.planned.conflict],
+        [1, 1, 1, 0],
+        next.out.join('\n'),
+      );
+      await assert.rejects(rollback(runId), /already rolled back/);
+    });
+
+    test("rolling back a sync's first run removes its worklogs and the next sync creates them again", async () => {
+      write([0, 1, 2].map((index) => entry('src', index)));
+      const first = await sync();
+      await rollback(first.summary.runId!);
+      assert.deepEqual(await stored(), []);
+      const next = await sync();
+      assert.deepEqual([next.summary.created, next.summary.conflicts, next.summary.failed], [3, 0, 0], next.out.join('\n'));
+    });
+
+    test('a dry run writes no run log', async () => {
+      write([0, 1].map((index) => entry('src', index)));
+      const dry = await sync({ dryRun: true });
+      assert.equal(dry.summary.runId, undefined);
+      assert.deepEqual(listRuns(runsDir, target.url, '1'), []);
+      const dryImport = await importFiles(target, [file], { userMap: undefined, dryRun: true, runsDir });
+      assert.equal(dryImport.summary.runId, undefined);
+      assert.deepEqual(listRuns(runsDir, target.url, '1'), []);
+    });
+  });
+
+  test('an unknown run, or one against another target, is refused', async () => {
+    await assert.rejects(rollback('20240101T000000Z-abcdef'), /no run 20240101T000000Z-abcdef/);
+    const run = await importFiles(target, [writeFile('run.ndjson', [entry('run', 0)])], { userMap: undefined, runsDir });
+    await assert.rejects(rollback(run.summary.runId!, { org: '2' }), /was against .* \(organization 1\), not .* \(organization 2\)/);
+    assert.equal((await stored()).length, 1);
+  });
+});
