@@ -68,7 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    // The official client puts a trailing slash on collection URLs (official-client-notes §6.1).
+    // The official client puts a trailing slash on collection URLs (docs/tracker-api.md §Official client, 6.1).
     routerOptions: { ignoreTrailingSlash: true },
     // While closing, idle keep-alive connections are closed at once; new requests get a 503 in
     // Tracker's format from the hook below rather than Fastify's own.
@@ -234,13 +234,14 @@ async function databaseReachable(ctx: ServiceContext, timeoutMs: number): Promis
 /**
  * JSON bodies, with one difference from Fastify's default: an empty body is no body. The official
  * client sends `Content-Type: application/json` with an empty body on DELETE and on POSTs without
- * data (official-client-notes §6.2). Prototype poisoning keys are refused, as by default.
+ * data (docs/tracker-api.md §Official client, 6.2). Prototype poisoning keys are refused, as by
+ * default.
  */
 function registerJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   // Bodies are JSON only: Fastify's default text/plain parser would hand a string to the body schema
-  // (422); without it, other media types get 415 (notes §11).
+  // (422); without it, other media types get 415 (docs/tracker-api.md §Errors).
   app.removeContentTypeParser('text/plain');
   // Bytes that are not UTF-8 would be decoded to U+FFFD and stored that way, silently different
   // from what was sent (JSON is UTF-8, RFC 8259 §8.1): refused, as unpaired surrogates are.

@@ -16,10 +16,11 @@ export function checkPageWithinCap(page: { page: number; perPage: number }): voi
 }
 
 /**
- * Headers of a list paged by number (notes §2.8): totals, and a `Link` to the next page, which is
- * all the official client follows (official-client-notes §4). `keptQuery` carries the request's
- * filters into the link (the client follows it as it is); `perPage` and `page` are replaced.
- * With `capped`, the totals stop at the cap and no page past it is offered.
+ * Headers of a list paged by number (docs/tracker-api.md, "Lists are paged"): totals, and a `Link`
+ * to the next page, which is all the official client follows (same file, §Official client, 4).
+ * `keptQuery` carries the request's filters into the link (the client follows it as it is);
+ * `perPage` and `page` are replaced. With `capped`, the totals stop at the cap and no page past it
+ * is offered.
  */
 export function setPageHeaders(
   reply: FastifyReply,

@@ -36,14 +36,14 @@ export const linkUrl = (links: Links, path: string): string => {
 
 const segment = (value: string | number): string => encodeURIComponent(String(value));
 
-/** A user inside another object. v2 has no passportUid or cloudUid (notes §2, §9). */
+/** A user inside another object. v2 has no passportUid or cloudUid (docs/tracker-api.md §Users). */
 export function userReference(user: User, links: Links) {
   const base = { self: selfUrl(links, `users/${user.uid}`), id: String(user.uid), display: user.display };
   if (links.version === 'v2') return base;
   return { ...base, cloudUid: user.cloudUid, passportUid: user.passportUid ?? user.uid };
 }
 
-/** `GET /v3/users/<id>` and `/myself` (notes §8.3). */
+/** `GET /v3/users/<id>` and `/myself` (docs/tracker-api.md §Users). */
 export function userResource(user: User, links: Links) {
   return {
     self: selfUrl(links, `users/${user.uid}`),
@@ -174,7 +174,7 @@ export const worklogResourcesAcross = (view: WorklogsAcrossIssues, links: Links)
     return worklogResource(worklog, issue, view.users, links);
   });
 
-/** An entry of `GET /v3/fields/`: the client needs `self`, `id` and `schema.type` (official-client-notes §3). */
+/** An entry of `GET /v3/fields/`: the client needs `self`, `id` and `schema.type` (docs/tracker-api.md §Official client, 3). */
 export function fieldResource(field: FieldDefinition, links: Links) {
   return {
     self: selfUrl(links, `fields/${segment(field.id)}`),

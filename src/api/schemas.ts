@@ -34,7 +34,7 @@ export const Duration = Type.String({ description: 'an ISO 8601 duration string 
 
 export const IssueRefParams = Type.Object({ issue: Type.String({ minLength: 1, maxLength: 64 }) });
 
-/** `perPage`/`page` for the lists Tracker pages by number (notes §2.8). */
+/** `perPage`/`page` for the lists Tracker pages by number (docs/tracker-api.md, "Lists are paged"). */
 export const PageQuery = Type.Object({
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
   // Bounded so that the row offset stays a valid SQL integer (a larger page answered 500).

@@ -3,10 +3,10 @@
  * authentication and organization headers, retries with backoff on network errors, 429 (honouring
  * `Retry-After`) and 503, `Link` paging, and discovery of Timeport's extensions. It never retries
  * another 4xx or a 5xx: the import is not idempotent on Tracker, and a retried 500 could store an
- * entry twice (notes §11).
+ * entry twice (docs/tracker-api.md §Errors).
  */
 
-/** Tracker's error body (notes §5.1). */
+/** Tracker's error body (docs/tracker-api.md §Errors). */
 export interface TrackerErrorBody {
   errors: Record<string, string>;
   errorsData?: Record<string, unknown>;

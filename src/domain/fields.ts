@@ -1,8 +1,9 @@
 /**
- * The issue fields Timeport knows, as `GET /v3/fields/` lists them (official-client-notes §3).
- * The official client loads this list before it reads any issue attribute: a field it finds here
- * and does not find on an issue reads as `None`, or `[]` when `schema.type` is `"array"`. So every
- * field an issue may leave out must be listed. Types, names and flags follow Tracker's own list.
+ * The issue fields Timeport knows, as `GET /v3/fields/` lists them
+ * (docs/tracker-api.md §Official client, 3). The official client loads this list before it reads
+ * any issue attribute: a field it finds here and does not find on an issue reads as `None`, or `[]`
+ * when `schema.type` is `"array"`. So every field an issue may leave out must be listed. Types,
+ * names and flags follow Tracker's own list.
  */
 export interface FieldDefinition {
   readonly id: string;

@@ -5,7 +5,7 @@ import type { Checked, FieldErrors } from './worklog-rules.js';
 export const MAX_SUMMARY_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 512_000;
 
-/** The instants of an issue import as sent; the pairs go together (notes §7.1). */
+/** The instants of an issue import as sent; the pairs go together (docs/tracker-api.md §Issue import). */
 export interface IssueImportTimes {
   createdAt: string;
   updatedAt?: string | undefined;
@@ -83,8 +83,8 @@ export function calendarDateError(text: string): string | undefined {
 }
 
 /**
- * Issue import sends estimations in milliseconds (notes §7.1); Timeport keeps whole seconds and
- * refuses what it would have to round.
+ * Issue import sends estimations in milliseconds (docs/tracker-api.md §Issue import); Timeport
+ * keeps whole seconds and refuses what it would have to round.
  */
 export function estimationMillisError(millis: number): string | undefined {
   if (!Number.isSafeInteger(millis) || millis <= 0) return 'must be a positive whole number of milliseconds';

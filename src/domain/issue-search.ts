@@ -1,12 +1,12 @@
 import type { FieldErrors } from './worklog-rules.js';
 
 /**
- * How `POST /v3/issues/_search` selects issues (notes §2.8, §5.2). Timeport selects by a list of
- * keys or by a queue (`queue`, or `filter: {queue}`); with neither, every issue of the
- * organization. Tracker refuses a mix with 400. The official client sends every criterion it
- * knows, the unused ones as `null` (`{"filter": null, "filterId": null, "query": null, ...}`), so
- * `null` means "not given". The query language, saved filters and ordering are not supported;
- * asking for them is refused with 422 rather than ignored.
+ * How `POST /v3/issues/_search` selects issues (docs/tracker-api.md, "Scroll" and §Errors).
+ * Timeport selects by a list of keys or by a queue (`queue`, or `filter: {queue}`); with neither,
+ * every issue of the organization. Tracker refuses a mix with 400. The official client sends every
+ * criterion it knows, the unused ones as `null` (`{"filter": null, "filterId": null, "query": null,
+ * ...}`), so `null` means "not given". The query language, saved filters and ordering are not
+ * supported; asking for them is refused with 422 rather than ignored.
  */
 export interface IssueSearchBody<QueueRef> {
   keys?: string | string[] | null | undefined;

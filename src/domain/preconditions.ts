@@ -2,8 +2,9 @@ import { type Parsed, parsed, refused } from './result.js';
 
 /**
  * `If-Match` as the official client sends it on PATCH: the object's `version`, quoted
- * (`If-Match: "3"`, official-client-notes §2, §6.4). `*` matches any version; a bare number is
- * accepted too, since clients that build the header by hand often leave the quotes out.
+ * (`If-Match: "3"`, docs/tracker-api.md §Official client, 2 and 6.4). `*` matches any version; a
+ * bare number is accepted too, since clients that build the header by hand often leave the quotes
+ * out.
  */
 export type VersionPrecondition = { kind: 'any' } | { kind: 'version'; version: number };
 

@@ -31,9 +31,10 @@ export type FieldErrors = Record<string, string>;
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; general?: string[] };
 
 /**
- * The import rules of the spec and notes §1, §10: the duration and both instants must parse, the
- * duration must be positive, and `createdAt` must lie in the issue's lifetime (both ends
- * inclusive, to the millisecond) and not in the future. Every broken rule is reported at once.
+ * The import rules (docs/tracker-api.md §Worklog import, §Open questions): the duration and both
+ * instants must parse, the duration must be positive, and `createdAt` must lie in the issue's
+ * lifetime (both ends inclusive, to the millisecond) and not in the future. Every broken rule is
+ * reported at once.
  */
 export function checkWorklogImport(fields: WorklogImportFields, issue: IssueLifetime, now: number): Checked<CheckedWorklogImport> {
   const errors: FieldErrors = {};
@@ -52,8 +53,8 @@ export function checkWorklogImport(fields: WorklogImportFields, issue: IssueLife
 }
 
 /**
- * `POST /v3/issues/<key>/worklog` (notes §2.1): `start` and `duration` as for the import, an
- * optional comment. The official client sends `"comment": null` when it has none.
+ * `POST /v3/issues/<key>/worklog` (docs/tracker-api.md §Worklogs): `start` and `duration` as for
+ * the import, an optional comment. The official client sends `"comment": null` when it has none.
  */
 export interface WorklogCreateFields {
   start: string;
@@ -77,7 +78,7 @@ export function checkWorklogCreate(fields: WorklogCreateFields): Checked<Checked
   return { ok: true, value: { durationSeconds, start, comment: fields.comment ?? null } };
 }
 
-/** `PATCH /v3/issues/<key>/worklog/<id>` (notes §2.3): only the fields sent change; `comment: null` removes it. */
+/** `PATCH /v3/issues/<key>/worklog/<id>` (docs/tracker-api.md §Worklogs): only the fields sent change; `comment: null` removes it. */
 export interface WorklogEditFields {
   duration?: string | undefined;
   start?: string | undefined;

@@ -3,8 +3,9 @@ import { formatTrackerTimestamp, parseTrackerTimestamp } from './timestamp.js';
 import type { Checked, FieldErrors } from './worklog-rules.js';
 
 /**
- * The `createdAt` filter of the worklog search (notes §2.5, §2.6): an inclusive range, either end
- * optional, in milliseconds since the epoch. Values without a zone are UTC, as in Tracker's example.
+ * The `createdAt` filter of the worklog search (docs/tracker-api.md §Worklogs): an inclusive range,
+ * either end optional, in milliseconds since the epoch. Values without a zone are UTC, as in
+ * Tracker's example.
  */
 export interface CreatedAtRange {
   from?: number;

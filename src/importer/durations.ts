@@ -1,10 +1,10 @@
 import { type Parsed, parsed, refused } from '../domain/result.js';
 
 /**
- * Source durations to whole seconds, exactly (peer notes pain point 5). Decimal hours are read as
- * decimal fractions, never through floating point (1.6833 h is not 6059.988 s rounded somewhere);
- * a value that is not a whole number of seconds is refused unless the user allows rounding, and
- * then every rounding is counted and shown.
+ * Source durations to whole seconds, exactly (docs/peer-importers.md, pain point 5). Decimal hours
+ * are read as decimal fractions, never through floating point (1.6833 h is not 6059.988 s rounded
+ * somewhere); a value that is not a whole number of seconds is refused unless the user allows
+ * rounding, and then every rounding is counted and shown.
  */
 
 export interface DurationSettings {

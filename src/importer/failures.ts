@@ -7,11 +7,11 @@ import type { SourceEntry } from './formats/types.js';
 import { FAILURE_COLUMN, type RawRecord } from './readers.js';
 
 /**
- * The failures file (peer notes pain point 8): one CSV per input file that had failures in the
- * latest run (an earlier run's file is removed when the latest had none), to fix and feed back.
- * For a CSV input it holds the original columns and rows, plus the reason in `timeport_failure`,
- * which the readers ignore; the row keeps its source id, so feeding the file back never
- * duplicates. For a JSON input it holds the entries in the native format, with the
+ * The failures file (docs/peer-importers.md, pain point 8): one CSV per input file that had
+ * failures in the latest run (an earlier run's file is removed when the latest had none), to fix
+ * and feed back. For a CSV input it holds the original columns and rows, plus the reason in
+ * `timeport_failure`, which the readers ignore; the row keeps its source id, so feeding the file
+ * back never duplicates. For a JSON input it holds the entries in the native format, with the
  * source id as `externalId`.
  */
 export const NATIVE_COLUMNS = ['issue', 'createdBy', 'createdAt', 'start', 'duration', 'comment', 'externalId'];

@@ -5,14 +5,14 @@ import path from 'node:path';
 import { SourceIdSet } from './source-id-set.js';
 
 /**
- * The import journal: an append-only NDJSON file keyed by source id (peer notes pain points 1 and 9).
- * A re-run after Ctrl-C, a crash or a network failure skips every entry the journal has as done.
- * Against Tracker, which has no idempotency, an entry is written as "sending" (and synced to disk)
- * before its request goes out; one found "sending" without "done" on the next run is looked up on
- * the server before it is sent again, so no entry is ever sent twice. A torn last line (kill -9
- * mid-write) is ignored. The index of entries done by earlier runs is a SourceIdSet (about 24 bytes
- * an entry), and the file is read in chunks, so a journal of millions of entries opens in little
- * memory.
+ * The import journal: an append-only NDJSON file keyed by source id (docs/peer-importers.md, pain
+ * points 1 and 9). A re-run after Ctrl-C, a crash or a network failure skips every entry the
+ * journal has as done. Against Tracker, which has no idempotency, an entry is written as "sending"
+ * (and synced to disk) before its request goes out; one found "sending" without "done" on the next
+ * run is looked up on the server before it is sent again, so no entry is ever sent twice. A torn
+ * last line (kill -9 mid-write) is ignored. The index of entries done by earlier runs is a
+ * SourceIdSet (about 24 bytes an entry), and the file is read in chunks, so a journal of millions
+ * of entries opens in little memory.
  */
 
 export interface JournalHeader {

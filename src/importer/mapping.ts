@@ -6,10 +6,10 @@ import type { SourceEntry, SourceUser } from './formats/types.js';
 import type { RawRecord } from './readers.js';
 
 /**
- * Users and issues, mapped explicitly (peer notes pain point 6): a source user becomes a Tracker
- * login only through the user map (or when the source already names Tracker logins), never by a
- * silent fallback; an issue comes from the format, a column, a regex on the description, or a
- * mapping file. What cannot be mapped is listed by the preflight before anything is sent.
+ * Users and issues, mapped explicitly (docs/peer-importers.md, pain point 6): a source user becomes
+ * a Tracker login only through the user map (or when the source already names Tracker logins),
+ * never by a silent fallback; an issue comes from the format, a column, a regex on the description,
+ * or a mapping file. What cannot be mapped is listed by the preflight before anything is sent.
  */
 
 /** Reads a two-column mapping file (CSV `source,target` with a header, or a JSON object). */

@@ -6,9 +6,9 @@ import { type DateOrderFinding, type SourceOptions, describeDateOrder, settleDat
 import { dayInZone } from './time.js';
 
 /**
- * The preflight (peer notes pain points 4, 5, 6): one pass over the files, then a look at the
- * target, before anything is sent. It counts the entries, shows how durations were converted and
- * what was rounded, flags entries that cross midnight, and lists every unconvertible record,
+ * The preflight (docs/peer-importers.md, pain points 4, 5, 6): one pass over the files, then a look
+ * at the target, before anything is sent. It counts the entries, shows how durations were converted
+ * and what was rounded, flags entries that cross midnight, and lists every unconvertible record,
  * unmapped user, user missing on the target and missing issue.
  */
 export interface PreflightReport {

@@ -229,7 +229,7 @@ function issueRow(
 
 /**
  * `POST /v3/issues/_import`: an org admin brings in an issue with its original authors and times
- * (notes §7.1). Answered 200, as Tracker does.
+ * (docs/tracker-api.md §Issue import). Answered 200, as Tracker does.
  */
 export async function importIssue(ctx: ServiceContext, caller: Caller, fields: ImportIssueFields): Promise<IssueView> {
   requireAdmin(caller, 'import issues');

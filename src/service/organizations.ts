@@ -92,9 +92,10 @@ export async function bootstrapOrganization(ctx: ServiceContext, orgId: string, 
 
 /**
  * Whether the organization a request names is `org`. `X-Org-ID` wins over `X-Cloud-Org-ID`; the
- * value `not provided` (sent by the official client) counts as absent (notes §6, §11); naming
- * none is not naming the caller's. Compared with the caller's own organization, which the token
- * lookup brings along, so naming it costs no query.
+ * value `not provided` (sent by the official client) counts as absent
+ * (docs/tracker-api.md §Auth and organizations); naming none is not naming the caller's. Compared
+ * with the caller's own organization, which the token lookup brings along, so naming it costs no
+ * query.
  */
 export function namesOrganization(org: Organization, orgHeader: string | undefined, cloudOrgHeader: string | undefined): boolean {
   const given = (value: string | undefined) =>

@@ -124,7 +124,7 @@ export async function findUserByLogin(db: Kysely<Database>, orgId: string, login
   return userByLoginKey.first(db, { orgId, loginKey: loginKey(login) });
 }
 
-/** A numeric user reference is a uid first, then a passport uid (notes §8.3). */
+/** A numeric user reference is a uid first, then a passport uid (docs/tracker-api.md §Users). */
 export async function findUserByNumber(db: Kysely<Database>, orgId: string, id: number): Promise<User | undefined> {
   if (!Number.isSafeInteger(id)) return undefined;
   const byUid = await db.selectFrom('users').selectAll().where('orgId', '=', orgId).where('uid', '=', id).executeTakeFirst();

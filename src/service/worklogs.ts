@@ -269,9 +269,9 @@ const viewOf = async (db: Kysely<Database>, issue: Issue, worklog: Worklog): Pro
 });
 
 /**
- * `POST /v3/issues/<key>/worklog` (notes §2.1): anyone in the organization logs time on one of its
- * issues. The author is the caller, `createdAt` is now; the issue's `spent` grows and, since this
- * is new activity, its `updatedAt` and `version` move.
+ * `POST /v3/issues/<key>/worklog` (docs/tracker-api.md §Worklogs): anyone in the organization logs
+ * time on one of its issues. The author is the caller, `createdAt` is now; the issue's `spent`
+ * grows and, since this is new activity, its `updatedAt` and `version` move.
  */
 export async function createWorklog(
   ctx: ServiceContext,
@@ -322,11 +322,11 @@ export async function getWorklog(ctx: ServiceContext, caller: Caller, issueRef: 
 }
 
 /**
- * `PATCH /v3/issues/<key>/worklog/<id>` (notes §2.3): the author or an administrator changes
- * `duration`, `comment` or `start`. The entry's `version` grows by one; with `If-Match` the change
- * happens only if the entry still has that version (412 otherwise). The write is a conditional
- * `UPDATE ... WHERE version = <the version read>`, so the duration it replaces is exactly the one
- * taken off the issue's `spent`, whatever runs beside it.
+ * `PATCH /v3/issues/<key>/worklog/<id>` (docs/tracker-api.md §Worklogs): the author or an
+ * administrator changes `duration`, `comment` or `start`. The entry's `version` grows by one; with
+ * `If-Match` the change happens only if the entry still has that version (412 otherwise). The write
+ * is a conditional `UPDATE ... WHERE version = <the version read>`, so the duration it replaces is
+ * exactly the one taken off the issue's `spent`, whatever runs beside it.
  *
  * Checks, in order: the issue and the entry exist (404), the caller may edit it (403), the fields
  * obey the rules (422), the version matches (412).
@@ -382,9 +382,9 @@ function worklogChanges(edit: CheckedWorklogEdit): Partial<Pick<Worklog, 'durati
 }
 
 /**
- * `DELETE /v3/issues/<key>/worklog/<id>` (notes §2.4): the author or an administrator removes an
- * entry; its duration leaves the issue's `spent`, and the issue's `updatedAt` and `version` move.
- * An `If-Match` header, if sent, is honoured as on PATCH.
+ * `DELETE /v3/issues/<key>/worklog/<id>` (docs/tracker-api.md §Worklogs): the author or an
+ * administrator removes an entry; its duration leaves the issue's `spent`, and the issue's
+ * `updatedAt` and `version` move. An `If-Match` header, if sent, is honoured as on PATCH.
  */
 export async function deleteWorklog(
   ctx: ServiceContext,
@@ -420,7 +420,7 @@ export async function deleteWorklog(
   });
 }
 
-/** The worklog search filters (notes §2.5, §2.6); both optional. */
+/** The worklog search filters (docs/tracker-api.md §Worklogs); both optional. */
 export interface WorklogSearch {
   createdBy?: UserReference | undefined;
   createdAt?: CreatedAtRange | undefined;

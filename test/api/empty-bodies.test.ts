@@ -1,7 +1,7 @@
 /**
- * The official client sends `Content-Type: application/json` on every request, with an empty body on
- * DELETE, GET and body-less POSTs (official-client-notes §2, §6.2). That is never Fastify's 400
- * FST_ERR_CTP_EMPTY_JSON_BODY: an empty body is no body.
+ * The official client sends `Content-Type: application/json` on every request, with an empty body
+ * on DELETE, GET and body-less POSTs (docs/tracker-api.md §Official client, 2 and 6.2). That is
+ * never Fastify's 400 FST_ERR_CTP_EMPTY_JSON_BODY: an empty body is no body.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

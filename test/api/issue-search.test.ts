@@ -1,7 +1,7 @@
 /**
- * What the official client needs around issues (official-client-notes §3): `POST /v3/issues/_search`
- * by keys or queue with pages, `unique` on create (409 on a duplicate) and
- * `POST /v3/issues/_findByUnique`, and `GET /v3/fields/`.
+ * What the official client needs around issues (docs/tracker-api.md §Official client, 3):
+ * `POST /v3/issues/_search` by keys or queue with pages, `unique` on create (409 on a duplicate)
+ * and `POST /v3/issues/_findByUnique`, and `GET /v3/fields/`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-/** `POST /v3/issues/`, `POST /v3/issues/_import` (notes §7.1) and `GET /v3/issues/<key or id>`. */
+/** `POST /v3/issues/`, `POST /v3/issues/_import` (docs/tracker-api.md §Issue import) and `GET /v3/issues/<key or id>`. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';

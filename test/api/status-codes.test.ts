@@ -1,6 +1,7 @@
 /**
- * Status codes as notes §11 settles them, each with Tracker's error body: the framework's own
- * refusals, unknown routes and issues, authentication and organization headers, query parameters.
+ * Status codes as docs/tracker-api.md §Errors settles them, each with Tracker's error body: the
+ * framework's own refusals, unknown routes and issues, authentication and organization headers,
+ * query parameters.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

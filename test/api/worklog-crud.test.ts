@@ -1,7 +1,7 @@
 /**
- * The worklog API around the import (notes §2): create, read one, edit (with If-Match), delete.
- * Each success shape, each error with Tracker's body, the permission rules, and what every change
- * does to the issue (`spent`, `updatedAt`, `version`).
+ * The worklog API around the import (docs/tracker-api.md §Worklogs): create, read one, edit (with
+ * If-Match), delete. Each success shape, each error with Tracker's body, the permission rules, and
+ * what every change does to the issue (`spent`, `updatedAt`, `version`).
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -95,7 +95,7 @@ describe('worklog create, read, edit and delete', () => {
       assert.deepEqual(body.updatedBy, body.createdBy);
       assert.equal(body.createdAt, NOW_TEXT);
       assert.equal(body.updatedAt, NOW_TEXT);
-      // The documented example (notes §2.1): +0500 comes back in UTC, P5DT20M as P1WT20M.
+      // The documented example (docs/tracker-api.md §Worklogs): +0500 comes back in UTC, P5DT20M as P1WT20M.
       assert.equal(body.start, '2021-09-21T10:30:00.000+0000');
       assert.equal(body.duration, 'P1WT20M');
       assert.match(body.createdAt, TRACKER_TIMESTAMP);

@@ -1,6 +1,6 @@
 /**
  * `POST /v3/worklog/_search` and `GET /v3/worklog?createdBy=...&createdAt=from:...&createdAt=to:...`
- * (notes §2.5, §2.6): the filters, both ends inclusive, the pages, and the errors.
+ * (docs/tracker-api.md §Worklogs): the filters, both ends inclusive, the pages, and the errors.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

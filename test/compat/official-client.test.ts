@@ -1,6 +1,7 @@
 /**
- * Compatibility with the official Python client, unchanged (official-client-notes): the exact
- * requests it makes, over a real socket, decoded the way it decodes them (python-client.ts).
+ * Compatibility with the official Python client, unchanged (docs/tracker-api.md §Official client):
+ * the exact requests it makes, over a real socket, decoded the way it decodes them
+ * (python-client.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,7 +1,7 @@
 /**
- * A replay of the official Python client, yandex_tracker_client 2.x (official-client-notes), over
- * real HTTP: the same paths, headers, bodies and retries, and the same decoding of the answers.
- * Not a test file itself (no `.test.ts` suffix).
+ * A replay of the official Python client, yandex_tracker_client 2.x
+ * (docs/tracker-api.md §Official client), over real HTTP: the same paths, headers, bodies and
+ * retries, and the same decoding of the answers. Not a test file itself (no `.test.ts` suffix).
  *
  * What it reproduces, and where the Python code does it:
  * - connection.py: session headers (`Authorization: OAuth ...`, `X-Org-Id` or `not provided`,

@@ -220,7 +220,7 @@ describe('checkIssueImportTimes: instants out of order', () => {
 });
 
 describe('checkIssueImportTimes: model property', () => {
-  it('accepts exactly the combinations the notes §7.1 allow, and answers the right instants', () => {
+  it('accepts exactly the combinations docs/tracker-api.md §Issue import allows, and answers the right instants', () => {
     const base = ms('2024-01-01T00:00:00.000Z');
     const instant = fc.integer({ min: 0, max: 200 }).map((n) => base + n);
     fc.assert(

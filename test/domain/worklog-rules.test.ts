@@ -54,7 +54,7 @@ describe('checkWorklogImport: a valid import', () => {
     assert.equal(value.start, ms('2025-02-18T16:35:41.000Z'));
   });
 
-  it('places no rule on start beyond being a valid date-time (notes §10.4)', () => {
+  it('places no rule on start beyond being a valid date-time (docs/tracker-api.md §Open questions, 4)', () => {
     for (const start of ['1999-01-01T00:00:00.000+0000', '2030-01-01T00:00:00.000+0000', '0001-01-01T00:00:00Z']) {
       expectChecked(checkWorklogImport(fields({ start }), ISSUE, NOW));
     }

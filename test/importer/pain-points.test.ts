@@ -8,7 +8,7 @@ import { reconcile } from '../../src/importer/reconcile.js';
 import { parseSourceTimestamp, parseTimeZone } from '../../src/importer/time.js';
 import { type Target, fixture, importFiles, startTarget, storedWorklogs } from './helpers.js';
 
-/** One test per pain point of shared/spec/peer-importers-notes.md §2 (the client's side of each). */
+/** One test per pain point of docs/peer-importers.md (the client's side of each). */
 describe('the ten pain points of peer importers', () => {
   let target: Target;
   before(async () => {

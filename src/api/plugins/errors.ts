@@ -5,7 +5,7 @@ import { Problem, type ProblemKind } from '../../domain/errors.js';
 import { classifyDatabaseError } from '../../store/errors.js';
 import { type ValidationContext, describeValidationErrors } from '../validation.js';
 
-/** Tracker's error body (notes §5.1): field problems in `errors`, the rest in `errorMessages`. */
+/** Tracker's error body (docs/tracker-api.md §Errors): field problems in `errors`, the rest in `errorMessages`. */
 export interface TrackerErrorBody {
   errors: Record<string, string>;
   errorsData: Record<string, never>;
@@ -67,7 +67,7 @@ export default fp(
       const database = classifyDatabaseError(error);
       if (database?.kind === 'unavailable') {
         // Nothing was committed (the transaction failed before its COMMIT was acknowledged), so a
-        // retry is safe; clients retry 5xx by themselves (notes §5.4).
+        // retry is safe; clients retry 5xx by themselves (docs/tracker-api.md §Errors).
         request.log.warn({ reason: database.reason }, 'database unavailable');
         reply.header('Retry-After', '1');
         return sendTrackerError(reply, 503, ['The database is temporarily unavailable. Try again later.']);

@@ -7,7 +7,8 @@ import { type RouteOptions, linksOf } from '../options.js';
 
 /**
  * `GET /v3/fields/` and `GET /v3/fields/<id>`: the issue fields. The official client loads the list
- * before reading any issue attribute (official-client-notes §3); without it `issue.worklog` fails.
+ * before reading any issue attribute (docs/tracker-api.md §Official client, 3); without it
+ * `issue.worklog` fails.
  */
 const fieldRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);

@@ -63,8 +63,9 @@ const NewIssueBody = Type.Object(
 );
 
 /**
- * The issue import body (notes §7.1). `spent` is not accepted: Timeport keeps it equal to the sum of
- * the issue's worklogs, so the time is imported as worklogs (docs/decisions.md).
+ * The issue import body (docs/tracker-api.md §Issue import). `spent` is not accepted: Timeport
+ * keeps it equal to the sum of the issue's worklogs, so the time is imported as worklogs
+ * (docs/decisions.md).
  */
 const ImportIssueBody = Type.Object(
   {
@@ -88,8 +89,9 @@ const ImportIssueBody = Type.Object(
 const Nullable = <T extends TSchema>(schema: T, description: string) => Type.Optional(Type.Union([schema, Type.Null()], { description }));
 
 /**
- * `POST /v3/issues/_search` (notes §2.8): the official client's `issues.find()` sends all six
- * criteria, the unused ones as null. Which combinations work is domain/issue-search.ts.
+ * `POST /v3/issues/_search` (docs/tracker-api.md §Official client, 3): the official client's
+ * `issues.find()` sends all six criteria, the unused ones as null. Which combinations work is
+ * domain/issue-search.ts.
  */
 const IssueSearchBody = Type.Object(
   {
@@ -135,7 +137,7 @@ const ScrollClearBody = Type.Record(Type.String({ maxLength: 2048 }), Type.Strin
 
 const DEFAULT_ISSUE_PAGE = 50;
 
-/** Tracker's answer to a scroll over keys or one queue (notes §2.8, §5.2). */
+/** Tracker's answer to a scroll over keys or one queue (docs/tracker-api.md, "Scroll"). */
 export const SCROLL_NOT_SUPPORTED = 'Scroll is not supported for a search by keys or by queue: select by filter, or every issue.';
 
 const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
@@ -199,7 +201,7 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
       const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_ISSUE_PAGE };
       checkPageWithinCap(page);
       const found = await searchIssues(request.services, caller, chosen.value, page);
-      // The client re-sends the same body to the next page's URL (official-client-notes §4).
+      // The client re-sends the same body to the next page's URL (docs/tracker-api.md §Official client, 4).
       setPageHeaders(reply, linkUrl(links, 'issues/_search'), page, found.total, '', true);
       return found.views.map((view) => issueResource(view, links));
     },

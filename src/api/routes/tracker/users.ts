@@ -6,7 +6,7 @@ import { PageQuery } from '../../schemas.js';
 import { setPageHeaders } from '../../paging.js';
 import { type RouteOptions, linksOf } from '../options.js';
 
-/** `GET /myself`, `GET /users`, `GET /users/<login or uid>` (notes §8.3, §8.4). */
+/** `GET /myself`, `GET /users`, `GET /users/<login or uid>` (docs/tracker-api.md §Users). */
 const userRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 

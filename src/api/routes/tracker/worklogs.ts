@@ -36,10 +36,10 @@ export const ImportWorklogBody = Type.Object(
 /** The official client sends `"comment": null` when it has no comment; on PATCH, null removes it. */
 const OptionalComment = Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'a string, or null for no comment' }));
 
-/** `POST /v3/issues/<key>/worklog` (notes §2.1): no author or creation time, those are the caller and now. */
+/** `POST /v3/issues/<key>/worklog` (docs/tracker-api.md §Worklogs): no author or creation time, those are the caller and now. */
 const NewWorklogBody = Type.Object({ start: Timestamp, duration: Duration, comment: OptionalComment }, Strict);
 
-/** `PATCH /v3/issues/<key>/worklog/<id>` (notes §2.3): only the fields sent change. */
+/** `PATCH /v3/issues/<key>/worklog/<id>` (docs/tracker-api.md §Worklogs): only the fields sent change. */
 const WorklogEditBody = Type.Object(
   { duration: Type.Optional(Duration), start: Type.Optional(Timestamp), comment: OptionalComment },
   Strict,
@@ -57,7 +57,7 @@ const WorklogListQuery = Type.Object({
 
 /**
  * `perPage` (default 50, at most 1000) and `page` (default 1): searches are paged like every
- * Tracker list (notes §2.8; docs/tracker-api.md), never one answer of every match.
+ * Tracker list (docs/tracker-api.md, "Lists are paged"), never one answer of every match.
  */
 const SearchPageQuery = {
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
@@ -65,7 +65,7 @@ const SearchPageQuery = {
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 })),
 };
 
-/** `POST /v3/worklog/_search` (notes §2.5). */
+/** `POST /v3/worklog/_search` (docs/tracker-api.md §Worklogs). */
 const WorklogSearchBody = Type.Object(
   {
     createdBy: Type.Optional(UserReference),
@@ -74,7 +74,7 @@ const WorklogSearchBody = Type.Object(
   Strict,
 );
 
-/** `GET /v3/worklog?createdBy=...&createdAt=from:...&createdAt=to:...` (notes §2.6). */
+/** `GET /v3/worklog?createdBy=...&createdAt=from:...&createdAt=to:...` (docs/tracker-api.md §Worklogs). */
 const WorklogQuery = Type.Object({
   createdBy: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   createdAt: Type.Optional(
