@@ -195,13 +195,13 @@ export function sandbox(): Sandbox {
 
 /**
  * What runs `timeport`: `dist`, the compiled build (`node bin/timeport.js`, as installed), or
- * `source`, the TypeScript through tsx's loader (`node --import tsx src/cli/main.ts`), which is how
+ * `source`, the TypeScript through tsx's loader (`node --import tsx bench/cli-source.ts`), which is how
  * every start ran before issue 16; kept to measure the two side by side.
  */
 export type Build = 'dist' | 'source';
 export const BUILDS: Record<Build, { label: string; entry: string[] }> = {
   dist: { label: 'compiled (dist/)', entry: ['bin/timeport.js'] },
-  source: { label: 'tsx loader (src/)', entry: ['--import', 'tsx', 'src/cli/main.ts'] },
+  source: { label: 'tsx loader (src/)', entry: ['--import', 'tsx', 'bench/cli-source.ts'] },
 };
 /** Builds named in a setting (comma-separated), checked. */
 export function buildsSetting(name: string, fallback: string): Build[] {

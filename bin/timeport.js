@@ -9,4 +9,5 @@ if (!existsSync(main)) {
   process.stderr.write('timeport: dist/ is missing: run `npm run build` (npm ci and npm install run it) first.\n');
   process.exit(1);
 }
-await import(main.href);
+const { run } = await import(main.href);
+await run(process.argv);

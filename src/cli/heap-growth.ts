@@ -4,9 +4,8 @@ import v8 from 'node:v8';
  * How far past what its last full collection kept V8 may grow the old generation while an import
  * or a reconcile streams its files: 50%. By default V8 picks a factor of up to 4 from how fast it
  * collects and the program allocates, and a streaming import allocates fast, so the heap ran to
- * several times its live data. Measured on 1,000,000 entries (BENCHMARKS.md, 2026-11-29, two
- * interleaved rounds): the CLI's peak RSS fell from 248 and 244 MiB to 178 and 188 MiB, with no
- * difference in time beyond the runs' spread; 20% kept the same peak.
+ * several times its live data. The bound lowers the CLI's peak memory on large imports at no cost
+ * in time, and a lower one saves nothing more (BENCHMARKS.md, "2026-11-29 (later)").
  */
 export const IMPORT_HEAP_GROWING_PERCENT = 50;
 

@@ -14,7 +14,7 @@ import { PACKAGE_VERSION } from '../version.js';
  * The `timeport` command. Management commands work directly on the database the server uses,
  * found from the same environment (DATABASE_URL, TIMEPORT_DATA_DIR), so they work offline too.
  * Each command loads what it needs when it runs: `timeport import`, a client of a server, never
- * loads the store, the drivers or the services (`timeport --help`: 109 → 86 MiB peak RSS).
+ * loads the store, the drivers or the services (its memory: BENCHMARKS.md).
  */
 export function buildProgram(): Command {
   const program = new Command('timeport')
@@ -194,6 +194,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const exitCode = await main(process.argv);
-// `serve` keeps running until a signal; other commands end here.
-if (exitCode !== 0) process.exit(exitCode);
+/** Runs the command line and ends the process on failure; `serve` keeps running until a signal. */
+export async function run(argv: string[]): Promise<void> {
+  const exitCode = await main(argv);
+  if (exitCode !== 0) process.exit(exitCode);
+}

@@ -76,13 +76,13 @@ export async function claimIdempotencyKey(
     const row = await db
       .selectFrom('idempotencyKeys')
       .selectAll()
-      .where((eb) => eb.and(keyOf(scope)))
+      .where((eb) => eb.and(scopeValues(scope)))
       .executeTakeFirst();
     if (row === undefined) continue; // released or swept meanwhile: claim again
     if (row.claimedAt + IDEMPOTENCY_TTL_MS <= now) {
       await db
         .deleteFrom('idempotencyKeys')
-        .where((eb) => eb.and(keyOf(scope)))
+        .where((eb) => eb.and(scopeValues(scope)))
         .where('owner', '=', row.owner)
         .execute();
       continue;
@@ -95,7 +95,7 @@ export async function claimIdempotencyKey(
       // Its request died before committing anything: take the key over.
       const taken = await db
         .updateTable('idempotencyKeys')
-        .where((eb) => eb.and(keyOf(scope)))
+        .where((eb) => eb.and(scopeValues(scope)))
         .set({ owner, claimedAt: now })
         .where('owner', '=', row.owner)
         .where('state', '=', 'pending')
@@ -118,7 +118,7 @@ export async function claimIdempotencyKey(
 export async function commitIdempotencyKey(trx: Kysely<Database>, claim: IdempotencyClaim): Promise<void> {
   const result = await trx
     .updateTable('idempotencyKeys')
-    .where((eb) => eb.and(keyOf(claim)))
+    .where((eb) => eb.and(scopeValues(claim)))
     .set({ state: 'committed' })
     .where('owner', '=', claim.owner)
     .where('state', 'in', ['pending', 'committed'])
@@ -141,14 +141,14 @@ export async function completeIdempotencyKey(
   const row = await db
     .selectFrom('idempotencyKeys')
     .select(['state', 'owner'])
-    .where((eb) => eb.and(keyOf(claim)))
+    .where((eb) => eb.and(scopeValues(claim)))
     .executeTakeFirst();
   if (row === undefined || row.owner !== claim.owner) return;
   const keep = row.state === 'committed' || (response.statusCode >= 200 && response.statusCode < 300);
   if (!keep) {
     await db
       .deleteFrom('idempotencyKeys')
-      .where((eb) => eb.and(keyOf(claim)))
+      .where((eb) => eb.and(scopeValues(claim)))
       .where('owner', '=', claim.owner)
       .where('state', '=', 'pending')
       .execute();
@@ -156,7 +156,7 @@ export async function completeIdempotencyKey(
   }
   await db
     .updateTable('idempotencyKeys')
-    .where((eb) => eb.and(keyOf(claim)))
+    .where((eb) => eb.and(scopeValues(claim)))
     .set({ state: 'done', statusCode: response.statusCode, responseBody: response.body, responseType: response.contentType })
     .where('owner', '=', claim.owner)
     .execute();
@@ -176,9 +176,8 @@ export async function writeTransaction<T>(ctx: ServiceContext, work: (trx: Kysel
   });
 }
 
+/** The columns naming one key's row: its values on insert, and the filter that finds it. */
 const scopeValues = (scope: IdempotencyScope) => ({ orgId: scope.orgId, tokenHash: scope.tokenHash, idempotencyKey: scope.key });
-/** The row of a key, as a filter. */
-const keyOf = scopeValues;
 
 const lastSweep = new WeakMap<Kysely<Database>, number>();
 

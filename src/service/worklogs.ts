@@ -202,7 +202,9 @@ async function addToSpent(
     .updateTable('issues')
     .set((eb) => ({
       spentSeconds: eb('spentSeconds', '+', deltaSeconds),
-      ...(touchedBy === undefined ? {} : { version: eb('version', '+', 1), updatedAt: touchedBy.at, updatedBy: touchedBy.uid }),
+      version: eb('version', '+', 1),
+      updatedAt: touchedBy.at,
+      updatedBy: touchedBy.uid,
     }))
     .where('id', '=', issueId)
     .returningAll()

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /**
  * The database as Kysely sees it. Column names are camelCase here and snake_case in SQL
@@ -120,11 +120,9 @@ export interface WorklogTable {
 
 export type Organization = Selectable<OrganizationTable>;
 export type User = Selectable<UserTable>;
-export type NewUser = Insertable<UserTable>;
 export type Queue = Selectable<QueueTable>;
 export type Issue = Selectable<IssueTable>;
 export type NewIssue = Insertable<IssueTable>;
-export type IssueUpdate = Updateable<IssueTable>;
 export type Worklog = Selectable<WorklogTable>;
 export type NewWorklog = Insertable<WorklogTable>;
 
