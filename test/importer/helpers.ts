@@ -5,6 +5,7 @@ import type { AppOptions } from '../../src/api/app.js';
 import { TrackerClient, type TrackerClientOptions } from '../../src/client/tracker-client.js';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { type ImportOptions, type ImportSummary, runImport } from '../../src/importer/import.js';
+import { type SyncOptions, type SyncSummary, runSync } from '../../src/importer/sync.js';
 import { loadMappingFile } from '../../src/importer/mapping.js';
 import { ADMIN_TOKEN, type TestApp, buildTestApp, tempDir } from '../helpers/app.js';
 
@@ -162,4 +163,31 @@ export async function seedEntries(target: Target, count: number): Promise<string
   const seeded = await importFiles(target, [file], { journalPath: path.join(target.dir, 'seed.journal.ndjson') });
   if (seeded.summary.created !== count) throw new Error(`seeding created ${seeded.summary.created} of ${count}:\n${seeded.out.join('\n')}`);
   return file;
+}
+
+/**
+ * Runs `timeport sync` in-process into the target with the CLI's defaults (no deletes applied, the
+ * target preferred on conflicts); `options` names the source and the state, and overrides the rest.
+ */
+export async function syncInto(
+  target: Target,
+  options: Partial<SyncOptions> & Pick<SyncOptions, 'files' | 'sourceLabel' | 'stateDir'>,
+): Promise<{ summary: SyncSummary; out: string[] }> {
+  const out: string[] = [];
+  const summary = await runSync({
+    durations: DEFAULT_DURATION_SETTINGS,
+    issueRule: {},
+    client: target.client,
+    target: target.url,
+    org: '1',
+    createdAtFrom: 'start',
+    dryRun: false,
+    applyDeletes: false,
+    preferSource: false,
+    progressIntervalMs: 60_000,
+    out: (line) => out.push(line),
+    err: (line) => out.push(line),
+    ...options,
+  });
+  return { summary, out };
 }

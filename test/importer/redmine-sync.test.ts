@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { RedmineSource } from '../../src/importer/live/redmine.js';
-import { type SyncSummary, runSync } from '../../src/importer/sync.js';
+import { type SyncSummary } from '../../src/importer/sync.js';
 import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../helpers/redmine.js';
-import { type Target, startTarget, storedWorklogs } from './helpers.js';
+import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
 const skip = await skipWithoutRedmine();
 
@@ -75,30 +74,18 @@ describe('sync from Redmine into Timeport', { skip }, () => {
   }
 
   const sync = async (stateDir: string, applyDeletes = false): Promise<{ summary: SyncSummary; out: string[] }> => {
-    const out: string[] = [];
     const live = new RedmineSource({ url: REDMINE_URL, apiKey: redmineKey()!, project: project.identifier, http: { baseDelayMs: 10 } });
     await live.check();
-    const summary = await runSync({
+    return syncInto(target, {
       files: [],
       live,
       zone: 'Europe/Berlin',
-      durations: DEFAULT_DURATION_SETTINGS,
       userMap: new Map([...project.userIds.keys()].map((login) => [`${login}-${project.identifier.slice(4)}`, login])),
       issueRule: { map: new Map(project.issueIds.map((id, index) => [String(id), `RED-${index + 1}`])) },
-      client: target.client,
-      target: target.url,
-      org: '1',
       sourceLabel: live.label,
       stateDir,
-      createdAtFrom: 'start',
-      dryRun: false,
       applyDeletes,
-      preferSource: false,
-      progressIntervalMs: 60_000,
-      out: (line) => out.push(line),
-      err: (line) => out.push(line),
     });
-    return { summary, out };
   };
   const plan = (run: { out: string[] }) => run.out.find((line) => line.startsWith('Plan: '));
   const stored = async () =>

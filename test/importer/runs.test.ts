@@ -9,11 +9,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { type RollbackOptions, runRollback } from '../../src/importer/rollback.js';
 import { RunLogError, countsOf, listRuns, runsDirectory } from '../../src/importer/run-log.js';
-import { type SyncOptions, runSync } from '../../src/importer/sync.js';
-import { type Target, importFiles, startTarget, storedWorklogs } from './helpers.js';
+import { type SyncOptions } from '../../src/importer/sync.js';
+import { type Target, importFiles, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
 interface Line {
   externalId: string;
@@ -198,28 +197,8 @@ describe('runs and rollback', () => {
     beforeEach(() => {
       file = path.join(target.dir, 'entries.ndjson');
     });
-    const sync = async (overrides: Partial<SyncOptions> = {}) => {
-      const out: string[] = [];
-      const summary = await runSync({
-        files: [file],
-        durations: DEFAULT_DURATION_SETTINGS,
-        issueRule: {},
-        client: target.client,
-        target: target.url,
-        org: '1',
-        sourceLabel: file,
-        stateDir,
-        createdAtFrom: 'start',
-        dryRun: false,
-        applyDeletes: true,
-        preferSource: false,
-        progressIntervalMs: 60_000,
-        out: (line) => out.push(line),
-        err: (line) => out.push(line),
-        ...overrides,
-      });
-      return { summary, out };
-    };
+    const sync = (overrides: Partial<SyncOptions> = {}) =>
+      syncInto(target, { files: [file], sourceLabel: file, stateDir, applyDeletes: true, ...overrides });
 
     test('a sync run with creates, updates and deletes rolled back restores the before-images, and the next sync plans it again', async () => {
       write([0, 1, 2, 3].map((index) => entry('src', index)));

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
-import { type SyncOptions, runSync } from '../../src/importer/sync.js';
-import { type Target, ISSUE_LIFETIME, startTarget, storedWorklogs } from './helpers.js';
+import { type SyncOptions } from '../../src/importer/sync.js';
+import { type Target, ISSUE_LIFETIME, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
 describe('sync: entries written after their issue last changed', () => {
   let target: Target;
@@ -54,26 +53,8 @@ describe('sync: entries written after their issue last changed', () => {
   afterEach(() => target.close());
 
   const sync = async (overrides: Partial<SyncOptions> = {}) => {
-    const out: string[] = [];
-    const summary = await runSync({
-      files: [file],
-      durations: DEFAULT_DURATION_SETTINGS,
-      issueRule: {},
-      client: target.client,
-      target: target.url,
-      org: '1',
-      sourceLabel: file,
-      stateDir: path.join(target.dir, 'state'),
-      createdAtFrom: 'start',
-      dryRun: false,
-      applyDeletes: false,
-      preferSource: false,
-      progressIntervalMs: 60_000,
-      out: (line) => out.push(line),
-      err: (line) => out.push(line),
-      ...overrides,
-    });
-    return { summary, out: out.join('\n') };
+    const run = await syncInto(target, { files: [file], sourceLabel: file, stateDir: path.join(target.dir, 'state'), ...overrides });
+    return { summary: run.summary, out: run.out.join('\n') };
   };
   const issue = async () =>
     (await target.t.request({ method: 'GET', url: '/v3/issues/MIG-1' })).json() as { updatedAt: string; spent?: string };

@@ -9,13 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { formatBusinessDuration, parseBusinessDuration } from '../../src/domain/duration.js';
-import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
-import { type SyncOptions, type SyncSummary, runSync } from '../../src/importer/sync.js';
+import { type SyncOptions, type SyncSummary } from '../../src/importer/sync.js';
 import { stateDirectory } from '../../src/importer/journal.js';
 import { TrackerSource } from '../../src/importer/live/tracker.js';
 import { AmbiguousWriteError, TrackerClient, type TrackerWorklog, type WorklogImportBody } from '../../src/client/tracker-client.js';
 import { ADMIN_TOKEN } from '../helpers/app.js';
-import { type Target, startTarget, storedWorklogs } from './helpers.js';
+import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
 interface Line {
   externalId: string;
@@ -56,28 +55,8 @@ describe('timeport sync', () => {
   const write = (lines: Line[]) =>
     fs.writeFileSync(file, lines.map((line) => JSON.stringify({ ...line, createdAt: line.start })).join('\n') + '\n');
 
-  const sync = async (overrides: Partial<SyncOptions> = {}): Promise<Run> => {
-    const out: string[] = [];
-    const summary = await runSync({
-      files: [file],
-      durations: DEFAULT_DURATION_SETTINGS,
-      issueRule: {},
-      client: target.client,
-      target: target.url,
-      org: '1',
-      sourceLabel: file,
-      stateDir,
-      createdAtFrom: 'start',
-      dryRun: false,
-      applyDeletes: false,
-      preferSource: false,
-      progressIntervalMs: 60_000,
-      out: (line) => out.push(line),
-      err: (line) => out.push(line),
-      ...overrides,
-    });
-    return { summary, out };
-  };
+  const sync = (overrides: Partial<SyncOptions> = {}): Promise<Run> =>
+    syncInto(target, { files: [file], sourceLabel: file, stateDir, ...overrides });
 
   const planLine = (run: Run) => run.out.find((line) => line.startsWith('Plan: '));
 
@@ -383,27 +362,9 @@ describe('timeport sync from one organization (Tracker as a source) into another
       return source.client.importWorklog(issue, { createdBy, createdAt: at, start: at, duration, comment });
     };
     const sync = async (applyDeletes: boolean) => {
-      const out: string[] = [];
       const live = new TrackerSource({ client: source.client, orgLabel: 'org 1', toMs: Date.UTC(2026, 0, 1) });
       await live.check();
-      const summary = await runSync({
-        files: [],
-        live,
-        durations: DEFAULT_DURATION_SETTINGS,
-        issueRule: {},
-        client: target.client,
-        target: target.url,
-        org: '1',
-        sourceLabel: live.label,
-        stateDir,
-        createdAtFrom: 'start',
-        dryRun: false,
-        applyDeletes,
-        preferSource: false,
-        progressIntervalMs: 60_000,
-        out: (line) => out.push(line),
-        err: (line) => out.push(line),
-      });
+      const { summary, out } = await syncInto(target, { files: [], live, sourceLabel: live.label, stateDir, applyDeletes });
       return { summary, out, plan: out.find((line) => line.startsWith('Plan: ')) };
     };
     await log('MIG-1', 'alice', 1, 'PT1H', 'kept');
