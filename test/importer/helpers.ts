@@ -191,3 +191,30 @@ export async function syncInto(
   });
   return { summary, out };
 }
+
+/**
+ * Makes queue `RED` with `count` issues (RED-1, ...) last updated now: Redmine stamps an entry's
+ * created_on with the real time, and an import may not be written after its issue's last update,
+ * so the test app's clock moves to now (it stands where the app was made) before they are made.
+ */
+export async function importRedmineIssues(target: Target, count: number): Promise<void> {
+  const must = async (response: Promise<{ statusCode: number; body: string }>) => {
+    const answer = await response;
+    if (answer.statusCode >= 300) throw new Error(`set-up failed: ${answer.statusCode} ${answer.body}`);
+  };
+  await must(target.t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'RED', name: 'From Redmine', lead: 'admin' } }));
+  target.t.clock.now = Date.now();
+  const lifetime = {
+    createdAt: '2020-01-01T00:00:00.000+0000',
+    updatedAt: new Date(target.t.clock.now).toISOString().replace('Z', '+0000'),
+  };
+  for (let index = 0; index < count; index++) {
+    await must(
+      target.t.request({
+        method: 'POST',
+        url: '/v3/issues/_import',
+        payload: { queue: 'RED', summary: 'From Redmine', createdBy: 'admin', updatedBy: 'admin', ...lifetime },
+      }),
+    );
+  }
+}

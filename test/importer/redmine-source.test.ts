@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { RedmineSource } from '../../src/importer/live/redmine.js';
 import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../helpers/redmine.js';
-import { type Target, importFiles, startTarget, storedWorklogs } from './helpers.js';
+import { type Target, importFiles, startTarget, storedWorklogs, importRedmineIssues } from './helpers.js';
 
 const skip = await skipWithoutRedmine();
 
@@ -87,25 +87,7 @@ describe('Redmine as a live source', { skip }, () => {
     after(() => target.close());
 
     test('authors, days and exact durations are kept; a second run creates nothing', async () => {
-      await target.t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'RED', name: 'From Redmine', lead: 'admin' } });
-      // The test app's clock stands where it was made; it moves to now, past every created_on.
-      target.t.clock.now = Date.now();
-      const now = new Date(target.t.clock.now).toISOString().replace('Z', '+0000');
-      for (const _issue of project.issueIds) {
-        const answer = await target.t.request({
-          method: 'POST',
-          url: '/v3/issues/_import',
-          payload: {
-            queue: 'RED',
-            summary: 'From Redmine',
-            createdBy: 'admin',
-            updatedBy: 'admin',
-            createdAt: '2020-01-01T00:00:00.000+0000',
-            updatedAt: now,
-          },
-        });
-        assert.ok(answer.statusCode < 300, answer.body);
-      }
+      await importRedmineIssues(target, project.issueIds.length);
       const issueMap = new Map(project.issueIds.map((id, index) => [String(id), `RED-${index + 1}`]));
       const userMap = new Map([...project.userIds.keys()].map((login) => [`${login}-${project.identifier.slice(4)}`, login]));
       const live = source();

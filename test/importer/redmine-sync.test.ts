@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { RedmineSource } from '../../src/importer/live/redmine.js';
 import { type SyncSummary } from '../../src/importer/sync.js';
 import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../helpers/redmine.js';
-import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
+import { type Target, startTarget, storedWorklogs, syncInto, importRedmineIssues } from './helpers.js';
 
 const skip = await skipWithoutRedmine();
 
@@ -33,35 +33,10 @@ describe('sync from Redmine into Timeport', { skip }, () => {
       await log(0, 'liam', '2024-03-03', 0.25, 'third'),
     );
     target = await startTarget([], ['kate', 'liam']);
-    await target.t.request({ method: 'POST', url: '/v3/queues/', payload: { key: 'RED', name: 'From Redmine', lead: 'admin' } });
-    await importIssues();
+    // Entries written after these issues were made come over with --move-issue-updates (point 8).
+    await importRedmineIssues(target, project.issueIds.length);
   });
   after(() => target?.close());
-
-  /**
-   * Redmine stamps created_on with the real time, and an import may not be written after its
-   * issue's last update: the target issues are made after the first entries, and entries written
-   * later are brought over with --move-issue-updates (point 8), which moves that update first.
-   */
-  async function importIssues(): Promise<void> {
-    target.t.clock.now = Date.now();
-    const now = new Date(target.t.clock.now).toISOString().replace('Z', '+0000');
-    for (const _issue of project.issueIds) {
-      const answer = await target.t.request({
-        method: 'POST',
-        url: '/v3/issues/_import',
-        payload: {
-          queue: 'RED',
-          summary: 'From Redmine',
-          createdBy: 'admin',
-          updatedBy: 'admin',
-          createdAt: '2020-01-01T00:00:00.000+0000',
-          updatedAt: now,
-        },
-      });
-      assert.ok(answer.statusCode < 300, answer.body);
-    }
-  }
 
   const sync = async (stateDir: string, applyDeletes = false): Promise<{ summary: SyncSummary; out: string[] }> => {
     const live = new RedmineSource({ url: REDMINE_URL, apiKey: redmineKey()!, project: project.identifier, http: { baseDelayMs: 10 } });
