@@ -122,6 +122,12 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackSum
     summary.leftAlone.push({ op: change.op, issue: change.issue, id: change.id, reason });
     options.out(`left alone: worklog ${change.id} on ${change.issue} (${change.op} by the run): ${reason}`);
   };
+  /** Leaves a worklog whose values are no longer what the run wrote, unless --force; answers whether it did. */
+  const changedSinceRun = (change: RunChange, now: WorklogImage, written: WorklogImage): boolean => {
+    if (same(now, written) || options.force) return false;
+    leaveAlone(change, `changed in the target since the run (now ${describeImage(now)}; the run wrote ${describeImage(written)})`);
+    return true;
+  };
   const would = options.dryRun ? 'would ' : '';
 
   /** Puts a deleted worklog back with its author, createdAt and values; an exact match already there counts as put back. */
@@ -178,13 +184,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackSum
             if (change.sourceId !== undefined) stateChanges.push({ sourceId: change.sourceId, issue: change.issue });
             continue;
           }
-          if (!same(current.values, change.after) && !options.force) {
-            leaveAlone(
-              change,
-              `changed in the target since the run (now ${describeImage(current.values)}; the run wrote ${describeImage(change.after)})`,
-            );
-            continue;
-          }
+          if (changedSinceRun(change, current.values, change.after)) continue;
           options.out(`${would}delete worklog ${change.id} on ${change.issue} (created by the run)`);
           if (options.dryRun) {
             summary.deleted++;
@@ -203,13 +203,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackSum
             await recreate(change, change.before, index);
             continue;
           }
-          if (!same(current.values, change.after) && !options.force) {
-            leaveAlone(
-              change,
-              `changed in the target since the run (now ${describeImage(current.values)}; the run wrote ${describeImage(change.after)})`,
-            );
-            continue;
-          }
+          if (changedSinceRun(change, current.values, change.after)) continue;
           options.out(
             `${would}restore worklog ${change.id} on ${change.issue} to ${describeImage(change.before)} (the run wrote ${describeImage(change.after)})`,
           );

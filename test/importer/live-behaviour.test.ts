@@ -13,7 +13,7 @@ import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { loadMappingFile } from '../../src/importer/mapping.js';
 import { reconcile } from '../../src/importer/reconcile.js';
 import type { AppOptions } from '../../src/api/app.js';
-import { type Target, fixture, importFiles, startTarget, storedWorklogs } from './helpers.js';
+import { type Target, fixture, importFiles, startTarget, storedWorklogs, forgetDoneLines } from './helpers.js';
 
 const VARIANTS: { name: string; app: Pick<AppOptions, 'linkStyle' | 'importAnswer' | 'rateLimit'>; array: boolean }[] = [
   { name: 'as the reference pages say (an object, absolute links)', app: {}, array: false },
@@ -128,11 +128,7 @@ for (const variant of VARIANTS) {
       const first = await importFiles(target, [file], { api: 'tracker', journalPath });
       assert.equal(first.summary.created, 6);
       // As if every answer was lost: only "sending" lines survive, so each entry is looked for.
-      const lines = fs
-        .readFileSync(journalPath, 'utf8')
-        .split('\n')
-        .filter((line) => !line.includes('"st":"done"'));
-      fs.writeFileSync(journalPath, lines.join('\n'));
+      forgetDoneLines(journalPath);
       const count = (await storedWorklogs(target, ['MIG-3'])).length;
       const second = await importFiles(target, [file], { api: 'tracker', journalPath });
       assert.deepEqual([second.summary.created, second.summary.alreadyPresent, second.summary.failed], [0, 6, 0]);

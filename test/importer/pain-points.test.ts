@@ -6,7 +6,7 @@ import { DEFAULT_DURATION_SETTINGS, secondsFromDecimalHours, secondsFromJiraPret
 import { loadMappingFile } from '../../src/importer/mapping.js';
 import { reconcile } from '../../src/importer/reconcile.js';
 import { parseSourceTimestamp, parseTimeZone } from '../../src/importer/time.js';
-import { type Target, fixture, importFiles, startTarget, storedWorklogs } from './helpers.js';
+import { type Target, fixture, importFiles, startTarget, storedWorklogs, forgetDoneLines } from './helpers.js';
 
 /** One test per pain point of docs/peer-importers.md (the client's side of each). */
 describe('the ten pain points of peer importers', () => {
@@ -193,11 +193,7 @@ describe('the ten pain points of peer importers', () => {
     assert.equal(first.summary.created, 3);
     assert.match(first.out.join('\n'), /Tracker single-entry import/);
     // A crash between the server's answer and the journal's "done" line: only "sending" survives.
-    const lines = fs
-      .readFileSync(journalPath, 'utf8')
-      .split('\n')
-      .filter((line) => !line.includes('"st":"done"'));
-    fs.writeFileSync(journalPath, lines.join('\n'));
+    forgetDoneLines(journalPath);
     const count = (await storedWorklogs(target, ['MIG-3'])).length;
     const second = await importFiles(target, [file], { api: 'tracker', journalPath });
     assert.deepEqual([second.summary.created, second.summary.alreadyPresent], [0, 3], 'found on the server, not sent again');
