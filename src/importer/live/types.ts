@@ -18,6 +18,21 @@ export interface LiveSource {
   check(): Promise<void>;
   /** Every record of the source's window, in a stable order, each once. */
   records(): AsyncIterable<RawRecord>;
+  /**
+   * Present only on sources whose API lists what changed since a time, deletions included (Jira's
+   * `/worklog/updated` and `/worklog/deleted`, Toggl's `since`). A sync with a state then reads only
+   * this instead of the whole window, unless `--full`. A source that cannot see deletions must not
+   * offer it: an entry deleted there would never be planned for deletion.
+   */
+  changesSince?(since: Date): LiveSourceChanges;
+}
+
+/** What a source says changed since a time. */
+export interface LiveSourceChanges {
+  /** Records created or edited at or after the time, in a stable order, each once. */
+  records: AsyncIterable<RawRecord>;
+  /** Source ids (as this source's `format.convert` names them) of entries deleted at or after the time. */
+  deleted: AsyncIterable<string>;
 }
 
 /** A window of work days, inclusive, as `YYYY-MM-DD`; either end may be open. */
