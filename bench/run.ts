@@ -7,7 +7,8 @@
  *
  * Scripts: startup (start to first /healthz, idle RSS, `timeport --help` peak RSS; compiled build vs
  * the tsx loader), http (single import vs a bare Fastify echo, autocannon, 1/16/64 connections, SQLite and
- * PostgreSQL), batch (the batch extension over HTTP), reads (listing one issue's 10,000 entries page
+ * PostgreSQL), peers (the single import beside a real Redmine's POST /time_entries.json, skipped
+ * without a Redmine), batch (the batch extension over HTTP), reads (listing one issue's 10,000 entries page
  * by page; the time-spent report over 1,000,000 entries over HTTP), import-cli (`timeport import`,
  * with peak memory), report (the report in process), growth (import rate empty vs 5,000,000 stored;
  * full mode only when no name is given).
@@ -21,7 +22,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const here = import.meta.dirname;
-const SCRIPTS = ['startup', 'http', 'batch', 'reads', 'import-cli', 'report', 'growth'];
+const SCRIPTS = ['startup', 'http', 'peers', 'batch', 'reads', 'import-cli', 'report', 'growth'];
 const FULL_ONLY = new Set(['growth']);
 
 const args = process.argv.slice(2);
