@@ -6,7 +6,7 @@ import { authHook } from './plugins/auth.js';
 import trackerErrors, { sendTrackerError } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
 import { MAX_JSON_NESTING, jsonNestsDeeperThan } from './json-nesting.js';
-import { badRequest } from '../domain/errors.js';
+import { malformed } from '../domain/errors.js';
 import type { ImportAnswer, RouteOptions } from './routes/options.js';
 import type { LinkStyle } from './representations.js';
 import userRoutes from './routes/tracker/users.js';
@@ -251,7 +251,7 @@ function registerJsonParser(app: FastifyInstance): void {
     try {
       text = typeof body === 'string' ? body : utf8.decode(body);
     } catch {
-      done(badRequest(['The request body is not valid UTF-8.']), undefined);
+      done(malformed(['The request body is not valid UTF-8.']), undefined);
       return;
     }
     if (text.trim() === '') {
@@ -261,7 +261,7 @@ function registerJsonParser(app: FastifyInstance): void {
     // A body nested thousands of levels deep would overflow the stack of every step after the
     // parser (a 500) or be stored as given: refused here (json-nesting.ts).
     if (jsonNestsDeeperThan(text, MAX_JSON_NESTING)) {
-      done(badRequest([`The request body nests arrays and objects more than ${MAX_JSON_NESTING} levels deep.`]), undefined);
+      done(malformed([`The request body nests arrays and objects more than ${MAX_JSON_NESTING} levels deep.`]), undefined);
       return;
     }
     parseJson(request, text, done);

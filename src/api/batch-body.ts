@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { badRequest, invalidFields } from '../domain/errors.js';
+import { malformed, invalidFields } from '../domain/errors.js';
 import { MAX_JSON_NESTING } from './json-nesting.js';
 
 /**
@@ -79,7 +79,7 @@ export class BatchBodyScanner {
       if (WHITESPACE.has(code)) continue;
       if (this.inEntries && this.depth === 2) {
         if (code === 0x2c /* , */) {
-          if (!this.inEntry) throw badRequest(['The request body is not valid JSON: a comma with no entry before it.']);
+          if (!this.inEntry) throw malformed(['The request body is not valid JSON: a comma with no entry before it.']);
           this.finishEntry(text.slice(entryStart, index));
           entryStart = -1;
           this.expectingEntry = true;
@@ -88,7 +88,7 @@ export class BatchBodyScanner {
         }
         if (code === 0x5d /* ] */) {
           if (this.inEntry) this.finishEntry(text.slice(entryStart, index));
-          else if (this.afterComma) throw badRequest(['The request body is not valid JSON: a comma with no entry after it.']);
+          else if (this.afterComma) throw malformed(['The request body is not valid JSON: a comma with no entry after it.']);
           entryStart = -1;
           this.inEntries = false;
           this.depth -= 1;
@@ -96,7 +96,7 @@ export class BatchBodyScanner {
           continue;
         }
         if (!this.inEntry) {
-          if (!this.expectingEntry) throw badRequest(['The request body is not valid JSON: entries must be separated by commas.']);
+          if (!this.expectingEntry) throw malformed(['The request body is not valid JSON: entries must be separated by commas.']);
           this.startEntry();
           entryStart = index;
         }
@@ -119,7 +119,7 @@ export class BatchBodyScanner {
         }
         this.depth += 1;
         if (this.depth > MAX_JSON_NESTING) {
-          throw badRequest([`The request body nests arrays and objects more than ${MAX_JSON_NESTING} levels deep.`]);
+          throw malformed([`The request body nests arrays and objects more than ${MAX_JSON_NESTING} levels deep.`]);
         }
       } else if (code === 0x7d /* } */ || code === 0x5d) {
         this.depth -= 1;
@@ -135,7 +135,7 @@ export class BatchBodyScanner {
   /** The parsed body, once all text was pushed; undefined for an empty body. */
   finish(): unknown {
     const envelope = this.envelopePieces.join('');
-    if (this.inEntries || this.inEntry) throw badRequest(['The request body is not valid JSON: it ends inside entries.']);
+    if (this.inEntries || this.inEntry) throw malformed(['The request body is not valid JSON: it ends inside entries.']);
     if (envelope.trim() === '') return undefined;
     const body = this.parse(envelope);
     if (body !== null && typeof body === 'object' && !Array.isArray(body) && Array.isArray((body as { entries?: unknown }).entries)) {
@@ -165,7 +165,7 @@ export class BatchBodyScanner {
   private addEnvelope(piece: string): void {
     this.envelopeChars += piece.length;
     if (this.envelopeChars > this.limits.maxEnvelopeChars) {
-      throw badRequest([`The request body holds more than ${this.limits.maxEnvelopeChars} characters outside its entries.`]);
+      throw malformed([`The request body holds more than ${this.limits.maxEnvelopeChars} characters outside its entries.`]);
     }
     this.envelopePieces.push(piece);
   }
@@ -217,7 +217,7 @@ export function registerBatchBodyParser(app: FastifyInstance, limits: BatchBodyL
         try {
           return chunk === undefined ? utf8.decode() : utf8.decode(chunk, { stream: true });
         } catch {
-          throw badRequest(['The request body is not valid UTF-8.']);
+          throw malformed(['The request body is not valid UTF-8.']);
         }
       };
       const onData = (chunk: Buffer) => {

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { badRequest } from '../domain/errors.js';
+import { malformed } from '../domain/errors.js';
 
 /**
  * Tracker pages numbered lists only up to the 10,000th item, and its totals never count past it
@@ -11,7 +11,7 @@ export const ITEMS_LIMIT_MESSAGE = `Request exceeds ${MAX_PAGED_ITEMS} items lim
 /** A numbered page that reaches past the cap is refused (400), as Tracker refuses it. */
 export function checkPageWithinCap(page: { page: number; perPage: number }): void {
   if (page.page * page.perPage > MAX_PAGED_ITEMS) {
-    throw badRequest([ITEMS_LIMIT_MESSAGE], { page: `page ${page.page} of ${page.perPage} items ends past the ${MAX_PAGED_ITEMS}th item` });
+    throw malformed([ITEMS_LIMIT_MESSAGE], { page: `page ${page.page} of ${page.perPage} items ends past the ${MAX_PAGED_ITEMS}th item` });
   }
 }
 

@@ -78,8 +78,8 @@ export function buildProgram(): Command {
     .option('--admin', 'make the user an organization administrator', false)
     .action((login: string, options: { org: string; display?: string; email?: string; admin: boolean }) =>
       withContext(async (ctx) => {
-        const { createUserAsOperator } = await import('../service/users.js');
-        const created = await createUserAsOperator(ctx, options.org, {
+        const [{ createUser }, { OPERATOR }] = await Promise.all([import('../service/users.js'), import('../service/context.js')]);
+        const created = await createUser(ctx, OPERATOR, options.org, {
           login,
           display: options.display,
           email: options.email,
@@ -98,8 +98,8 @@ export function buildProgram(): Command {
     .requiredOption('--org <id>', 'the organization of the user')
     .action((login: string, options: { org: string }) =>
       withContext(async (ctx) => {
-        const { issueToken } = await import('../service/tokens.js');
-        console.log(await issueToken(ctx, options.org, login));
+        const [{ issueToken }, { OPERATOR }] = await Promise.all([import('../service/tokens.js'), import('../service/context.js')]);
+        console.log(await issueToken(ctx, OPERATOR, options.org, login));
       }),
     );
   token
@@ -111,18 +111,21 @@ export function buildProgram(): Command {
     .option('--org <id>', 'the organization of --user')
     .action((tokenArgument: string | undefined, options: { user?: string; org?: string }) =>
       withContext(async (ctx) => {
-        const { revokeToken, revokeUserTokens } = await import('../service/tokens.js');
+        const [{ revokeToken, revokeUserTokens }, { OPERATOR }] = await Promise.all([
+          import('../service/tokens.js'),
+          import('../service/context.js'),
+        ]);
         if (options.user !== undefined) {
           if (tokenArgument !== undefined) throw new UsageError('give either a token or --user, not both');
           if (options.org === undefined) throw new UsageError('--user needs --org');
-          const revoked = await revokeUserTokens(ctx, undefined, options.org, options.user);
+          const revoked = await revokeUserTokens(ctx, OPERATOR, options.org, options.user);
           console.log(`Revoked ${revoked} token${revoked === 1 ? '' : 's'} of "${options.user}" in organization ${options.org}.`);
           return;
         }
         if (tokenArgument === undefined)
           throw new UsageError('give the token to revoke, "-" to read it from stdin, or --user <login> --org <id>');
         const secret = tokenArgument === '-' ? (await readStdin()).trim() : tokenArgument;
-        await revokeToken(ctx, undefined, secret);
+        await revokeToken(ctx, OPERATOR, secret);
         console.log('Revoked the token.');
       }),
     );

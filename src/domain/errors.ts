@@ -1,15 +1,15 @@
 /**
- * What can go wrong, in the domain's words. The HTTP layer maps each kind to a status code and
- * Tracker's error body; the CLI prints the messages.
+ * What can go wrong, in the domain's words. The API layer alone maps each kind to a status code and
+ * Tracker's error body (api/plugins/errors.ts); the CLI prints the messages.
  */
 export type ProblemKind =
-  | 'bad_request' // malformed request outside the body's fields (query parameters, JSON syntax)
-  | 'unauthorized' // no token, or one that is unknown or revoked
-  | 'forbidden' // a valid caller without the right, or an organization that is not theirs
+  | 'malformed' // the request cannot be read as asked (its syntax, or parameters outside the fields it writes)
+  | 'unauthenticated' // no token, or one that is unknown or revoked
+  | 'forbidden' // a known caller without the right, or an organization that is not theirs
   | 'not_found'
-  | 'conflict' // a unique key already taken
-  | 'precondition_failed' // a stale version in If-Match
-  | 'invalid'; // a body field that is missing, unknown, mistyped or breaks a rule
+  | 'conflict' // a unique key already taken, or a request that cannot be repeated
+  | 'stale_version' // the caller's version of the object is no longer the current one
+  | 'invalid'; // a field that is missing, unknown, mistyped or breaks a rule
 
 export class Problem extends Error {
   constructor(
@@ -38,7 +38,7 @@ export const conflict = (message: string, fieldErrors: Record<string, string> = 
 
 export const ORGANIZATION_UNAVAILABLE = 'Organization is not available, not ready or not found';
 
-export const badRequest = (messages: string[], fieldErrors: Record<string, string> = {}): Problem =>
-  new Problem('bad_request', messages, fieldErrors);
+export const malformed = (messages: string[], fieldErrors: Record<string, string> = {}): Problem =>
+  new Problem('malformed', messages, fieldErrors);
 
-export const preconditionFailed = (message: string): Problem => new Problem('precondition_failed', [message]);
+export const staleVersion = (message: string): Problem => new Problem('stale_version', [message]);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AuditEventRow, Database, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
-import { Problem } from '../domain/errors.js';
+import { invalidField } from '../domain/errors.js';
 import { findUserByLogin, loadUsers, requireAdmin } from './users.js';
 
 /**
@@ -13,7 +13,7 @@ import { findUserByLogin, loadUsers, requireAdmin } from './users.js';
  */
 
 /** The actor of changes made with the `timeport` command on the server's machine (no user, no token). */
-export const OPERATOR = 'operator';
+export const OPERATOR_ACTOR_ID = 'operator';
 
 export const AUDIT_ACTIONS = [
   'worklog.import',
@@ -115,7 +115,7 @@ export interface AuditQuery {
   /** Only events with a smaller id: the cursor of the previous page (the log runs newest first). */
   beforeId?: number | undefined;
   actions?: readonly AuditAction[] | undefined;
-  /** The actor's login, or OPERATOR for changes made at the command line. */
+  /** The actor's login, or OPERATOR_ACTOR_ID for changes made at the command line. */
   actor?: string | undefined;
   issueKey?: string | undefined;
   worklogId?: number | undefined;
@@ -132,17 +132,14 @@ export interface AuditPage {
   nextBeforeId?: number;
 }
 
-/** `GET /timeport/v1/audit`: the organization's events, newest first, filtered; admins only. */
+/** The organization's audit events, newest first, filtered; admins only. */
 export async function listAuditEvents(ctx: ServiceContext, caller: Caller, query: AuditQuery): Promise<AuditPage> {
   requireAdmin(caller, 'read the audit log');
   let actorUid: number | null | undefined;
-  if (query.actor === OPERATOR) actorUid = null;
+  if (query.actor === OPERATOR_ACTOR_ID) actorUid = null;
   else if (query.actor !== undefined) {
     const user = await findUserByLogin(ctx.store.db, caller.org.id, query.actor);
-    if (user === undefined)
-      throw new Problem('bad_request', ['Invalid query parameters.'], {
-        actor: `no user ${JSON.stringify(query.actor)} in this organization`,
-      });
+    if (user === undefined) throw invalidField('actor', `no user ${JSON.stringify(query.actor)} in this organization`);
     actorUid = user.uid;
   }
   return readAuditEvents(ctx.store.db, caller.org.id, query, actorUid);

@@ -25,3 +25,21 @@ export interface Caller {
 }
 
 export const isAdmin = (caller: Caller): boolean => caller.user.isAdmin === 1;
+
+/**
+ * Whoever runs the `timeport` command on the server's own machine: they hold the database itself, so
+ * they may manage any organization, and the audit log names no user for them. Only the CLI acts as it;
+ * a request over the API is always a `Caller`.
+ */
+export interface Operator {
+  readonly kind: 'operator';
+}
+export const OPERATOR: Operator = Object.freeze({ kind: 'operator' });
+
+/** Who asks for an operation: a caller authenticated by a token, or the operator. */
+export type Principal = Caller | Operator;
+
+export const isOperator = (principal: Principal): principal is Operator => 'kind' in principal && principal.kind === 'operator';
+
+/** The user the audit log names for an operation: none for the operator. */
+export const actorOf = (principal: Principal): User | undefined => (isOperator(principal) ? undefined : principal.user);

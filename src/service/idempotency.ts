@@ -17,7 +17,7 @@ import type { ServiceContext } from './context.js';
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A pending claim older than this belongs to a request that died (or is hopelessly stuck). */
 export const CLAIM_LEASE_MS = 60_000;
-/** How long a retry waits for the first request with its key to finish, before answering 409. */
+/** How long a retry waits for the first request with its key to finish, before it is refused as a conflict. */
 export const WAIT_FOR_FIRST_MS = 10_000;
 const POLL_MS = 25;
 

@@ -123,7 +123,7 @@ async function requireFreeUnique(db: Kysely<Database>, orgId: string, unique: st
 
 /**
  * Inserts an issue. The `unique` check before it cannot see a concurrent transaction's insert on
- * PostgreSQL; the unique constraint does, and its violation is the same 409 as the check's.
+ * PostgreSQL; the unique constraint does, and its violation is the same conflict as the check's.
  */
 async function insertIssue(db: Kysely<Database>, issue: NewIssue): Promise<Issue> {
   try {
@@ -149,7 +149,7 @@ async function takeNextNumber(db: Kysely<Database>, queue: Queue): Promise<numbe
     .returning('lastIssueNumber')
     .executeTakeFirstOrThrow();
   // After an imported key with the last number (QUEUE-9999999999) the next one would have eleven
-  // digits: an issue no key could name (404 on every read). Refused; the transaction rolls back.
+  // digits: an issue no key could name (never found by any read). Refused; the transaction rolls back.
   if (row.lastIssueNumber > MAX_ISSUE_NUMBER) {
     throw conflict(`Queue ${queue.key} has no issue numbers left: keys end at ${queue.key}-${MAX_ISSUE_NUMBER}.`);
   }
@@ -164,7 +164,7 @@ function durationSeconds(field: string, text: string | undefined, errors: Record
   return null;
 }
 
-/** `POST /v3/issues/`: anyone in the organization creates an issue in one of its queues. */
+/** Creates an issue: anyone in the organization, in one of its queues. */
 export async function createIssue(ctx: ServiceContext, caller: Caller, fields: NewIssueFields): Promise<IssueView> {
   return writeTransaction(ctx, async (trx) => {
     const errors: Record<string, string> = {};
@@ -228,8 +228,8 @@ function issueRow(
 }
 
 /**
- * `POST /v3/issues/_import`: an org admin brings in an issue with its original authors and times
- * (docs/tracker-api.md §Issue import). Answered 200, as Tracker does.
+ * Brings in an issue with its original authors and times: org admins only (docs/tracker-api.md
+ * §Issue import).
  */
 export async function importIssue(ctx: ServiceContext, caller: Caller, fields: ImportIssueFields): Promise<IssueView> {
   requireAdmin(caller, 'import issues');
@@ -372,7 +372,7 @@ export async function loadIssueViews(db: Kysely<Database>, issues: readonly Issu
   });
 }
 
-/** `POST /v3/issues/_findByUnique?unique=...`: the issue created with that `unique` value. */
+/** The issue created with a `unique` value, if any. */
 export async function findIssueByUnique(ctx: ServiceContext, caller: Caller, unique: string): Promise<IssueView> {
   const issue = await ctx.store.db
     .selectFrom('issues')
@@ -392,7 +392,7 @@ export interface IssueSearchPage {
 const KEY_CHUNK = 500;
 
 /**
- * `POST /v3/issues/_search`: issues by keys (in the order given, unknown keys left out, each once),
+ * Finds issues: by keys (in the order given, unknown keys left out, each once),
  * by queue (in issue number order) or all of the organization's (by queue, then number), a page at
  * a time.
  */

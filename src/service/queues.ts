@@ -49,7 +49,7 @@ export function resolveCatalogue(
   return entry.key;
 }
 
-/** `POST /v3/queues/`: org admins create queues, as in Tracker. */
+/** Creates a queue: org admins only, as in Tracker. */
 /** A queue with its lead, everything needed to show it. */
 export interface QueueView {
   queue: Queue;

@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { formatBusinessDuration } from '../domain/duration.js';
-import { Problem } from '../domain/errors.js';
+import { invalidField } from '../domain/errors.js';
 import { asciiUpperCase, loginKey } from '../domain/keys.js';
 import { type GroupDimension, type Period, type ReportTimeBasis, isTimeDimension } from '../domain/report.js';
 import { type DayBucket, type ZoneClock, dayIndexOf, localDays } from '../domain/time-zone.js';
@@ -71,8 +71,8 @@ export interface Report {
 /** Grid cells tried for the database's time buckets, largest first. */
 const GRID_SIZES_MS = [3_600_000, 900_000, 60_000, 1000, 1];
 
-/** A filter that names nothing in the organization is a bad parameter (400), not an empty report: it is most likely a typo. */
-const badFilter = (field: string, message: string) => new Problem('bad_request', ['Invalid query parameters.'], { [field]: message });
+/** A filter that names nothing in the organization is refused, not answered with an empty report: it is most likely a typo. */
+const badFilter = (field: string, message: string) => invalidField(field, message);
 
 export async function timeSpentReport(ctx: ServiceContext, caller: Caller, request: ReportRequest): Promise<Report> {
   const db = ctx.store.db;

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { invalidField, notFound } from '../domain/errors.js';
 import type { Database, Organization, User } from '../store/schema.js';
 import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
-import { type Caller, type ServiceContext, isAdmin } from './context.js';
+import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
 import { chosenTokenError, hashToken, newToken } from './secrets.js';
 import { findUserByLogin, requireAdmin } from './users.js';
 
@@ -18,17 +18,19 @@ export async function insertToken(db: Kysely<Database>, userUid: number, now: nu
   return token;
 }
 
-/** `POST /timeport/v1/users/<login>/tokens`: an org admin issues a token for a user of the org. */
-export async function createTokenFor(ctx: ServiceContext, caller: Caller, login: string): Promise<string> {
-  requireAdmin(caller, 'issue tokens');
-  return issueToken(ctx, caller.org.id, login, undefined, caller.user);
-}
-
 /**
- * The CLI's `token create` (no actor: the operator), and the extension endpoint once the caller is
- * allowed. The audit event names the user, never the token.
+ * Issues a token for a user of an organization: an administrator of that organization, or the
+ * operator (the CLI's `token create`, which may also choose the token). The audit event names the
+ * user, never the token.
  */
-export async function issueToken(ctx: ServiceContext, orgId: string, login: string, chosen?: string, actor?: User): Promise<string> {
+export async function issueToken(
+  ctx: ServiceContext,
+  principal: Principal,
+  orgId: string,
+  login: string,
+  chosen?: string,
+): Promise<string> {
+  requireAdmin(principal, 'issue tokens', orgId);
   if (chosen !== undefined) {
     const error = chosenTokenError(chosen);
     if (error !== undefined) throw invalidField('token', error);
@@ -37,7 +39,7 @@ export async function issueToken(ctx: ServiceContext, orgId: string, login: stri
     const user = await findUserByLogin(trx, orgId, login);
     if (user === undefined) throw notFound(`User ${login} does not exist in organization ${orgId}.`);
     const token = await insertToken(trx, user.uid, ctx.now(), chosen);
-    await recordAudit(trx, ctx, orgId, actor, { action: 'token.create', details: { user: user.login } });
+    await recordAudit(trx, ctx, orgId, actorOf(principal), { action: 'token.create', details: { user: user.login } });
     return token;
   });
 }
@@ -72,12 +74,12 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
 }
 
 /**
- * `POST /timeport/v1/tokens/_revoke`: revokes one token, named by its value (the only thing its
- * holder knows; ids are never shown). Its owner may revoke it, and so may an admin of the owner's
- * organization. Any other token, revoked or unknown, is "not found", so the endpoint cannot be used
- * to learn whether a guessed token exists.
+ * Revokes one token, named by its value (the only thing its holder knows; ids are never shown). Its
+ * owner may revoke it, and so may an admin of the owner's organization, or the operator. Any other
+ * token, revoked or unknown, is "not found", so that this cannot be used to learn whether a guessed
+ * token exists.
  */
-export async function revokeToken(ctx: ServiceContext, caller: Caller | undefined, token: string): Promise<void> {
+export async function revokeToken(ctx: ServiceContext, principal: Principal, token: string): Promise<void> {
   await writeTransaction(ctx, async (trx) => {
     const row = await trx
       .selectFrom('tokens')
@@ -87,20 +89,20 @@ export async function revokeToken(ctx: ServiceContext, caller: Caller | undefine
       .where('tokens.revokedAt', 'is', null)
       .executeTakeFirst();
     const allowed =
-      row !== undefined && (caller === undefined || row.uid === caller.user.uid || (isAdmin(caller) && row.orgId === caller.org.id));
+      row !== undefined &&
+      (isOperator(principal) || row.uid === principal.user.uid || (isAdmin(principal) && row.orgId === principal.org.id));
     if (!allowed) throw notFound('No such active token.');
     await trx.updateTable('tokens').set({ revokedAt: ctx.now() }).where('id', '=', row.id).execute();
-    await recordAudit(trx, ctx, row.orgId, caller?.user, { action: 'token.revoke', details: { user: row.login, revoked: 1 } });
+    await recordAudit(trx, ctx, row.orgId, actorOf(principal), { action: 'token.revoke', details: { user: row.login, revoked: 1 } });
   });
 }
 
 /**
- * `DELETE /timeport/v1/users/<login>/tokens` and `timeport token revoke --user`: revokes every
- * active token of a user (an admin's tool for someone who left or a leaked token of unknown value).
- * Answers how many were revoked.
+ * Revokes every active token of a user (an admin's or the operator's tool for someone who left, or
+ * a leaked token of unknown value). Answers how many were revoked.
  */
-export async function revokeUserTokens(ctx: ServiceContext, caller: Caller | undefined, orgId: string, login: string): Promise<number> {
-  if (caller !== undefined) requireAdmin(caller, 'revoke the tokens of a user');
+export async function revokeUserTokens(ctx: ServiceContext, principal: Principal, orgId: string, login: string): Promise<number> {
+  requireAdmin(principal, 'revoke the tokens of a user', orgId);
   return writeTransaction(ctx, async (trx) => {
     const user = await findUserByLogin(trx, orgId, login);
     if (user === undefined) throw notFound(`User ${login} does not exist in organization ${orgId}.`);
@@ -111,7 +113,7 @@ export async function revokeUserTokens(ctx: ServiceContext, caller: Caller | und
       .where('revokedAt', 'is', null)
       .executeTakeFirst();
     const revoked = Number(result.numUpdatedRows);
-    await recordAudit(trx, ctx, orgId, caller?.user, { action: 'token.revoke', details: { user: user.login, revoked } });
+    await recordAudit(trx, ctx, orgId, actorOf(principal), { action: 'token.revoke', details: { user: user.login, revoked } });
     return revoked;
   });
 }

@@ -5,7 +5,7 @@ import { conflict, forbidden, invalidFields, notFound } from '../domain/errors.j
 import { LOGIN_PATTERN, LOGIN_RULE, loginKey } from '../domain/keys.js';
 import type { Database, User } from '../store/schema.js';
 import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
-import { type Caller, type ServiceContext, isAdmin } from './context.js';
+import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
 import { newCloudUid } from './secrets.js';
 
 export interface NewUserFields {
@@ -75,31 +75,33 @@ export async function insertUser(db: Kysely<Database>, orgId: string, fields: Ne
   return { ...inserted, passportUid: inserted.uid };
 }
 
-/** `POST /timeport/v1/users`: org admins add users to their organization. */
-export async function createUser(ctx: ServiceContext, caller: Caller, fields: NewUserFields): Promise<User> {
-  requireAdmin(caller, 'add users');
+/**
+ * Adds a user to an organization: an administrator of that organization, or the operator (the CLI's
+ * `user create`).
+ */
+export async function createUser(ctx: ServiceContext, principal: Principal, orgId: string, fields: NewUserFields): Promise<User> {
+  requireAdmin(principal, 'add users', orgId);
   return writeTransaction(ctx, async (trx) => {
-    const user = await insertUser(trx, caller.org.id, fields, ctx.now());
-    await recordAudit(trx, ctx, caller.org.id, caller.user, userCreated(user));
-    return user;
-  });
-}
-
-/** The CLI's `user create`: no caller, the operator owns the database. */
-export async function createUserAsOperator(ctx: ServiceContext, orgId: string, fields: NewUserFields): Promise<User> {
-  return writeTransaction(ctx, async (trx) => {
-    const org = await trx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
-    if (org === undefined) throw notFound(`Organization ${orgId} does not exist.`);
+    if (isOperator(principal)) {
+      const org = await trx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
+      if (org === undefined) throw notFound(`Organization ${orgId} does not exist.`);
+    }
     const user = await insertUser(trx, orgId, fields, ctx.now());
-    await recordAudit(trx, ctx, orgId, undefined, userCreated(user));
+    await recordAudit(trx, ctx, orgId, actorOf(principal), userCreated(user));
     return user;
   });
 }
 
 const userCreated = (user: User): AuditEvent => ({ action: 'user.create', details: { login: user.login, isAdmin: user.isAdmin === 1 } });
 
-export function requireAdmin(caller: Caller, action: string): void {
-  if (!isAdmin(caller)) throw forbidden(`Only an organization administrator can ${action}.`);
+/**
+ * Refuses anyone but an administrator of the organization (`orgId`, by default the caller's own);
+ * the operator may act in any organization.
+ */
+export function requireAdmin(principal: Principal, action: string, orgId?: string): void {
+  if (isOperator(principal)) return;
+  if (!isAdmin(principal) || (orgId !== undefined && principal.org.id !== orgId))
+    throw forbidden(`Only an organization administrator can ${action}.`);
 }
 
 /**

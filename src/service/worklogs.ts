@@ -1,7 +1,7 @@
 import type { Kysely, QueryCreator } from 'kysely';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp } from '../domain/timestamp.js';
-import { Problem, conflict, forbidden, invalidFields, notFound, preconditionFailed } from '../domain/errors.js';
+import { Problem, conflict, forbidden, invalidFields, notFound, staleVersion } from '../domain/errors.js';
 import { type VersionPrecondition, requiredVersion } from '../domain/preconditions.js';
 import type { CreatedAtRange } from '../domain/worklog-search.js';
 import {
@@ -252,7 +252,7 @@ function requireMayChange(caller: Caller, worklog: Worklog, action: 'edit' | 'de
 function requireVersion(worklog: Worklog, precondition: VersionPrecondition | undefined): void {
   const expected = requiredVersion(precondition);
   if (expected !== undefined && worklog.version !== expected) {
-    throw preconditionFailed(`The time entry has changed: its version is ${worklog.version}, not ${expected}. Read it again and retry.`);
+    throw staleVersion(`The time entry has changed: its version is ${worklog.version}, not ${expected}. Read it again and retry.`);
   }
 }
 
@@ -447,8 +447,6 @@ export async function searchWorklogs(
   caller: Caller,
   search: WorklogSearch,
   page: { page: number; perPage: number },
-  /** Where the filters came from: a body field is refused with 422, a query parameter with 400. */
-  source: 'body' | 'query',
 ): Promise<WorklogsAcrossIssues> {
   const db = ctx.store.db;
   let authorUid: number | undefined;
@@ -456,7 +454,7 @@ export async function searchWorklogs(
     const errors: Record<string, string> = {};
     const author = await requireUserReference(db, caller.org.id, 'createdBy', search.createdBy, errors);
     if (author === undefined) {
-      throw source === 'body' ? invalidFields(errors) : new Problem('bad_request', ['Invalid querystring parameters.'], errors);
+      throw invalidFields(errors);
     }
     authorUid = author.uid;
   }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createOrganization } from '../../src/service/organizations.js';
+import { OPERATOR } from '../../src/service/context.js';
 import { issueToken } from '../../src/service/tokens.js';
 import { type TestApp, assertTrackerError } from '../helpers/app.js';
 import { buildAppWithIssue, NOW, createUserWithToken, expectStatus, nextLink, worklogBody } from './fixtures.js';
@@ -163,7 +164,7 @@ describe('audit log', () => {
   });
 
   it("the operator's command-line changes are recorded without a user", async () => {
-    await issueToken(t.ctx, '1', 'auditee');
+    await issueToken(t.ctx, OPERATOR, '1', 'auditee');
     const event = await latest('actor=operator');
     assert.equal(event.action, 'token.create');
     assert.equal(event.actor.id, 'operator');

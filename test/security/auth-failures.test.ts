@@ -14,6 +14,7 @@ import { ConfigError, readConfig } from '../../src/config.js';
 import { Problem } from '../../src/domain/errors.js';
 import { createOrganization } from '../../src/service/organizations.js';
 import { chosenTokenEntropyBits, chosenTokenError } from '../../src/service/secrets.js';
+import { OPERATOR } from '../../src/service/context.js';
 import { issueToken } from '../../src/service/tokens.js';
 import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
 
@@ -136,7 +137,7 @@ describe('operator-chosen tokens need more than 16 hexadecimal characters of ent
         (error: Error) => error instanceof Problem && /harder to guess/.test(JSON.stringify(error.fieldErrors)),
       );
       await assert.rejects(
-        issueToken(t.ctx, '1', 'admin', 'abcdefghijklmnopqrstuvwxyz'),
+        issueToken(t.ctx, OPERATOR, '1', 'admin', 'abcdefghijklmnopqrstuvwxyz'),
         (error: Error) => error instanceof Problem && /harder to guess/.test(JSON.stringify(error.fieldErrors)),
       );
       assert.equal((await t.store.db.selectFrom('organizations').select('id').execute()).length, 1);

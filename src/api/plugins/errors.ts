@@ -14,14 +14,28 @@ export interface TrackerErrorBody {
 }
 
 export const STATUS_OF: Record<ProblemKind, number> = {
-  bad_request: 400,
-  unauthorized: 401,
+  malformed: 400,
+  unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
-  precondition_failed: 412,
+  stale_version: 412,
   invalid: 422,
 };
+
+/**
+ * Runs a service operation whose arguments came from a query string: a value that breaks a rule
+ * (the service's `invalid`) is then a malformed request (400, `message`), where the same value in a
+ * body is invalid fields (422). Where a value came from is the API's business, not the service's.
+ */
+export async function readingQuery<T>(operation: Promise<T>, message = 'Invalid query parameters.'): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (error instanceof Problem && error.kind === 'invalid') throw new Problem('malformed', [message], error.fieldErrors);
+    throw error;
+  }
+}
 
 export function sendTrackerError(
   reply: FastifyReply,

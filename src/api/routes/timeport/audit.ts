@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../../../domain/errors.js';
+import { readingQuery } from '../../plugins/errors.js';
 import { asciiUpperCase } from '../../../domain/keys.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
-import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR, listAuditEvents } from '../../../service/audit.js';
+import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR_ACTOR_ID, listAuditEvents } from '../../../service/audit.js';
 import type { AuditEventRow, User } from '../../../store/schema.js';
 import { type Links, userReference } from '../../representations.js';
 import { Strict } from '../../schemas.js';
@@ -37,7 +38,7 @@ function auditEventResource(event: AuditEventRow, users: Map<number, User>, link
     id: event.id,
     at: formatTrackerTimestamp(event.at),
     action: event.action,
-    actor: actor === undefined ? { id: OPERATOR, display: 'Operator (command line)' } : userReference(actor, links),
+    actor: actor === undefined ? { id: OPERATOR_ACTOR_ID, display: 'Operator (command line)' } : userReference(actor, links),
     requestId: event.requestId ?? undefined,
     serverRequestId: event.serverRequestId ?? undefined,
     issue: event.issueKey === null ? undefined : { key: event.issueKey, self: `${links.base}/v3/issues/${event.issueKey}` },
@@ -76,7 +77,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     }
     const from = instant('from');
     const to = instant('to');
-    if (Object.keys(errors).length > 0) throw new Problem('bad_request', ['Invalid query parameters.'], errors);
+    if (Object.keys(errors).length > 0) throw new Problem('malformed', ['Invalid query parameters.'], errors);
     const perPage = query.perPage ?? 50;
     const filter: AuditQuery = {
       perPage,
@@ -90,7 +91,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
       from,
       to,
     };
-    const page = await listAuditEvents(request.services, request.caller, filter);
+    const page = await readingQuery(listAuditEvents(request.services, request.caller, filter));
     if (page.nextBeforeId !== undefined) {
       const next = new URLSearchParams();
       for (const [name, value] of Object.entries(query)) if (value !== undefined && name !== 'id') next.set(name, String(value));

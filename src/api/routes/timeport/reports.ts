@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../../../domain/errors.js';
+import { readingQuery } from '../../plugins/errors.js';
 import { type GroupDimension, type ReportTimeBasis, csvLines, parseGroupBy, parsePeriod, splitList } from '../../../domain/report.js';
 import { formatTrackerTimestamp } from '../../../domain/timestamp.js';
 import { ZoneClock, parseTimeZone } from '../../../domain/time-zone.js';
@@ -44,18 +45,20 @@ const reportRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app) => {
     const period = clock === undefined ? undefined : parsePeriod(query.from, query.to, clock);
     Object.assign(errors, period?.errors);
     if (Object.keys(errors).length > 0 || clock === undefined || period?.period === undefined || !groupBy.ok) {
-      throw new Problem('bad_request', ['Invalid query parameters.'], errors);
+      throw new Problem('malformed', ['Invalid query parameters.'], errors);
     }
     const by: ReportTimeBasis = query.by ?? 'start';
-    const report = await timeSpentReport(request.services, request.caller, {
-      period: period.period,
-      clock,
-      by,
-      groupBy: groupBy.value,
-      users: lists.user.ok ? lists.user.value : [],
-      issues: lists.issue.ok ? lists.issue.value : [],
-      queues: lists.queue.ok ? lists.queue.value : [],
-    });
+    const report = await readingQuery(
+      timeSpentReport(request.services, request.caller, {
+        period: period.period,
+        clock,
+        by,
+        groupBy: groupBy.value,
+        users: lists.user.ok ? lists.user.value : [],
+        issues: lists.issue.ok ? lists.issue.value : [],
+        queues: lists.queue.ok ? lists.queue.value : [],
+      }),
+    );
     const from = formatTrackerTimestamp(period.period.from);
     const to = formatTrackerTimestamp(period.period.to);
     if (query.format === 'csv') {

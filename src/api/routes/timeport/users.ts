@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { createTokenFor, revokeToken, revokeUserTokens } from '../../../service/tokens.js';
+import { issueToken, revokeToken, revokeUserTokens } from '../../../service/tokens.js';
 import { createUser } from '../../../service/users.js';
 import { userResource } from '../../representations.js';
 import { Strict } from '../../schemas.js';
@@ -30,7 +30,7 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
   const links = linksOf(options);
 
   app.post('/users', { schema: { body: NewUserBody }, onRequest: adminOnly('add users') }, async (request, reply) => {
-    const user = await createUser(request.services, request.caller, request.body);
+    const user = await createUser(request.services, request.caller, request.caller.org.id, request.body);
     return reply.code(201).send({ ...userResource(user, links), isAdmin: user.isAdmin === 1 });
   });
 
@@ -45,7 +45,8 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
         body: NoBody,
       },
     },
-    async (request, reply) => reply.code(201).send({ token: await createTokenFor(request.services, request.caller, request.params.login) }),
+    async (request, reply) =>
+      reply.code(201).send({ token: await issueToken(request.services, request.caller, request.caller.org.id, request.params.login) }),
   );
 
   app.delete(

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type TSchema, Type } from 'typebox';
-import { Problem, badRequest } from '../../../domain/errors.js';
+import { Problem, malformed } from '../../../domain/errors.js';
 import {
   DEFAULT_PER_SCROLL,
   DEFAULT_SCROLL_TTL_MS,
@@ -167,12 +167,12 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
           // A continuation: what is scrolled comes from the scroll id; the body the official client
           // sends again with each `next` link is not read a second time.
           const decoded = decodeScrollId(query.scrollId, { orgId: caller.org.id, uid: caller.user.uid }, now);
-          if (!decoded.ok) throw badRequest(['The scroll cannot be continued.'], { scrollId: `the scroll id ${decoded.error}` });
+          if (!decoded.ok) throw malformed(['The scroll cannot be continued.'], { scrollId: `the scroll id ${decoded.error}` });
           cursor = decoded.value;
           if (query.scrollTTLMillis !== undefined) cursor = { ...cursor, ttlMs: query.scrollTTLMillis };
         } else {
           if (chosen.value.by === 'keys' || (chosen.value.by === 'queue' && chosen.value.field === 'queue'))
-            throw badRequest([SCROLL_NOT_SUPPORTED]);
+            throw malformed([SCROLL_NOT_SUPPORTED]);
           cursor = {
             orgId: caller.org.id,
             uid: caller.user.uid,
@@ -196,7 +196,7 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
         return page.views.map((view) => issueResource(view, links));
       }
       if (query.perScroll !== undefined || query.scrollTTLMillis !== undefined) {
-        throw badRequest(['perScroll and scrollTTLMillis belong to a scroll: start one with scrollType, or continue one with scrollId.']);
+        throw malformed(['perScroll and scrollTTLMillis belong to a scroll: start one with scrollType, or continue one with scrollId.']);
       }
       const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_ISSUE_PAGE };
       checkPageWithinCap(page);
@@ -217,7 +217,7 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
       else if (scrollToken(scrollId, decoded.value) !== token)
         errors[scrollId] = 'the scroll token is not the one answered with this scroll id';
     }
-    if (Object.keys(errors).length > 0) throw badRequest(['Some scrolls cannot be cleared.'], errors);
+    if (Object.keys(errors).length > 0) throw malformed(['Some scrolls cannot be cleared.'], errors);
     // Tracker answers 200 with an empty body (docs/tracker-api.md, "Scroll").
     return reply.code(200).send();
   });

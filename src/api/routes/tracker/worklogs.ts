@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { badRequest, invalidFields } from '../../../domain/errors.js';
-import { type VersionPrecondition, parseIfMatch } from '../../../domain/preconditions.js';
+import { invalidFields, malformed } from '../../../domain/errors.js';
+import { readingQuery } from '../../plugins/errors.js';
+import type { VersionPrecondition } from '../../../domain/preconditions.js';
+import { parseIfMatch } from '../../if-match.js';
 import { checkCreatedAtRange, parseCreatedAtQuery } from '../../../domain/worklog-search.js';
 import {
   createWorklog,
@@ -91,7 +93,7 @@ export const DEFAULT_WORKLOG_PAGE = 50;
 function preconditionOf(request: FastifyRequest): VersionPrecondition | undefined {
   const header = request.headers['if-match'];
   const precondition = parseIfMatch(Array.isArray(header) ? header.join(', ') : header);
-  if (!precondition.ok) throw badRequest(['The If-Match header is not a version.'], { 'If-Match': precondition.error });
+  if (!precondition.ok) throw malformed(['The If-Match header is not a version.'], { 'If-Match': precondition.error });
   return precondition.value;
 }
 
@@ -162,13 +164,7 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
       const range = body.createdAt === undefined ? undefined : checkCreatedAtRange(body.createdAt);
       if (range !== undefined && !range.ok) throw invalidFields(range.errors);
       const page = pageOf(request.query);
-      const found = await searchWorklogs(
-        request.services,
-        request.caller,
-        { createdBy: body.createdBy, createdAt: range?.value },
-        page,
-        'body',
-      );
+      const found = await searchWorklogs(request.services, request.caller, { createdBy: body.createdBy, createdAt: range?.value }, page);
       setPageHeaders(reply, linkUrl(links, 'worklog/_search'), page, found.total, '', true);
       return worklogResourcesAcross(found, links);
     },
@@ -177,11 +173,14 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
   app.get('/worklog', { schema: { querystring: WorklogQuery } }, async (request, reply) => {
     const { createdBy, createdAt } = request.query;
     const range = createdAt === undefined ? undefined : parseCreatedAtQuery(typeof createdAt === 'string' ? [createdAt] : createdAt);
-    if (range !== undefined && !range.ok) throw badRequest(['Invalid querystring parameters.'], { createdAt: range.error });
+    if (range !== undefined && !range.ok) throw malformed(['Invalid querystring parameters.'], { createdAt: range.error });
     // A query string has only text: digits name a user id, anything else a login.
     const author = createdBy === undefined ? undefined : /^\d{1,15}$/.test(createdBy) ? Number(createdBy) : createdBy;
     const page = pageOf(request.query);
-    const found = await searchWorklogs(request.services, request.caller, { createdBy: author, createdAt: range?.value }, page, 'query');
+    const found = await readingQuery(
+      searchWorklogs(request.services, request.caller, { createdBy: author, createdAt: range?.value }, page),
+      'Invalid querystring parameters.',
+    );
     setPageHeaders(reply, linkUrl(links, 'worklog'), page, found.total, queryWithout(request.url, ['perPage', 'page']), true);
     return worklogResourcesAcross(found, links);
   });
