@@ -115,6 +115,22 @@ describe('Toggl Track as a live source', () => {
     );
   });
 
+  test("with ownEntries the window holds only the token owner's entries, with the owner's e-mail", async () => {
+    const own = source({ ownEntries: true });
+    await own.check();
+    server.seen.length = 0;
+    const records = await collect(own.records());
+    assert.deepEqual(
+      records.map((record) => record.line),
+      ids.filter((_, index) => index % 2 === 0),
+      "Alice's four",
+    );
+    assert.deepEqual((server.seen[0]!.body as { user_ids?: number[] }).user_ids, [7100001]);
+    const converted = own.format.convert(records[0]!, { durations: DEFAULT_DURATION_SETTINGS });
+    assert.ok(converted.ok);
+    assert.equal(converted.value.user.email, 'alice@example.com', 'the same user fields as the changes give');
+  });
+
   test("changes since a time: only with the owner's entries, the edited entry and the deleted id", async () => {
     assert.equal(source().changesSince, undefined, 'a whole workspace has no list of deletions');
     const own = source({ ownEntries: true });

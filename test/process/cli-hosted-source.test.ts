@@ -101,6 +101,7 @@ describe('timeport import from Toggl Track, Clockify and Kimai', { timeout: 180_
     const cases: [string[], RegExp][] = [
       [['import', ...toggled, ...window, ...target()], /--source toggl needs --source-workspace/],
       [['import', ...toggled, '--source-workspace', '4242', ...target()], /--source toggl needs --source-from/],
+      [['import', ...toggled, '--source-workspace', 'abc', ...window, ...target()], /Toggl: the workspace is a number, not "abc"/],
       [
         ['import', ...toggled, '--source-workspace', '4242', ...window, '--source-token', 'wrong', ...target()],
         /Toggl refused the API token \(403\)/,
