@@ -1,6 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { TrackerClient } from '../client/tracker-client.js';
+import type { ClockifySource } from '../importer/live/clockify.js';
+import type { KimaiSource } from '../importer/live/kimai.js';
 import type { RedmineSource } from '../importer/live/redmine.js';
+import type { TogglSource } from '../importer/live/toggl.js';
 import type { TrackerSource } from '../importer/live/tracker.js';
 import type { LiveSource } from '../importer/live/types.js';
 
@@ -9,7 +12,7 @@ import type { LiveSource } from '../importer/live/types.js';
  * `--source tracker`), shared by `import` and `reconcile`; each later source kind adds its name
  * here and a LiveSource of its own.
  */
-export const LIVE_SOURCE_KINDS = ['redmine', 'tracker'] as const;
+export const LIVE_SOURCE_KINDS = ['redmine', 'tracker', 'toggl', 'clockify', 'kimai'] as const;
 export type LiveSourceKind = (typeof LIVE_SOURCE_KINDS)[number];
 
 export interface LiveSourceCliOptions {
@@ -19,6 +22,8 @@ export interface LiveSourceCliOptions {
   sourceProject?: string;
   sourceOrg?: string;
   sourceCloudOrg?: string;
+  sourceWorkspace?: string;
+  sourceOwnEntries?: boolean;
   sourceFrom?: string;
   sourceTo?: string;
 }
@@ -40,14 +45,19 @@ export const day =
 export function addLiveSourceOptions(command: Command): Command {
   return command
     .addOption(new Option('--source <kind>', 'read entries from a live source instead of files').choices([...LIVE_SOURCE_KINDS]))
-    .option('--source-url <url>', "the source's base URL (Redmine: http://redmine.example; Tracker: https://api.tracker.yandex.net)")
+    .option(
+      '--source-url <url>',
+      "the source's base URL (Redmine: http://redmine.example; Tracker: https://api.tracker.yandex.net; Kimai: https://kimai.example; Toggl and Clockify have defaults)",
+    )
     .option('--source-token <token>', "the source's API key or token (default: $TIMEPORT_SOURCE_TOKEN)")
     .option('--source-project <id>', 'Redmine: read only this project (identifier or id)')
     .option('--source-org <id>', 'Tracker: the source organization, sent as X-Org-ID')
     .option('--source-cloud-org <id>', 'Tracker: the source organization, sent as X-Cloud-Org-ID')
+    .option('--source-workspace <id>', 'Toggl, Clockify: the workspace to read')
+    .option('--source-own-entries', "Toggl: only the token owner's entries (then a sync reads only what changed, deletions included)")
     .option(
       '--source-from <day>',
-      'read entries of this day on (Redmine: the day worked; Tracker: the day written, UTC)',
+      'read entries of this day on (Redmine: the day worked; Tracker: the day written, UTC; Toggl, Clockify, Kimai: the day started; required for Toggl and Clockify)',
       day('--source-from'),
     )
     .option('--source-to <day>', 'read entries up to this day, included', day('--source-to'));
@@ -57,7 +67,16 @@ export interface LiveSourceLibrary {
   RedmineSource: typeof RedmineSource;
   TrackerSource: typeof TrackerSource;
   TrackerClient: typeof TrackerClient;
+  TogglSource: typeof TogglSource;
+  ClockifySource: typeof ClockifySource;
+  KimaiSource: typeof KimaiSource;
 }
+
+/** Hosted services' URLs, used when --source-url is not given. */
+const DEFAULT_SOURCE_URLS: Partial<Record<LiveSourceKind, string>> = {
+  toggl: 'https://api.track.toggl.com',
+  clockify: 'https://reports.api.clockify.me',
+};
 
 /**
  * The live source the options name, or undefined for files; throws a usage message (the caller's
@@ -68,10 +87,22 @@ export function liveSourceFrom(
   files: string[],
   options: LiveSourceCliOptions,
   refuse: (message: string) => Error,
+  /** Where a source says what it skips, what a run costs and what it waits for. */
+  report: (line: string) => void = (line) => console.error(line),
 ): LiveSource | undefined {
-  const given = (['sourceUrl', 'sourceToken', 'sourceProject', 'sourceOrg', 'sourceCloudOrg', 'sourceFrom', 'sourceTo'] as const).filter(
-    (name) => options[name] !== undefined,
-  );
+  const given = (
+    [
+      'sourceUrl',
+      'sourceToken',
+      'sourceProject',
+      'sourceOrg',
+      'sourceCloudOrg',
+      'sourceWorkspace',
+      'sourceOwnEntries',
+      'sourceFrom',
+      'sourceTo',
+    ] as const
+  ).filter((name) => options[name] !== undefined);
   const flag = (name: string) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
   if (options.source === undefined) {
     if (given.length > 0) throw refuse(`${given.map(flag).join(', ')} need --source (${LIVE_SOURCE_KINDS.join(' or ')})`);
@@ -79,7 +110,8 @@ export function liveSourceFrom(
     return undefined;
   }
   if (files.length > 0) throw refuse(`give files or --source ${options.source}, not both`);
-  if (options.sourceUrl === undefined) throw refuse(`--source ${options.source} needs --source-url`);
+  const url = options.sourceUrl ?? DEFAULT_SOURCE_URLS[options.source];
+  if (url === undefined) throw refuse(`--source ${options.source} needs --source-url`);
   const token = options.sourceToken ?? (process.env.TIMEPORT_SOURCE_TOKEN || undefined);
   if (token === undefined) throw refuse(`--source ${options.source} needs --source-token or TIMEPORT_SOURCE_TOKEN`);
   if (options.sourceFrom !== undefined && options.sourceTo !== undefined && options.sourceFrom > options.sourceTo) {
@@ -89,10 +121,23 @@ export function liveSourceFrom(
     const foreign = given.filter((name) => !['sourceUrl', 'sourceToken', 'sourceFrom', 'sourceTo', ...allowed].includes(name));
     if (foreign.length > 0) throw refuse(`${foreign.map(flag).join(', ')} do not apply to --source ${options.source}`);
   };
+  if (options.source === 'toggl' || options.source === 'clockify') {
+    only(options.source === 'toggl' ? ['sourceWorkspace', 'sourceOwnEntries'] : ['sourceWorkspace']);
+    if (options.sourceWorkspace === undefined) throw refuse(`--source ${options.source} needs --source-workspace`);
+    if (options.sourceFrom === undefined) throw refuse(`--source ${options.source} needs --source-from: its reports read a range of days`);
+    const window = { from: options.sourceFrom, to: options.sourceTo };
+    return options.source === 'toggl'
+      ? new lib.TogglSource({ url, token, workspace: options.sourceWorkspace, window, ownEntries: options.sourceOwnEntries, report })
+      : new lib.ClockifySource({ url, apiKey: token, workspace: options.sourceWorkspace, window, report });
+  }
+  if (options.source === 'kimai') {
+    only([]);
+    return new lib.KimaiSource({ url, token, window: { from: options.sourceFrom, to: options.sourceTo }, report });
+  }
   if (options.source === 'redmine') {
     only(['sourceProject']);
     return new lib.RedmineSource({
-      url: options.sourceUrl,
+      url,
       apiKey: token,
       project: options.sourceProject,
       window: { from: options.sourceFrom, to: options.sourceTo },
@@ -101,7 +146,7 @@ export function liveSourceFrom(
   only(['sourceOrg', 'sourceCloudOrg']);
   if ((options.sourceOrg === undefined) === (options.sourceCloudOrg === undefined))
     throw refuse('--source tracker needs exactly one of --source-org and --source-cloud-org');
-  const client = new lib.TrackerClient({ baseUrl: options.sourceUrl, token, orgId: options.sourceOrg, cloudOrgId: options.sourceCloudOrg });
+  const client = new lib.TrackerClient({ baseUrl: url, token, orgId: options.sourceOrg, cloudOrgId: options.sourceCloudOrg });
   const dayStart = (text: string) => Date.parse(`${text}T00:00:00Z`);
   return new lib.TrackerSource({
     client,

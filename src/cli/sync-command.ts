@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { addLiveSourceOptions } from './live-source-options.js';
+import { LIVE_SOURCE_KINDS, addLiveSourceOptions } from './live-source-options.js';
 import {
   type SourceCliOptions,
   type TargetOptions,
@@ -31,7 +31,7 @@ export function registerSyncCommand(program: Command): void {
   const command = program
     .command('sync [files...]')
     .description(
-      'mirror a source (files, or --source redmine|tracker) into Timeport or Tracker: create, update and (with --delete) delete worklogs, as planned against the last sync',
+      `mirror a source (files, or --source ${LIVE_SOURCE_KINDS.join('|')}) into Timeport or Tracker: create, update and (with --delete) delete worklogs, as planned against the last sync`,
     );
   addTargetOptions(command);
   addSourceOptions(command);

@@ -4,7 +4,19 @@ import type { FileKind, RawRecord } from '../readers.js';
 import type { DateOrder } from '../time.js';
 
 /** File formats, then the formats of live sources' records (never detected from a file). */
-export type FormatName = 'native' | 'jira' | 'tempo' | 'toggl' | 'clockify' | 'redmine' | 'kimai' | 'redmine-api' | 'tracker-api';
+export type FormatName =
+  | 'native'
+  | 'jira'
+  | 'tempo'
+  | 'toggl'
+  | 'clockify'
+  | 'redmine'
+  | 'kimai'
+  | 'redmine-api'
+  | 'tracker-api'
+  | 'toggl-api'
+  | 'clockify-api'
+  | 'kimai-api';
 
 /** How the source names the person who did the work; the user map turns it into a Tracker login. */
 export interface SourceUser {

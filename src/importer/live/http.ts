@@ -20,6 +20,11 @@ export interface SourceHttpOptions {
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * A source's own "wait, then ask again" answer besides 429/503 (Toggl's 402 when the hourly
+   * quota is used up): the milliseconds to wait, or undefined for an error.
+   */
+  waitOn?: (status: number, headers: Headers) => number | undefined;
 }
 
 export class SourceHttpError extends LiveSourceError {
@@ -51,15 +56,31 @@ export class SourceHttp {
   }
 
   async getJson<T>(path: string, accept: number[] = []): Promise<{ status: number; headers: Headers; body: T }> {
+    return this.requestJson<T>('GET', path, { accept });
+  }
+
+  /** A request with an optional JSON body (the reports APIs search with POST; they change nothing, so it is retried as a GET is). */
+  async requestJson<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    options: { body?: unknown; accept?: number[] } = {},
+  ): Promise<{ status: number; headers: Headers; body: T }> {
+    const accept = options.accept ?? [];
     const url = this.urlOf(path);
-    const what = `${this.options.name}: GET ${url.pathname}${url.search}`;
+    const what = `${this.options.name}: ${method} ${url.pathname}${url.search}`;
     const retries = this.options.retries ?? 6;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(url, {
-          headers: { accept: 'application/json', ...this.options.headers },
+          method,
+          headers: {
+            accept: 'application/json',
+            ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...this.options.headers,
+          },
+          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
           redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
         });
@@ -82,12 +103,19 @@ export class SourceHttp {
         try {
           body = (text === '' ? undefined : JSON.parse(text)) as T;
         } catch {
+          // An accepted refusal may come as plain text (Toggl's 403): the status is what is asked for.
+          if (!response.ok) return { status: response.status, headers: response.headers, body: undefined as T };
           throw new SourceHttpError(response.status, `${what}: the answer is not JSON: ${text.slice(0, 120)}`);
         }
         return { status: response.status, headers: response.headers, body };
       }
       if (RETRIED.has(response.status) && attempt < retries) {
         await this.wait(attempt, parseRetryAfter(response.headers.get('retry-after')), String(response.status), sleep);
+        continue;
+      }
+      const ownWait = this.options.waitOn?.(response.status, response.headers);
+      if (ownWait !== undefined && attempt < retries) {
+        await this.wait(attempt, ownWait, String(response.status), sleep);
         continue;
       }
       throw new SourceHttpError(response.status, `${what}: ${response.status} ${text.slice(0, 200)}`.trim());
