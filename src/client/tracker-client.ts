@@ -55,7 +55,7 @@ export interface TimeportCapabilities {
   worklogBatchImport?: { path: string; maxEntries: number; maxBodyBytes: number; maxExternalIdLength?: number };
   importLedger?: { path: string; rollback?: boolean };
   /** Updates and deletes by external id (`POST /timeport/v1/worklogs/_changes`). */
-  worklogChanges?: { path: string; maxChanges: number };
+  worklogChanges?: { path: string; maxChanges: number; maxBodyBytes?: number };
   /** What imports with external ids put there (`GET /timeport/v1/worklogs/_external`). */
   worklogExternalList?: { path: string; maxPerPage: number };
 }
