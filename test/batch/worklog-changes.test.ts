@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
 import { createOrganization } from '../../src/service/organizations.js';
+import * as syncedVersionMigration from '../../src/store/migrations/0010_imported_worklog_synced_version.js';
 import { PUBLIC_URL, type TestApp, assertTrackerError } from '../helpers/app.js';
 import {
   type WorklogBody,
@@ -640,5 +641,33 @@ describe('what imports put there: GET /timeport/v1/worklogs/_external', () => {
       200,
     );
     assert.equal(theirs[0]!.worklog.duration, 'PT1H');
+  });
+});
+
+describe('migration 0010', () => {
+  let t: TestApp;
+  before(async () => {
+    ({ t } = await buildAppWithIssue());
+  });
+  after(() => t.close());
+
+  test('worklogs imported before it remember version 1 as synced, so one changed since shows as changed', async () => {
+    const ids = await importEntries(t, 'before 0010', [{ externalId: 'old:1' }, { externalId: 'old:2' }]);
+    expectStatus(
+      await t.request({ method: 'PATCH', url: `/v3/issues/TEST-1/worklog/${ids.get('old:2')}`, payload: { comment: 'since' } }),
+      200,
+    );
+    // The ledger as it was before 0010, then 0010 itself.
+    await t.store.db.schema.dropIndex('imported_worklogs_org_worklog_idx').execute();
+    await t.store.db.schema.alterTable('imported_worklogs').dropColumn('synced_version').execute();
+    await syncedVersionMigration.up(t.store.db, t.store.dialect);
+    const { items } = await listExternal(t, '?prefix=old:');
+    assert.deepEqual(
+      items.map((item) => [item.externalId, item.worklog.version, item.syncedVersion]),
+      [
+        ['old:1', 1, 1],
+        ['old:2', 2, 1],
+      ],
+    );
   });
 });
