@@ -419,6 +419,16 @@ describe('worklog changes by external id: POST /timeport/v1/worklogs/_changes', 
     assert.deepEqual(second, first);
     const [item] = (await listExternal(t, '?prefix=i:')).items;
     assert.equal(item!.worklog.version, 2, 'applied once');
+    // A refused batch leaves its key free: sent again once the cause is gone, it is carried out.
+    const later = { changes: [{ action: 'update', externalId: 'i:2', duration: 'PT6H' }] };
+    const refusedHeaders = { 'idempotency-key': 'changes-once-2' };
+    assertTrackerError(await postChanges(t, later, { headers: refusedHeaders }), 422);
+    await importEntries(t, 'idem', [{ externalId: 'i:2' }]);
+    assert.deepEqual(expectStatus<ChangesAnswer>(await postChanges(t, later, { headers: refusedHeaders }), 200).counts, {
+      updated: 1,
+      deleted: 0,
+      failed: 0,
+    });
   });
 
   test('malformed bodies and changes are refused in Tracker form', async () => {
