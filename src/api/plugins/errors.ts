@@ -37,6 +37,14 @@ export async function readingQuery<T>(operation: Promise<T>, message = 'Invalid 
   }
 }
 
+/** A problem as Tracker's error body, for answers that carry errors of their parts (batches). */
+export const problemBody = (problem: Problem): TrackerErrorBody => ({
+  errors: problem.fieldErrors,
+  errorsData: {},
+  errorMessages: problem.messages,
+  statusCode: STATUS_OF[problem.kind],
+});
+
 export function sendTrackerError(
   reply: FastifyReply,
   statusCode: number,
