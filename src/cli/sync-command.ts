@@ -31,7 +31,7 @@ export function registerSyncCommand(program: Command): void {
   const command = program
     .command('sync [files...]')
     .description(
-      'mirror a source (files, or --source redmine|tracker) into Timeport or Tracker: create, update and (with --delete) delete worklogs, as planned against the last sync',
+      'mirror a source (files, or --source redmine|tracker|jira|tempo) into Timeport or Tracker: create, update and (with --delete) delete worklogs, as planned against the last sync',
     );
   addTargetOptions(command);
   addSourceOptions(command);

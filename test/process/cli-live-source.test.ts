@@ -89,7 +89,7 @@ describe('timeport import and reconcile from a live Redmine', { timeout: 180_000
     const cases: [string[], RegExp][] = [
       [['import', ...redmine('0'.repeat(40)), ...target()], /Redmine refused the API key \(401\)/],
       [['import', path.join(box.dataDir, 'users.csv'), ...redmine(), ...target()], /give files or --source redmine, not both/],
-      [['import', '--source-project', 'x', ...target()], /--source-project need --source \(redmine or tracker\)/],
+      [['import', '--source-project', 'x', ...target()], /--source-project need --source \(redmine or tracker or /],
       [['import', '--source', 'redmine', '--source-token', 'k', ...target()], /--source redmine needs --source-url/],
       [['import', ...redmine(), '--source-org', '1', ...target()], /--source-org do not apply to --source redmine/],
       [

@@ -2,7 +2,7 @@ import { parseRetryAfter } from '../../client/tracker-client.js';
 import { LiveSourceError } from './types.js';
 
 /**
- * GET requests to a live source's REST API, as every source needs them: JSON answers, 429 and 503
+ * Requests to a live source's REST API, as every source needs them: JSON answers, 429 and 503
  * waited out (`Retry-After`, else exponential backoff with jitter), 500/502/504 and broken
  * connections retried a few times (Redmine on SQLite answers 500 under concurrent writes), and no
  * redirect followed (a redirect could carry the credentials to another host: it is an error naming
@@ -51,15 +51,38 @@ export class SourceHttp {
   }
 
   async getJson<T>(path: string, accept: number[] = []): Promise<{ status: number; headers: Headers; body: T }> {
+    return this.requestJson<T>('GET', path, undefined, accept);
+  }
+
+  /**
+   * A POST that only reads (Jira's `worklog/list` and JQL search take their ids and query in the
+   * body), so it is retried like a GET.
+   */
+  async postJson<T>(path: string, body: unknown, accept: number[] = []): Promise<{ status: number; headers: Headers; body: T }> {
+    return this.requestJson<T>('POST', path, body, accept);
+  }
+
+  private async requestJson<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    payload: unknown,
+    accept: number[],
+  ): Promise<{ status: number; headers: Headers; body: T }> {
     const url = this.urlOf(path);
-    const what = `${this.options.name}: GET ${url.pathname}${url.search}`;
+    const what = `${this.options.name}: ${method} ${url.pathname}${url.search}`;
     const retries = this.options.retries ?? 6;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(url, {
-          headers: { accept: 'application/json', ...this.options.headers },
+          method,
+          headers: {
+            accept: 'application/json',
+            ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+            ...this.options.headers,
+          },
+          ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
           redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
         });
