@@ -38,6 +38,7 @@ interface ChangedWorklogs {
   until?: number;
   nextPage?: string;
   lastPage?: boolean;
+  isLastPage?: boolean;
 }
 
 interface JiraWorklog {
@@ -283,7 +284,10 @@ export class JiraSource implements LiveSource {
       const page = await this.connection.read<ChangedWorklogs>('GET', this.connection.path(`worklog/${kind}?${query}`));
       const values = page.values ?? [];
       for (const value of values) yield String(value.worklogId);
-      if (page.lastPage !== false || page.nextPage === undefined) return;
+      // `lastPage` as documented (`isLastPage` as some Server versions name it); without either,
+      // only a short page is known to be the last.
+      const last = page.lastPage ?? page.isLastPage ?? values.length < JIRA_LIST_MAX;
+      if (last || page.nextPage === undefined) return;
       // The next page's query is taken from `nextPage` and asked of the same base URL: behind a
       // proxy (api.atlassian.com) Jira's absolute links may name another host.
       const next = new URL(page.nextPage).searchParams.toString();
