@@ -127,12 +127,12 @@ describe('Jira Cloud as a live source', () => {
     assert.equal(jira.requests.filter((request) => request.startsWith('GET /rest/api/3/worklog/updated')).length, 3);
     assert.equal(jira.requests.filter((request) => request === 'POST /rest/api/3/worklog/list').length, 3);
     assert.equal(jira.requests.filter((request) => request === 'POST /rest/api/3/search/jql').length, 1, 'three issues, asked once');
-    const last = converted(
+    const sample = converted(
       reader,
       records.find((record) => record.line === ids[2494])!,
     );
     assert.deepEqual(
-      [last.issueCandidate, last.comment, last.user.id, last.user.email],
+      [sample.issueCandidate, sample.comment, sample.user.id, sample.user.email],
       ['OPS-1', 'entry 2494', 'acc-alice', 'alice@example.com'],
     );
 
