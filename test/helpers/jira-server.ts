@@ -54,6 +54,8 @@ export class FakeJira {
   allowed = true;
   /** Every request, as `METHOD /path?query`. */
   readonly requests: string[] = [];
+  /** The bodies of the JQL searches asked. */
+  readonly searches: Record<string, unknown>[] = [];
   readonly issues = new Map<number, { id: number; key: string; project: string }>();
   readonly worklogs = new Map<number, StoredWorklog>();
   readonly deletions: { worklogId: number; updatedTime: number }[] = [];
@@ -287,7 +289,19 @@ export class FakeJira {
       return;
     }
     if (request.method === 'POST' && ((version === '3' && rest === 'search/jql') || (version === '2' && rest === 'search'))) {
-      const query = JSON.parse(body || '{}') as { jql?: string; maxResults?: number; startAt?: number; nextPageToken?: string };
+      const query = JSON.parse(body || '{}') as {
+        jql?: string;
+        maxResults?: number;
+        startAt?: number;
+        nextPageToken?: string;
+        reconcileIssues?: unknown;
+      };
+      this.searches.push(query);
+      // "Strong consistency issue ids to be reconciled with search results. Accepts max 50 ids"
+      if (query.reconcileIssues !== undefined && (!Array.isArray(query.reconcileIssues) || query.reconcileIssues.length > 50)) {
+        errors(400, 'Invalid request payload. Refer to the REST API documentation and try again.');
+        return;
+      }
       let matches: (issue: { id: number; key: string; project: string }) => boolean;
       try {
         matches = parseJql(query.jql ?? '');

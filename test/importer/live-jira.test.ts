@@ -127,6 +127,11 @@ describe('Jira Cloud as a live source', () => {
     assert.equal(jira.requests.filter((request) => request.startsWith('GET /rest/api/3/worklog/updated')).length, 3);
     assert.equal(jira.requests.filter((request) => request === 'POST /rest/api/3/worklog/list').length, 3);
     assert.equal(jira.requests.filter((request) => request === 'POST /rest/api/3/search/jql').length, 1, 'three issues, asked once');
+    assert.deepEqual(
+      jira.searches.at(-1)!.reconcileIssues,
+      ['MIG-1', 'MIG-2', 'OPS-1'].map((key) => jira.issueId(key)).sort(),
+      'the searched ids are reconciled: Cloud search sees issues made moments ago',
+    );
     const sample = converted(
       reader,
       records.find((record) => record.line === ids[2494])!,

@@ -10,7 +10,7 @@ import { type LiveSource, type LiveSourceChanges, LiveSourceError, type SourceWi
  * and deletions from `GET /rest/api/<v>/worklog/deleted?since=<ms>`. A full read asks for every
  * worklog updated since 0; `changesSince` asks from a little before the time, since Jira leaves out
  * the last minute. Worklogs name their issue by id only: keys come from a JQL search
- * (`id in (...)`, 100 ids a search), which `--source-project` and `--source-jql` narrow, so a
+ * (`id in (...)`, 50 ids a search), which `--source-project` and `--source-jql` narrow, so a
  * worklog whose issue the filter does not find is not part of the source. Records are Jira's own
  * worklogs, converted by the Jira file format (`jira:<worklog id>`, Atlassian Document Format
  * comments as text), so a file import and a live sync of the same Jira agree.
@@ -50,8 +50,12 @@ interface JiraWorklog {
 
 /** Jira's pages of changed worklogs and its bulk worklog read both stop at 1,000. */
 export const JIRA_LIST_MAX = 1000;
-/** Issue ids per JQL search: the query stays short, and one page of keys answers it. */
-const IDS_PER_SEARCH = 100;
+/**
+ * Issue ids per JQL search: the query stays short, one page of keys answers it, and on Cloud the
+ * same ids fit `reconcileIssues` (at most 50), which makes the search see issues created or moved
+ * moments ago (Cloud's search is otherwise eventually consistent).
+ */
+const IDS_PER_SEARCH = 50;
 /**
  * How far before the asked time `changesSince` reads: Jira's change lists leave out the minute
  * before each request, so the last run could not see that minute; the rest allows for a clock
@@ -130,7 +134,7 @@ export class JiraConnection {
 
   /**
    * The keys of the given issues that the filter finds (every visible issue without one), through
-   * JQL searches of 100 ids; each id is asked once per run.
+   * JQL searches of 50 ids; each id is asked once per run.
    */
   async issueKeys(ids: Iterable<string>, filter: string | undefined): Promise<Map<string, string | null>> {
     const wanted = [...new Set(ids)].filter((id) => /^\d+$/.test(id) && !this.keys.has(id));
@@ -138,13 +142,13 @@ export class JiraConnection {
       const chunk = wanted.slice(start, start + IDS_PER_SEARCH);
       for (const id of chunk) this.keys.set(id, null);
       const jql = `id in (${chunk.join(',')})${filter === undefined ? '' : ` AND ${filter}`}`;
-      for (const issue of await this.search(jql)) this.keys.set(String(issue.id), issue.key);
+      for (const issue of await this.search(jql, Infinity, chunk.map(Number))) this.keys.set(String(issue.id), issue.key);
     }
     return this.keys;
   }
 
   /** Every issue a JQL query finds, id and key only: `search/jql` (token paging) on Cloud, `search` (startAt) on Server. */
-  async search(jql: string, limit = Infinity): Promise<{ id: string; key: string }[]> {
+  async search(jql: string, limit = Infinity, reconcile: number[] = []): Promise<{ id: string; key: string }[]> {
     const found: { id: string; key: string }[] = [];
     if (this.api === '3') {
       let nextPageToken: string | undefined;
@@ -156,6 +160,7 @@ export class JiraConnection {
             jql,
             fields: ['key'],
             maxResults: Math.min(IDS_PER_SEARCH, limit),
+            ...(reconcile.length === 0 ? {} : { reconcileIssues: reconcile }),
             ...(nextPageToken === undefined ? {} : { nextPageToken }),
           },
         );

@@ -10,7 +10,7 @@ import { type LiveSource, LiveSourceError, type SourceWindow } from './types.js'
  * `GET /4/worklogs` with a Bearer token, `from`/`to` bounding the days worked, paged by
  * `offset`/`limit` (5,000 a page, the most v4 allows) while `metadata.next` names a next page.
  * Version 4 names a worklog's issue by its Jira id only: with a Jira connection the keys are looked
- * up there (a JQL search of 100 ids at a time), else --issue-map maps the ids. `startDate` and
+ * up there (a JQL search of 50 ids at a time), else --issue-map maps the ids. `startDate` and
  * `startTime` are the worker's local time, so the Tempo file format, which converts these records,
  * needs --timezone. Tempo's worklog API lists created and changed worklogs (`updatedFrom`) but no
  * deleted ones, so this source has no `changesSince`: every run reads its whole window, and a
