@@ -50,6 +50,11 @@ export class FakeJira {
   pageSize = 1000;
   /** The next this-many requests answer 429 with `Retry-After: 1`. */
   throttle = 0;
+  /**
+   * Whether a JQL naming an issue id that does not exist is refused (400) rather than matching
+   * nothing: the source must survive either.
+   */
+  refuseUnknownIds = false;
   /** Whether the account may use the REST API at all (else 403 to every authenticated request). */
   allowed = true;
   /** Every request, as `METHOD /path?query`. */
@@ -304,7 +309,7 @@ export class FakeJira {
       }
       let matches: (issue: { id: number; key: string; project: string }) => boolean;
       try {
-        matches = parseJql(query.jql ?? '');
+        matches = parseJql(query.jql ?? '', this.refuseUnknownIds ? (id) => this.issues.has(Number(id)) : undefined);
       } catch (error) {
         errors(400, `Error in the JQL Query: ${(error as Error).message}`);
         return;
@@ -332,7 +337,7 @@ export class FakeJira {
  * The JQL the source sends, and a little more: `id in (1, 2)`, `key in (A-1)`, `project = KEY`
  * (quoted or not), joined by AND, in parentheses. Anything else is an error, as Jira's would be.
  */
-function parseJql(text: string): (issue: { id: number; key: string; project: string }) => boolean {
+function parseJql(text: string, knownId?: (id: string) => boolean): (issue: { id: number; key: string; project: string }) => boolean {
   const tokens = text.match(/"(?:[^"\\]|\\.)*"|[(),=]|[^\s(),=]+/g) ?? [];
   let at = 0;
   const peek = () => tokens[at];
@@ -368,6 +373,8 @@ function parseJql(text: string): (issue: { id: number; key: string; project: str
         else break;
       }
       take(')');
+      const unknown = field === 'id' && knownId !== undefined ? values.find((id) => !knownId(id)) : undefined;
+      if (unknown !== undefined) throw new Error(`A value with ID '${unknown}' does not exist for the field 'id'.`);
       return field === 'id' ? (issue) => values.includes(String(issue.id)) : (issue) => values.includes(issue.key);
     }
     throw new Error(`Field '${field}' does not exist or you do not have permission to view it.`);

@@ -202,6 +202,30 @@ describe('Jira changes since a time', () => {
     const full = await collect(reader.records());
     assert.deepEqual(full.map((record) => record.line).sort(), [kept, edited].sort(), 'a full read agrees');
   });
+
+  test('an issue gone between the worklog read and the key search does not stop the read', async () => {
+    const orphan = jira.addIssue('MIG-9');
+    const lost = jira.addWorklog({ issue: 'MIG-9', author: BOB, started: '2024-05-09T09:00:00.000Z', seconds: 60, comment: 'orphan' });
+    jira.later();
+    jira.issues.delete(orphan);
+    jira.refuseUnknownIds = true;
+    try {
+      const reader = new JiraSource({ url: jira.url, email: EMAIL, token: TOKEN });
+      await reader.check();
+      const records = await collect(reader.records());
+      const entry = converted(
+        reader,
+        records.find((record) => record.line === lost)!,
+      );
+      assert.equal(entry.issueCandidate, String(orphan), 'its issue keeps its id (for --issue-map, else the preflight lists it)');
+      assert.ok(
+        records.some((record) => converted(reader, record).issueCandidate === 'MIG-1'),
+        'the other issues have their keys',
+      );
+    } finally {
+      jira.refuseUnknownIds = false;
+    }
+  });
 });
 
 describe('Jira Server (REST v2, personal access token) as a live source', () => {

@@ -126,10 +126,10 @@ export class JiraConnection {
         : await this.http.postJson<T>(path, body, [400, 401, 403, 404]);
     if (answer.status === 200) return answer.body;
     const where = `Jira: ${method} /${path.split('?')[0]}`;
-    if (answer.status === 401) throw new LiveSourceError(`${where}: ${this.refusedMessage(answer.body)}`);
-    if (answer.status === 403) throw new LiveSourceError(`${where}: access refused (403)${errorText(answer.body)}`);
-    if (answer.status === 404) throw new LiveSourceError(`${where}: not found (404)${errorText(answer.body)}`);
-    throw new LiveSourceError(`${where}: refused (400)${errorText(answer.body)}`);
+    if (answer.status === 401) throw new SourceHttpError(401, `${where}: ${this.refusedMessage(answer.body)}`);
+    if (answer.status === 403) throw new SourceHttpError(403, `${where}: access refused (403)${errorText(answer.body)}`);
+    if (answer.status === 404) throw new SourceHttpError(404, `${where}: not found (404)${errorText(answer.body)}`);
+    throw new SourceHttpError(answer.status, `${where}: refused (400)${errorText(answer.body)}`);
   }
 
   /**
@@ -138,13 +138,31 @@ export class JiraConnection {
    */
   async issueKeys(ids: Iterable<string>, filter: string | undefined): Promise<Map<string, string | null>> {
     const wanted = [...new Set(ids)].filter((id) => /^\d+$/.test(id) && !this.keys.has(id));
-    for (let start = 0; start < wanted.length; start += IDS_PER_SEARCH) {
-      const chunk = wanted.slice(start, start + IDS_PER_SEARCH);
-      for (const id of chunk) this.keys.set(id, null);
-      const jql = `id in (${chunk.join(',')})${filter === undefined ? '' : ` AND ${filter}`}`;
-      for (const issue of await this.search(jql, Infinity, chunk.map(Number))) this.keys.set(String(issue.id), issue.key);
-    }
+    for (let start = 0; start < wanted.length; start += IDS_PER_SEARCH)
+      await this.searchIds(wanted.slice(start, start + IDS_PER_SEARCH), filter);
     return this.keys;
+  }
+
+  /**
+   * One search of ids. A JQL that names an id Jira does not show may be refused whole (400), as a
+   * worklog's issue can be deleted or hidden between two requests: the ids are then asked in
+   * halves, and an id refused alone is one Jira does not show.
+   */
+  private async searchIds(ids: string[], filter: string | undefined): Promise<void> {
+    for (const id of ids) this.keys.set(id, null);
+    const jql = `id in (${ids.join(',')})${filter === undefined ? '' : ` AND ${filter}`}`;
+    let found: { id: string; key: string }[];
+    try {
+      found = await this.search(jql, Infinity, ids.map(Number));
+    } catch (error) {
+      if (!(error instanceof SourceHttpError && error.status === 400)) throw error;
+      if (ids.length === 1) return;
+      const half = Math.ceil(ids.length / 2);
+      await this.searchIds(ids.slice(0, half), filter);
+      await this.searchIds(ids.slice(half), filter);
+      return;
+    }
+    for (const issue of found) this.keys.set(String(issue.id), issue.key);
   }
 
   /** Every issue a JQL query finds, id and key only: `search/jql` (token paging) on Cloud, `search` (startAt) on Server. */
