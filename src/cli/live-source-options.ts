@@ -1,18 +1,20 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { TrackerClient } from '../client/tracker-client.js';
 import type { ClockifySource } from '../importer/live/clockify.js';
+import type { JiraSource } from '../importer/live/jira.js';
 import type { KimaiSource } from '../importer/live/kimai.js';
 import type { RedmineSource } from '../importer/live/redmine.js';
+import type { TempoSource } from '../importer/live/tempo.js';
 import type { TogglSource } from '../importer/live/toggl.js';
 import type { TrackerSource } from '../importer/live/tracker.js';
 import type { LiveSource } from '../importer/live/types.js';
 
 /**
  * The options that read time entries from a source's API instead of files (`--source redmine`,
- * `--source tracker`), shared by `import` and `reconcile`; each later source kind adds its name
- * here and a LiveSource of its own.
+ * `--source tracker`, `--source jira`, ...), shared by `import`, `reconcile` and `sync`; each
+ * source kind adds its name here and a LiveSource of its own.
  */
-export const LIVE_SOURCE_KINDS = ['redmine', 'tracker', 'toggl', 'clockify', 'kimai'] as const;
+export const LIVE_SOURCE_KINDS = ['redmine', 'tracker', 'jira', 'tempo', 'toggl', 'clockify', 'kimai'] as const;
 export type LiveSourceKind = (typeof LIVE_SOURCE_KINDS)[number];
 
 export interface LiveSourceCliOptions {
@@ -26,6 +28,10 @@ export interface LiveSourceCliOptions {
   sourceOwnEntries?: boolean;
   sourceFrom?: string;
   sourceTo?: string;
+  sourceEmail?: string;
+  sourceJql?: string;
+  sourceJiraUrl?: string;
+  sourceJiraToken?: string;
 }
 
 /** A commander parser for a calendar day (`2024-03-14`). */
@@ -47,25 +53,31 @@ export function addLiveSourceOptions(command: Command): Command {
     .addOption(new Option('--source <kind>', 'read entries from a live source instead of files').choices([...LIVE_SOURCE_KINDS]))
     .option(
       '--source-url <url>',
-      "the source's base URL (Redmine: http://redmine.example; Tracker: https://api.tracker.yandex.net; Kimai: https://kimai.example; Toggl and Clockify have defaults)",
+      "the source's base URL (Redmine: http://redmine.example; Tracker: https://api.tracker.yandex.net; Jira: https://your-domain.atlassian.net; Tempo: https://api.tempo.io; Kimai: https://kimai.example; Toggl and Clockify have defaults)",
     )
     .option('--source-token <token>', "the source's API key or token (default: $TIMEPORT_SOURCE_TOKEN)")
-    .option('--source-project <id>', 'Redmine: read only this project (identifier or id)')
+    .option('--source-project <id>', 'Redmine: read only this project (identifier or id); Jira: only this project (key)')
     .option('--source-org <id>', 'Tracker: the source organization, sent as X-Org-ID')
     .option('--source-cloud-org <id>', 'Tracker: the source organization, sent as X-Cloud-Org-ID')
     .option('--source-workspace <id>', 'Toggl, Clockify: the workspace to read')
     .option('--source-own-entries', "Toggl: only the token owner's entries (then a sync reads only what changed, deletions included)")
     .option(
       '--source-from <day>',
-      'read entries of this day on (Redmine: the day worked; Tracker: the day written, UTC; Toggl, Clockify, Kimai: the day started; required for Toggl and Clockify)',
+      'read entries of this day on (Redmine, Jira, Tempo: the day worked; Tracker: the day written, UTC; Toggl, Clockify, Kimai: the day started; required for Toggl and Clockify)',
       day('--source-from'),
     )
-    .option('--source-to <day>', 'read entries up to this day, included', day('--source-to'));
+    .option('--source-to <day>', 'read entries up to this day, included', day('--source-to'))
+    .option('--source-email <address>', 'Jira Cloud: the account e-mail sent with its API token (default: $TIMEPORT_SOURCE_EMAIL)')
+    .option('--source-jql <jql>', 'Jira: read only the worklogs of issues this JQL finds (no ORDER BY)')
+    .option('--source-jira-url <url>', 'Tempo: look issue keys up in this Jira (with --source-jira-token, and --source-email on Cloud)')
+    .option('--source-jira-token <token>', 'Tempo: the Jira token for --source-jira-url (default: $TIMEPORT_SOURCE_JIRA_TOKEN)');
 }
 
 export interface LiveSourceLibrary {
   RedmineSource: typeof RedmineSource;
   TrackerSource: typeof TrackerSource;
+  JiraSource: typeof JiraSource;
+  TempoSource: typeof TempoSource;
   TrackerClient: typeof TrackerClient;
   TogglSource: typeof TogglSource;
   ClockifySource: typeof ClockifySource;
@@ -101,6 +113,10 @@ export function liveSourceFrom(
       'sourceOwnEntries',
       'sourceFrom',
       'sourceTo',
+      'sourceEmail',
+      'sourceJql',
+      'sourceJiraUrl',
+      'sourceJiraToken',
     ] as const
   ).filter((name) => options[name] !== undefined);
   const flag = (name: string) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
@@ -142,6 +158,30 @@ export function liveSourceFrom(
       project: options.sourceProject,
       window: { from: options.sourceFrom, to: options.sourceTo },
     });
+  }
+  const email = options.sourceEmail ?? (process.env.TIMEPORT_SOURCE_EMAIL || undefined);
+  if (options.source === 'jira') {
+    only(['sourceProject', 'sourceJql', 'sourceEmail']);
+    return new lib.JiraSource({
+      url,
+      email,
+      token,
+      project: options.sourceProject,
+      jql: options.sourceJql,
+      window: { from: options.sourceFrom, to: options.sourceTo },
+    });
+  }
+  if (options.source === 'tempo') {
+    only(['sourceJiraUrl', 'sourceJiraToken', 'sourceEmail']);
+    const jiraToken = options.sourceJiraToken ?? (process.env.TIMEPORT_SOURCE_JIRA_TOKEN || undefined);
+    if (options.sourceJiraUrl === undefined && (options.sourceJiraToken !== undefined || options.sourceEmail !== undefined))
+      throw refuse('--source-jira-token and --source-email need --source-jira-url (the Jira to look issue keys up in)');
+    let jira: { url: string; email: string | undefined; token: string } | undefined;
+    if (options.sourceJiraUrl !== undefined) {
+      if (jiraToken === undefined) throw refuse('--source-jira-url needs --source-jira-token or TIMEPORT_SOURCE_JIRA_TOKEN');
+      jira = { url: options.sourceJiraUrl, email, token: jiraToken };
+    }
+    return new lib.TempoSource({ url, token, window: { from: options.sourceFrom, to: options.sourceTo }, jira });
   }
   only(['sourceOrg', 'sourceCloudOrg']);
   if ((options.sourceOrg === undefined) === (options.sourceCloudOrg === undefined))

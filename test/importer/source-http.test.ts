@@ -24,7 +24,13 @@ describe('live source HTTP', () => {
       } else if (route.startsWith('/down')) {
         response.writeHead(502).end('bad gateway');
       } else {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: request.url }));
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        request.on('end', () =>
+          response
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ path: request.url, method: request.method, type: request.headers['content-type'], body })),
+        );
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,6 +66,14 @@ describe('live source HTTP', () => {
     failuresLeft = 2;
     assert.equal((await client(backoff).getJson<{ path: string }>('flaky')).status, 200);
     assert.equal(backoff.length, 2);
+  });
+
+  test('a POST that reads sends its JSON body, and is retried as a GET is', async () => {
+    const waits: number[] = [];
+    failuresLeft = 1;
+    const answer = await client(waits).postJson<{ method: string; type: string; body: string }>('busy/list', { ids: [1, 2] });
+    assert.deepEqual([answer.body.method, answer.body.type, JSON.parse(answer.body.body)], ['POST', 'application/json', { ids: [1, 2] }]);
+    assert.deepEqual(waits, [1000]);
   });
 
   test('a lasting failure is an error naming the request, after the retries', async () => {

@@ -2,7 +2,7 @@ import { parseRetryAfter } from '../../client/tracker-client.js';
 import { LiveSourceError } from './types.js';
 
 /**
- * GET requests to a live source's REST API, as every source needs them: JSON answers, 429 and 503
+ * Requests to a live source's REST API, as every source needs them: JSON answers, 429 and 503
  * waited out (`Retry-After`, else exponential backoff with jitter), 500/502/504 and broken
  * connections retried a few times (Redmine on SQLite answers 500 under concurrent writes), and no
  * redirect followed (a redirect could carry the credentials to another host: it is an error naming
@@ -59,7 +59,15 @@ export class SourceHttp {
     return this.requestJson<T>('GET', path, { accept });
   }
 
-  /** A request with an optional JSON body (the reports APIs search with POST; they change nothing, so it is retried as a GET is). */
+  /**
+   * A POST that only reads (Jira's `worklog/list` and JQL search, the reports APIs' searches take
+   * their query in the body), so it is retried like a GET.
+   */
+  async postJson<T>(path: string, body: unknown, accept: number[] = []): Promise<{ status: number; headers: Headers; body: T }> {
+    return this.requestJson<T>('POST', path, { body, accept });
+  }
+
+  /** A request with an optional JSON body; a POST sent here only reads, and is retried as a GET is. */
   async requestJson<T>(
     method: 'GET' | 'POST',
     path: string,
