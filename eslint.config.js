@@ -1,6 +1,66 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/ and who may import whom (docs/architecture.md): each folder is refused the
+ * imports that would let its layer reach past its neighbours. test/architecture/layers.test.ts
+ * checks that these rules catch what they are meant to.
+ */
+const projectFolders = (...names) => names.map((name) => `**/${name}/**`);
+const DRIVERS = ['kysely', 'pg', 'better-sqlite3'];
+const HTTP = ['fastify', 'fastify-plugin', '@fastify/*'];
+const IO = [
+  'node:fs',
+  'node:fs/*',
+  'node:net',
+  'node:http',
+  'node:https',
+  'node:child_process',
+  'node:worker_threads',
+  'fs',
+  'net',
+  'http',
+];
+const layer = (folder, message, groups) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: { 'no-restricted-imports': ['error', { patterns: [{ group: groups, message }] }] },
+});
+const LAYERS = [
+  layer('domain', 'src/domain holds pure rules: no I/O, no storage, no HTTP, no other layer (docs/architecture.md).', [
+    ...projectFolders('store', 'service', 'api', 'cli', 'client', 'importer'),
+    ...DRIVERS,
+    ...HTTP,
+    ...IO,
+  ]),
+  layer('store', 'src/store knows the database and the domain only (docs/architecture.md).', [
+    ...projectFolders('service', 'api', 'cli', 'client', 'importer'),
+    ...HTTP,
+  ]),
+  layer('service', 'src/service knows no HTTP and no client-side code (docs/architecture.md).', [
+    ...projectFolders('api', 'cli', 'client', 'importer'),
+    ...HTTP,
+    'pg',
+    'better-sqlite3',
+  ]),
+  layer('api', 'src/api reaches the data through services only, never the database (docs/architecture.md).', [
+    ...projectFolders('cli', 'client', 'importer'),
+    '**/store/**',
+    '!**/store/schema.js',
+    '!**/store/errors.js',
+    ...DRIVERS,
+  ]),
+  layer('client', 'src/client is a Tracker client: it knows the domain and nothing of the server (docs/architecture.md).', [
+    ...projectFolders('store', 'service', 'api', 'cli', 'importer'),
+    ...DRIVERS,
+    ...HTTP,
+  ]),
+  layer('importer', "src/importer works through the Tracker client, never the server's internals (docs/architecture.md).", [
+    ...projectFolders('store', 'service', 'api', 'cli'),
+    ...DRIVERS,
+    ...HTTP,
+  ]),
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'dist/**', '.cache/**', 'coverage/**', 'ui/vendor/**'] },
   js.configs.recommended,
@@ -32,4 +92,5 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...LAYERS,
 );

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../service/context.js';
@@ -221,7 +220,7 @@ async function databaseReachable(ctx: ServiceContext, timeoutMs: number): Promis
   const timeout = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve('no answer in time'), timeoutMs);
   });
-  const probe = sql`select 1`.execute(ctx.store.db).then(
+  const probe = ctx.store.ping().then(
     () => 'ok',
     // No detail: /readyz needs no token, and the error would name internal hosts.
     () => 'unreachable',

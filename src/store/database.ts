@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { GroupCommitter } from './group-commit.js';
 import { StatementCache } from './statement-cache.js';
 import type { Config } from '../config.js';
@@ -23,6 +23,8 @@ export interface Store {
    * advisory lock. SQLite: write transactions already exclude each other, so `work` just runs.
    */
   withStartupLock<T>(work: () => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query (readiness probes); rejects otherwise. */
+  ping(): Promise<void>;
   /**
    * Runs a write in a transaction and resolves once it is committed. SQLite: concurrent writes
    * share one transaction and one disk sync (group-commit.ts). PostgreSQL: a transaction of its
@@ -102,6 +104,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     dialect: 'sqlite',
     location: file,
     withStartupLock: (work) => work(),
+    ping: () => pingDatabase(db),
     inWriteTransaction: (work) => committer.transaction(work),
     sqliteStatements: statements,
     groupCommitStats: () => ({ ...committer.stats }),
@@ -138,11 +141,16 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     dialect: 'postgres',
     location,
     withStartupLock: (work) => withAdvisoryLock(url, options, LOCK_STARTUP, () => work()),
+    ping: () => pingDatabase(db),
     inWriteTransaction: (work) => db.transaction().execute(work),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
 }
+
+const pingDatabase = async (db: Kysely<Database>): Promise<void> => {
+  await sql`select 1`.execute(db);
+};
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
   const migrator = new Migrator({
