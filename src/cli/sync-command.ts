@@ -66,7 +66,11 @@ export function registerSyncCommand(program: Command): void {
       "first move the last update of issues whose new entries were written after it (Tracker's import refuses those)",
       false,
     )
-    .option('--full', 'compare everything (every run reads the whole source today; see README)', false)
+    .option(
+      '--full',
+      'read the whole source and compare everything (otherwise a source that can list its changes is read from the last sync on)',
+      false,
+    )
     .option('--state-dir <dir>', 'where the sync state is kept (default: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)')
     .option('--progress-interval <s>', 'seconds between progress lines', positiveInteger('--progress-interval', 3600), 5)
     .action((files: string[], options: SyncCliOptions) =>
@@ -90,6 +94,7 @@ export function registerSyncCommand(program: Command): void {
           dryRun: options.dryRun,
           applyDeletes: options.delete,
           preferSource: options.prefer === 'source',
+          full: options.full,
           moveIssueUpdates: options.moveIssueUpdates,
           planFile: options.plan,
           progressIntervalMs: options.progressInterval * 1000,

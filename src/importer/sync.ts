@@ -12,6 +12,8 @@ import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timesta
 import { ImportAborted } from './import.js';
 import { describeLateIssues, lateIssues, moveIssueUpdate } from './issue-update.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
+import type { LiveSource } from './live/types.js';
+import type { RawRecord } from './readers.js';
 import { type SourceOptions, sourceItems } from './source.js';
 import { type FullImage, RunLog, runsDirectory } from './run-log.js';
 import { type SyncFingerprint, SyncState, syncStateFile } from './sync-state.js';
@@ -19,10 +21,18 @@ import { type SyncFingerprint, SyncState, syncStateFile } from './sync-state.js'
 /**
  * `timeport sync`: a one-way mirror from a source to a target, through the documented worklog API
  * only (import, edit, delete), so that it works against Timeport and Tracker alike
- * (docs/decisions.md, "timeport sync"). It reads the whole source, the local state of earlier
- * syncs and the target worklogs of the issues involved, plans, then applies the plan, recording
- * each confirmed write in the state before the next one.
+ * (docs/decisions.md, "timeport sync"). It reads the source (only what changed since the last
+ * sync when the source can list changes), the local state of earlier syncs and the target worklogs
+ * of the issues involved, plans, then applies the plan, recording each confirmed write in the
+ * state before the next one.
  */
+
+/**
+ * How far before the last sync's start an incremental read begins: the source's clock and this
+ * machine's may differ, and an entry changed while the last run was reading must not fall between
+ * two windows. Reading a change twice costs nothing (it plans as unchanged).
+ */
+export const INCREMENTAL_OVERLAP_MS = 15 * 60_000;
 
 export interface SyncOptions extends SourceOptions {
   client: TrackerClient;
@@ -37,6 +47,8 @@ export interface SyncOptions extends SourceOptions {
   applyDeletes: boolean;
   /** Overwrite worklogs changed in the target since the last sync, instead of leaving them as conflicts. */
   preferSource: boolean;
+  /** Read the whole source even when it can list what changed since the last sync. */
+  full?: boolean | undefined;
   planFile?: string | undefined;
   progressIntervalMs: number;
   out: (line: string) => void;
@@ -157,9 +169,12 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const { client } = options;
-  const report = await preflight(options, client);
-  for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
   const stateFile = syncStateFile(options.stateDir, { source: options.sourceLabel, target: options.target, org: options.org });
+  const state = SyncState.load(stateFile, { source: options.sourceLabel, target: options.target, org: options.org });
+  const incremental = await readChanges(options, state.lastRunAt);
+  const read: SourceOptions = incremental === undefined ? options : { ...options, live: incremental.live };
+  const report = await preflight(read, client);
+  for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
   const summary: SyncSummary = {
     planned: { create: 0, adopt: 0, update: 0, delete: 0, unchanged: 0, conflict: 0, ambiguous: 0 },
     created: 0,
@@ -185,14 +200,13 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     summary.seconds = (Date.now() - started) / 1000;
     return summary;
   }
-  const state = SyncState.load(stateFile, { source: options.sourceLabel, target: options.target, org: options.org });
   options.out(
     `Target: ${options.target} (organization ${options.org}); state ${stateFile} (${state.entries.size} entries${state.lastRunAt === undefined ? ', first sync' : `, last sync ${state.lastRunAt}`})${options.dryRun ? '; dry run: nothing is written' : ''}`,
   );
 
   // The source, as the target should have it.
   const desired = new Map<string, Desired>();
-  for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
+  for await (const item of sourceItems({ ...read, dateOrder: report.dates.order })) {
     const entry = item.entry!;
     if (desired.has(entry.sourceId)) continue; // the preflight listed the duplicate
     const createdAtMs =
@@ -263,6 +277,11 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const refreshed: { sourceId: string; worklogId: number; fp: SyncFingerprint }[] = [];
   const forgotten: string[] = [];
   for (const [sourceId, known] of state.entries) {
+    if (incremental !== undefined && !desired.has(sourceId) && !incremental.deleted.has(sourceId)) {
+      // Not changed in the source since the last sync: not read, in the source or in the target.
+      plan.push({ action: 'unchanged', sourceId });
+      continue;
+    }
     const want = desired.get(sourceId);
     const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
     const changedInTarget = current !== undefined && !sameValues(current, known.fp);
@@ -466,7 +485,15 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         wrote();
       }
     }
-    state.finishRun(startedAt);
+    // An incremental read resumes where this run started only when nothing it read is left
+    // unsettled: a failed write, a conflict or a deletion waiting for --delete would otherwise not
+    // be read, nor planned, again.
+    const unsettled = summary.failed + summary.conflicts + summary.deletesNotApplied;
+    if (unsettled === 0 || options.live?.changesSince === undefined) state.finishRun(startedAt);
+    else
+      options.out(
+        `The next sync reads the source ${state.lastRunAt === undefined ? 'in full' : `from where this one did`} again: ${unsettled} changes were left failed, in conflict or waiting for --delete`,
+      );
     runLog.finish();
   } finally {
     clearInterval(timer);
@@ -475,6 +502,44 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     summary.seconds = (Date.now() - started) / 1000;
   }
   return summary;
+}
+
+/**
+ * What changed in the source since the last sync, read once and kept (the preflight and the plan
+ * both go over it), when the source can list changes, the state knows when the last sync started
+ * and --full was not given; otherwise undefined: the whole source is read.
+ */
+async function readChanges(
+  options: SyncOptions,
+  lastRunAt: string | undefined,
+): Promise<{ live: LiveSource; deleted: Set<string> } | undefined> {
+  const live = options.live;
+  if (live?.changesSince === undefined || lastRunAt === undefined || options.full === true) {
+    if (live !== undefined)
+      options.out(
+        `Source: ${live.label}, read in full${options.full === true ? ' (--full)' : live.changesSince === undefined ? ' (it cannot list what changed)' : ' (first sync)'}`,
+      );
+    return undefined;
+  }
+  const since = new Date(Date.parse(lastRunAt) - INCREMENTAL_OVERLAP_MS);
+  const listed = live.changesSince(since);
+  const records: RawRecord[] = [];
+  for await (const record of listed.records) records.push(record);
+  const deleted = new Set<string>();
+  for await (const sourceId of listed.deleted) deleted.add(sourceId);
+  options.out(
+    `Source: ${live.label}, changes since ${since.toISOString()} (the last sync started ${lastRunAt}; ${INCREMENTAL_OVERLAP_MS / 60_000} minutes earlier for clock skew): ${records.length} changed, ${deleted.size} deleted; --full compares everything`,
+  );
+  const changed: LiveSource = {
+    label: live.label,
+    inputName: live.inputName,
+    format: live.format,
+    check: () => live.check(),
+    records: async function* () {
+      yield* records;
+    },
+  };
+  return { live: changed, deleted };
 }
 
 /**
