@@ -62,6 +62,8 @@ export interface SyncOptions extends SourceOptions {
   runsDir?: string | undefined;
   /** Called after each write is confirmed and recorded; tests stop a run here. */
   afterWrite?: (() => void) | undefined;
+  /** Called once the target has confirmed a write, before the run log records it; tests stop a run here. */
+  beforeRecord?: (() => void) | undefined;
 }
 
 export interface SyncCounts {
@@ -398,22 +400,25 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     const stuckMoves = new Set<string>();
     for (const change of changes) {
       if (change.action !== 'delete' || (!change.moved && !options.applyDeletes)) continue;
+      const removal = {
+        issue: change.before.issue,
+        id: change.worklogId,
+        sourceId: change.sourceId,
+        before: imageOf(change.before, change.current),
+      };
+      const [intent] = runLog.intend([{ op: 'deleting', ...removal }]);
       try {
         await client.deleteWorklog(change.before.issue, change.worklogId);
       } catch (error) {
         const reason = refusal(error);
         if (reason === undefined) throw error;
+        runLog.settle([intent!]);
         fail(change, reason);
         if (change.moved) stuckMoves.add(change.sourceId);
         continue;
       }
-      runLog.record({
-        op: 'deleted',
-        issue: change.before.issue,
-        id: change.worklogId,
-        sourceId: change.sourceId,
-        before: imageOf(change.before, change.current),
-      });
+      options.beforeRecord?.();
+      runLog.record({ op: 'deleted', ...removal, intent });
       state.forget(change.sourceId);
       summary.deleted++;
       wrote();
@@ -421,6 +426,14 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     for (const change of changes) {
       if (change.action === 'update') {
         const fp = change.desired.fp;
+        const edit = {
+          issue: fp.issue,
+          id: change.worklogId,
+          sourceId: change.sourceId,
+          before: imageOf(change.before, change.current),
+          after: { start: fp.start, seconds: fp.seconds, comment: fp.comment },
+        };
+        const [intent] = runLog.intend([{ op: 'updating', ...edit }]);
         try {
           await client.editWorklog(fp.issue, change.worklogId, {
             start: formatTrackerTimestamp(fp.start),
@@ -430,17 +443,12 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         } catch (error) {
           const reason = refusal(error);
           if (reason === undefined) throw error;
+          runLog.settle([intent!]);
           fail(change, reason);
           continue;
         }
-        runLog.record({
-          op: 'updated',
-          issue: fp.issue,
-          id: change.worklogId,
-          sourceId: change.sourceId,
-          before: imageOf(change.before, change.current),
-          after: { start: fp.start, seconds: fp.seconds, comment: fp.comment },
-        });
+        options.beforeRecord?.();
+        runLog.record({ op: 'updated', ...edit, intent });
         state.record(change.sourceId, { worklogId: change.worklogId, fp });
         summary.updated++;
         wrote();
@@ -456,21 +464,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       } else if (change.action === 'create' && stuckMoves.has(change.sourceId)) {
         done++; // its failure was counted with its deletion
       } else if (change.action === 'create') {
-        const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch(
-          (error: unknown) => {
-            const reason = refusal(error);
-            if (reason === undefined) throw error;
-            fail(change, reason);
-            return undefined;
-          },
-        );
-        if (worklogId === undefined) continue;
-        claimed.add(worklogId);
         const fp = change.desired.fp;
-        runLog.record({
-          op: 'created',
+        const creation = {
           issue: fp.issue,
-          id: worklogId,
           sourceId: change.sourceId,
           after: {
             login: report.users.get(fp.login)?.login ?? fp.login,
@@ -479,7 +475,21 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
             seconds: fp.seconds,
             comment: fp.comment,
           },
-        });
+        };
+        const [intent] = runLog.intend([{ op: 'creating', ...creation }]);
+        const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch(
+          (error: unknown) => {
+            const reason = refusal(error);
+            if (reason === undefined) throw error;
+            runLog.settle([intent!]);
+            fail(change, reason);
+            return undefined;
+          },
+        );
+        if (worklogId === undefined) continue;
+        claimed.add(worklogId);
+        options.beforeRecord?.();
+        runLog.record({ op: 'created', id: worklogId, ...creation, intent });
         state.record(change.sourceId, { worklogId, fp });
         summary.created++;
         wrote();

@@ -142,6 +142,36 @@ describe('runs and rollback', () => {
     });
   }
 
+  for (const api of ['auto', 'tracker'] as const) {
+    test(`an import run (--api ${api}) stopped between the target's answer and its log line is rolled back whole`, async () => {
+      const file = writeFile(
+        'run.ndjson',
+        [0, 1, 2, 3].map((index) => entry('run', index)),
+      );
+      let answers = 0;
+      await assert.rejects(
+        importFiles(target, [file], {
+          userMap: undefined,
+          api,
+          runsDir,
+          concurrency: 1,
+          beforeRecord: () => {
+            if (++answers === (api === 'auto' ? 1 : 3)) throw new Error('stopped');
+          },
+        }),
+        /stopped/,
+      );
+      const [run] = listRuns(runsDir, target.url, '1');
+      assert.equal(run!.unconfirmed.size, api === 'auto' ? 4 : 1, 'the batch (or the third entry) was never logged');
+      const stored3 = (await stored()).length;
+      assert.equal(stored3, api === 'auto' ? 4 : 3);
+      const undo = await rollback(run!.header.id);
+      assert.equal(undo.summary.deleted, stored3, undo.out.join('\n'));
+      assert.ok(undo.summary.rolledBack);
+      assert.deepEqual(await stored(), []);
+    });
+  }
+
   test('a worklog edited after the run is left alone and listed; --force removes it', async () => {
     const run = await importFiles(
       target,
@@ -244,6 +274,90 @@ describe('runs and rollback', () => {
       assert.deepEqual(await stored(), []);
       const next = await sync();
       assert.deepEqual([next.summary.created, next.summary.conflicts, next.summary.failed], [3, 0, 0], next.out.join('\n'));
+    });
+
+    /** Stops the run (as a kill would) at its `at`-th write, once the target confirmed it and before the log recorded it. */
+    const stopAt = (at: number) => {
+      let writes = 0;
+      return () => {
+        if (++writes === at) throw new Error('stopped');
+      };
+    };
+
+    test('a run stopped between the target confirming a creation and its log line: rollback finds the worklog and deletes it', async () => {
+      write([0, 1, 2].map((index) => entry('src', index)));
+      await assert.rejects(sync({ beforeRecord: stopAt(3) }), /stopped/);
+      assert.equal((await stored()).length, 3, 'the third worklog is stored, its log line never written');
+      const [run] = listRuns(runsDir, target.url, '1');
+      assert.deepEqual([countsOf(run!).created, run!.unconfirmed.size], [2, 1]);
+      const undo = await rollback(run!.header.id);
+      assert.deepEqual([undo.summary.deleted, undo.summary.leftAlone.length], [3, 0], undo.out.join('\n'));
+      assert.ok(undo.summary.rolledBack);
+      assert.deepEqual(await stored(), []);
+      // The sync state forgot them too: the next sync creates all three.
+      const next = await sync();
+      assert.deepEqual([next.summary.created, next.summary.adopted, next.summary.conflicts], [3, 0, 0], next.out.join('\n'));
+    });
+
+    test('an unconfirmed update is restored, an unconfirmed deletion put back', async () => {
+      write([0, 1, 2].map((index) => entry('src', index)));
+      await sync();
+      const before = await stored();
+      write([entry('src', 0), entry('src', 1, { duration: 'PT20M' })]);
+      // The deletion (first) is confirmed and logged; the update (second) is stored, not logged.
+      await assert.rejects(sync({ beforeRecord: stopAt(2) }), /stopped/);
+      const [run] = listRuns(runsDir, target.url, '1');
+      assert.deepEqual([countsOf(run!).deleted, countsOf(run!).updated, run!.unconfirmed.size], [1, 0, 1]);
+      const undo = await rollback(run!.header.id);
+      assert.deepEqual([undo.summary.restored, undo.summary.recreated], [1, 1], undo.out.join('\n'));
+      assert.deepEqual(await stored(), before);
+
+      // Stopped at the deletion itself: the worklog is gone, its log line never written.
+      await assert.rejects(sync({ beforeRecord: stopAt(1) }), /stopped/);
+      const [again] = listRuns(runsDir, target.url, '1');
+      assert.deepEqual([countsOf(again!).deleted, again!.unconfirmed.size], [0, 1]);
+      const undoAgain = await rollback(again!.header.id);
+      assert.equal(undoAgain.summary.recreated, 1, undoAgain.out.join('\n'));
+      assert.deepEqual(await stored(), before);
+    });
+
+    test('an unconfirmed creation is never guessed between two exact matches, nor taken from another run', async () => {
+      write([entry('src', 0)]);
+      await assert.rejects(sync({ beforeRecord: stopAt(1) }), /stopped/);
+      const stopped = listRuns(runsDir, target.url, '1')[0]!.header.id;
+      // The same values, once more, by hand: two exact matches.
+      const [made] = await storedWorklogs(target);
+      const twin = await target.client.importWorklog('MIG-1', {
+        createdBy: 'alice',
+        createdAt: made!.createdAt,
+        start: made!.start,
+        duration: made!.duration,
+        comment: made!.comment!,
+      });
+      const undo = await rollback(stopped);
+      assert.equal(undo.summary.deleted, 0);
+      assert.equal(undo.summary.rolledBack, false);
+      assert.ok(
+        undo.out.some((line) => line.includes(`worklogs ${made!.id}, ${twin.id} all match it exactly; none is deleted`)),
+        undo.out.join('\n'),
+      );
+      assert.equal((await stored()).length, 2);
+
+      // One removed by hand, the other recorded by a later run as its own creation: not this run's to delete.
+      assert.equal(await target.client.deleteWorklog('MIG-1', twin.id), true);
+      assert.equal(await target.client.deleteWorklog('MIG-1', made!.id), true);
+      fs.rmSync(
+        path.join(
+          stateDir,
+          fs.readdirSync(stateDir).find((name) => name.startsWith('sync-'))!,
+        ),
+      );
+      const later = await sync();
+      assert.equal(later.summary.created, 1);
+      const again = await rollback(stopped);
+      assert.deepEqual([again.summary.deleted, again.summary.nothingToDo], [0, 1], again.out.join('\n'));
+      assert.ok(again.summary.rolledBack);
+      assert.equal((await stored()).length, 1);
     });
 
     test('a dry run writes no run log', async () => {
