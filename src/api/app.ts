@@ -27,6 +27,7 @@ import { idempotencyHooks } from './plugins/idempotency.js';
 import securityHeaders, { applySecurityHeaders } from './plugins/security-headers.js';
 import { registerRequestServices } from './plugins/services.js';
 import importRoutes from './routes/timeport/imports.js';
+import worklogChangeRoutes from './routes/timeport/worklog-changes.js';
 import reportRoutes from './routes/timeport/reports.js';
 import auditRoutes from './routes/timeport/audit.js';
 import metrics, { type DatabasePoolStats } from './plugins/metrics.js';
@@ -184,6 +185,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       guardApi(scope);
       await scope.register(managementRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
       await scope.register(importRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
+      await scope.register(worklogChangeRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
       await scope.register(reportRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
       await scope.register(auditRoutes, { publicUrl, version: 'v3' } satisfies RouteOptions);
     },

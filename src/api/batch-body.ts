@@ -15,6 +15,8 @@ import { MAX_JSON_NESTING } from './json-nesting.js';
  */
 export interface BatchBodyLimits {
   maxEntries: number;
+  /** The top-level field that holds the entries: `entries` unless given (`changes` for `_changes`). */
+  entriesField?: string;
   /** Characters outside the entries' own text (`mode`, `dryRun`, `source`, the brackets). */
   maxEnvelopeChars: number;
 }
@@ -53,11 +55,15 @@ export class BatchBodyScanner {
   private envelopeChars = 0;
   private entryCount = 0;
   private entries: unknown[] = [];
+  /** The name of the entries' array. */
+  private readonly field: string;
 
   constructor(
     private readonly limits: BatchBodyLimits,
     private readonly parse: JsonParse,
-  ) {}
+  ) {
+    this.field = limits.entriesField ?? 'entries';
+  }
 
   push(text: string): void {
     let entryStart = this.inEntry ? 0 : -1;
@@ -105,7 +111,7 @@ export class BatchBodyScanner {
         this.inString = true;
         this.capture = this.depth === 1 ? '' : undefined;
       } else if (code === 0x7b /* { */ || code === 0x5b /* [ */) {
-        if (code === 0x5b && this.depth === 1 && this.lastDepthOneString === 'entries') {
+        if (code === 0x5b && this.depth === 1 && this.lastDepthOneString === this.field) {
           // The entries array (a later one replaces an earlier, as in JSON.parse): its elements
           // are cut out of the envelope from here to its closing bracket.
           this.depth += 1;
@@ -135,11 +141,11 @@ export class BatchBodyScanner {
   /** The parsed body, once all text was pushed; undefined for an empty body. */
   finish(): unknown {
     const envelope = this.envelopePieces.join('');
-    if (this.inEntries || this.inEntry) throw badRequest(['The request body is not valid JSON: it ends inside entries.']);
+    if (this.inEntries || this.inEntry) throw badRequest([`The request body is not valid JSON: it ends inside ${this.field}.`]);
     if (envelope.trim() === '') return undefined;
     const body = this.parse(envelope);
-    if (body !== null && typeof body === 'object' && !Array.isArray(body) && Array.isArray((body as { entries?: unknown }).entries)) {
-      (body as { entries: unknown[] }).entries = this.entries;
+    if (body !== null && typeof body === 'object' && !Array.isArray(body) && Array.isArray((body as Record<string, unknown>)[this.field])) {
+      (body as Record<string, unknown>)[this.field] = this.entries;
     }
     return body;
   }
@@ -147,7 +153,7 @@ export class BatchBodyScanner {
   private startEntry(): void {
     this.entryCount += 1;
     if (this.entryCount > this.limits.maxEntries) {
-      throw invalidFields({ entries: `must have at most ${this.limits.maxEntries} items` });
+      throw invalidFields({ [this.field]: `must have at most ${this.limits.maxEntries} items` });
     }
     this.inEntry = true;
     this.expectingEntry = false;
@@ -165,7 +171,7 @@ export class BatchBodyScanner {
   private addEnvelope(piece: string): void {
     this.envelopeChars += piece.length;
     if (this.envelopeChars > this.limits.maxEnvelopeChars) {
-      throw badRequest([`The request body holds more than ${this.limits.maxEnvelopeChars} characters outside its entries.`]);
+      throw badRequest([`The request body holds more than ${this.limits.maxEnvelopeChars} characters outside its ${this.field}.`]);
     }
     this.envelopePieces.push(piece);
   }

@@ -6,6 +6,8 @@
  * entry twice (docs/tracker-api.md §Errors).
  */
 
+import { randomUUID } from 'node:crypto';
+
 /** Tracker's error body (docs/tracker-api.md §Errors). */
 export interface TrackerErrorBody {
   errors: Record<string, string>;
@@ -22,6 +24,8 @@ export interface UserRef {
 
 export interface TrackerWorklog {
   id: number;
+  /** Grows by one with every change (Timeport answers it; the live service has been seen to). */
+  version?: number;
   issue?: { key: string };
   comment?: string;
   createdBy: UserRef;
@@ -50,6 +54,83 @@ export interface TimeportCapabilities {
   timeport: true;
   worklogBatchImport?: { path: string; maxEntries: number; maxBodyBytes: number; maxExternalIdLength?: number };
   importLedger?: { path: string; rollback?: boolean };
+  /** Updates and deletes by external id (`POST /timeport/v1/worklogs/_changes`). */
+  worklogChanges?: { path: string; maxChanges: number; maxBodyBytes?: number };
+  /** What imports with external ids put there (`GET /timeport/v1/worklogs/_external`). */
+  worklogExternalList?: { path: string; maxPerPage: number };
+}
+
+export const WORKLOG_CHANGES_PATH = '/timeport/v1/worklogs/_changes';
+export const EXTERNAL_WORKLOGS_PATH = '/timeport/v1/worklogs/_external';
+
+/**
+ * One change of `POST /timeport/v1/worklogs/_changes`. With `ifVersion`, the change is made only
+ * if the worklog still has that version. An update sends at least one of start, duration, comment
+ * (null removes the comment), checked as PATCH checks them.
+ */
+export type WorklogChange =
+  | {
+      action: 'update';
+      externalId: string;
+      ifVersion?: number;
+      start?: string;
+      duration?: string;
+      comment?: string | null;
+    }
+  | { action: 'delete'; externalId: string; ifVersion?: number };
+
+export interface WorklogChangesRequest {
+  changes: WorklogChange[];
+  /** A label for the audit log (at most 500 characters). */
+  source?: string;
+  /** Check everything, store nothing. */
+  dryRun?: boolean;
+}
+
+export interface WorklogChangeResult {
+  index: number;
+  externalId: string;
+  /** `valid`: the change passed its checks but was not made (a dry run, or a refused batch). */
+  status: 'updated' | 'deleted' | 'valid' | 'failed';
+  /** What the change does: `update` or `delete`. */
+  action: 'update' | 'delete';
+  /** The worklog after an update, as `GET /v3/issues/<key>/worklog/<id>` answers it. */
+  worklog?: TrackerWorklog & { version: number };
+  /** The worklog's id (every result but an unknown external id's). */
+  id?: number;
+  /** Why the change failed: its status is 404 (unknown id), 412 (ifVersion), 422 (fields). */
+  error?: TrackerErrorBody;
+}
+
+export interface WorklogChangesAnswer {
+  dryRun: boolean;
+  source?: string;
+  /** True when the changes were made; false for a dry run or a refused batch. */
+  stored: boolean;
+  counts: { updated: number; deleted: number; failed: number };
+  results: WorklogChangeResult[];
+}
+
+/** A refused batch: Tracker's error body beside the results. */
+export type RefusedWorklogChanges = WorklogChangesAnswer & TrackerErrorBody & { statusCode: 422 };
+
+/** One entry of `GET /timeport/v1/worklogs/_external`: a worklog an import created with an external id. */
+export interface ExternalWorklog {
+  externalId: string;
+  /** The `source` label of the batch that created it. */
+  source: string | null;
+  /** The worklog's version after the last write through the batch import or `_changes`; another version means it was changed since. */
+  syncedVersion: number;
+  worklog: TrackerWorklog & { version: number; issue: { key: string } };
+}
+
+export interface ExternalWorklogQuery {
+  /** Only worklogs created by batches with this source label (exact). */
+  source?: string;
+  /** Only external ids starting with this. */
+  prefix?: string;
+  /** 1..1000; default the client's list page size. */
+  perPage?: number;
 }
 
 /** One entry of a batch, as `POST /timeport/v1/worklogs/_import` takes it. */
@@ -212,6 +293,8 @@ interface RequestOptions {
   idempotent?: boolean;
   /** Statuses answered to the caller instead of thrown. */
   accept?: number[];
+  /** Extra request headers (`Idempotency-Key`). */
+  headers?: Record<string, string>;
 }
 
 interface Answer<T> {
@@ -299,7 +382,7 @@ export class TrackerClient {
       try {
         response = await fetch(url, {
           method,
-          headers: this.headers(payload !== undefined),
+          headers: { ...this.headers(payload !== undefined), ...options.headers },
           body: payload,
           // A redirect would resend the token (and the body) wherever it points: never followed.
           redirect: 'manual',
@@ -358,7 +441,8 @@ export class TrackerClient {
     const body = answer.body as Partial<TimeportCapabilities> | undefined;
     if (body?.timeport !== true) return undefined;
     // Paths the server names are checked now, before anything is sent to them.
-    for (const path of [body.worklogBatchImport?.path, body.importLedger?.path]) if (path !== undefined) this.resolveUrl(path);
+    const paths = [body.worklogBatchImport?.path, body.importLedger?.path, body.worklogChanges?.path, body.worklogExternalList?.path];
+    for (const path of paths) if (path !== undefined) this.resolveUrl(path);
     return body as TimeportCapabilities;
   }
 
@@ -428,6 +512,42 @@ export class TrackerClient {
       accept: [404],
     });
     return answer.status !== 404;
+  }
+
+  /**
+   * Timeport's updates and deletes by external id (`POST /timeport/v1/worklogs/_changes`), atomic:
+   * a refused batch (422, nothing stored) is answered with its per-change results, not thrown.
+   * The request carries an `Idempotency-Key` of its own, so a resend after a broken connection is
+   * answered from the first one's outcome instead of applying the changes again.
+   */
+  async worklogChanges(request: WorklogChangesRequest, path = WORKLOG_CHANGES_PATH): Promise<WorklogChangesAnswer | RefusedWorklogChanges> {
+    const answer = await this.request<WorklogChangesAnswer | RefusedWorklogChanges>('POST', path, {
+      body: request,
+      idempotent: true,
+      headers: { 'idempotency-key': `timeport-changes-${randomUUID()}` },
+      accept: [422],
+    });
+    if (answer.status === 422 && !Array.isArray(answer.body?.results)) {
+      throw new TrackerApiError(422, answer.body as unknown as TrackerErrorBody, JSON.stringify(answer.body), `POST ${path}`);
+    }
+    return answer.body;
+  }
+
+  /**
+   * Every worklog an import put into Timeport with an external id, in ascending worklog id,
+   * following `Link` (`GET /timeport/v1/worklogs/_external`); a `source` or `prefix` narrows it.
+   */
+  async *externalWorklogs(query: ExternalWorklogQuery = {}, path = EXTERNAL_WORKLOGS_PATH): AsyncGenerator<ExternalWorklog> {
+    const params = new URLSearchParams();
+    if (query.source !== undefined) params.set('source', query.source);
+    if (query.prefix !== undefined) params.set('prefix', query.prefix);
+    params.set('perPage', String(query.perPage ?? this.options.listPageSize ?? 1000));
+    let next: string | undefined = `${path}?${params.toString()}`;
+    while (next !== undefined) {
+      const answer: Answer<ExternalWorklog[]> = await this.request<ExternalWorklog[]>('GET', next);
+      for (const item of answer.body) yield item;
+      next = nextLinkOf(answer.headers.get('link'));
+    }
   }
 
   /** Every worklog of an issue, following `Link` (ascending id, `perPage` with an `id` cursor). */

@@ -239,7 +239,13 @@ async function writeBatch(
     await insertLedgerRows(
       ctx.store,
       trx,
-      ledgerOrder.map((entry) => ({ worklogId: entry.worklogId!, orgId, batchId: batch.id, externalId: entry.externalId ?? null })),
+      ledgerOrder.map((entry) => ({
+        worklogId: entry.worklogId!,
+        orgId,
+        batchId: batch.id,
+        externalId: entry.externalId ?? null,
+        syncedVersion: entry.row.version,
+      })),
     );
     const byIndex = new Map(pending.map((entry) => [entry.index, entry]));
     for (const outcome of outcomes) {

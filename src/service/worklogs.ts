@@ -251,10 +251,21 @@ function requireMayChange(caller: Caller, worklog: Worklog, action: 'edit' | 'de
 
 function requireVersion(worklog: Worklog, precondition: VersionPrecondition | undefined): void {
   const expected = requiredVersion(precondition);
-  if (expected !== undefined && worklog.version !== expected) {
-    throw preconditionFailed(`The time entry has changed: its version is ${worklog.version}, not ${expected}. Read it again and retry.`);
+  if (expected !== undefined) {
+    const problem = versionProblem(worklog, expected);
+    if (problem !== undefined) throw problem;
   }
 }
+
+/** The 412 of a write that expected another version of the worklog (If-Match, or a change's `ifVersion`). */
+export function versionProblem(worklog: Pick<Worklog, 'version'>, expected: number): Problem | undefined {
+  if (worklog.version === expected) return undefined;
+  return preconditionFailed(`The time entry has changed: its version is ${worklog.version}, not ${expected}. Read it again and retry.`);
+}
+
+/** The 422 of an edit that breaks the edit rules (checkWorklogEdit), as PATCH answers it. */
+export const editProblem = (checked: { errors: Record<string, string>; general?: string[] }): Problem =>
+  new Problem('invalid', checked.general ?? ['The request has invalid fields.'], checked.errors);
 
 /**
  * How often a write retries after a concurrent writer changed the same worklog between its read
@@ -262,7 +273,7 @@ function requireVersion(worklog: Worklog, precondition: VersionPrecondition | un
  */
 const MAX_WRITE_ATTEMPTS = 5;
 
-const concurrentChange = (): Problem => conflict('The time entry was changed by another request at the same time. Retry.');
+export const concurrentChange = (): Problem => conflict('The time entry was changed by another request at the same time. Retry.');
 
 const viewOf = async (db: Kysely<Database>, issue: Issue, worklog: Worklog): Promise<WorklogsView> => ({
   issue,
@@ -347,7 +358,7 @@ export async function editWorklog(
       const current = await requireWorklogOf(trx, issue, worklogId);
       requireMayChange(caller, current, 'edit');
       const checked = checkWorklogEdit(fields);
-      if (!checked.ok) throw new Problem('invalid', checked.general ?? ['The request has invalid fields.'], checked.errors);
+      if (!checked.ok) throw editProblem(checked);
       requireVersion(current, precondition);
       const now = ctx.now();
       const updated = await trx
@@ -375,7 +386,7 @@ export async function editWorklog(
   });
 }
 
-function worklogChanges(edit: CheckedWorklogEdit): Partial<Pick<Worklog, 'durationSeconds' | 'start' | 'comment'>> {
+export function worklogChanges(edit: CheckedWorklogEdit): Partial<Pick<Worklog, 'durationSeconds' | 'start' | 'comment'>> {
   const changes: Partial<Pick<Worklog, 'durationSeconds' | 'start' | 'comment'>> = {};
   if (edit.durationSeconds !== undefined) changes.durationSeconds = edit.durationSeconds;
   if (edit.start !== undefined) changes.start = edit.start;
@@ -496,7 +507,12 @@ export async function searchWorklogs(
   };
 }
 
-const worklogEvent = (action: AuditEvent['action'], issue: Issue, worklog: Worklog, details: Record<string, unknown>): AuditEvent => ({
+export const worklogEvent = (
+  action: AuditEvent['action'],
+  issue: Issue,
+  worklog: Worklog,
+  details: Record<string, unknown>,
+): AuditEvent => ({
   action,
   issueKey: issue.key,
   worklogId: worklog.id,
@@ -504,7 +520,7 @@ const worklogEvent = (action: AuditEvent['action'], issue: Issue, worklog: Workl
 });
 
 /** A worklog as the audit log shows it: the API's own forms. */
-function worklogFacts(
+export function worklogFacts(
   worklog: Pick<Worklog, 'createdBy' | 'createdAt' | 'start' | 'durationSeconds' | 'comment' | 'version'>,
   author: User | undefined,
 ) {
@@ -519,7 +535,7 @@ function worklogFacts(
 }
 
 /** The fields an edit changed, before and after. */
-function changedFacts(before: Worklog, after: Worklog): { before: Record<string, unknown>; after: Record<string, unknown> } {
+export function changedFacts(before: Worklog, after: Worklog): { before: Record<string, unknown>; after: Record<string, unknown> } {
   const was = worklogFacts(before, undefined);
   const now = worklogFacts(after, undefined);
   const changed = (['start', 'duration', 'comment', 'version'] as const).filter((field) => was[field] !== now[field]);

@@ -18,6 +18,8 @@ export interface LedgerRow {
   orgId: string;
   batchId: number;
   externalId: string | null;
+  /** The worklog's version as the batch wrote it (store/schema.ts, ImportedWorklogTable). */
+  syncedVersion: number;
 }
 
 /** Rows per PostgreSQL statement: each column is one array parameter, so this only bounds a statement's size. */
@@ -93,8 +95,10 @@ export async function insertWorklogRows(store: Store, trx: Kysely<Database>, row
 export async function insertLedgerRows(store: Store, trx: Kysely<Database>, rows: readonly LedgerRow[]): Promise<void> {
   const statements = store.sqliteStatements;
   if (statements !== undefined) {
-    const insert = statements.prepare('insert into imported_worklogs (worklog_id, org_id, batch_id, external_id) values (?, ?, ?, ?)');
-    for (const row of rows) insert.run(row.worklogId, row.orgId, row.batchId, row.externalId);
+    const insert = statements.prepare(
+      'insert into imported_worklogs (worklog_id, org_id, batch_id, external_id, synced_version) values (?, ?, ?, ?, ?)',
+    );
+    for (const row of rows) insert.run(row.worklogId, row.orgId, row.batchId, row.externalId, row.syncedVersion);
     return;
   }
   for (let offset = 0; offset < rows.length; offset += POSTGRES_CHUNK) {
@@ -102,11 +106,12 @@ export async function insertLedgerRows(store: Store, trx: Kysely<Database>, rows
     // WITH ORDINALITY ... ORDER BY: the rows go in in the order given (concurrent batches then
     // meet on the unique index in the same order, see service/batch-import.ts).
     await sql`
-      insert into imported_worklogs (worklog_id, org_id, batch_id, external_id)
-      select worklog_id, org_id, batch_id, external_id from unnest(
+      insert into imported_worklogs (worklog_id, org_id, batch_id, external_id, synced_version)
+      select worklog_id, org_id, batch_id, external_id, synced_version from unnest(
         ${chunk.map((row) => row.worklogId)}::bigint[], ${chunk.map((row) => row.orgId)}::text[],
-        ${chunk.map((row) => row.batchId)}::bigint[], ${chunk.map((row) => row.externalId)}::text[])
-        with ordinality as given(worklog_id, org_id, batch_id, external_id, position)
+        ${chunk.map((row) => row.batchId)}::bigint[], ${chunk.map((row) => row.externalId)}::text[],
+        ${chunk.map((row) => row.syncedVersion)}::integer[])
+        with ordinality as given(worklog_id, org_id, batch_id, external_id, synced_version, position)
       order by position`.execute(trx);
   }
 }

@@ -148,6 +148,11 @@ export interface ImportedWorklogTable {
   orgId: string;
   batchId: number;
   externalId: string | null;
+  /**
+   * The worklog's version right after the last write through the batch import or
+   * `/timeport/v1/worklogs/_changes`; another version means it was changed by other means since.
+   */
+  syncedVersion: number;
 }
 
 export type ImportBatch = Selectable<ImportBatchTable>;

@@ -23,6 +23,14 @@ export const STATUS_OF: Record<ProblemKind, number> = {
   invalid: 422,
 };
 
+/** A problem as Tracker's error body, for answers that carry errors of their parts (batches). */
+export const problemBody = (problem: Problem): TrackerErrorBody => ({
+  errors: problem.fieldErrors,
+  errorsData: {},
+  errorMessages: problem.messages,
+  statusCode: STATUS_OF[problem.kind],
+});
+
 export function sendTrackerError(
   reply: FastifyReply,
   statusCode: number,

@@ -7,6 +7,7 @@ import * as auditEvents from './0006_audit_events.js';
 import * as dropRedundantWorklogIndex from './0007_drop_redundant_worklog_index.js';
 import * as auditServerRequestId from './0008_audit_server_request_id.js';
 import * as forgetStoredTokens from './0009_forget_stored_tokens.js';
+import * as importedWorklogSyncedVersion from './0010_imported_worklog_synced_version.js';
 import type { MigrationDialect } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against whatever schema the database has
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0007_drop_redundant_worklog_index': dropRedundantWorklogIndex,
   '0008_audit_server_request_id': auditServerRequestId,
   '0009_forget_stored_tokens': forgetStoredTokens,
+  '0010_imported_worklog_synced_version': importedWorklogSyncedVersion,
 };
 
 /** Migrations are compiled into the program, so they run the same from source and from a package. */

@@ -13,7 +13,7 @@ import {
   rollbackImportBatch,
 } from '../../../service/batch-import.js';
 import type { ImportBatch, User } from '../../../store/schema.js';
-import { STATUS_OF, type TrackerErrorBody } from '../../plugins/errors.js';
+import { problemBody } from '../../plugins/errors.js';
 import { type Links, userReference } from '../../representations.js';
 import { Strict } from '../../schemas.js';
 import { validatorCompiler, describeValidationErrors } from '../../validation.js';
@@ -21,6 +21,8 @@ import { ImportWorklogBody } from '../tracker/worklogs.js';
 import { type RouteOptions, linksOf } from '../options.js';
 import { registerBatchBodyParser } from '../../batch-body.js';
 import { adminOnly } from '../../plugins/auth.js';
+import { MAX_EXTERNAL_PAGE, MAX_WORKLOG_CHANGES } from '../../../service/worklog-changes.js';
+import { CHANGES_BODY_LIMIT, EXTERNAL_WORKLOGS_PATH, WORKLOG_CHANGES_PATH } from './worklog-changes.js';
 
 /**
  * A batch request may be far larger than the server's default body limit (1 MiB): 10,000 entries
@@ -86,13 +88,6 @@ function toEntryInput(raw: unknown): BatchEntryInput {
   return { ok: true, issue, externalId: id, fields };
 }
 
-const trackerError = (problem: Problem): TrackerErrorBody => ({
-  errors: problem.fieldErrors,
-  errorsData: {},
-  errorMessages: problem.messages,
-  statusCode: STATUS_OF[problem.kind],
-});
-
 function batchAnswer(result: BatchResult, dryRun: boolean, mode: string, source: string | undefined) {
   return {
     ...(result.batch === undefined ? {} : { id: result.batch.id }),
@@ -111,7 +106,7 @@ function batchAnswer(result: BatchResult, dryRun: boolean, mode: string, source:
         case 'alreadyPresent':
           return { ...base, status: 'alreadyPresent', id: outcome.worklogId };
         case 'failed':
-          return { ...base, status: 'failed', error: trackerError(outcome.problem) };
+          return { ...base, status: 'failed', error: problemBody(outcome.problem) };
       }
     }),
   };
@@ -162,6 +157,8 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
       dryRun: true,
     },
     importLedger: { path: '/timeport/v1/imports', rollback: true },
+    worklogChanges: { path: WORKLOG_CHANGES_PATH, maxChanges: MAX_WORKLOG_CHANGES, maxBodyBytes: CHANGES_BODY_LIMIT },
+    worklogExternalList: { path: EXTERNAL_WORKLOGS_PATH, maxPerPage: MAX_EXTERNAL_PAGE },
   }));
 
   // A context of its own: the batch's body parser (batch-body.ts) serves this route alone.

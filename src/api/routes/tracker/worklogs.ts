@@ -40,7 +40,7 @@ const OptionalComment = Type.Optional(Type.Union([Type.String(), Type.Null()], {
 const NewWorklogBody = Type.Object({ start: Timestamp, duration: Duration, comment: OptionalComment }, Strict);
 
 /** `PATCH /v3/issues/<key>/worklog/<id>` (docs/tracker-api.md §Worklogs): only the fields sent change. */
-const WorklogEditBody = Type.Object(
+export const WorklogEditBody = Type.Object(
   { duration: Type.Optional(Duration), start: Type.Optional(Timestamp), comment: OptionalComment },
   Strict,
 );

@@ -1,0 +1,183 @@
+import { type Kysely, sql } from 'kysely';
+import type { Store } from './database.js';
+import type { Database, Issue, Worklog } from './schema.js';
+
+/**
+ * The statements of `/timeport/v1/worklogs/_external` and `/timeport/v1/worklogs/_changes`
+ * (issue 18): what the import ledger says about worklogs imported with an external id, and the
+ * writes that update and delete them by that id. Both dialects; callers pass the transaction.
+ */
+
+/** A worklog imported with an external id, with what its ledger row says. */
+export interface ImportedWorklog {
+  externalId: string;
+  /** The `source` label of the batch that created it. */
+  source: string | null;
+  syncedVersion: number;
+  worklog: Worklog;
+}
+
+export interface ImportedWorklogQuery {
+  /** Only worklogs whose creating batch had exactly this source label. */
+  source?: string | undefined;
+  /** Only external ids that start with this. */
+  prefix?: string | undefined;
+  /** Only worklogs with a greater id (the cursor). */
+  afterId?: number | undefined;
+  limit: number;
+}
+
+/** Ids per `IN (...)` list: below every parameter limit of both databases. */
+const CHUNK = 500;
+
+type Row = Worklog & { externalId: string | null; syncedVersion: number; source: string | null };
+
+const toImported = (row: Row): ImportedWorklog => {
+  const { externalId, syncedVersion, source, ...worklog } = row;
+  return { externalId: externalId!, source, syncedVersion: Number(syncedVersion), worklog };
+};
+
+function importedWorklogs(db: Kysely<Database>, orgId: string) {
+  return db
+    .selectFrom('importedWorklogs')
+    .innerJoin('worklogs', 'worklogs.id', 'importedWorklogs.worklogId')
+    .innerJoin('importBatches', 'importBatches.id', 'importedWorklogs.batchId')
+    .selectAll('worklogs')
+    .select(['importedWorklogs.externalId', 'importedWorklogs.syncedVersion', 'importBatches.source'])
+    .where('importedWorklogs.orgId', '=', orgId)
+    .where('importedWorklogs.externalId', 'is not', null);
+}
+
+/** The organization's worklogs imported with an external id, in ascending worklog id. */
+export async function listImportedWorklogs(db: Kysely<Database>, orgId: string, query: ImportedWorklogQuery): Promise<ImportedWorklog[]> {
+  let select = importedWorklogs(db, orgId);
+  if (query.source !== undefined) select = select.where('importBatches.source', '=', query.source);
+  if (query.prefix !== undefined && query.prefix !== '') {
+    // A comparison of the id's first characters: LIKE would need its wildcards escaped, and is
+    // case-insensitive on SQLite; a range would depend on PostgreSQL's collation.
+    const prefix = query.prefix;
+    select = select.where(sql<string>`substr(imported_worklogs.external_id, 1, length(cast(${prefix} as text)))`, '=', prefix);
+  }
+  if (query.afterId !== undefined) select = select.where('importedWorklogs.worklogId', '>', query.afterId);
+  const rows = await select.orderBy('importedWorklogs.worklogId').limit(query.limit).execute();
+  return rows.map(toImported);
+}
+
+/**
+ * The worklogs imported under these external ids that still exist. On PostgreSQL their rows are
+ * locked (in id order) until the transaction ends, so the versions read are the versions written
+ * over; SQLite runs one write transaction at a time.
+ */
+export async function findImportedWorklogs(
+  store: Store,
+  trx: Kysely<Database>,
+  orgId: string,
+  externalIds: readonly string[],
+): Promise<Map<string, ImportedWorklog>> {
+  const found = new Map<string, ImportedWorklog>();
+  const sorted = [...externalIds].sort();
+  for (let offset = 0; offset < sorted.length; offset += CHUNK) {
+    let select = importedWorklogs(trx, orgId)
+      .where('importedWorklogs.externalId', 'in', sorted.slice(offset, offset + CHUNK))
+      .orderBy('worklogs.id');
+    if (store.dialect === 'postgres') select = select.forUpdate('worklogs');
+    for (const row of await select.execute()) {
+      const imported = toImported(row);
+      found.set(imported.externalId, imported);
+    }
+  }
+  return found;
+}
+
+/** What an update sets; an absent property is left as it is. */
+export interface WorklogFieldChanges {
+  durationSeconds?: number;
+  start?: number;
+  comment?: string | null;
+}
+
+/**
+ * Writes an update over the version read: the worklog's `version` grows by one. Undefined when the
+ * worklog no longer has that version (the caller's lock makes this a programming error).
+ */
+export async function updateWorklogAt(
+  trx: Kysely<Database>,
+  worklog: Pick<Worklog, 'id' | 'version'>,
+  changes: WorklogFieldChanges,
+  by: { uid: number; at: number },
+): Promise<Worklog | undefined> {
+  return trx
+    .updateTable('worklogs')
+    .set((eb) => ({ ...changes, version: eb('version', '+', 1), updatedAt: by.at, updatedBy: by.uid }))
+    .where('id', '=', worklog.id)
+    .where('version', '=', worklog.version)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Sets the ledger's `syncedVersion` of these worklogs to their current version. */
+export async function markSynced(trx: Kysely<Database>, worklogIds: readonly number[]): Promise<void> {
+  for (let offset = 0; offset < worklogIds.length; offset += CHUNK) {
+    await trx
+      .updateTable('importedWorklogs')
+      .set((eb) => ({
+        syncedVersion: eb.selectFrom('worklogs').select('worklogs.version').whereRef('worklogs.id', '=', 'importedWorklogs.worklogId'),
+      }))
+      .where('worklogId', 'in', worklogIds.slice(offset, offset + CHUNK))
+      .execute();
+  }
+}
+
+/**
+ * Deletes worklogs and their ledger rows (first, so that nothing points to the worklogs), which
+ * frees their external ids. Answers how many worklogs were deleted.
+ */
+export async function deleteImportedWorklogs(trx: Kysely<Database>, worklogIds: readonly number[]): Promise<number> {
+  let deleted = 0;
+  for (let offset = 0; offset < worklogIds.length; offset += CHUNK) {
+    const chunk = worklogIds.slice(offset, offset + CHUNK);
+    await trx.deleteFrom('importedWorklogs').where('worklogId', 'in', chunk).execute();
+    const result = await trx.deleteFrom('worklogs').where('id', 'in', chunk).executeTakeFirst();
+    deleted += Number(result.numDeletedRows);
+  }
+  return deleted;
+}
+
+/**
+ * Moves an issue's `spent` by `deltaSeconds` (one atomic `spent_seconds = spent_seconds + ?`) and
+ * marks it changed by `by`, as a worklog's PATCH or DELETE does: `updatedAt`, `updatedBy` and one
+ * more `version`. Answers the issue as it now is.
+ */
+export async function changeIssueSpent(
+  trx: Kysely<Database>,
+  issueId: string,
+  deltaSeconds: number,
+  by: { uid: number; at: number },
+): Promise<Issue> {
+  return trx
+    .updateTable('issues')
+    .set((eb) => ({
+      spentSeconds: eb('spentSeconds', '+', deltaSeconds),
+      version: eb('version', '+', 1),
+      updatedAt: by.at,
+      updatedBy: by.uid,
+    }))
+    .where('id', '=', issueId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Issues by id (any organization's: the ids come from worklogs already scoped to one). */
+export async function issuesById(db: Kysely<Database>, ids: Iterable<string>): Promise<Map<string, Issue>> {
+  const unique = [...new Set(ids)];
+  const issues = new Map<string, Issue>();
+  for (let offset = 0; offset < unique.length; offset += CHUNK) {
+    const rows = await db
+      .selectFrom('issues')
+      .selectAll()
+      .where('id', 'in', unique.slice(offset, offset + CHUNK))
+      .execute();
+    for (const issue of rows) issues.set(issue.id, issue);
+  }
+  return issues;
+}
