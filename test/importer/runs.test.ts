@@ -230,42 +230,44 @@ describe('runs and rollback', () => {
     const sync = (overrides: Partial<SyncOptions> = {}) =>
       syncInto(target, { files: [file], sourceLabel: file, stateDir, applyDeletes: true, ...overrides });
 
-    test('a sync run with creates, updates and deletes rolled back restores the before-images, and the next sync plans it again', async () => {
-      write([0, 1, 2, 3].map((index) => entry('src', index)));
-      const first = await sync();
-      assert.equal(first.summary.created, 4);
-      const afterFirst = await stored();
+    for (const api of ['tracker', 'timeport'] as const)
+      test(`--api ${api}: a sync run with creates, updates and deletes rolled back restores the before-images, and the next sync plans it again`, async () => {
+        write([0, 1, 2, 3].map((index) => entry('src', index)));
+        const first = await sync({ api });
+        assert.equal(first.summary.api, api);
+        assert.equal(first.summary.created, 4);
+        const afterFirst = await stored();
 
-      write([entry('src', 0, { duration: 'PT30M', comment: 'shorter' }), entry('src', 1), entry('src', 2), entry('src', 4)]);
-      const second = await sync();
-      assert.deepEqual([second.summary.created, second.summary.updated, second.summary.deleted], [1, 1, 1]);
-      const runId = second.summary.runId!;
-      assert.notEqual(runId, first.summary.runId);
-      const runs = listRuns(runsDir, target.url, '1');
-      assert.deepEqual(
-        runs.map((run) => run.header.id),
-        [runId, first.summary.runId],
-        'newest first',
-      );
-      assert.deepEqual(countsOf(runs[0]!), { created: 1, updated: 1, deleted: 1 });
-      assert.equal(runs[0]!.header.command, 'sync');
-      assert.equal(runs[0]!.header.source, file);
+        write([entry('src', 0, { duration: 'PT30M', comment: 'shorter' }), entry('src', 1), entry('src', 2), entry('src', 4)]);
+        const second = await sync({ api });
+        assert.deepEqual([second.summary.created, second.summary.updated, second.summary.deleted], [1, 1, 1]);
+        const runId = second.summary.runId!;
+        assert.notEqual(runId, first.summary.runId);
+        const runs = listRuns(runsDir, target.url, '1');
+        assert.deepEqual(
+          runs.map((run) => run.header.id),
+          [runId, first.summary.runId],
+          'newest first',
+        );
+        assert.deepEqual(countsOf(runs[0]!), { created: 1, updated: 1, deleted: 1 });
+        assert.equal(runs[0]!.header.command, 'sync');
+        assert.equal(runs[0]!.header.source, file);
 
-      const undo = await rollback(runId);
-      assert.deepEqual([undo.summary.deleted, undo.summary.restored, undo.summary.recreated], [1, 1, 1]);
-      assert.ok(undo.summary.rolledBack);
-      // Author, createdAt, start, duration and comment as before the run (the re-created one has a new id).
-      assert.deepEqual(await stored(), afterFirst);
+        const undo = await rollback(runId);
+        assert.deepEqual([undo.summary.deleted, undo.summary.restored, undo.summary.recreated], [1, 1, 1]);
+        assert.ok(undo.summary.rolledBack);
+        // Author, createdAt, start, duration and comment as before the run (the re-created one has a new id).
+        assert.deepEqual(await stored(), afterFirst);
 
-      // The sync's state learnt the rollback: the next run plans the same changes again, no conflicts.
-      const next = await sync({ dryRun: true });
-      assert.deepEqual(
-        [next.summary.planned.create, next.summary.planned.update, next.summary.planned.delete, next.summary.planned.conflict],
-        [1, 1, 1, 0],
-        next.out.join('\n'),
-      );
-      await assert.rejects(rollback(runId), /already rolled back/);
-    });
+        // The sync's state learnt the rollback: the next run plans the same changes again, no conflicts.
+        const next = await sync({ api, dryRun: true });
+        assert.deepEqual(
+          [next.summary.planned.create, next.summary.planned.update, next.summary.planned.delete, next.summary.planned.conflict],
+          [1, 1, 1, 0],
+          next.out.join('\n'),
+        );
+        await assert.rejects(rollback(runId), /already rolled back/);
+      });
 
     test("rolling back a sync's first run removes its worklogs and the next sync creates them again", async () => {
       write([0, 1, 2].map((index) => entry('src', index)));

@@ -75,45 +75,80 @@ describe('timeport sync', () => {
     return lines.map((line) => `${line.issue} ${line.createdBy} ${line.start} ${business(line.duration)} ${line.comment ?? ''}`).sort();
   };
 
-  test('create, edit and delete over three runs, each plan printed; a fourth run plans nothing', async () => {
-    const first = [entry(0), entry(1), entry(2), entry(3)];
-    write(first);
-    const one = await sync();
-    assert.equal(
-      planLine(one),
-      'Plan: 4 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous',
-      one.out.join('\n'),
-    );
-    assert.equal(one.summary.created, 4);
-    assert.deepEqual(await stored(), expected(first));
+  for (const api of ['tracker', 'timeport'] as const)
+    test(`--api ${api}: create, edit and delete over three runs, each plan printed; a fourth run plans nothing`, async () => {
+      const first = [entry(0), entry(1), entry(2), entry(3)];
+      write(first);
+      const one = await sync({ api });
+      assert.equal(one.summary.api, api);
+      assert.equal(
+        planLine(one),
+        'Plan: 4 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous',
+        one.out.join('\n'),
+      );
+      assert.equal(one.summary.created, 4);
+      assert.deepEqual(await stored(), expected(first));
 
-    // Edited: 1's duration, 2's start and 3's comment; 0 deleted; 4 new.
-    const second = [
-      entry(1, { duration: 'PT90M' }),
-      entry(2, { start: '2024-05-03T13:30:00.000+0000' }),
-      entry(3, { comment: 'reworded' }),
-      entry(4),
-    ];
-    write(second);
-    const two = await sync();
-    assert.match(
-      planLine(two)!,
-      /^Plan: 1 creates, 3 updates, 1 deletes \(1 not applied without --delete\), 0 adopted from the target, 0 unchanged, 0 conflicts/,
+      // Edited: 1's duration, 2's start and 3's comment; 0 deleted; 4 new.
+      const second = [
+        entry(1, { duration: 'PT90M' }),
+        entry(2, { start: '2024-05-03T13:30:00.000+0000' }),
+        entry(3, { comment: 'reworded' }),
+        entry(4),
+      ];
+      write(second);
+      const two = await sync({ api });
+      assert.match(
+        planLine(two)!,
+        /^Plan: 1 creates, 3 updates, 1 deletes \(1 not applied without --delete\), 0 adopted from the target, 0 unchanged, 0 conflicts/,
+      );
+      assert.ok(
+        two.out.some((line) => /^ {2}src-0: worklog \d+ on MIG-1 alice 2024-05-01T09:00:00.000\+0000 PT1H$/.test(line)),
+        two.out.join('\n'),
+      );
+      assert.deepEqual([two.summary.created, two.summary.updated, two.summary.deleted, two.summary.deletesNotApplied], [1, 3, 0, 1]);
+      assert.deepEqual(await stored(), [...expected(second), ...expected([entry(0)])].sort(), 'the deletion waits for --delete');
+
+      const three = await sync({ api, applyDeletes: true });
+      assert.match(planLine(three)!, /^Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts/);
+      assert.equal(three.summary.deleted, 1);
+      assert.deepEqual(await stored(), expected(second));
+
+      const four = await sync({ api, applyDeletes: true });
+      assert.equal(
+        planLine(four),
+        'Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts, 0 ambiguous',
+      );
+    });
+
+  test('--api timeport: with the state removed, a re-run creates nothing and still sees updates, deletes and target edits', async () => {
+    write([entry(0), entry(1), entry(2), entry(3)]);
+    const one = await sync({ api: 'auto' });
+    assert.equal(one.summary.api, 'timeport', 'auto chooses the extension Timeport offers');
+    assert.equal(one.summary.created, 4);
+    const edited = (await storedWorklogs(target)).find((worklog) => worklog.comment === 'work 2')!;
+    await target.client.editWorklog(edited.issue, edited.id, { duration: 'PT5M' });
+    fs.rmSync(stateDir, { recursive: true });
+
+    write([entry(1, { duration: 'PT90M' }), entry(2), entry(3)]);
+    const lost = await sync({ api: 'timeport', applyDeletes: true });
+    assert.equal(
+      planLine(lost),
+      'Plan: 0 creates, 1 updates, 1 deletes, 0 adopted from the target, 1 unchanged, 1 conflicts, 0 ambiguous',
+      lost.out.join('\n'),
     );
     assert.ok(
-      two.out.some((line) => /^ {2}src-0: worklog \d+ on MIG-1 alice 2024-05-01T09:00:00.000\+0000 PT1H$/.test(line)),
-      two.out.join('\n'),
+      lost.out.some((line) => line.includes(`src-2: worklog ${edited.id} on MIG-3: changed in the target since the last sync`)),
+      lost.out.join('\n'),
     );
-    assert.deepEqual([two.summary.created, two.summary.updated, two.summary.deleted, two.summary.deletesNotApplied], [1, 3, 0, 1]);
-    assert.deepEqual(await stored(), [...expected(second), ...expected([entry(0)])].sort(), 'the deletion waits for --delete');
-
-    const three = await sync({ applyDeletes: true });
-    assert.match(planLine(three)!, /^Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts/);
-    assert.equal(three.summary.deleted, 1);
-    assert.deepEqual(await stored(), expected(second));
-
-    const four = await sync({ applyDeletes: true });
-    assert.equal(planLine(four), 'Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts, 0 ambiguous');
+    assert.deepEqual(await stored(), expected([entry(1, { duration: 'PT90M' }), entry(2, { duration: 'PT5M' }), entry(3)]));
+    const preferred = await sync({ api: 'timeport', preferSource: true });
+    assert.equal(preferred.summary.updated, 1);
+    assert.deepEqual(await stored(), expected([entry(1, { duration: 'PT90M' }), entry(2), entry(3)]));
+    assert.equal(
+      planLine(await sync({ api: 'timeport' })),
+      'Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous',
+    );
   });
 
   test('an issue or author changed in the source is a delete and a create, applied without --delete', async () => {
