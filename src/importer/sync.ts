@@ -25,12 +25,14 @@ import { type FullImage, RunLog, type RunIntent, runsDirectory } from './run-log
 import { type SyncFingerprint, type SyncedEntry, SyncState, syncStateFile } from './sync-state.js';
 
 /**
- * `timeport sync`: a one-way mirror from a source to a target, through the documented worklog API
- * only (import, edit, delete), so that it works against Timeport and Tracker alike
- * (docs/decisions.md, "timeport sync"). It reads the source (only what changed since the last
- * sync when the source can list changes), the local state of earlier syncs and the target worklogs
- * of the issues involved, plans, then applies the plan, recording each confirmed write in the
- * state before the next one.
+ * `timeport sync`: a one-way mirror from a source to a target (docs/decisions.md, "timeport sync"),
+ * either through the documented worklog API only (import, edit, delete), which works against
+ * Timeport and Tracker alike, or through Timeport's extension (batch import with external ids, the
+ * ledger of what this source put there, changes by external id). It reads the source (only what
+ * changed since the last sync when the source can list changes), what earlier syncs put into the
+ * target (the local state, and Timeport's ledger) and the target worklogs of the issues involved,
+ * plans, then applies the plan, announcing each write in the run log before it and recording it in
+ * the run log and the state once confirmed.
  */
 
 /**
