@@ -12,7 +12,13 @@ import { formatBusinessDuration, parseBusinessDuration } from '../../src/domain/
 import { type SyncOptions, type SyncSummary } from '../../src/importer/sync.js';
 import { stateDirectory } from '../../src/importer/journal.js';
 import { TrackerSource } from '../../src/importer/live/tracker.js';
-import { AmbiguousWriteError, TrackerClient, type TrackerWorklog, type WorklogImportBody } from '../../src/client/tracker-client.js';
+import {
+  AmbiguousWriteError,
+  TrackerClient,
+  type TrackerWorklog,
+  type WorklogChangesRequest,
+  type WorklogImportBody,
+} from '../../src/client/tracker-client.js';
 import { ADMIN_TOKEN } from '../helpers/app.js';
 import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
@@ -149,6 +155,45 @@ describe('timeport sync', () => {
       planLine(await sync({ api: 'timeport' })),
       'Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous',
     );
+  });
+
+  test('--api timeport: a worklog edited in the target between the plan and the write fails its change (412); the others are applied', async () => {
+    write([entry(0), entry(1), entry(2)]);
+    await sync({ api: 'timeport' });
+    const worklogs = await storedWorklogs(target);
+    const raced = worklogs.find((worklog) => worklog.comment === 'work 1')!;
+    /** Edits one worklog in the target just before the changes are sent, as another user might. */
+    class RacingClient extends TrackerClient {
+      raced = false;
+      override async worklogChanges(request: WorklogChangesRequest, path?: string) {
+        if (!this.raced) {
+          this.raced = true;
+          await target.client.editWorklog(raced.issue, raced.id, { comment: 'edited meanwhile' });
+        }
+        return super.worklogChanges(request, path);
+      }
+    }
+    const client = new RacingClient({ baseUrl: target.url, token: ADMIN_TOKEN, orgId: '1', retries: 2, baseDelayMs: 10 });
+    write([entry(0, { duration: 'PT2H' }), entry(1, { duration: 'PT3H' }), entry(2, { duration: 'PT4H' })]);
+    const run = await sync({ api: 'timeport', client });
+    assert.match(planLine(run)!, /^Plan: 0 creates, 3 updates, /);
+    assert.deepEqual([run.summary.updated, run.summary.failed], [2, 1], run.out.join('\n'));
+    assert.ok(
+      run.out.some((line) => line.startsWith('failed: src-1 (MIG-2): 412: ')),
+      run.out.join('\n'),
+    );
+    const after = await storedWorklogs(target);
+    assert.equal(after.find((worklog) => worklog.id === raced.id)!.comment, 'edited meanwhile', 'not overwritten');
+    assert.deepEqual(
+      after
+        .filter((worklog) => worklog.id !== raced.id)
+        .map((worklog) => worklog.duration)
+        .sort(),
+      ['PT2H', 'PT4H'],
+    );
+    // The next run sees the edit as a conflict.
+    const next = await sync({ api: 'timeport' });
+    assert.match(planLine(next)!, /^Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 1 conflicts/);
   });
 
   test('an issue or author changed in the source is a delete and a create, applied without --delete', async () => {
