@@ -386,11 +386,12 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   };
   for (const [sourceId, item] of ledger) {
     const current = valuesOf(item.worklog);
-    if (untouched(sourceId) || current === undefined) {
+    if (untouched(sourceId)) {
       // Not changed in the source since the last sync: not looked at.
       plan.push({ action: 'unchanged', sourceId });
       continue;
     }
+    if (current === undefined) throw new ImportAborted(`worklog ${item.worklog.id} (${sourceId}) has values the sync cannot read`);
     const kept = state.entries.get(sourceId);
     // The local state, where it has this worklog, says what was last written (a rollback writes
     // through the documented API, which moves the version but leaves the state true).
