@@ -24,7 +24,7 @@ export interface UserRef {
 
 export interface TrackerWorklog {
   id: number;
-  /** Grows by one with every change (Timeport answers it; the live service has been seen to). */
+  /** Grows by one with every change of the worklog (Timeport answers it). */
   version?: number;
   issue?: { key: string };
   comment?: string;
@@ -87,6 +87,10 @@ export interface WorklogChangesRequest {
   dryRun?: boolean;
 }
 
+/**
+ * What `_changes` answers for one change. `externalId` and `action` are left out only for a change
+ * that had no valid ones, which a `WorklogChange` always has.
+ */
 export interface WorklogChangeResult {
   index: number;
   externalId: string;

@@ -7,8 +7,8 @@ import {
   findImportedWorklogs,
   issuesById,
   listImportedWorklogs,
-  markSynced,
-  updateWorklogAt,
+  rewriteImportedWorklogs,
+  type WorklogRewrite,
 } from '../store/imported-worklogs.js';
 import { isTransactionConflict } from '../store/errors.js';
 import type { Issue, User, Worklog } from '../store/schema.js';
@@ -190,7 +190,9 @@ async function writeChanges(
     const by = { uid: caller.user.uid, at: now };
     const spentDelta = new Map<string, number>();
     const addSpent = (issueId: string, seconds: number) => spentDelta.set(issueId, (spentDelta.get(issueId) ?? 0) + seconds);
+    /** The updated worklogs as they are once written, by change index. */
     const updated = new Map<number, Worklog>();
+    const rewrites: WorklogRewrite[] = [];
     const deletedIds: number[] = [];
     for (const change of pending) {
       const current = change.imported.worklog;
@@ -199,17 +201,16 @@ async function writeChanges(
         addSpent(current.issueId, -current.durationSeconds);
         continue;
       }
-      const after = await updateWorklogAt(trx, current, change.changes ?? {}, by);
-      // The worklog was read under a lock (PostgreSQL) or in the only write transaction (SQLite).
-      if (after === undefined) throw concurrentChange();
+      // The worklog was read under a lock (PostgreSQL) or in the only write transaction (SQLite),
+      // so what it becomes is known before it is written: PATCH's update, worked out here.
+      const after: Worklog = { ...current, ...change.changes, version: current.version + 1, updatedAt: now, updatedBy: caller.user.uid };
       updated.set(change.index, after);
+      rewrites.push({ ...after, version: current.version });
       addSpent(current.issueId, after.durationSeconds - current.durationSeconds);
     }
+    // Fewer rows than read means another writer got past the lock: a bug, answered as PATCH answers a race.
+    if ((await rewriteImportedWorklogs(ctx.store, trx, rewrites)) !== rewrites.length) throw concurrentChange();
     if ((await deleteImportedWorklogs(trx, deletedIds)) !== deletedIds.length) throw concurrentChange();
-    await markSynced(
-      trx,
-      [...updated.values()].map((worklog) => worklog.id),
-    );
     // One write to each issue, as one PATCH or DELETE makes: spent moves by the sum of its changes.
     for (const [issueId, seconds] of spentDelta) issues.set(issueId, await changeIssueSpent(trx, issueId, seconds, by));
 

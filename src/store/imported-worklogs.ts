@@ -89,43 +89,63 @@ export async function findImportedWorklogs(
   return found;
 }
 
-/** What an update sets; an absent property is left as it is. */
-export interface WorklogFieldChanges {
-  durationSeconds?: number;
-  start?: number;
-  comment?: string | null;
+/**
+ * A worklog's new start, duration and comment, written over the version read: its `version`
+ * grows by one, and its ledger row remembers that new version as synced.
+ */
+export interface WorklogRewrite {
+  id: number;
+  /** The version read (and locked): the write happens only over it. */
+  version: number;
+  start: number;
+  durationSeconds: number;
+  comment: string | null;
+  updatedAt: number;
+  updatedBy: number;
 }
+
+/** Rows per PostgreSQL statement (each column is one array parameter). */
+const POSTGRES_CHUNK = 5000;
 
 /**
- * Writes an update over the version read: the worklog's `version` grows by one. Undefined when the
- * worklog no longer has that version (the caller's lock makes this a programming error).
+ * Writes the rewrites (SQLite: prepared statements on the connection, one row a call, as
+ * store/bulk-rows.ts does; PostgreSQL: one statement per chunk, columns as arrays). Answers how
+ * many worklogs still had the version read: fewer than given means another writer got there.
  */
-export async function updateWorklogAt(
-  trx: Kysely<Database>,
-  worklog: Pick<Worklog, 'id' | 'version'>,
-  changes: WorklogFieldChanges,
-  by: { uid: number; at: number },
-): Promise<Worklog | undefined> {
-  return trx
-    .updateTable('worklogs')
-    .set((eb) => ({ ...changes, version: eb('version', '+', 1), updatedAt: by.at, updatedBy: by.uid }))
-    .where('id', '=', worklog.id)
-    .where('version', '=', worklog.version)
-    .returningAll()
-    .executeTakeFirst();
-}
-
-/** Sets the ledger's `syncedVersion` of these worklogs to their current version. */
-export async function markSynced(trx: Kysely<Database>, worklogIds: readonly number[]): Promise<void> {
-  for (let offset = 0; offset < worklogIds.length; offset += CHUNK) {
-    await trx
-      .updateTable('importedWorklogs')
-      .set((eb) => ({
-        syncedVersion: eb.selectFrom('worklogs').select('worklogs.version').whereRef('worklogs.id', '=', 'importedWorklogs.worklogId'),
-      }))
-      .where('worklogId', 'in', worklogIds.slice(offset, offset + CHUNK))
-      .execute();
+export async function rewriteImportedWorklogs(store: Store, trx: Kysely<Database>, rows: readonly WorklogRewrite[]): Promise<number> {
+  const statements = store.sqliteStatements;
+  if (statements !== undefined) {
+    const update = statements.prepare(
+      'update worklogs set start = ?, duration_seconds = ?, comment = ?, version = version + 1, updated_at = ?, updated_by = ? where id = ? and version = ?',
+    );
+    const synced = statements.prepare('update imported_worklogs set synced_version = ? where worklog_id = ?');
+    let written = 0;
+    for (const row of rows) {
+      written += update.run(row.start, row.durationSeconds, row.comment, row.updatedAt, row.updatedBy, row.id, row.version).changes;
+      synced.run(row.version + 1, row.id);
+    }
+    return written;
   }
+  let written = 0;
+  for (let offset = 0; offset < rows.length; offset += POSTGRES_CHUNK) {
+    const chunk = rows.slice(offset, offset + POSTGRES_CHUNK);
+    const column = <T>(pick: (row: WorklogRewrite) => T) => chunk.map(pick);
+    const result = await sql`
+      update worklogs set start = given.start, duration_seconds = given.duration_seconds, comment = given.comment,
+        version = worklogs.version + 1, updated_at = given.updated_at, updated_by = given.updated_by
+      from unnest(
+        ${column((row) => row.id)}::bigint[], ${column((row) => row.version)}::integer[], ${column((row) => row.start)}::bigint[],
+        ${column((row) => row.durationSeconds)}::bigint[], ${column((row) => row.comment)}::text[],
+        ${column((row) => row.updatedAt)}::bigint[], ${column((row) => row.updatedBy)}::bigint[])
+        as given(id, version, start, duration_seconds, comment, updated_at, updated_by)
+      where worklogs.id = given.id and worklogs.version = given.version`.execute(trx);
+    written += Number(result.numAffectedRows ?? 0);
+    await sql`
+      update imported_worklogs set synced_version = given.version + 1
+      from unnest(${column((row) => row.id)}::bigint[], ${column((row) => row.version)}::integer[]) as given(worklog_id, version)
+      where imported_worklogs.worklog_id = given.worklog_id`.execute(trx);
+  }
+  return written;
 }
 
 /**

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
 import { createOrganization } from '../../src/service/organizations.js';
+import * as syncedVersionMigration from '../../src/store/migrations/0010_imported_worklog_synced_version.js';
 import { PUBLIC_URL, type TestApp, assertTrackerError } from '../helpers/app.js';
 import {
   type WorklogBody,
@@ -418,6 +419,16 @@ describe('worklog changes by external id: POST /timeport/v1/worklogs/_changes', 
     assert.deepEqual(second, first);
     const [item] = (await listExternal(t, '?prefix=i:')).items;
     assert.equal(item!.worklog.version, 2, 'applied once');
+    // A refused batch leaves its key free: sent again once the cause is gone, it is carried out.
+    const later = { changes: [{ action: 'update', externalId: 'i:2', duration: 'PT6H' }] };
+    const refusedHeaders = { 'idempotency-key': 'changes-once-2' };
+    assertTrackerError(await postChanges(t, later, { headers: refusedHeaders }), 422);
+    await importEntries(t, 'idem', [{ externalId: 'i:2' }]);
+    assert.deepEqual(expectStatus<ChangesAnswer>(await postChanges(t, later, { headers: refusedHeaders }), 200).counts, {
+      updated: 1,
+      deleted: 0,
+      failed: 0,
+    });
   });
 
   test('malformed bodies and changes are refused in Tracker form', async () => {
@@ -488,11 +499,43 @@ describe('worklog changes by external id: POST /timeport/v1/worklogs/_changes', 
     assert.deepEqual(await everything(t), before);
   });
 
+  test('concurrent batches and PATCHes over the same worklogs: each applies whole, spent stays exact, never a 5xx', async () => {
+    const { key } = await importIssue(t, { summary: 'Contended' });
+    const entries = Array.from({ length: 40 }, (_, i) => ({ externalId: `c:${i}`, duration: 'PT1H', issue: key }));
+    const ids = await importEntries(t, 'contended', entries);
+    const kept = entries.slice(0, 30);
+    // Two batches over the same 30 worklogs, listed in opposite orders; a third deletes 10 others.
+    const update = (duration: string, listed: typeof entries) =>
+      postChanges(t, { changes: listed.map((entry) => ({ action: 'update', externalId: entry.externalId, duration })) });
+    const patches = kept
+      .slice(0, 10)
+      .map((entry) =>
+        t.request({ method: 'PATCH', url: `/v3/issues/${key}/worklog/${ids.get(entry.externalId)}`, payload: { duration: 'PT10M' } }),
+      );
+    const deletes = postChanges(t, { changes: entries.slice(30).map((entry) => ({ action: 'delete', externalId: entry.externalId })) });
+    const answers = await Promise.all([update('PT2H', kept), update('PT3H', [...kept].reverse()), deletes, ...patches]);
+    for (const answer of answers) assert.equal(answer.statusCode, 200, answer.body.slice(0, 300));
+    const listed = await listAllWorklogs(t, key);
+    assert.equal(listed.length, 30);
+    assert.equal(
+      seconds((await getIssue(t, key)).spent),
+      listed.reduce((sum, worklog) => sum + seconds(worklog.duration), 0),
+    );
+    const { items } = await listExternal(t, '?prefix=c:');
+    assert.equal(items.length, 30);
+    for (const item of items) {
+      const patched = Number(item.externalId.slice(2)) < 10;
+      assert.equal(item.worklog.version, patched ? 4 : 3, JSON.stringify(item));
+      // Synced exactly when a batch wrote last; a PATCH after it leaves the worklog changed since.
+      assert.equal(item.syncedVersion === item.worklog.version, item.worklog.duration !== 'PT10M', JSON.stringify(item));
+    }
+  });
+
   test('a large batch: 1500 updates and 500 deletes in one transaction, spent exact', async () => {
-    await importIssue(t, { summary: 'Bulk' });
-    const entries = Array.from({ length: 2000 }, (_, i) => ({ externalId: `bulk:${i}`, duration: 'PT1H', issue: 'TEST-3' }));
+    const { key } = await importIssue(t, { summary: 'Bulk' });
+    const entries = Array.from({ length: 2000 }, (_, i) => ({ externalId: `bulk:${i}`, duration: 'PT1H', issue: key }));
     await importEntries(t, 'bulk', entries);
-    assert.equal(seconds((await getIssue(t, 'TEST-3')).spent), 2000 * 3600);
+    assert.equal(seconds((await getIssue(t, key)).spent), 2000 * 3600);
     const changes = entries.map((entry, i) =>
       i < 1500
         ? { action: 'update', externalId: entry.externalId, duration: 'PT30M', ifVersion: 1 }
@@ -500,7 +543,7 @@ describe('worklog changes by external id: POST /timeport/v1/worklogs/_changes', 
     );
     const answer = expectStatus<ChangesAnswer>(await postChanges(t, { source: 'bulk', changes }), 200);
     assert.deepEqual(answer.counts, { updated: 1500, deleted: 500, failed: 0 });
-    assert.equal(seconds((await getIssue(t, 'TEST-3')).spent), 1500 * 1800);
+    assert.equal(seconds((await getIssue(t, key)).spent), 1500 * 1800);
     const { items, pages } = await listExternal(t, '?source=bulk&perPage=1000');
     assert.equal(items.length, 1500);
     assert.equal(pages, 2);
@@ -640,5 +683,33 @@ describe('what imports put there: GET /timeport/v1/worklogs/_external', () => {
       200,
     );
     assert.equal(theirs[0]!.worklog.duration, 'PT1H');
+  });
+});
+
+describe('migration 0010', () => {
+  let t: TestApp;
+  before(async () => {
+    ({ t } = await buildAppWithIssue());
+  });
+  after(() => t.close());
+
+  test('worklogs imported before it remember version 1 as synced, so one changed since shows as changed', async () => {
+    const ids = await importEntries(t, 'before 0010', [{ externalId: 'old:1' }, { externalId: 'old:2' }]);
+    expectStatus(
+      await t.request({ method: 'PATCH', url: `/v3/issues/TEST-1/worklog/${ids.get('old:2')}`, payload: { comment: 'since' } }),
+      200,
+    );
+    // The ledger as it was before 0010, then 0010 itself.
+    await t.store.db.schema.dropIndex('imported_worklogs_org_worklog_idx').execute();
+    await t.store.db.schema.alterTable('imported_worklogs').dropColumn('synced_version').execute();
+    await syncedVersionMigration.up(t.store.db, t.store.dialect);
+    const { items } = await listExternal(t, '?prefix=old:');
+    assert.deepEqual(
+      items.map((item) => [item.externalId, item.worklog.version, item.syncedVersion]),
+      [
+        ['old:1', 1, 1],
+        ['old:2', 2, 1],
+      ],
+    );
   });
 });

@@ -139,6 +139,65 @@ describe('Tracker client', () => {
     }
   });
 
+  test('worklog changes: a resend after a cut connection carries the same Idempotency-Key; a refused batch is answered, not thrown', async () => {
+    server.requests.length = 0;
+    const refused = {
+      errors: { 'changes[0]': 'No worklog has the external id "r:1"' },
+      errorsData: {},
+      errorMessages: ['The batch was refused: 1 of 1 changes have errors; nothing was stored.'],
+      statusCode: 422,
+      dryRun: false,
+      stored: false,
+      counts: { updated: 0, deleted: 0, failed: 1 },
+      results: [{ index: 0, externalId: 'r:1', action: 'delete', status: 'failed', error: trackerError(404) }],
+    };
+    server.replies = [(response) => response.socket?.destroy(), json(422, refused)];
+    const answer = await client().worklogChanges({ changes: [{ action: 'delete', externalId: 'r:1' }] });
+    assert.deepEqual(answer, refused);
+    assert.equal(server.requests.length, 2);
+    const keys = server.requests.map((request) => request.headers['idempotency-key']);
+    assert.match(String(keys[0]), /^timeport-changes-[0-9a-f-]{36}$/);
+    assert.equal(keys[1], keys[0]);
+    assert.deepEqual(JSON.parse(server.requests[1]!.body), { changes: [{ action: 'delete', externalId: 'r:1' }] });
+    // Another call is another request: a key of its own.
+    server.requests.length = 0;
+    server.replies = [json(200, { ...refused, stored: true, results: [] })];
+    await client().worklogChanges({ changes: [{ action: 'delete', externalId: 'r:1' }] });
+    assert.notEqual(server.requests[0]!.headers['idempotency-key'], keys[0]);
+    // A 422 without results (a malformed body) is an error.
+    server.replies = [json(422, trackerError(422))];
+    await assert.rejects(client().worklogChanges({ changes: [] }), TrackerApiError);
+  });
+
+  test('external worklogs: filters in the query, Link followed, a Link to another origin refused', async () => {
+    const item = (id: number) => ({ externalId: `r:${id}`, source: 'redmine', syncedVersion: 1, worklog: { ...worklog, id, version: 1 } });
+    server.requests.length = 0;
+    server.replies = [
+      json(200, [item(7)], { link: `<${url}/timeport/v1/worklogs/_external?source=a%20b&perPage=1&id=7>; rel="next"` }),
+      json(200, [item(8)]),
+    ];
+    const ids: number[] = [];
+    for await (const entry of client().externalWorklogs({ source: 'a b', prefix: 'r:', perPage: 1 })) ids.push(entry.worklog.id);
+    assert.deepEqual(ids, [7, 8]);
+    assert.deepEqual(
+      server.requests.map((request) => request.url),
+      ['/timeport/v1/worklogs/_external?source=a+b&prefix=r%3A&perPage=1', '/timeport/v1/worklogs/_external?source=a%20b&perPage=1&id=7'],
+    );
+    server.requests.length = 0;
+    server.replies = [json(200, [item(7)], { link: '<http://evil.example/timeport/v1/worklogs/_external?id=7>; rel="next"' })];
+    await assert.rejects(async () => {
+      for await (const _entry of client().externalWorklogs()) void _entry;
+    }, RefusedUrlError);
+    assert.equal(server.requests.length, 1);
+    for (const capability of [
+      { worklogChanges: { path: 'http://evil.example/timeport/v1/worklogs/_changes', maxChanges: 10 } },
+      { worklogExternalList: { path: '//evil.example/timeport/v1/worklogs/_external', maxPerPage: 10 } },
+    ]) {
+      server.replies = [json(200, { timeport: true, ...capability })];
+      await assert.rejects(client().capabilities(), RefusedUrlError);
+    }
+  });
+
   describe('the token goes only to --url (issue 14 point 4)', () => {
     const elsewhere = new ScriptedServer();
     let elsewhereUrl: string;
