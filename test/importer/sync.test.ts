@@ -363,27 +363,37 @@ describe('timeport sync', () => {
     assert.equal((await storedWorklogs(target, ['MIG-1'])).length, 2);
   });
 
-  test('a run stopped mid-way, even between a write and its state line, ends equal when run again', async () => {
-    const lines = Array.from({ length: 9 }, (_, index) => entry(index));
-    write(lines);
-    let writes = 0;
-    await assert.rejects(
-      sync({
-        afterWrite: () => {
-          if (++writes === 5) throw new Error('stopped');
-        },
-      }),
-      /stopped/,
-    );
-    assert.equal((await storedWorklogs(target)).length, 5);
-    // As if killed after the fifth worklog was stored but before the state recorded it.
-    const [stateFile] = fs.readdirSync(stateDir).filter((name) => name.startsWith('sync-'));
-    const state = fs.readFileSync(path.join(stateDir, stateFile!), 'utf8').trimEnd().split('\n');
-    fs.writeFileSync(path.join(stateDir, stateFile!), state.slice(0, -1).join('\n') + '\n');
-    const again = await sync();
-    assert.match(planLine(again)!, /^Plan: 4 creates, 0 updates, 0 deletes, 1 adopted from the target, 4 unchanged/);
-    assert.deepEqual(await stored(), expected(lines));
-  });
+  for (const api of ['tracker', 'timeport'] as const)
+    test(`--api ${api}: a run stopped mid-way, even between a write and its state line, ends equal when run again`, async () => {
+      const lines = Array.from({ length: 9 }, (_, index) => entry(index));
+      write(lines);
+      let writes = 0;
+      await assert.rejects(
+        sync({
+          api,
+          // Batches of 3 through Timeport's extension: the fifth write is in the second, stored whole.
+          batchSize: 3,
+          afterWrite: () => {
+            if (++writes === 5) throw new Error('stopped');
+          },
+        }),
+        /stopped/,
+      );
+      const stored5 = api === 'tracker' ? 5 : 6;
+      assert.equal((await storedWorklogs(target)).length, stored5);
+      // As if killed after the fifth worklog was stored but before the state recorded it.
+      const [stateFile] = fs.readdirSync(stateDir).filter((name) => name.startsWith('sync-'));
+      const state = fs.readFileSync(path.join(stateDir, stateFile!), 'utf8').trimEnd().split('\n');
+      fs.writeFileSync(path.join(stateDir, stateFile!), state.slice(0, -1).join('\n') + '\n');
+      const again = await sync({ api });
+      assert.match(
+        planLine(again)!,
+        api === 'tracker'
+          ? /^Plan: 4 creates, 0 updates, 0 deletes, 1 adopted from the target, 4 unchanged/
+          : /^Plan: 3 creates, 0 updates, 0 deletes, 0 adopted from the target, 6 unchanged/,
+      );
+      assert.deepEqual(await stored(), expected(lines));
+    });
 
   test('an import whose answer was lost is found on the issue, not sent again', async () => {
     /** Stores the first worklog, then loses the answer as a broken connection would. */
