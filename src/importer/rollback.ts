@@ -286,15 +286,23 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackSum
         summary.nothingToDo++;
         if (!options.dryRun) mark();
       } else if ('ambiguous' in resolved) {
-        summary.leftAlone.push({
-          op: 'created',
-          issue: intent.issue,
-          id: resolved.ambiguous[0]!,
-          reason: `unconfirmed creation: worklogs ${resolved.ambiguous.join(', ')} all match it exactly`,
-        });
-        options.out(
-          `left alone: ${what}: worklogs ${resolved.ambiguous.join(', ')} all match it exactly; none is deleted (delete the one this run made by hand, then roll back again)`,
-        );
+        const matches = `worklogs ${resolved.ambiguous.join(', ')} all match it exactly; none is deleted`;
+        if (options.force) {
+          // Never guessed, even forced: the intent is marked so that no later rollback (after one
+          // of them was removed by hand) takes the other for the run's.
+          options.out(`left alone: ${what}: ${matches} (--force: the run is marked rolled back without it)`);
+          if (!options.dryRun) mark();
+        } else {
+          summary.leftAlone.push({
+            op: 'created',
+            issue: intent.issue,
+            id: resolved.ambiguous[0]!,
+            reason: `unconfirmed creation: ${matches}`,
+          });
+          options.out(
+            `left alone: ${what}: ${matches}; --force marks the run rolled back without it (then remove the run's copy by hand if you can tell which it is)`,
+          );
+        }
       } else await undo(resolved, mark);
     }
     for (let index = record.changes.length - 1; index >= 0; index--) {

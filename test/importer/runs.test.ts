@@ -362,6 +362,32 @@ describe('runs and rollback', () => {
       assert.equal((await stored()).length, 1);
     });
 
+    test('--force marks a run with an ambiguous unconfirmed creation rolled back, deleting neither match', async () => {
+      write([entry('src', 0), entry('src', 1)]);
+      await assert.rejects(sync({ beforeRecord: stopAt(2) }), /stopped/);
+      const stopped = listRuns(runsDir, target.url, '1')[0]!.header.id;
+      const made = (await storedWorklogs(target)).find((worklog) => worklog.comment === 'src work 1')!;
+      await target.client.importWorklog(made.issue, {
+        createdBy: 'bob',
+        createdAt: made.createdAt,
+        start: made.start,
+        duration: made.duration,
+        comment: made.comment!,
+      });
+      const forced = await rollback(stopped, { force: true });
+      assert.deepEqual([forced.summary.deleted, forced.summary.rolledBack], [1, true], forced.out.join('\n'));
+      assert.ok(
+        forced.out.some((line) =>
+          line.includes('all match it exactly; none is deleted (--force: the run is marked rolled back without it)'),
+        ),
+        forced.out.join('\n'),
+      );
+      assert.deepEqual(
+        (await storedWorklogs(target)).map((worklog) => worklog.comment),
+        ['src work 1', 'src work 1'],
+      );
+    });
+
     test('a dry run writes no run log', async () => {
       write([0, 1].map((index) => entry('src', index)));
       const dry = await sync({ dryRun: true });
