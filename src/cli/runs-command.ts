@@ -54,6 +54,8 @@ export function registerRunsCommands(program: Command): void {
             target: run.header.target,
             org: run.header.org,
             counts: lib.countsOf(run),
+            // Writes announced but whose answer the run never logged (it was stopped): rollback resolves them.
+            unconfirmed: run.unconfirmed.size,
             rolledBack: run.rolledBackAt !== undefined,
             rolledBackAt: run.rolledBackAt ?? null,
           }));
@@ -74,8 +76,9 @@ export function registerRunsCommands(program: Command): void {
                 : run.undone.size > 0
                   ? `, ${run.undone.size} undone`
                   : '';
+          const unconfirmed = run.unconfirmed.size > 0 ? `, ${run.unconfirmed.size} unconfirmed` : '';
           console.log(
-            `${run.header.id}  ${run.header.startedAt}  ${run.header.command}  ${run.header.source}  created ${counts.created}, updated ${counts.updated}, deleted ${counts.deleted}${state}`,
+            `${run.header.id}  ${run.header.startedAt}  ${run.header.command}  ${run.header.source}  created ${counts.created}, updated ${counts.updated}, deleted ${counts.deleted}${unconfirmed}${state}`,
           );
         }
         return ROLLBACK_EXIT_CODES.ok;

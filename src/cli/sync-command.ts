@@ -25,6 +25,7 @@ interface SyncCliOptions extends TargetOptions, SourceCliOptions {
   full: boolean;
   stateDir?: string;
   progressInterval: number;
+  batchSize?: number;
 }
 
 export function registerSyncCommand(program: Command): void {
@@ -40,7 +41,7 @@ export function registerSyncCommand(program: Command): void {
     .addOption(
       new Option(
         '--api <kind>',
-        "tracker: only the documented worklog API (what auto uses today, against Timeport and Tracker alike); timeport: Timeport's update and delete by external id, not built yet",
+        "timeport: Timeport's sync extension (batch import with external ids, the ledger of what earlier syncs put there, update and delete by external id); tracker: only the documented worklog API (Timeport and Tracker alike); auto: timeport when the target offers it",
       )
         .choices(['auto', 'timeport', 'tracker'])
         .default('auto'),
@@ -66,22 +67,28 @@ export function registerSyncCommand(program: Command): void {
       "first move the last update of issues whose new entries were written after it (Tracker's import refuses those)",
       false,
     )
-    .option('--full', 'compare everything (every run reads the whole source today; see README)', false)
+    .option(
+      '--full',
+      'read the whole source and compare everything (otherwise a source that can list its changes is read from the last sync on)',
+      false,
+    )
+    .option(
+      '--batch-size <n>',
+      "entries per batch import and changes per request (--api timeport; default: the server's limits)",
+      positiveInteger('--batch-size', 10_000),
+    )
     .option('--state-dir <dir>', 'where the sync state is kept (default: $XDG_STATE_HOME/timeport, else ~/.local/state/timeport)')
     .option('--progress-interval <s>', 'seconds between progress lines', positiveInteger('--progress-interval', 3600), 5)
     .action((files: string[], options: SyncCliOptions) =>
       reporting('sync', async (lib) => {
-        if (options.api === 'timeport') {
-          throw new lib.ImportAborted(
-            "--api timeport: Timeport's update and delete by external id are not built yet; use --api tracker (the documented worklog API, which Timeport serves too)",
-          );
-        }
         const source = await sourceOptions(lib, files, options);
         const target = resolveTarget(lib, options, (name) => command.getOptionValueSource(name));
         const client = clientFor(lib, target, (text) => console.error(text));
         const summary = await lib.runSync({
           ...source,
           client,
+          api: options.api,
+          batchSize: options.batchSize,
           target: client.baseUrl,
           org: target.org ?? `cloud:${target.cloudOrg}`,
           sourceLabel: source.live?.label ?? files.map((file) => path.resolve(file)).join(', '),
@@ -90,6 +97,7 @@ export function registerSyncCommand(program: Command): void {
           dryRun: options.dryRun,
           applyDeletes: options.delete,
           preferSource: options.prefer === 'source',
+          full: options.full,
           moveIssueUpdates: options.moveIssueUpdates,
           planFile: options.plan,
           progressIntervalMs: options.progressInterval * 1000,

@@ -44,6 +44,8 @@ export interface ImportOptions extends SourceOptions {
   progress: { tty: boolean; intervalMs: number };
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Called once the target has confirmed a write (a batch), before the run log records it; tests stop a run here. */
+  beforeRecord?: (() => void) | undefined;
 }
 
 export interface ImportSummary {
@@ -198,12 +200,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
 const sourceLabelOf = (options: ImportOptions): string =>
   (options.source ?? options.live?.label ?? options.files.map((file) => path.basename(file)).join(', ')).slice(0, 500);
 
-/** A created worklog as the run log keeps it: the values this run wrote. */
-const createdChange = (ready: Ready, id: number) =>
+/** A worklog about to be created, as the run log announces it: the values this run writes. */
+const creatingIntent = (ready: Ready) =>
   ({
-    op: 'created',
+    op: 'creating',
     issue: ready.body.issue,
-    id,
     sourceId: ready.entry.sourceId,
     after: {
       login: String(ready.body.createdBy),
@@ -213,6 +214,12 @@ const createdChange = (ready: Ready, id: number) =>
       comment: ready.entry.comment ?? '',
     },
   }) as const;
+
+/** A created worklog as the run log keeps it, with the intent it carries out. */
+const createdChange = (ready: Ready, id: number, intent?: number) => {
+  const { op: _op, ...values } = creatingIntent(ready);
+  return { op: 'created', id, ...values, ...(intent === undefined ? {} : { intent }) } as const;
+};
 
 function problemOf(item: SourceItem, report: PreflightReport): string | undefined {
   if (item.problem !== undefined) return item.problem.reason;
@@ -386,6 +393,7 @@ class BatchSink implements Sink {
 
   private async send(batch: Ready[]): Promise<void> {
     const mode = this.options.atomic ? 'atomic' : 'partial';
+    const intents = this.runLog?.intend(batch.map(creatingIntent));
     const answer = await this.options.client.importBatch(this.path, {
       entries: batch.map((ready) => ready.body),
       mode,
@@ -402,9 +410,12 @@ class BatchSink implements Sink {
       );
     }
     if (answer.id !== undefined) this.createdBatches.push(answer.id);
+    this.options.beforeRecord?.();
     const done: { sourceId: string; worklogId: number }[] = [];
+    const created = new Set<number>();
     for (const result of answer.results) {
       const ready = batch[result.index]!;
+      if (result.status === 'created' && result.id !== undefined) created.add(result.index);
       if (result.status === 'failed') {
         this.fail(
           { record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) },
@@ -416,11 +427,13 @@ class BatchSink implements Sink {
       } else {
         if (result.id !== undefined) {
           done.push({ sourceId: ready.entry.sourceId, worklogId: result.id });
-          this.runLog?.record(createdChange(ready, result.id));
+          this.runLog?.record(createdChange(ready, result.id, intents?.[result.index]));
         }
         this.count('created');
       }
     }
+    // The entries this batch did not create (refused, or already there from an earlier run).
+    this.runLog?.settle((intents ?? []).filter((_intent, index) => !created.has(index)));
     this.journal?.recordDone(done);
   }
 
@@ -503,17 +516,20 @@ class TrackerSink implements Sink {
         return;
       }
     }
+    const [intent] = this.runLog?.intend([creatingIntent(ready)]) ?? [];
     for (let attempt = 0; ; attempt++) {
       journal.recordSending(sourceId, ready.body.issue, ready.fingerprint);
       try {
         const { issue, externalId: _externalId, ...body } = ready.body;
         const worklog = await this.options.client.importWorklog(issue, body);
-        this.runLog?.record(createdChange(ready, worklog.id));
+        this.options.beforeRecord?.();
+        this.runLog?.record(createdChange(ready, worklog.id, intent));
         journal.recordDone([{ sourceId, worklogId: worklog.id }], false);
         this.count('created');
         return;
       } catch (error) {
         if (error instanceof TrackerApiError && error.status >= 400 && error.status < 500) {
+          if (intent !== undefined) this.runLog!.settle([intent]);
           this.fail(
             { record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) },
             `${error.status}: ${describeError(error.body, error.text)}`,
@@ -524,7 +540,7 @@ class TrackerSink implements Sink {
         // The answer was lost: the entry may be stored. Look before sending it again.
         const found = await this.findOnServer(ready);
         if (found !== undefined) {
-          this.runLog?.record(createdChange(ready, found));
+          this.runLog?.record(createdChange(ready, found, intent));
           journal.recordDone([{ sourceId, worklogId: found }], false);
           this.count('created');
           return;

@@ -1,7 +1,7 @@
 import { TrackerApiError, type TrackerClient, type TrackerWorklog, describeError } from '../client/tracker-client.js';
 import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timestamp.js';
-import { type FullImage, type RunChange, RunLog, RunLogError, type WorklogImage, findRun } from './run-log.js';
+import { type FullImage, type RunChange, type RunIntent, RunLog, RunLogError, type WorklogImage, findRun, listRuns } from './run-log.js';
 import { SyncState, SyncStateError } from './sync-state.js';
 
 /**
@@ -84,7 +84,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackSum
   const { header } = record;
   options.out(
     `Run ${header.id}: timeport ${header.command} from ${header.source}, started ${header.startedAt}${record.finishedAt === undefined ? ' (did not finish)' : ''}; ` +
-      `${record.changes.length} changes, ${record.undone.size} already undone${options.dryRun ? '; dry run: nothing is written' : ''}`,
+      `${record.changes.length} changes, ${record.undone.size} already undone${record.unconfirmed.size > 0 ? `, ${record.unconfirmed.size} unconfirmed writes (the run stopped before their answer was logged)` : ''}${options.dryRun ? '; dry run: nothing is written' : ''}`,
   );
 
   // Each issue's worklogs as they are now, read once: the run touched each worklog once.
@@ -130,15 +130,18 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackSum
   };
   const would = options.dryRun ? 'would ' : '';
 
+  /** Writes down that a change (or an unconfirmed intent) is undone, with the worklog a deleted one came back as. */
+  type Mark = (recreatedId?: number) => void;
+
   /** Puts a deleted worklog back with its author, createdAt and values; an exact match already there counts as put back. */
-  const recreate = async (change: RunChange, before: FullImage, index: number): Promise<boolean> => {
+  const recreate = async (change: RunChange, before: FullImage, mark: Mark): Promise<boolean> => {
     const worklogs = await worklogsOf(change.issue);
     const uid = await uidOf(before.login);
     for (const [id, current] of worklogs) {
       if (current.authorId === uid && current.createdAt === before.createdAt && same(current.values, before)) {
         options.out(`already back: worklog ${change.id} on ${change.issue} is there as worklog ${id}`);
         summary.nothingToDo++;
-        log?.undone({ undone: index, recreatedId: id });
+        if (!options.dryRun) mark(id);
         if (change.sourceId !== undefined) stateChanges.push({ sourceId: change.sourceId, worklogId: id, before, issue: change.issue });
         return true;
       }
@@ -156,7 +159,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackSum
         duration: formatBusinessDuration(before.seconds),
         ...(before.comment === '' ? {} : { comment: before.comment }),
       });
-      log?.undone({ undone: index, recreatedId: worklog.id });
+      mark(worklog.id);
       if (change.sourceId !== undefined)
         stateChanges.push({ sourceId: change.sourceId, worklogId: worklog.id, before, issue: change.issue });
       summary.recreated++;
@@ -170,65 +173,143 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackSum
     }
   };
 
+  /** Undoes one confirmed change of the run. */
+  const undo = async (change: RunChange, mark: Mark): Promise<void> => {
+    const current = (await worklogsOf(change.issue)).get(change.id);
+    try {
+      if (change.op === 'created') {
+        if (current === undefined) {
+          options.out(`already gone: worklog ${change.id} on ${change.issue} (created by the run)`);
+          summary.nothingToDo++;
+          if (!options.dryRun) mark();
+          if (change.sourceId !== undefined) stateChanges.push({ sourceId: change.sourceId, issue: change.issue });
+          return;
+        }
+        if (changedSinceRun(change, current.values, change.after)) return;
+        options.out(`${would}delete worklog ${change.id} on ${change.issue} (created by the run)`);
+        if (options.dryRun) {
+          summary.deleted++;
+          return;
+        }
+        await client.deleteWorklog(change.issue, change.id);
+        mark();
+        if (change.sourceId !== undefined) stateChanges.push({ sourceId: change.sourceId, issue: change.issue });
+        summary.deleted++;
+      } else if (change.op === 'updated') {
+        if (current === undefined) {
+          if (!options.force) {
+            leaveAlone(change, 'deleted in the target since the run (--force puts its before-image back as a new worklog)');
+            return;
+          }
+          await recreate(change, change.before, mark);
+          return;
+        }
+        if (changedSinceRun(change, current.values, change.after)) return;
+        options.out(
+          `${would}restore worklog ${change.id} on ${change.issue} to ${describeImage(change.before)} (the run wrote ${describeImage(change.after)})`,
+        );
+        if (options.dryRun) {
+          summary.restored++;
+          return;
+        }
+        await client.editWorklog(change.issue, change.id, {
+          start: formatTrackerTimestamp(change.before.start),
+          duration: formatBusinessDuration(change.before.seconds),
+          comment: change.before.comment === '' ? null : change.before.comment,
+        });
+        mark();
+        if (change.sourceId !== undefined)
+          stateChanges.push({ sourceId: change.sourceId, worklogId: change.id, before: change.before, issue: change.issue });
+        summary.restored++;
+      } else {
+        await recreate(change, change.before, mark);
+      }
+    } catch (error) {
+      const reason = refusal(error);
+      if (reason === undefined) throw error;
+      summary.failed++;
+      options.out(`failed: worklog ${change.id} on ${change.issue} (${change.op} by the run): ${reason}`);
+    }
+  };
+
+  /**
+   * What an intent the run never confirmed (it stopped between the target's answer and the log
+   * line) became: the change it made, or a reason there is nothing to undo. A creation is the one
+   * worklog on the issue with exactly its author, createdAt and values that no run's log records
+   * as its own creation; two such are never guessed between.
+   */
+  const resolve = async (intent: RunIntent): Promise<RunChange | { nothing: string } | { ambiguous: number[] }> => {
+    const worklogs = await worklogsOf(intent.issue);
+    if (intent.op === 'creating') {
+      const uid = await uidOf(intent.after.login);
+      const matches = [...worklogs]
+        .filter(
+          ([id, current]) =>
+            current.authorId === uid &&
+            current.createdAt === intent.after.createdAt &&
+            same(current.values, intent.after) &&
+            !createdByRuns.has(`${intent.issue}#${id}`),
+        )
+        .map(([id]) => id);
+      if (matches.length === 0) return { nothing: 'no worklog on the issue matches it: it was not created, or is gone' };
+      if (matches.length > 1) return { ambiguous: matches };
+      const { op: _op, ...values } = intent;
+      return { op: 'created', id: matches[0]!, ...values };
+    }
+    const current = worklogs.get(intent.id);
+    if (intent.op === 'updating') {
+      if (current !== undefined && same(current.values, intent.before) && !same(intent.before, intent.after))
+        return { nothing: 'the worklog still has its values from before the run: the edit was not made' };
+      const { op: _op, ...values } = intent;
+      return { op: 'updated', ...values };
+    }
+    if (current !== undefined) return { nothing: 'the worklog is still there: the deletion was not made' };
+    const { op: _op, ...values } = intent;
+    return { op: 'deleted', ...values };
+  };
+  // Worklogs a run against this target (this one included) recorded as its creation.
+  const createdByRuns = new Set<string>();
+  if (record.unconfirmed.size > 0)
+    for (const run of listRuns(options.runsDir, options.target, options.org))
+      for (const change of run.changes) if (change.op === 'created') createdByRuns.add(`${change.issue}#${change.id}`);
+
   try {
+    // Unconfirmed intents are the run's last writes (it stopped there): undone first.
+    for (const number of [...record.unconfirmed.keys()].sort((a, b) => b - a)) {
+      if (record.intentsUndone.has(number)) continue;
+      const intent = record.unconfirmed.get(number)!;
+      const mark: Mark = (recreatedId) => log?.undone({ intentUndone: number, ...(recreatedId === undefined ? {} : { recreatedId }) });
+      const resolved = await resolve(intent);
+      const what = `${intent.op} ${'id' in intent ? `worklog ${intent.id}` : `a worklog (${intent.after.login} ${describeImage(intent.after)})`} on ${intent.issue}, unconfirmed`;
+      if ('nothing' in resolved) {
+        options.out(`nothing to undo: ${what}: ${resolved.nothing}`);
+        summary.nothingToDo++;
+        if (!options.dryRun) mark();
+      } else if ('ambiguous' in resolved) {
+        const matches = `worklogs ${resolved.ambiguous.join(', ')} all match it exactly; none is deleted`;
+        if (options.force) {
+          // Never guessed, even forced: the intent is marked so that no later rollback (after one
+          // of them was removed by hand) takes the other for the run's.
+          options.out(`left alone: ${what}: ${matches} (--force: the run is marked rolled back without it)`);
+          if (!options.dryRun) mark();
+        } else {
+          summary.leftAlone.push({
+            op: 'created',
+            issue: intent.issue,
+            id: resolved.ambiguous[0]!,
+            reason: `unconfirmed creation: ${matches}`,
+          });
+          options.out(
+            `left alone: ${what}: ${matches}; --force marks the run rolled back without it (then remove the run's copy by hand if you can tell which it is)`,
+          );
+        }
+      } else await undo(resolved, mark);
+    }
     for (let index = record.changes.length - 1; index >= 0; index--) {
       if (record.undone.has(index)) continue;
-      const change = record.changes[index]!;
-      const current = (await worklogsOf(change.issue)).get(change.id);
-      try {
-        if (change.op === 'created') {
-          if (current === undefined) {
-            options.out(`already gone: worklog ${change.id} on ${change.issue} (created by the run)`);
-            summary.nothingToDo++;
-            log?.undone({ undone: index });
-            if (change.sourceId !== undefined) stateChanges.push({ sourceId: change.sourceId, issue: change.issue });
-            continue;
-          }
-          if (changedSinceRun(change, current.values, change.after)) continue;
-          options.out(`${would}delete worklog ${change.id} on ${change.issue} (created by the run)`);
-          if (options.dryRun) {
-            summary.deleted++;
-            continue;
-          }
-          await client.deleteWorklog(change.issue, change.id);
-          log?.undone({ undone: index });
-          if (change.sourceId !== undefined) stateChanges.push({ sourceId: change.sourceId, issue: change.issue });
-          summary.deleted++;
-        } else if (change.op === 'updated') {
-          if (current === undefined) {
-            if (!options.force) {
-              leaveAlone(change, 'deleted in the target since the run (--force puts its before-image back as a new worklog)');
-              continue;
-            }
-            await recreate(change, change.before, index);
-            continue;
-          }
-          if (changedSinceRun(change, current.values, change.after)) continue;
-          options.out(
-            `${would}restore worklog ${change.id} on ${change.issue} to ${describeImage(change.before)} (the run wrote ${describeImage(change.after)})`,
-          );
-          if (options.dryRun) {
-            summary.restored++;
-            continue;
-          }
-          await client.editWorklog(change.issue, change.id, {
-            start: formatTrackerTimestamp(change.before.start),
-            duration: formatBusinessDuration(change.before.seconds),
-            comment: change.before.comment === '' ? null : change.before.comment,
-          });
-          log?.undone({ undone: index });
-          if (change.sourceId !== undefined)
-            stateChanges.push({ sourceId: change.sourceId, worklogId: change.id, before: change.before, issue: change.issue });
-          summary.restored++;
-        } else {
-          await recreate(change, change.before, index);
-        }
-      } catch (error) {
-        const reason = refusal(error);
-        if (reason === undefined) throw error;
-        summary.failed++;
-        options.out(`failed: worklog ${change.id} on ${change.issue} (${change.op} by the run): ${reason}`);
-      }
+      await undo(record.changes[index]!, (recreatedId) =>
+        log?.undone({ undone: index, ...(recreatedId === undefined ? {} : { recreatedId }) }),
+      );
     }
     if (!options.dryRun && summary.failed === 0 && summary.leftAlone.length === 0) {
       log!.rolledBack(options.force);

@@ -5,10 +5,13 @@ import path from 'node:path';
 /**
  * The run log: what one `timeport import` or `timeport sync` run wrote to its target, one NDJSON
  * file per run in the state directory's runs/ (docs/decisions.md, "Undo: runs and rollback").
- * Its first line is the run's header; each write the target confirmed is appended and synced to
- * disk before the next one, with what is needed to undo it (the worklog's values before and
- * after), so a run killed at any moment leaves a log true up to its last confirmed write.
- * `timeport rollback` appends what it undid, and finally that the run is rolled back.
+ * Its first line is the run's header. Before each write, what is about to be written (an intent,
+ * with the values) is appended and synced to disk; once the target confirms it, the write is
+ * appended with what is needed to undo it (the worklog's values before and after) and the intent's
+ * number, or the intent is marked settled when the target refused it. So a run killed at any
+ * moment, even between the target's confirmation and the log line, leaves a log that names every
+ * write it may have made. `timeport rollback` appends what it undid, and finally that the run is
+ * rolled back.
  */
 
 /** A worklog's values as a run wrote or found them: instants in ms since the epoch, '' for no comment. */
@@ -24,10 +27,20 @@ export interface FullImage extends WorklogImage {
   createdAt: number;
 }
 
+/** A write the target confirmed; `intent` names the intent line it carries out. */
 export type RunChange =
-  | { op: 'created'; issue: string; id: number; sourceId?: string; after: FullImage }
-  | { op: 'updated'; issue: string; id: number; sourceId?: string; before: FullImage; after: WorklogImage }
-  | { op: 'deleted'; issue: string; id: number; sourceId?: string; before: FullImage };
+  | { op: 'created'; issue: string; id: number; sourceId?: string; after: FullImage; intent?: number }
+  | { op: 'updated'; issue: string; id: number; sourceId?: string; before: FullImage; after: WorklogImage; intent?: number }
+  | { op: 'deleted'; issue: string; id: number; sourceId?: string; before: FullImage; intent?: number };
+
+/** A write about to be made: a creation has no worklog id yet. */
+export type RunIntent =
+  | { op: 'creating'; issue: string; sourceId?: string; after: FullImage }
+  | { op: 'updating'; issue: string; id: number; sourceId?: string; before: FullImage; after: WorklogImage }
+  | { op: 'deleting'; issue: string; id: number; sourceId?: string; before: FullImage };
+
+/** An intent line: its number counts the run's intents from 0. */
+type IntentLine = RunIntent & { intent: number };
 
 export interface RunHeader {
   run: 1;
@@ -48,12 +61,18 @@ export interface UndoneLine {
   recreatedId?: number;
 }
 
+/** What a rollback did about an intent never confirmed, by its number. */
+export interface IntentUndoneLine {
+  intentUndone: number;
+  recreatedId?: number;
+}
+
 export interface RolledBackLine {
   rolledBack: string;
   force: boolean;
 }
 
-type Line = RunChange | UndoneLine | RolledBackLine | { finishedAt: string };
+type Line = RunChange | IntentLine | { settled: number } | UndoneLine | IntentUndoneLine | RolledBackLine | { finishedAt: string };
 
 /** A run as its log tells it. */
 export interface RunRecord {
@@ -63,6 +82,13 @@ export interface RunRecord {
   finishedAt?: string;
   /** Positions of changes a rollback undid, with re-created ids. */
   undone: Map<number, UndoneLine>;
+  /**
+   * Intents neither confirmed nor settled, by number: the run stopped between announcing the
+   * write and recording the target's answer, so the write may or may not have been made.
+   */
+  unconfirmed: Map<number, RunIntent>;
+  /** Unconfirmed intents a rollback resolved. */
+  intentsUndone: Map<number, IntentUndoneLine>;
   rolledBackAt?: string;
 }
 
@@ -81,6 +107,8 @@ export const runsDirectory = (stateDir: string): string => path.join(stateDir, '
 export class RunLogError extends Error {}
 
 export class RunLog {
+  private intents = 0;
+
   private constructor(
     readonly header: RunHeader,
     readonly file: string,
@@ -111,18 +139,33 @@ export class RunLog {
     return this.header.id;
   }
 
-  private append(line: Line | RunHeader): void {
+  private append(...lines: (Line | RunHeader)[]): void {
     if (this.fd === undefined) throw new Error('the run log is closed');
-    fs.writeSync(this.fd, JSON.stringify(line) + '\n');
+    fs.writeSync(this.fd, lines.map((line) => JSON.stringify(line) + '\n').join(''));
     fs.fdatasyncSync(this.fd);
   }
 
-  /** A write the target confirmed. */
+  /**
+   * Writes about to be made, synced to disk (once for all of them) before they are sent; answers
+   * their intent numbers, for `record` or `settle`.
+   */
+  intend(intents: RunIntent[]): number[] {
+    const lines = intents.map((intent) => ({ ...intent, intent: this.intents++ }));
+    if (lines.length > 0) this.append(...lines);
+    return lines.map((line) => line.intent);
+  }
+
+  /** A write the target confirmed (with the number of its intent). */
   record(change: RunChange): void {
     this.append(change);
   }
 
-  undone(line: UndoneLine): void {
+  /** Intents that were not carried out (the target refused them, or already had the worklog), synced once. */
+  settle(intents: number[]): void {
+    if (intents.length > 0) this.append(...intents.map((intent) => ({ settled: intent })));
+  }
+
+  undone(line: UndoneLine | IntentUndoneLine): void {
     this.append(line);
   }
 
@@ -156,7 +199,8 @@ export function readRun(file: string): RunRecord | undefined {
     return undefined;
   }
   if (header.run !== 1 || typeof header.id !== 'string') return undefined;
-  const record: RunRecord = { header, file, changes: [], undone: new Map() };
+  const record: RunRecord = { header, file, changes: [], undone: new Map(), unconfirmed: new Map(), intentsUndone: new Map() };
+  const settled = new Set<number>();
   for (const raw of lines.slice(1)) {
     if (raw.trim() === '') continue;
     let line: Line;
@@ -165,11 +209,19 @@ export function readRun(file: string): RunRecord | undefined {
     } catch {
       continue;
     }
-    if ('op' in line) record.changes.push(line);
+    if ('op' in line && (line.op === 'creating' || line.op === 'updating' || line.op === 'deleting')) {
+      const { intent, ...announced } = line;
+      record.unconfirmed.set(intent, announced);
+    } else if ('op' in line) {
+      record.changes.push(line);
+      if (line.intent !== undefined) settled.add(line.intent);
+    } else if ('settled' in line) settled.add(line.settled);
+    else if ('intentUndone' in line) record.intentsUndone.set(line.intentUndone, line);
     else if ('undone' in line) record.undone.set(line.undone, line);
     else if ('rolledBack' in line) record.rolledBackAt = line.rolledBack;
     else if ('finishedAt' in line) record.finishedAt = line.finishedAt;
   }
+  for (const intent of settled) record.unconfirmed.delete(intent);
   return record;
 }
 

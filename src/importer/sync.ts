@@ -1,10 +1,16 @@
 import fs from 'node:fs';
 import {
   AmbiguousWriteError,
+  type BatchEntry,
+  type ExternalWorklog,
+  type TimeportCapabilities,
   TrackerApiError,
   type TrackerClient,
+  type TrackerErrorBody,
   type TrackerUser,
   type TrackerWorklog,
+  type WorklogChange,
+  type WorklogChangeResult,
   describeError,
 } from '../client/tracker-client.js';
 import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
@@ -12,20 +18,39 @@ import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timesta
 import { ImportAborted } from './import.js';
 import { describeLateIssues, lateIssues, moveIssueUpdate } from './issue-update.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
+import type { LiveSource } from './live/types.js';
+import type { RawRecord } from './readers.js';
 import { type SourceOptions, sourceItems } from './source.js';
-import { type FullImage, RunLog, runsDirectory } from './run-log.js';
-import { type SyncFingerprint, SyncState, syncStateFile } from './sync-state.js';
+import { type FullImage, RunLog, type RunIntent, runsDirectory } from './run-log.js';
+import { type SyncFingerprint, type SyncedEntry, SyncState, syncStateFile } from './sync-state.js';
 
 /**
- * `timeport sync`: a one-way mirror from a source to a target, through the documented worklog API
- * only (import, edit, delete), so that it works against Timeport and Tracker alike
- * (docs/decisions.md, "timeport sync"). It reads the whole source, the local state of earlier
- * syncs and the target worklogs of the issues involved, plans, then applies the plan, recording
- * each confirmed write in the state before the next one.
+ * `timeport sync`: a one-way mirror from a source to a target (docs/decisions.md, "timeport sync"),
+ * either through the documented worklog API only (import, edit, delete), which works against
+ * Timeport and Tracker alike, or through Timeport's extension (batch import with external ids, the
+ * ledger of what this source put there, changes by external id). It reads the source (only what
+ * changed since the last sync when the source can list changes), what earlier syncs put into the
+ * target (the local state, and Timeport's ledger) and the target worklogs of the issues involved,
+ * plans, then applies the plan, announcing each write in the run log before it and recording it in
+ * the run log and the state once confirmed.
  */
+
+/**
+ * How far before the last sync's start an incremental read begins: the source's clock and this
+ * machine's may differ, and an entry changed while the last run was reading must not fall between
+ * two windows. Reading a change twice costs nothing (it plans as unchanged).
+ */
+export const INCREMENTAL_OVERLAP_MS = 15 * 60_000;
 
 export interface SyncOptions extends SourceOptions {
   client: TrackerClient;
+  /**
+   * timeport: Timeport's sync extension (the batch import with external ids, `_external`, `_changes`);
+   * tracker: the documented worklog API only; auto (the default): timeport when the target names it.
+   */
+  api?: 'auto' | 'timeport' | 'tracker' | undefined;
+  /** Entries per batch import and changes per `_changes` request (timeport; the server's limits cap it). */
+  batchSize?: number | undefined;
   /** The target's base URL and organization, with the source's label: the state's key. */
   target: string;
   org: string;
@@ -37,6 +62,8 @@ export interface SyncOptions extends SourceOptions {
   applyDeletes: boolean;
   /** Overwrite worklogs changed in the target since the last sync, instead of leaving them as conflicts. */
   preferSource: boolean;
+  /** Read the whole source even when it can list what changed since the last sync. */
+  full?: boolean | undefined;
   planFile?: string | undefined;
   progressIntervalMs: number;
   out: (line: string) => void;
@@ -50,6 +77,8 @@ export interface SyncOptions extends SourceOptions {
   runsDir?: string | undefined;
   /** Called after each write is confirmed and recorded; tests stop a run here. */
   afterWrite?: (() => void) | undefined;
+  /** Called once the target has confirmed a write, before the run log records it; tests stop a run here. */
+  beforeRecord?: (() => void) | undefined;
 }
 
 export interface SyncCounts {
@@ -80,6 +109,8 @@ export interface SyncSummary {
   stateFile: string;
   /** The run's id in its run log (none on a dry run or when nothing was planned). */
   runId?: string;
+  /** Which API wrote: Timeport's sync extension or the documented worklog API. */
+  api: 'timeport' | 'tracker';
   preflight: PreflightReport;
 }
 
@@ -108,8 +139,25 @@ interface TargetValues {
 type Change =
   | { action: 'create'; sourceId: string; desired: Desired }
   | { action: 'adopt'; sourceId: string; desired: Desired; worklogId: number; found: SyncFingerprint }
-  | { action: 'update'; sourceId: string; worklogId: number; before: SyncFingerprint; current: TargetValues; desired: Desired }
-  | { action: 'delete'; sourceId: string; worklogId: number; before: SyncFingerprint; current: TargetValues; moved: boolean }
+  /** `ifVersion`: the worklog is in Timeport's ledger with this version; the change goes through `_changes`. */
+  | {
+      action: 'update';
+      sourceId: string;
+      worklogId: number;
+      before: SyncFingerprint;
+      current: TargetValues;
+      desired: Desired;
+      ifVersion?: number | undefined;
+    }
+  | {
+      action: 'delete';
+      sourceId: string;
+      worklogId: number;
+      before: SyncFingerprint;
+      current: TargetValues;
+      moved: boolean;
+      ifVersion?: number | undefined;
+    }
   | {
       action: 'conflict';
       sourceId: string;
@@ -157,9 +205,13 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const { client } = options;
-  const report = await preflight(options, client);
-  for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
+  const timeport = await syncExtension(options);
   const stateFile = syncStateFile(options.stateDir, { source: options.sourceLabel, target: options.target, org: options.org });
+  const state = SyncState.load(stateFile, { source: options.sourceLabel, target: options.target, org: options.org });
+  const incremental = await readChanges(options, state.lastRunAt);
+  const read: SourceOptions = incremental === undefined ? options : { ...options, live: incremental.live };
+  const report = await preflight(read, client);
+  for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
   const summary: SyncSummary = {
     planned: { create: 0, adopt: 0, update: 0, delete: 0, unchanged: 0, conflict: 0, ambiguous: 0 },
     created: 0,
@@ -172,6 +224,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     blocked: false,
     seconds: 0,
     stateFile,
+    api: timeport === undefined ? 'tracker' : 'timeport',
     preflight: report,
   };
   const blockers = blockerCount(report);
@@ -185,14 +238,13 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     summary.seconds = (Date.now() - started) / 1000;
     return summary;
   }
-  const state = SyncState.load(stateFile, { source: options.sourceLabel, target: options.target, org: options.org });
   options.out(
-    `Target: ${options.target} (organization ${options.org}); state ${stateFile} (${state.entries.size} entries${state.lastRunAt === undefined ? ', first sync' : `, last sync ${state.lastRunAt}`})${options.dryRun ? '; dry run: nothing is written' : ''}`,
+    `Target: ${options.target} (organization ${options.org}); state ${stateFile} (${state.entries.size} entries${state.lastRunAt === undefined ? ', first sync' : `, last sync ${state.lastRunAt}`}); ${timeport === undefined ? 'the documented worklog API' : "Timeport's sync extension (what earlier syncs put there is read from the target)"}${options.dryRun ? '; dry run: nothing is written' : ''}`,
   );
 
   // The source, as the target should have it.
   const desired = new Map<string, Desired>();
-  for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
+  for await (const item of sourceItems({ ...read, dateOrder: report.dates.order })) {
     const entry = item.entry!;
     if (desired.has(entry.sourceId)) continue; // the preflight listed the duplicate
     const createdAtMs =
@@ -262,17 +314,25 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
 
   const refreshed: { sourceId: string; worklogId: number; fp: SyncFingerprint }[] = [];
   const forgotten: string[] = [];
-  for (const [sourceId, known] of state.entries) {
+  /**
+   * Plans an entry an earlier sync put into the target: `known` is what was written, `current` the
+   * worklog now (undefined: gone), `ifVersion` its version when Timeport's ledger has it.
+   */
+  const planKnown = async (
+    sourceId: string,
+    known: SyncedEntry,
+    current: TargetValues | undefined,
+    changedInTarget: boolean,
+    ifVersion?: number,
+  ): Promise<void> => {
     const want = desired.get(sourceId);
-    const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
-    const changedInTarget = current !== undefined && !sameValues(current, known.fp);
     const conflict = (reason: string) =>
       plan.push({ action: 'conflict', sourceId, worklogId: known.worklogId, before: known.fp, target: current, desired: want, reason });
     if (want === undefined) {
       if (current === undefined) forgotten.push(sourceId);
       else if (changedInTarget && !options.preferSource) conflict('deleted in the source, changed in the target since the last sync');
-      else plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: false });
-      continue;
+      else plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: false, ifVersion });
+      return;
     }
     if (want.fp.issue !== known.fp.issue || want.fp.login !== known.fp.login) {
       // Another issue or author: a worklog cannot be moved, so it is deleted and created again.
@@ -281,24 +341,82 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
           conflict(
             `moved in the source (${known.fp.issue} ${known.fp.login} → ${want.fp.issue} ${want.fp.login}), changed in the target since the last sync`,
           );
-          continue;
+          return;
         }
-        plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: true });
+        plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: true, ifVersion });
       }
       await planCreate(sourceId, want);
-      continue;
+      return;
     }
     if (current === undefined) {
       if (options.preferSource) await planCreate(sourceId, want);
       else conflict('deleted in the target since the last sync');
     } else if (sameValues(current, want.fp)) {
       plan.push({ action: 'unchanged', sourceId });
-      // The target already has the source's values (a run stopped after its write): the state learns it.
-      if (!sameValues(known.fp, want.fp)) refreshed.push({ sourceId, worklogId: known.worklogId, fp: want.fp });
+      // The target already has the source's values (a run stopped after its write, or the state was
+      // lost): the state learns it.
+      const kept = state.entries.get(sourceId);
+      if (kept === undefined || kept.worklogId !== known.worklogId || !sameValues(kept.fp, want.fp))
+        refreshed.push({ sourceId, worklogId: known.worklogId, fp: want.fp });
     } else if (changedInTarget && !options.preferSource) conflict('changed in the target since the last sync');
-    else plan.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, current, desired: want });
+    else plan.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, current, desired: want, ifVersion });
+  };
+  const untouched = (sourceId: string) => incremental !== undefined && !desired.has(sourceId) && !incremental.deleted.has(sourceId);
+
+  // What earlier syncs from this source put into Timeport, from its ledger: this needs no local
+  // state, so a run after the state is lost, or from another machine, knows them all.
+  const ledger = new Map<string, ExternalWorklog>();
+  if (timeport !== undefined) {
+    for await (const item of client.externalWorklogs(
+      { source: timeport.sourceLabel, perPage: timeport.list.maxPerPage },
+      timeport.list.path,
+    )) {
+      ledger.set(item.externalId, item);
+      claimed.add(item.worklog.id);
+    }
   }
-  for (const [sourceId, want] of desired) if (!state.entries.has(sourceId)) await planCreate(sourceId, want);
+  const logins = new Map<string, string>([...report.users.values()].map((user) => [String(user.uid), user.login.toLowerCase()]));
+  const loginOf = async (uid: string): Promise<string> => {
+    let login = logins.get(uid);
+    if (login === undefined) {
+      login = (await client.getUser(Number(uid)))?.login.toLowerCase() ?? uid;
+      logins.set(uid, login);
+    }
+    return login;
+  };
+  for (const [sourceId, item] of ledger) {
+    const current = valuesOf(item.worklog);
+    if (untouched(sourceId)) {
+      // Not changed in the source since the last sync: not looked at.
+      plan.push({ action: 'unchanged', sourceId });
+      continue;
+    }
+    if (current === undefined) throw new ImportAborted(`worklog ${item.worklog.id} (${sourceId}) has values the sync cannot read`);
+    const kept = state.entries.get(sourceId);
+    // The local state, where it has this worklog, says what was last written (a rollback writes
+    // through the documented API, which moves the version but leaves the state true).
+    const vouched = kept !== undefined && kept.worklogId === item.worklog.id ? kept : undefined;
+    const fp: SyncFingerprint = vouched?.fp ?? {
+      issue: item.worklog.issue.key,
+      login: await loginOf(current.authorId),
+      start: current.start,
+      seconds: current.seconds,
+      comment: current.comment,
+    };
+    const changedInTarget = item.worklog.version !== item.syncedVersion && !(vouched !== undefined && sameValues(current, vouched.fp));
+    await planKnown(sourceId, { worklogId: item.worklog.id, fp }, current, changedInTarget, item.worklog.version);
+  }
+  for (const [sourceId, known] of state.entries) {
+    if (ledger.has(sourceId)) continue;
+    if (untouched(sourceId)) {
+      // Not changed in the source since the last sync: not read, in the source or in the target.
+      plan.push({ action: 'unchanged', sourceId });
+      continue;
+    }
+    const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
+    await planKnown(sourceId, known, current, current !== undefined && !sameValues(current, known.fp));
+  }
+  for (const [sourceId, want] of desired) if (!state.entries.has(sourceId) && !ledger.has(sourceId)) await planCreate(sourceId, want);
 
   const changes = plan.filter((change): change is Change => change.action !== 'unchanged');
   summary.planned.unchanged = plan.length - changes.length;
@@ -377,31 +495,198 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     // Deletions first: a moved entry's old worklog goes before its new one is created, and a move
     // whose old worklog could not be deleted is not created a second time.
     const stuckMoves = new Set<string>();
-    for (const change of changes) {
-      if (change.action !== 'delete' || (!change.moved && !options.applyDeletes)) continue;
+    type Removal = Extract<Change, { action: 'delete' }>;
+    type Edit = Extract<Change, { action: 'update' }>;
+    type Creation = Extract<Change, { action: 'create' }>;
+    const removalOf = (change: Removal) => ({
+      issue: change.before.issue,
+      id: change.worklogId,
+      sourceId: change.sourceId,
+      before: imageOf(change.before, change.current),
+    });
+    const editOf = (change: Edit) => ({
+      issue: change.desired.fp.issue,
+      id: change.worklogId,
+      sourceId: change.sourceId,
+      before: imageOf(change.before, change.current),
+      after: { start: change.desired.fp.start, seconds: change.desired.fp.seconds, comment: change.desired.fp.comment },
+    });
+    const creationOf = (change: Creation) => ({
+      issue: change.desired.fp.issue,
+      sourceId: change.sourceId,
+      after: {
+        login: report.users.get(change.desired.fp.login)?.login ?? change.desired.fp.login,
+        createdAt: change.desired.createdAtMs,
+        start: change.desired.fp.start,
+        seconds: change.desired.fp.seconds,
+        comment: change.desired.fp.comment,
+      },
+    });
+    const deleted = (change: Removal, intent: number) => {
+      runLog.record({ op: 'deleted', ...removalOf(change), intent });
+      state.forget(change.sourceId);
+      summary.deleted++;
+      wrote();
+    };
+    const updated = (change: Edit, intent: number) => {
+      runLog.record({ op: 'updated', ...editOf(change), intent });
+      state.record(change.sourceId, { worklogId: change.worklogId, fp: change.desired.fp });
+      summary.updated++;
+      wrote();
+    };
+    const created = (change: Creation, worklogId: number, intent: number) => {
+      claimed.add(worklogId);
+      runLog.record({ op: 'created', id: worklogId, ...creationOf(change), intent });
+      state.record(change.sourceId, { worklogId, fp: change.desired.fp });
+      summary.created++;
+      wrote();
+    };
+
+    /**
+     * Updates and deletes of worklogs in Timeport's ledger, through `_changes` with the version
+     * read (so an edit made in the target meanwhile fails the change, 412). A batch is atomic: when
+     * the target refuses one, the changes it names fail and the rest are sent again without them.
+     */
+    const sendChanges = async (list: (Removal | Edit)[]): Promise<void> => {
+      if (list.length === 0) return;
+      const extension = timeport!;
+      const size = Math.max(1, Math.min(options.batchSize ?? extension.changes.maxChanges, extension.changes.maxChanges));
+      for (let offset = 0; offset < list.length; offset += size) {
+        let pending = list.slice(offset, offset + size);
+        while (pending.length > 0) {
+          const intents = runLog.intend(
+            pending.map((change): RunIntent =>
+              change.action === 'delete' ? { op: 'deleting', ...removalOf(change) } : { op: 'updating', ...editOf(change) },
+            ),
+          );
+          const answer = await client.worklogChanges(
+            {
+              source: extension.sourceLabel,
+              changes: pending.map((change): WorklogChange => {
+                if (change.action === 'delete') return { action: 'delete', externalId: change.sourceId, ifVersion: change.ifVersion };
+                const fp = change.desired.fp;
+                return {
+                  action: 'update',
+                  externalId: change.sourceId,
+                  ifVersion: change.ifVersion,
+                  start: formatTrackerTimestamp(fp.start),
+                  duration: formatBusinessDuration(fp.seconds),
+                  comment: fp.comment === '' ? null : fp.comment,
+                };
+              }),
+            },
+            extension.changes.path,
+          );
+          if (answer.stored) {
+            options.beforeRecord?.();
+            for (const result of answer.results) {
+              const change = pending[result.index]!;
+              if (change.action === 'delete') deleted(change, intents[result.index]!);
+              else updated(change, intents[result.index]!);
+            }
+            break;
+          }
+          runLog.settle(intents);
+          const refused = new Map<number, WorklogChangeResult>(
+            answer.results.filter((result) => result.status === 'failed').map((result) => [result.index, result]),
+          );
+          if (refused.size === 0) throw new ImportAborted(`${extension.changes.path} refused a batch without naming a change`);
+          for (const [index, result] of refused) {
+            const change = pending[index]!;
+            fail(change, reasonOf(result.error));
+            if (change.action === 'delete' && change.moved) stuckMoves.add(change.sourceId);
+          }
+          pending = pending.filter((_change, index) => !refused.has(index));
+        }
+      }
+    };
+
+    /** Creations through Timeport's batch import, with the entries' source ids as external ids. */
+    const importCreations = async (list: Creation[]): Promise<void> => {
+      if (list.length === 0) return;
+      const extension = timeport!;
+      const maxEntries = Math.max(1, Math.min(options.batchSize ?? 5000, extension.batchImport.maxEntries));
+      // Room for the envelope and JSON escaping the estimate does not see, as for import.
+      const maxBytes = Math.floor(extension.batchImport.maxBodyBytes * 0.8);
+      const send = async (batch: { change: Creation; entry: BatchEntry }[]) => {
+        const intents = runLog.intend(batch.map(({ change }): RunIntent => ({ op: 'creating', ...creationOf(change) })));
+        const answer = await client.importBatch(extension.batchImport.path, {
+          entries: batch.map(({ entry }) => entry),
+          mode: 'partial',
+          dryRun: false,
+          source: extension.sourceLabel,
+        });
+        options.beforeRecord?.();
+        const settled: number[] = [];
+        for (const result of answer.results) {
+          const { change } = batch[result.index]!;
+          const intent = intents[result.index]!;
+          if (result.status === 'created' && result.id !== undefined) created(change, result.id, intent);
+          else if (result.status === 'alreadyPresent' && result.id !== undefined) {
+            // Imported under this external id by something else (another source label): taken as it is.
+            settled.push(intent);
+            claimed.add(result.id);
+            state.record(change.sourceId, { worklogId: result.id, fp: change.desired.fp });
+            summary.adopted++;
+            wrote();
+          } else {
+            settled.push(intent);
+            fail(change, reasonOf(result.error));
+          }
+        }
+        runLog.settle(settled);
+      };
+      let batch: { change: Creation; entry: BatchEntry }[] = [];
+      let bytes = 0;
+      for (const change of list) {
+        const fp = change.desired.fp;
+        const entry: BatchEntry = {
+          issue: fp.issue,
+          externalId: change.sourceId,
+          createdBy: report.users.get(fp.login)?.login ?? fp.login,
+          createdAt: formatTrackerTimestamp(change.desired.createdAtMs),
+          start: formatTrackerTimestamp(fp.start),
+          duration: formatBusinessDuration(fp.seconds),
+          ...(fp.comment === '' ? {} : { comment: fp.comment }),
+        };
+        const size = JSON.stringify(entry).length + 1;
+        if (batch.length > 0 && (batch.length >= maxEntries || bytes + size > maxBytes)) {
+          await send(batch);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push({ change, entry });
+        bytes += size;
+      }
+      if (batch.length > 0) await send(batch);
+    };
+
+    // Deletions first: a moved entry's old worklog goes before its new one is created, and a move
+    // whose old worklog could not be deleted is not created a second time.
+    const removals = changes.filter((change): change is Removal => change.action === 'delete' && (change.moved || options.applyDeletes));
+    await sendChanges(removals.filter((change) => change.ifVersion !== undefined));
+    for (const change of removals) {
+      if (change.ifVersion !== undefined) continue;
+      const [intent] = runLog.intend([{ op: 'deleting', ...removalOf(change) }]);
       try {
         await client.deleteWorklog(change.before.issue, change.worklogId);
       } catch (error) {
         const reason = refusal(error);
         if (reason === undefined) throw error;
+        runLog.settle([intent!]);
         fail(change, reason);
         if (change.moved) stuckMoves.add(change.sourceId);
         continue;
       }
-      runLog.record({
-        op: 'deleted',
-        issue: change.before.issue,
-        id: change.worklogId,
-        sourceId: change.sourceId,
-        before: imageOf(change.before, change.current),
-      });
-      state.forget(change.sourceId);
-      summary.deleted++;
-      wrote();
+      options.beforeRecord?.();
+      deleted(change, intent!);
     }
+    await sendChanges(changes.filter((change): change is Edit => change.action === 'update' && change.ifVersion !== undefined));
+    const batched: Creation[] = [];
     for (const change of changes) {
-      if (change.action === 'update') {
+      if (change.action === 'update' && change.ifVersion === undefined) {
         const fp = change.desired.fp;
+        const [intent] = runLog.intend([{ op: 'updating', ...editOf(change) }]);
         try {
           await client.editWorklog(fp.issue, change.worklogId, {
             start: formatTrackerTimestamp(fp.start),
@@ -411,20 +696,12 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         } catch (error) {
           const reason = refusal(error);
           if (reason === undefined) throw error;
+          runLog.settle([intent!]);
           fail(change, reason);
           continue;
         }
-        runLog.record({
-          op: 'updated',
-          issue: fp.issue,
-          id: change.worklogId,
-          sourceId: change.sourceId,
-          before: imageOf(change.before, change.current),
-          after: { start: fp.start, seconds: fp.seconds, comment: fp.comment },
-        });
-        state.record(change.sourceId, { worklogId: change.worklogId, fp });
-        summary.updated++;
-        wrote();
+        options.beforeRecord?.();
+        updated(change, intent!);
       } else if (change.action === 'adopt') {
         state.record(change.sourceId, { worklogId: change.worklogId, fp: change.found });
         summary.adopted++;
@@ -436,37 +713,34 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         );
       } else if (change.action === 'create' && stuckMoves.has(change.sourceId)) {
         done++; // its failure was counted with its deletion
+      } else if (change.action === 'create' && timeport !== undefined) {
+        batched.push(change);
       } else if (change.action === 'create') {
+        const [intent] = runLog.intend([{ op: 'creating', ...creationOf(change) }]);
         const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch(
           (error: unknown) => {
             const reason = refusal(error);
             if (reason === undefined) throw error;
+            runLog.settle([intent!]);
             fail(change, reason);
             return undefined;
           },
         );
         if (worklogId === undefined) continue;
-        claimed.add(worklogId);
-        const fp = change.desired.fp;
-        runLog.record({
-          op: 'created',
-          issue: fp.issue,
-          id: worklogId,
-          sourceId: change.sourceId,
-          after: {
-            login: report.users.get(fp.login)?.login ?? fp.login,
-            createdAt: change.desired.createdAtMs,
-            start: fp.start,
-            seconds: fp.seconds,
-            comment: fp.comment,
-          },
-        });
-        state.record(change.sourceId, { worklogId, fp });
-        summary.created++;
-        wrote();
+        options.beforeRecord?.();
+        created(change, worklogId, intent!);
       }
     }
-    state.finishRun(startedAt);
+    await importCreations(batched);
+    // An incremental read resumes where this run started only when nothing it read is left
+    // unsettled: a failed write, a conflict or a deletion waiting for --delete would otherwise not
+    // be read, nor planned, again.
+    const unsettled = summary.failed + summary.conflicts + summary.deletesNotApplied;
+    if (unsettled === 0 || options.live?.changesSince === undefined) state.finishRun(startedAt);
+    else
+      options.out(
+        `The next sync reads the source ${state.lastRunAt === undefined ? 'in full' : `from where this one did`} again: ${unsettled} changes were left failed, in conflict or waiting for --delete`,
+      );
     runLog.finish();
   } finally {
     clearInterval(timer);
@@ -475,6 +749,77 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     summary.seconds = (Date.now() - started) / 1000;
   }
   return summary;
+}
+
+/** What a sync through Timeport's extension uses: the capabilities' paths and limits, and the batches' source label. */
+interface SyncExtension {
+  batchImport: NonNullable<TimeportCapabilities['worklogBatchImport']>;
+  changes: NonNullable<TimeportCapabilities['worklogChanges']>;
+  list: NonNullable<TimeportCapabilities['worklogExternalList']>;
+  /** The label batches are created under and the ledger is filtered by (at most 500 characters, as the server keeps it). */
+  sourceLabel: string;
+}
+
+/**
+ * Chooses the API: Timeport's sync extension when asked for or, with auto, when the target's
+ * capabilities name the ledger listing and `_changes` (and the batch import they build on); the
+ * documented worklog API otherwise. --api timeport against a target without them is refused.
+ */
+async function syncExtension(options: SyncOptions): Promise<SyncExtension | undefined> {
+  const api = options.api ?? 'auto';
+  if (api === 'tracker') return undefined;
+  const capabilities = await options.client.capabilities();
+  const { worklogBatchImport: batchImport, worklogChanges: changes, worklogExternalList: list } = capabilities ?? {};
+  if (batchImport === undefined || changes === undefined || list === undefined) {
+    if (api === 'timeport')
+      throw new ImportAborted(
+        `--api timeport: ${options.target} does not offer Timeport's worklog ledger and changes by external id (GET /timeport/v1/capabilities names no worklogExternalList and worklogChanges); use --api tracker or auto`,
+      );
+    return undefined;
+  }
+  return { batchImport, changes, list, sourceLabel: options.sourceLabel.slice(0, 500) };
+}
+
+/** A refused change's reason, as the target gave it. */
+const reasonOf = (error: TrackerErrorBody | undefined): string =>
+  error === undefined ? 'refused' : `${error.statusCode}: ${describeError(error, JSON.stringify(error))}`;
+
+/**
+ * What changed in the source since the last sync, read once and kept (the preflight and the plan
+ * both go over it), when the source can list changes, the state knows when the last sync started
+ * and --full was not given; otherwise undefined: the whole source is read.
+ */
+async function readChanges(
+  options: SyncOptions,
+  lastRunAt: string | undefined,
+): Promise<{ live: LiveSource; deleted: Set<string> } | undefined> {
+  const live = options.live;
+  if (live?.changesSince === undefined || lastRunAt === undefined || options.full === true) {
+    if (live !== undefined)
+      options.out(
+        `Source: ${live.label}, read in full${options.full === true ? ' (--full)' : live.changesSince === undefined ? ' (it cannot list what changed)' : ' (first sync)'}`,
+      );
+    return undefined;
+  }
+  const since = new Date(Date.parse(lastRunAt) - INCREMENTAL_OVERLAP_MS);
+  const listed = live.changesSince(since);
+  const records: RawRecord[] = [];
+  for await (const record of listed.records) records.push(record);
+  const deleted = new Set<string>();
+  for await (const sourceId of listed.deleted) deleted.add(sourceId);
+  options.out(
+    `Source: ${live.label}, changes since ${since.toISOString()} (the last sync started ${lastRunAt}; ${INCREMENTAL_OVERLAP_MS / 60_000} minutes earlier for clock skew): ${records.length} changed, ${deleted.size} deleted; --full compares everything`,
+  );
+  const changed: LiveSource = {
+    label: live.label,
+    inputName: live.inputName,
+    format: live.format,
+    check: () => live.check(),
+    records: async function* () {
+      yield* records;
+    },
+  };
+  return { live: changed, deleted };
 }
 
 /**

@@ -167,7 +167,9 @@ export async function seedEntries(target: Target, count: number): Promise<string
 
 /**
  * Runs `timeport sync` in-process into the target with the CLI's defaults (no deletes applied, the
- * target preferred on conflicts); `options` names the source and the state, and overrides the rest.
+ * target preferred on conflicts), through the documented worklog API unless `api` says otherwise
+ * (the CLI's auto would choose Timeport's extension against these targets); `options` names the
+ * source and the state, and overrides the rest.
  */
 export async function syncInto(
   target: Target,
@@ -178,6 +180,7 @@ export async function syncInto(
     durations: DEFAULT_DURATION_SETTINGS,
     issueRule: {},
     client: target.client,
+    api: 'tracker',
     target: target.url,
     org: '1',
     createdAtFrom: 'start',

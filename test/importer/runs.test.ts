@@ -142,6 +142,36 @@ describe('runs and rollback', () => {
     });
   }
 
+  for (const api of ['auto', 'tracker'] as const) {
+    test(`an import run (--api ${api}) stopped between the target's answer and its log line is rolled back whole`, async () => {
+      const file = writeFile(
+        'run.ndjson',
+        [0, 1, 2, 3].map((index) => entry('run', index)),
+      );
+      let answers = 0;
+      await assert.rejects(
+        importFiles(target, [file], {
+          userMap: undefined,
+          api,
+          runsDir,
+          concurrency: 1,
+          beforeRecord: () => {
+            if (++answers === (api === 'auto' ? 1 : 3)) throw new Error('stopped');
+          },
+        }),
+        /stopped/,
+      );
+      const [run] = listRuns(runsDir, target.url, '1');
+      assert.equal(run!.unconfirmed.size, api === 'auto' ? 4 : 1, 'the batch (or the third entry) was never logged');
+      const stored3 = (await stored()).length;
+      assert.equal(stored3, api === 'auto' ? 4 : 3);
+      const undo = await rollback(run!.header.id);
+      assert.equal(undo.summary.deleted, stored3, undo.out.join('\n'));
+      assert.ok(undo.summary.rolledBack);
+      assert.deepEqual(await stored(), []);
+    });
+  }
+
   test('a worklog edited after the run is left alone and listed; --force removes it', async () => {
     const run = await importFiles(
       target,
@@ -200,42 +230,44 @@ describe('runs and rollback', () => {
     const sync = (overrides: Partial<SyncOptions> = {}) =>
       syncInto(target, { files: [file], sourceLabel: file, stateDir, applyDeletes: true, ...overrides });
 
-    test('a sync run with creates, updates and deletes rolled back restores the before-images, and the next sync plans it again', async () => {
-      write([0, 1, 2, 3].map((index) => entry('src', index)));
-      const first = await sync();
-      assert.equal(first.summary.created, 4);
-      const afterFirst = await stored();
+    for (const api of ['tracker', 'timeport'] as const)
+      test(`--api ${api}: a sync run with creates, updates and deletes rolled back restores the before-images, and the next sync plans it again`, async () => {
+        write([0, 1, 2, 3].map((index) => entry('src', index)));
+        const first = await sync({ api });
+        assert.equal(first.summary.api, api);
+        assert.equal(first.summary.created, 4);
+        const afterFirst = await stored();
 
-      write([entry('src', 0, { duration: 'PT30M', comment: 'shorter' }), entry('src', 1), entry('src', 2), entry('src', 4)]);
-      const second = await sync();
-      assert.deepEqual([second.summary.created, second.summary.updated, second.summary.deleted], [1, 1, 1]);
-      const runId = second.summary.runId!;
-      assert.notEqual(runId, first.summary.runId);
-      const runs = listRuns(runsDir, target.url, '1');
-      assert.deepEqual(
-        runs.map((run) => run.header.id),
-        [runId, first.summary.runId],
-        'newest first',
-      );
-      assert.deepEqual(countsOf(runs[0]!), { created: 1, updated: 1, deleted: 1 });
-      assert.equal(runs[0]!.header.command, 'sync');
-      assert.equal(runs[0]!.header.source, file);
+        write([entry('src', 0, { duration: 'PT30M', comment: 'shorter' }), entry('src', 1), entry('src', 2), entry('src', 4)]);
+        const second = await sync({ api });
+        assert.deepEqual([second.summary.created, second.summary.updated, second.summary.deleted], [1, 1, 1]);
+        const runId = second.summary.runId!;
+        assert.notEqual(runId, first.summary.runId);
+        const runs = listRuns(runsDir, target.url, '1');
+        assert.deepEqual(
+          runs.map((run) => run.header.id),
+          [runId, first.summary.runId],
+          'newest first',
+        );
+        assert.deepEqual(countsOf(runs[0]!), { created: 1, updated: 1, deleted: 1 });
+        assert.equal(runs[0]!.header.command, 'sync');
+        assert.equal(runs[0]!.header.source, file);
 
-      const undo = await rollback(runId);
-      assert.deepEqual([undo.summary.deleted, undo.summary.restored, undo.summary.recreated], [1, 1, 1]);
-      assert.ok(undo.summary.rolledBack);
-      // Author, createdAt, start, duration and comment as before the run (the re-created one has a new id).
-      assert.deepEqual(await stored(), afterFirst);
+        const undo = await rollback(runId);
+        assert.deepEqual([undo.summary.deleted, undo.summary.restored, undo.summary.recreated], [1, 1, 1]);
+        assert.ok(undo.summary.rolledBack);
+        // Author, createdAt, start, duration and comment as before the run (the re-created one has a new id).
+        assert.deepEqual(await stored(), afterFirst);
 
-      // The sync's state learnt the rollback: the next run plans the same changes again, no conflicts.
-      const next = await sync({ dryRun: true });
-      assert.deepEqual(
-        [next.summary.planned.create, next.summary.planned.update, next.summary.planned.delete, next.summary.planned.conflict],
-        [1, 1, 1, 0],
-        next.out.join('\n'),
-      );
-      await assert.rejects(rollback(runId), /already rolled back/);
-    });
+        // The sync's state learnt the rollback: the next run plans the same changes again, no conflicts.
+        const next = await sync({ api, dryRun: true });
+        assert.deepEqual(
+          [next.summary.planned.create, next.summary.planned.update, next.summary.planned.delete, next.summary.planned.conflict],
+          [1, 1, 1, 0],
+          next.out.join('\n'),
+        );
+        await assert.rejects(rollback(runId), /already rolled back/);
+      });
 
     test("rolling back a sync's first run removes its worklogs and the next sync creates them again", async () => {
       write([0, 1, 2].map((index) => entry('src', index)));
@@ -244,6 +276,116 @@ describe('runs and rollback', () => {
       assert.deepEqual(await stored(), []);
       const next = await sync();
       assert.deepEqual([next.summary.created, next.summary.conflicts, next.summary.failed], [3, 0, 0], next.out.join('\n'));
+    });
+
+    /** Stops the run (as a kill would) at its `at`-th write, once the target confirmed it and before the log recorded it. */
+    const stopAt = (at: number) => {
+      let writes = 0;
+      return () => {
+        if (++writes === at) throw new Error('stopped');
+      };
+    };
+
+    test('a run stopped between the target confirming a creation and its log line: rollback finds the worklog and deletes it', async () => {
+      write([0, 1, 2].map((index) => entry('src', index)));
+      await assert.rejects(sync({ beforeRecord: stopAt(3) }), /stopped/);
+      assert.equal((await stored()).length, 3, 'the third worklog is stored, its log line never written');
+      const [run] = listRuns(runsDir, target.url, '1');
+      assert.deepEqual([countsOf(run!).created, run!.unconfirmed.size], [2, 1]);
+      const undo = await rollback(run!.header.id);
+      assert.deepEqual([undo.summary.deleted, undo.summary.leftAlone.length], [3, 0], undo.out.join('\n'));
+      assert.ok(undo.summary.rolledBack);
+      assert.deepEqual(await stored(), []);
+      // The sync state forgot them too: the next sync creates all three.
+      const next = await sync();
+      assert.deepEqual([next.summary.created, next.summary.adopted, next.summary.conflicts], [3, 0, 0], next.out.join('\n'));
+    });
+
+    test('an unconfirmed update is restored, an unconfirmed deletion put back', async () => {
+      write([0, 1, 2].map((index) => entry('src', index)));
+      await sync();
+      const before = await stored();
+      write([entry('src', 0), entry('src', 1, { duration: 'PT20M' })]);
+      // The deletion (first) is confirmed and logged; the update (second) is stored, not logged.
+      await assert.rejects(sync({ beforeRecord: stopAt(2) }), /stopped/);
+      const [run] = listRuns(runsDir, target.url, '1');
+      assert.deepEqual([countsOf(run!).deleted, countsOf(run!).updated, run!.unconfirmed.size], [1, 0, 1]);
+      const undo = await rollback(run!.header.id);
+      assert.deepEqual([undo.summary.restored, undo.summary.recreated], [1, 1], undo.out.join('\n'));
+      assert.deepEqual(await stored(), before);
+
+      // Stopped at the deletion itself: the worklog is gone, its log line never written.
+      await assert.rejects(sync({ beforeRecord: stopAt(1) }), /stopped/);
+      const [again] = listRuns(runsDir, target.url, '1');
+      assert.deepEqual([countsOf(again!).deleted, again!.unconfirmed.size], [0, 1]);
+      const undoAgain = await rollback(again!.header.id);
+      assert.equal(undoAgain.summary.recreated, 1, undoAgain.out.join('\n'));
+      assert.deepEqual(await stored(), before);
+    });
+
+    test('an unconfirmed creation is never guessed between two exact matches, nor taken from another run', async () => {
+      write([entry('src', 0)]);
+      await assert.rejects(sync({ beforeRecord: stopAt(1) }), /stopped/);
+      const stopped = listRuns(runsDir, target.url, '1')[0]!.header.id;
+      // The same values, once more, by hand: two exact matches.
+      const [made] = await storedWorklogs(target);
+      const twin = await target.client.importWorklog('MIG-1', {
+        createdBy: 'alice',
+        createdAt: made!.createdAt,
+        start: made!.start,
+        duration: made!.duration,
+        comment: made!.comment!,
+      });
+      const undo = await rollback(stopped);
+      assert.equal(undo.summary.deleted, 0);
+      assert.equal(undo.summary.rolledBack, false);
+      assert.ok(
+        undo.out.some((line) => line.includes(`worklogs ${made!.id}, ${twin.id} all match it exactly; none is deleted`)),
+        undo.out.join('\n'),
+      );
+      assert.equal((await stored()).length, 2);
+
+      // One removed by hand, the other recorded by a later run as its own creation: not this run's to delete.
+      assert.equal(await target.client.deleteWorklog('MIG-1', twin.id), true);
+      assert.equal(await target.client.deleteWorklog('MIG-1', made!.id), true);
+      fs.rmSync(
+        path.join(
+          stateDir,
+          fs.readdirSync(stateDir).find((name) => name.startsWith('sync-'))!,
+        ),
+      );
+      const later = await sync();
+      assert.equal(later.summary.created, 1);
+      const again = await rollback(stopped);
+      assert.deepEqual([again.summary.deleted, again.summary.nothingToDo], [0, 1], again.out.join('\n'));
+      assert.ok(again.summary.rolledBack);
+      assert.equal((await stored()).length, 1);
+    });
+
+    test('--force marks a run with an ambiguous unconfirmed creation rolled back, deleting neither match', async () => {
+      write([entry('src', 0), entry('src', 1)]);
+      await assert.rejects(sync({ beforeRecord: stopAt(2) }), /stopped/);
+      const stopped = listRuns(runsDir, target.url, '1')[0]!.header.id;
+      const made = (await storedWorklogs(target)).find((worklog) => worklog.comment === 'src work 1')!;
+      await target.client.importWorklog(made.issue, {
+        createdBy: 'bob',
+        createdAt: made.createdAt,
+        start: made.start,
+        duration: made.duration,
+        comment: made.comment!,
+      });
+      const forced = await rollback(stopped, { force: true });
+      assert.deepEqual([forced.summary.deleted, forced.summary.rolledBack], [1, true], forced.out.join('\n'));
+      assert.ok(
+        forced.out.some((line) =>
+          line.includes('all match it exactly; none is deleted (--force: the run is marked rolled back without it)'),
+        ),
+        forced.out.join('\n'),
+      );
+      assert.deepEqual(
+        (await storedWorklogs(target)).map((worklog) => worklog.comment),
+        ['src work 1', 'src work 1'],
+      );
     });
 
     test('a dry run writes no run log', async () => {

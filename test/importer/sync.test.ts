@@ -12,7 +12,13 @@ import { formatBusinessDuration, parseBusinessDuration } from '../../src/domain/
 import { type SyncOptions, type SyncSummary } from '../../src/importer/sync.js';
 import { stateDirectory } from '../../src/importer/journal.js';
 import { TrackerSource } from '../../src/importer/live/tracker.js';
-import { AmbiguousWriteError, TrackerClient, type TrackerWorklog, type WorklogImportBody } from '../../src/client/tracker-client.js';
+import {
+  AmbiguousWriteError,
+  TrackerClient,
+  type TrackerWorklog,
+  type WorklogChangesRequest,
+  type WorklogImportBody,
+} from '../../src/client/tracker-client.js';
 import { ADMIN_TOKEN } from '../helpers/app.js';
 import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
@@ -75,45 +81,119 @@ describe('timeport sync', () => {
     return lines.map((line) => `${line.issue} ${line.createdBy} ${line.start} ${business(line.duration)} ${line.comment ?? ''}`).sort();
   };
 
-  test('create, edit and delete over three runs, each plan printed; a fourth run plans nothing', async () => {
-    const first = [entry(0), entry(1), entry(2), entry(3)];
-    write(first);
-    const one = await sync();
-    assert.equal(
-      planLine(one),
-      'Plan: 4 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous',
-      one.out.join('\n'),
-    );
-    assert.equal(one.summary.created, 4);
-    assert.deepEqual(await stored(), expected(first));
+  for (const api of ['tracker', 'timeport'] as const)
+    test(`--api ${api}: create, edit and delete over three runs, each plan printed; a fourth run plans nothing`, async () => {
+      const first = [entry(0), entry(1), entry(2), entry(3)];
+      write(first);
+      const one = await sync({ api });
+      assert.equal(one.summary.api, api);
+      assert.equal(
+        planLine(one),
+        'Plan: 4 creates, 0 updates, 0 deletes, 0 adopted from the target, 0 unchanged, 0 conflicts, 0 ambiguous',
+        one.out.join('\n'),
+      );
+      assert.equal(one.summary.created, 4);
+      assert.deepEqual(await stored(), expected(first));
 
-    // Edited: 1's duration, 2's start and 3's comment; 0 deleted; 4 new.
-    const second = [
-      entry(1, { duration: 'PT90M' }),
-      entry(2, { start: '2024-05-03T13:30:00.000+0000' }),
-      entry(3, { comment: 'reworded' }),
-      entry(4),
-    ];
-    write(second);
-    const two = await sync();
-    assert.match(
-      planLine(two)!,
-      /^Plan: 1 creates, 3 updates, 1 deletes \(1 not applied without --delete\), 0 adopted from the target, 0 unchanged, 0 conflicts/,
+      // Edited: 1's duration, 2's start and 3's comment; 0 deleted; 4 new.
+      const second = [
+        entry(1, { duration: 'PT90M' }),
+        entry(2, { start: '2024-05-03T13:30:00.000+0000' }),
+        entry(3, { comment: 'reworded' }),
+        entry(4),
+      ];
+      write(second);
+      const two = await sync({ api });
+      assert.match(
+        planLine(two)!,
+        /^Plan: 1 creates, 3 updates, 1 deletes \(1 not applied without --delete\), 0 adopted from the target, 0 unchanged, 0 conflicts/,
+      );
+      assert.ok(
+        two.out.some((line) => /^ {2}src-0: worklog \d+ on MIG-1 alice 2024-05-01T09:00:00.000\+0000 PT1H$/.test(line)),
+        two.out.join('\n'),
+      );
+      assert.deepEqual([two.summary.created, two.summary.updated, two.summary.deleted, two.summary.deletesNotApplied], [1, 3, 0, 1]);
+      assert.deepEqual(await stored(), [...expected(second), ...expected([entry(0)])].sort(), 'the deletion waits for --delete');
+
+      const three = await sync({ api, applyDeletes: true });
+      assert.match(planLine(three)!, /^Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts/);
+      assert.equal(three.summary.deleted, 1);
+      assert.deepEqual(await stored(), expected(second));
+
+      const four = await sync({ api, applyDeletes: true });
+      assert.equal(
+        planLine(four),
+        'Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts, 0 ambiguous',
+      );
+    });
+
+  test('--api timeport: with the state removed, a re-run creates nothing and still sees updates, deletes and target edits', async () => {
+    write([entry(0), entry(1), entry(2), entry(3)]);
+    const one = await sync({ api: 'auto' });
+    assert.equal(one.summary.api, 'timeport', 'auto chooses the extension Timeport offers');
+    assert.equal(one.summary.created, 4);
+    const edited = (await storedWorklogs(target)).find((worklog) => worklog.comment === 'work 2')!;
+    await target.client.editWorklog(edited.issue, edited.id, { duration: 'PT5M' });
+    fs.rmSync(stateDir, { recursive: true });
+
+    write([entry(1, { duration: 'PT90M' }), entry(2), entry(3)]);
+    const lost = await sync({ api: 'timeport', applyDeletes: true });
+    assert.equal(
+      planLine(lost),
+      'Plan: 0 creates, 1 updates, 1 deletes, 0 adopted from the target, 1 unchanged, 1 conflicts, 0 ambiguous',
+      lost.out.join('\n'),
     );
     assert.ok(
-      two.out.some((line) => /^ {2}src-0: worklog \d+ on MIG-1 alice 2024-05-01T09:00:00.000\+0000 PT1H$/.test(line)),
-      two.out.join('\n'),
+      lost.out.some((line) => line.includes(`src-2: worklog ${edited.id} on MIG-3: changed in the target since the last sync`)),
+      lost.out.join('\n'),
     );
-    assert.deepEqual([two.summary.created, two.summary.updated, two.summary.deleted, two.summary.deletesNotApplied], [1, 3, 0, 1]);
-    assert.deepEqual(await stored(), [...expected(second), ...expected([entry(0)])].sort(), 'the deletion waits for --delete');
+    assert.deepEqual(await stored(), expected([entry(1, { duration: 'PT90M' }), entry(2, { duration: 'PT5M' }), entry(3)]));
+    const preferred = await sync({ api: 'timeport', preferSource: true });
+    assert.equal(preferred.summary.updated, 1);
+    assert.deepEqual(await stored(), expected([entry(1, { duration: 'PT90M' }), entry(2), entry(3)]));
+    assert.equal(
+      planLine(await sync({ api: 'timeport' })),
+      'Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 3 unchanged, 0 conflicts, 0 ambiguous',
+    );
+  });
 
-    const three = await sync({ applyDeletes: true });
-    assert.match(planLine(three)!, /^Plan: 0 creates, 0 updates, 1 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts/);
-    assert.equal(three.summary.deleted, 1);
-    assert.deepEqual(await stored(), expected(second));
-
-    const four = await sync({ applyDeletes: true });
-    assert.equal(planLine(four), 'Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 4 unchanged, 0 conflicts, 0 ambiguous');
+  test('--api timeport: a worklog edited in the target between the plan and the write fails its change (412); the others are applied', async () => {
+    write([entry(0), entry(1), entry(2)]);
+    await sync({ api: 'timeport' });
+    const worklogs = await storedWorklogs(target);
+    const raced = worklogs.find((worklog) => worklog.comment === 'work 1')!;
+    /** Edits one worklog in the target just before the changes are sent, as another user might. */
+    class RacingClient extends TrackerClient {
+      raced = false;
+      override async worklogChanges(request: WorklogChangesRequest, path?: string) {
+        if (!this.raced) {
+          this.raced = true;
+          await target.client.editWorklog(raced.issue, raced.id, { comment: 'edited meanwhile' });
+        }
+        return super.worklogChanges(request, path);
+      }
+    }
+    const client = new RacingClient({ baseUrl: target.url, token: ADMIN_TOKEN, orgId: '1', retries: 2, baseDelayMs: 10 });
+    write([entry(0, { duration: 'PT2H' }), entry(1, { duration: 'PT3H' }), entry(2, { duration: 'PT4H' })]);
+    const run = await sync({ api: 'timeport', client });
+    assert.match(planLine(run)!, /^Plan: 0 creates, 3 updates, /);
+    assert.deepEqual([run.summary.updated, run.summary.failed], [2, 1], run.out.join('\n'));
+    assert.ok(
+      run.out.some((line) => line.startsWith('failed: src-1 (MIG-2): 412: ')),
+      run.out.join('\n'),
+    );
+    const after = await storedWorklogs(target);
+    assert.equal(after.find((worklog) => worklog.id === raced.id)!.comment, 'edited meanwhile', 'not overwritten');
+    assert.deepEqual(
+      after
+        .filter((worklog) => worklog.id !== raced.id)
+        .map((worklog) => worklog.duration)
+        .sort(),
+      ['PT2H', 'PT4H'],
+    );
+    // The next run sees the edit as a conflict.
+    const next = await sync({ api: 'timeport' });
+    assert.match(planLine(next)!, /^Plan: 0 creates, 0 updates, 0 deletes, 0 adopted from the target, 2 unchanged, 1 conflicts/);
   });
 
   test('an issue or author changed in the source is a delete and a create, applied without --delete', async () => {
@@ -283,27 +363,37 @@ describe('timeport sync', () => {
     assert.equal((await storedWorklogs(target, ['MIG-1'])).length, 2);
   });
 
-  test('a run stopped mid-way, even between a write and its state line, ends equal when run again', async () => {
-    const lines = Array.from({ length: 9 }, (_, index) => entry(index));
-    write(lines);
-    let writes = 0;
-    await assert.rejects(
-      sync({
-        afterWrite: () => {
-          if (++writes === 5) throw new Error('stopped');
-        },
-      }),
-      /stopped/,
-    );
-    assert.equal((await storedWorklogs(target)).length, 5);
-    // As if killed after the fifth worklog was stored but before the state recorded it.
-    const [stateFile] = fs.readdirSync(stateDir).filter((name) => name.startsWith('sync-'));
-    const state = fs.readFileSync(path.join(stateDir, stateFile!), 'utf8').trimEnd().split('\n');
-    fs.writeFileSync(path.join(stateDir, stateFile!), state.slice(0, -1).join('\n') + '\n');
-    const again = await sync();
-    assert.match(planLine(again)!, /^Plan: 4 creates, 0 updates, 0 deletes, 1 adopted from the target, 4 unchanged/);
-    assert.deepEqual(await stored(), expected(lines));
-  });
+  for (const api of ['tracker', 'timeport'] as const)
+    test(`--api ${api}: a run stopped mid-way, even between a write and its state line, ends equal when run again`, async () => {
+      const lines = Array.from({ length: 9 }, (_, index) => entry(index));
+      write(lines);
+      let writes = 0;
+      await assert.rejects(
+        sync({
+          api,
+          // Batches of 3 through Timeport's extension: the fifth write is in the second, stored whole.
+          batchSize: 3,
+          afterWrite: () => {
+            if (++writes === 5) throw new Error('stopped');
+          },
+        }),
+        /stopped/,
+      );
+      const stored5 = api === 'tracker' ? 5 : 6;
+      assert.equal((await storedWorklogs(target)).length, stored5);
+      // As if killed after the fifth worklog was stored but before the state recorded it.
+      const [stateFile] = fs.readdirSync(stateDir).filter((name) => name.startsWith('sync-'));
+      const state = fs.readFileSync(path.join(stateDir, stateFile!), 'utf8').trimEnd().split('\n');
+      fs.writeFileSync(path.join(stateDir, stateFile!), state.slice(0, -1).join('\n') + '\n');
+      const again = await sync({ api });
+      assert.match(
+        planLine(again)!,
+        api === 'tracker'
+          ? /^Plan: 4 creates, 0 updates, 0 deletes, 1 adopted from the target, 4 unchanged/
+          : /^Plan: 3 creates, 0 updates, 0 deletes, 0 adopted from the target, 6 unchanged/,
+      );
+      assert.deepEqual(await stored(), expected(lines));
+    });
 
   test('an import whose answer was lost is found on the issue, not sent again', async () => {
     /** Stores the first worklog, then loses the answer as a broken connection would. */
