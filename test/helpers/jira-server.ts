@@ -2,7 +2,8 @@
  * A local Jira (Cloud REST v3 or Server/Data Center v2) that answers the worklog and search
  * operations as Jira's reference documents them (test/fixtures/live/jira/README.md names the pages;
  * the example bodies there are the templates of its answers). It holds mutable state, so a test can
- * create, edit and delete worklogs between runs; its clock is the test's, and, as Jira, it leaves
+ * create, edit and delete worklogs between runs; its clock starts just behind the real time and the
+ * test moves it on, and, as Jira, it leaves
  * out of its change lists whatever changed in the minute before a request. Not a test file.
  */
 import fs from 'node:fs';
@@ -44,8 +45,14 @@ export const adf = (text: string): unknown => ({
 });
 
 export class FakeJira {
-  /** The server's clock (ms); writes are stamped with it, and it only moves forward. */
-  now = Date.UTC(2024, 5, 1, 12);
+  /**
+   * The server's clock (ms); writes are stamped with it, and it only moves forward. It starts ten
+   * minutes behind the machine's clock: close enough for a sync's changes-only read, which asks
+   * from its own last start with 15 minutes allowed for clock skew, and far enough behind that a
+   * test can move it on by minutes without passing the real time (a worklog written in the future
+   * cannot be imported).
+   */
+  now = Date.now() - 10 * 60_000;
   /** Ids per page of `worklog/updated` and `worklog/deleted`: 1,000 as documented. */
   pageSize = 1000;
   /** The next this-many requests answer 429 with `Retry-After: 1`. */

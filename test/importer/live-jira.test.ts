@@ -19,6 +19,7 @@ import { RedmineSource } from '../../src/importer/live/redmine.js';
 import { TempoSource } from '../../src/importer/live/tempo.js';
 import { TogglSource } from '../../src/importer/live/toggl.js';
 import { TrackerSource } from '../../src/importer/live/tracker.js';
+import { moveIssueUpdate } from '../../src/importer/issue-update.js';
 import { LiveSourceError } from '../../src/importer/live/types.js';
 import type { RawRecord } from '../../src/importer/readers.js';
 import { FakeJira, type FakeJiraUser } from '../helpers/jira-server.js';
@@ -286,7 +287,16 @@ describe('sync and import from Jira into Timeport', () => {
   };
   const sync = async (stateDir: string, applyDeletes = false) => {
     const reader = await live();
-    return syncInto(target, { files: [], live: reader, userMap, sourceLabel: reader.label, stateDir, applyDeletes });
+    // Worklogs are stamped with Jira's clock, which is now: after the target issues' last update.
+    return syncInto(target, {
+      files: [],
+      live: reader,
+      userMap,
+      sourceLabel: reader.label,
+      stateDir,
+      applyDeletes,
+      moveIssueUpdates: true,
+    });
   };
   const plan = (run: { out: string[] }) => run.out.find((line) => line.startsWith('Plan: '));
   const stored = async () =>
@@ -348,6 +358,8 @@ describe('sync and import from Jira into Timeport', () => {
     // A one-shot import of the same Jira into another Timeport: the same entries, by the same source ids.
     const other = await startTarget();
     try {
+      // The worklogs were written now, after the new target's issues last changed: move those first, as sync's --move-issue-updates does.
+      for (const key of ['MIG-1', 'MIG-3']) await moveIssueUpdate(other.client, key, jira.now);
       const first = await importFiles(other, [], {
         files: [],
         live: await live(),

@@ -68,6 +68,8 @@ describe('timeport sync from Jira and import from Tempo', { timeout: 180_000 }, 
       userMap,
       '--state-dir',
       path.join(box.dataDir, 'state'),
+      // Worklogs come stamped with Jira's clock, which is now: after the target issue's last update.
+      '--move-issue-updates',
       ...targetOf(),
     ];
     const env = { env: { TIMEPORT_SOURCE_TOKEN: 'jira-token', TIMEPORT_SOURCE_EMAIL: 'mia@example.com' } };
