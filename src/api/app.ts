@@ -33,6 +33,8 @@ import metrics, { type DatabasePoolStats } from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import requestId, { requestIdFor, serverRequestIdOf } from './plugins/request-id.js';
 import ui from './plugins/ui.js';
+import { ERROR_ANSWERS } from './schemas/errors.js';
+import { HealthObject, ReadinessObject } from './schemas/timeport.js';
 
 export interface AppOptions {
   ctx: ServiceContext;
@@ -131,13 +133,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Liveness and readiness, outside the API (no token). /healthz: the process accepts requests.
   // /readyz: it also reaches its database and is not draining; a load balancer routes by it.
-  app.get('/healthz', async (_request, reply) => {
+  const healthAnswers = (schema: typeof HealthObject | typeof ReadinessObject) => ({
+    200: schema,
+    ...ERROR_ANSWERS,
+    503: { ...schema, description: 'Not ready: shutting down, or (readiness) without its database' },
+  });
+  app.get('/healthz', { schema: { response: healthAnswers(HealthObject) } }, async (_request, reply) => {
     if (options.isReady !== undefined && !options.isReady()) {
       return reply.code(503).send({ status: 'unavailable' });
     }
     return { status: 'ok' };
   });
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', { schema: { response: healthAnswers(ReadinessObject) } }, async (_request, reply) => {
     if (options.isReady !== undefined && !options.isReady()) return reply.code(503).send({ status: 'draining' });
     const database = await databaseReachable(options.ctx, READINESS_TIMEOUT_MS);
     if (database !== 'ok') return reply.code(503).send({ status: 'unavailable', database });
