@@ -5,6 +5,7 @@ import type { ServiceContext } from '../service/context.js';
 import { authHook } from './plugins/auth.js';
 import trackerErrors, { sendTrackerError } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
+import { serializerCompiler } from './serialization.js';
 import { MAX_JSON_NESTING, jsonNestsDeeperThan } from './json-nesting.js';
 import { badRequest } from '../domain/errors.js';
 import type { ImportAnswer, RouteOptions } from './routes/options.js';
@@ -95,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   registerJsonParser(app);
   // First: every answer carries them, the 503s of a draining server included.
   await app.register(securityHeaders);
