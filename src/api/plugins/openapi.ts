@@ -47,7 +47,7 @@ export const DOCS_PATH = '/docs';
 /** Fastify's `:param` becomes OpenAPI's `{param}`. */
 export const openapiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-const NO_AUTH = new Set(['/healthz', '/metrics', OPENAPI_PATH]);
+const NO_AUTH = new Set(['/healthz', '/readyz', '/metrics', OPENAPI_PATH]);
 
 /**
  * The OpenAPI 3.1 document, generated from the route schemas by @fastify/swagger (so a route added
