@@ -8,7 +8,7 @@ import type { FastifySerializerCompiler } from 'fastify';
  * Not Fastify's default (fast-json-stringify): it writes the required properties before the
  * optional ones, which would move `comment` to the end of a worklog, `description` to the end of
  * an issue and the report's dimensions after its figures, where the request's `groupBy` puts them
- * first and in its order (docs/decisions.md, "OpenAPI").
+ * first and in its order (docs/decisions.md, "Serializing with schemas").
  */
 export const serializerCompiler: FastifySerializerCompiler<unknown> = ({ schema }) => {
   const project = projectorFor(schema);
