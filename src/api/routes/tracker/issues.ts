@@ -22,7 +22,7 @@ import {
   scrollQueueId,
   searchIssues,
 } from '../../../service/issues.js';
-import { DEFAULT_PAGE_SIZE, checkPageWithinCap, setPageHeaders } from '../../paging.js';
+import { DEFAULT_PAGE_SIZE, checkPageWithinCap, nextPageLink, setPageHeaders } from '../../paging.js';
 import { issueResource, linkUrl } from '../../representations.js';
 import {
   CatalogueReference,
@@ -199,7 +199,7 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
         reply.header('X-Total-Count', String(page.total));
         const url = linkUrl(links, 'issues/_search');
         const first = `<${url}?scrollType=${cursor.type}&perScroll=${cursor.perScroll}&scrollTTLMillis=${cursor.ttlMs}>; rel="first"`;
-        reply.header('Link', page.more ? `${first}, <${url}?scrollId=${scrollId}>; rel="next"` : first);
+        reply.header('Link', page.more ? `${first}, ${nextPageLink(url, `scrollId=${scrollId}`)}` : first);
         return page.views.map((view) => issueResource(view, links));
       }
       if (query.perScroll !== undefined || query.scrollTTLMillis !== undefined) {
