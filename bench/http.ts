@@ -10,8 +10,11 @@
  * Settings (environment): BENCH_SECONDS (seconds a measured run aims at: quick 1, full 10),
  * BENCH_WARMUP_SECONDS (quick 0.5, full 3), BENCH_ROUNDS (measured runs per target and connection
  * count: quick 1, full 3; the median is shown), BENCH_CONNECTIONS (comma-separated, default 1,16,64),
- * BENCH_BACKENDS (sqlite,postgres), BENCH_PG_URL.
+ * BENCH_BACKENDS (sqlite,postgres), BENCH_PG_URL, BENCH_BASELINE_ROOT (another checkout, built with
+ * `npm run build`: its server is measured too, as a third target interleaved with the other two on a
+ * database of its own, so that two versions of the code are compared in one run on one machine state).
  */
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Child } from '../test/process/harness.js';
 import {
@@ -42,6 +45,7 @@ const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 0.5, 3);
 const ROUNDS = setting('BENCH_ROUNDS', 1, 3);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
 const ISSUES = 20;
+const BASELINE_ROOT = process.env.BENCH_BASELINE_ROOT;
 
 type Run = Pick<LoadRun, 'rate' | 'p50' | 'p99' | 'ok' | 'bytesPerResponse'> & {
   /** CPU time of the answering process per answered request, in microseconds (steadier than req/s on a shared machine). */
@@ -59,7 +63,11 @@ interface Cell {
   connections: number;
   import: Run;
   echo: Run;
+  /** The server of BENCH_BASELINE_ROOT, when given. */
+  baseline?: Run;
 }
+
+type Target = 'echo' | 'import' | 'baseline';
 
 /** Starts bench/echo-server.ts answering `bytes` of JSON; answers its URL. */
 async function startEcho(box: ReturnType<typeof sandbox>, bytes: number): Promise<{ url: string; child: Child }> {
@@ -71,11 +79,21 @@ async function startEcho(box: ReturnType<typeof sandbox>, bytes: number): Promis
   return { url: url!, child };
 }
 
-async function benchBackend(backend: Backend): Promise<Cell[]> {
+async function benchBackend(backend: Backend, baselineBackend: Backend | undefined): Promise<Cell[]> {
   const box = sandbox();
   log(`${backend.name}: starting the server`);
   const api = await startServer(box, backend);
   const issues = await seedIssues(api, 'BENCH', ISSUES);
+  // The same issues (keys BENCH-1...) on the baseline's own database, so the same requests go to both.
+  const baseline =
+    baselineBackend === undefined
+      ? undefined
+      : await startServer(sandbox(), baselineBackend, {}, [path.resolve(BASELINE_ROOT!, 'bin/timeport.js')]);
+  if (baseline !== undefined) {
+    const baselineIssues = await seedIssues(baseline, 'BENCH', ISSUES);
+    if (baselineIssues.join() !== issues.join())
+      throw new Error(`the baseline's issues are ${baselineIssues.join()}, not ${issues.join()}`);
+  }
   // The real answer's size, for the echo.
   const first = nextSingleImport(issues);
   const sample = await api.post(first.path, first.body);
@@ -86,26 +104,31 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
   const cells: Cell[] = [];
   for (const connections of CONNECTIONS) {
     // Warm-ups (JIT, connections, caches) give each target's rate, which sizes the measured runs.
-    const echoWarm = await loadSingleImports(echo.url, issues, connections, { seconds: WARMUP_SECONDS }, WARMUP_SECONDS + 10);
-    const importWarm = await loadSingleImports(api.url, issues, connections, { seconds: WARMUP_SECONDS }, WARMUP_SECONDS + 10);
+    const targets: Target[] = baseline === undefined ? ['echo', 'import'] : ['echo', 'import', 'baseline'];
+    const urlOf = (target: Target): string => (target === 'echo' ? echo.url : target === 'import' ? api.url : baseline!.url);
+    const warm = new Map<Target, LoadRun>();
+    for (const target of targets) {
+      warm.set(target, await loadSingleImports(urlOf(target), issues, connections, { seconds: WARMUP_SECONDS }, WARMUP_SECONDS + 10));
+    }
     await sleep(500); // the warm-up's last requests, cut off by autocannon, finish on the server
-    const runs: { import: Run[]; echo: Run[] } = { import: [], echo: [] };
+    const runs: Record<Target, Run[]> = { import: [], echo: [], baseline: [] };
     for (let round = 0; round < ROUNDS; round += 1) {
-      const order: ('echo' | 'import')[] = round % 2 === 0 ? ['echo', 'import'] : ['import', 'echo'];
+      // Each round starts with another target, so that none always runs first or last.
+      const order = targets.map((_, index) => targets[(index + round) % targets.length]!);
       for (const target of order) {
-        const warm = target === 'echo' ? echoWarm : importWarm;
-        const amount = Math.max(connections * 20, Math.round(warm.rate * SECONDS));
-        const before = target === 'import' ? await api.countWorklogs() : 0;
-        const pid = target === 'echo' ? echo.child.process.pid : api.pid;
+        const amount = Math.max(connections * 20, Math.round(warm.get(target)!.rate * SECONDS));
+        const server = target === 'import' ? api : target === 'baseline' ? baseline : undefined;
+        const before = server === undefined ? 0 : await server.countWorklogs();
+        const pid = server === undefined ? echo.child.process.pid : server.pid;
         const cpuBefore = cpuMicros(pid) ?? 0;
         const databaseCpuBefore = backend.databaseUrl === '' ? 0 : postgresCpuMicros();
-        const load = await loadSingleImports(target === 'echo' ? echo.url : api.url, issues, connections, { amount }, SECONDS * 5 + 20);
+        const load = await loadSingleImports(urlOf(target), issues, connections, { amount }, SECONDS * 5 + 20);
         const run: Run = { ...load, cpuPerRequest: ((cpuMicros(pid) ?? 0) - cpuBefore) / Math.max(1, load.ok) };
-        if (target === 'import' && backend.databaseUrl !== '')
+        if (server !== undefined && backend.databaseUrl !== '')
           run.databaseCpuPerRequest = (postgresCpuMicros() - databaseCpuBefore) / Math.max(1, load.ok);
-        if (target === 'import') {
+        if (server !== undefined) {
           if (load.cut) await sleep(1000);
-          const stored = (await api.countWorklogs()) - before;
+          const stored = (await server.countWorklogs()) - before;
           // Cut short by the time limit, a request may be stored whose answer autocannon dropped.
           const consistent = load.cut ? stored >= run.ok && stored <= run.ok + connections : stored === run.ok;
           if (!consistent)
@@ -126,11 +149,21 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
         ? {}
         : { databaseCpuPerRequest: median(list.map((run) => run.databaseCpuPerRequest!)) }),
     });
-    const cell = { backend: backend.name, connections, import: summary(runs.import), echo: summary(runs.echo) };
+    const cell: Cell = {
+      backend: backend.name,
+      connections,
+      import: summary(runs.import),
+      echo: summary(runs.echo),
+      ...(baseline === undefined ? {} : { baseline: summary(runs.baseline) }),
+    };
+    const baselineText =
+      cell.baseline === undefined
+        ? ''
+        : `; baseline ${fmt(cell.baseline.rate)} req/s p99 ${ms(cell.baseline.p99)}, ratio ${ratio(cell.baseline.rate / cell.echo.rate)}, CPU ${cpuText(cell.baseline)}`;
     log(
       `${backend.name} c=${connections}: import ${fmt(cell.import.rate)} req/s p50 ${ms(cell.import.p50)} p99 ${ms(cell.import.p99)}; ` +
         `echo ${fmt(cell.echo.rate)} req/s p50 ${ms(cell.echo.p50)} p99 ${ms(cell.echo.p99)}; ratio ${ratio(cell.import.rate / cell.echo.rate)}; ` +
-        `CPU per request: import ${cpuText(cell.import)}, echo ${cpuText(cell.echo)}`,
+        `CPU per request: import ${cpuText(cell.import)}, echo ${cpuText(cell.echo)}${baselineText}`,
     );
     cells.push(cell);
   }
@@ -138,13 +171,19 @@ async function benchBackend(backend: Backend): Promise<Cell[]> {
   log(`${backend.name}: ${fmt(total)} entries stored in all (warm-ups included)`);
   await echo.child.stop('SIGTERM');
   await stopServer(api);
+  if (baseline !== undefined) await stopServer(baseline);
   return cells;
 }
 
 await main(async () => {
   const list = await backends();
+  const baselines = BASELINE_ROOT === undefined ? [] : await backends('_baseline');
   const cells: Cell[] = [];
-  for (const backend of list) cells.push(...(await benchBackend(backend)));
+  for (const backend of list) {
+    cells.push(
+      ...(await benchBackend(backend, BASELINE_ROOT === undefined ? undefined : baselines.find((other) => other.name === backend.name))),
+    );
+  }
 
   const target = (cell: Cell): string => {
     if (cell.connections !== 64) return '';
@@ -168,7 +207,12 @@ await main(async () => {
     cpuText(cell.import),
     cpuText(cell.echo),
     target(cell),
+    ...(cell.baseline === undefined
+      ? []
+      : [fmt(cell.baseline.rate), ms(cell.baseline.p99), ratio(cell.baseline.rate / cell.echo.rate), cpuText(cell.baseline)]),
   ]);
+  const baselineColumns =
+    BASELINE_ROOT === undefined ? [] : ['Baseline req/s', 'Baseline p99', 'Baseline/echo req/s', 'CPU per baseline import'];
   const sizes = cells.map((cell) => `${fmt(cell.import.bytesPerResponse)}/${fmt(cell.echo.bytesPerResponse)}`);
   printSection(
     'Single import vs a bare Fastify echo (autocannon)',
@@ -189,6 +233,7 @@ await main(async () => {
           'CPU per import (server + PostgreSQL)',
           'CPU per echo',
           'Target (64 connections)',
+          ...baselineColumns,
         ],
         rows,
       ),
@@ -198,6 +243,11 @@ await main(async () => {
       `Every request is a new entry (distinct comment and start) on one of ${ISSUES} issues; stored entries counted after every run = the 200 answers.`,
       `Bytes per response (headers included), import/echo: ${[...new Set(sizes)].join(', ')}. autocannon runs in the bench process, on the same machine.`,
       "Latencies as measured by the client (autocannon's per-response times, to the microsecond); p99 ratio: the import's p99 over the echo's.",
+      ...(BASELINE_ROOT === undefined
+        ? []
+        : [
+            `Baseline: the server of ${BASELINE_ROOT} (its own database), driven with the same requests, interleaved with the other two in every round.`,
+          ]),
       'CPU per request: user + system time of the answering process (and, on PostgreSQL, of every `postgres` process) over the run, from /proc, per answered request; it varies less than req/s when the machine is shared.',
     ],
     list.map((backend) => backend.description),

@@ -215,7 +215,13 @@ export function buildsSetting(name: string, fallback: string): Build[] {
  * Starts `node bin/timeport.js serve` (BENCH_SERVER_BUILD=source: the sources through tsx) on the backend: loopback, a free port, LOG_LEVEL=warn, no rate
  * limit, the bench's admin token. Stop it with `stopServer` (or leave it to cleanup).
  */
-export async function startServer(box: Sandbox, backend: Backend, env: Record<string, string | undefined> = {}): Promise<Api> {
+export async function startServer(
+  box: Sandbox,
+  backend: Backend,
+  env: Record<string, string | undefined> = {},
+  /** What node runs instead of the build BENCH_SERVER_BUILD names, e.g. another checkout's `bin/timeport.js`. */
+  entry?: string[],
+): Promise<Api> {
   const server = await box.serve({
     env: {
       HOST: '127.0.0.1',
@@ -229,7 +235,7 @@ export async function startServer(box: Sandbox, backend: Backend, env: Record<st
     },
     // For profiling the server alone, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
     nodeArgs: argumentsSetting('BENCH_SERVER_NODE_ARGS'),
-    entry: BUILDS[buildsSetting('BENCH_SERVER_BUILD', 'dist')[0]!].entry,
+    entry: entry ?? BUILDS[buildsSetting('BENCH_SERVER_BUILD', 'dist')[0]!].entry,
     waitMs: 60_000,
   });
   return new Api(server);

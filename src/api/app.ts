@@ -4,6 +4,7 @@ import type { ServiceContext } from '../service/context.js';
 import { authHook } from './plugins/auth.js';
 import trackerErrors, { sendTrackerError } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
+import { serializerCompiler } from './serialization.js';
 import { MAX_JSON_NESTING, jsonNestsDeeperThan } from './json-nesting.js';
 import { malformed } from '../domain/errors.js';
 import type { ImportAnswer, RouteOptions } from './routes/options.js';
@@ -33,6 +34,8 @@ import metrics, { type DatabasePoolStats } from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import requestId, { requestIdFor, serverRequestIdOf } from './plugins/request-id.js';
 import ui from './plugins/ui.js';
+import { ERROR_ANSWERS } from './schemas/errors.js';
+import { HealthObject, ReadinessObject } from './schemas/timeport.js';
 
 export interface AppOptions {
   ctx: ServiceContext;
@@ -93,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   registerJsonParser(app);
   // First: every answer carries them, the 503s of a draining server included.
   await app.register(securityHeaders);
@@ -131,13 +135,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Liveness and readiness, outside the API (no token). /healthz: the process accepts requests.
   // /readyz: it also reaches its database and is not draining; a load balancer routes by it.
-  app.get('/healthz', async (_request, reply) => {
+  const healthAnswers = (schema: typeof HealthObject | typeof ReadinessObject) => ({
+    200: schema,
+    ...ERROR_ANSWERS,
+    503: { ...schema, description: 'Not ready: shutting down, or (readiness) without its database' },
+  });
+  app.get('/healthz', { schema: { response: healthAnswers(HealthObject) } }, async (_request, reply) => {
     if (options.isReady !== undefined && !options.isReady()) {
       return reply.code(503).send({ status: 'unavailable' });
     }
     return { status: 'ok' };
   });
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', { schema: { response: healthAnswers(ReadinessObject) } }, async (_request, reply) => {
     if (options.isReady !== undefined && !options.isReady()) return reply.code(503).send({ status: 'draining' });
     const database = await databaseReachable(options.ctx, READINESS_TIMEOUT_MS);
     if (database !== 'ok') return reply.code(503).send({ status: 'unavailable', database });

@@ -1,6 +1,11 @@
 import type { FastifyReply } from 'fastify';
 import { malformed } from '../domain/errors.js';
 
+/** Items per page when a request names none, in every list (docs/tracker-api.md, "Lists are paged"). */
+export const DEFAULT_PAGE_SIZE = 50;
+/** The most items a page may hold (`perPage`), as in Tracker. */
+export const MAX_PAGE_SIZE = 1000;
+
 /**
  * Tracker pages numbered lists only up to the 10,000th item, and its totals never count past it
  * (docs/tracker-api.md, "The 10,000 items cap").
@@ -37,12 +42,29 @@ export function setPageHeaders(
   reply.header('X-Total-Count', String(counted));
   reply.header('X-Total-Pages', String(pages));
   const prefix = keptQuery === '' ? '' : `${keptQuery}&`;
-  if (page.page < pages) reply.header('Link', `<${url}?${prefix}perPage=${page.perPage}&page=${page.page + 1}>; rel="next"`);
+  if (page.page < pages) reply.header('Link', nextPageLink(url, `${prefix}perPage=${page.perPage}&page=${page.page + 1}`));
 }
 
-/** A `Link` to the page after a cursor, for lists paged by the last id seen. */
-export function setCursorLink(reply: FastifyReply, url: string, perPage: number, afterId: number | undefined): void {
-  if (afterId !== undefined) reply.header('Link', `<${url}?perPage=${perPage}&id=${afterId}>; rel="next"`);
+/** A `Link` header's value naming the next page: `url` with `query` (already encoded). */
+export const nextPageLink = (url: string, query: string): string => `<${url}?${query}>; rel="next"`;
+
+/**
+ * A `Link` to the page after a cursor, for lists paged by the last id seen (`id`), when there is
+ * one. `keptQuery` carries the request's filters into the link; its `id` and `perPage` are replaced.
+ */
+export function setCursorLink(
+  reply: FastifyReply,
+  url: string,
+  perPage: number,
+  cursor: number | undefined,
+  keptQuery: Readonly<Record<string, string | number | undefined>> = {},
+): void {
+  if (cursor === undefined) return;
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(keptQuery)) if (value !== undefined && name !== 'id') query.set(name, String(value));
+  query.set('perPage', String(perPage));
+  query.set('id', String(cursor));
+  reply.header('Link', nextPageLink(url, query.toString()));
 }
 
 /** A request's query string without the named parameters, still encoded, for `keptQuery`. */

@@ -6,9 +6,21 @@ import type { QueueExtra } from '../service/queues.js';
 import type { WorklogsAcrossIssues, WorklogsView } from '../service/worklogs.js';
 import type { FieldDefinition } from '../domain/fields.js';
 import type { Issue, Queue, User, Worklog } from '../store/schema.js';
+import type {
+  CatalogueReferenceAnswer,
+  FieldAnswer,
+  IssueAnswer,
+  IssueReferenceAnswer,
+  QueueAnswer,
+  QueueReferenceAnswer,
+  UserAnswer,
+  UserReferenceAnswer,
+  WorklogAnswer,
+} from './schemas/resources.js';
 
 /**
- * Tracker's JSON shapes. Every `self` is an absolute URL on the public base with the API version
+ * Tracker's JSON shapes, typed by their schemas (schemas/resources.ts), which Fastify serializes them
+ * with and the API document shows. Every `self` is an absolute URL on the public base with the API version
  * the request used, so clients that keep only the path (the official one does) can follow it.
  */
 export type ApiVersion = 'v2' | 'v3';
@@ -34,17 +46,20 @@ export const linkUrl = (links: Links, path: string): string => {
   return links.linkStyle === 'schemeless' ? url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '') : url;
 };
 
+/** The URL of a Timeport extension's object, e.g. `imports/12`; extensions have no API version. */
+export const timeportUrl = (links: Links, path: string): string => `${links.base}/timeport/v1/${path}`;
+
 const segment = (value: string | number): string => encodeURIComponent(String(value));
 
 /** A user inside another object. v2 has no passportUid or cloudUid (docs/tracker-api.md §Users). */
-export function userReference(user: User, links: Links) {
+export function userReference(user: User, links: Links): UserReferenceAnswer {
   const base = { self: selfUrl(links, `users/${user.uid}`), id: String(user.uid), display: user.display };
   if (links.version === 'v2') return base;
   return { ...base, cloudUid: user.cloudUid, passportUid: user.passportUid ?? user.uid };
 }
 
 /** `GET /v3/users/<id>` and `/myself` (docs/tracker-api.md §Users). */
-export function userResource(user: User, links: Links) {
+export function userResource(user: User, links: Links): UserAnswer {
   return {
     self: selfUrl(links, `users/${user.uid}`),
     uid: user.uid,
@@ -64,16 +79,16 @@ export function userResource(user: User, links: Links) {
   };
 }
 
-function catalogueReference(name: CatalogueName, key: string, links: Links) {
+function catalogueReference(name: CatalogueName, key: string, links: Links): CatalogueReferenceAnswer {
   const entry = catalogueEntryByKey(name, key);
   return { self: selfUrl(links, `${name}/${entry.id}`), id: String(entry.id), key: entry.key, display: entry.display };
 }
 
-export function queueReference(queue: Queue, links: Links) {
+export function queueReference(queue: Queue, links: Links): QueueReferenceAnswer {
   return { self: selfUrl(links, `queues/${segment(queue.key)}`), id: String(queue.id), key: queue.key, display: queue.name };
 }
 
-export function queueResource(queue: Queue, lead: User, links: Links) {
+export function queueResource(queue: Queue, lead: User, links: Links): QueueAnswer {
   const extra = JSON.parse(queue.extra) as QueueExtra;
   return {
     self: selfUrl(links, `queues/${segment(queue.key)}`),
@@ -92,7 +107,7 @@ export function queueResource(queue: Queue, lead: User, links: Links) {
   };
 }
 
-function userFrom(users: Map<number, User>, uid: number, links: Links) {
+function userFrom(users: Map<number, User>, uid: number, links: Links): UserReferenceAnswer {
   const user = users.get(uid);
   if (user === undefined) throw new Error(`user ${uid} was not loaded`);
   return userReference(user, links);
@@ -100,7 +115,7 @@ function userFrom(users: Map<number, User>, uid: number, links: Links) {
 
 const durationOrUndefined = (seconds: number | null) => (seconds === null ? undefined : formatBusinessDuration(seconds));
 
-export function issueReference(issue: Issue, links: Links) {
+export function issueReference(issue: Issue, links: Links): IssueReferenceAnswer {
   return { self: selfUrl(links, `issues/${segment(issue.key)}`), id: issue.id, key: issue.key, display: issue.summary };
 }
 
@@ -108,7 +123,7 @@ export function issueReference(issue: Issue, links: Links) {
  * Tracker's issue object. Fields Tracker leaves out when unset are left out (`undefined` is not
  * serialised); `spent` appears once time has been logged and is always the sum of the worklogs.
  */
-export function issueResource({ issue, queue, users }: IssueView, links: Links) {
+export function issueResource({ issue, queue, users }: IssueView, links: Links): IssueAnswer {
   const extra = JSON.parse(issue.extra) as IssueExtra;
   return {
     self: selfUrl(links, `issues/${segment(issue.key)}`),
@@ -147,7 +162,7 @@ export function issueResource({ issue, queue, users }: IssueView, links: Links) 
 }
 
 /** The worklog object of the spec's response. Its `self` uses the singular `worklog`, always. */
-export function worklogResource(worklog: Worklog, issue: Issue, users: Map<number, User>, links: Links) {
+export function worklogResource(worklog: Worklog, issue: Issue, users: Map<number, User>, links: Links): WorklogAnswer {
   return {
     self: selfUrl(links, `issues/${segment(issue.key)}/worklog/${worklog.id}`),
     id: worklog.id,
@@ -163,11 +178,11 @@ export function worklogResource(worklog: Worklog, issue: Issue, users: Map<numbe
   };
 }
 
-export const worklogResources = (view: WorklogsView, links: Links) =>
+export const worklogResources = (view: WorklogsView, links: Links): WorklogAnswer[] =>
   view.worklogs.map((worklog) => worklogResource(worklog, view.issue, view.users, links));
 
 /** Worklogs of several issues (the search), each with its own issue. */
-export const worklogResourcesAcross = (view: WorklogsAcrossIssues, links: Links) =>
+export const worklogResourcesAcross = (view: WorklogsAcrossIssues, links: Links): WorklogAnswer[] =>
   view.worklogs.map((worklog) => {
     const issue = view.issues.get(worklog.issueId);
     if (issue === undefined) throw new Error(`issue ${worklog.issueId} was not loaded`);
@@ -175,7 +190,7 @@ export const worklogResourcesAcross = (view: WorklogsAcrossIssues, links: Links)
   });
 
 /** An entry of `GET /v3/fields/`: the client needs `self`, `id` and `schema.type` (docs/tracker-api.md §Official client, 3). */
-export function fieldResource(field: FieldDefinition, links: Links) {
+export function fieldResource(field: FieldDefinition, links: Links): FieldAnswer {
   return {
     self: selfUrl(links, `fields/${segment(field.id)}`),
     id: field.id,

@@ -37,3 +37,10 @@ export const loginKey = (login: string): string => login.replace(/[A-Z]+/g, (let
 
 /** Queue and issue keys without regard to case, by the same rule: only a-z are folded (`ı` and `ß` stay). */
 export const asciiUpperCase = (text: string): string => text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+
+/**
+ * A reference written in digits names a numeric id (a uid, a queue id) rather than a login or a key.
+ * At most 15 digits: every such id is a safe integer, and longer digit strings are no id at all.
+ */
+export const NUMERIC_ID_PATTERN = /^\d{1,15}$/;
+export const isNumericId = (text: string): boolean => NUMERIC_ID_PATTERN.test(text);

@@ -11,12 +11,12 @@ import {
 } from '../domain/issue-rules.js';
 import type { ScrollPosition } from '../domain/issue-scroll.js';
 import type { IssueSelection } from '../domain/issue-search.js';
-import { ISSUE_ID_PATTERN, asciiUpperCase, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
+import { ISSUE_ID_PATTERN, isNumericId, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
 import { classifyDatabaseError } from '../store/errors.js';
 import type { Database, Issue, NewIssue, Queue, User } from '../store/schema.js';
 import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
 import type { Caller, ServiceContext } from './context.js';
-import { type CatalogueReference, resolveCatalogue } from './queues.js';
+import { type CatalogueReference, findQueueById, findQueueByKey, resolveCatalogue } from './queues.js';
 import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { newIssueId } from './secrets.js';
@@ -99,12 +99,12 @@ async function resolveCommonFields(db: Kysely<Database>, orgId: string, fields: 
   return { queue, type, priority, assigneeUid: assignee?.uid ?? null, extra };
 }
 
+/** A queue named in a body: a string is its key (a JSON body can say a number), `{id}` its id, `{key}` its key. */
 async function resolveQueueReference(db: Kysely<Database>, orgId: string, ref: QueueReference): Promise<Queue | undefined> {
-  const query = db.selectFrom('queues').selectAll().where('orgId', '=', orgId);
-  if (typeof ref === 'number') return query.where('id', '=', ref).executeTakeFirst();
-  if (typeof ref === 'string') return query.where('key', '=', asciiUpperCase(ref)).executeTakeFirst();
-  if (ref.key !== undefined) return query.where('key', '=', asciiUpperCase(ref.key)).executeTakeFirst();
-  if (ref.id !== undefined && /^\d{1,15}$/.test(String(ref.id))) return query.where('id', '=', Number(ref.id)).executeTakeFirst();
+  if (typeof ref === 'number') return findQueueById(db, orgId, ref);
+  if (typeof ref === 'string') return findQueueByKey(db, orgId, ref);
+  if (ref.key !== undefined) return findQueueByKey(db, orgId, ref.key);
+  if (ref.id !== undefined && isNumericId(String(ref.id))) return findQueueById(db, orgId, Number(ref.id));
   return undefined;
 }
 

@@ -2,8 +2,9 @@ import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { type CatalogueName, DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, findCatalogueEntry } from '../domain/catalogue.js';
 import { conflict, invalidFields, notFound } from '../domain/errors.js';
-import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE, asciiUpperCase } from '../domain/keys.js';
-import type { Queue, User } from '../store/schema.js';
+import type { Kysely } from 'kysely';
+import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE, asciiUpperCase, isNumericId } from '../domain/keys.js';
+import type { Database, Queue, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type UserReference, requireAdmin, requireUserReference } from './users.js';
 
@@ -106,14 +107,23 @@ export async function createQueue(ctx: ServiceContext, caller: Caller, fields: N
 
 /** A queue by key (any case) or numeric id, within the caller's organization. */
 export async function getQueue(ctx: ServiceContext, caller: Caller, ref: string): Promise<QueueView> {
-  const queue = await findQueue(ctx, caller.org.id, ref);
+  const queue = await findQueue(ctx.store.db, caller.org.id, ref);
   if (queue === undefined) throw notFound('Queue does not exist.');
   const lead = await ctx.store.db.selectFrom('users').selectAll().where('uid', '=', queue.leadUid).executeTakeFirstOrThrow();
   return { queue, lead };
 }
 
-export async function findQueue(ctx: ServiceContext, orgId: string, ref: string | number): Promise<Queue | undefined> {
-  const query = ctx.store.db.selectFrom('queues').selectAll().where('orgId', '=', orgId);
-  if (typeof ref === 'number' || /^\d{1,15}$/.test(ref)) return query.where('id', '=', Number(ref)).executeTakeFirst();
-  return query.where('key', '=', asciiUpperCase(ref)).executeTakeFirst();
+/** A queue of the organization by its key, in any case. */
+export async function findQueueByKey(db: Kysely<Database>, orgId: string, key: string): Promise<Queue | undefined> {
+  return db.selectFrom('queues').selectAll().where('orgId', '=', orgId).where('key', '=', asciiUpperCase(key)).executeTakeFirst();
+}
+
+/** A queue of the organization by its id. */
+export async function findQueueById(db: Kysely<Database>, orgId: string, id: number): Promise<Queue | undefined> {
+  return db.selectFrom('queues').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+/** A queue named in a path or a query string, where only text arrives: digits name its id, anything else its key. */
+export async function findQueue(db: Kysely<Database>, orgId: string, ref: string | number): Promise<Queue | undefined> {
+  return typeof ref === 'number' || isNumericId(ref) ? findQueueById(db, orgId, Number(ref)) : findQueueByKey(db, orgId, ref);
 }

@@ -1,12 +1,13 @@
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { invalidField } from '../domain/errors.js';
-import { asciiUpperCase, loginKey } from '../domain/keys.js';
+import { asciiUpperCase, isNumericId, loginKey } from '../domain/keys.js';
 import { type GroupDimension, type Period, type ReportTimeBasis, isTimeDimension } from '../domain/report.js';
 import { type DayBucket, type ZoneClock, dayIndexOf, localDays } from '../domain/time-zone.js';
 import type { Database, Issue, Queue, User } from '../store/schema.js';
 import type { Caller, ServiceContext } from './context.js';
 import { findIssue } from './issues.js';
+import { findQueue } from './queues.js';
 
 /**
  * The time-spent report (Timeport extension): worklog durations of the caller's organization summed
@@ -185,7 +186,7 @@ async function resolveUsers(db: Kysely<Database>, orgId: string, refs: readonly 
   const uids = new Set<number>();
   for (const ref of refs) {
     const query = db.selectFrom('users').select('uid').where('orgId', '=', orgId);
-    const found = /^\d{1,15}$/.test(ref)
+    const found = isNumericId(ref)
       ? await query.where('uid', '=', Number(ref)).executeTakeFirst()
       : await query.where('loginKey', '=', loginKey(ref)).executeTakeFirst();
     if (found === undefined) throw badFilter('user', `${JSON.stringify(ref)} is not a user of this organization`);
@@ -207,10 +208,7 @@ async function resolveIssues(db: Kysely<Database>, orgId: string, refs: readonly
 async function resolveQueues(db: Kysely<Database>, orgId: string, refs: readonly string[]): Promise<number[]> {
   const ids = new Set<number>();
   for (const ref of refs) {
-    const query = db.selectFrom('queues').select('id').where('orgId', '=', orgId);
-    const found = /^\d{1,15}$/.test(ref)
-      ? await query.where('id', '=', Number(ref)).executeTakeFirst()
-      : await query.where('key', '=', asciiUpperCase(ref)).executeTakeFirst();
+    const found = await findQueue(db, orgId, ref);
     if (found === undefined) throw badFilter('queue', `${JSON.stringify(ref)} is not a queue of this organization`);
     ids.add(found.id);
   }

@@ -2,7 +2,7 @@ import { type AuditEvent, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { type Kysely, sql } from 'kysely';
 import { conflict, forbidden, invalidFields, notFound } from '../domain/errors.js';
-import { LOGIN_PATTERN, LOGIN_RULE, loginKey } from '../domain/keys.js';
+import { LOGIN_PATTERN, LOGIN_RULE, isNumericId, loginKey } from '../domain/keys.js';
 import type { Database, User } from '../store/schema.js';
 import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
 import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
@@ -111,7 +111,7 @@ export function requireAdmin(principal: Principal, action: string, orgId?: strin
 export async function findUserByPathRef(ctx: ServiceContext, orgId: string, ref: string): Promise<User> {
   let user: User | undefined;
   if (ref.startsWith('login:')) user = await findUserByLogin(ctx.store.db, orgId, ref.slice('login:'.length));
-  else if (/^\d{1,15}$/.test(ref)) user = await findUserByNumber(ctx.store.db, orgId, Number(ref));
+  else if (isNumericId(ref)) user = await findUserByNumber(ctx.store.db, orgId, Number(ref));
   else user = await findUserByLogin(ctx.store.db, orgId, ref);
   if (user === undefined) throw notFound('User does not exist.');
   return user;
@@ -146,7 +146,7 @@ export async function resolveUserReference(db: Kysely<Database>, orgId: string, 
   if (reference.login !== undefined) return findUserByLogin(db, orgId, reference.login);
   if (typeof reference.id === 'number') return findUserByNumber(db, orgId, reference.id);
   if (typeof reference.id === 'string') {
-    return /^\d{1,15}$/.test(reference.id) ? findUserByNumber(db, orgId, Number(reference.id)) : findUserByLogin(db, orgId, reference.id);
+    return isNumericId(reference.id) ? findUserByNumber(db, orgId, Number(reference.id)) : findUserByLogin(db, orgId, reference.id);
   }
   return undefined;
 }

@@ -2,9 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Type } from 'typebox';
 import { type TestApp, buildTestApp } from '../helpers/app.js';
-import { DOCUMENTED_OPERATIONS } from '../../src/api/plugins/openapi-examples.js';
-import { openapiPath } from '../../src/api/plugins/openapi.js';
+import { DOCUMENTED_OPERATIONS, documentationFor } from '../../src/api/plugins/openapi-examples.js';
+import { type RegisteredRoute, missingAnswers, openapiPath } from '../../src/api/plugins/openapi.js';
+import { answers } from '../../src/api/schemas/errors.js';
 
 interface Operation {
   summary?: string;
@@ -12,9 +15,22 @@ interface Operation {
   security?: unknown[];
   parameters?: { name: string; in: string }[];
   requestBody?: { content: Record<string, { example?: unknown }> };
-  responses: Record<string, { content?: Record<string, { example?: unknown }> }>;
+  responses: Record<string, { content?: Record<string, { example?: unknown; schema?: unknown }> }>;
 }
-type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
+
+/** The routes of an app that lack a response schema for 2xx, 4xx or 5xx answers, with what they lack. */
+const routesWithoutAnswers = (routes: readonly RegisteredRoute[]): string[] =>
+  routes
+    .filter((route) => !route.hidden)
+    .flatMap((route) => {
+      const missing = missingAnswers(route);
+      return missing.length === 0 ? [] : [`${route.method} ${route.url}: no ${missing.join(', ')}`];
+    });
 
 /** Routes that serve files rather than API operations; they stay out of the document on purpose. */
 const FILE_ROUTES = ['/docs', '/ui', '/favicon.ico'];
@@ -94,6 +110,9 @@ describe('OpenAPI document', () => {
         const operation = document.paths[full]?.[method.toLowerCase()];
         assert.ok(operation, `${key} names no route (${full})`);
         assert.ok(operation.summary, `${full} has a summary`);
+        for (const status of Object.keys(documentationFor(method, full)!.responses)) {
+          assert.ok(operation.responses[status], `${method} ${full}: the route declares no ${status} answer for its example`);
+        }
         if (operation.requestBody !== undefined) {
           assert.notEqual(operation.requestBody.content['application/json']?.example, undefined, `${method} ${full} has a request example`);
         }
@@ -109,8 +128,90 @@ describe('OpenAPI document', () => {
 
   it("describes errors in Tracker's format and asks for the token and organization", () => {
     const operation = document.paths['/v3/issues/{issue}/worklogs/_import']!.post!;
-    assert.deepEqual(operation.responses.default?.content?.['application/json'], { schema: { $ref: '#/components/schemas/TrackerError' } });
-    assert.deepEqual(document.paths['/healthz']!.get!.security, []);
+    for (const range of ['4XX', '5XX']) {
+      const schema = operation.responses[range]?.content?.['application/json']?.schema as { $ref?: string } | undefined;
+      assert.equal(schema?.$ref, '#/components/schemas/TrackerError', range);
+    }
+    // The probes, the metrics and this document need no token.
+    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json'])
+      assert.deepEqual(document.paths[path]!.get!.security, [], path);
+  });
+
+  it('declares the answers of every registered route: a 2xx schema and the error schemas (4xx, 5xx)', () => {
+    assert.deepEqual(routesWithoutAnswers(t.app.registeredRoutes), []);
+  });
+
+  it('notices a route registered without answer schemas, or with only some', async () => {
+    const extra = await buildTestApp();
+    try {
+      extra.app.get('/extra/none', async () => ({ ok: true }));
+      extra.app.get('/extra/success-only', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({
+        ok: true,
+      }));
+      extra.app.get('/extra/complete', { schema: { response: answers({ 200: Type.Object({ ok: Type.Boolean() }) }) } }, async () => ({
+        ok: true,
+      }));
+      await extra.app.ready();
+      assert.deepEqual(routesWithoutAnswers(extra.app.registeredRoutes), [
+        'GET /extra/none: no 2xx, 4xx, 5xx',
+        'HEAD /extra/none: no 2xx, 4xx, 5xx',
+        'GET /extra/success-only: no 4xx, 5xx',
+        'HEAD /extra/success-only: no 4xx, 5xx',
+      ]);
+    } finally {
+      await extra.close();
+    }
+  });
+
+  it("shows every operation's answers with their shapes, the shared ones by name", () => {
+    const worklog = { $ref: '#/components/schemas/Worklog' };
+    assert.deepEqual(
+      document.paths['/v3/issues/{issue}/worklogs/_import']!.post!.responses['200']?.content?.['application/json']?.schema,
+      worklog,
+    );
+    assert.deepEqual(document.paths['/v2/issues/{issue}/worklog']!.get!.responses['200']?.content?.['application/json']?.schema, {
+      type: 'array',
+      items: worklog,
+    });
+    for (const name of ['Worklog', 'Issue', 'Queue', 'User', 'UserReference', 'TrackerError', 'BatchAnswer', 'ImportBatch', 'AuditEvent']) {
+      assert.ok(document.components.schemas[name], name);
+    }
+    const report = document.paths['/timeport/v1/reports/time-spent']!.get!.responses['200']!.content!;
+    assert.deepEqual(Object.keys(report).sort(), ['application/json', 'text/csv']);
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const statuses = Object.keys(operation.responses);
+        if (!statuses.some((status) => /^2/.test(status)) || !statuses.includes('4XX') || !statuses.includes('5XX'))
+          missing.push(`${method} ${path}: ${statuses.join(', ')}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it('has examples that match the schemas of their answers', () => {
+    // The document's schemas are JSON Schema 2020-12 (OpenAPI 3.1): checked as such, references included.
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema({ $id: 'openapi.json', components: document.components }, 'openapi.json');
+    const pointer = (text: string) => text.replace(/~/g, '~0').replace(/\//g, '~1');
+    const problems: string[] = [];
+    let checked = 0;
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        for (const [status, answer] of Object.entries(operation.responses)) {
+          for (const [mediaType, media] of Object.entries(answer.content ?? {})) {
+            if (media.example === undefined || media.schema === undefined) continue;
+            const schema = JSON.parse(JSON.stringify(media.schema).replaceAll('"#/components/', '"openapi.json#/components/')) as object;
+            const validate = ajv.compile(schema);
+            checked += 1;
+            if (!validate(media.example))
+              problems.push(`${method} ${path} ${status} ${pointer(mediaType)}: ${ajv.errorsText(validate.errors)}`);
+          }
+        }
+      }
+    }
+    assert.ok(checked > 20, `${checked} examples checked`);
+    assert.deepEqual(problems, []);
   });
 
   it('lists the operations that still lack examples (information, not a failure)', (context) => {

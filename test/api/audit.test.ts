@@ -9,19 +9,10 @@ import { createOrganization } from '../../src/service/organizations.js';
 import { OPERATOR } from '../../src/service/context.js';
 import { issueToken } from '../../src/service/tokens.js';
 import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import type { AuditEventAnswer } from '../../src/api/schemas/timeport.js';
 import { buildAppWithIssue, NOW, createUserWithToken, expectStatus, nextLink, worklogBody } from './fixtures.js';
 
-interface AuditEventBody {
-  id: number;
-  at: string;
-  action: string;
-  actor: { id: string; display: string };
-  requestId?: string;
-  issue?: { key: string };
-  worklog?: { id: number };
-  batch?: { id: number };
-  details: Record<string, unknown>;
-}
+type AuditEventBody = AuditEventAnswer & { details: Record<string, unknown> };
 
 describe('audit log', () => {
   let t: TestApp;

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { type TestApp, PUBLIC_URL, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import type { IssueAnswer, UserAnswer, UserReferenceAnswer, WorklogAnswer } from '../../src/api/schemas/resources.js';
+import type { ManagedUserAnswer } from '../../src/api/schemas/timeport.js';
 
 /** The clock every API test starts at, unless it needs the real time. */
 export const NOW = Date.parse('2025-06-01T12:00:00.000Z');
@@ -15,59 +17,15 @@ export const TRACKER_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0
 export const ISSUE_ID = /^[0-9a-f]{24}$/;
 export const ORG_UNAVAILABLE = 'Organization is not available, not ready or not found';
 
-export interface UserRef {
-  self: string;
-  id: string;
-  display: string;
-  cloudUid?: string;
-  passportUid?: number;
-}
+/** The API's answers, typed by the schemas the server serializes them with (src/api/schemas/). */
+export type UserRef = UserReferenceAnswer;
 
-export interface WorklogBody {
-  self: string;
-  id: number;
-  version: number;
-  issue: { self: string; id: string; key: string; display: string };
-  comment?: string;
-  createdBy: UserRef;
-  updatedBy: UserRef;
-  createdAt: string;
-  updatedAt: string;
-  start: string;
-  duration: string;
-}
+export type WorklogBody = WorklogAnswer;
 
-export interface IssueBody {
-  self: string;
-  id: string;
-  key: string;
-  version: number;
-  summary: string;
-  createdAt: string;
-  updatedAt: string;
-  createdBy: UserRef;
-  updatedBy: UserRef;
-  resolvedAt?: string;
-  resolvedBy?: UserRef;
-  resolution?: { key: string };
-  status: { key: string };
-  queue: { key: string };
-  unique?: string;
-  spent?: string;
-}
+export type IssueBody = IssueAnswer;
 
-export interface UserBody {
-  self: string;
-  uid: number;
-  login: string;
-  display: string;
-  passportUid: number;
-  cloudUid: string;
-  email?: string;
-  firstName: string;
-  lastName: string;
-  isAdmin?: boolean;
-}
+/** A user as `/v3/users/...` answers it, or (with `isAdmin`) as the management routes do. */
+export type UserBody = UserAnswer & Partial<Pick<ManagedUserAnswer, 'isAdmin'>>;
 
 /** Asserts the status and returns the JSON body; on a mismatch the body is in the message. */
 export function expectStatus<T>(response: LightMyRequestResponse, status: number): T {

@@ -2,22 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import type { QueueAnswer } from '../../src/api/schemas/resources.js';
 import { NOW, type UserBody, createUserWithToken, expectFieldErrors, expectStatus } from './fixtures.js';
 
-interface QueueBody {
-  self: string;
-  id: number;
-  key: string;
-  version: number;
-  name: string;
-  description?: string;
-  lead: { self: string; id: string; display: string; cloudUid: string; passportUid: number };
-  defaultType: { self: string; id: string; key: string; display: string };
-  defaultPriority: { self: string; id: string; key: string; display: string };
-  assignAuto: boolean;
-  allowExternals: boolean;
-  denyVoting: boolean;
-}
+type QueueBody = QueueAnswer;
 
 describe('queues', () => {
   let t: TestApp;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
 import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import type { BatchAnswer, ImportBatchAnswer } from '../../src/api/schemas/timeport.js';
 import {
   buildAppWithIssue,
   NOW,
@@ -15,31 +16,8 @@ import {
   worklogBody,
 } from '../api/fixtures.js';
 
-interface BatchAnswer {
-  id?: number;
-  stored: boolean;
-  counts: { created: number; alreadyPresent: number; failed: number };
-  results: {
-    index: number;
-    externalId?: string;
-    status: string;
-    id?: number;
-    error?: { errors: Record<string, string>; errorMessages: string[]; statusCode: number };
-  }[];
-}
-
-interface BatchRecord {
-  id: number;
-  createdAt: string;
-  createdBy: { id: string; display: string };
-  source?: string;
-  mode: string;
-  counts: { created: number; alreadyPresent: number; failed: number };
-  rolledBackAt?: string;
-  rolledBackBy?: { id: string };
-  remainingWorklogs?: number;
-  removed?: number;
-}
+/** A ledger entry, as listed, read (remainingWorklogs) or rolled back (removed). */
+type BatchRecord = ImportBatchAnswer & { remainingWorklogs?: number; removed?: number };
 
 const entry = (overrides: Record<string, unknown> = {}) => ({ issue: 'TEST-1', ...worklogBody(), ...overrides });
 

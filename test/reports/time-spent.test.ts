@@ -4,16 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
 import { createOrganization } from '../../src/service/organizations.js';
 import { SMALL_PLAN, type Seeded, seed } from './seed.js';
+import type { TimeSpentReportAnswer } from '../../src/api/schemas/timeport.js';
 
-interface ReportBody {
-  from: string;
-  to: string;
-  tz: string;
-  by: string;
-  groupBy: string[];
-  total: { duration: string; seconds: number; count: number };
-  rows: Record<string, unknown>[];
-}
+type ReportBody = TimeSpentReportAnswer;
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 const REPORT = '/timeport/v1/reports/time-spent';

@@ -4,14 +4,7 @@ import type { ErrorObject } from 'ajv';
 import { Problem, type ProblemKind } from '../../domain/errors.js';
 import { classifyDatabaseError } from '../../store/errors.js';
 import { type ValidationContext, describeValidationErrors } from '../validation.js';
-
-/** Tracker's error body (docs/tracker-api.md §Errors): field problems in `errors`, the rest in `errorMessages`. */
-export interface TrackerErrorBody {
-  errors: Record<string, string>;
-  errorsData: Record<string, never>;
-  errorMessages: string[];
-  statusCode: number;
-}
+import type { TrackerErrorBody } from '../schemas/errors.js';
 
 export const STATUS_OF: Record<ProblemKind, number> = {
   malformed: 400,

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Type } from 'typebox';
+import { ERROR_ANSWERS } from '../schemas/errors.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Connection pool figures, where the database has a pool (PostgreSQL); SQLite has none. */
@@ -144,6 +146,13 @@ export default fp(
           tags: ['Operations'],
           summary: 'Prometheus metrics',
           description: 'The Prometheus text exposition format. Not authenticated, like /healthz.',
+          response: {
+            200: {
+              description: 'The metrics',
+              content: { 'text/plain': { schema: Type.String({ description: 'Prometheus text format 0.0.4' }) } },
+            },
+            ...ERROR_ANSWERS,
+          },
         },
       },
       async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),

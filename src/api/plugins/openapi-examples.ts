@@ -1,5 +1,7 @@
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../paging.js';
+
 /**
- * What the route schemas cannot say: each operation's summary, its answers and real examples (the
+ * What the route schemas cannot say: each operation's summary, its answers' descriptions and real examples (the
  * README's session against a fresh server). Keyed by method and OpenAPI path without the Tracker
  * version, so `/v2/...` and `/v3/...` share one entry. A route missing here is still documented from
  * its schema; the API-docs test lists those, so examples can be added when a route lands.
@@ -94,6 +96,14 @@ const report = {
   rows: [{ user: { id: '1', login: 'admin', display: 'Administrator' }, day: '2023-03-02', duration: 'P1DT40M', seconds: 31200, count: 1 }],
 };
 
+/** What a client error looks like (docs/tracker-api.md §Errors). */
+export const TRACKER_ERROR_EXAMPLE = {
+  errors: { tz: '"Mars/Olympus" is not a known IANA time zone (for example UTC, Europe/Moscow, America/New_York)' },
+  errorsData: {},
+  errorMessages: ['Invalid query parameters.'],
+  statusCode: 400,
+};
+
 const DOCS: Record<string, OperationDocs> = {
   'GET /healthz': {
     summary: 'Health check',
@@ -162,7 +172,7 @@ const DOCS: Record<string, OperationDocs> = {
   },
   'GET /issues/{issue}/worklog': {
     summary: "An issue's time entries",
-    description: 'Ascending id; perPage (default 50, at most 1000) with id as the cursor, and a Link rel="next" header when more follow.',
+    description: `Ascending id; perPage (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}) with id as the cursor, and a Link rel="next" header when more follow.`,
     responses: { 200: { description: 'A page of worklogs', example: [worklog] } },
   },
   'POST /timeport/v1/users': {

@@ -4,7 +4,9 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { PACKAGE_VERSION } from '../../version.js';
-import { type OperationDocs, documentationFor } from './openapi-examples.js';
+import { type OperationDocs, TRACKER_ERROR_EXAMPLE, documentationFor } from './openapi-examples.js';
+import { ERROR_ANSWERS } from '../schemas/errors.js';
+import { OpenApiDocumentObject } from '../schemas/timeport.js';
 
 /** A route as Fastify registered it, collected by an onRoute hook. */
 export interface RegisteredRoute {
@@ -13,6 +15,20 @@ export interface RegisteredRoute {
   url: string;
   /** Whether its schema hides it from the document (static file routes do). */
   hidden: boolean;
+  /** The statuses its `response` schema declares answers for: `200`, `4xx`, `default`... */
+  answers: string[];
+}
+
+/**
+ * What a route lacks of the answers every documented route declares: a successful one (2xx) and
+ * the error answers (4xx and 5xx; `default` counts for both). Empty when it has them all.
+ */
+export function missingAnswers(route: RegisteredRoute): string[] {
+  const has = (pattern: RegExp) => route.answers.some((status) => pattern.test(status));
+  const missing: string[] = [];
+  if (!has(/^2(\d\d|xx)$/i)) missing.push('2xx');
+  for (const range of ['4', '5']) if (!has(new RegExp(`^(${range}(\\d\\d|xx)|default)$`, 'i'))) missing.push(`${range}xx`);
+  return missing;
 }
 
 declare module 'fastify' {
@@ -31,26 +47,7 @@ export const DOCS_PATH = '/docs';
 /** Fastify's `:param` becomes OpenAPI's `{param}`. */
 export const openapiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-const TRACKER_ERROR_SCHEMA: OpenAPIV3_1.SchemaObject = {
-  type: 'object',
-  required: ['errors', 'errorsData', 'errorMessages', 'statusCode'],
-  properties: {
-    errors: { type: 'object', additionalProperties: { type: 'string' }, description: 'problems with named fields or parameters' },
-    errorsData: { type: 'object' },
-    errorMessages: { type: 'array', items: { type: 'string' } },
-    statusCode: { type: 'integer' },
-  },
-  examples: [
-    {
-      errors: { tz: '"Mars/Olympus" is not a known IANA time zone (for example UTC, Europe/Moscow, America/New_York)' },
-      errorsData: {},
-      errorMessages: ['Invalid query parameters.'],
-      statusCode: 400,
-    },
-  ],
-};
-
-const NO_AUTH = new Set(['/healthz', '/metrics', OPENAPI_PATH]);
+const NO_AUTH = new Set(['/healthz', '/readyz', '/metrics', OPENAPI_PATH]);
 
 /**
  * The OpenAPI 3.1 document, generated from the route schemas by @fastify/swagger (so a route added
@@ -64,8 +61,10 @@ export default fp(
     app.decorate('registeredRoutes', routes);
     app.addHook('onRoute', (route: RouteOptions) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
-      const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
-      for (const method of methods) routes.push({ method: String(method), url: route.url, hidden });
+      const schema = route.schema as { hide?: boolean; response?: Record<string, unknown> } | undefined;
+      const hidden = schema?.hide === true;
+      const answers = Object.keys(schema?.response ?? {});
+      for (const method of methods) routes.push({ method: String(method), url: route.url, hidden, answers });
     });
 
     await app.register(swagger, {
@@ -76,7 +75,8 @@ export default fp(
           version: PACKAGE_VERSION,
           description:
             'Self-hosted time tracking that speaks the Yandex Tracker REST API. Routes under /v2 and /v3 are Tracker-compatible; ' +
-            "routes under /timeport/v1 are Timeport extensions. Errors always have Tracker's shape (TrackerError).",
+            "routes under /timeport/v1 are Timeport extensions. Errors always have Tracker's shape (TrackerError). " +
+            "Every answer's shape comes from the route's own response schema, the one the server serializes it with.",
         },
         tags: [
           { name: 'Tracker', description: 'Yandex Tracker compatible routes (each under /v2 and /v3)' },
@@ -88,7 +88,6 @@ export default fp(
             OAuthToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`OAuth <token>` or `Bearer <token>`' },
             OrgId: { type: 'apiKey', in: 'header', name: 'X-Org-ID', description: 'the organization id (or send X-Cloud-Org-ID instead)' },
           },
-          schemas: { TrackerError: TRACKER_ERROR_SCHEMA },
         },
         security: [{ OAuthToken: [], OrgId: [] }],
       },
@@ -98,7 +97,11 @@ export default fp(
         ) as OpenAPIV3_1.Document,
     });
 
-    app.get(OPENAPI_PATH, { schema: { tags: ['Operations'], summary: 'This OpenAPI document' } }, async () => app.swagger());
+    app.get(
+      OPENAPI_PATH,
+      { schema: { tags: ['Operations'], summary: 'This OpenAPI document', response: { 200: OpenApiDocumentObject, ...ERROR_ANSWERS } } },
+      async () => app.swagger(),
+    );
 
     await app.register(swaggerUi, {
       routePrefix: DOCS_PATH,
@@ -113,47 +116,80 @@ export default fp(
   { name: 'openapi' },
 );
 
+interface MediaType {
+  schema?: unknown;
+  example?: unknown;
+}
+interface Answer {
+  description?: string;
+  content?: Record<string, MediaType>;
+}
 interface Operation {
   tags?: string[];
   summary?: string;
   description?: string;
   security?: unknown[];
-  requestBody?: { content?: Record<string, { schema?: unknown; example?: unknown }> };
-  responses?: Record<string, unknown>;
+  requestBody?: { content?: Record<string, MediaType> };
+  responses?: Record<string, Answer>;
 }
 interface OpenApiDocument {
   paths?: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown> };
 }
 
-/** Adds what the route schemas do not say: tags, summaries, answers with examples, the error shape. */
+/**
+ * Adds what the route schemas do not say: tags, summaries, examples (openapi-examples.ts). The
+ * answers' shapes are the routes' response schemas; each schema with a `title` (schemas/*.ts) is
+ * moved into `components.schemas` under it and referred to from where it was.
+ */
 function completeDocument(document: OpenApiDocument): OpenApiDocument {
+  const components: Record<string, unknown> = { ...document.components?.schemas };
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(item)) {
-      const docs: OperationDocs | undefined = documentationFor(method.toUpperCase(), path);
       const version = /^\/(v[23])\//.exec(path)?.[1];
       operation.tags ??= [version !== undefined ? 'Tracker' : path.startsWith('/timeport/') ? 'Timeport extensions' : 'Operations'];
       if (NO_AUTH.has(path)) operation.security = [];
+      for (const answer of Object.values(operation.responses ?? {})) {
+        for (const media of Object.values(answer.content ?? {})) {
+          if (media.schema !== undefined) media.schema = namedSchemasAsReferences(media.schema, components);
+        }
+      }
+      const clientError = operation.responses?.['4XX']?.content?.['application/json'];
+      if (clientError !== undefined) clientError.example = TRACKER_ERROR_EXAMPLE;
+      const docs: OperationDocs | undefined = documentationFor(method.toUpperCase(), path);
       if (docs === undefined) continue;
       operation.summary = version !== undefined ? `${docs.summary} (${version})` : docs.summary;
       if (docs.description !== undefined) operation.description = docs.description;
       const bodyContent = operation.requestBody?.content?.['application/json'];
       if (docs.requestExample !== undefined && bodyContent !== undefined) bodyContent.example = docs.requestExample;
-      const responses: Record<string, unknown> = {};
-      for (const [status, answer] of Object.entries(docs.responses)) {
-        responses[status] = {
-          description: answer.description,
-          ...(answer.example === undefined ? {} : { content: { [answer.mediaType ?? 'application/json']: { example: answer.example } } }),
-        };
+      for (const [status, example] of Object.entries(docs.responses)) {
+        const answer = operation.responses?.[status];
+        if (answer === undefined) continue; // the API-docs test names it: an example for an answer the route does not give
+        if (example.description !== undefined) answer.description = example.description;
+        const media = answer.content?.[example.mediaType ?? 'application/json'];
+        if (media !== undefined && example.example !== undefined) media.example = example.example;
       }
-      if (!NO_AUTH.has(path)) {
-        responses.default = {
-          description:
-            "An error in Tracker's format (400 bad parameter, 401 no token, 403 not allowed, 404 not found, 422 invalid body, ...)",
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/TrackerError' } } },
-        };
-      }
-      operation.responses = responses;
     }
   }
+  document.components = { ...document.components, schemas: components };
   return document;
+}
+
+/**
+ * The schema with each part that has a `title` replaced by a reference to `components.schemas[title]`
+ * (the part's own description stays beside the reference). Two different schemas with one title
+ * would make the document wrong: that throws, and the API-docs test fails.
+ */
+function namedSchemasAsReferences(schema: unknown, components: Record<string, unknown>): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => namedSchemasAsReferences(item, components));
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = namedSchemasAsReferences(value, components);
+  const title = copy.title;
+  if (typeof title !== 'string') return copy;
+  const { description, ...named } = copy;
+  const known = components[title];
+  if (known === undefined) components[title] = named;
+  else if (JSON.stringify(known) !== JSON.stringify(named)) throw new Error(`two different schemas are both titled ${title}`);
+  return { $ref: `#/components/schemas/${title}`, ...(description === undefined ? {} : { description }) };
 }

@@ -6,14 +6,17 @@ import { asciiUpperCase } from '../../../domain/keys.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR_ACTOR_ID, listAuditEvents } from '../../../service/audit.js';
 import type { AuditEventRow, User } from '../../../store/schema.js';
-import { type Links, userReference } from '../../representations.js';
-import { Strict } from '../../schemas.js';
+import { type Links, timeportUrl, userReference } from '../../representations.js';
+import { PerPage, Strict } from '../../schemas/requests.js';
+import { answers } from '../../schemas/errors.js';
+import { type AuditEventAnswer, AuditEventObject } from '../../schemas/timeport.js';
+import { DEFAULT_PAGE_SIZE, setCursorLink } from '../../paging.js';
 import { type RouteOptions, linksOf } from '../options.js';
 import { adminOnly } from '../../plugins/auth.js';
 
 const AuditListQuery = Type.Object(
   {
-    perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    perPage: PerPage,
     id: Type.Optional(Type.Integer({ minimum: 1, description: 'the cursor: only events older than this id' })),
     action: Type.Optional(
       Type.String({ maxLength: 400, description: `one action or several, comma-separated: ${AUDIT_ACTIONS.join(', ')}` }),
@@ -31,10 +34,10 @@ const AuditListQuery = Type.Object(
   Strict,
 );
 
-function auditEventResource(event: AuditEventRow, users: Map<number, User>, links: Links) {
+function auditEventResource(event: AuditEventRow, users: Map<number, User>, links: Links): AuditEventAnswer {
   const actor = event.actorUid === null ? undefined : users.get(event.actorUid);
   return {
-    self: `${links.base}/timeport/v1/audit/${event.id}`,
+    self: timeportUrl(links, `audit/${event.id}`),
     id: event.id,
     at: formatTrackerTimestamp(event.at),
     action: event.action,
@@ -43,7 +46,7 @@ function auditEventResource(event: AuditEventRow, users: Map<number, User>, link
     serverRequestId: event.serverRequestId ?? undefined,
     issue: event.issueKey === null ? undefined : { key: event.issueKey, self: `${links.base}/v3/issues/${event.issueKey}` },
     worklog: event.worklogId === null ? undefined : { id: event.worklogId },
-    batch: event.batchId === null ? undefined : { id: event.batchId, self: `${links.base}/timeport/v1/imports/${event.batchId}` },
+    batch: event.batchId === null ? undefined : { id: event.batchId, self: timeportUrl(links, `imports/${event.batchId}`) },
     details: JSON.parse(event.details) as unknown,
   };
 }
@@ -56,7 +59,8 @@ function auditEventResource(event: AuditEventRow, users: Map<number, User>, link
 const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
-  app.get('/audit', { schema: { querystring: AuditListQuery }, onRequest: adminOnly('read the audit log') }, async (request, reply) => {
+  const schema = { querystring: AuditListQuery, response: answers({ 200: Type.Array(AuditEventObject) }) };
+  app.get('/audit', { schema, onRequest: adminOnly('read the audit log') }, async (request, reply) => {
     const query = request.query;
     const errors: Record<string, string> = {};
     const instant = (field: 'from' | 'to'): number | undefined => {
@@ -78,7 +82,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     const from = instant('from');
     const to = instant('to');
     if (Object.keys(errors).length > 0) throw new Problem('malformed', ['Invalid query parameters.'], errors);
-    const perPage = query.perPage ?? 50;
+    const perPage = query.perPage ?? DEFAULT_PAGE_SIZE;
     const filter: AuditQuery = {
       perPage,
       beforeId: query.id,
@@ -92,13 +96,8 @@ const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
       to,
     };
     const page = await readingQuery(listAuditEvents(request.services, request.caller, filter));
-    if (page.nextBeforeId !== undefined) {
-      const next = new URLSearchParams();
-      for (const [name, value] of Object.entries(query)) if (value !== undefined && name !== 'id') next.set(name, String(value));
-      next.set('perPage', String(perPage));
-      next.set('id', String(page.nextBeforeId));
-      reply.header('Link', `<${links.base}/timeport/v1/audit?${next.toString()}>; rel="next"`);
-    }
+    // The next page keeps the filters.
+    setCursorLink(reply, timeportUrl(links, 'audit'), perPage, page.nextBeforeId, query);
     return page.events.map((event) => auditEventResource(event, page.users, links));
   });
 };

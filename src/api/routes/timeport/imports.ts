@@ -14,8 +14,22 @@ import {
 } from '../../../service/batch-import.js';
 import type { ImportBatch, User } from '../../../store/schema.js';
 import { problemBody } from '../../plugins/errors.js';
-import { type Links, userReference } from '../../representations.js';
-import { Strict } from '../../schemas.js';
+import { type Links, timeportUrl, userReference } from '../../representations.js';
+import { PerPage, Strict } from '../../schemas/requests.js';
+import { ERROR_ANSWERS, answers } from '../../schemas/errors.js';
+import {
+  type BatchAnswer,
+  type BatchEntryResult,
+  type CapabilitiesAnswer,
+  type ImportBatchAnswer,
+  BatchAnswerObject,
+  BatchRefusalObject,
+  CapabilitiesObject,
+  ImportBatchDetailObject,
+  ImportBatchObject,
+  ImportBatchRollbackObject,
+} from '../../schemas/timeport.js';
+import { DEFAULT_PAGE_SIZE, setCursorLink } from '../../paging.js';
 import { validatorCompiler, describeValidationErrors } from '../../validation.js';
 import { ImportWorklogBody } from '../tracker/worklogs.js';
 import { type RouteOptions, linksOf } from '../options.js';
@@ -88,7 +102,7 @@ function toEntryInput(raw: unknown): BatchEntryInput {
   return { ok: true, issue, externalId: id, fields };
 }
 
-function batchAnswer(result: BatchResult, dryRun: boolean, mode: string, source: string | undefined) {
+function batchAnswer(result: BatchResult, dryRun: boolean, mode: string, source: string | undefined): BatchAnswer {
   return {
     ...(result.batch === undefined ? {} : { id: result.batch.id }),
     mode,
@@ -96,7 +110,7 @@ function batchAnswer(result: BatchResult, dryRun: boolean, mode: string, source:
     ...(source === undefined ? {} : { source }),
     stored: result.stored,
     counts: result.counts,
-    results: result.outcomes.map((outcome) => {
+    results: result.outcomes.map((outcome): BatchEntryResult => {
       const base = { index: outcome.index, ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }) };
       switch (outcome.status) {
         case 'created':
@@ -113,14 +127,14 @@ function batchAnswer(result: BatchResult, dryRun: boolean, mode: string, source:
 }
 
 /** The ledger's shape: the web page reads `id, createdAt, createdBy, counts, source`. */
-export function batchResource(batch: ImportBatch, users: Map<number, User>, links: Links) {
+export function batchResource(batch: ImportBatch, users: Map<number, User>, links: Links): ImportBatchAnswer {
   const user = (uid: number) => {
     const found = users.get(uid);
     if (found === undefined) throw new Error(`user ${uid} was not loaded`);
     return userReference(found, links);
   };
   return {
-    self: `${links.base}/timeport/v1/imports/${batch.id}`,
+    self: timeportUrl(links, `imports/${batch.id}`),
     id: batch.id,
     createdAt: formatTrackerTimestamp(batch.createdAt),
     createdBy: user(batch.createdBy),
@@ -134,7 +148,7 @@ export function batchResource(batch: ImportBatch, users: Map<number, User>, link
 
 const BatchIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) });
 const BatchListQuery = Type.Object({
-  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  perPage: PerPage,
   id: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 
@@ -146,7 +160,7 @@ const BatchListQuery = Type.Object({
 const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
-  app.get('/capabilities', async () => ({
+  const capabilities: CapabilitiesAnswer = {
     timeport: true,
     worklogBatchImport: {
       path: BATCH_IMPORT_PATH,
@@ -159,7 +173,8 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
     importLedger: { path: '/timeport/v1/imports', rollback: true },
     worklogChanges: { path: WORKLOG_CHANGES_PATH, maxChanges: MAX_WORKLOG_CHANGES, maxBodyBytes: CHANGES_BODY_LIMIT },
     worklogExternalList: { path: EXTERNAL_WORKLOGS_PATH, maxPerPage: MAX_EXTERNAL_PAGE },
-  }));
+  };
+  app.get('/capabilities', { schema: { response: answers({ 200: CapabilitiesObject }) } }, async () => capabilities);
 
   // A context of its own: the batch's body parser (batch-body.ts) serves this route alone.
   await app.register(async (batchScope) => {
@@ -168,7 +183,8 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
       '/worklogs/_import',
       {
         bodyLimit: BATCH_BODY_LIMIT,
-        schema: { body: BatchBody },
+        // An atomic batch refused for its entries answers 422 with their results (BatchRefusal).
+        schema: { body: BatchBody, response: { 200: BatchAnswerObject, ...ERROR_ANSWERS, 422: BatchRefusalObject } },
         // Admin only: refused from the headers, before a byte of the body is read (issue 14).
         onRequest: adminOnly('import time entries'),
       },
@@ -203,24 +219,40 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
     );
   });
 
-  app.get('/imports', { schema: { querystring: BatchListQuery }, onRequest: adminOnly('see import batches') }, async (request, reply) => {
-    const perPage = request.query.perPage ?? 50;
-    const page = await listImportBatches(request.services, request.caller, { perPage, beforeId: request.query.id });
-    if (page.nextBeforeId !== undefined) {
-      reply.header('Link', `<${links.base}/timeport/v1/imports?perPage=${perPage}&id=${page.nextBeforeId}>; rel="next"`);
-    }
-    return page.batches.map((batch) => batchResource(batch, page.users, links));
-  });
+  app.get(
+    '/imports',
+    {
+      schema: { querystring: BatchListQuery, response: answers({ 200: Type.Array(ImportBatchObject) }) },
+      onRequest: adminOnly('see import batches'),
+    },
+    async (request, reply) => {
+      const perPage = request.query.perPage ?? DEFAULT_PAGE_SIZE;
+      const page = await listImportBatches(request.services, request.caller, { perPage, beforeId: request.query.id });
+      setCursorLink(reply, timeportUrl(links, 'imports'), perPage, page.nextBeforeId);
+      return page.batches.map((batch) => batchResource(batch, page.users, links));
+    },
+  );
 
-  app.get('/imports/:id', { schema: { params: BatchIdParams }, onRequest: adminOnly('see import batches') }, async (request) => {
-    const view = await getImportBatch(request.services, request.caller, request.params.id);
-    return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs };
-  });
+  app.get(
+    '/imports/:id',
+    { schema: { params: BatchIdParams, response: answers({ 200: ImportBatchDetailObject }) }, onRequest: adminOnly('see import batches') },
+    async (request) => {
+      const view = await getImportBatch(request.services, request.caller, request.params.id);
+      return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs };
+    },
+  );
 
-  app.delete('/imports/:id', { schema: { params: BatchIdParams }, onRequest: adminOnly('roll back import batches') }, async (request) => {
-    const view = await rollbackImportBatch(request.services, request.caller, request.params.id);
-    return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs, removed: view.removed };
-  });
+  app.delete(
+    '/imports/:id',
+    {
+      schema: { params: BatchIdParams, response: answers({ 200: ImportBatchRollbackObject }) },
+      onRequest: adminOnly('roll back import batches'),
+    },
+    async (request) => {
+      const view = await rollbackImportBatch(request.services, request.caller, request.params.id);
+      return { ...batchResource(view.batch, view.users, links), remainingWorklogs: view.remainingWorklogs, removed: view.removed };
+    },
+  );
 };
 
 export default importRoutes;

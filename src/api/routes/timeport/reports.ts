@@ -7,6 +7,8 @@ import { formatTrackerTimestamp } from '../../../domain/timestamp.js';
 import { ZoneClock, parseTimeZone } from '../../../domain/time-zone.js';
 import { type Report, timeSpentReport } from '../../../service/reports.js';
 import type { RouteOptions } from '../options.js';
+import { ERROR_ANSWERS } from '../../schemas/errors.js';
+import { TimeSpentReportObject } from '../../schemas/timeport.js';
 
 const Text = (description: string, maxLength = 256) => Type.String({ minLength: 1, maxLength, description });
 /** A list parameter: repeated (`user=a&user=b`) or comma-separated (`user=a,b`). */
@@ -32,7 +34,17 @@ export const TimeSpentQuery = Type.Object({
  * organization per user, issue, queue and local day, week or month. Readable by every member.
  */
 const reportRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app) => {
-  app.get('/reports/time-spent', { schema: { querystring: TimeSpentQuery } }, async (request, reply) => {
+  const response = {
+    200: {
+      description: 'The report: JSON, or a CSV file with format=csv',
+      content: {
+        'application/json': { schema: TimeSpentReportObject },
+        'text/csv': { schema: Type.String({ description: 'one line per row, after a header line of column names' }) },
+      },
+    },
+    ...ERROR_ANSWERS,
+  };
+  app.get('/reports/time-spent', { schema: { querystring: TimeSpentQuery, response } }, async (request, reply) => {
     const query = request.query;
     const errors: Record<string, string> = {};
     const zone = parseTimeZone(query.tz ?? 'UTC');

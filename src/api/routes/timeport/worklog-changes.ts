@@ -15,7 +15,10 @@ import { registerBatchBodyParser } from '../../batch-body.js';
 import { adminOnly } from '../../plugins/auth.js';
 import { problemBody } from '../../plugins/errors.js';
 import { worklogResource } from '../../representations.js';
-import { Strict } from '../../schemas.js';
+import { DEFAULT_PAGE_SIZE, setCursorLink } from '../../paging.js';
+import { TrackerError, answers } from '../../schemas/errors.js';
+import { Strict } from '../../schemas/requests.js';
+import { WorklogObject } from '../../schemas/resources.js';
 import { describeValidationErrors, validatorCompiler } from '../../validation.js';
 import { WorklogEditBody } from '../tracker/worklogs.js';
 import { type RouteOptions, linksOf } from '../options.js';
@@ -96,32 +99,6 @@ function toChangeInput(raw: unknown): ChangeInput {
 }
 
 // The answers' shapes, declared so that they are documented and serialised exactly.
-const TrackerError = Type.Object({
-  errors: Type.Record(Type.String(), Type.String()),
-  errorsData: Type.Object({}),
-  errorMessages: Type.Array(Type.String()),
-  statusCode: Type.Integer(),
-});
-const UserRef = Type.Object({
-  self: Type.String(),
-  id: Type.String(),
-  display: Type.String(),
-  cloudUid: Type.Optional(Type.String()),
-  passportUid: Type.Optional(Type.Integer()),
-});
-const WorklogAnswer = Type.Object({
-  self: Type.String(),
-  id: Type.Integer(),
-  version: Type.Integer(),
-  issue: Type.Object({ self: Type.String(), id: Type.String(), key: Type.String(), display: Type.String() }),
-  comment: Type.Optional(Type.String()),
-  createdBy: UserRef,
-  updatedBy: UserRef,
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-  start: Type.String(),
-  duration: Type.String(),
-});
 const Action = Type.Union([Type.Literal('update'), Type.Literal('delete')]);
 const ChangeResultAnswer = Type.Object({
   index: Type.Integer(),
@@ -129,7 +106,7 @@ const ChangeResultAnswer = Type.Object({
   action: Type.Optional(Action),
   status: Type.Union([Type.Literal('updated'), Type.Literal('deleted'), Type.Literal('valid'), Type.Literal('failed')]),
   id: Type.Optional(Type.Integer()),
-  worklog: Type.Optional(WorklogAnswer),
+  worklog: Type.Optional(WorklogObject),
   error: Type.Optional(TrackerError),
 });
 const ChangesAnswer = Type.Object({
@@ -152,7 +129,7 @@ const ExternalWorklogAnswer = Type.Object({
   externalId: Type.String(),
   source: Type.Union([Type.String(), Type.Null()]),
   syncedVersion: Type.Integer(),
-  worklog: WorklogAnswer,
+  worklog: WorklogObject,
 });
 
 const ExternalQuery = Type.Object({
@@ -161,8 +138,6 @@ const ExternalQuery = Type.Object({
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXTERNAL_PAGE })),
   id: Type.Optional(Type.Integer({ minimum: 0, description: 'only worklogs with a greater id (the cursor)' })),
 });
-
-const DEFAULT_EXTERNAL_PAGE = 50;
 
 const worklogChangeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
@@ -205,24 +180,18 @@ const worklogChangeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     {
       schema: {
         querystring: ExternalQuery,
-        response: { 200: Type.Array(ExternalWorklogAnswer), '4xx': TrackerError, '5xx': TrackerError },
+        response: answers({ 200: Type.Array(ExternalWorklogAnswer) }),
       },
       onRequest: adminOnly('list imported time entries'),
     },
     async (request, reply) => {
       const { source, prefix } = request.query;
-      const perPage = request.query.perPage ?? DEFAULT_EXTERNAL_PAGE;
+      const perPage = request.query.perPage ?? DEFAULT_PAGE_SIZE;
       // Ids never exceed 2^53-1; a larger cursor means "after every id" (PostgreSQL refuses a bigint above 2^63-1).
       const afterId = request.query.id === undefined ? undefined : Math.min(request.query.id, Number.MAX_SAFE_INTEGER);
       const page = await listExternalWorklogs(request.services, request.caller, { source, prefix, perPage, afterId });
-      if (page.nextAfterId !== undefined) {
-        const query = new URLSearchParams();
-        if (source !== undefined) query.set('source', source);
-        if (prefix !== undefined) query.set('prefix', prefix);
-        query.set('perPage', String(perPage));
-        query.set('id', String(page.nextAfterId));
-        reply.header('Link', `<${links.base}${EXTERNAL_WORKLOGS_PATH}?${query.toString()}>; rel="next"`);
-      }
+      // The next page keeps the filters.
+      setCursorLink(reply, `${links.base}${EXTERNAL_WORKLOGS_PATH}`, perPage, page.nextAfterId, { source, prefix });
       return page.items.map((item) => {
         const issue = page.issues.get(item.worklog.issueId);
         if (issue === undefined) throw new Error(`issue ${item.worklog.issueId} was not loaded`);
@@ -247,7 +216,7 @@ const worklogChangeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
       '/worklogs/_changes',
       {
         bodyLimit: CHANGES_BODY_LIMIT,
-        schema: { body: ChangesBody, response: { 200: ChangesAnswer, 422: RefusedChanges, '4xx': TrackerError, '5xx': TrackerError } },
+        schema: { body: ChangesBody, response: { ...answers({ 200: ChangesAnswer }), 422: RefusedChanges } },
         // Admin only: refused from the headers, before a byte of the body is read (issue 14).
         onRequest: adminOnly('change imported time entries'),
       },

@@ -22,18 +22,22 @@ import {
   scrollQueueId,
   searchIssues,
 } from '../../../service/issues.js';
-import { checkPageWithinCap, setPageHeaders } from '../../paging.js';
+import { DEFAULT_PAGE_SIZE, checkPageWithinCap, nextPageLink, setPageHeaders } from '../../paging.js';
 import { issueResource, linkUrl } from '../../representations.js';
 import {
   CatalogueReference,
   Duration,
   IssueRefParams,
+  PageNumber,
+  PerPage,
   QueueReference,
   Strict,
   Timestamp,
   UserReference,
   emptyBodyIsNoFilter,
-} from '../../schemas.js';
+} from '../../schemas/requests.js';
+import { NoContent, answers } from '../../schemas/errors.js';
+import { IssueObject } from '../../schemas/resources.js';
 import { type RouteOptions, linksOf } from '../options.js';
 import { adminOnly } from '../../plugins/auth.js';
 
@@ -109,8 +113,8 @@ const IssueSearchBody = Type.Object(
 );
 
 const IssueSearchQuery = Type.Object({
-  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 })),
+  perPage: PerPage,
+  page: PageNumber,
   scrollType: Type.Optional(
     Type.Union(
       SCROLL_TYPES.map((type) => Type.Literal(type)),
@@ -135,26 +139,29 @@ const IssueSearchQuery = Type.Object({
 /** `POST /v3/system/search/scroll/_clear`: pairs of `X-Scroll-Id` and `X-Scroll-Token`. */
 const ScrollClearBody = Type.Record(Type.String({ maxLength: 2048 }), Type.String({ maxLength: 200 }), { maxProperties: 10_000 });
 
-const DEFAULT_ISSUE_PAGE = 50;
-
 /** Tracker's answer to a scroll over keys or one queue (docs/tracker-api.md, "Scroll"). */
 export const SCROLL_NOT_SUPPORTED = 'Scroll is not supported for a search by keys or by queue: select by filter, or every issue.';
 
 const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
-  app.post('/issues', { schema: { body: NewIssueBody } }, async (request, reply) => {
+  app.post('/issues', { schema: { body: NewIssueBody, response: answers({ 201: IssueObject }) } }, async (request, reply) => {
     const view = await createIssue(request.services, request.caller, request.body);
     return reply.code(201).send(issueResource(view, links));
   });
 
-  app.post('/issues/_import', { schema: { body: ImportIssueBody }, onRequest: adminOnly('import issues') }, async (request) =>
-    issueResource(await importIssue(request.services, request.caller, request.body), links),
+  app.post(
+    '/issues/_import',
+    { schema: { body: ImportIssueBody, response: answers({ 200: IssueObject }) }, onRequest: adminOnly('import issues') },
+    async (request) => issueResource(await importIssue(request.services, request.caller, request.body), links),
   );
 
   app.post(
     '/issues/_search',
-    { schema: { body: IssueSearchBody, querystring: IssueSearchQuery }, preValidation: emptyBodyIsNoFilter },
+    {
+      schema: { body: IssueSearchBody, querystring: IssueSearchQuery, response: answers({ 200: Type.Array(IssueObject) }) },
+      preValidation: emptyBodyIsNoFilter,
+    },
     async (request, reply) => {
       const { query, caller } = request;
       const chosen = chooseIssueSearch(request.body);
@@ -192,13 +199,13 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
         reply.header('X-Total-Count', String(page.total));
         const url = linkUrl(links, 'issues/_search');
         const first = `<${url}?scrollType=${cursor.type}&perScroll=${cursor.perScroll}&scrollTTLMillis=${cursor.ttlMs}>; rel="first"`;
-        reply.header('Link', page.more ? `${first}, <${url}?scrollId=${scrollId}>; rel="next"` : first);
+        reply.header('Link', page.more ? `${first}, ${nextPageLink(url, `scrollId=${scrollId}`)}` : first);
         return page.views.map((view) => issueResource(view, links));
       }
       if (query.perScroll !== undefined || query.scrollTTLMillis !== undefined) {
         throw malformed(['perScroll and scrollTTLMillis belong to a scroll: start one with scrollType, or continue one with scrollId.']);
       }
-      const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_ISSUE_PAGE };
+      const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_PAGE_SIZE };
       checkPageWithinCap(page);
       const found = await searchIssues(request.services, caller, chosen.value, page);
       // The client re-sends the same body to the next page's URL (docs/tracker-api.md §Official client, 4).
@@ -207,28 +214,42 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     },
   );
 
-  app.post('/system/search/scroll/_clear', { schema: { body: ScrollClearBody } }, async (request, reply) => {
-    // Scroll ids are self-contained (domain/issue-scroll.ts): nothing is held to release. Each pair
-    // is still checked, so that a script that sends wrong pairs learns it here.
-    const errors: Record<string, string> = {};
-    for (const [scrollId, token] of Object.entries(request.body)) {
-      const decoded = decodeScrollId(scrollId, { orgId: request.caller.org.id, uid: request.caller.user.uid }, Number.NEGATIVE_INFINITY); // expired ones too
-      if (!decoded.ok) errors[scrollId] = `the scroll id ${decoded.error}`;
-      else if (scrollToken(scrollId, decoded.value) !== token)
-        errors[scrollId] = 'the scroll token is not the one answered with this scroll id';
-    }
-    if (Object.keys(errors).length > 0) throw malformed(['Some scrolls cannot be cleared.'], errors);
-    // Tracker answers 200 with an empty body (docs/tracker-api.md, "Scroll").
-    return reply.code(200).send();
-  });
+  app.post(
+    '/system/search/scroll/_clear',
+    {
+      schema: {
+        body: ScrollClearBody,
+        response: answers({ 200: NoContent('The scrolls are cleared: an empty body, as Tracker answers') }),
+      },
+    },
+    async (request, reply) => {
+      // Scroll ids are self-contained (domain/issue-scroll.ts): nothing is held to release. Each pair
+      // is still checked, so that a script that sends wrong pairs learns it here.
+      const errors: Record<string, string> = {};
+      for (const [scrollId, token] of Object.entries(request.body)) {
+        const decoded = decodeScrollId(scrollId, { orgId: request.caller.org.id, uid: request.caller.user.uid }, Number.NEGATIVE_INFINITY); // expired ones too
+        if (!decoded.ok) errors[scrollId] = `the scroll id ${decoded.error}`;
+        else if (scrollToken(scrollId, decoded.value) !== token)
+          errors[scrollId] = 'the scroll token is not the one answered with this scroll id';
+      }
+      if (Object.keys(errors).length > 0) throw malformed(['Some scrolls cannot be cleared.'], errors);
+      // Tracker answers 200 with an empty body (docs/tracker-api.md, "Scroll").
+      return reply.code(200).send();
+    },
+  );
 
   app.post(
     '/issues/_findByUnique',
-    { schema: { querystring: Type.Object({ unique: Type.String({ minLength: 1, maxLength: 255 }) }) } },
+    {
+      schema: {
+        querystring: Type.Object({ unique: Type.String({ minLength: 1, maxLength: 255 }) }),
+        response: answers({ 200: IssueObject }),
+      },
+    },
     async (request) => issueResource(await findIssueByUnique(request.services, request.caller, request.query.unique), links),
   );
 
-  app.get('/issues/:issue', { schema: { params: IssueRefParams } }, async (request) =>
+  app.get('/issues/:issue', { schema: { params: IssueRefParams, response: answers({ 200: IssueObject }) } }, async (request) =>
     issueResource(await getIssue(request.services, request.caller, request.params.issue), links),
   );
 };

@@ -15,9 +15,21 @@ import {
   listIssueWorklogs,
   searchWorklogs,
 } from '../../../service/worklogs.js';
-import { checkPageWithinCap, queryWithout, setCursorLink, setPageHeaders } from '../../paging.js';
+import { DEFAULT_PAGE_SIZE, checkPageWithinCap, queryWithout, setCursorLink, setPageHeaders } from '../../paging.js';
 import { linkUrl, worklogResource, worklogResources, worklogResourcesAcross } from '../../representations.js';
-import { Duration, IssueRefParams, Strict, Timestamp, UserReference, emptyBodyIsNoFilter } from '../../schemas.js';
+import {
+  Duration,
+  IssueRefParams,
+  PageNumber,
+  PerPage,
+  Strict,
+  Timestamp,
+  UserReference,
+  emptyBodyIsNoFilter,
+} from '../../schemas/requests.js';
+import { NoContent, answers } from '../../schemas/errors.js';
+import { WorklogObject } from '../../schemas/resources.js';
+import { isNumericId } from '../../../domain/keys.js';
 import { type RouteOptions, linksOf } from '../options.js';
 import { adminOnly } from '../../plugins/auth.js';
 
@@ -53,19 +65,15 @@ const WorklogParams = Type.Object({
 });
 
 const WorklogListQuery = Type.Object({
-  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  perPage: PerPage,
   id: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
 /**
- * `perPage` (default 50, at most 1000) and `page` (default 1): searches are paged like every
+ * `perPage` (DEFAULT_PAGE_SIZE unless given) and `page` (default 1): searches are paged like every
  * Tracker list (docs/tracker-api.md, "Lists are paged"), never one answer of every match.
  */
-const SearchPageQuery = {
-  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  // Bounded so that the row offset stays a valid SQL integer.
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 })),
-};
+const SearchPageQuery = { perPage: PerPage, page: PageNumber };
 
 /** `POST /v3/worklog/_search` (docs/tracker-api.md §Worklogs). */
 const WorklogSearchBody = Type.Object(
@@ -87,7 +95,7 @@ const WorklogQuery = Type.Object({
   ...SearchPageQuery,
 });
 
-export const DEFAULT_WORKLOG_PAGE = 50;
+const Worklogs = Type.Array(WorklogObject);
 
 /** The `If-Match` header, checked before anything else: an unreadable one is a bad request. */
 function preconditionOf(request: FastifyRequest): VersionPrecondition | undefined {
@@ -99,7 +107,7 @@ function preconditionOf(request: FastifyRequest): VersionPrecondition | undefine
 
 /** The page asked for, refused past Tracker's 10,000 items cap. */
 function pageOf(query: { perPage?: number | undefined; page?: number | undefined }): { page: number; perPage: number } {
-  const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_WORKLOG_PAGE };
+  const page = { page: query.page ?? 1, perPage: query.perPage ?? DEFAULT_PAGE_SIZE };
   checkPageWithinCap(page);
   return page;
 }
@@ -110,7 +118,13 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
   app.post(
     '/issues/:issue/worklogs/_import',
     {
-      schema: { params: IssueRefParams, body: ImportWorklogBody },
+      schema: {
+        params: IssueRefParams,
+        body: ImportWorklogBody,
+        // The live service has been seen answering an array of one (docs/tracker-api.md): one
+        // schema or the other, chosen here, so that each answer is serialized without a choice.
+        response: answers({ 200: options.importAnswer === 'array' ? Worklogs : WorklogObject }),
+      },
       // Admin only (spec): refused from the headers, before the body is read (issue 14), so
       // non-admins learn nothing from it and a large body costs nothing.
       onRequest: adminOnly('import time entries'),
@@ -118,47 +132,69 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     async (request) => {
       const view = await importWorklog(request.services, request.caller, request.params.issue, request.body);
       const worklog = worklogResource(view.worklogs[0]!, view.issue, view.users, links);
-      // The live service has been seen answering an array of one (docs/tracker-api.md).
       return options.importAnswer === 'array' ? [worklog] : worklog;
     },
   );
 
-  app.post('/issues/:issue/worklog', { schema: { params: IssueRefParams, body: NewWorklogBody } }, async (request, reply) => {
-    const view = await createWorklog(request.services, request.caller, request.params.issue, request.body);
-    return reply.code(201).send(worklogResource(view.worklogs[0]!, view.issue, view.users, links));
-  });
+  app.post(
+    '/issues/:issue/worklog',
+    { schema: { params: IssueRefParams, body: NewWorklogBody, response: answers({ 201: WorklogObject }) } },
+    async (request, reply) => {
+      const view = await createWorklog(request.services, request.caller, request.params.issue, request.body);
+      return reply.code(201).send(worklogResource(view.worklogs[0]!, view.issue, view.users, links));
+    },
+  );
 
-  app.get('/issues/:issue/worklog', { schema: { params: IssueRefParams, querystring: WorklogListQuery } }, async (request, reply) => {
-    const perPage = request.query.perPage ?? DEFAULT_WORKLOG_PAGE;
-    // Ids never exceed 2^53-1, so a larger cursor means "after every id"; clamped because PostgreSQL
-    // refuses a bigint parameter above 2^63-1 where SQLite just compares (same answer on both).
-    const afterId = request.query.id === undefined ? undefined : Math.min(request.query.id, Number.MAX_SAFE_INTEGER);
-    const page = await listIssueWorklogs(request.services, request.caller, request.params.issue, { perPage, afterId });
-    setCursorLink(reply, linkUrl(links, `issues/${encodeURIComponent(page.issue.key)}/worklog`), perPage, page.nextAfterId);
-    return worklogResources(page, links);
-  });
+  app.get(
+    '/issues/:issue/worklog',
+    { schema: { params: IssueRefParams, querystring: WorklogListQuery, response: answers({ 200: Worklogs }) } },
+    async (request, reply) => {
+      const perPage = request.query.perPage ?? DEFAULT_PAGE_SIZE;
+      // Ids never exceed 2^53-1, so a larger cursor means "after every id"; clamped because PostgreSQL
+      // refuses a bigint parameter above 2^63-1 where SQLite just compares (same answer on both).
+      const afterId = request.query.id === undefined ? undefined : Math.min(request.query.id, Number.MAX_SAFE_INTEGER);
+      const page = await listIssueWorklogs(request.services, request.caller, request.params.issue, { perPage, afterId });
+      setCursorLink(reply, linkUrl(links, `issues/${encodeURIComponent(page.issue.key)}/worklog`), perPage, page.nextAfterId);
+      return worklogResources(page, links);
+    },
+  );
 
-  app.get('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams } }, async (request) => {
-    const view = await getWorklog(request.services, request.caller, request.params.issue, request.params.worklogId);
-    return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
-  });
+  app.get(
+    '/issues/:issue/worklog/:worklogId',
+    { schema: { params: WorklogParams, response: answers({ 200: WorklogObject }) } },
+    async (request) => {
+      const view = await getWorklog(request.services, request.caller, request.params.issue, request.params.worklogId);
+      return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
+    },
+  );
 
-  app.patch('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams, body: WorklogEditBody } }, async (request) => {
-    const precondition = preconditionOf(request);
-    const { issue, worklogId } = request.params;
-    const view = await editWorklog(request.services, request.caller, issue, worklogId, request.body, precondition);
-    return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
-  });
+  app.patch(
+    '/issues/:issue/worklog/:worklogId',
+    { schema: { params: WorklogParams, body: WorklogEditBody, response: answers({ 200: WorklogObject }) } },
+    async (request) => {
+      const precondition = preconditionOf(request);
+      const { issue, worklogId } = request.params;
+      const view = await editWorklog(request.services, request.caller, issue, worklogId, request.body, precondition);
+      return worklogResource(view.worklogs[0]!, view.issue, view.users, links);
+    },
+  );
 
-  app.delete('/issues/:issue/worklog/:worklogId', { schema: { params: WorklogParams } }, async (request, reply) => {
-    const precondition = preconditionOf(request);
-    await deleteWorklog(request.services, request.caller, request.params.issue, request.params.worklogId, precondition);
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/issues/:issue/worklog/:worklogId',
+    { schema: { params: WorklogParams, response: answers({ 204: NoContent('The worklog is deleted') }) } },
+    async (request, reply) => {
+      const precondition = preconditionOf(request);
+      await deleteWorklog(request.services, request.caller, request.params.issue, request.params.worklogId, precondition);
+      return reply.code(204).send();
+    },
+  );
 
   app.post(
     '/worklog/_search',
-    { schema: { body: WorklogSearchBody, querystring: Type.Object(SearchPageQuery) }, preValidation: emptyBodyIsNoFilter },
+    {
+      schema: { body: WorklogSearchBody, querystring: Type.Object(SearchPageQuery), response: answers({ 200: Worklogs }) },
+      preValidation: emptyBodyIsNoFilter,
+    },
     async (request, reply) => {
       const body = request.body;
       const range = body.createdAt === undefined ? undefined : checkCreatedAtRange(body.createdAt);
@@ -170,12 +206,12 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     },
   );
 
-  app.get('/worklog', { schema: { querystring: WorklogQuery } }, async (request, reply) => {
+  app.get('/worklog', { schema: { querystring: WorklogQuery, response: answers({ 200: Worklogs }) } }, async (request, reply) => {
     const { createdBy, createdAt } = request.query;
     const range = createdAt === undefined ? undefined : parseCreatedAtQuery(typeof createdAt === 'string' ? [createdAt] : createdAt);
     if (range !== undefined && !range.ok) throw malformed(['Invalid querystring parameters.'], { createdAt: range.error });
     // A query string has only text: digits name a user id, anything else a login.
-    const author = createdBy === undefined ? undefined : /^\d{1,15}$/.test(createdBy) ? Number(createdBy) : createdBy;
+    const author = createdBy === undefined ? undefined : isNumericId(createdBy) ? Number(createdBy) : createdBy;
     const page = pageOf(request.query);
     const found = await readingQuery(
       searchWorklogs(request.services, request.caller, { createdBy: author, createdAt: range?.value }, page),

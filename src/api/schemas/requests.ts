@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../paging.js';
 
 /** Schema pieces shared by several routes. Bodies reject unknown fields (additionalProperties). */
 export const Strict = { additionalProperties: false } as const;
@@ -34,10 +35,14 @@ export const Duration = Type.String({ description: 'an ISO 8601 duration string 
 
 export const IssueRefParams = Type.Object({ issue: Type.String({ minLength: 1, maxLength: 64 }) });
 
+/** `perPage`: items per page, DEFAULT_PAGE_SIZE when not given (docs/tracker-api.md, "Lists are paged"). */
+export const PerPage = Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE }));
+/** `page`: the page number, 1 when not given; bounded so that the row offset stays a valid SQL integer (a larger page answered 500). */
+export const PageNumber = Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }));
+
 /** `perPage`/`page` for the lists Tracker pages by number (docs/tracker-api.md, "Lists are paged"). */
 export const PageQuery = Type.Object({
-  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
-  // Bounded so that the row offset stays a valid SQL integer (a larger page answered 500).
+  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, default: 1 })),
 });
 
