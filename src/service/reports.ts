@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { invalidField } from '../domain/errors.js';
-import { asciiUpperCase, isNumericId, loginKey } from '../domain/keys.js';
+import { isNumericId, loginKey } from '../domain/keys.js';
 import { type GroupDimension, type Period, type ReportTimeBasis, isTimeDimension } from '../domain/report.js';
 import { type DayBucket, type ZoneClock, dayIndexOf, localDays } from '../domain/time-zone.js';
 import type { Database, Issue, Queue, User } from '../store/schema.js';
