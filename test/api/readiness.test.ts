@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { buildApp } from '../../src/api/app.js';
 import type { Database } from '../../src/store/schema.js';
 import { PUBLIC_URL, type TestApp, buildTestApp } from '../helpers/app.js';
@@ -44,7 +44,10 @@ describe('readiness', () => {
         },
       }),
     });
-    const broken = await buildApp({ ctx: { ...t.ctx, store: { ...t.store, db: unreachable } }, publicUrl: PUBLIC_URL });
+    const ping = async () => {
+      await sql`select 1`.execute(unreachable);
+    };
+    const broken = await buildApp({ ctx: { ...t.ctx, store: { ...t.store, db: unreachable, ping } }, publicUrl: PUBLIC_URL });
     try {
       const response = await broken.inject({ method: 'GET', url: '/readyz' });
       assert.equal(response.statusCode, 503);
