@@ -3,7 +3,8 @@
 // (Node 22's runner finds only .js ones without a glob). Arguments narrow the run to paths containing them.
 //
 // Two passes: every file on SQLite, then every file that builds a test app (the HTTP suites:
-// `buildTestApp(`, `buildAppWithIssue(`, `openTestStore(` or the importer's `startTarget(` in its source) again on PostgreSQL
+// `buildTestApp(`, `buildAppWithIssue(`, `openTestStore(` or the importer's `startTarget(` in its source) or starts
+// a server process on the test backend (`serveOnTestBackend(`, test/process/harness.ts) again on PostgreSQL
 // (TIMEPORT_TEST_BACKEND=postgres, server TIMEPORT_TEST_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/test). Without a reachable PostgreSQL the second pass is
 // skipped, loudly; with CI=true that is a failure instead. TIMEPORT_TEST_PASSES=sqlite or postgres runs one
@@ -49,7 +50,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 const perBackendFiles = files.filter((file) =>
-  /\b(buildTestApp|buildAppWithIssue|openTestStore|startTarget)\(/.test(readFileSync(path.join(root, file), 'utf8')),
+  /\b(buildTestApp|buildAppWithIssue|openTestStore|startTarget|serveOnTestBackend)\(/.test(readFileSync(path.join(root, file), 'utf8')),
 );
 
 function redacted(url) {

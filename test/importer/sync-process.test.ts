@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
+import { parseBusinessDuration } from '../../src/domain/duration.js';
 import { Sandbox, type ServerProcess, within } from '../process/harness.js';
+import { listWorklogs } from '../process/tracker.js';
 
 const TOKEN = 'sync-admin-token-0001';
 const ENTRIES = 600;
@@ -13,6 +14,8 @@ const ENTRIES = 600;
  * extension (in batches of 50, so that the kill falls between two): its exit codes (3 while
  * deletions wait for --delete, 0 once the target matches), and a run killed with SIGKILL in the
  * middle, then run again, ending with the target equal to the source and nothing created twice.
+ * The server stores on the test backend (SQLite, or PostgreSQL in the runner's second pass); what it
+ * stores is read through its API.
  */
 for (const api of ['tracker', 'timeport'] as const)
   describe(`timeport sync --api ${api}: exit codes, kill -9 and a re-run`, { timeout: 110_000 }, () => {
@@ -33,7 +36,7 @@ for (const api of ['tracker', 'timeport'] as const)
       });
 
     before(async () => {
-      server = await sandbox.serve({ env: { TIMEPORT_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' } });
+      server = await sandbox.serveOnTestBackend({ env: { TIMEPORT_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' } });
       const ok = async (answer: Promise<{ status: number; text: string }>) => {
         const response = await answer;
         assert.ok(response.status < 300, response.text);
@@ -76,16 +79,17 @@ for (const api of ['tracker', 'timeport'] as const)
       '--progress-interval',
       '1',
     ];
-    const stored = () => {
-      const db = new BetterSqlite3(sandbox.databaseFile, { readonly: true });
-      try {
-        return db.prepare('select comment, duration_seconds as seconds from worklogs order by id').all() as {
-          comment: string;
-          seconds: number;
-        }[];
-      } finally {
-        db.close();
-      }
+    /** Every worklog of SYN-1..3 as the API lists it, in id order, with its duration in seconds. */
+    const stored = async () => {
+      const worklogs = [];
+      for (let issue = 1; issue <= 3; issue++) worklogs.push(...(await listWorklogs(server, as, `SYN-${issue}`)));
+      return worklogs
+        .sort((a, b) => a.id - b.id)
+        .map((worklog) => {
+          const seconds = parseBusinessDuration(worklog.duration);
+          assert.ok(seconds.ok, worklog.duration);
+          return { comment: worklog.comment, seconds: seconds.value };
+        });
     };
     const stateLines = () => {
       const files = fs.existsSync(stateDir) ? fs.readdirSync(stateDir).filter((name) => name.endsWith('.ndjson')) : [];
@@ -106,7 +110,7 @@ for (const api of ['tracker', 'timeport'] as const)
       );
       const exit = await first.kill();
       assert.equal(exit.signal, 'SIGKILL');
-      const atKill = stored().length;
+      const atKill = (await stored()).length;
       assert.ok(atKill >= 100 && atKill < ENTRIES, `killed in the middle (${atKill} stored)`);
 
       const second = await sandbox.cli(args(), { timeoutMs: 80_000 });
@@ -123,9 +127,7 @@ for (const api of ['tracker', 'timeport'] as const)
       assert.ok(creates <= ENTRIES - atKill && creates > 0, second.stdout);
       if (api === 'tracker') assert.ok(adopted <= 1, 'at most the write in flight is adopted');
       else assert.equal(adopted, 0, 'the ledger knows every stored entry');
-      const comments = stored()
-        .map((worklog) => worklog.comment)
-        .sort();
+      const comments = (await stored()).map((worklog) => worklog.comment).sort();
       assert.deepEqual(comments, Array.from({ length: ENTRIES }, (_, index) => `entry ${index}`).sort(), 'every entry once');
 
       // One entry gone, one edited: the edit is applied, the deletion waits (exit 3) until --delete.
@@ -140,11 +142,11 @@ for (const api of ['tracker', 'timeport'] as const)
       assert.equal(third.code, 3, `${third.stdout}\n${third.stderr}`);
       assert.match(third.stdout, /^Plan: 0 creates, 1 updates, 1 deletes \(1 not applied without --delete\), /m);
       assert.match(third.stdout, new RegExp(`^ {2}sync-${ENTRIES - 1}: worklog \\d+ on SYN-`, 'm'));
-      assert.equal(stored().find((worklog) => worklog.comment === 'entry 5')!.seconds, 7 * 60);
-      assert.equal(stored().length, ENTRIES, 'the deletion waits');
+      assert.equal((await stored()).find((worklog) => worklog.comment === 'entry 5')!.seconds, 7 * 60);
+      assert.equal((await stored()).length, ENTRIES, 'the deletion waits');
       const fourth = await sandbox.cli([...args(), '--delete'], { timeoutMs: 60_000 });
       assert.equal(fourth.code, 0, `${fourth.stdout}\n${fourth.stderr}`);
-      assert.equal(stored().length, ENTRIES - 1);
+      assert.equal((await stored()).length, ENTRIES - 1);
       const fifth = await sandbox.cli([...args(), '--dry-run'], { timeoutMs: 60_000 });
       assert.equal(fifth.code, 0, `${fifth.stdout}\n${fifth.stderr}`);
       assert.match(

@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { tempDir } from '../helpers/app.js';
+import { tempDir, testBackend } from '../helpers/app.js';
+import { type TestDatabase, createTestDatabase } from '../helpers/postgres.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** How long any single wait may take before the harness gives up (and kills what it waits for). */
@@ -332,6 +333,8 @@ export class Sandbox {
   readonly dataDir: string;
   private readonly removeDir: () => void;
   private readonly children = new Set<Child>();
+  /** The PostgreSQL database of `serveOnTestBackend`, made at its first call. */
+  private database: TestDatabase | undefined;
 
   constructor(prefix = 'timeport-process-') {
     const temp = tempDir(prefix);
@@ -399,6 +402,19 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Starts the server on the test backend (test/helpers/app.ts `testBackend`): this sandbox's
+   * SQLite file, or with TIMEPORT_TEST_BACKEND=postgres a migrated PostgreSQL database of the
+   * sandbox's own (test/helpers/postgres.ts), the same for every call, dropped by `dispose`.
+   * scripts/run-tests.mjs runs the files that call it on both databases; their checks read what is
+   * stored through the API, not from the SQLite file.
+   */
+  async serveOnTestBackend(options: ServeOptions = {}): Promise<ServerProcess> {
+    if (testBackend() === 'sqlite') return this.serve(options);
+    this.database ??= await createTestDatabase();
+    return this.serve({ ...options, env: { DATABASE_URL: this.database.url, ...options.env } });
+  }
+
   /** Runs a command of the `timeport` program to its end and returns its output and exit. */
   async cli(args: string[], options: CliOptions = {}): Promise<CliResult> {
     const child = options.npx
@@ -417,10 +433,11 @@ export class Sandbox {
     return { ...exit, stdout: child.stdout, stderr: child.stderr };
   }
 
-  /** Kills every process still running (SIGKILL), then removes the data directory. */
+  /** Kills every process still running (SIGKILL), then removes the data directory and drops the database of `serveOnTestBackend`. */
   async dispose(): Promise<void> {
     const kills = await Promise.allSettled([...this.children].map((child) => child.kill()));
     this.removeDir();
+    await this.database?.drop();
     const failed = kills.find((kill) => kill.status === 'rejected');
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
   }
