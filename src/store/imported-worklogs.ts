@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Store } from './database.js';
-import type { Database, Issue, Worklog } from './schema.js';
+import type { Database, Worklog } from './schema.js';
 
 /**
  * The statements of `/timeport/v1/worklogs/_external` and `/timeport/v1/worklogs/_changes`
@@ -161,43 +161,4 @@ export async function deleteImportedWorklogs(trx: Kysely<Database>, worklogIds: 
     deleted += Number(result.numDeletedRows);
   }
   return deleted;
-}
-
-/**
- * Moves an issue's `spent` by `deltaSeconds` (one atomic `spent_seconds = spent_seconds + ?`) and
- * marks it changed by `by`, as a worklog's PATCH or DELETE does: `updatedAt`, `updatedBy` and one
- * more `version`. Answers the issue as it now is.
- */
-export async function changeIssueSpent(
-  trx: Kysely<Database>,
-  issueId: string,
-  deltaSeconds: number,
-  by: { uid: number; at: number },
-): Promise<Issue> {
-  return trx
-    .updateTable('issues')
-    .set((eb) => ({
-      spentSeconds: eb('spentSeconds', '+', deltaSeconds),
-      version: eb('version', '+', 1),
-      updatedAt: by.at,
-      updatedBy: by.uid,
-    }))
-    .where('id', '=', issueId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-/** Issues by id (any organization's: the ids come from worklogs already scoped to one). */
-export async function issuesById(db: Kysely<Database>, ids: Iterable<string>): Promise<Map<string, Issue>> {
-  const unique = [...new Set(ids)];
-  const issues = new Map<string, Issue>();
-  for (let offset = 0; offset < unique.length; offset += CHUNK) {
-    const rows = await db
-      .selectFrom('issues')
-      .selectAll()
-      .where('id', 'in', unique.slice(offset, offset + CHUNK))
-      .execute();
-    for (const issue of rows) issues.set(issue.id, issue);
-  }
-  return issues;
 }
