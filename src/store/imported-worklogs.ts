@@ -162,3 +162,37 @@ export async function deleteImportedWorklogs(trx: Kysely<Database>, worklogIds: 
   }
   return deleted;
 }
+
+/** What a batch's rollback took off one issue. */
+export interface RemovedFromIssue {
+  issueId: string;
+  seconds: number;
+  /** How many worklogs of the issue were removed. */
+  count: number;
+}
+
+/**
+ * Deletes every worklog a batch created that still exists, with its ledger row (first, so that
+ * nothing points to the worklogs), which frees their external ids. Answers, per issue, the
+ * seconds and entries removed, for the caller to take off the issues' `spent`.
+ */
+export async function deleteBatchWorklogs(trx: Kysely<Database>, batchId: number): Promise<RemovedFromIssue[]> {
+  const sums = await trx
+    .selectFrom('importedWorklogs')
+    .innerJoin('worklogs', 'worklogs.id', 'importedWorklogs.worklogId')
+    .select(['worklogs.issueId', sql<number>`sum(worklogs.duration_seconds)`.as('seconds'), sql<number>`count(*)`.as('count')])
+    .where('importedWorklogs.batchId', '=', batchId)
+    .groupBy('worklogs.issueId')
+    .execute();
+  const batchWorklogs = trx.selectFrom('importedWorklogs').select('worklogId').where('batchId', '=', batchId);
+  // The ledger rows go first: the worklogs they point to are deleted next.
+  const ids = (await batchWorklogs.execute()).map((row) => Number(row.worklogId));
+  await trx.deleteFrom('importedWorklogs').where('batchId', '=', batchId).execute();
+  for (let offset = 0; offset < ids.length; offset += CHUNK) {
+    await trx
+      .deleteFrom('worklogs')
+      .where('id', 'in', ids.slice(offset, offset + CHUNK))
+      .execute();
+  }
+  return sums.map((sum) => ({ issueId: sum.issueId, seconds: Number(sum.seconds), count: Number(sum.count) }));
+}
