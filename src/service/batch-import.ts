@@ -8,12 +8,12 @@ import {
   listImportBatches as listImportBatchRows,
   markImportBatchRolledBack,
 } from '../store/import-batches.js';
-import { deleteBatchWorklogs } from '../store/imported-worklogs.js';
+import { deleteBatchWorklogs, isExternalIdTaken } from '../store/imported-worklogs.js';
 import type { ImportBatch, Issue, NewWorklog, User } from '../store/schema.js';
 import { moveImportedSpent } from '../store/worklogs.js';
 import type { Caller, ServiceContext } from './context.js';
 import { findLedgerByExternalId, insertLedgerRows, insertWorklogRows } from '../store/bulk-rows.js';
-import { classifyDatabaseError, isTransactionConflict } from '../store/errors.js';
+import { isTransactionConflict } from '../store/errors.js';
 import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
@@ -92,9 +92,7 @@ export async function importWorklogBatch(
       // Two batches carrying the same new external id at once (PostgreSQL runs them side by side):
       // the later one's insert meets the earlier one's row and rolls back whole. Run again, it finds
       // the entry already present, as if the batches had come one after the other.
-      const meaning = classifyDatabaseError(error);
-      const sameExternalId = meaning?.kind === 'duplicate' && meaning.table === 'imported_worklogs';
-      if ((!sameExternalId && !isTransactionConflict(error)) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
+      if ((!isExternalIdTaken(error) && !isTransactionConflict(error)) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
     }
   }
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Store } from './database.js';
+import { classifyDatabaseError } from './errors.js';
 import type { Database, Worklog } from './schema.js';
 
 /**
@@ -195,4 +196,13 @@ export async function deleteBatchWorklogs(trx: Kysely<Database>, batchId: number
       .execute();
   }
   return sums.map((sum) => ({ issueId: sum.issueId, seconds: Number(sum.seconds), count: Number(sum.count) }));
+}
+
+/**
+ * Whether a write failed because another transaction stored one of the same external ids first
+ * (the ledger's unique index): two batches carrying the same new id at once, on PostgreSQL.
+ */
+export function isExternalIdTaken(error: unknown): boolean {
+  const meaning = classifyDatabaseError(error);
+  return meaning?.kind === 'duplicate' && meaning.table === 'imported_worklogs';
 }
