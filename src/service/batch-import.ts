@@ -1,10 +1,19 @@
-import { type Kysely, sql } from 'kysely';
 import { type Problem, conflict, invalidFields, notFound } from '../domain/errors.js';
 import { checkWorklogImport } from '../domain/worklog-rules.js';
-import type { Database, ImportBatch, Issue, NewWorklog, User } from '../store/schema.js';
+import type { DbHandle } from '../store/handle.js';
+import {
+  countBatchWorklogs,
+  findImportBatch,
+  insertImportBatch,
+  listImportBatches as listImportBatchRows,
+  markImportBatchRolledBack,
+} from '../store/import-batches.js';
+import { deleteBatchWorklogs, isExternalIdTaken } from '../store/imported-worklogs.js';
+import type { ImportBatch, Issue, NewWorklog, User } from '../store/schema.js';
+import { moveImportedSpent } from '../store/worklogs.js';
 import type { Caller, ServiceContext } from './context.js';
 import { findLedgerByExternalId, insertLedgerRows, insertWorklogRows } from '../store/bulk-rows.js';
-import { classifyDatabaseError, isTransactionConflict } from '../store/errors.js';
+import { isTransactionConflict } from '../store/errors.js';
 import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
@@ -54,9 +63,6 @@ export interface BatchResult {
 /** The batch's audit event names at most this many of its issues (the ledger has every entry). */
 const MAX_AUDITED_ISSUES = 100;
 
-/** Worklog ids per `IN (...)` list of a rollback. */
-const LOOKUP_CHUNK = 500;
-
 interface PendingEntry {
   index: number;
   externalId: string | undefined;
@@ -86,9 +92,7 @@ export async function importWorklogBatch(
       // Two batches carrying the same new external id at once (PostgreSQL runs them side by side):
       // the later one's insert meets the earlier one's row and rolls back whole. Run again, it finds
       // the entry already present, as if the batches had come one after the other.
-      const meaning = classifyDatabaseError(error);
-      const sameExternalId = meaning?.kind === 'duplicate' && meaning.table === 'imported_worklogs';
-      if ((!sameExternalId && !isTransactionConflict(error)) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
+      if ((!isExternalIdTaken(error) && !isTransactionConflict(error)) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
     }
   }
 }
@@ -210,29 +214,17 @@ async function writeBatch(
     pending.forEach((entry, position) => (entry.worklogId = ids[position]));
     const spentByIssue = new Map<string, number>();
     for (const entry of pending) spentByIssue.set(entry.issue.id, (spentByIssue.get(entry.issue.id) ?? 0) + entry.row.durationSeconds);
-    for (const [issueId, seconds] of spentByIssue) {
-      await trx
-        .updateTable('issues')
-        .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', seconds) }))
-        .where('id', '=', issueId)
-        .execute();
-    }
-    const batch = await trx
-      .insertInto('importBatches')
-      .values({
-        orgId,
-        createdBy: caller.user.uid,
-        createdAt: now,
-        source: options.source ?? null,
-        mode: options.mode,
-        createdCount: counts.created,
-        alreadyPresentCount: counts.alreadyPresent,
-        failedCount: counts.failed,
-        rolledBackAt: null,
-        rolledBackBy: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    await moveImportedSpent(trx, spentByIssue);
+    const batch = await insertImportBatch(trx, {
+      orgId,
+      createdBy: caller.user.uid,
+      createdAt: now,
+      source: options.source ?? null,
+      mode: options.mode,
+      createdCount: counts.created,
+      alreadyPresentCount: counts.alreadyPresent,
+      failedCount: counts.failed,
+    });
     // Ledger rows go in external-id order: concurrent batches sharing ids then wait for each other
     // on the unique index in the same order, instead of deadlocking (PostgreSQL).
     const ledgerOrder = [...pending].sort((a, b) => compareExternalIds(a.externalId, b.externalId));
@@ -294,12 +286,7 @@ export async function listImportBatches(
   request: BatchPageRequest,
 ): Promise<{ batches: ImportBatch[]; users: Map<number, User>; nextBeforeId?: number }> {
   requireAdmin(caller, 'see import batches');
-  let query = ctx.store.db.selectFrom('importBatches').selectAll().where('orgId', '=', caller.org.id);
-  if (request.beforeId !== undefined) query = query.where('id', '<', request.beforeId);
-  const rows = await query
-    .orderBy('id', 'desc')
-    .limit(request.perPage + 1)
-    .execute();
+  const rows = await listImportBatchRows(ctx.store.db, caller.org.id, { beforeId: request.beforeId, limit: request.perPage + 1 });
   const batches = rows.slice(0, request.perPage);
   const users = await loadUsers(
     ctx.store.db,
@@ -315,16 +302,12 @@ export async function getImportBatch(ctx: ServiceContext, caller: Caller, batchI
   return loadBatchView(ctx.store.db, caller.org.id, batchId);
 }
 
-async function loadBatchView(db: Kysely<Database>, orgId: string, batchId: number): Promise<BatchView> {
-  const batch = await db.selectFrom('importBatches').selectAll().where('orgId', '=', orgId).where('id', '=', batchId).executeTakeFirst();
+async function loadBatchView(db: DbHandle, orgId: string, batchId: number): Promise<BatchView> {
+  const batch = await findImportBatch(db, orgId, batchId);
   if (batch === undefined) throw notFound('Import batch does not exist.');
-  const remaining = await db
-    .selectFrom('importedWorklogs')
-    .select(sql<number>`count(*)`.as('count'))
-    .where('batchId', '=', batchId)
-    .executeTakeFirstOrThrow();
+  const remainingWorklogs = await countBatchWorklogs(db, batchId);
   const users = await loadUsers(db, [batch.createdBy, ...(batch.rolledBackBy === null ? [] : [batch.rolledBackBy])]);
-  return { batch, users, remainingWorklogs: Number(remaining.count) };
+  return { batch, users, remainingWorklogs };
 }
 
 /**
@@ -336,41 +319,17 @@ export async function rollbackImportBatch(ctx: ServiceContext, caller: Caller, b
   requireAdmin(caller, 'roll back import batches');
   const orgId = caller.org.id;
   return writeTransaction(ctx, async (trx) => {
-    const batch = await trx.selectFrom('importBatches').selectAll().where('orgId', '=', orgId).where('id', '=', batchId).executeTakeFirst();
+    const batch = await findImportBatch(trx, orgId, batchId);
     if (batch === undefined) throw notFound('Import batch does not exist.');
     if (batch.rolledBackAt !== null) throw conflict(`Import batch ${batchId} has already been rolled back.`);
-    const sums = await trx
-      .selectFrom('importedWorklogs')
-      .innerJoin('worklogs', 'worklogs.id', 'importedWorklogs.worklogId')
-      .select(['worklogs.issueId', sql<number>`sum(worklogs.duration_seconds)`.as('seconds'), sql<number>`count(*)`.as('count')])
-      .where('importedWorklogs.batchId', '=', batchId)
-      .groupBy('worklogs.issueId')
-      .execute();
-    const batchWorklogs = trx.selectFrom('importedWorklogs').select('worklogId').where('batchId', '=', batchId);
-    // The ledger rows go first: the worklogs they point to are deleted next.
-    const ids = (await batchWorklogs.execute()).map((row) => Number(row.worklogId));
-    await trx.deleteFrom('importedWorklogs').where('batchId', '=', batchId).execute();
-    for (let offset = 0; offset < ids.length; offset += LOOKUP_CHUNK) {
-      await trx
-        .deleteFrom('worklogs')
-        .where('id', 'in', ids.slice(offset, offset + LOOKUP_CHUNK))
-        .execute();
-    }
-    for (const sum of sums) {
-      const seconds = Number(sum.seconds);
-      await trx
-        .updateTable('issues')
-        .set((eb) => ({ spentSeconds: eb('spentSeconds', '-', seconds) }))
-        .where('id', '=', sum.issueId)
-        .execute();
-    }
-    await trx
-      .updateTable('importBatches')
-      .set({ rolledBackAt: ctx.now(), rolledBackBy: caller.user.uid })
-      .where('id', '=', batchId)
-      .execute();
+    const sums = await deleteBatchWorklogs(trx, batchId);
+    await moveImportedSpent(
+      trx,
+      sums.map((sum) => [sum.issueId, -sum.seconds] as const),
+    );
+    await markImportBatchRolledBack(trx, batchId, { uid: caller.user.uid, at: ctx.now() });
     const view = await loadBatchView(trx, orgId, batchId);
-    const removed = sums.reduce((total, sum) => total + Number(sum.count), 0);
+    const removed = sums.reduce((total, sum) => total + sum.count, 0);
     await recordAudit(trx, ctx, orgId, caller.user, {
       action: 'batch.rollback',
       batchId,

@@ -1,10 +1,21 @@
-import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { invalidField } from '../domain/errors.js';
 import { isNumericId, loginKey } from '../domain/keys.js';
 import { type GroupDimension, type Period, type ReportTimeBasis, isTimeDimension } from '../domain/report.js';
 import { type DayBucket, type ZoneClock, dayIndexOf, localDays } from '../domain/time-zone.js';
-import type { Database, Issue, Queue, User } from '../store/schema.js';
+import type { DbHandle } from '../store/handle.js';
+import {
+  type ReportGroup,
+  type ReportIssueName,
+  type ReportNames,
+  type ReportQueueName,
+  type ReportScope,
+  type ReportUserName,
+  findReportUserUid,
+  reportNames,
+  reportSums,
+  reportTimeSpan,
+} from '../store/reports.js';
 import type { Caller, ServiceContext } from './context.js';
 import { findIssue } from './issues.js';
 import { findQueue } from './queues.js';
@@ -83,58 +94,22 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
     issueIds: await resolveIssues(db, orgId, request.issues),
     queueIds: await resolveQueues(db, orgId, request.queues),
   };
-  const timeColumn = request.by === 'start' ? 'worklogs.start' : 'worklogs.createdAt';
-  const needsIssues = filters.queueIds.length > 0 || request.groupBy.includes('queue');
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the optional join changes the row type; only worklogs columns and issues.queueId are read
-  const base = (): SelectQueryBuilder<any, any, object> => {
-    let query = db
-      .selectFrom('worklogs')
-      .where('worklogs.orgId', '=', orgId)
-      .where(timeColumn, '>=', request.period.from)
-      .where(timeColumn, '<', request.period.to);
-    if (filters.userUids.length > 0) query = query.where('worklogs.createdBy', 'in', filters.userUids);
-    if (filters.issueIds.length > 0) query = query.where('worklogs.issueId', 'in', filters.issueIds);
-    if (!needsIssues) return query;
-    const joined = query.innerJoin('issues', 'issues.id', 'worklogs.issueId');
-    return filters.queueIds.length > 0 ? joined.where('issues.queueId', 'in', filters.queueIds) : joined;
-  };
-
-  const groupColumns: { dimension: 'user' | 'issue' | 'queue'; column: string }[] = [];
-  for (const dimension of request.groupBy) {
-    if (dimension === 'user') groupColumns.push({ dimension, column: 'worklogs.createdBy' });
-    if (dimension === 'issue') groupColumns.push({ dimension, column: 'worklogs.issueId' });
-    if (dimension === 'queue') groupColumns.push({ dimension, column: 'issues.queueId' });
-  }
+  const groups = request.groupBy.filter((dimension): dimension is ReportGroup => !isTimeDimension(dimension));
+  const scope: ReportScope = { orgId, by: request.by, from: request.period.from, to: request.period.to, ...filters, groupBy: groups };
   const timeDimension = request.groupBy.find(isTimeDimension);
 
   // Time buckets need the days the data spans, to choose a grid that no day boundary cuts.
   let grid: { origin: number; size: number; days: DayBucket[] } | undefined;
   if (timeDimension !== undefined) {
-    const first = await base()
-      .select(sql<number | string | null>`min(${sql.ref(timeColumn)})`.as('instant'))
-      .executeTakeFirst();
-    const last = await base()
-      .select(sql<number | string | null>`max(${sql.ref(timeColumn)})`.as('instant'))
-      .executeTakeFirst();
-    if (first?.instant == null || last?.instant == null) return emptyReport();
-    const days = localDays(request.clock, Number(first.instant), Number(last.instant) + 1);
+    const span = await reportTimeSpan(db, scope);
+    if (span === undefined) return emptyReport();
+    const days = localDays(request.clock, span.first, span.last + 1);
     const origin = request.period.from;
     const size = GRID_SIZES_MS.find((candidate) => days.every((day) => day.start <= origin || (day.start - origin) % candidate === 0)) ?? 1;
     grid = { origin, size, days };
   }
 
-  const cell: RawBuilder<number> | undefined =
-    grid === undefined ? undefined : sql<number>`(${sql.ref(timeColumn)} - (${sql.lit(grid.origin)})) / ${sql.lit(grid.size)}`;
-  let query = base().select((eb) => [
-    eb.fn.sum<number | string>('worklogs.durationSeconds').as('seconds'),
-    eb.fn.countAll<number | string>().as('entries'),
-  ]);
-  groupColumns.forEach(({ column }, index) => {
-    query = query.select(sql.ref(column).as(`g${index}`)).groupBy(sql.ref(column));
-  });
-  if (cell !== undefined) query = query.select(cell.as('cell')).groupBy(cell);
-  const sums = (await query.execute()) as Record<string, number | string | null>[];
+  const sums = await reportSums(db, scope, grid === undefined ? undefined : { origin: grid.origin, size: grid.size });
 
   // Merge the cells into the requested rows.
   const rows = new Map<
@@ -142,22 +117,22 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
     { keys: (string | number)[]; labels: { day?: string; week?: string; month?: string }; seconds: number; count: number }
   >();
   for (const sum of sums) {
-    const keys = groupColumns.map((_, index) => sum[`g${index}`] as string | number);
+    const keys = sum.keys;
     const labels: { day?: string; week?: string; month?: string } = {};
     if (grid !== undefined && timeDimension !== undefined) {
-      const instant = grid.origin + Number(sum.cell) * grid.size;
+      const instant = grid.origin + sum.cell! * grid.size;
       labels[timeDimension] = grid.days[dayIndexOf(grid.days, instant)]![timeDimension];
     }
     const id = JSON.stringify([keys, labels[timeDimension ?? 'day'] ?? null]);
     const row = rows.get(id) ?? { keys, labels, seconds: 0, count: 0 };
-    row.seconds += Number(sum.seconds);
-    row.count += Number(sum.entries);
+    row.seconds += sum.seconds;
+    row.count += sum.entries;
     rows.set(id, row);
   }
 
   const names = await loadNames(
     db,
-    groupColumns,
+    groups,
     [...rows.values()].map((row) => row.keys),
   );
   const result: ReportRow[] = [];
@@ -165,7 +140,7 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
   let totalCount = 0;
   for (const row of rows.values()) {
     const out: ReportRow = { duration: formatBusinessDuration(row.seconds), seconds: row.seconds, count: row.count };
-    groupColumns.forEach(({ dimension }, index) => {
+    groups.forEach((dimension, index) => {
       const key = row.keys[index]!;
       if (dimension === 'user') out.user = userOf(names.users.get(Number(key)), key);
       if (dimension === 'issue') out.issue = issueOf(names.issues.get(String(key)), key);
@@ -182,20 +157,17 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
 
 const emptyReport = (): Report => ({ rows: [], total: { duration: formatBusinessDuration(0), seconds: 0, count: 0 } });
 
-async function resolveUsers(db: Kysely<Database>, orgId: string, refs: readonly string[]): Promise<number[]> {
+async function resolveUsers(db: DbHandle, orgId: string, refs: readonly string[]): Promise<number[]> {
   const uids = new Set<number>();
   for (const ref of refs) {
-    const query = db.selectFrom('users').select('uid').where('orgId', '=', orgId);
-    const found = isNumericId(ref)
-      ? await query.where('uid', '=', Number(ref)).executeTakeFirst()
-      : await query.where('loginKey', '=', loginKey(ref)).executeTakeFirst();
+    const found = await findReportUserUid(db, orgId, isNumericId(ref) ? { uid: Number(ref) } : { loginKey: loginKey(ref) });
     if (found === undefined) throw badFilter('user', `${JSON.stringify(ref)} is not a user of this organization`);
-    uids.add(found.uid);
+    uids.add(found);
   }
   return [...uids];
 }
 
-async function resolveIssues(db: Kysely<Database>, orgId: string, refs: readonly string[]): Promise<string[]> {
+async function resolveIssues(db: DbHandle, orgId: string, refs: readonly string[]): Promise<string[]> {
   const ids = new Set<string>();
   for (const ref of refs) {
     const issue = await findIssue(db, orgId, ref);
@@ -205,7 +177,7 @@ async function resolveIssues(db: Kysely<Database>, orgId: string, refs: readonly
   return [...ids];
 }
 
-async function resolveQueues(db: Kysely<Database>, orgId: string, refs: readonly string[]): Promise<number[]> {
+async function resolveQueues(db: DbHandle, orgId: string, refs: readonly string[]): Promise<number[]> {
   const ids = new Set<number>();
   for (const ref of refs) {
     const found = await findQueue(db, orgId, ref);
@@ -215,59 +187,28 @@ async function resolveQueues(db: Kysely<Database>, orgId: string, refs: readonly
   return [...ids];
 }
 
-interface Names {
-  users: Map<number, User>;
-  issues: Map<string, Issue & { queueKey: string }>;
-  queues: Map<number, Queue>;
-}
-
-/** Chunks keep `in (...)` lists well under every database's limit on bound values. */
-const CHUNK = 500;
-function chunks<T>(values: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < values.length; i += CHUNK) out.push(values.slice(i, i + CHUNK));
-  return out;
-}
-
-async function loadNames(
-  db: Kysely<Database>,
-  columns: readonly { dimension: string }[],
-  keys: readonly (string | number)[][],
-): Promise<Names> {
-  const distinct = (dimension: string) => {
-    const index = columns.findIndex((column) => column.dimension === dimension);
+/** The names of the users, issues and queues the rows are grouped by. */
+async function loadNames(db: DbHandle, groups: readonly ReportGroup[], keys: readonly (string | number)[][]): Promise<ReportNames> {
+  const distinct = (group: ReportGroup) => {
+    const index = groups.indexOf(group);
     return index < 0 ? [] : [...new Set(keys.map((row) => row[index]!))];
   };
-  const names: Names = { users: new Map(), issues: new Map(), queues: new Map() };
-  for (const part of chunks(distinct('user').map(Number))) {
-    for (const user of await db.selectFrom('users').selectAll().where('uid', 'in', part).execute()) names.users.set(user.uid, user);
-  }
-  for (const part of chunks(distinct('issue').map(String))) {
-    const issues = await db
-      .selectFrom('issues')
-      .innerJoin('queues', 'queues.id', 'issues.queueId')
-      .selectAll('issues')
-      .select('queues.key as queueKey')
-      .where('issues.id', 'in', part)
-      .execute();
-    for (const issue of issues) names.issues.set(issue.id, issue);
-  }
-  for (const part of chunks(distinct('queue').map(Number))) {
-    for (const queue of await db.selectFrom('queues').selectAll().where('id', 'in', part).execute())
-      names.queues.set(Number(queue.id), queue);
-  }
-  return names;
+  return reportNames(db, {
+    userUids: distinct('user').map(Number),
+    issueIds: distinct('issue').map(String),
+    queueIds: distinct('queue').map(Number),
+  });
 }
 
-const userOf = (user: User | undefined, key: string | number): ReportUser =>
+const userOf = (user: ReportUserName | undefined, key: string | number): ReportUser =>
   user === undefined
     ? { id: String(key), login: String(key), display: String(key) }
     : { id: String(user.uid), login: user.login, display: user.display };
-const issueOf = (issue: Issue | undefined, key: string | number): ReportIssue =>
+const issueOf = (issue: ReportIssueName | undefined, key: string | number): ReportIssue =>
   issue === undefined
     ? { id: String(key), key: String(key), display: String(key) }
     : { id: issue.id, key: issue.key, display: issue.summary };
-const queueOf = (queue: Queue | undefined, key: string | number): ReportQueue =>
+const queueOf = (queue: ReportQueueName | undefined, key: string | number): ReportQueue =>
   queue === undefined
     ? { id: String(key), key: String(key), display: String(key) }
     : { id: String(queue.id), key: queue.key, display: queue.name };
@@ -279,7 +220,7 @@ function orderedRow(row: ReportRow, groupBy: readonly GroupDimension[]): ReportR
   return { ...ordered, duration: row.duration, seconds: row.seconds, count: row.count } as ReportRow;
 }
 
-function compareRows(a: ReportRow, b: ReportRow, groupBy: readonly GroupDimension[], issues: Names['issues']): number {
+function compareRows(a: ReportRow, b: ReportRow, groupBy: readonly GroupDimension[], issues: ReportNames['issues']): number {
   for (const dimension of groupBy) {
     let order = 0;
     if (dimension === 'user') order = loginKey(a.user!.login).localeCompare(loginKey(b.user!.login));

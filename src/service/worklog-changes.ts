@@ -2,14 +2,13 @@ import { type Problem, invalidFields, notFound } from '../domain/errors.js';
 import { type WorklogEditFields, checkWorklogEdit } from '../domain/worklog-rules.js';
 import {
   type ImportedWorklog,
-  changeIssueSpent,
   deleteImportedWorklogs,
   findImportedWorklogs,
-  issuesById,
   listImportedWorklogs,
   rewriteImportedWorklogs,
   type WorklogRewrite,
 } from '../store/imported-worklogs.js';
+import { changeIssueSpent, issuesById } from '../store/worklogs.js';
 import { isTransactionConflict } from '../store/errors.js';
 import type { Issue, User, Worklog } from '../store/schema.js';
 import { type AuditEvent, recordAuditEvents } from './audit.js';

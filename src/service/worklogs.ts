@@ -1,4 +1,3 @@
-import type { Kysely, QueryCreator } from 'kysely';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp } from '../domain/timestamp.js';
 import { Problem, conflict, forbidden, invalidFields, notFound, staleVersion } from '../domain/errors.js';
@@ -13,10 +12,22 @@ import {
   checkWorklogEdit,
   checkWorklogImport,
 } from '../domain/worklog-rules.js';
-import type { Database, Issue, User, Worklog } from '../store/schema.js';
-import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
+import type { DbHandle } from '../store/handle.js';
+import type { Issue, User, Worklog } from '../store/schema.js';
+import {
+  type WorklogChanges,
+  changeIssueSpent,
+  deleteWorklogAtVersion,
+  findWorklogOfIssue,
+  insertImportedWorklogWithAudit,
+  insertWorklog,
+  issuesById,
+  listIssueWorklogs as listIssueWorklogRows,
+  searchWorklogs as searchWorklogRows,
+  updateWorklogAtVersion,
+} from '../store/worklogs.js';
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
-import { type AuditEvent, type AuditEventValues, auditEventParameters, auditEventValues, recordAudit } from './audit.js';
+import { type AuditEvent, auditEventValues, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
 import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
@@ -53,99 +64,20 @@ export async function importWorklog(
     const author = await requireUserReference(trx, caller.org.id, 'createdBy', fields.createdBy, errors);
     if (!checked.ok || author === undefined || Object.keys(errors).length > 0) throw invalidFields(errors);
     const { durationSeconds, createdAt, start, comment } = checked.value;
-    const values: ImportedWorklogValues = {
-      orgId: caller.org.id,
-      issueId: issue.id,
-      author: author.uid,
-      createdAt,
-      start,
-      durationSeconds,
-      comment,
-    };
-    const users = new Map([[author.uid, author]]);
-    if (ctx.store.dialect === 'postgres') {
-      // One statement instead of three: on PostgreSQL every statement is a round trip, and round
-      // trips are most of a single import's cost there (BENCHMARKS.md). The event's facts do not
-      // depend on the new id, so they are known before the insert.
-      const facts = worklogFacts({ ...values, createdBy: author.uid, version: 1 }, author);
-      const event = auditEventValues(ctx, caller.org.id, caller.user, {
-        action: 'worklog.import',
-        issueKey: issue.key,
-        details: { after: facts },
-      });
-      const { issueSpentSeconds, ...worklog } = await importWorklogStatement.one(trx, { ...values, ...event });
-      // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
-      return { issue: { ...issue, spentSeconds: issueSpentSeconds }, worklogs: [worklog], users };
-    }
-    const worklog = await insertImportedWorklog.one(trx, values);
-    const updated = await addToSpent(trx, issue.id, durationSeconds);
-    await recordAudit(
-      trx,
-      ctx,
-      caller.org.id,
-      caller.user,
-      worklogEvent('worklog.import', issue, worklog, { after: worklogFacts(worklog, author) }),
-    );
-    return { issue: updated, worklogs: [worklog], users };
+    const values = { orgId: caller.org.id, issueId: issue.id, author: author.uid, createdAt, start, durationSeconds, comment };
+    // The event's facts do not depend on the new id, so they are known before the insert, which
+    // the store may then make one statement with it (store/worklogs.ts).
+    const facts = worklogFacts({ ...values, createdBy: author.uid, version: 1 }, author);
+    const { worklogId: _filledByTheStore, ...event } = auditEventValues(ctx, caller.org.id, caller.user, {
+      action: 'worklog.import',
+      issueKey: issue.key,
+      details: { after: facts },
+    });
+    const { worklog, issueSpentSeconds } = await insertImportedWorklogWithAudit(ctx.store, trx, values, event);
+    // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
+    return { issue: { ...issue, spentSeconds: issueSpentSeconds }, worklogs: [worklog], users: new Map([[author.uid, author]]) };
   });
 }
-
-interface ImportedWorklogValues {
-  orgId: string;
-  issueId: string;
-  author: number;
-  createdAt: number;
-  start: number;
-  durationSeconds: number;
-  comment: string | null;
-}
-
-/** The imported worklog's row: its author made it and last changed it, when the source says. */
-const insertImportedWorklogRow = (qc: QueryCreator<Database>, param: ParameterOf<ImportedWorklogValues>) =>
-  qc
-    .insertInto('worklogs')
-    .values({
-      orgId: param('orgId'),
-      issueId: param('issueId'),
-      createdBy: param('author'),
-      createdAt: param('createdAt'),
-      updatedBy: param('author'),
-      updatedAt: param('createdAt'),
-      start: param('start'),
-      durationSeconds: param('durationSeconds'),
-      comment: param('comment'),
-      version: 1,
-      imported: 1,
-    })
-    .returningAll();
-
-// The single import's own statements, compiled once (store/prepared-query.ts).
-const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorklogValues>) => insertImportedWorklogRow(db, param));
-
-/**
- * PostgreSQL only (data-modifying CTEs): the import's insert, its `spent` update and its audit
- * event as one statement, which answers the new worklog and the issue's new `spent`.
- */
-const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWorklogValues & Omit<AuditEventValues, 'worklogId'>>) =>
-  db
-    .with('w', (qc) => insertImportedWorklogRow(qc, param))
-    .with('s', (qc) =>
-      qc
-        .updateTable('issues')
-        .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', param('durationSeconds')) }))
-        .where('id', '=', param('issueId'))
-        .returning('spentSeconds'),
-    )
-    .with('a', (qc) =>
-      qc
-        .insertInto('auditEvents')
-        .values({ ...auditEventParameters(param), worklogId: (eb) => eb.selectFrom('w').select('w.id') })
-        .returning('id'),
-    )
-    .selectFrom(['w', 's'])
-    .selectAll('w')
-    .select('s.spentSeconds as issueSpentSeconds'),
-);
 
 export interface WorklogPageRequest {
   perPage: number;
@@ -167,13 +99,8 @@ export async function listIssueWorklogs(
 ): Promise<WorklogPage> {
   const issue = await findIssue(ctx.store.db, caller.org.id, issueRef);
   if (issue === undefined) throw notFound('Issue does not exist.');
-  let query = ctx.store.db.selectFrom('worklogs').selectAll().where('issueId', '=', issue.id);
-  if (request.afterId !== undefined) query = query.where('id', '>', request.afterId);
   // One row more than asked tells whether another page follows, without counting.
-  const rows = await query
-    .orderBy('id')
-    .limit(request.perPage + 1)
-    .execute();
+  const rows = await listIssueWorklogRows(ctx.store.db, issue.id, { afterId: request.afterId, limit: request.perPage + 1 });
   const worklogs = rows.slice(0, request.perPage);
   const users = await loadUsers(
     ctx.store.db,
@@ -184,60 +111,17 @@ export async function listIssueWorklogs(
   return rows.length > request.perPage && last !== undefined ? { ...page, nextAfterId: last.id } : page;
 }
 
-/**
- * Adds to an issue's `spent` with one atomic `UPDATE ... SET spent_seconds = spent_seconds + ?`,
- * so concurrent writers never lose each other's change. With `touchedBy`, the change is ordinary
- * activity and also moves the issue's `updatedAt`, `updatedBy` and `version`.
- */
-async function addToSpent(
-  db: Kysely<Database>,
-  issueId: string,
-  deltaSeconds: number,
-  touchedBy?: { uid: number; at: number },
-): Promise<Issue> {
-  if (touchedBy === undefined) {
-    return addToSpentOnly.one(db, { issueId, deltaSeconds });
-  }
-  return db
-    .updateTable('issues')
-    .set((eb) => ({
-      spentSeconds: eb('spentSeconds', '+', deltaSeconds),
-      version: eb('version', '+', 1),
-      updatedAt: touchedBy.at,
-      updatedBy: touchedBy.uid,
-    }))
-    .where('id', '=', issueId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-/** The import's `spent` update (it leaves updatedAt and version), compiled once. */
-const addToSpentOnly = prepareQuery((db, param: ParameterOf<{ issueId: string; deltaSeconds: number }>) =>
-  db
-    .updateTable('issues')
-    .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', param('deltaSeconds')) }))
-    .where('id', '=', param('issueId'))
-    .returningAll(),
-);
-
-const ID_CHUNK = 500;
-
 const WORKLOG_NOT_FOUND = 'Worklog does not exist.';
 
-async function requireIssue(db: Kysely<Database>, caller: Caller, issueRef: string): Promise<Issue> {
+async function requireIssue(db: DbHandle, caller: Caller, issueRef: string): Promise<Issue> {
   const issue = await findIssue(db, caller.org.id, issueRef);
   if (issue === undefined) throw notFound('Issue does not exist.');
   return issue;
 }
 
 /** A worklog by id, only if it belongs to the issue named in the path. */
-async function requireWorklogOf(db: Kysely<Database>, issue: Issue, worklogId: number): Promise<Worklog> {
-  const worklog = await db
-    .selectFrom('worklogs')
-    .selectAll()
-    .where('id', '=', worklogId)
-    .where('issueId', '=', issue.id)
-    .executeTakeFirst();
+async function requireWorklogOf(db: DbHandle, issue: Issue, worklogId: number): Promise<Worklog> {
+  const worklog = await findWorklogOfIssue(db, issue.id, worklogId);
   if (worklog === undefined) throw notFound(WORKLOG_NOT_FOUND);
   return worklog;
 }
@@ -275,7 +159,7 @@ const MAX_WRITE_ATTEMPTS = 5;
 
 export const concurrentChange = (): Problem => conflict('The time entry was changed by another request at the same time. Retry.');
 
-const viewOf = async (db: Kysely<Database>, issue: Issue, worklog: Worklog): Promise<WorklogsView> => ({
+const viewOf = async (db: DbHandle, issue: Issue, worklog: Worklog): Promise<WorklogsView> => ({
   issue,
   worklogs: [worklog],
   users: await loadUsers(db, [worklog.createdBy, worklog.updatedBy]),
@@ -298,24 +182,16 @@ export async function createWorklog(
     if (!checked.ok) throw invalidFields(checked.errors);
     const now = ctx.now();
     const { durationSeconds, start, comment } = checked.value;
-    const worklog = await trx
-      .insertInto('worklogs')
-      .values({
-        orgId: caller.org.id,
-        issueId: issue.id,
-        createdBy: caller.user.uid,
-        createdAt: now,
-        updatedBy: caller.user.uid,
-        updatedAt: now,
-        start,
-        durationSeconds,
-        comment,
-        version: 1,
-        imported: 0,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const updated = await addToSpent(trx, issue.id, durationSeconds, { uid: caller.user.uid, at: now });
+    const worklog = await insertWorklog(trx, {
+      orgId: caller.org.id,
+      issueId: issue.id,
+      createdBy: caller.user.uid,
+      createdAt: now,
+      start,
+      durationSeconds,
+      comment,
+    });
+    const updated = await changeIssueSpent(trx, issue.id, durationSeconds, { uid: caller.user.uid, at: now });
     await recordAudit(
       trx,
       ctx,
@@ -361,15 +237,9 @@ export async function editWorklog(
       if (!checked.ok) throw editProblem(checked);
       requireVersion(current, precondition);
       const now = ctx.now();
-      const updated = await trx
-        .updateTable('worklogs')
-        .set((eb) => ({ ...worklogChanges(checked.value), version: eb('version', '+', 1), updatedAt: now, updatedBy: caller.user.uid }))
-        .where('id', '=', current.id)
-        .where('version', '=', current.version)
-        .returningAll()
-        .executeTakeFirst();
+      const updated = await updateWorklogAtVersion(trx, current, worklogChanges(checked.value), { uid: caller.user.uid, at: now });
       if (updated === undefined) continue;
-      const issueAfter = await addToSpent(trx, issue.id, updated.durationSeconds - current.durationSeconds, {
+      const issueAfter = await changeIssueSpent(trx, issue.id, updated.durationSeconds - current.durationSeconds, {
         uid: caller.user.uid,
         at: now,
       });
@@ -386,8 +256,8 @@ export async function editWorklog(
   });
 }
 
-export function worklogChanges(edit: CheckedWorklogEdit): Partial<Pick<Worklog, 'durationSeconds' | 'start' | 'comment'>> {
-  const changes: Partial<Pick<Worklog, 'durationSeconds' | 'start' | 'comment'>> = {};
+export function worklogChanges(edit: CheckedWorklogEdit): WorklogChanges {
+  const changes: WorklogChanges = {};
   if (edit.durationSeconds !== undefined) changes.durationSeconds = edit.durationSeconds;
   if (edit.start !== undefined) changes.start = edit.start;
   if (edit.comment !== undefined) changes.comment = edit.comment;
@@ -412,13 +282,8 @@ export async function deleteWorklog(
       const current = await requireWorklogOf(trx, issue, worklogId);
       requireMayChange(caller, current, 'delete');
       requireVersion(current, precondition);
-      const deleted = await trx
-        .deleteFrom('worklogs')
-        .where('id', '=', current.id)
-        .where('version', '=', current.version)
-        .executeTakeFirst();
-      if (Number(deleted.numDeletedRows) === 0) continue;
-      await addToSpent(trx, issue.id, -current.durationSeconds, { uid: caller.user.uid, at: ctx.now() });
+      if (!(await deleteWorklogAtVersion(trx, current))) continue;
+      await changeIssueSpent(trx, issue.id, -current.durationSeconds, { uid: caller.user.uid, at: ctx.now() });
       const author = (await loadUsers(trx, [current.createdBy])).get(current.createdBy);
       await recordAudit(
         trx,
@@ -469,39 +334,24 @@ export async function searchWorklogs(
     }
     authorUid = author.uid;
   }
-  let query = db.selectFrom('worklogs').where('orgId', '=', caller.org.id);
-  if (authorUid !== undefined) query = query.where('createdBy', '=', authorUid);
-  if (search.createdAt?.from !== undefined) query = query.where('createdAt', '>=', search.createdAt.from);
-  if (search.createdAt?.to !== undefined) query = query.where('createdAt', '<=', search.createdAt.to);
-  const rowsQuery = query
-    .selectAll()
-    .orderBy('id')
-    .limit(page.perPage)
-    .offset((page.page - 1) * page.perPage);
-  const [worklogs, count] = await Promise.all([
-    rowsQuery.execute(),
-    query.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  const issueIds = [...new Set(worklogs.map((worklog) => worklog.issueId))];
-  const issues: Issue[] = [];
-  // In chunks, so that a statement never takes more parameters than either database allows.
-  for (let offset = 0; offset < issueIds.length; offset += ID_CHUNK) {
-    issues.push(
-      ...(await db
-        .selectFrom('issues')
-        .selectAll()
-        .where('id', 'in', issueIds.slice(offset, offset + ID_CHUNK))
-        .execute()),
-    );
-  }
+  const { worklogs, total } = await searchWorklogRows(
+    db,
+    caller.org.id,
+    { createdBy: authorUid, createdFrom: search.createdAt?.from, createdTo: search.createdAt?.to },
+    { limit: page.perPage, offset: (page.page - 1) * page.perPage },
+  );
+  const issues = await issuesById(
+    db,
+    worklogs.map((worklog) => worklog.issueId),
+  );
   return {
     worklogs,
-    issues: new Map(issues.map((issue) => [issue.id, issue])),
+    issues,
     users: await loadUsers(
       db,
       worklogs.flatMap((worklog) => [worklog.createdBy, worklog.updatedBy]),
     ),
-    total: Number(count.total),
+    total,
   };
 }
 

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Store } from './database.js';
-import type { Database, Issue, Worklog } from './schema.js';
+import { classifyDatabaseError } from './errors.js';
+import type { Database, Worklog } from './schema.js';
 
 /**
  * The statements of `/timeport/v1/worklogs/_external` and `/timeport/v1/worklogs/_changes`
@@ -163,41 +164,45 @@ export async function deleteImportedWorklogs(trx: Kysely<Database>, worklogIds: 
   return deleted;
 }
 
-/**
- * Moves an issue's `spent` by `deltaSeconds` (one atomic `spent_seconds = spent_seconds + ?`) and
- * marks it changed by `by`, as a worklog's PATCH or DELETE does: `updatedAt`, `updatedBy` and one
- * more `version`. Answers the issue as it now is.
- */
-export async function changeIssueSpent(
-  trx: Kysely<Database>,
-  issueId: string,
-  deltaSeconds: number,
-  by: { uid: number; at: number },
-): Promise<Issue> {
-  return trx
-    .updateTable('issues')
-    .set((eb) => ({
-      spentSeconds: eb('spentSeconds', '+', deltaSeconds),
-      version: eb('version', '+', 1),
-      updatedAt: by.at,
-      updatedBy: by.uid,
-    }))
-    .where('id', '=', issueId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+/** What a batch's rollback took off one issue. */
+export interface RemovedFromIssue {
+  issueId: string;
+  seconds: number;
+  /** How many worklogs of the issue were removed. */
+  count: number;
 }
 
-/** Issues by id (any organization's: the ids come from worklogs already scoped to one). */
-export async function issuesById(db: Kysely<Database>, ids: Iterable<string>): Promise<Map<string, Issue>> {
-  const unique = [...new Set(ids)];
-  const issues = new Map<string, Issue>();
-  for (let offset = 0; offset < unique.length; offset += CHUNK) {
-    const rows = await db
-      .selectFrom('issues')
-      .selectAll()
-      .where('id', 'in', unique.slice(offset, offset + CHUNK))
+/**
+ * Deletes every worklog a batch created that still exists, with its ledger row (first, so that
+ * nothing points to the worklogs), which frees their external ids. Answers, per issue, the
+ * seconds and entries removed, for the caller to take off the issues' `spent`.
+ */
+export async function deleteBatchWorklogs(trx: Kysely<Database>, batchId: number): Promise<RemovedFromIssue[]> {
+  const sums = await trx
+    .selectFrom('importedWorklogs')
+    .innerJoin('worklogs', 'worklogs.id', 'importedWorklogs.worklogId')
+    .select(['worklogs.issueId', sql<number>`sum(worklogs.duration_seconds)`.as('seconds'), sql<number>`count(*)`.as('count')])
+    .where('importedWorklogs.batchId', '=', batchId)
+    .groupBy('worklogs.issueId')
+    .execute();
+  const batchWorklogs = trx.selectFrom('importedWorklogs').select('worklogId').where('batchId', '=', batchId);
+  // The ledger rows go first: the worklogs they point to are deleted next.
+  const ids = (await batchWorklogs.execute()).map((row) => Number(row.worklogId));
+  await trx.deleteFrom('importedWorklogs').where('batchId', '=', batchId).execute();
+  for (let offset = 0; offset < ids.length; offset += CHUNK) {
+    await trx
+      .deleteFrom('worklogs')
+      .where('id', 'in', ids.slice(offset, offset + CHUNK))
       .execute();
-    for (const issue of rows) issues.set(issue.id, issue);
   }
-  return issues;
+  return sums.map((sum) => ({ issueId: sum.issueId, seconds: Number(sum.seconds), count: Number(sum.count) }));
+}
+
+/**
+ * Whether a write failed because another transaction stored one of the same external ids first
+ * (the ledger's unique index): two batches carrying the same new id at once, on PostgreSQL.
+ */
+export function isExternalIdTaken(error: unknown): boolean {
+  const meaning = classifyDatabaseError(error);
+  return meaning?.kind === 'duplicate' && meaning.table === 'imported_worklogs';
 }

@@ -1,0 +1,280 @@
+import type { QueryCreator } from 'kysely';
+import type { Store } from './database.js';
+import type { DbHandle } from './handle.js';
+import { type ParameterOf, prepareQuery } from './prepared-query.js';
+import type { AuditEventRow, Database, Issue, Worklog } from './schema.js';
+
+/**
+ * The worklogs repository: a worklog's rows and the issue's `spent` that every write to them
+ * moves. Both dialects; callers pass the database or the transaction they run in.
+ */
+
+/** A single import's worklog (`POST /v3/issues/<key>/worklogs/_import`): its author made it and last changed it. */
+export interface ImportedWorklogValues {
+  orgId: string;
+  issueId: string;
+  author: number;
+  createdAt: number;
+  start: number;
+  durationSeconds: number;
+  comment: string | null;
+}
+
+/** An audit event's row but its id and worklog, which the import's own write fills in. */
+export type ImportAuditValues = Omit<AuditEventRow, 'id' | 'worklogId'>;
+
+/** The imported worklog's row: its author made it and last changed it, when the source says. */
+const insertImportedWorklogRow = (qc: QueryCreator<Database>, param: ParameterOf<ImportedWorklogValues>) =>
+  qc
+    .insertInto('worklogs')
+    .values({
+      orgId: param('orgId'),
+      issueId: param('issueId'),
+      createdBy: param('author'),
+      createdAt: param('createdAt'),
+      updatedBy: param('author'),
+      updatedAt: param('createdAt'),
+      start: param('start'),
+      durationSeconds: param('durationSeconds'),
+      comment: param('comment'),
+      version: 1,
+      imported: 1,
+    })
+    .returningAll();
+
+/** An audit event's columns but the worklog's, as named parameters of a prepared query. */
+const auditEventParameters = (param: ParameterOf<ImportAuditValues>) => ({
+  orgId: param('orgId'),
+  at: param('at'),
+  actorUid: param('actorUid'),
+  action: param('action'),
+  issueKey: param('issueKey'),
+  batchId: param('batchId'),
+  requestId: param('requestId'),
+  serverRequestId: param('serverRequestId'),
+  details: param('details'),
+});
+
+// The single import's own statements, compiled once (store/prepared-query.ts).
+const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorklogValues>) => insertImportedWorklogRow(db, param));
+
+/** The import's `spent` update (it leaves updatedAt and version), compiled once. */
+const addToSpentOnly = prepareQuery((db, param: ParameterOf<{ issueId: string; deltaSeconds: number }>) =>
+  db
+    .updateTable('issues')
+    .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', param('deltaSeconds')) }))
+    .where('id', '=', param('issueId'))
+    .returning('spentSeconds'),
+);
+
+/** The import's audit event, compiled once. */
+const insertImportAuditEvent = prepareQuery((db, param: ParameterOf<ImportAuditValues & { worklogId: number }>) =>
+  db.insertInto('auditEvents').values({ ...auditEventParameters(param), worklogId: param('worklogId') }),
+);
+
+/**
+ * PostgreSQL only (data-modifying CTEs): the import's insert, its `spent` update and its audit
+ * event as one statement, which answers the new worklog and the issue's new `spent`.
+ */
+const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWorklogValues & ImportAuditValues>) =>
+  db
+    .with('w', (qc) => insertImportedWorklogRow(qc, param))
+    .with('s', (qc) =>
+      qc
+        .updateTable('issues')
+        .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', param('durationSeconds')) }))
+        .where('id', '=', param('issueId'))
+        .returning('spentSeconds'),
+    )
+    .with('a', (qc) =>
+      qc
+        .insertInto('auditEvents')
+        .values({ ...auditEventParameters(param), worklogId: (eb) => eb.selectFrom('w').select('w.id') })
+        .returning('id'),
+    )
+    .selectFrom(['w', 's'])
+    .selectAll('w')
+    .select('s.spentSeconds as issueSpentSeconds'),
+);
+
+/**
+ * Stores a single import: the worklog, the issue's `spent` grown by its duration (updatedAt and
+ * version stay) and its audit event, which gets the new worklog's id. Answers the worklog and the
+ * issue's new `spent`.
+ */
+export async function insertImportedWorklogWithAudit(
+  store: Store,
+  trx: DbHandle,
+  values: ImportedWorklogValues,
+  event: ImportAuditValues,
+): Promise<{ worklog: Worklog; issueSpentSeconds: number }> {
+  if (store.dialect === 'postgres') {
+    // One statement instead of three: on PostgreSQL every statement is a round trip, and round
+    // trips are most of a single import's cost there (BENCHMARKS.md).
+    const { issueSpentSeconds, ...worklog } = await importWorklogStatement.one(trx, { ...values, ...event });
+    return { worklog, issueSpentSeconds };
+  }
+  const worklog = await insertImportedWorklog.one(trx, values);
+  const { spentSeconds } = await addToSpentOnly.one(trx, { issueId: values.issueId, deltaSeconds: values.durationSeconds });
+  await insertImportAuditEvent.rows(trx, { ...event, worklogId: worklog.id });
+  return { worklog, issueSpentSeconds: spentSeconds };
+}
+
+/** A worklog logged through the API: its author is the caller, made and changed now. */
+export interface NewWorklogValues {
+  orgId: string;
+  issueId: string;
+  createdBy: number;
+  createdAt: number;
+  start: number;
+  durationSeconds: number;
+  comment: string | null;
+}
+
+export async function insertWorklog(trx: DbHandle, values: NewWorklogValues): Promise<Worklog> {
+  return trx
+    .insertInto('worklogs')
+    .values({
+      orgId: values.orgId,
+      issueId: values.issueId,
+      createdBy: values.createdBy,
+      createdAt: values.createdAt,
+      updatedBy: values.createdBy,
+      updatedAt: values.createdAt,
+      start: values.start,
+      durationSeconds: values.durationSeconds,
+      comment: values.comment,
+      version: 1,
+      imported: 0,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** An issue's worklogs in ascending id, after a cursor, at most `limit`. */
+export async function listIssueWorklogs(
+  db: DbHandle,
+  issueId: string,
+  page: { afterId?: number | undefined; limit: number },
+): Promise<Worklog[]> {
+  let query = db.selectFrom('worklogs').selectAll().where('issueId', '=', issueId);
+  if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+  return query.orderBy('id').limit(page.limit).execute();
+}
+
+/** A worklog by id, only if it belongs to the issue. */
+export async function findWorklogOfIssue(db: DbHandle, issueId: string, worklogId: number): Promise<Worklog | undefined> {
+  return db.selectFrom('worklogs').selectAll().where('id', '=', worklogId).where('issueId', '=', issueId).executeTakeFirst();
+}
+
+/** The fields an edit may change. */
+export type WorklogChanges = Partial<Pick<Worklog, 'durationSeconds' | 'start' | 'comment'>>;
+
+/**
+ * Writes an edit over the version read (a conditional `UPDATE ... WHERE version = ?`): the
+ * worklog's `version` grows by one. Answers the worklog as it now is, or undefined when another
+ * writer changed it since.
+ */
+export async function updateWorklogAtVersion(
+  trx: DbHandle,
+  current: Pick<Worklog, 'id' | 'version'>,
+  changes: WorklogChanges,
+  by: { uid: number; at: number },
+): Promise<Worklog | undefined> {
+  return trx
+    .updateTable('worklogs')
+    .set((eb) => ({ ...changes, version: eb('version', '+', 1), updatedAt: by.at, updatedBy: by.uid }))
+    .where('id', '=', current.id)
+    .where('version', '=', current.version)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Deletes a worklog if it still has the version read; answers whether it did. */
+export async function deleteWorklogAtVersion(trx: DbHandle, current: Pick<Worklog, 'id' | 'version'>): Promise<boolean> {
+  const deleted = await trx.deleteFrom('worklogs').where('id', '=', current.id).where('version', '=', current.version).executeTakeFirst();
+  return Number(deleted.numDeletedRows) > 0;
+}
+
+/** The worklog search's filters: the author, and creation time with both ends inclusive. */
+export interface WorklogFilter {
+  createdBy?: number | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+}
+
+/** The organization's worklogs that match, in ascending id, one page of them, and how many match in all. */
+export async function searchWorklogs(
+  db: DbHandle,
+  orgId: string,
+  filter: WorklogFilter,
+  page: { limit: number; offset: number },
+): Promise<{ worklogs: Worklog[]; total: number }> {
+  let query = db.selectFrom('worklogs').where('orgId', '=', orgId);
+  if (filter.createdBy !== undefined) query = query.where('createdBy', '=', filter.createdBy);
+  if (filter.createdFrom !== undefined) query = query.where('createdAt', '>=', filter.createdFrom);
+  if (filter.createdTo !== undefined) query = query.where('createdAt', '<=', filter.createdTo);
+  const rowsQuery = query.selectAll().orderBy('id').limit(page.limit).offset(page.offset);
+  const [worklogs, count] = await Promise.all([
+    rowsQuery.execute(),
+    query.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { worklogs, total: Number(count.total) };
+}
+
+/** Ids per `IN (...)` list: below every parameter limit of both databases. */
+const CHUNK = 500;
+
+/** Issues by id (any organization's: the ids come from worklogs already scoped to one). */
+export async function issuesById(db: DbHandle, ids: Iterable<string>): Promise<Map<string, Issue>> {
+  const unique = [...new Set(ids)];
+  const issues = new Map<string, Issue>();
+  for (let offset = 0; offset < unique.length; offset += CHUNK) {
+    const rows = await db
+      .selectFrom('issues')
+      .selectAll()
+      .where('id', 'in', unique.slice(offset, offset + CHUNK))
+      .execute();
+    for (const issue of rows) issues.set(issue.id, issue);
+  }
+  return issues;
+}
+
+/**
+ * Moves an issue's `spent` by `deltaSeconds` (one atomic `spent_seconds = spent_seconds + ?`, so
+ * concurrent writers never lose each other's change) and marks it changed by `by`, as a worklog's
+ * POST, PATCH or DELETE does: `updatedAt`, `updatedBy` and one more `version`. Answers the issue
+ * as it now is.
+ */
+export async function changeIssueSpent(
+  trx: DbHandle,
+  issueId: string,
+  deltaSeconds: number,
+  by: { uid: number; at: number },
+): Promise<Issue> {
+  return trx
+    .updateTable('issues')
+    .set((eb) => ({
+      spentSeconds: eb('spentSeconds', '+', deltaSeconds),
+      version: eb('version', '+', 1),
+      updatedAt: by.at,
+      updatedBy: by.uid,
+    }))
+    .where('id', '=', issueId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Moves the `spent` of issues by the seconds given per issue id, and nothing else: imported
+ * history (and its rollback) is not new activity, so updatedAt and version stay.
+ */
+export async function moveImportedSpent(trx: DbHandle, secondsByIssue: Iterable<readonly [string, number]>): Promise<void> {
+  for (const [issueId, seconds] of secondsByIssue) {
+    await trx
+      .updateTable('issues')
+      .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', seconds) }))
+      .where('id', '=', issueId)
+      .execute();
+  }
+}
