@@ -12,6 +12,12 @@ import type { Database } from './schema.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
+/**
+ * The database, or a transaction open on it, as the repositories of this folder take it. Services
+ * hand it from `Store.inWriteTransaction` to the repositories and never look inside.
+ */
+export type DbHandle = Kysely<Database>;
+
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
