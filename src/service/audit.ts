@@ -1,5 +1,6 @@
 import type { DbHandle } from '../store/database.js';
-import type { AuditEventRow, User } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { AuditRecord } from '../domain/audit.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type AuditEventValues, insertAuditEvents, selectAuditEvents } from '../store/audit-events.js';
 import { invalidField } from '../domain/errors.js';
@@ -108,7 +109,7 @@ export interface AuditQuery {
 }
 
 export interface AuditPage {
-  events: AuditEventRow[];
+  events: AuditRecord[];
   users: Map<number, User>;
   nextBeforeId?: number;
 }

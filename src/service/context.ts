@@ -1,5 +1,5 @@
 import type { DbHandle, Store } from '../store/database.js';
-import type { Organization, User } from '../store/schema.js';
+import type { Organization, User } from '../domain/accounts.js';
 import type { IdempotencyClaim } from '../store/idempotency-keys.js';
 
 /** What every service call needs: the store, and a clock tests can set. */
@@ -24,7 +24,7 @@ export interface Caller {
   readonly user: User;
 }
 
-export const isAdmin = (caller: Caller): boolean => caller.user.isAdmin === 1;
+export const isAdmin = (caller: Caller): boolean => caller.user.isAdmin;
 
 /**
  * Whoever runs the `timeport` command on the server's own machine: they hold the database itself, so

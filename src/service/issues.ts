@@ -13,8 +13,10 @@ import type { IssueSelection } from '../domain/issue-search.js';
 import { ISSUE_ID_PATTERN, isNumericId, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
 import { classifyDatabaseError } from '../store/errors.js';
 import type { DbHandle } from '../store/database.js';
-import type { Issue, NewIssue, Queue, User } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue, IssueExtra, Queue } from '../domain/issue.js';
 import * as issueStore from '../store/issues.js';
+import type { NewIssueValues } from '../store/issues.js';
 import { queueById, queuesById, raiseLastIssueNumber, takeNextIssueNumber } from '../store/queues.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type CatalogueReference, findQueueById, findQueueByKey, resolveCatalogue } from './queues.js';
@@ -63,12 +65,7 @@ export interface ImportIssueFields extends CommonIssueFields {
   estimation?: number | undefined;
 }
 
-/** Tracker fields kept with an issue and answered back as given. */
-export interface IssueExtra {
-  tags?: string[];
-  followers?: number[];
-  storyPoints?: number;
-}
+export type { IssueExtra } from '../domain/issue.js';
 
 /** What both create and import check and resolve the same way. */
 async function resolveCommonFields(db: DbHandle, orgId: string, fields: CommonIssueFields, errors: Record<string, string>) {
@@ -121,7 +118,7 @@ async function requireFreeUnique(db: DbHandle, orgId: string, unique: string | u
  * Inserts an issue. The `unique` check before it cannot see a concurrent transaction's insert on
  * PostgreSQL; the unique constraint does, and its violation is the same conflict as the check's.
  */
-async function insertIssue(db: DbHandle, issue: NewIssue): Promise<Issue> {
+async function insertIssue(db: DbHandle, issue: NewIssueValues): Promise<Issue> {
   try {
     return await issueStore.insertIssueRow(db, issue);
   } catch (error) {
@@ -166,7 +163,7 @@ export async function createIssue(ctx: ServiceContext, caller: Caller, fields: N
     await requireFreeUnique(trx, caller.org.id, fields.unique);
     const now = ctx.now();
     const number = await takeNextNumber(trx, common.queue);
-    const issue: NewIssue = {
+    const issue: NewIssueValues = {
       ...issueRow(caller.org.id, common.queue, number, fields, common, now),
       createdAt: now,
       createdBy: caller.user.uid,
@@ -214,7 +211,7 @@ function issueRow(
     deadline: fields.deadline ?? null,
     start: fields.start ?? null,
     end: fields.end ?? null,
-    extra: JSON.stringify(common.extra),
+    extra: common.extra,
   };
 }
 
@@ -265,7 +262,7 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
       // Numbering goes on after the highest imported key; lower free numbers stay free.
       await raiseLastIssueNumber(trx, common.queue.id, number);
     }
-    const issue: NewIssue = {
+    const issue: NewIssueValues = {
       ...issueRow(caller.org.id, common.queue, number, fields, common, times.value.createdAt),
       status,
       createdAt: times.value.createdAt,
@@ -315,7 +312,7 @@ export interface IssueView {
  */
 export async function loadIssueView(db: DbHandle, issue: Issue): Promise<IssueView> {
   const queue = await queueById(db, issue.queueId);
-  const extra = JSON.parse(issue.extra) as IssueExtra;
+  const extra = issue.extra;
   const uids = [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
   const users = await loadUsers(
     db,
@@ -332,7 +329,7 @@ export async function loadIssueViews(db: DbHandle, issues: readonly Issue[]): Pr
     issues.map((issue) => issue.queueId),
   );
   const uids = issues.flatMap((issue) => {
-    const extra = JSON.parse(issue.extra) as IssueExtra;
+    const extra = issue.extra;
     return [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
   });
   const users = await loadUsers(

@@ -1,6 +1,6 @@
 import { Problem, conflict, invalidFields } from '../domain/errors.js';
 import { ORG_ID_PATTERN, ORG_ID_RULE } from '../domain/keys.js';
-import type { Organization, User } from '../store/schema.js';
+import type { Organization, User } from '../domain/accounts.js';
 import type { ServiceContext } from './context.js';
 import { writeTransaction } from './idempotency.js';
 import { anyOrganizationExists, insertOrganization, organizationNamedBy } from '../store/organizations.js';

@@ -2,9 +2,11 @@ import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { type CatalogueName, DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, findCatalogueEntry } from '../domain/catalogue.js';
 import { conflict, invalidFields, notFound } from '../domain/errors.js';
+import type { QueueExtra } from '../domain/issue.js';
 import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE, asciiUpperCase, isNumericId } from '../domain/keys.js';
 import type { DbHandle } from '../store/database.js';
-import type { Queue, User } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Queue } from '../domain/issue.js';
 import * as queueStore from '../store/queues.js';
 import { userByUid } from '../store/users.js';
 import type { Caller, ServiceContext } from './context.js';
@@ -26,13 +28,7 @@ export interface NewQueueFields {
   denyVoting?: boolean | undefined;
 }
 
-/** The queue fields Timeport stores without interpreting them. */
-export interface QueueExtra {
-  issueTypesConfig?: unknown[];
-  assignAuto?: boolean;
-  allowExternals?: boolean;
-  denyVoting?: boolean;
-}
+export type { QueueExtra } from '../domain/issue.js';
 
 const MAX_QUEUE_NAME_LENGTH = 255;
 

@@ -2,7 +2,7 @@ import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { invalidField, notFound } from '../domain/errors.js';
 import type { DbHandle } from '../store/database.js';
-import type { Organization, User } from '../store/schema.js';
+import type { Organization, User } from '../domain/accounts.js';
 import { findActiveToken, findTokenOwner, insertTokenRow, revokeTokenById, revokeTokensOfUser } from '../store/users.js';
 import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
 import { chosenTokenError, hashToken, newToken } from './secrets.js';

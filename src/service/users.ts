@@ -3,7 +3,7 @@ import { writeTransaction } from './idempotency.js';
 import { conflict, forbidden, invalidFields, notFound } from '../domain/errors.js';
 import { LOGIN_PATTERN, LOGIN_RULE, isNumericId, loginKey } from '../domain/keys.js';
 import type { DbHandle } from '../store/database.js';
-import type { User } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
 import * as userStore from '../store/users.js';
 import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
 import { newCloudUid } from './secrets.js';
@@ -78,7 +78,7 @@ export async function createUser(ctx: ServiceContext, principal: Principal, orgI
   });
 }
 
-const userCreated = (user: User): AuditEvent => ({ action: 'user.create', details: { login: user.login, isAdmin: user.isAdmin === 1 } });
+const userCreated = (user: User): AuditEvent => ({ action: 'user.create', details: { login: user.login, isAdmin: user.isAdmin } });
 
 /**
  * Refuses anyone but an administrator of the organization (`orgId`, by default the caller's own);

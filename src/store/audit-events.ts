@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
-import type { AuditEventRow, Database } from './schema.js';
+import type { AuditRecord } from '../domain/audit.js';
+import type { Database } from './schema.js';
 
 /** The statements of the audit log (service/audit.ts says what goes into it). */
 
 /** An event as stored: `details` is JSON text. */
-export type AuditEventValues = Omit<AuditEventRow, 'id'>;
+export type AuditEventValues = Omit<AuditRecord, 'id' | 'details'> & { details: string };
 
 /** An event's columns but the worklog's, as named parameters of a prepared query (prepared-query.ts). */
 export function auditEventParameters(param: ParameterOf<Omit<AuditEventValues, 'worklogId'>>) {
@@ -59,7 +60,7 @@ export async function selectAuditEvents(
   orgId: string,
   filter: AuditEventFilter,
   limit: number,
-): Promise<AuditEventRow[]> {
+): Promise<AuditRecord[]> {
   let select = db.selectFrom('auditEvents').selectAll().where('orgId', '=', orgId);
   if (filter.beforeId !== undefined) select = select.where('id', '<', filter.beforeId);
   if (filter.actions !== undefined && filter.actions.length > 0) select = select.where('action', 'in', [...filter.actions]);

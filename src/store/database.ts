@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { DomainValuesPlugin } from './domain-values.js';
 import { GroupCommitter } from './group-commit.js';
 import { StatementCache } from './statement-cache.js';
 import type { Config } from '../config.js';
@@ -105,7 +106,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   const statements = new StatementCache(sqlite);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: statements.asKyselyDatabase() }),
-    plugins: [new CamelCasePlugin()],
+    plugins: [new CamelCasePlugin(), new DomainValuesPlugin()],
   });
   const committer = new GroupCommitter(db);
   const store: Store = {

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { ScrollPosition } from '../domain/issue-scroll.js';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
-import type { Database, Issue, NewIssue } from './schema.js';
+import type { Issue, IssueExtra } from '../domain/issue.js';
+import type { Database, NewIssue } from './schema.js';
 
 /** The statements of issues. */
 
@@ -20,9 +21,16 @@ export async function issueKeyTaken(db: Kysely<Database>, orgId: string, key: st
   return (await db.selectFrom('issues').select('id').where('orgId', '=', orgId).where('key', '=', key).executeTakeFirst()) !== undefined;
 }
 
+/** A new issue's columns; `extra` is stored as JSON. */
+export type NewIssueValues = Omit<NewIssue, 'extra'> & { extra: IssueExtra };
+
 /** Inserts an issue; a unique constraint's violation is left to the caller (store/errors.ts classifies it). */
-export async function insertIssueRow(db: Kysely<Database>, issue: NewIssue): Promise<Issue> {
-  return db.insertInto('issues').values(issue).returningAll().executeTakeFirstOrThrow();
+export async function insertIssueRow(db: Kysely<Database>, issue: NewIssueValues): Promise<Issue> {
+  return db
+    .insertInto('issues')
+    .values({ ...issue, extra: JSON.stringify(issue.extra) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 // Nearly every request under an issue's path runs one of these: compiled once (prepared-query.ts).

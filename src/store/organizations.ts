@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, Organization } from './schema.js';
+import type { Organization } from '../domain/accounts.js';
+import type { Database } from './schema.js';
 
 /** The statements of organizations. */
 

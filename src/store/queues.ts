@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, Queue } from './schema.js';
+import type { Queue, QueueExtra } from '../domain/issue.js';
+import type { Database } from './schema.js';
 
 /** The statements of queues. */
 
@@ -18,7 +19,7 @@ export interface NewQueueRow {
   defaultType: string;
   defaultPriority: string;
   /** The fields Timeport keeps without interpreting them; stored as JSON. */
-  extra: object;
+  extra: QueueExtra;
   createdAt: number;
 }
 

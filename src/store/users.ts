@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
-import type { Database, Organization, User } from './schema.js';
+import type { Organization, User } from '../domain/accounts.js';
+import type { Database } from './schema.js';
 
 /**
  * The statements of users and their tokens. Callers pass the database or the transaction they
@@ -105,7 +106,8 @@ const tokenOwner = prepareQuery((db, param: ParameterOf<{ tokenHash: string }>) 
     ])
     .where('tokens.tokenHash', '=', param('tokenHash'))
     .where('tokens.revokedAt', 'is', null)
-    .where('users.dismissed', '=', 0),
+    // A constant of the statement, not a parameter: the flag is read as a boolean (domain-values.ts).
+    .where(sql<boolean>`users.dismissed = 0`),
 );
 
 /** The active user an active token (by its hash) belongs to, with the user's organization. */
