@@ -1,11 +1,12 @@
 import { type CatalogueName, catalogueEntryByKey } from '../domain/catalogue.js';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp } from '../domain/timestamp.js';
-import type { IssueExtra, IssueView } from '../service/issues.js';
-import type { QueueExtra } from '../service/queues.js';
+import type { IssueView } from '../service/issues.js';
 import type { WorklogsAcrossIssues, WorklogsView } from '../service/worklogs.js';
 import type { FieldDefinition } from '../domain/fields.js';
-import type { Issue, Queue, User, Worklog } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue, Queue } from '../domain/issue.js';
+import type { Worklog } from '../store/schema.js';
 import type {
   CatalogueReferenceAnswer,
   FieldAnswer,
@@ -73,7 +74,7 @@ export function userResource(user: User, links: Links): UserAnswer {
     email: user.email ?? undefined,
     external: false,
     hasLicense: true,
-    dismissed: user.dismissed === 1,
+    dismissed: user.dismissed,
     useNewFilters: true,
     disableNotifications: false,
   };
@@ -89,7 +90,7 @@ export function queueReference(queue: Queue, links: Links): QueueReferenceAnswer
 }
 
 export function queueResource(queue: Queue, lead: User, links: Links): QueueAnswer {
-  const extra = JSON.parse(queue.extra) as QueueExtra;
+  const extra = queue.extra;
   return {
     self: selfUrl(links, `queues/${segment(queue.key)}`),
     id: queue.id,
@@ -124,7 +125,7 @@ export function issueReference(issue: Issue, links: Links): IssueReferenceAnswer
  * serialised); `spent` appears once time has been logged and is always the sum of the worklogs.
  */
 export function issueResource({ issue, queue, users }: IssueView, links: Links): IssueAnswer {
-  const extra = JSON.parse(issue.extra) as IssueExtra;
+  const extra = issue.extra;
   return {
     self: selfUrl(links, `issues/${segment(issue.key)}`),
     id: issue.id,

@@ -86,7 +86,7 @@ export function buildProgram(): Command {
           isAdmin: options.admin,
         });
         console.log(
-          `Created user "${created.login}" (uid ${created.uid}${created.isAdmin === 1 ? ', administrator' : ''}) in organization ${options.org}.`,
+          `Created user "${created.login}" (uid ${created.uid}${created.isAdmin ? ', administrator' : ''}) in organization ${options.org}.`,
         );
       }),
     );

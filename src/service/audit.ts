@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { AuditEventRow, Database, User } from '../store/schema.js';
+import type { DbHandle } from '../store/database.js';
+import type { User } from '../domain/accounts.js';
+import type { AuditRecord } from '../domain/audit.js';
 import type { Caller, ServiceContext } from './context.js';
-import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
+import { type AuditEventValues, insertAuditEvents, selectAuditEvents } from '../store/audit-events.js';
 import { invalidField } from '../domain/errors.js';
 import { findUserByLogin, loadUsers, requireAdmin } from './users.js';
 
@@ -43,7 +44,7 @@ export interface AuditEvent {
 
 /** Records one event in the transaction `trx` of the change it describes. */
 export async function recordAudit(
-  trx: Kysely<Database>,
+  trx: DbHandle,
   ctx: ServiceContext,
   orgId: string,
   actor: User | undefined,
@@ -53,7 +54,7 @@ export async function recordAudit(
 }
 
 export async function recordAuditEvents(
-  trx: Kysely<Database>,
+  trx: DbHandle,
   ctx: ServiceContext,
   orgId: string,
   actor: User | undefined,
@@ -62,8 +63,7 @@ export async function recordAuditEvents(
   if (events.length === 0) return;
   const at = ctx.now(); // one instant for the events of one change
   const rows = events.map((event) => auditEventValues(ctx, orgId, actor, event, at));
-  if (rows.length === 1) await insertAuditEvent.rows(trx, rows[0]!);
-  else await trx.insertInto('auditEvents').values(rows).execute();
+  await insertAuditEvents(trx, rows);
 }
 
 /** The row an event is stored as: who, when and the request id added to what the service says. */
@@ -88,27 +88,9 @@ export function auditEventValues(
   };
 }
 
-export type AuditEventValues = Omit<AuditEventRow, 'id'>;
-
-/** An event's columns but the worklog's, as named parameters of a prepared query (store/prepared-query.ts). */
-export function auditEventParameters(param: ParameterOf<Omit<AuditEventValues, 'worklogId'>>) {
-  return {
-    orgId: param('orgId'),
-    at: param('at'),
-    actorUid: param('actorUid'),
-    action: param('action'),
-    issueKey: param('issueKey'),
-    batchId: param('batchId'),
-    requestId: param('requestId'),
-    serverRequestId: param('serverRequestId'),
-    details: param('details'),
-  };
-}
-
-/** Nearly every write records one event: compiled once. */
-const insertAuditEvent = prepareQuery((db, param: ParameterOf<AuditEventValues>) =>
-  db.insertInto('auditEvents').values({ ...auditEventParameters(param), worklogId: param('worklogId') }),
-);
+// The stored shape of an event and its prepared-query parameters live with the statements; the
+// worklog services compose them into their own prepared statements.
+export { type AuditEventValues, auditEventParameters } from '../store/audit-events.js';
 
 export interface AuditQuery {
   perPage: number;
@@ -127,7 +109,7 @@ export interface AuditQuery {
 }
 
 export interface AuditPage {
-  events: AuditEventRow[];
+  events: AuditRecord[];
   users: Map<number, User>;
   nextBeforeId?: number;
 }
@@ -145,27 +127,8 @@ export async function listAuditEvents(ctx: ServiceContext, caller: Caller, query
   return readAuditEvents(ctx.store.db, caller.org.id, query, actorUid);
 }
 
-async function readAuditEvents(
-  db: Kysely<Database>,
-  orgId: string,
-  query: AuditQuery,
-  actorUid: number | null | undefined,
-): Promise<AuditPage> {
-  let select = db.selectFrom('auditEvents').selectAll().where('orgId', '=', orgId);
-  if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
-  if (query.actions !== undefined && query.actions.length > 0) select = select.where('action', 'in', [...query.actions]);
-  if (actorUid === null) select = select.where('actorUid', 'is', null);
-  else if (actorUid !== undefined) select = select.where('actorUid', '=', actorUid);
-  if (query.issueKey !== undefined) select = select.where('issueKey', '=', query.issueKey);
-  if (query.worklogId !== undefined) select = select.where('worklogId', '=', query.worklogId);
-  if (query.batchId !== undefined) select = select.where('batchId', '=', query.batchId);
-  if (query.requestId !== undefined) select = select.where('requestId', '=', query.requestId);
-  if (query.from !== undefined) select = select.where('at', '>=', query.from);
-  if (query.to !== undefined) select = select.where('at', '<=', query.to);
-  const rows = await select
-    .orderBy('id', 'desc')
-    .limit(query.perPage + 1)
-    .execute();
+async function readAuditEvents(db: DbHandle, orgId: string, query: AuditQuery, actorUid: number | null | undefined): Promise<AuditPage> {
+  const rows = await selectAuditEvents(db, orgId, { ...query, actorUid }, query.perPage + 1);
   const events = rows.slice(0, query.perPage);
   const users = await loadUsers(
     db,

@@ -1,6 +1,6 @@
-import type { Store } from '../store/database.js';
-import type { Organization, User } from '../store/schema.js';
-import type { IdempotencyClaim } from './idempotency.js';
+import type { DbHandle, Store } from '../store/database.js';
+import type { Organization, User } from '../domain/accounts.js';
+import type { IdempotencyClaim } from '../store/idempotency-keys.js';
 
 /** What every service call needs: the store, and a clock tests can set. */
 export interface ServiceContext {
@@ -24,7 +24,7 @@ export interface Caller {
   readonly user: User;
 }
 
-export const isAdmin = (caller: Caller): boolean => caller.user.isAdmin === 1;
+export const isAdmin = (caller: Caller): boolean => caller.user.isAdmin;
 
 /**
  * Whoever runs the `timeport` command on the server's own machine: they hold the database itself, so
@@ -43,3 +43,13 @@ export const isOperator = (principal: Principal): principal is Operator => 'kind
 
 /** The user the audit log names for an operation: none for the operator. */
 export const actorOf = (principal: Principal): User | undefined => (isOperator(principal) ? undefined : principal.user);
+
+/**
+ * Runs a write in one transaction; when the request holds an idempotency claim, the claim commits
+ * in the same transaction (Store.inWriteTransaction). Every service that creates, changes or
+ * removes data writes through this. It resolves only after the commit (on SQLite, the commit of
+ * the group the write shares).
+ */
+export async function writeTransaction<T>(ctx: ServiceContext, work: (trx: DbHandle) => Promise<T>): Promise<T> {
+  return ctx.store.inWriteTransaction(work, ctx.idempotencyClaim?.());
+}

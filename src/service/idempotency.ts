@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import { conflict } from '../domain/errors.js';
-import type { Database } from '../store/schema.js';
+import type { DbHandle } from '../store/database.js';
+import {
+  type IdempotencyClaim,
+  type IdempotencyScope,
+  deleteIdempotencyKey,
+  deleteIdempotencyKeysClaimedBy,
+  findIdempotencyKey,
+  insertPendingClaim,
+  takeOverPendingKey,
+  storeIdempotentResponse,
+} from '../store/idempotency-keys.js';
 import type { ServiceContext } from './context.js';
 
 /**
@@ -21,17 +29,7 @@ export const CLAIM_LEASE_MS = 60_000;
 export const WAIT_FOR_FIRST_MS = 10_000;
 const POLL_MS = 25;
 
-export interface IdempotencyScope {
-  orgId: string;
-  /** SHA-256 of the caller's token: keys of different tokens never meet. */
-  tokenHash: string;
-  key: string;
-}
-
-/** A key this request holds: only the owner may commit or complete it. */
-export interface IdempotencyClaim extends IdempotencyScope {
-  owner: string;
-}
+export { type IdempotencyClaim, type IdempotencyScope, commitIdempotencyKey } from '../store/idempotency-keys.js';
 
 export type ClaimOutcome =
   | { kind: 'claimed'; claim: IdempotencyClaim }
@@ -56,35 +54,13 @@ export async function claimIdempotencyKey(
   await sweepExpiredKeys(ctx);
   for (;;) {
     const now = ctx.now();
-    const owner = randomUUID();
-    const inserted = await db
-      .insertInto('idempotencyKeys')
-      .values({
-        ...scopeValues(scope),
-        requestHash,
-        state: 'pending',
-        owner,
-        claimedAt: now,
-        statusCode: null,
-        responseBody: null,
-        responseType: null,
-      })
-      .onConflict((oc) => oc.columns(['orgId', 'tokenHash', 'idempotencyKey']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { kind: 'claimed', claim: { ...scope, owner } };
+    const claim: IdempotencyClaim = { ...scope, owner: randomUUID() };
+    if (await insertPendingClaim(db, claim, requestHash, now)) return { kind: 'claimed', claim };
 
-    const row = await db
-      .selectFrom('idempotencyKeys')
-      .selectAll()
-      .where((eb) => eb.and(scopeValues(scope)))
-      .executeTakeFirst();
+    const row = await findIdempotencyKey(db, scope);
     if (row === undefined) continue; // released or swept meanwhile: claim again
     if (row.claimedAt + IDEMPOTENCY_TTL_MS <= now) {
-      await db
-        .deleteFrom('idempotencyKeys')
-        .where((eb) => eb.and(scopeValues(scope)))
-        .where('owner', '=', row.owner)
-        .execute();
+      await deleteIdempotencyKey(db, scope, row.owner);
       continue;
     }
     if (row.requestHash !== requestHash) return { kind: 'mismatch' };
@@ -93,38 +69,13 @@ export async function claimIdempotencyKey(
     }
     if (row.state === 'pending' && row.claimedAt + CLAIM_LEASE_MS <= now) {
       // Its request died before committing anything: take the key over.
-      const taken = await db
-        .updateTable('idempotencyKeys')
-        .where((eb) => eb.and(scopeValues(scope)))
-        .set({ owner, claimedAt: now })
-        .where('owner', '=', row.owner)
-        .where('state', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) === 1) return { kind: 'claimed', claim: { ...scope, owner } };
+      if (await takeOverPendingKey(db, claim, row.owner, now)) return { kind: 'claimed', claim };
       continue;
     }
     if (Date.now() >= deadline) {
       return row.state === 'committed' && row.claimedAt + CLAIM_LEASE_MS <= now ? { kind: 'response_lost' } : { kind: 'in_progress' };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-/**
- * Marks the claim committed inside the write's own transaction. If the claim is no longer this
- * request's (taken over after its lease ran out), the write is refused and rolls back, so a key
- * never commits two writes. Several transactions of one request may each call it.
- */
-export async function commitIdempotencyKey(trx: Kysely<Database>, claim: IdempotencyClaim): Promise<void> {
-  const result = await trx
-    .updateTable('idempotencyKeys')
-    .where((eb) => eb.and(scopeValues(claim)))
-    .set({ state: 'committed' })
-    .where('owner', '=', claim.owner)
-    .where('state', 'in', ['pending', 'committed'])
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) {
-    throw conflict('Another request with the same Idempotency-Key took over while this one was running; nothing was written.');
   }
 }
 
@@ -138,48 +89,20 @@ export async function completeIdempotencyKey(
   response: { statusCode: number; body: string; contentType: string | null },
 ): Promise<void> {
   const db = ctx.store.db;
-  const row = await db
-    .selectFrom('idempotencyKeys')
-    .select(['state', 'owner'])
-    .where((eb) => eb.and(scopeValues(claim)))
-    .executeTakeFirst();
+  const row = await findIdempotencyKey(db, claim);
   if (row === undefined || row.owner !== claim.owner) return;
   const keep = row.state === 'committed' || (response.statusCode >= 200 && response.statusCode < 300);
   if (!keep) {
-    await db
-      .deleteFrom('idempotencyKeys')
-      .where((eb) => eb.and(scopeValues(claim)))
-      .where('owner', '=', claim.owner)
-      .where('state', '=', 'pending')
-      .execute();
+    await deleteIdempotencyKey(db, claim, claim.owner, 'pending');
     return;
   }
-  await db
-    .updateTable('idempotencyKeys')
-    .where((eb) => eb.and(scopeValues(claim)))
-    .set({ state: 'done', statusCode: response.statusCode, responseBody: response.body, responseType: response.contentType })
-    .where('owner', '=', claim.owner)
-    .execute();
+  await storeIdempotentResponse(db, claim, response);
 }
 
-/**
- * Runs a write in one transaction; when the request holds an idempotency claim, the claim commits
- * in the same transaction. Every service that creates, changes or removes data writes through this.
- * It resolves only after the commit (on SQLite, the commit of the group the write shares).
- */
-export async function writeTransaction<T>(ctx: ServiceContext, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  return ctx.store.inWriteTransaction(async (trx) => {
-    const result = await work(trx);
-    const claim = ctx.idempotencyClaim?.();
-    if (claim !== undefined) await commitIdempotencyKey(trx, claim);
-    return result;
-  });
-}
+// Every write service imports it from here; it lives with the context it reads.
+export { writeTransaction } from './context.js';
 
-/** The columns naming one key's row: its values on insert, and the filter that finds it. */
-const scopeValues = (scope: IdempotencyScope) => ({ orgId: scope.orgId, tokenHash: scope.tokenHash, idempotencyKey: scope.key });
-
-const lastSweep = new WeakMap<Kysely<Database>, number>();
+const lastSweep = new WeakMap<DbHandle, number>();
 
 /** Drops expired keys, at most once a minute per database handle. */
 async function sweepExpiredKeys(ctx: ServiceContext): Promise<void> {
@@ -187,8 +110,5 @@ async function sweepExpiredKeys(ctx: ServiceContext): Promise<void> {
   const last = lastSweep.get(ctx.store.db) ?? 0;
   if (now - last < 60_000 && now >= last) return;
   lastSweep.set(ctx.store.db, now);
-  await ctx.store.db
-    .deleteFrom('idempotencyKeys')
-    .where('claimedAt', '<=', now - IDEMPOTENCY_TTL_MS)
-    .execute();
+  await deleteIdempotencyKeysClaimedBy(ctx.store.db, now - IDEMPOTENCY_TTL_MS);
 }

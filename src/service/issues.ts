@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import { INITIAL_STATUS } from '../domain/catalogue.js';
 import { parseBusinessDuration } from '../domain/duration.js';
 import { conflict, invalidFields, notFound } from '../domain/errors.js';
@@ -13,8 +12,12 @@ import type { ScrollPosition } from '../domain/issue-scroll.js';
 import type { IssueSelection } from '../domain/issue-search.js';
 import { ISSUE_ID_PATTERN, isNumericId, MAX_ISSUE_NUMBER, issueKey, parseIssueKey } from '../domain/keys.js';
 import { classifyDatabaseError } from '../store/errors.js';
-import type { Database, Issue, NewIssue, Queue, User } from '../store/schema.js';
-import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
+import type { DbHandle } from '../store/database.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue, IssueExtra, Queue } from '../domain/issue.js';
+import * as issueStore from '../store/issues.js';
+import type { NewIssueValues } from '../store/issues.js';
+import { queueById, queuesById, raiseLastIssueNumber, takeNextIssueNumber } from '../store/queues.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type CatalogueReference, findQueueById, findQueueByKey, resolveCatalogue } from './queues.js';
 import { recordAudit } from './audit.js';
@@ -62,15 +65,10 @@ export interface ImportIssueFields extends CommonIssueFields {
   estimation?: number | undefined;
 }
 
-/** Tracker fields kept with an issue and answered back as given. */
-export interface IssueExtra {
-  tags?: string[];
-  followers?: number[];
-  storyPoints?: number;
-}
+export type { IssueExtra } from '../domain/issue.js';
 
 /** What both create and import check and resolve the same way. */
-async function resolveCommonFields(db: Kysely<Database>, orgId: string, fields: CommonIssueFields, errors: Record<string, string>) {
+async function resolveCommonFields(db: DbHandle, orgId: string, fields: CommonIssueFields, errors: Record<string, string>) {
   if (fields.summary.trim() === '' || fields.summary.length > MAX_SUMMARY_LENGTH) {
     errors.summary = `must be 1 to ${MAX_SUMMARY_LENGTH} characters and not blank`;
   }
@@ -100,7 +98,7 @@ async function resolveCommonFields(db: Kysely<Database>, orgId: string, fields: 
 }
 
 /** A queue named in a body: a string is its key (a JSON body can say a number), `{id}` its id, `{key}` its key. */
-async function resolveQueueReference(db: Kysely<Database>, orgId: string, ref: QueueReference): Promise<Queue | undefined> {
+async function resolveQueueReference(db: DbHandle, orgId: string, ref: QueueReference): Promise<Queue | undefined> {
   if (typeof ref === 'number') return findQueueById(db, orgId, ref);
   if (typeof ref === 'string') return findQueueByKey(db, orgId, ref);
   if (ref.key !== undefined) return findQueueByKey(db, orgId, ref.key);
@@ -108,16 +106,11 @@ async function resolveQueueReference(db: Kysely<Database>, orgId: string, ref: Q
   return undefined;
 }
 
-async function requireFreeUnique(db: Kysely<Database>, orgId: string, unique: string | undefined): Promise<void> {
+async function requireFreeUnique(db: DbHandle, orgId: string, unique: string | undefined): Promise<void> {
   if (unique === undefined) return;
-  const existing = await db
-    .selectFrom('issues')
-    .select('key')
-    .where('orgId', '=', orgId)
-    .where('uniqueMarker', '=', unique)
-    .executeTakeFirst();
+  const existing = await issueStore.issueKeyByUnique(db, orgId, unique);
   if (existing !== undefined) {
-    throw conflict(`Issue ${existing.key} already has the unique value ${JSON.stringify(unique)}.`, { unique: 'is already used' });
+    throw conflict(`Issue ${existing} already has the unique value ${JSON.stringify(unique)}.`, { unique: 'is already used' });
   }
 }
 
@@ -125,9 +118,9 @@ async function requireFreeUnique(db: Kysely<Database>, orgId: string, unique: st
  * Inserts an issue. The `unique` check before it cannot see a concurrent transaction's insert on
  * PostgreSQL; the unique constraint does, and its violation is the same conflict as the check's.
  */
-async function insertIssue(db: Kysely<Database>, issue: NewIssue): Promise<Issue> {
+async function insertIssue(db: DbHandle, issue: NewIssueValues): Promise<Issue> {
   try {
-    return await db.insertInto('issues').values(issue).returningAll().executeTakeFirstOrThrow();
+    return await issueStore.insertIssueRow(db, issue);
   } catch (error) {
     const meaning = classifyDatabaseError(error);
     if (meaning?.kind === 'duplicate' && meaning.table === 'issues' && meaning.field === 'unique') {
@@ -141,19 +134,14 @@ async function insertIssue(db: Kysely<Database>, issue: NewIssue): Promise<Issue
 }
 
 /** Takes the queue's next issue number. */
-async function takeNextNumber(db: Kysely<Database>, queue: Queue): Promise<number> {
-  const row = await db
-    .updateTable('queues')
-    .set((eb) => ({ lastIssueNumber: eb('lastIssueNumber', '+', 1) }))
-    .where('id', '=', queue.id)
-    .returning('lastIssueNumber')
-    .executeTakeFirstOrThrow();
+async function takeNextNumber(db: DbHandle, queue: Queue): Promise<number> {
+  const number = await takeNextIssueNumber(db, queue.id);
   // After an imported key with the last number (QUEUE-9999999999) the next one would have eleven
   // digits: an issue no key could name (never found by any read). Refused; the transaction rolls back.
-  if (row.lastIssueNumber > MAX_ISSUE_NUMBER) {
+  if (number > MAX_ISSUE_NUMBER) {
     throw conflict(`Queue ${queue.key} has no issue numbers left: keys end at ${queue.key}-${MAX_ISSUE_NUMBER}.`);
   }
-  return row.lastIssueNumber;
+  return number;
 }
 
 function durationSeconds(field: string, text: string | undefined, errors: Record<string, string>): number | null {
@@ -175,7 +163,7 @@ export async function createIssue(ctx: ServiceContext, caller: Caller, fields: N
     await requireFreeUnique(trx, caller.org.id, fields.unique);
     const now = ctx.now();
     const number = await takeNextNumber(trx, common.queue);
-    const issue: NewIssue = {
+    const issue: NewIssueValues = {
       ...issueRow(caller.org.id, common.queue, number, fields, common, now),
       createdAt: now,
       createdBy: caller.user.uid,
@@ -223,7 +211,7 @@ function issueRow(
     deadline: fields.deadline ?? null,
     start: fields.start ?? null,
     end: fields.end ?? null,
-    extra: JSON.stringify(common.extra),
+    extra: common.extra,
   };
 }
 
@@ -269,22 +257,12 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
       number = await takeNextNumber(trx, common.queue);
     } else {
       const key = issueKey(common.queue.key, number);
-      const taken = await trx
-        .selectFrom('issues')
-        .select('id')
-        .where('orgId', '=', caller.org.id)
-        .where('key', '=', key)
-        .executeTakeFirst();
-      if (taken !== undefined) throw conflict(`Issue ${key} already exists.`, { key: 'is already taken' });
+      if (await issueStore.issueKeyTaken(trx, caller.org.id, key))
+        throw conflict(`Issue ${key} already exists.`, { key: 'is already taken' });
       // Numbering goes on after the highest imported key; lower free numbers stay free.
-      await trx
-        .updateTable('queues')
-        .set({ lastIssueNumber: number })
-        .where('id', '=', common.queue.id)
-        .where('lastIssueNumber', '<', number)
-        .execute();
+      await raiseLastIssueNumber(trx, common.queue.id, number);
     }
-    const issue: NewIssue = {
+    const issue: NewIssueValues = {
       ...issueRow(caller.org.id, common.queue, number, fields, common, times.value.createdAt),
       status,
       createdAt: times.value.createdAt,
@@ -308,20 +286,12 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
 }
 
 /** An issue by key (any case) or 24-hex id, within an organization. */
-export async function findIssue(db: Kysely<Database>, orgId: string, ref: string): Promise<Issue | undefined> {
-  if (ISSUE_ID_PATTERN.test(ref)) return issueById.first(db, { orgId, id: ref });
+export async function findIssue(db: DbHandle, orgId: string, ref: string): Promise<Issue | undefined> {
+  if (ISSUE_ID_PATTERN.test(ref)) return issueStore.findIssueById(db, orgId, ref);
   const parsed = parseIssueKey(ref);
   if (parsed === undefined) return undefined;
-  return issueByKey.first(db, { orgId, key: issueKey(parsed.queueKey, parsed.number) });
+  return issueStore.findIssueByKey(db, orgId, issueKey(parsed.queueKey, parsed.number));
 }
-
-// Nearly every request under an issue's path runs one of these: compiled once (store/prepared-query.ts).
-const issueById = prepareQuery((db, param: ParameterOf<{ orgId: string; id: string }>) =>
-  db.selectFrom('issues').selectAll().where('orgId', '=', param('orgId')).where('id', '=', param('id')),
-);
-const issueByKey = prepareQuery((db, param: ParameterOf<{ orgId: string; key: string }>) =>
-  db.selectFrom('issues').selectAll().where('orgId', '=', param('orgId')).where('key', '=', param('key')),
-);
 
 export async function getIssue(ctx: ServiceContext, caller: Caller, ref: string): Promise<IssueView> {
   const issue = await findIssue(ctx.store.db, caller.org.id, ref);
@@ -340,9 +310,9 @@ export interface IssueView {
  * Loads an issue's queue and users. Writes call it inside their transaction, so that nothing
  * after the commit can fail and turn a stored change into a 5xx that clients would retry.
  */
-export async function loadIssueView(db: Kysely<Database>, issue: Issue): Promise<IssueView> {
-  const queue = await db.selectFrom('queues').selectAll().where('id', '=', issue.queueId).executeTakeFirstOrThrow();
-  const extra = JSON.parse(issue.extra) as IssueExtra;
+export async function loadIssueView(db: DbHandle, issue: Issue): Promise<IssueView> {
+  const queue = await queueById(db, issue.queueId);
+  const extra = issue.extra;
   const uids = [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
   const users = await loadUsers(
     db,
@@ -352,13 +322,14 @@ export async function loadIssueView(db: Kysely<Database>, issue: Issue): Promise
 }
 
 /** Loads several issues' queues and users at once, keeping the issues' order. */
-export async function loadIssueViews(db: Kysely<Database>, issues: readonly Issue[]): Promise<IssueView[]> {
+export async function loadIssueViews(db: DbHandle, issues: readonly Issue[]): Promise<IssueView[]> {
   if (issues.length === 0) return [];
-  const queueIds = [...new Set(issues.map((issue) => issue.queueId))];
-  const queues = await db.selectFrom('queues').selectAll().where('id', 'in', queueIds).execute();
-  const queueById = new Map(queues.map((queue) => [queue.id, queue]));
+  const queues = await queuesById(
+    db,
+    issues.map((issue) => issue.queueId),
+  );
   const uids = issues.flatMap((issue) => {
-    const extra = JSON.parse(issue.extra) as IssueExtra;
+    const extra = issue.extra;
     return [issue.createdBy, issue.updatedBy, issue.assigneeUid, issue.resolvedBy, ...(extra.followers ?? [])];
   });
   const users = await loadUsers(
@@ -366,7 +337,7 @@ export async function loadIssueViews(db: Kysely<Database>, issues: readonly Issu
     uids.filter((uid): uid is number => uid !== null),
   );
   return issues.map((issue) => {
-    const queue = queueById.get(issue.queueId);
+    const queue = queues.get(issue.queueId);
     if (queue === undefined) throw new Error(`queue ${issue.queueId} of issue ${issue.key} was not loaded`);
     return { issue, queue, users };
   });
@@ -374,12 +345,7 @@ export async function loadIssueViews(db: Kysely<Database>, issues: readonly Issu
 
 /** The issue created with a `unique` value, if any. */
 export async function findIssueByUnique(ctx: ServiceContext, caller: Caller, unique: string): Promise<IssueView> {
-  const issue = await ctx.store.db
-    .selectFrom('issues')
-    .selectAll()
-    .where('orgId', '=', caller.org.id)
-    .where('uniqueMarker', '=', unique)
-    .executeTakeFirst();
+  const issue = await issueStore.findIssueByUnique(ctx.store.db, caller.org.id, unique);
   if (issue === undefined) throw notFound('Issue does not exist.');
   return loadIssueView(ctx.store.db, issue);
 }
@@ -410,33 +376,21 @@ export async function searchIssues(
         search.keys.map((text) => parseIssueKey(text)).flatMap((key) => (key === undefined ? [] : [issueKey(key.queueKey, key.number)])),
       ),
     ];
-    const found = new Map<string, Issue>();
-    for (let start = 0; start < wanted.length; start += KEY_CHUNK) {
-      const rows = await db
-        .selectFrom('issues')
-        .selectAll()
-        .where('orgId', '=', caller.org.id)
-        .where('key', 'in', wanted.slice(start, start + KEY_CHUNK))
-        .execute();
-      for (const row of rows) found.set(row.key, row);
-    }
+    const found = await issueStore.issuesByKey(db, caller.org.id, wanted, KEY_CHUNK);
     const ordered = wanted.flatMap((key) => (found.has(key) ? [found.get(key)!] : []));
     return { views: await loadIssueViews(db, ordered.slice(offset, offset + page.perPage)), total: ordered.length };
   }
-  let base = db.selectFrom('issues').where('orgId', '=', caller.org.id);
+  let queueId: number | null = null;
   if (search.by === 'queue') {
     const queue = await resolveQueueReference(db, caller.org.id, search.queue);
     if (queue === undefined) {
       const message = `queue ${JSON.stringify(search.queue)} does not exist`;
       throw invalidFields({ [search.field]: search.field === 'queue' ? message : `[queue] ${message}` });
     }
-    base = base.where('queueId', '=', queue.id);
+    queueId = queue.id;
   }
-  const [rows, count] = await Promise.all([
-    base.selectAll().orderBy('queueId').orderBy('number').limit(page.perPage).offset(offset).execute(),
-    base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { views: await loadIssueViews(db, rows), total: Number(count.total) };
+  const { issues, total } = await issueStore.pageOfIssues(db, caller.org.id, queueId, page.perPage, offset);
+  return { views: await loadIssueViews(db, issues), total };
 }
 
 /** One page of a scroll: the issues after `after`, and whether more follow. */
@@ -473,27 +427,12 @@ export async function scrollIssues(
   perScroll: number,
 ): Promise<IssueScrollPage> {
   const db = ctx.store.db;
-  let base = db.selectFrom('issues').where('orgId', '=', caller.org.id);
-  if (queueId !== null) base = base.where('queueId', '=', queueId);
-  let rowsQuery = base.selectAll();
-  if (after !== null) {
-    rowsQuery = rowsQuery.where((eb) =>
-      eb.or([eb('queueId', '>', after.queueId), eb.and([eb('queueId', '=', after.queueId), eb('number', '>', after.number)])]),
-    );
-  }
-  const [rows, count] = await Promise.all([
-    rowsQuery
-      .orderBy('queueId')
-      .orderBy('number')
-      .limit(perScroll + 1)
-      .execute(),
-    base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
-  ]);
+  const { issues: rows, total } = await issueStore.issuesAfter(db, caller.org.id, queueId, after, perScroll + 1);
   const page = rows.slice(0, perScroll);
   const lastRow = page.at(-1);
   return {
     views: await loadIssueViews(db, page),
-    total: Number(count.total),
+    total,
     last: lastRow === undefined ? after : { queueId: lastRow.queueId, number: lastRow.number },
     more: rows.length > perScroll,
   };

@@ -1,8 +1,9 @@
 import { Problem, conflict, invalidFields } from '../domain/errors.js';
 import { ORG_ID_PATTERN, ORG_ID_RULE } from '../domain/keys.js';
-import type { Organization, User } from '../store/schema.js';
+import type { Organization, User } from '../domain/accounts.js';
 import type { ServiceContext } from './context.js';
 import { writeTransaction } from './idempotency.js';
+import { anyOrganizationExists, insertOrganization, organizationNamedBy } from '../store/organizations.js';
 import { chosenTokenError } from './secrets.js';
 import { insertToken } from './tokens.js';
 import { insertUser } from './users.js';
@@ -42,11 +43,7 @@ export async function createOrganization(ctx: ServiceContext, fields: NewOrganiz
     // Ids and cloud ids share one namespace: a client names an organization by either header, and
     // a value that is one organization's id and another's cloud id would name two.
     const wanted = fields.cloudOrgId === undefined ? [fields.id] : [fields.id, fields.cloudOrgId];
-    const taken = await trx
-      .selectFrom('organizations')
-      .select(['id', 'cloudOrgId'])
-      .where((eb) => eb.or([eb('id', 'in', wanted), eb('cloudOrgId', 'in', wanted)]))
-      .executeTakeFirst();
+    const taken = await organizationNamedBy(trx, wanted);
     if (taken !== undefined) {
       const clash = wanted.find((value) => value === taken.id || value === taken.cloudOrgId) ?? fields.id;
       const as = clash === taken.id ? 'its id' : 'its cloud id';
@@ -60,7 +57,7 @@ export async function createOrganization(ctx: ServiceContext, fields: NewOrganiz
       name: fields.name ?? `Organization ${fields.id}`,
       createdAt: now,
     };
-    await trx.insertInto('organizations').values(org).execute();
+    await insertOrganization(trx, org);
     const admin = await insertUser(trx, org.id, { login: fields.adminLogin, display: 'Administrator', isAdmin: true }, now);
     const token = await insertToken(trx, admin.uid, now, fields.adminToken);
     return { org, admin, token };
@@ -78,8 +75,7 @@ export interface BootstrapResult {
  * user. A database that already holds any organization is left as it is.
  */
 export async function bootstrapOrganization(ctx: ServiceContext, orgId: string, adminToken: string | undefined): Promise<BootstrapResult> {
-  const any = await ctx.store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
-  if (any !== undefined) return { tokenWasChosen: adminToken !== undefined };
+  if (await anyOrganizationExists(ctx.store.db)) return { tokenWasChosen: adminToken !== undefined };
   try {
     const created = await createOrganization(ctx, { id: orgId, adminLogin: 'admin', adminToken });
     return { created, tokenWasChosen: adminToken !== undefined };

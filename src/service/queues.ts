@@ -2,9 +2,13 @@ import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { type CatalogueName, DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, findCatalogueEntry } from '../domain/catalogue.js';
 import { conflict, invalidFields, notFound } from '../domain/errors.js';
-import type { Kysely } from 'kysely';
+import type { QueueExtra } from '../domain/issue.js';
 import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE, asciiUpperCase, isNumericId } from '../domain/keys.js';
-import type { Database, Queue, User } from '../store/schema.js';
+import type { DbHandle } from '../store/database.js';
+import type { User } from '../domain/accounts.js';
+import type { Queue } from '../domain/issue.js';
+import * as queueStore from '../store/queues.js';
+import { userByUid } from '../store/users.js';
 import type { Caller, ServiceContext } from './context.js';
 import { type UserReference, requireAdmin, requireUserReference } from './users.js';
 
@@ -24,13 +28,7 @@ export interface NewQueueFields {
   denyVoting?: boolean | undefined;
 }
 
-/** The queue fields Timeport stores without interpreting them. */
-export interface QueueExtra {
-  issueTypesConfig?: unknown[];
-  assignAuto?: boolean;
-  allowExternals?: boolean;
-  denyVoting?: boolean;
-}
+export type { QueueExtra } from '../domain/issue.js';
 
 const MAX_QUEUE_NAME_LENGTH = 255;
 
@@ -69,37 +67,24 @@ export async function createQueue(ctx: ServiceContext, caller: Caller, fields: N
     const defaultType = resolveCatalogue('issuetypes', 'defaultType', fields.defaultType, DEFAULT_ISSUE_TYPE, errors);
     const defaultPriority = resolveCatalogue('priorities', 'defaultPriority', fields.defaultPriority, DEFAULT_PRIORITY, errors);
     if (Object.keys(errors).length > 0 || lead === undefined) throw invalidFields(errors);
-    const taken = await trx
-      .selectFrom('queues')
-      .select('id')
-      .where('orgId', '=', caller.org.id)
-      .where('key', '=', fields.key)
-      .executeTakeFirst();
-    if (taken !== undefined) throw conflict(`Queue ${fields.key} already exists.`, { key: 'is already taken' });
+    if ((await queueStore.queueIdByKey(trx, caller.org.id, fields.key)) !== undefined)
+      throw conflict(`Queue ${fields.key} already exists.`, { key: 'is already taken' });
     const extra: QueueExtra = {};
     if (fields.issueTypesConfig !== undefined) extra.issueTypesConfig = fields.issueTypesConfig;
     if (fields.assignAuto !== undefined) extra.assignAuto = fields.assignAuto;
     if (fields.allowExternals !== undefined) extra.allowExternals = fields.allowExternals;
     if (fields.denyVoting !== undefined) extra.denyVoting = fields.denyVoting;
-    const now = ctx.now();
-    const queue = await trx
-      .insertInto('queues')
-      .values({
-        orgId: caller.org.id,
-        key: fields.key,
-        name: fields.name,
-        description: fields.description ?? null,
-        leadUid: lead.uid,
-        defaultType,
-        defaultPriority,
-        lastIssueNumber: 0,
-        extra: JSON.stringify(extra),
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const queue = await queueStore.insertQueue(trx, {
+      orgId: caller.org.id,
+      key: fields.key,
+      name: fields.name,
+      description: fields.description ?? null,
+      leadUid: lead.uid,
+      defaultType,
+      defaultPriority,
+      extra,
+      createdAt: ctx.now(),
+    });
     await recordAudit(trx, ctx, caller.org.id, caller.user, { action: 'queue.create', details: { key: queue.key, name: queue.name } });
     return { queue, lead };
   });
@@ -109,21 +94,21 @@ export async function createQueue(ctx: ServiceContext, caller: Caller, fields: N
 export async function getQueue(ctx: ServiceContext, caller: Caller, ref: string): Promise<QueueView> {
   const queue = await findQueue(ctx.store.db, caller.org.id, ref);
   if (queue === undefined) throw notFound('Queue does not exist.');
-  const lead = await ctx.store.db.selectFrom('users').selectAll().where('uid', '=', queue.leadUid).executeTakeFirstOrThrow();
+  const lead = await userByUid(ctx.store.db, queue.leadUid);
   return { queue, lead };
 }
 
 /** A queue of the organization by its key, in any case. */
-export async function findQueueByKey(db: Kysely<Database>, orgId: string, key: string): Promise<Queue | undefined> {
-  return db.selectFrom('queues').selectAll().where('orgId', '=', orgId).where('key', '=', asciiUpperCase(key)).executeTakeFirst();
+export async function findQueueByKey(db: DbHandle, orgId: string, key: string): Promise<Queue | undefined> {
+  return queueStore.findQueueByStoredKey(db, orgId, asciiUpperCase(key));
 }
 
 /** A queue of the organization by its id. */
-export async function findQueueById(db: Kysely<Database>, orgId: string, id: number): Promise<Queue | undefined> {
-  return db.selectFrom('queues').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+export async function findQueueById(db: DbHandle, orgId: string, id: number): Promise<Queue | undefined> {
+  return queueStore.findQueueById(db, orgId, id);
 }
 
 /** A queue named in a path or a query string, where only text arrives: digits name its id, anything else its key. */
-export async function findQueue(db: Kysely<Database>, orgId: string, ref: string | number): Promise<Queue | undefined> {
+export async function findQueue(db: DbHandle, orgId: string, ref: string | number): Promise<Queue | undefined> {
   return typeof ref === 'number' || isNumericId(ref) ? findQueueById(db, orgId, Number(ref)) : findQueueByKey(db, orgId, ref);
 }

@@ -1,20 +1,17 @@
 import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
-import type { Kysely } from 'kysely';
 import { invalidField, notFound } from '../domain/errors.js';
-import type { Database, Organization, User } from '../store/schema.js';
-import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
+import type { DbHandle } from '../store/database.js';
+import type { Organization, User } from '../domain/accounts.js';
+import { findActiveToken, findTokenOwner, insertTokenRow, revokeTokenById, revokeTokensOfUser } from '../store/users.js';
 import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
 import { chosenTokenError, hashToken, newToken } from './secrets.js';
 import { findUserByLogin, requireAdmin } from './users.js';
 
 /** Stores a token's hash for a user and returns the token in clear (made here unless chosen). */
-export async function insertToken(db: Kysely<Database>, userUid: number, now: number, chosen?: string): Promise<string> {
+export async function insertToken(db: DbHandle, userUid: number, now: number, chosen?: string): Promise<string> {
   const token = chosen ?? newToken();
-  await db
-    .insertInto('tokens')
-    .values({ userUid, tokenHash: hashToken(token), createdAt: now, revokedAt: null })
-    .execute();
+  await insertTokenRow(db, userUid, hashToken(token), now);
   return token;
 }
 
@@ -44,33 +41,12 @@ export async function issueToken(
   });
 }
 
-/** Every request runs it: compiled once (store/prepared-query.ts). */
-const tokenOwner = prepareQuery((db, param: ParameterOf<{ tokenHash: string }>) =>
-  db
-    .selectFrom('tokens')
-    .innerJoin('users', 'users.uid', 'tokens.userUid')
-    .innerJoin('organizations', 'organizations.id', 'users.orgId')
-    .selectAll('users')
-    .select([
-      'organizations.id as orgIdentity',
-      'organizations.cloudOrgId as orgCloudId',
-      'organizations.name as orgName',
-      'organizations.createdAt as orgCreatedAt',
-    ])
-    .where('tokens.tokenHash', '=', param('tokenHash'))
-    .where('tokens.revokedAt', 'is', null)
-    .where('users.dismissed', '=', 0),
-);
-
 /**
  * Finds who a token belongs to. The lookup is by the token's hash, so the database never compares
  * secrets and its timing tells nothing about them.
  */
 export async function authenticate(ctx: ServiceContext, token: string): Promise<{ user: User; org: Organization } | undefined> {
-  const row = await tokenOwner.first(ctx.store.db, { tokenHash: hashToken(token) });
-  if (row === undefined) return undefined;
-  const { orgIdentity, orgCloudId, orgName, orgCreatedAt, ...user } = row;
-  return { user, org: { id: orgIdentity, cloudOrgId: orgCloudId, name: orgName, createdAt: orgCreatedAt } };
+  return findTokenOwner(ctx.store.db, hashToken(token));
 }
 
 /**
@@ -81,18 +57,12 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
  */
 export async function revokeToken(ctx: ServiceContext, principal: Principal, token: string): Promise<void> {
   await writeTransaction(ctx, async (trx) => {
-    const row = await trx
-      .selectFrom('tokens')
-      .innerJoin('users', 'users.uid', 'tokens.userUid')
-      .select(['tokens.id', 'users.uid', 'users.orgId', 'users.login'])
-      .where('tokens.tokenHash', '=', hashToken(token))
-      .where('tokens.revokedAt', 'is', null)
-      .executeTakeFirst();
+    const row = await findActiveToken(trx, hashToken(token));
     const allowed =
       row !== undefined &&
       (isOperator(principal) || row.uid === principal.user.uid || (isAdmin(principal) && row.orgId === principal.org.id));
     if (!allowed) throw notFound('No such active token.');
-    await trx.updateTable('tokens').set({ revokedAt: ctx.now() }).where('id', '=', row.id).execute();
+    await revokeTokenById(trx, row.id, ctx.now());
     await recordAudit(trx, ctx, row.orgId, actorOf(principal), { action: 'token.revoke', details: { user: row.login, revoked: 1 } });
   });
 }
@@ -106,13 +76,7 @@ export async function revokeUserTokens(ctx: ServiceContext, principal: Principal
   return writeTransaction(ctx, async (trx) => {
     const user = await findUserByLogin(trx, orgId, login);
     if (user === undefined) throw notFound(`User ${login} does not exist in organization ${orgId}.`);
-    const result = await trx
-      .updateTable('tokens')
-      .set({ revokedAt: ctx.now() })
-      .where('userUid', '=', user.uid)
-      .where('revokedAt', 'is', null)
-      .executeTakeFirst();
-    const revoked = Number(result.numUpdatedRows);
+    const revoked = await revokeTokensOfUser(trx, user.uid, ctx.now());
     await recordAudit(trx, ctx, orgId, actorOf(principal), { action: 'token.revoke', details: { user: user.login, revoked } });
     return revoked;
   });

@@ -1,12 +1,13 @@
 import { type AuditEvent, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
-import { type Kysely, sql } from 'kysely';
 import { conflict, forbidden, invalidFields, notFound } from '../domain/errors.js';
 import { LOGIN_PATTERN, LOGIN_RULE, isNumericId, loginKey } from '../domain/keys.js';
-import type { Database, User } from '../store/schema.js';
-import { type ParameterOf, prepareQuery } from '../store/prepared-query.js';
+import type { DbHandle } from '../store/database.js';
+import type { User } from '../domain/accounts.js';
+import * as userStore from '../store/users.js';
 import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
 import { newCloudUid } from './secrets.js';
+import { organizationExists } from '../store/organizations.js';
 
 export interface NewUserFields {
   login: string;
@@ -37,42 +38,28 @@ export function newUserErrors(fields: NewUserFields): Record<string, string> {
 }
 
 /** Adds a user to an organization inside an open transaction (organization bootstrap uses it too). */
-export async function insertUser(db: Kysely<Database>, orgId: string, fields: NewUserFields, now: number): Promise<User> {
+export async function insertUser(db: DbHandle, orgId: string, fields: NewUserFields, now: number): Promise<User> {
   const errors = newUserErrors(fields);
   if (Object.keys(errors).length > 0) throw invalidFields(errors);
-  const existing = await db
-    .selectFrom('users')
-    .select('uid')
-    .where('orgId', '=', orgId)
-    .where('loginKey', '=', loginKey(fields.login))
-    .executeTakeFirst();
-  if (existing !== undefined) {
+  const key = loginKey(fields.login);
+  if ((await userStore.userUidByLoginKey(db, orgId, key)) !== undefined) {
     throw conflict(`User ${fields.login} already exists in this organization.`, { login: 'is already taken' });
   }
   const firstName = fields.firstName ?? '';
   const lastName = fields.lastName ?? '';
   const display = fields.display ?? (`${firstName} ${lastName}`.trim() || fields.login);
-  const inserted = await db
-    .insertInto('users')
-    .values({
-      orgId,
-      login: fields.login,
-      loginKey: loginKey(fields.login),
-      display,
-      firstName,
-      lastName,
-      email: fields.email ?? null,
-      isAdmin: fields.isAdmin === true ? 1 : 0,
-      passportUid: null,
-      cloudUid: newCloudUid(),
-      dismissed: 0,
-      createdAt: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  // Timeport's users have one numeric identity: the passport uid is the uid (docs/decisions.md).
-  await db.updateTable('users').set({ passportUid: inserted.uid }).where('uid', '=', inserted.uid).execute();
-  return { ...inserted, passportUid: inserted.uid };
+  return userStore.insertUserRow(db, {
+    orgId,
+    login: fields.login,
+    loginKey: key,
+    display,
+    firstName,
+    lastName,
+    email: fields.email ?? null,
+    isAdmin: fields.isAdmin === true,
+    cloudUid: newCloudUid(),
+    createdAt: now,
+  });
 }
 
 /**
@@ -83,8 +70,7 @@ export async function createUser(ctx: ServiceContext, principal: Principal, orgI
   requireAdmin(principal, 'add users', orgId);
   return writeTransaction(ctx, async (trx) => {
     if (isOperator(principal)) {
-      const org = await trx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
-      if (org === undefined) throw notFound(`Organization ${orgId} does not exist.`);
+      if (!(await organizationExists(trx, orgId))) throw notFound(`Organization ${orgId} does not exist.`);
     }
     const user = await insertUser(trx, orgId, fields, ctx.now());
     await recordAudit(trx, ctx, orgId, actorOf(principal), userCreated(user));
@@ -92,7 +78,7 @@ export async function createUser(ctx: ServiceContext, principal: Principal, orgI
   });
 }
 
-const userCreated = (user: User): AuditEvent => ({ action: 'user.create', details: { login: user.login, isAdmin: user.isAdmin === 1 } });
+const userCreated = (user: User): AuditEvent => ({ action: 'user.create', details: { login: user.login, isAdmin: user.isAdmin } });
 
 /**
  * Refuses anyone but an administrator of the organization (`orgId`, by default the caller's own);
@@ -117,21 +103,14 @@ export async function findUserByPathRef(ctx: ServiceContext, orgId: string, ref:
   return user;
 }
 
-// Every import names its author by login: compiled once (store/prepared-query.ts).
-const userByLoginKey = prepareQuery((db, param: ParameterOf<{ orgId: string; loginKey: string }>) =>
-  db.selectFrom('users').selectAll().where('orgId', '=', param('orgId')).where('loginKey', '=', param('loginKey')),
-);
-
-export async function findUserByLogin(db: Kysely<Database>, orgId: string, login: string): Promise<User | undefined> {
-  return userByLoginKey.first(db, { orgId, loginKey: loginKey(login) });
+export async function findUserByLogin(db: DbHandle, orgId: string, login: string): Promise<User | undefined> {
+  return userStore.findUserByLoginKey(db, orgId, loginKey(login));
 }
 
 /** A numeric user reference is a uid first, then a passport uid (docs/tracker-api.md §Users). */
-export async function findUserByNumber(db: Kysely<Database>, orgId: string, id: number): Promise<User | undefined> {
+export async function findUserByNumber(db: DbHandle, orgId: string, id: number): Promise<User | undefined> {
   if (!Number.isSafeInteger(id)) return undefined;
-  const byUid = await db.selectFrom('users').selectAll().where('orgId', '=', orgId).where('uid', '=', id).executeTakeFirst();
-  if (byUid !== undefined) return byUid;
-  return db.selectFrom('users').selectAll().where('orgId', '=', orgId).where('passportUid', '=', id).executeTakeFirst();
+  return (await userStore.findUserByUid(db, orgId, id)) ?? userStore.findUserByPassportUid(db, orgId, id);
 }
 
 /**
@@ -140,7 +119,7 @@ export async function findUserByNumber(db: Kysely<Database>, orgId: string, id: 
  */
 export type UserReference = string | number | { id?: string | number; login?: string };
 
-export async function resolveUserReference(db: Kysely<Database>, orgId: string, reference: UserReference): Promise<User | undefined> {
+export async function resolveUserReference(db: DbHandle, orgId: string, reference: UserReference): Promise<User | undefined> {
   if (typeof reference === 'string') return findUserByLogin(db, orgId, reference);
   if (typeof reference === 'number') return findUserByNumber(db, orgId, reference);
   if (reference.login !== undefined) return findUserByLogin(db, orgId, reference.login);
@@ -153,7 +132,7 @@ export async function resolveUserReference(db: Kysely<Database>, orgId: string, 
 
 /** Resolves a user reference from a request body, or reports it as that field's error. */
 export async function requireUserReference(
-  db: Kysely<Database>,
+  db: DbHandle,
   orgId: string,
   field: string,
   reference: UserReference,
@@ -170,29 +149,10 @@ export interface Page {
 }
 
 export async function listUsers(ctx: ServiceContext, orgId: string, page: Page): Promise<{ users: User[]; total: number }> {
-  const db = ctx.store.db;
-  const [users, count] = await Promise.all([
-    db
-      .selectFrom('users')
-      .selectAll()
-      .where('orgId', '=', orgId)
-      .orderBy('uid')
-      .limit(page.perPage)
-      .offset((page.page - 1) * page.perPage)
-      .execute(),
-    db
-      .selectFrom('users')
-      .select(sql<number>`count(*)`.as('total'))
-      .where('orgId', '=', orgId)
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { users, total: Number(count.total) };
+  return userStore.pageOfUsers(ctx.store.db, orgId, page.perPage, (page.page - 1) * page.perPage);
 }
 
 /** Loads the users a set of rows refers to, in one query. */
-export async function loadUsers(db: Kysely<Database>, uids: Iterable<number>): Promise<Map<number, User>> {
-  const unique = [...new Set(uids)];
-  if (unique.length === 0) return new Map();
-  const users = await db.selectFrom('users').selectAll().where('uid', 'in', unique).execute();
-  return new Map(users.map((user) => [user.uid, user]));
+export async function loadUsers(db: DbHandle, uids: Iterable<number>): Promise<Map<number, User>> {
+  return userStore.usersByUid(db, uids);
 }

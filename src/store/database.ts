@@ -2,15 +2,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { DomainValuesPlugin } from './domain-values.js';
 import { GroupCommitter } from './group-commit.js';
 import { StatementCache } from './statement-cache.js';
 import type { Config } from '../config.js';
 import { StoreOpenError, classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import { LOCK_MIGRATIONS, LOCK_STARTUP, type PostgresOptions, openPostgresPool, postgresKysely, withAdvisoryLock } from './postgres.js';
+import { type IdempotencyClaim, commitIdempotencyKey } from './idempotency-keys.js';
 import type { Database } from './schema.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
+
+/**
+ * The database, or a transaction open on it, as the repositories of this folder take it. Services
+ * hand it from `Store.inWriteTransaction` to the repositories and never look inside.
+ */
+export type DbHandle = Kysely<Database>;
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -28,9 +36,11 @@ export interface Store {
   /**
    * Runs a write in a transaction and resolves once it is committed. SQLite: concurrent writes
    * share one transaction and one disk sync (group-commit.ts). PostgreSQL: a transaction of its
-   * own from the pool (PostgreSQL groups concurrent commits' WAL flushes itself).
+   * own from the pool (PostgreSQL groups concurrent commits' WAL flushes itself). With the
+   * idempotency claim of the request making the write, the claim commits in the same transaction
+   * after `work` (idempotency-keys.ts), so the write and "this key was used" are one atomic fact.
    */
-  inWriteTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  inWriteTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>, idempotencyClaim?: IdempotencyClaim): Promise<T>;
   /**
    * SQLite's prepared statements on the connection itself, for the bulk writes of
    * store/bulk-rows.ts inside a write transaction; undefined on PostgreSQL. Nothing else uses
@@ -96,7 +106,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   const statements = new StatementCache(sqlite);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: statements.asKyselyDatabase() }),
-    plugins: [new CamelCasePlugin()],
+    plugins: [new CamelCasePlugin(), new DomainValuesPlugin()],
   });
   const committer = new GroupCommitter(db);
   const store: Store = {
@@ -105,7 +115,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     location: file,
     withStartupLock: (work) => work(),
     ping: () => pingDatabase(db),
-    inWriteTransaction: (work) => committer.transaction(work),
+    inWriteTransaction: (work, claim) => committer.transaction(committingClaim(work, claim)),
     sqliteStatements: statements,
     groupCommitStats: () => ({ ...committer.stats }),
     close: () => db.destroy(),
@@ -142,9 +152,19 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     location,
     withStartupLock: (work) => withAdvisoryLock(url, options, LOCK_STARTUP, () => work()),
     ping: () => pingDatabase(db),
-    inWriteTransaction: (work) => db.transaction().execute(work),
+    inWriteTransaction: (work, claim) => db.transaction().execute(committingClaim(work, claim)),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
+  };
+}
+
+/** `work`, then the idempotency claim's commit, in the transaction `work` runs in. */
+function committingClaim<T>(work: (trx: Kysely<Database>) => Promise<T>, claim: IdempotencyClaim | undefined) {
+  if (claim === undefined) return work;
+  return async (trx: Kysely<Database>): Promise<T> => {
+    const result = await work(trx);
+    await commitIdempotencyKey(trx, claim);
+    return result;
   };
 }
 

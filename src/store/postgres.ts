@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CamelCasePlugin, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import pg from 'pg';
 import { isStalePreparedStatement } from './errors.js';
+import { DomainValuesPlugin } from './domain-values.js';
 import type { Database } from './schema.js';
 
 /** How Timeport connects to PostgreSQL (README, "Configuration"). */
@@ -162,7 +163,7 @@ function statementName(text: string): string {
 export function postgresKysely(pool: pg.Pool, options: PostgresOptions): Kysely<Database> {
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool: watchedPool(pool, options) }),
-    plugins: [new CamelCasePlugin()],
+    plugins: [new CamelCasePlugin(), new DomainValuesPlugin()],
   });
 }
 

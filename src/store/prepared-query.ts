@@ -42,10 +42,7 @@ export function prepareQuery<Params extends object, Row>(
   const templates = new Map<unknown, Template>();
 
   const templateFor = (db: Kysely<Database>): Template => {
-    // getExecutor() is marked internal in Kysely's types, but it is how its own plugins reach the
-    // adapter; the adapter's class is the one thing that tells the dialects apart here, and a
-    // transaction (a new Kysely instance every time) shares it with its database.
-    const dialect = db.getExecutor().adapter.constructor;
+    const dialect = dialectKeyOf(db);
     let template = templates.get(dialect);
     if (template === undefined) {
       template = compileTemplate(db, build);
@@ -75,6 +72,21 @@ export function prepareQuery<Params extends object, Row>(
     return row;
   };
   return { rows, first, one };
+}
+
+/**
+ * What tells the dialects apart: the class of the instance's adapter. Kysely offers no public way
+ * to ask an instance (or a transaction, a new instance every time, which shares its database's
+ * adapter) for its dialect, and compiling a probe query per call would cost what preparing saves.
+ * `getExecutor()` is marked internal in Kysely's types, though it is how Kysely's own plugins reach
+ * the adapter: this is the one place that calls it, and test/store/kysely-internals.test.ts fails
+ * if a Kysely upgrade takes it away or changes what it answers.
+ */
+export function dialectKeyOf(db: Kysely<Database>): unknown {
+  const executor = (db as { getExecutor?: () => { adapter?: object } }).getExecutor?.();
+  const adapter = executor?.adapter;
+  if (adapter === undefined) throw new Error('prepared query: this Kysely version has no getExecutor().adapter (store/prepared-query.ts)');
+  return adapter.constructor;
 }
 
 function compileTemplate<Params extends object, Row>(

@@ -1,9 +1,15 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { Organization, User } from '../domain/accounts.js';
+import type { AuditRecord } from '../domain/audit.js';
+import type { Issue, IssueExtra, Queue, QueueExtra } from '../domain/issue.js';
 
 /**
  * The database as Kysely sees it. Column names are camelCase here and snake_case in SQL
  * (CamelCasePlugin). Instants are integer milliseconds since the epoch, durations whole seconds,
  * flags 0/1 integers, lists and free-form extras JSON text: the same on SQLite and PostgreSQL.
+ * Rows are read as domain values (domain-values.ts turns the users' flags into booleans and the
+ * JSON columns into objects), so a column's select type here is the domain's, its insert and
+ * update types the stored format.
  */
 export interface Database {
   organizations: OrganizationTable;
@@ -19,6 +25,10 @@ export interface Database {
 }
 
 type Flag = 0 | 1;
+/** A 0/1 flag, read as a boolean (domain-values.ts). */
+type BooleanFlag = ColumnType<boolean, Flag, Flag>;
+/** JSON text, read parsed (domain-values.ts). */
+type JsonText<T> = ColumnType<T, string, string>;
 
 export interface OrganizationTable {
   id: string;
@@ -37,10 +47,10 @@ export interface UserTable {
   firstName: string;
   lastName: string;
   email: string | null;
-  isAdmin: Flag;
+  isAdmin: BooleanFlag;
   passportUid: number | null;
   cloudUid: string;
-  dismissed: Flag;
+  dismissed: BooleanFlag;
   createdAt: number;
 }
 
@@ -65,7 +75,7 @@ export interface QueueTable {
   /** The highest issue number taken in this queue; the next created issue gets one more. */
   lastIssueNumber: number;
   /** Tracker queue fields Timeport keeps but does not interpret (issueTypesConfig, ...), JSON. */
-  extra: string;
+  extra: JsonText<QueueExtra>;
   version: number;
   createdAt: number;
   updatedAt: number;
@@ -100,7 +110,7 @@ export interface IssueTable {
   start: string | null;
   end: string | null;
   /** JSON: tags, followers and the other Tracker fields kept as given. */
-  extra: string;
+  extra: JsonText<IssueExtra>;
 }
 
 export interface WorklogTable {
@@ -118,10 +128,17 @@ export interface WorklogTable {
   imported: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
-export type Organization = Selectable<OrganizationTable>;
-export type User = Selectable<UserTable>;
-export type Queue = Selectable<QueueTable>;
-export type Issue = Selectable<IssueTable>;
+// The domain's types are what these tables' rows are read as; a column changed on one side only
+// fails to compile here.
+export type { Issue, Organization, Queue, User };
+type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const ROWS_ARE_DOMAIN_VALUES: [
+  SameType<Selectable<OrganizationTable>, Organization>,
+  SameType<Selectable<UserTable>, User>,
+  SameType<Selectable<QueueTable>, Queue>,
+  SameType<Selectable<IssueTable>, Issue>,
+  SameType<Selectable<AuditEventTable>, AuditRecord>,
+] = [true, true, true, true, true];
 export type NewIssue = Insertable<IssueTable>;
 export type Worklog = Selectable<WorklogTable>;
 export type NewWorklog = Insertable<WorklogTable>;
@@ -190,7 +207,7 @@ export interface AuditEventTable {
   /** The server's own id of that request, whatever the caller sent; null for the command line and older events. */
   serverRequestId: string | null;
   /** JSON: what changed, in the API's own terms. */
-  details: string;
+  details: JsonText<Record<string, unknown>>;
 }
 
-export type AuditEventRow = Selectable<AuditEventTable>;
+export type AuditEventRow = AuditRecord;

@@ -44,6 +44,7 @@ describe('paging and the 10,000 items cap', () => {
         number: first + i,
         uniqueMarker: null,
         spentSeconds: 0,
+        extra: JSON.stringify(row.extra),
       }));
       await t.store.db.insertInto('issues').values(rows).execute();
     }

@@ -20,11 +20,52 @@ describe(`the store on ${testBackend()}`, () => {
   });
   after(() => dispose());
 
+  it('reads JSON text columns as objects, and writes take the text (store/domain-values.ts)', async () => {
+    const user = await store.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
+    const queue = await store.db
+      .insertInto('queues')
+      .values({
+        orgId: 'acme',
+        key: 'JSONQ',
+        name: 'JSON',
+        description: null,
+        leadUid: user.uid,
+        defaultType: 'task',
+        defaultPriority: 'normal',
+        lastIssueNumber: 0,
+        extra: JSON.stringify({ assignAuto: true, issueTypesConfig: [{ issueType: 'task' }] }),
+        version: 1,
+        createdAt: NOW,
+        updatedAt: NOW,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(queue.extra, { assignAuto: true, issueTypesConfig: [{ issueType: 'task' }] });
+    await store.db
+      .insertInto('auditEvents')
+      .values({
+        orgId: 'acme',
+        at: NOW,
+        actorUid: null,
+        action: 'queue.create',
+        issueKey: null,
+        worklogId: null,
+        batchId: null,
+        requestId: null,
+        serverRequestId: null,
+        details: JSON.stringify({ key: 'JSONQ' }),
+      })
+      .execute();
+    const event = await store.db.selectFrom('auditEvents').selectAll().where('action', '=', 'queue.create').executeTakeFirstOrThrow();
+    assert.deepEqual(event.details, { key: 'JSONQ' });
+  });
+
   it('answers ids, instants, counts and sums as JavaScript numbers', async () => {
     const user = await store.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
     assert.equal(typeof user.uid, 'number');
     assert.equal(user.createdAt, NOW, 'an instant beyond 2^32 comes back exact');
-    assert.equal(user.isAdmin, 1);
+    assert.equal(user.isAdmin, true, 'a 0/1 flag is read as a boolean (store/domain-values.ts)');
+    assert.equal(user.dismissed, false);
     const counted = await store.db
       .selectFrom('users')
       .select(sql<number>`count(*)`.as('n'))

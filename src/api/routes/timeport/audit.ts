@@ -5,7 +5,8 @@ import { readingQuery } from '../../plugins/errors.js';
 import { asciiUpperCase } from '../../../domain/keys.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, OPERATOR_ACTOR_ID, listAuditEvents } from '../../../service/audit.js';
-import type { AuditEventRow, User } from '../../../store/schema.js';
+import type { User } from '../../../domain/accounts.js';
+import type { AuditRecord } from '../../../domain/audit.js';
 import { type Links, timeportUrl, userReference } from '../../representations.js';
 import { PerPage, Strict } from '../../schemas/requests.js';
 import { answers } from '../../schemas/errors.js';
@@ -34,7 +35,7 @@ const AuditListQuery = Type.Object(
   Strict,
 );
 
-function auditEventResource(event: AuditEventRow, users: Map<number, User>, links: Links): AuditEventAnswer {
+function auditEventResource(event: AuditRecord, users: Map<number, User>, links: Links): AuditEventAnswer {
   const actor = event.actorUid === null ? undefined : users.get(event.actorUid);
   return {
     self: timeportUrl(links, `audit/${event.id}`),
@@ -47,7 +48,7 @@ function auditEventResource(event: AuditEventRow, users: Map<number, User>, link
     issue: event.issueKey === null ? undefined : { key: event.issueKey, self: `${links.base}/v3/issues/${event.issueKey}` },
     worklog: event.worklogId === null ? undefined : { id: event.worklogId },
     batch: event.batchId === null ? undefined : { id: event.batchId, self: timeportUrl(links, `imports/${event.batchId}`) },
-    details: JSON.parse(event.details) as unknown,
+    details: event.details,
   };
 }
 

@@ -12,7 +12,8 @@ import {
   listImportBatches,
   rollbackImportBatch,
 } from '../../../service/batch-import.js';
-import type { ImportBatch, User } from '../../../store/schema.js';
+import type { User } from '../../../domain/accounts.js';
+import type { ImportBatch } from '../../../store/schema.js';
 import { problemBody } from '../../plugins/errors.js';
 import { type Links, timeportUrl, userReference } from '../../representations.js';
 import { PerPage, Strict } from '../../schemas/requests.js';

@@ -38,7 +38,7 @@ const managementRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, op
     { schema: { body: NewUserBody, response: answers({ 201: ManagedUserObject }) }, onRequest: adminOnly('add users') },
     async (request, reply) => {
       const user = await createUser(request.services, request.caller, request.caller.org.id, request.body);
-      return reply.code(201).send({ ...userResource(user, links), isAdmin: user.isAdmin === 1 });
+      return reply.code(201).send({ ...userResource(user, links), isAdmin: user.isAdmin });
     },
   );
 

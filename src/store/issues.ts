@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely';
+import type { ScrollPosition } from '../domain/issue-scroll.js';
+import { type ParameterOf, prepareQuery } from './prepared-query.js';
+import type { Issue, IssueExtra } from '../domain/issue.js';
+import type { Database, NewIssue } from './schema.js';
+
+/** The statements of issues. */
+
+/** The key of the organization's issue with this `unique` value, if any. */
+export async function issueKeyByUnique(db: Kysely<Database>, orgId: string, unique: string): Promise<string | undefined> {
+  const row = await db.selectFrom('issues').select('key').where('orgId', '=', orgId).where('uniqueMarker', '=', unique).executeTakeFirst();
+  return row?.key;
+}
+
+export async function findIssueByUnique(db: Kysely<Database>, orgId: string, unique: string): Promise<Issue | undefined> {
+  return db.selectFrom('issues').selectAll().where('orgId', '=', orgId).where('uniqueMarker', '=', unique).executeTakeFirst();
+}
+
+/** Whether the organization has an issue with this key. */
+export async function issueKeyTaken(db: Kysely<Database>, orgId: string, key: string): Promise<boolean> {
+  return (await db.selectFrom('issues').select('id').where('orgId', '=', orgId).where('key', '=', key).executeTakeFirst()) !== undefined;
+}
+
+/** A new issue's columns; `extra` is stored as JSON. */
+export type NewIssueValues = Omit<NewIssue, 'extra'> & { extra: IssueExtra };
+
+/** Inserts an issue; a unique constraint's violation is left to the caller (store/errors.ts classifies it). */
+export async function insertIssueRow(db: Kysely<Database>, issue: NewIssueValues): Promise<Issue> {
+  return db
+    .insertInto('issues')
+    .values({ ...issue, extra: JSON.stringify(issue.extra) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+// Nearly every request under an issue's path runs one of these: compiled once (prepared-query.ts).
+const issueById = prepareQuery((db, param: ParameterOf<{ orgId: string; id: string }>) =>
+  db.selectFrom('issues').selectAll().where('orgId', '=', param('orgId')).where('id', '=', param('id')),
+);
+const issueByKey = prepareQuery((db, param: ParameterOf<{ orgId: string; key: string }>) =>
+  db.selectFrom('issues').selectAll().where('orgId', '=', param('orgId')).where('key', '=', param('key')),
+);
+
+export async function findIssueById(db: Kysely<Database>, orgId: string, id: string): Promise<Issue | undefined> {
+  return issueById.first(db, { orgId, id });
+}
+
+/** By its key as stored (upper-case queue key, number without leading zeros). */
+export async function findIssueByKey(db: Kysely<Database>, orgId: string, key: string): Promise<Issue | undefined> {
+  return issueByKey.first(db, { orgId, key });
+}
+
+/** Issues by key (as stored); a statement takes at most `chunk` of them, so that neither database's parameter limit is reached. */
+export async function issuesByKey(
+  db: Kysely<Database>,
+  orgId: string,
+  keys: readonly string[],
+  chunk: number,
+): Promise<Map<string, Issue>> {
+  const found = new Map<string, Issue>();
+  for (let start = 0; start < keys.length; start += chunk) {
+    const rows = await db
+      .selectFrom('issues')
+      .selectAll()
+      .where('orgId', '=', orgId)
+      .where('key', 'in', keys.slice(start, start + chunk))
+      .execute();
+    for (const row of rows) found.set(row.key, row);
+  }
+  return found;
+}
+
+/** One page of the organization's issues (of one queue, or all), by queue then number, and how many there are. */
+export async function pageOfIssues(
+  db: Kysely<Database>,
+  orgId: string,
+  queueId: number | null,
+  limit: number,
+  offset: number,
+): Promise<{ issues: Issue[]; total: number }> {
+  let base = db.selectFrom('issues').where('orgId', '=', orgId);
+  if (queueId !== null) base = base.where('queueId', '=', queueId);
+  const [issues, count] = await Promise.all([
+    base.selectAll().orderBy('queueId').orderBy('number').limit(limit).offset(offset).execute(),
+    base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { issues, total: Number(count.total) };
+}
+
+/**
+ * The organization's issues (of one queue, or all) after `after` in (queue id, number) order, at
+ * most `limit`, and how many there are in all: by position rather than by offset, so that a late
+ * page costs what the first does.
+ */
+export async function issuesAfter(
+  db: Kysely<Database>,
+  orgId: string,
+  queueId: number | null,
+  after: ScrollPosition | null,
+  limit: number,
+): Promise<{ issues: Issue[]; total: number }> {
+  let base = db.selectFrom('issues').where('orgId', '=', orgId);
+  if (queueId !== null) base = base.where('queueId', '=', queueId);
+  let rowsQuery = base.selectAll();
+  if (after !== null) {
+    rowsQuery = rowsQuery.where((eb) =>
+      eb.or([eb('queueId', '>', after.queueId), eb.and([eb('queueId', '=', after.queueId), eb('number', '>', after.number)])]),
+    );
+  }
+  const [issues, count] = await Promise.all([
+    rowsQuery.orderBy('queueId').orderBy('number').limit(limit).execute(),
+    base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { issues, total: Number(count.total) };
+}
