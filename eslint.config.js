@@ -36,11 +36,10 @@ const LAYERS = [
     ...projectFolders('service', 'api', 'cli', 'client', 'importer'),
     ...HTTP,
   ]),
-  layer('service', 'src/service knows no HTTP and no client-side code (docs/architecture.md).', [
+  layer('service', 'src/service builds no statement and knows no HTTP: SQL belongs to src/store (docs/architecture.md).', [
     ...projectFolders('api', 'cli', 'client', 'importer'),
     ...HTTP,
-    'pg',
-    'better-sqlite3',
+    ...DRIVERS,
   ]),
   layer('api', 'src/api reaches the data through services only, never the database (docs/architecture.md).', [
     ...projectFolders('cli', 'client', 'importer'),

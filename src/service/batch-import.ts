@@ -1,6 +1,6 @@
 import { type Problem, conflict, invalidFields, notFound } from '../domain/errors.js';
 import { checkWorklogImport } from '../domain/worklog-rules.js';
-import type { DbHandle } from '../store/handle.js';
+import type { DbHandle } from '../store/database.js';
 import {
   countBatchWorklogs,
   findImportBatch,

@@ -3,7 +3,7 @@ import { invalidField } from '../domain/errors.js';
 import { isNumericId, loginKey } from '../domain/keys.js';
 import { type GroupDimension, type Period, type ReportTimeBasis, isTimeDimension } from '../domain/report.js';
 import { type DayBucket, type ZoneClock, dayIndexOf, localDays } from '../domain/time-zone.js';
-import type { DbHandle } from '../store/handle.js';
+import type { DbHandle } from '../store/database.js';
 import {
   type ReportGroup,
   type ReportIssueName,

@@ -12,7 +12,7 @@ import {
   checkWorklogEdit,
   checkWorklogImport,
 } from '../domain/worklog-rules.js';
-import type { DbHandle } from '../store/handle.js';
+import type { DbHandle } from '../store/database.js';
 import type { Issue, User, Worklog } from '../store/schema.js';
 import {
   type WorklogChanges,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DbHandle } from './handle.js';
+import type { DbHandle } from './database.js';
 import type { ImportBatch } from './schema.js';
 
 /**

@@ -1,6 +1,6 @@
 import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { ReportTimeBasis } from '../domain/report.js';
-import type { DbHandle } from './handle.js';
+import type { DbHandle } from './database.js';
 
 /**
  * The time-spent report's statements (service/reports.ts says how the report is made): the

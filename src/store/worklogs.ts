@@ -1,8 +1,9 @@
 import type { QueryCreator } from 'kysely';
 import type { Store } from './database.js';
-import type { DbHandle } from './handle.js';
+import type { DbHandle } from './database.js';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
-import type { AuditEventRow, Database, Issue, Worklog } from './schema.js';
+import { type AuditEventValues, auditEventParameters } from './audit-events.js';
+import type { Database, Issue, Worklog } from './schema.js';
 
 /**
  * The worklogs repository: a worklog's rows and the issue's `spent` that every write to them
@@ -20,8 +21,8 @@ export interface ImportedWorklogValues {
   comment: string | null;
 }
 
-/** An audit event's row but its id and worklog, which the import's own write fills in. */
-export type ImportAuditValues = Omit<AuditEventRow, 'id' | 'worklogId'>;
+/** An audit event's values (details as JSON text) but its worklog, which the import's own write fills in. */
+export type ImportAuditValues = Omit<AuditEventValues, 'worklogId'>;
 
 /** The imported worklog's row: its author made it and last changed it, when the source says. */
 const insertImportedWorklogRow = (qc: QueryCreator<Database>, param: ParameterOf<ImportedWorklogValues>) =>
@@ -41,19 +42,6 @@ const insertImportedWorklogRow = (qc: QueryCreator<Database>, param: ParameterOf
       imported: 1,
     })
     .returningAll();
-
-/** An audit event's columns but the worklog's, as named parameters of a prepared query. */
-const auditEventParameters = (param: ParameterOf<ImportAuditValues>) => ({
-  orgId: param('orgId'),
-  at: param('at'),
-  actorUid: param('actorUid'),
-  action: param('action'),
-  issueKey: param('issueKey'),
-  batchId: param('batchId'),
-  requestId: param('requestId'),
-  serverRequestId: param('serverRequestId'),
-  details: param('details'),
-});
 
 // The single import's own statements, compiled once (store/prepared-query.ts).
 const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorklogValues>) => insertImportedWorklogRow(db, param));

@@ -24,6 +24,7 @@ const refused: [string, string][] = [
   ['src/service/probe.ts', "import { imported } from '../api/app.js';"],
   ['src/service/probe.ts', "import imported from 'fastify';"],
   ['src/service/probe.ts', "import { imported } from '../importer/sync.js';"],
+  ['src/service/probe.ts', "import { sql as imported } from 'kysely';"],
   ['src/api/routes/probe.ts', "import { imported } from '../../store/database.js';"],
   ['src/api/probe.ts', "import { sql as imported } from 'kysely';"],
   ['src/client/probe.ts', "import { imported } from '../service/context.js';"],
