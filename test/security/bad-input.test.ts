@@ -899,6 +899,47 @@ function endpoints(ids: () => Ids): Endpoint[] {
       },
     },
     {
+      method: 'POST',
+      route: '/timeport/v1/worklogs/_changes',
+      tracker: false,
+      parsesBody: true,
+      success: 200,
+      bodyLimit: BATCH_BODY_LIMIT,
+      badHeaders: writeHeaders,
+      body: {
+        // A dry run of a change to the entry the set-up imported with external id "first": checked, never stored.
+        base: { dryRun: true, changes: [{ action: 'update', externalId: 'first', comment: 'changed' }] },
+        emptyIsInvalid: true,
+        fields: {
+          dryRun: { accepts: ['boolean'], keep: true },
+          changes: {
+            required: true,
+            accepts: ['array'],
+            bad: fc.oneof(
+              fc.constant([]),
+              fc.constant(new RawJson(`[${'1,'.repeat(10_000)}1]`, '10,001 changes')),
+              fc.constantFrom(
+                [{ action: 'move', externalId: 'first' }],
+                [{ action: 'update', externalId: 'first' }],
+                [{ action: 'update', externalId: 'first', duration: 'PT0S' }],
+                [{ action: 'update', externalId: 'first', start: 'yesterday' }],
+                [{ action: 'delete', externalId: 'zz-no-such-external-id' }],
+                [{ action: 'delete', externalId: 'first', ifVersion: 0 }],
+                [{ action: 'delete', externalId: '' }],
+                [{ action: 'delete', externalId: 'first', extra: 1 }],
+                [
+                  { action: 'delete', externalId: 'first' },
+                  { action: 'update', externalId: 'first', comment: 'twice' },
+                ],
+              ),
+              nobody.map((externalId) => [{ action: 'delete', externalId }]),
+            ),
+          },
+          source: { accepts: ['string'], bad: fc.constant(new Long('s', 501)), noise: texts },
+        },
+      },
+    },
+    {
       method: 'DELETE',
       route: '/timeport/v1/imports/:id',
       tracker: false,
@@ -1027,6 +1068,23 @@ function endpoints(ids: () => Ids): Endpoint[] {
       query: {
         base: [],
         params: { perPage: { single: true, bad: badPerPage }, id: { single: true, bad: fc.oneof(badCursor, fc.constant('0')) } },
+      },
+    },
+    {
+      method: 'GET',
+      route: '/timeport/v1/worklogs/_external',
+      tracker: false,
+      parsesBody: false,
+      success: 200,
+      query: {
+        base: [],
+        params: {
+          source: { single: true, bad: fc.constant('s'.repeat(501)) },
+          prefix: { single: true, bad: fc.constant('p'.repeat(201)) },
+          perPage: { single: true, bad: badPerPage },
+          // Its cursor starts at 0 (every id is greater): an empty value would be read as 0, a valid cursor.
+          id: { single: true, bad: badCursor.filter((value) => value !== '') },
+        },
       },
     },
     {

@@ -563,6 +563,75 @@ const timeportRows: Row[] = [
   },
   {
     method: 'GET',
+    route: `${T}/worklogs/_external`,
+    adminOnly: true,
+    probes: (w) => {
+      const none = (body: unknown) => assert.deepEqual(body, [], "B's ledger listing shows A's worklogs");
+      return [
+        {
+          label: "A's external ids by prefix",
+          url: `${T}/worklogs/_external?prefix=${w.a.id}-ext&perPage=1000`,
+          inOwnOrg: 200,
+          check: none,
+        },
+        {
+          label: "A's batch source",
+          url: `${T}/worklogs/_external?source=${encodeURIComponent(`${w.a.id}-secret source 1`)}`,
+          inOwnOrg: 200,
+          check: none,
+        },
+        {
+          label: 'the whole listing',
+          url: `${T}/worklogs/_external?perPage=1000`,
+          inOwnOrg: 200,
+          check: (body) => {
+            for (const item of body as { externalId: string }[])
+              assert.ok(!item.externalId.startsWith(`${w.a.id}-`), `B's listing holds ${item.externalId}`);
+          },
+        },
+      ];
+    },
+    valid: (w) => ({ url: `${T}/worklogs/_external?prefix=${w.a.id}-ext`, status: 200 }),
+  },
+  {
+    method: 'POST',
+    route: `${T}/worklogs/_changes`,
+    adminOnly: true,
+    probes: (w) => {
+      // External ids are per organization: A's is unknown to B (404 inside the refused batch).
+      const refusedAsUnknown = (body: unknown) => {
+        const answer = body as { stored: boolean; results: { status: string; error?: { statusCode: number } }[] };
+        assert.equal(answer.stored, false);
+        assert.deepEqual(
+          answer.results.map((result) => [result.status, result.error?.statusCode]),
+          [['failed', 404]],
+        );
+      };
+      return [
+        {
+          label: "A's external id, deleted",
+          url: `${T}/worklogs/_changes`,
+          payload: { changes: [{ action: 'delete', externalId: `${w.a.id}-ext-1` }] },
+          inOwnOrg: 422,
+          check: refusedAsUnknown,
+        },
+        {
+          label: "A's external id, updated in a dry run",
+          url: `${T}/worklogs/_changes`,
+          payload: { dryRun: true, changes: [{ action: 'update', externalId: `${w.a.id}-ext-1`, duration: 'PT2H' }] },
+          inOwnOrg: 422,
+          check: refusedAsUnknown,
+        },
+      ];
+    },
+    valid: (w) => ({
+      url: `${T}/worklogs/_changes`,
+      payload: { dryRun: true, changes: [{ action: 'update', externalId: `${w.a.id}-ext-1`, comment: 'changed' }] },
+      status: 200,
+    }),
+  },
+  {
+    method: 'GET',
     route: `${T}/imports`,
     adminOnly: true,
     probes: (w) => [
@@ -827,8 +896,9 @@ describe('isolation matrix: organization B against organization A', () => {
 
   it('refuses every admin-only route to a member of A who is not an administrator, in A, by either header', async () => {
     const adminOnly = MATRIX.filter((row) => row.adminOnly);
-    // What the README names as for administrators: queues, both imports, users and tokens, the ledger, the audit log.
-    assert.equal(adminOnly.length, 6 + 11);
+    // What the README names as for administrators: queues, both imports, users and tokens, the ledger, the audit log,
+    // and the changes and listing by external id (GET rows count twice, with their HEAD).
+    assert.equal(adminOnly.length, 6 + 11 + 3);
     for (const row of adminOnly) {
       const request = row.valid(world, 'MEMBER');
       const byHeader: Record<string, string>[] = [{ 'x-org-id': world.a.id }, { 'x-cloud-org-id': world.a.cloudId }];
