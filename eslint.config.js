@@ -26,6 +26,19 @@ const layer = (folder, message, groups) => ({
   rules: { 'no-restricted-imports': ['error', { patterns: [{ group: groups, message }] }] },
 });
 const LAYERS = [
+  {
+    files: ['bench/**/*.ts', 'support/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/test/**'], message: 'bench/ and support/ import nothing from test/: what both need lives in support/.' },
+          ],
+        },
+      ],
+    },
+  },
   layer('domain', 'src/domain holds pure rules: no I/O, no storage, no HTTP, no other layer (docs/architecture.md).', [
     ...projectFolders('store', 'service', 'api', 'cli', 'client', 'importer'),
     ...DRIVERS,

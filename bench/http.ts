@@ -16,7 +16,7 @@
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Child } from '../test/process/harness.js';
+import type { Child } from '../support/harness.js';
 import {
   type Backend,
   type LoadRun,

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { within } from '../test/process/harness.js';
+import { within } from '../support/harness.js';
 import {
   BUILDS,
   type Build,

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { Sandbox, type ServerProcess, within } from '../test/process/harness.js';
+import { Sandbox, type ServerProcess, within } from '../support/harness.js';
 
 // ---------------------------------------------------------------------------------------------
 // Mode and settings

@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REDMINE_URL, RedmineAdmin, redmineKey } from '../test/helpers/redmine.js';
+import { REDMINE_URL, RedmineAdmin, redmineKey } from '../support/redmine.js';
 import {
   type Backend,
   HEADERS,

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildTestApp, tempDir } from '../test/helpers/app.js';
+import { buildTestApp, tempDir } from '../support/app.js';
 import { REPORT_QUESTIONS, fmt, main, ms, onCleanup, printSection, setting, table } from './lib.js';
 
 const ENTRIES = process.argv[2] === undefined ? setting('BENCH_REPORT_SEED_ENTRIES', 50_000, 1_000_000) : Number(process.argv[2]);

@@ -4,7 +4,7 @@
 //
 // Two passes: every file on SQLite, then every file that builds a test app (the HTTP suites:
 // `buildTestApp(`, `buildAppWithIssue(`, `openTestStore(` or the importer's `startTarget(` in its source) or starts
-// a server process on the test backend (`serveOnTestBackend(`, test/process/harness.ts) again on PostgreSQL
+// a server process on the test backend (`serveOnTestBackend(`, support/harness.ts) again on PostgreSQL
 // (TIMEPORT_TEST_BACKEND=postgres, server TIMEPORT_TEST_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/test). Without a reachable PostgreSQL the second pass is
 // skipped, loudly; with CI=true that is a failure instead. TIMEPORT_TEST_PASSES=sqlite or postgres runs one
@@ -129,7 +129,7 @@ function runPass(label, passFiles, env) {
         .matchAll(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/gm)) {
         summary[match[1]] = Number(match[2]);
       }
-      // Suites that skip themselves without PostgreSQL (test/helpers/postgres.ts) say so in their line.
+      // Suites that skip themselves without PostgreSQL (support/postgres.ts) say so in their line.
       const skippedSuites = (output.match(/# SKIPPED: PostgreSQL/g) ?? []).length;
       resolve({ label, code: code ?? (signal === null ? 1 : 128), summary, skippedSuites });
     });

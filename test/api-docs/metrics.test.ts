@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { createOrganization } from '../../src/service/organizations.js';
 import { type Store, openSqliteStore } from '../../src/store/database.js';
-import { ADMIN_TOKEN, tempDir } from '../helpers/app.js';
+import { ADMIN_TOKEN, tempDir } from '../../support/app.js';
 
 /** The value of one sample line of the exposition, or undefined when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -151,7 +151,7 @@ describe('metrics and request ids', () => {
 
 describe('database pool metrics', () => {
   it('PostgreSQL: /metrics shows the pool the server passes in (total, idle, waiting)', async (context) => {
-    const { openTestStore, testBackend } = await import('../helpers/app.js');
+    const { openTestStore, testBackend } = await import('../../support/app.js');
     if (testBackend() !== 'postgres') {
       context.skip('SQLite has no pool (covered in the PostgreSQL pass)');
       return;

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Type } from 'typebox';
-import { type TestApp, buildTestApp } from '../helpers/app.js';
+import { type TestApp, buildTestApp } from '../../support/app.js';
 import { DOCUMENTED_OPERATIONS, documentationFor } from '../../src/api/plugins/openapi-examples.js';
 import { type RegisteredRoute, missingAnswers, openapiPath } from '../../src/api/plugins/openapi.js';
 import { answers } from '../../src/api/schemas/errors.js';

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createOrganization } from '../../src/service/organizations.js';
 import { OPERATOR } from '../../src/service/context.js';
 import { issueToken } from '../../src/service/tokens.js';
-import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../../support/app.js';
 import type { AuditEventAnswer } from '../../src/api/schemas/timeport.js';
 import { buildAppWithIssue, NOW, createUserWithToken, expectStatus, nextLink, worklogBody } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 /** 100 imports into one issue at once: every one answered 200, distinct ids, `spent` exact. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../../support/app.js';
 import { buildAppWithIssue, type IssueBody, type WorklogBody, getIssue, listAllWorklogs, postWorklog, worklogBody } from './fixtures.js';
 
 const SECONDS = { W: 40 * 3600, D: 8 * 3600, H: 3600, M: 60, S: 1 } as const;

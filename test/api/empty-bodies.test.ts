@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../../support/app.js';
 import { buildAppWithIssue, type IssueBody, expectStatus, snapshot } from './fixtures.js';
 
 const JSON_EMPTY = { 'content-type': 'application/json', 'content-length': '0' };

@@ -1,7 +1,7 @@
 /** Shared set-up and assertions for the HTTP tests. Not a test file itself (no `.test.ts` suffix). */
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { type TestApp, PUBLIC_URL, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, PUBLIC_URL, assertTrackerError, buildTestApp } from '../../support/app.js';
 import type { IssueAnswer, UserAnswer, UserReferenceAnswer, WorklogAnswer } from '../../src/api/schemas/resources.js';
 import type { ManagedUserAnswer } from '../../src/api/schemas/timeport.js';
 

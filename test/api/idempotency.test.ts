@@ -13,7 +13,7 @@ import {
   writeTransaction,
 } from '../../src/service/idempotency.js';
 import * as forgetStoredTokens from '../../src/store/migrations/0009_forget_stored_tokens.js';
-import { ADMIN_TOKEN, type TestApp, assertTrackerError } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, assertTrackerError } from '../../support/app.js';
 import { buildAppWithIssue, createUserWithToken, getIssue, listAllWorklogs, worklogBody } from './fixtures.js';
 
 describe('Idempotency-Key', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
-import { PUBLIC_URL, type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { PUBLIC_URL, type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import { NOW, type IssueBody, createQueue, createUserWithToken, expectStatus, importIssue, nextLink } from './fixtures.js';
 
 const SCROLL_NOT_SUPPORTED = 'Scroll is not supported for a search by keys or by queue: select by filter, or every issue.';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import {
   NOW,
   type IssueBody,

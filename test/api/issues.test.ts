@@ -1,7 +1,7 @@
 /** `POST /v3/issues/`, `POST /v3/issues/_import` (docs/tracker-api.md §Issue import) and `GET /v3/issues/<key or id>`. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import {
   ISSUE_ID,
   NOW,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createOrganization } from '../../src/service/organizations.js';
-import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../../support/app.js';
 import {
   buildAppWithIssue,
   ORG_UNAVAILABLE,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../../support/app.js';
 import { type IssueBody, type WorklogBody, buildAppWithIssue, expectStatus, nextLink } from './fixtures.js';
 
 const LIMIT_MESSAGE = 'Request exceeds 10000 items limit';

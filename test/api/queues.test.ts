@@ -1,7 +1,7 @@
 /** `POST /v3/queues/` and `GET /v3/queues/<key>`. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import type { QueueAnswer } from '../../src/api/schemas/resources.js';
 import { NOW, type UserBody, createUserWithToken, expectFieldErrors, expectStatus } from './fixtures.js';
 

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { ConfigError, parseRateLimit } from '../../src/config.js';
-import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import { createUserWithToken } from './fixtures.js';
 
 const REDIS_URL = process.env.TIMEPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { buildApp } from '../../src/api/app.js';
 import type { Database } from '../../src/store/schema.js';
-import { PUBLIC_URL, type TestApp, buildTestApp } from '../helpers/app.js';
+import { PUBLIC_URL, type TestApp, buildTestApp } from '../../support/app.js';
 
 describe('readiness', () => {
   let t: TestApp;

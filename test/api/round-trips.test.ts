@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { type TestApp, testBackend } from '../helpers/app.js';
+import { type TestApp, testBackend } from '../../support/app.js';
 import { buildAppWithIssue, expectStatus, postWorklog, worklogBody } from './fixtures.js';
 
 const MAX_ROUND_TRIPS = 6;

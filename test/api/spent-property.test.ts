@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
-import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../../support/app.js';
 import {
   NOW,
   type IssueBody,

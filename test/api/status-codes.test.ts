@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { createOrganization } from '../../src/service/organizations.js';
-import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError } from '../helpers/app.js';
+import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError } from '../../support/app.js';
 import {
   buildAppWithIssue,
   ORG_UNAVAILABLE,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createOrganization } from '../../src/service/organizations.js';
-import { ADMIN_TOKEN, type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import { NOW, createUserWithToken, expectStatus } from './fixtures.js';
 
 describe('token revocation', () => {

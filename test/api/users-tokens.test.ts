@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN_TOKEN, type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import { NOW, type UserBody, createUserWithToken, expectFieldErrors, expectStatus, nextLink, url } from './fixtures.js';
 
 const USER_KEYS = [

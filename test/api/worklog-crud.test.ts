@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import {
   NOW,
   TRACKER_TIMESTAMP,

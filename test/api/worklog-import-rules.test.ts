@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../../support/app.js';
 import {
   buildAppWithIssue,
   ISSUE_CREATED_MS,

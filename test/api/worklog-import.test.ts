@@ -1,7 +1,7 @@
 /** `POST /v3/issues/<key>/worklogs/_import`: the successful import, exactly as the spec shapes it. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, buildTestApp } from '../helpers/app.js';
+import { type TestApp, buildTestApp } from '../../support/app.js';
 import {
   buildAppWithIssue,
   ISSUE_ID,

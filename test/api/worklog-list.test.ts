@@ -1,7 +1,7 @@
 /** `GET /v3/issues/<key>/worklog`: ascending ids, `perPage` with an `id` cursor, `Link rel="next"`. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../../support/app.js';
 import {
   buildAppWithIssue,
   type IssueBody,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
-import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../../support/app.js';
 import type { BatchAnswer, ImportBatchAnswer } from '../../src/api/schemas/timeport.js';
 import {
   buildAppWithIssue,

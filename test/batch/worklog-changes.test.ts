@@ -10,7 +10,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
 import { createOrganization } from '../../src/service/organizations.js';
 import * as syncedVersionMigration from '../../src/store/migrations/0010_imported_worklog_synced_version.js';
-import { PUBLIC_URL, type TestApp, assertTrackerError } from '../helpers/app.js';
+import { PUBLIC_URL, type TestApp, assertTrackerError } from '../../support/app.js';
 import {
   type WorklogBody,
   buildAppWithIssue,

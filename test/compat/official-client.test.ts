@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import { createOrganization } from '../../src/service/organizations.js';
-import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../../support/app.js';
 import { NOW, createQueue, createUserWithToken, importIssue } from '../api/fixtures.js';
 import {
   PaginatedList,

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { describeDateOrder, settleDateOrder } from '../../src/importer/source.js';
 import { type DateOrder, parseSourceDate } from '../../src/importer/time.js';
-import { tempDir } from '../helpers/app.js';
+import { tempDir } from '../../support/app.js';
 import { type Target, importFiles, startTarget, storedWorklogs } from './helpers.js';
 
 const CLOCKIFY_HEADER =

@@ -7,7 +7,7 @@ import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { type ImportOptions, type ImportSummary, runImport } from '../../src/importer/import.js';
 import { type SyncOptions, type SyncSummary, runSync } from '../../src/importer/sync.js';
 import { loadMappingFile } from '../../src/importer/mapping.js';
-import { ADMIN_TOKEN, type TestApp, buildTestApp, tempDir } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, buildTestApp, tempDir } from '../../support/app.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'import');
 export const fixture = (name: string): string => path.join(FIXTURES, name);

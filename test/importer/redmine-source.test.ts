@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { RedmineSource } from '../../src/importer/live/redmine.js';
-import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../helpers/redmine.js';
+import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../../support/redmine.js';
 import { type Target, importFiles, startTarget, storedWorklogs, importRedmineIssues } from './helpers.js';
 
 const skip = await skipWithoutRedmine();

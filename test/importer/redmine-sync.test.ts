@@ -13,7 +13,7 @@ import { RedmineSource } from '../../src/importer/live/redmine.js';
 import { runRollback } from '../../src/importer/rollback.js';
 import { runsDirectory } from '../../src/importer/run-log.js';
 import { type SyncSummary } from '../../src/importer/sync.js';
-import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../helpers/redmine.js';
+import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../../support/redmine.js';
 import { type Target, startTarget, storedWorklogs, syncInto, importRedmineIssues } from './helpers.js';
 
 const skip = await skipWithoutRedmine();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Sandbox, type ServerProcess, within } from '../process/harness.js';
+import { Sandbox, type ServerProcess, within } from '../../support/harness.js';
 import { expectStatus } from '../process/tracker.js';
 
 const TOKEN = 'resume-admin-token-0001';

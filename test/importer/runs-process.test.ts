@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { Sandbox, type ServerProcess } from '../process/harness.js';
+import { Sandbox, type ServerProcess } from '../../support/harness.js';
 
 const TOKEN = 'runs-admin-token-0001';
 

@@ -11,7 +11,7 @@ import { nativeFormat } from '../../src/importer/formats/native.js';
 import type { LiveSource, LiveSourceChanges } from '../../src/importer/live/types.js';
 import type { RawRecord } from '../../src/importer/readers.js';
 import type { SyncOptions } from '../../src/importer/sync.js';
-import { ADMIN_TOKEN } from '../helpers/app.js';
+import { ADMIN_TOKEN } from '../../support/app.js';
 import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
 interface Entry {

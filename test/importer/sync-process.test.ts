@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
-import { Sandbox, type ServerProcess, within } from '../process/harness.js';
+import { Sandbox, type ServerProcess, within } from '../../support/harness.js';
 import { listWorklogs } from '../process/tracker.js';
 
 const TOKEN = 'sync-admin-token-0001';

@@ -19,7 +19,7 @@ import {
   type WorklogChangesRequest,
   type WorklogImportBody,
 } from '../../src/client/tracker-client.js';
-import { ADMIN_TOKEN } from '../helpers/app.js';
+import { ADMIN_TOKEN } from '../../support/app.js';
 import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
 interface Line {

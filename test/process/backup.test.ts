@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
-import { type CliResult, SQLITE_FILE, Sandbox, hasStackTrace } from './harness.js';
+import { type CliResult, SQLITE_FILE, Sandbox, hasStackTrace } from '../../support/harness.js';
 import { type As, createQueue, getIssue, importIssue, listWorklogs, postWorklog, worklogBody } from './tracker.js';
 
 const ADMIN: As = { token: 'backup-test-admin-token-01', org: '1' };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from './harness.js';
+import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from '../../support/harness.js';
 import { type As, createQueue, importIssue, importWorklog, listWorklogs } from './tracker.js';
 
 const TOKEN = 'cli-export-token-00000001';

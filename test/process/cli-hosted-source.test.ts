@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClockifyServer, KimaiServer, TogglServer } from '../helpers/hosted-sources.js';
-import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from './harness.js';
+import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from '../../support/harness.js';
 import { type As, call, createQueue, expectStatus, listWorklogs } from './tracker.js';
 
 const TOKEN = 'cli-hosted-source-token-0001';

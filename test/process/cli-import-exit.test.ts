@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CliResult, Sandbox, type ServerProcess, freePort, hasStackTrace } from './harness.js';
+import { type CliResult, Sandbox, type ServerProcess, freePort, hasStackTrace } from '../../support/harness.js';
 import { type As, call, createQueue, expectStatus, importIssue, listWorklogs } from './tracker.js';
 
 const TOKEN = 'cli-import-exit-token-0001';

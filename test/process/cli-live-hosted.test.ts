@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeJira } from '../helpers/jira-server.js';
 import { FakeTempo } from '../helpers/tempo-server.js';
-import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from './harness.js';
+import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from '../../support/harness.js';
 import { type As, call, createQueue, expectStatus, listWorklogs } from './tracker.js';
 
 const TOKEN = 'cli-live-hosted-token-0001';

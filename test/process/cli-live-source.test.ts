@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../helpers/redmine.js';
-import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from './harness.js';
+import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../../support/redmine.js';
+import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from '../../support/harness.js';
 import { type As, call, createQueue, expectStatus, listWorklogs } from './tracker.js';
 
 const TOKEN = 'cli-live-source-token-0001';

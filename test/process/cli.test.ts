@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CliResult, GENERATED_TOKEN, Sandbox, type ServerProcess, hasStackTrace } from './harness.js';
+import { type CliResult, GENERATED_TOKEN, Sandbox, type ServerProcess, hasStackTrace } from '../../support/harness.js';
 import { type As, createQueue, expectStatus, importIssue, myself, postWorklog, worklogBody } from './tracker.js';
 
 const ENV = { TIMEPORT_ADMIN_TOKEN: 'cli-test-bootstrap-token-1' };

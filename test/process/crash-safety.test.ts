@@ -4,7 +4,7 @@
  * may be half-written or doubled, and every issue's `spent` must equal the sum of its worklogs.
  *
  * The same test runs on the embedded SQLite database and on PostgreSQL (a throwaway database of
- * its own; skipped without the test PostgreSQL server unless CI=true, test/helpers/postgres.ts).
+ * its own; skipped without the test PostgreSQL server unless CI=true, support/postgres.ts).
  * The data is checked twice: in the database exactly as the killed process left it, before any
  * process opens it again, and through the API of a restarted server.
  */
@@ -13,8 +13,8 @@ import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { parseBusinessDuration } from '../../src/domain/duration.js';
-import { type TestDatabase, createTestDatabase, skipWithoutPostgres } from '../helpers/postgres.js';
-import { type EnvOverrides, Sandbox, type ServerProcess } from './harness.js';
+import { type TestDatabase, createTestDatabase, skipWithoutPostgres } from '../../support/postgres.js';
+import { type EnvOverrides, Sandbox, type ServerProcess } from '../../support/harness.js';
 import { type As, type Worklog, createQueue, getIssue, importIssue, listWorklogs, postWorklog, worklogBody } from './tracker.js';
 
 const ADMIN: As = { token: 'crash-test-admin-token-0001', org: '1' };

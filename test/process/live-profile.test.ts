@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CliResult, Sandbox, type ServerProcess } from './harness.js';
+import { type CliResult, Sandbox, type ServerProcess } from '../../support/harness.js';
 import { type As, call, createQueue, expectStatus, importIssue, listWorklogs, worklogBody } from './tracker.js';
 
 const TOKEN = 'live-profile-token-000000001';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { type HttpResponse, Sandbox, type ServerProcess, requestParts, within } from './harness.js';
+import { type HttpResponse, Sandbox, type ServerProcess, requestParts, within } from '../../support/harness.js';
 import {
   type As,
   ISSUE_CREATED_AT,

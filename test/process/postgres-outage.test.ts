@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatBusinessDuration } from '../../src/domain/duration.js';
-import { type TestDatabase, TEST_DATABASE_URL, createTestDatabase, skipWithoutPostgres } from '../helpers/postgres.js';
+import { type TestDatabase, TEST_DATABASE_URL, createTestDatabase, skipWithoutPostgres } from '../../support/postgres.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { type HttpResponse, Sandbox, type ServerProcess } from './harness.js';
+import { type HttpResponse, Sandbox, type ServerProcess } from '../../support/harness.js';
 import { type As, createQueue, getIssue, importIssue, listWorklogs, postWorklog, worklogBody } from './tracker.js';
 
 const TOKEN = 'outage-test-admin-token-0001';

@@ -1,14 +1,14 @@
 /**
  * Several Timeport processes on one PostgreSQL database: independent processes started together on
  * an empty database, and `serve --workers N`. Needs the test PostgreSQL server; skipped without it
- * unless CI=true (test/helpers/postgres.ts).
+ * unless CI=true (support/postgres.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { formatBusinessDuration } from '../../src/domain/duration.js';
-import { type TestDatabase, createTestDatabase, skipWithoutPostgres } from '../helpers/postgres.js';
-import { Sandbox, type ServerProcess } from './harness.js';
+import { type TestDatabase, createTestDatabase, skipWithoutPostgres } from '../../support/postgres.js';
+import { Sandbox, type ServerProcess } from '../../support/harness.js';
 import {
   type As,
   type Issue,

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Sandbox } from './harness.js';
+import { Sandbox } from '../../support/harness.js';
 import { call, expectStatus } from './tracker.js';
 
 const ADMIN_TOKEN = 'logs-test-admin-token-000001';

@@ -14,8 +14,8 @@ import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { formatBusinessDuration } from '../../src/domain/duration.js';
-import { type TestDatabase, createTestDatabase, skipWithoutPostgres } from '../helpers/postgres.js';
-import { type HttpResponse, Sandbox, type ServerProcess, requestParts, within } from './harness.js';
+import { type TestDatabase, createTestDatabase, skipWithoutPostgres } from '../../support/postgres.js';
+import { type HttpResponse, Sandbox, type ServerProcess, requestParts, within } from '../../support/harness.js';
 import { type As, createQueue, expectStatus, getIssue, importIssue, worklogBody } from './tracker.js';
 
 const ADMIN: As = { token: 'shutdown-test-admin-token-01', org: '1' };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { GENERATED_TOKEN, Sandbox, freePort, hasStackTrace } from './harness.js';
+import { GENERATED_TOKEN, Sandbox, freePort, hasStackTrace } from '../../support/harness.js';
 import { type Myself, call, createQueue, expectStatus, myself } from './tracker.js';
 
 const CREATED_ORG_1 = 'Created organization 1 with administrator "admin".';

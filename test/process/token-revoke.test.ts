@@ -1,7 +1,7 @@
 /** `timeport token revoke` beside a running server: a revoked token is refused at once. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from './harness.js';
+import { type CliResult, Sandbox, type ServerProcess, hasStackTrace } from '../../support/harness.js';
 
 const ENV = { TIMEPORT_ADMIN_TOKEN: 'revoke-test-bootstrap-token' };
 

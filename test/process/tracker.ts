@@ -3,7 +3,7 @@
  * Not a test file itself (no `.test.ts` suffix).
  */
 import assert from 'node:assert/strict';
-import type { HttpResponse, RequestOptions, ServerProcess } from './harness.js';
+import type { HttpResponse, RequestOptions, ServerProcess } from '../../support/harness.js';
 
 /** Who calls: a token and the organization header to send with it. */
 export interface As {

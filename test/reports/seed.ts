@@ -1,6 +1,6 @@
 /** Data for report tests, brought in through the public API as a migration would. Not a test file. */
 import assert from 'node:assert/strict';
-import type { TestApp } from '../helpers/app.js';
+import type { TestApp } from '../../support/app.js';
 
 export interface Seeded {
   /** Tokens of the users created, by login. */

@@ -1,7 +1,7 @@
 /** `GET /timeport/v1/reports/time-spent`: sums, groupings, time zones, filters, CSV, errors, rights. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import { createOrganization } from '../../src/service/organizations.js';
 import { SMALL_PLAN, type Seeded, seed } from './seed.js';
 import type { TimeSpentReportAnswer } from '../../src/api/schemas/timeport.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type TestApp, buildTestApp } from '../helpers/app.js';
+import { type TestApp, buildTestApp } from '../../support/app.js';
 import { formatTrackerTimestamp } from '../../src/domain/timestamp.js';
 import { type SeedEntry, seed } from './seed.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseTimeZone as importerTimeZone } from '../../src/importer/time.js';
-import { type TestApp, buildTestApp } from '../helpers/app.js';
+import { type TestApp, buildTestApp } from '../../support/app.js';
 
 /** Name → canonical spelling; undefined where the runtime's ICU version decides the spelling. */
 const ACCEPTED: Record<string, string | undefined> = {

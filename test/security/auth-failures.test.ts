@@ -16,7 +16,7 @@ import { createOrganization } from '../../src/service/organizations.js';
 import { chosenTokenEntropyBits, chosenTokenError } from '../../src/service/secrets.js';
 import { OPERATOR } from '../../src/service/context.js';
 import { issueToken } from '../../src/service/tokens.js';
-import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, PUBLIC_URL, type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 
 const myself = (app: FastifyInstance, token: string | undefined, remoteAddress = '127.0.0.1') =>
   app.inject({

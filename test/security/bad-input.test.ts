@@ -22,7 +22,7 @@ import { DEFAULT_BODY_LIMIT } from '../../src/api/app.js';
 import { MAX_JSON_NESTING } from '../../src/api/json-nesting.js';
 import { BATCH_BODY_LIMIT } from '../../src/api/routes/timeport/imports.js';
 import { insertToken } from '../../src/service/tokens.js';
-import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../../support/app.js';
 import { NOW } from '../api/fixtures.js';
 import { allRows, summary } from './snapshot.js';
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../../support/app.js';
 import { UI_CONTENT_SECURITY_POLICY } from '../../src/api/plugins/ui.js';
 
 const API_POLICY = "default-src 'none';base-uri 'none';form-action 'none';frame-ancestors 'none'";

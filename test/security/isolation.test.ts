@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { type ScrollCursor, encodeScrollId, scrollToken } from '../../src/domain/issue-scroll.js';
 import { createOrganization } from '../../src/service/organizations.js';
-import { type TestApp, assertTrackerError, buildTestApp } from '../helpers/app.js';
+import { type TestApp, assertTrackerError, buildTestApp } from '../../support/app.js';
 import { NOW, ORG_UNAVAILABLE } from '../api/fixtures.js';
 import { organizationRows } from './snapshot.js';
 

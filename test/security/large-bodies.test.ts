@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { BatchBodyScanner } from '../../src/api/batch-body.js';
 import { MAX_JSON_NESTING } from '../../src/api/json-nesting.js';
 import { MAX_BATCH_ENTRIES } from '../../src/service/batch-import.js';
-import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp } from '../../support/app.js';
 import { buildAppWithIssue, createUserWithToken } from '../api/fixtures.js';
 
 /**

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { csvField } from '../../src/domain/report.js';
 import { createOrganization } from '../../src/service/organizations.js';
-import { type TestApp, assertTrackerError } from '../helpers/app.js';
+import { type TestApp, assertTrackerError } from '../../support/app.js';
 import { buildAppWithIssue, createUserWithToken, expectStatus, importWorklog } from '../api/fixtures.js';
 
 describe('smaller holes (issue 14, point 7)', () => {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { type Store, openSqliteStore } from '../../src/store/database.js';
-import { tempDir } from '../helpers/app.js';
+import { tempDir } from '../../support/app.js';
 
 describe('SQLite group commit', () => {
   const temp = tempDir();

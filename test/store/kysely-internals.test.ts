@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Store, openPostgresStore, openSqliteStore } from '../../src/store/database.js';
 import { dialectKeyOf } from '../../src/store/prepared-query.js';
-import { createTestDatabase, skipWithoutPostgres } from '../helpers/postgres.js';
+import { createTestDatabase, skipWithoutPostgres } from '../../support/postgres.js';
 
 const skipPostgres = await skipWithoutPostgres();
 

@@ -1,7 +1,7 @@
 /**
  * What only PostgreSQL has: migrations and first starts racing between processes, type parsing,
  * statement timeouts and connections killed by the server. Skipped without the test server unless
- * CI=true (test/helpers/postgres.ts).
+ * CI=true (support/postgres.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -14,8 +14,8 @@ import type { ServiceContext } from '../../src/service/context.js';
 import { bootstrapOrganization, createOrganization } from '../../src/service/organizations.js';
 import { type Store, openPostgresStore } from '../../src/store/database.js';
 import { StoreOpenError, classifyDatabaseError } from '../../src/store/errors.js';
-import { ADMIN_TOKEN, PUBLIC_URL } from '../helpers/app.js';
-import { createTestDatabase, skipWithoutPostgres, terminateConnections } from '../helpers/postgres.js';
+import { ADMIN_TOKEN, PUBLIC_URL } from '../../support/app.js';
+import { createTestDatabase, skipWithoutPostgres, terminateConnections } from '../../support/postgres.js';
 import { NOW } from '../api/fixtures.js';
 
 const skip = await skipWithoutPostgres();

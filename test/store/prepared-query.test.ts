@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { type Store, openPostgresStore, openSqliteStore } from '../../src/store/database.js';
 import { type ParameterOf, prepareQuery } from '../../src/store/prepared-query.js';
-import { createTestDatabase, skipWithoutPostgres } from '../helpers/postgres.js';
+import { createTestDatabase, skipWithoutPostgres } from '../../support/postgres.js';
 
 const skipPostgres = await skipWithoutPostgres();
 

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { createOrganization } from '../../src/service/organizations.js';
 import type { Store } from '../../src/store/database.js';
 import { classifyDatabaseError } from '../../src/store/errors.js';
-import { buildTestApp, openTestStore, testBackend } from '../helpers/app.js';
+import { buildTestApp, openTestStore, testBackend } from '../../support/app.js';
 import { NOW, createQueue, getIssue, importIssue, postWorklog, worklogBody } from '../api/fixtures.js';
 
 describe(`the store on ${testBackend()}`, () => {

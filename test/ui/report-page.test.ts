@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../../support/app.js';
 import { SMALL_PLAN, type Seeded, seed } from '../reports/seed.js';
 import { browserUnavailable, launchChromium } from './browser.js';
 

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { type AppOptions, buildApp } from '../../src/api/app.js';
-import type { ServiceContext } from '../../src/service/context.js';
-import { createOrganization } from '../../src/service/organizations.js';
-import { type Store, type StoreDialect, openPostgresStore, openSqliteStore } from '../../src/store/database.js';
+import { type AppOptions, buildApp } from '../src/api/app.js';
+import type { ServiceContext } from '../src/service/context.js';
+import { createOrganization } from '../src/service/organizations.js';
+import { type Store, type StoreDialect, openPostgresStore, openSqliteStore } from '../src/store/database.js';
 import { createTestDatabase } from './postgres.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0000000001';

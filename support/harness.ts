@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { tempDir, testBackend } from '../helpers/app.js';
-import { type TestDatabase, createTestDatabase } from '../helpers/postgres.js';
+import { tempDir, testBackend } from './app.js';
+import { type TestDatabase, createTestDatabase } from './postgres.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const ROOT = path.resolve(import.meta.dirname, '..');
 /** How long any single wait may take before the harness gives up (and kills what it waits for). */
 export const WAIT_MS = 20_000;
 export const SQLITE_FILE = 'timeport.sqlite';
@@ -403,9 +403,9 @@ export class Sandbox {
   }
 
   /**
-   * Starts the server on the test backend (test/helpers/app.ts `testBackend`): this sandbox's
+   * Starts the server on the test backend (support/app.ts `testBackend`): this sandbox's
    * SQLite file, or with TIMEPORT_TEST_BACKEND=postgres a migrated PostgreSQL database of the
-   * sandbox's own (test/helpers/postgres.ts), the same for every call, dropped by `dispose`.
+   * sandbox's own (support/postgres.ts), the same for every call, dropped by `dispose`.
    * scripts/run-tests.mjs runs the files that call it on both databases; their checks read what is
    * stored through the API, not from the SQLite file.
    */

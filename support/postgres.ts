@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openPostgresStore } from '../../src/store/database.js';
+import { openPostgresStore } from '../src/store/database.js';
 
 export const TEST_DATABASE_URL = process.env.TIMEPORT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN_ID = process.env.TIMEPORT_TEST_RUN_ID || String(process.pid);
