@@ -135,6 +135,13 @@ export async function storedWorklogs(target: Target, issues = ['MIG-1', 'MIG-2',
   return all;
 }
 
+/** Everything an async iterable yields, in order (what a live source reads, for the tests to inspect). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 export const readFailures = (file: string): string => fs.readFileSync(file, 'utf8');
 
 /**

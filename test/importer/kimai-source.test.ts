@@ -10,16 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { KimaiSource, type KimaiSourceOptions } from '../../src/importer/live/kimai.js';
 import type { LiveSource } from '../../src/importer/live/types.js';
-import type { RawRecord } from '../../src/importer/readers.js';
 import { KimaiServer } from '../helpers/hosted-sources.js';
 import { createEditDeleteCycle } from './hosted-cycle.js';
-import { type Target, startTarget } from './helpers.js';
-
-const collect = async (records: AsyncIterable<RawRecord>) => {
-  const all: RawRecord[] = [];
-  for await (const record of records) all.push(record);
-  return all;
-};
+import { type Target, startTarget, collect } from './helpers.js';
 
 describe('Kimai as a live source', () => {
   let server: KimaiServer;

@@ -23,19 +23,13 @@ import { moveIssueUpdate } from '../../src/importer/issue-update.js';
 import { LiveSourceError } from '../../src/importer/live/types.js';
 import type { RawRecord } from '../../src/importer/readers.js';
 import { FakeJira, type FakeJiraUser } from '../helpers/jira-server.js';
-import { type Target, importFiles, startTarget, storedWorklogs, syncInto } from './helpers.js';
+import { type Target, importFiles, startTarget, storedWorklogs, syncInto, collect } from './helpers.js';
 
 const EMAIL = 'mia@example.com';
 const TOKEN = 'jira-api-token-0001';
 const ALICE: FakeJiraUser = { accountId: 'acc-alice', displayName: 'Alice A', emailAddress: 'alice@example.com', name: 'alice.a' };
 const BOB: FakeJiraUser = { accountId: 'acc-bob', displayName: 'Bob B', name: 'bob.b' };
 const settings = { zone: undefined, durations: DEFAULT_DURATION_SETTINGS };
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 const converted = (source: JiraSource, record: RawRecord) => {
   const entry = source.format.convert(record, settings);

@@ -15,16 +15,10 @@ import type { LiveSource } from '../../src/importer/live/types.js';
 import type { RawRecord } from '../../src/importer/readers.js';
 import { FakeJira } from '../helpers/jira-server.js';
 import { FakeTempo } from '../helpers/tempo-server.js';
-import { type Target, importFiles, startTarget, storedWorklogs, syncInto } from './helpers.js';
+import { type Target, importFiles, startTarget, storedWorklogs, syncInto, collect } from './helpers.js';
 
 const TOKEN = 'tempo-token-0001';
 const ZONE = 'Europe/Berlin';
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 const converted = (source: TempoSource, record: RawRecord) => {
   const entry = source.format.convert(record, { zone: ZONE, durations: DEFAULT_DURATION_SETTINGS });

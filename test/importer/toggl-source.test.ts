@@ -9,16 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { TogglSource, type TogglSourceOptions } from '../../src/importer/live/toggl.js';
-import type { RawRecord } from '../../src/importer/readers.js';
 import { TogglServer } from '../helpers/hosted-sources.js';
 import { createEditDeleteCycle } from './hosted-cycle.js';
-import { type Target, startTarget } from './helpers.js';
-
-const collect = async (records: AsyncIterable<RawRecord>) => {
-  const all: RawRecord[] = [];
-  for await (const record of records) all.push(record);
-  return all;
-};
+import { type Target, startTarget, collect } from './helpers.js';
 
 describe('Toggl Track as a live source', () => {
   let server: TogglServer;
