@@ -30,29 +30,15 @@ type BooleanFlag = ColumnType<boolean, Flag, Flag>;
 /** JSON text, read parsed (domain-values.ts). */
 type JsonText<T> = ColumnType<T, string, string>;
 
-export interface OrganizationTable {
-  id: string;
-  cloudOrgId: string | null;
-  name: string;
-  createdAt: number;
-}
+/** The domain's organization, as stored. */
+export type OrganizationTable = Organization;
 
-export interface UserTable {
+/** The domain's user, as stored: the uid generated, the flags 0/1. */
+export type UserTable = Omit<User, 'uid' | 'isAdmin' | 'dismissed'> & {
   uid: Generated<number>;
-  orgId: string;
-  login: string;
-  /** The login lowercased: logins are unique and looked up without regard to case. */
-  loginKey: string;
-  display: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
   isAdmin: BooleanFlag;
-  passportUid: number | null;
-  cloudUid: string;
   dismissed: BooleanFlag;
-  createdAt: number;
-}
+};
 
 export interface TokenTable {
   id: Generated<number>;
@@ -63,55 +49,11 @@ export interface TokenTable {
   revokedAt: number | null;
 }
 
-export interface QueueTable {
-  id: Generated<number>;
-  orgId: string;
-  key: string;
-  name: string;
-  description: string | null;
-  leadUid: number;
-  defaultType: string;
-  defaultPriority: string;
-  /** The highest issue number taken in this queue; the next created issue gets one more. */
-  lastIssueNumber: number;
-  /** Tracker queue fields Timeport keeps but does not interpret (issueTypesConfig, ...), JSON. */
-  extra: JsonText<QueueExtra>;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-}
+/** The domain's queue, as stored: the id generated, the extras (issueTypesConfig, ...) JSON text. */
+export type QueueTable = Omit<Queue, 'id' | 'extra'> & { id: Generated<number>; extra: JsonText<QueueExtra> };
 
-export interface IssueTable {
-  id: string;
-  orgId: string;
-  queueId: number;
-  key: string;
-  number: number;
-  summary: string;
-  description: string | null;
-  status: string;
-  type: string;
-  priority: string;
-  assigneeUid: number | null;
-  createdAt: number;
-  createdBy: number;
-  updatedAt: number;
-  updatedBy: number;
-  resolvedAt: number | null;
-  resolvedBy: number | null;
-  resolution: string | null;
-  version: number;
-  /** The sum of the issue's worklog durations, kept in the same transaction as every change to them. */
-  spentSeconds: number;
-  originalEstimationSeconds: number | null;
-  estimationSeconds: number | null;
-  uniqueMarker: string | null;
-  deadline: string | null;
-  start: string | null;
-  end: string | null;
-  /** JSON: tags, followers and the other Tracker fields kept as given. */
-  extra: JsonText<IssueExtra>;
-}
+/** The domain's issue, as stored: tags, followers and the other Tracker fields kept as given, JSON text. */
+export type IssueTable = Omit<Issue, 'extra'> & { extra: JsonText<IssueExtra> };
 
 export interface WorklogTable {
   id: Generated<number>;
@@ -128,17 +70,8 @@ export interface WorklogTable {
   imported: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
-// The domain's types are what these tables' rows are read as; a column changed on one side only
-// fails to compile here.
+// The tables above are the domain's types as stored, so their rows are read as those types.
 export type { Issue, Organization, Queue, User };
-type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const ROWS_ARE_DOMAIN_VALUES: [
-  SameType<Selectable<OrganizationTable>, Organization>,
-  SameType<Selectable<UserTable>, User>,
-  SameType<Selectable<QueueTable>, Queue>,
-  SameType<Selectable<IssueTable>, Issue>,
-  SameType<Selectable<AuditEventTable>, AuditRecord>,
-] = [true, true, true, true, true];
 export type NewIssue = Insertable<IssueTable>;
 export type Worklog = Selectable<WorklogTable>;
 export type NewWorklog = Insertable<WorklogTable>;
@@ -192,22 +125,7 @@ export interface IdempotencyKeyTable {
 }
 
 /** One change recorded in the audit log (service/audit.ts). */
-export interface AuditEventTable {
-  id: Generated<number>;
-  orgId: string;
-  at: number;
-  /** Who made the change; null for the operator at the command line. */
-  actorUid: number | null;
-  action: string;
-  issueKey: string | null;
-  worklogId: number | null;
-  batchId: number | null;
-  /** The `X-Request-Id` of the request that made the change (the caller's when it sent a sane one). */
-  requestId: string | null;
-  /** The server's own id of that request, whatever the caller sent; null for the command line and older events. */
-  serverRequestId: string | null;
-  /** JSON: what changed, in the API's own terms. */
-  details: JsonText<Record<string, unknown>>;
-}
+/** The domain's audit event, as stored: the id generated, what changed JSON text. */
+export type AuditEventTable = Omit<AuditRecord, 'id' | 'details'> & { id: Generated<number>; details: JsonText<Record<string, unknown>> };
 
 export type AuditEventRow = AuditRecord;
