@@ -142,6 +142,15 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+/** The plan line a sync printed (`Plan: N creates, ...`). */
+export const planLine = (run: { out: string[] }): string | undefined => run.out.find((line) => line.startsWith('Plan: '));
+
+/** A target's worklogs of `issues` as sorted, comparable lines: issue, login, start, duration, comment. */
+export const storedLines = async (target: Target, issues?: string[]): Promise<string[]> =>
+  (await storedWorklogs(target, issues))
+    .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
+    .sort();
+
 export const readFailures = (file: string): string => fs.readFileSync(file, 'utf8');
 
 /**

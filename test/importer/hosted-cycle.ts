@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { LiveSource } from '../../src/importer/live/types.js';
-import { type Target, storedWorklogs, syncInto } from './helpers.js';
+import { type Target, syncInto, planLine, storedLines } from './helpers.js';
 
 export interface CycleService<Id> {
   add(entry: { user?: 'alice' | 'bob'; description: string; start: string; minutes?: number }): Id;
@@ -41,11 +41,8 @@ export async function createEditDeleteCycle<Id>(
       applyDeletes,
     });
   };
-  const plan = (run: { out: string[] }) => run.out.find((line) => line.startsWith('Plan: '));
-  const stored = async () =>
-    (await storedWorklogs(target))
-      .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
-      .sort();
+  const plan = planLine;
+  const stored = () => storedLines(target);
 
   const first = service.add({ user: 'alice', description: 'MIG-1 design review', start: '2024-03-01T09:00:00Z', minutes: 90 });
   const second = service.add({ user: 'bob', description: 'MIG-2 schema', start: '2024-03-02T10:00:00Z', minutes: 120 });

@@ -23,7 +23,7 @@ import { moveIssueUpdate } from '../../src/importer/issue-update.js';
 import { LiveSourceError } from '../../src/importer/live/types.js';
 import type { RawRecord } from '../../src/importer/readers.js';
 import { FakeJira, type FakeJiraUser } from '../helpers/jira-server.js';
-import { type Target, importFiles, startTarget, storedWorklogs, syncInto, collect } from './helpers.js';
+import { type Target, importFiles, startTarget, syncInto, collect, planLine, storedLines } from './helpers.js';
 
 const EMAIL = 'mia@example.com';
 const TOKEN = 'jira-api-token-0001';
@@ -292,11 +292,8 @@ describe('sync and import from Jira into Timeport', () => {
       moveIssueUpdates: true,
     });
   };
-  const plan = (run: { out: string[] }) => run.out.find((line) => line.startsWith('Plan: '));
-  const stored = async () =>
-    (await storedWorklogs(target))
-      .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
-      .sort();
+  const plan = planLine;
+  const stored = () => storedLines(target);
 
   test('a worklog created, one edited and one deleted in Jira, over three syncs (the third with --delete)', async () => {
     const stateDir = path.join(target.dir, 'jira-state');
@@ -362,12 +359,7 @@ describe('sync and import from Jira into Timeport', () => {
       });
       assert.equal(first.summary.created, 3, first.out.join('\n'));
       assert.match(first.out.join('\n'), /jira: 3/);
-      assert.deepEqual(
-        (await storedWorklogs(other))
-          .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
-          .sort(),
-        final,
-      );
+      assert.deepEqual(await storedLines(other), final);
       const again = await importFiles(other, [], {
         files: [],
         live: await live(),

@@ -15,7 +15,7 @@ import type { LiveSource } from '../../src/importer/live/types.js';
 import type { RawRecord } from '../../src/importer/readers.js';
 import { FakeJira } from '../helpers/jira-server.js';
 import { FakeTempo } from '../helpers/tempo-server.js';
-import { type Target, importFiles, startTarget, storedWorklogs, syncInto, collect } from './helpers.js';
+import { type Target, importFiles, startTarget, syncInto, collect, planLine, storedLines } from './helpers.js';
 
 const TOKEN = 'tempo-token-0001';
 const ZONE = 'Europe/Berlin';
@@ -191,11 +191,8 @@ describe('sync and import from Tempo into Timeport', () => {
       applyDeletes,
     });
   };
-  const plan = (run: { out: string[] }) => run.out.find((line) => line.startsWith('Plan: '));
-  const shape = async (into: Target) =>
-    (await storedWorklogs(into))
-      .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
-      .sort();
+  const plan = planLine;
+  const shape = (into: Target) => storedLines(into);
 
   test('a worklog created, one edited and one deleted in Tempo, over three syncs (the third with --delete); then a one-shot import', async () => {
     const stateDir = path.join(target.dir, 'tempo-state');

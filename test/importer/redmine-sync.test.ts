@@ -14,7 +14,7 @@ import { runRollback } from '../../src/importer/rollback.js';
 import { runsDirectory } from '../../src/importer/run-log.js';
 import { type SyncSummary } from '../../src/importer/sync.js';
 import { RedmineAdmin, REDMINE_URL, redmineKey, skipWithoutRedmine } from '../../support/redmine.js';
-import { type Target, startTarget, storedWorklogs, syncInto, importRedmineIssues } from './helpers.js';
+import { type Target, startTarget, syncInto, importRedmineIssues, planLine, storedLines } from './helpers.js';
 
 const skip = await skipWithoutRedmine();
 
@@ -59,11 +59,8 @@ for (const api of ['tracker', 'timeport'] as const)
         api,
       });
     };
-    const plan = (run: { out: string[] }) => run.out.find((line) => line.startsWith('Plan: '));
-    const stored = async () =>
-      (await storedWorklogs(target, ['RED-1', 'RED-2']))
-        .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
-        .sort();
+    const plan = planLine;
+    const stored = () => storedLines(target, ['RED-1', 'RED-2']);
 
     test('an entry created, one edited and one deleted in Redmine, over three runs', async () => {
       const stateDir = path.join(target.dir, 'state');

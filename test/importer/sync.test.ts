@@ -20,7 +20,7 @@ import {
   type WorklogImportBody,
 } from '../../src/client/tracker-client.js';
 import { ADMIN_TOKEN } from '../../support/app.js';
-import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
+import { type Target, startTarget, storedWorklogs, syncInto, planLine, storedLines } from './helpers.js';
 
 interface Line {
   externalId: string;
@@ -64,13 +64,8 @@ describe('timeport sync', () => {
   const sync = (overrides: Partial<SyncOptions> = {}): Promise<Run> =>
     syncInto(target, { files: [file], sourceLabel: file, stateDir, ...overrides });
 
-  const planLine = (run: Run) => run.out.find((line) => line.startsWith('Plan: '));
-
   /** The target's worklogs as comparable lines, and the source's. */
-  const stored = async () =>
-    (await storedWorklogs(target))
-      .map((worklog) => `${worklog.issue} ${worklog.login} ${worklog.start} ${worklog.duration} ${worklog.comment ?? ''}`)
-      .sort();
+  const stored = () => storedLines(target);
   const expected = (lines: Line[]) => {
     // Durations come back in Tracker's business form (8 h is P1D, 90 min is PT1H30M).
     const business = (text: string) => {
