@@ -30,6 +30,26 @@ export async function readingQuery<T>(operation: Promise<T>, message = 'Invalid 
   }
 }
 
+/**
+ * The `errors` of a batch refused as a whole: one line per failed part, keyed `<list>[<index>]`,
+ * its messages and field errors joined (the generic "invalid fields" message left out).
+ */
+export function failedPartErrors(
+  list: string,
+  outcomes: readonly { index: number; status: string; problem?: Problem }[],
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const outcome of outcomes) {
+    if (outcome.status !== 'failed' || outcome.problem === undefined) continue;
+    const texts = [
+      ...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'),
+      ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`),
+    ];
+    errors[`${list}[${outcome.index}]`] = texts.join('; ');
+  }
+  return errors;
+}
+
 /** A problem as Tracker's error body, for answers that carry errors of their parts (batches). */
 export const problemBody = (problem: Problem): TrackerErrorBody => ({
   errors: problem.fieldErrors,

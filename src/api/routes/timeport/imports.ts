@@ -14,7 +14,7 @@ import {
 } from '../../../service/batch-import.js';
 import type { User } from '../../../domain/accounts.js';
 import type { ImportBatch } from '../../../store/schema.js';
-import { problemBody } from '../../plugins/errors.js';
+import { failedPartErrors, problemBody } from '../../plugins/errors.js';
 import { type Links, timeportUrl, userReference } from '../../representations.js';
 import { PerPage, Strict } from '../../schemas/requests.js';
 import { ERROR_ANSWERS, answers } from '../../schemas/errors.js';
@@ -196,15 +196,7 @@ const importRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, option
         const answer = batchAnswer(result, dryRun, mode, source);
         if (mode === 'atomic' && result.counts.failed > 0) {
           // Refused as a whole: Tracker's error body, with the per-entry results beside it.
-          const errors: Record<string, string> = {};
-          for (const outcome of result.outcomes) {
-            if (outcome.status !== 'failed') continue;
-            const texts = [
-              ...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'),
-              ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`),
-            ];
-            errors[`entries[${outcome.index}]`] = texts.join('; ');
-          }
+          const errors = failedPartErrors('entries', result.outcomes);
           return reply.code(422).send({
             errors,
             errorsData: {},

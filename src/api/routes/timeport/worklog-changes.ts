@@ -13,7 +13,7 @@ import {
 } from '../../../service/worklog-changes.js';
 import { registerBatchBodyParser } from '../../batch-body.js';
 import { adminOnly } from '../../plugins/auth.js';
-import { problemBody } from '../../plugins/errors.js';
+import { failedPartErrors, problemBody } from '../../plugins/errors.js';
 import { worklogResource } from '../../representations.js';
 import { DEFAULT_PAGE_SIZE, setCursorLink } from '../../paging.js';
 import { TrackerError, answers } from '../../schemas/errors.js';
@@ -227,15 +227,7 @@ const worklogChangeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
         const answer = answerOf(result, dryRun, source);
         if (result.counts.failed === 0) return reply.code(200).send(answer);
         // Refused as a whole: Tracker's error body, with the per-change results beside it.
-        const errors: Record<string, string> = {};
-        for (const outcome of result.outcomes) {
-          if (outcome.status !== 'failed') continue;
-          const texts = [
-            ...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'),
-            ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`),
-          ];
-          errors[`changes[${outcome.index}]`] = texts.join('; ');
-        }
+        const errors = failedPartErrors('changes', result.outcomes);
         return reply.code(422).send({
           errors,
           errorsData: {},
