@@ -11,7 +11,8 @@
  * without a Redmine), batch (the batch extension over HTTP), reads (listing one issue's 10,000 entries page
  * by page; the time-spent report over 1,000,000 entries over HTTP), import-cli (`timeport import`,
  * with peak memory), report (the report in process), growth (import rate empty vs 5,000,000 stored;
- * full mode only when no name is given).
+ * full mode only when no name is given), indexes (what each time index costs the batch at 5,000,000
+ * stored and what the reads lose without it; likewise full mode only when no name is given).
  *
  * The mode reaches each script as BENCH_MODE=quick|full; each script runs in its own process and
  * stops every process and database it started. Each prints its figures as Markdown for
@@ -22,8 +23,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const here = import.meta.dirname;
-const SCRIPTS = ['startup', 'http', 'peers', 'batch', 'reads', 'import-cli', 'report', 'growth'];
-const FULL_ONLY = new Set(['growth']);
+const SCRIPTS = ['startup', 'http', 'peers', 'batch', 'reads', 'import-cli', 'report', 'growth', 'indexes'];
+const FULL_ONLY = new Set(['growth', 'indexes']);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
