@@ -170,8 +170,19 @@ async function seeded(backend: Backend): Promise<Seeded> {
   return { api, admin, issues, users, next: 2000 };
 }
 
+/**
+ * After minutes of index building the client's idle keep-alive sockets may be the ones the server
+ * is closing (its keep-alive timeout), and a POST on one fails with ECONNRESET; a few reads first
+ * retire them.
+ */
+async function refreshConnections(api: Api): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt += 1) await api.get('/healthz').catch(() => undefined);
+  await api.get('/healthz');
+}
+
 /** The batch import of PROBE random-order entries (batches of 5,000, 2 in flight): entries/s. */
 async function probe(target: Seeded): Promise<number> {
+  await refreshConnections(target.api);
   const seconds = await importBatches(target.api, {
     from: target.next,
     total: PROBE,
@@ -238,9 +249,18 @@ async function benchBackend(kind: Backend['name']): Promise<Result | undefined> 
     await full.admin.drop(variant.drop);
     const emptyRuns: number[] = [];
     const fullRuns: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      emptyRuns.push(await probe(empty));
-      fullRuns.push(await probe(full));
+    try {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        emptyRuns.push(await probe(empty));
+        fullRuns.push(await probe(full));
+      }
+    } catch (error) {
+      for (const [name, target] of [
+        ['empty', empty],
+        ['full', full],
+      ] as const)
+        log(`${kind} ${name} database's server, last output:\n${target.api.server.stderr.slice(-2000)}`);
+      throw error;
     }
     emptyRates.push(median(emptyRuns));
     fullRates.push(median(fullRuns));
