@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { tempDir, testBackend } from './app.js';
+import { claimTestBackend, tempDir, testBackend } from './app.js';
 import { type TestDatabase, createTestDatabase } from './postgres.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -410,6 +410,7 @@ export class Sandbox {
    * stored through the API, not from the SQLite file.
    */
   async serveOnTestBackend(options: ServeOptions = {}): Promise<ServerProcess> {
+    claimTestBackend();
     if (testBackend() === 'sqlite') return this.serve(options);
     this.database ??= await createTestDatabase();
     return this.serve({ ...options, env: { DATABASE_URL: this.database.url, ...options.env } });
