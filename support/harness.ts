@@ -406,8 +406,9 @@ export class Sandbox {
    * Starts the server on the test backend (support/app.ts `testBackend`): this sandbox's
    * SQLite file, or with TIMEPORT_TEST_BACKEND=postgres a migrated PostgreSQL database of the
    * sandbox's own (support/postgres.ts), the same for every call, dropped by `dispose`.
-   * scripts/run-tests.mjs runs the files that call it on both databases; their checks read what is
-   * stored through the API, not from the SQLite file.
+   * It claims the backend as support/app.ts `openTestStore` does, so scripts/run-tests.mjs runs the
+   * files that call it on both databases; their checks read what is stored through the API, not
+   * from the SQLite file.
    */
   async serveOnTestBackend(options: ServeOptions = {}): Promise<ServerProcess> {
     claimTestBackend();
