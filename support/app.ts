@@ -48,8 +48,8 @@ let claimed = false;
  * TIMEPORT_TEST_CLAIMS (once per process), where scripts/run-tests.mjs looks after the pass; then,
  * in a file support/backend-list.mjs lists as needing no database, it throws, since the PostgreSQL
  * pass leaves that file out (the runner fails the run on the claim too, should a test swallow the
- * throw). Programs that are not test
- * files (bench/) choose their database themselves and are not checked.
+ * throw). Programs that are not test files (bench/) choose their database themselves and are not
+ * checked.
  */
 export function claimTestBackend(): void {
   const main = process.argv[1];

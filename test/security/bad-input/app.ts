@@ -1,8 +1,25 @@
 /**
- * The set-up the bad-input tests share (test/security/bad-input/, not a test file itself): an app
- * with a queue, an issue, worklogs, a member with a token, two import batches and a spare token,
- * and the checks every answer must pass. `badInputApp()` is called in a `describe` and registers
- * the set-up and the tear-down there; `endpointTests` registers the property tests of a family.
+ * Bad input never hurts (issue 7), property-based: every endpoint gets thousands of generated
+ * requests that are wrong in at least one way: a body derived from a valid one by mutating fields
+ * (wrong JSON types, missing and unknown fields, huge, empty and unstorable strings, deep nesting,
+ * invalid dates and durations, big, negative and fractional numbers), broken JSON, wrong content
+ * types, oversized bodies, bad path segments, query parameters and headers. Each request also
+ * carries random harmless noise (unicode and control characters in free text, optional fields
+ * removed, unknown query parameters, an Idempotency-Key), applied before the decisive mutation so
+ * that it can never make the request valid again.
+ *
+ * Every answer must be a 4xx in Tracker's error format, the server stays up, and nothing is
+ * written: every row of every table is the same after each endpoint's run. routes.test.ts sends
+ * each endpoint's unmutated request and gets a success, so the refusals come from the mutations.
+ *
+ * This module (not a test file itself) holds the set-up the files of test/security/bad-input/
+ * share: an app with a queue, an issue, worklogs, a member with a token, two import batches and a
+ * spare token, and the checks every answer must pass. `badInputApp()` is called in a `describe` and
+ * registers the set-up and the tear-down there; `endpointTests` registers the property tests of
+ * one resource family (endpoints.ts). The generators are in requests.ts.
+ *
+ * One seed per file and run (TIMEPORT_FC_SEED to replay one); fast-check prints it with any
+ * counterexample.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
@@ -223,18 +240,17 @@ export const endpointName = (endpoint: Endpoint) => `${endpoint.method} ${endpoi
 export function endpointTests(h: BadInputApp, family: Family): void {
   const chosen = h.ENDPOINTS.filter((endpoint) => endpoint.family === family);
   assert.ok(chosen.length > 0, `no endpoint of the family ${family}`);
-  const name = endpointName;
   const { check, assertNothingWritten } = h;
   for (const endpoint of chosen) {
     const parts = () => decisiveRequestParts(endpoint);
-    it(`${name(endpoint)}: mutated bodies, paths, queries and headers are refused with a 4xx`, async () => {
+    it(`${endpointName(endpoint)}: mutated bodies, paths, queries and headers are refused with a 4xx`, async () => {
       const rows = await allRows(h.t.store);
       const numRuns = endpoint.body !== undefined ? runs(Object.keys(endpoint.body.fields).length > 3 ? 650 : 400) : runs(300);
       await check(endpoint, fc.oneof(...parts()), numRuns);
-      await assertNothingWritten(name(endpoint), rows);
+      await assertNothingWritten(endpointName(endpoint), rows);
     });
     if (endpoint.parsesBody) {
-      it(`${name(endpoint)}: broken JSON, wrong content types and oversized bodies are refused`, async () => {
+      it(`${endpointName(endpoint)}: broken JSON, wrong content types and oversized bodies are refused`, async () => {
         const rows = await allRows(h.t.store);
         await check(endpoint, rawBodies(endpoint), runs(100));
         // Oversized: a valid body padded past the limit (a few, they are big).
@@ -247,7 +263,7 @@ export function endpointTests(h: BadInputApp, family: Family): void {
           label: `limit + ${extra} bytes`,
         }));
         await check(endpoint, oversized, runs(endpoint.bodyLimit === undefined ? 3 : 1));
-        await assertNothingWritten(name(endpoint), rows);
+        await assertNothingWritten(endpointName(endpoint), rows);
       });
     }
   }
