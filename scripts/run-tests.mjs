@@ -14,8 +14,9 @@
 //
 // Without a reachable PostgreSQL the second pass is skipped, loudly; with CI=true that is a failure
 // instead. TIMEPORT_TEST_PASSES=sqlite or postgres runs one pass only (CI runs each on a different
-// Node line, .ci/run); the default is both. The summary gives files, tests, passed, failed and skipped
-// per backend; the last lines are the totals of the passes, in the runner's own `ℹ tests N` form.
+// Node line, .ci/run); the default is both. The summary gives files, tests, passed, failed, cancelled
+// (a failed hook's tests) and skipped per backend; the last lines are the totals of the passes, in
+// the runner's own `ℹ tests N` form.
 //
 // The process tests run bin/timeport.js, which runs the compiled dist/: the build (incremental)
 // runs first, so they test the sources as they are.
@@ -192,10 +193,21 @@ rmSync(claimsDir, { recursive: true, force: true });
 const total = {};
 for (const { summary } of passes) for (const [key, value] of Object.entries(summary)) total[key] = (total[key] ?? 0) + value;
 console.log(`\n=== Summary (Node ${process.version})`);
-const table = [['backend', 'files', 'tests', 'passed', 'failed', 'skipped', 'exit']];
+const table = [['backend', 'files', 'tests', 'passed', 'failed', 'cancelled', 'skipped', 'exit']];
 const cell = (value) => String(value ?? '?');
 for (const { label, files: passFiles, code, summary } of passes) {
-  table.push([label.split(' ')[0], passFiles.length, summary.tests, summary.pass, summary.fail, summary.skipped ?? 0, code].map(cell));
+  table.push(
+    [
+      label.split(' ')[0],
+      passFiles.length,
+      summary.tests,
+      summary.pass,
+      summary.fail,
+      summary.cancelled ?? 0,
+      summary.skipped ?? 0,
+      code,
+    ].map(cell),
+  );
 }
 table.push(
   [
@@ -204,6 +216,7 @@ table.push(
     total.tests ?? 0,
     total.pass ?? 0,
     total.fail ?? 0,
+    total.cancelled ?? 0,
     total.skipped ?? 0,
     '',
   ].map(cell),
@@ -214,7 +227,6 @@ for (const row of table)
 for (const { label, summary, skippedSuites } of passes) {
   const notes = [];
   if (skippedSuites > 0) notes.push(`${skippedSuites} suite(s) needing PostgreSQL SKIPPED`);
-  if ((summary.cancelled ?? 0) > 0) notes.push(`${summary.cancelled} cancelled`);
   notes.push(`${Math.round((summary.duration_ms ?? 0) / 1000)} s`);
   console.log(`${label}: ${notes.join(', ')}`);
 }
