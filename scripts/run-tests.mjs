@@ -2,14 +2,21 @@
 // Runs every test file under test/ with node:test and tsx. This lists the .ts test files itself
 // (Node 22's runner finds only .js ones without a glob). Arguments narrow the run to paths containing them.
 //
-// Two passes: every file on SQLite, then every file that builds a test app (the HTTP suites:
-// `buildTestApp(`, `buildAppWithIssue(`, `openTestStore(` or the importer's `startTarget(` in its source) or starts
-// a server process on the test backend (`serveOnTestBackend(`, support/harness.ts) again on PostgreSQL
-// (TIMEPORT_TEST_BACKEND=postgres, server TIMEPORT_TEST_DATABASE_URL, default
-// postgres://postgres@127.0.0.1:5432/test). Without a reachable PostgreSQL the second pass is
-// skipped, loudly; with CI=true that is a failure instead. TIMEPORT_TEST_PASSES=sqlite or postgres runs one
-// pass only (CI runs each on a different Node line, .ci/run); the default is both. The last lines are the totals of both
-// passes, in the runner's own `ℹ tests N` form.
+// The backend is a parameter the files run over, one pass per backend: every file on SQLite, then
+// every file again on PostgreSQL (TIMEPORT_TEST_BACKEND=postgres, server TIMEPORT_TEST_DATABASE_URL,
+// default postgres://postgres@127.0.0.1:5432/test), except the files support/backend-list.mjs lists,
+// each with the reason it needs no test database. Nothing is guessed from a file's source: a file
+// leaves the PostgreSQL pass only by being listed, and a listed file that opens the test backend
+// (support/app.ts `claimTestBackend`, called by every factory of test stores, apps and servers) fails
+// its test; each file records its claim in TIMEPORT_TEST_CLAIMS, and the run fails if a claim comes
+// from a file the PostgreSQL pass leaves out (test/runner/backends.test.ts shows both catching an
+// undeclared suite). Files of the PostgreSQL pass that opened nothing are named, as candidates for the list.
+//
+// Without a reachable PostgreSQL the second pass is skipped, loudly; with CI=true that is a failure
+// instead. TIMEPORT_TEST_PASSES=sqlite or postgres runs one pass only (CI runs each on a different
+// Node line, .ci/run); the default is both. The summary gives files, tests, passed, failed, cancelled
+// (a failed hook's tests) and skipped per backend; the last lines are the totals of the passes, in
+// the runner's own `ℹ tests N` form.
 //
 // The process tests run bin/timeport.js, which runs the compiled dist/: the build (incremental)
 // runs first, so they test the sources as they are.
@@ -19,9 +26,11 @@
 // whose process is gone are dropped at the start. Other runs' databases are left alone.
 import '../bin/require-node.js';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { claimsLeftOut, postgresPassFiles } from '../support/backend-list.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DATABASE_URL = process.env.TIMEPORT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -49,9 +58,9 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const perBackendFiles = files.filter((file) =>
-  /\b(buildTestApp|buildAppWithIssue|openTestStore|startTarget|serveOnTestBackend)\(/.test(readFileSync(path.join(root, file), 'utf8')),
-);
+// The list's extra entries are for test/runner/backends.test.ts alone: no run leaves files out through the environment.
+const { TIMEPORT_TEST_ONE_BACKEND: _extraEntries, ...runEnv } = process.env;
+const postgresFiles = postgresPassFiles(files, runEnv);
 
 function redacted(url) {
   try {
@@ -108,13 +117,25 @@ async function dropTestDatabases(which) {
 // eslint-disable-next-line no-control-regex -- the reporter colours its lines
 const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
 
-/** Runs node --test on the files; streams the output and returns the exit code and the summary. */
-function runPass(label, passFiles, env) {
+const claimsDir = mkdtempSync(path.join(os.tmpdir(), 'timeport-test-claims-'));
+
+/**
+ * Runs node --test on the files; streams the output and returns the exit code, the summary and the
+ * files that opened the test backend (their claims, support/app.ts `claimTestBackend`).
+ */
+function runPass(label, backend, passFiles, env) {
   console.log(`\n=== ${label}: ${passFiles.length} file(s)\n`);
+  const claims = path.join(claimsDir, backend);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...passFiles], {
       cwd: root,
-      env: { ...process.env, ...env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) },
+      env: {
+        ...runEnv,
+        ...env,
+        TIMEPORT_TEST_BACKEND: backend,
+        TIMEPORT_TEST_CLAIMS: claims,
+        ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}),
+      },
       stdio: ['inherit', 'pipe', 'inherit'],
     });
     let output = '';
@@ -131,7 +152,13 @@ function runPass(label, passFiles, env) {
       }
       // Suites that skip themselves without PostgreSQL (support/postgres.ts) say so in their line.
       const skippedSuites = (output.match(/# SKIPPED: PostgreSQL/g) ?? []).length;
-      resolve({ label, code: code ?? (signal === null ? 1 : 128), summary, skippedSuites });
+      let claimed = [];
+      try {
+        claimed = readFileSync(claims, 'utf8').split('\n').filter(Boolean);
+      } catch (error) {
+        if (error.code !== 'ENOENT') throw error;
+      }
+      resolve({ label, files: passFiles, code: code ?? (signal === null ? 1 : 128), summary, skippedSuites, claimed: new Set(claimed) });
     });
   });
 }
@@ -156,24 +183,77 @@ if (postgresProblem === undefined) await dropTestDatabases('runs that are gone')
 
 const commonEnv = { TIMEPORT_TEST_RUN_ID: RUN_ID, TIMEPORT_TEST_DROP_AT_END: '1', TIMEPORT_TEST_DATABASE_URL: DATABASE_URL };
 const passes = [];
-if (PASSES.includes('sqlite')) passes.push(await runPass('SQLite (every file)', files, { ...commonEnv, TIMEPORT_TEST_BACKEND: 'sqlite' }));
-if (PASSES.includes('postgres') && perBackendFiles.length > 0 && postgresProblem === undefined) {
-  passes.push(await runPass('PostgreSQL (HTTP suites again)', perBackendFiles, { ...commonEnv, TIMEPORT_TEST_BACKEND: 'postgres' }));
+if (PASSES.includes('sqlite')) passes.push(await runPass('SQLite (every file)', 'sqlite', files, commonEnv));
+if (PASSES.includes('postgres') && postgresFiles.length > 0 && postgresProblem === undefined) {
+  passes.push(await runPass('PostgreSQL (every file not in support/backend-list.mjs)', 'postgres', postgresFiles, commonEnv));
 }
 if (postgresProblem === undefined) await dropTestDatabases('this run');
+rmSync(claimsDir, { recursive: true, force: true });
 
 const total = {};
 for (const { summary } of passes) for (const [key, value] of Object.entries(summary)) total[key] = (total[key] ?? 0) + value;
 console.log(`\n=== Summary (Node ${process.version})`);
-for (const { label, code, summary, skippedSuites } of passes) {
-  console.log(
-    `${label}: tests ${summary.tests ?? '?'}, pass ${summary.pass ?? '?'}, fail ${summary.fail ?? '?'}, skipped ${summary.skipped ?? 0}` +
-      `${skippedSuites > 0 ? ` (and ${skippedSuites} suite(s) needing PostgreSQL SKIPPED)` : ''}, ${Math.round((summary.duration_ms ?? 0) / 1000)} s, exit ${code}`,
+const table = [['backend', 'files', 'tests', 'passed', 'failed', 'cancelled', 'skipped', 'exit']];
+const cell = (value) => String(value ?? '?');
+for (const { label, files: passFiles, code, summary } of passes) {
+  table.push(
+    [
+      label.split(' ')[0],
+      passFiles.length,
+      summary.tests,
+      summary.pass,
+      summary.fail,
+      summary.cancelled ?? 0,
+      summary.skipped ?? 0,
+      code,
+    ].map(cell),
   );
 }
+table.push(
+  [
+    'total',
+    passes.reduce((sum, pass) => sum + pass.files.length, 0),
+    total.tests ?? 0,
+    total.pass ?? 0,
+    total.fail ?? 0,
+    total.cancelled ?? 0,
+    total.skipped ?? 0,
+    '',
+  ].map(cell),
+);
+const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
+for (const row of table)
+  console.log(row.map((text, column) => (column === 0 ? text.padEnd(widths[column]) : text.padStart(widths[column]))).join('  '));
+for (const { label, summary, skippedSuites } of passes) {
+  const notes = [];
+  if (skippedSuites > 0) notes.push(`${skippedSuites} suite(s) needing PostgreSQL SKIPPED`);
+  notes.push(`${Math.round((summary.duration_ms ?? 0) / 1000)} s`);
+  console.log(`${label}: ${notes.join(', ')}`);
+}
 let failed = passes.some((pass) => pass.code !== 0);
+
+// The check that keeps every file that opens a database in the PostgreSQL pass (support/backend-list.mjs).
+const leftOut = claimsLeftOut(
+  passes.flatMap((pass) => [...pass.claimed]),
+  runEnv,
+);
+if (leftOut.length > 0) {
+  console.log(
+    `\nFAILED: ${leftOut.length} file(s) opened a database on the test backend but are listed in support/backend-list.mjs, ` +
+      `so the PostgreSQL pass leaves them out; remove them from that list:\n${leftOut.map((file) => `  ${file}`).join('\n')}`,
+  );
+  failed = true;
+}
+const postgresPass = passes.find((pass) => pass.label.startsWith('PostgreSQL'));
+const openedNothing = postgresPass?.files.filter((file) => !postgresPass.claimed.has(file)) ?? [];
+if (openedNothing.length > 0) {
+  console.log(
+    `\nNote: ${openedNothing.length} file(s) of the PostgreSQL pass opened no test database this time ` +
+      `(skipped, or candidates for support/backend-list.mjs):\n${openedNothing.map((file) => `  ${file}`).join('\n')}`,
+  );
+}
 if (postgresProblem !== undefined) {
-  const what = `the PostgreSQL pass (${perBackendFiles.length} HTTP suite file(s)) and the tests that need PostgreSQL`;
+  const what = `the PostgreSQL pass (${postgresFiles.length} file(s)) and the tests that need PostgreSQL`;
   if (CI) {
     console.log(`\nFAILED: ${postgresProblem}. With CI=true nothing is skipped: ${what} could not run.`);
     failed = true;

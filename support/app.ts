@@ -6,6 +6,7 @@ import { type AppOptions, buildApp } from '../src/api/app.js';
 import type { ServiceContext } from '../src/service/context.js';
 import { createOrganization } from '../src/service/organizations.js';
 import { type Store, type StoreDialect, openPostgresStore, openSqliteStore } from '../src/store/database.js';
+import { oneBackendReason } from './backend-list.mjs';
 import { createTestDatabase } from './postgres.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0000000001';
@@ -29,8 +30,9 @@ export interface TestApp {
 }
 
 /**
- * The database the HTTP tests run on: TIMEPORT_TEST_BACKEND=postgres or sqlite (the default).
- * scripts/run-tests.mjs runs every file that builds a test app once per backend.
+ * The database the tests run on: TIMEPORT_TEST_BACKEND=postgres or sqlite (the default).
+ * scripts/run-tests.mjs runs every file once per backend, except the files support/backend-list.mjs
+ * lists as needing no test database.
  */
 export function testBackend(): StoreDialect {
   const backend = process.env.TIMEPORT_TEST_BACKEND ?? 'sqlite';
@@ -38,11 +40,41 @@ export function testBackend(): StoreDialect {
   return backend;
 }
 
+const ROOT = path.resolve(import.meta.dirname, '..');
+let claimed = false;
+
+/**
+ * Called by everything that opens a database on the test backend. It records the test file in
+ * TIMEPORT_TEST_CLAIMS (once per process), where scripts/run-tests.mjs looks after the pass; then,
+ * in a file support/backend-list.mjs lists as needing no database, it throws, since the PostgreSQL
+ * pass leaves that file out (the runner fails the run on the claim too, should a test swallow the
+ * throw). Programs that are not test files (bench/) choose their database themselves and are not
+ * checked.
+ */
+export function claimTestBackend(): void {
+  const main = process.argv[1];
+  if (main === undefined || !/\.test\.[cm]?[jt]s$/.test(main)) return;
+  const file = path.relative(ROOT, main).split(path.sep).join('/');
+  if (!claimed) {
+    claimed = true;
+    const claims = process.env.TIMEPORT_TEST_CLAIMS;
+    if (claims !== undefined && claims !== '') fs.appendFileSync(claims, `${file}\n`);
+  }
+  const reason = oneBackendReason(file);
+  if (reason !== undefined) {
+    throw new Error(
+      `${file} opens a database on the test backend, but support/backend-list.mjs lists it as needing none (${reason}), ` +
+        'so the PostgreSQL pass would leave it out: remove it from that list',
+    );
+  }
+}
+
 /** A new, migrated, empty store on the test backend, removed by `dispose`. */
 export async function openTestStore(options: { file?: string; poolSize?: number; statementTimeoutMs?: number } = {}): Promise<{
   store: Store;
   dispose: () => Promise<void>;
 }> {
+  claimTestBackend();
   if (testBackend() === 'postgres') {
     const database = await createTestDatabase();
     const store = await openPostgresStore(database.url, {

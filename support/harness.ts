@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { tempDir, testBackend } from './app.js';
+import { claimTestBackend, tempDir, testBackend } from './app.js';
 import { type TestDatabase, createTestDatabase } from './postgres.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -406,10 +406,12 @@ export class Sandbox {
    * Starts the server on the test backend (support/app.ts `testBackend`): this sandbox's
    * SQLite file, or with TIMEPORT_TEST_BACKEND=postgres a migrated PostgreSQL database of the
    * sandbox's own (support/postgres.ts), the same for every call, dropped by `dispose`.
-   * scripts/run-tests.mjs runs the files that call it on both databases; their checks read what is
-   * stored through the API, not from the SQLite file.
+   * It claims the backend as support/app.ts `openTestStore` does, so scripts/run-tests.mjs runs the
+   * files that call it on both databases; their checks read what is stored through the API, not
+   * from the SQLite file.
    */
   async serveOnTestBackend(options: ServeOptions = {}): Promise<ServerProcess> {
+    claimTestBackend();
     if (testBackend() === 'sqlite') return this.serve(options);
     this.database ??= await createTestDatabase();
     return this.serve({ ...options, env: { DATABASE_URL: this.database.url, ...options.env } });
