@@ -9,7 +9,10 @@ import {
   markImportBatchRolledBack,
 } from '../store/import-batches.js';
 import { deleteBatchWorklogs, isExternalIdTaken } from '../store/imported-worklogs.js';
-import type { ImportBatch, Issue, NewWorklog, User } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue } from '../domain/issue.js';
+import type { ImportBatch } from '../domain/worklog.js';
+import type { NewWorklog } from '../store/schema.js';
 import { moveImportedSpent } from '../store/worklogs.js';
 import type { Caller, ServiceContext } from './context.js';
 import { findLedgerByExternalId, insertLedgerRows, insertWorklogRows } from '../store/bulk-rows.js';

@@ -10,7 +10,9 @@ import {
 } from '../store/imported-worklogs.js';
 import { changeIssueSpent, issuesById } from '../store/worklogs.js';
 import { isTransactionConflict } from '../store/errors.js';
-import type { Issue, User, Worklog } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue } from '../domain/issue.js';
+import type { Worklog } from '../domain/worklog.js';
 import { type AuditEvent, recordAuditEvents } from './audit.js';
 import type { Caller, ServiceContext } from './context.js';
 import { writeTransaction } from './idempotency.js';

@@ -13,7 +13,9 @@ import {
   checkWorklogImport,
 } from '../domain/worklog-rules.js';
 import type { DbHandle } from '../store/database.js';
-import type { Issue, User, Worklog } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue } from '../domain/issue.js';
+import type { Worklog } from '../domain/worklog.js';
 import {
   type WorklogChanges,
   changeIssueSpent,
