@@ -26,9 +26,12 @@ export class Problem extends Error {
   }
 }
 
+/** Tracker's general message beside the field errors of a request it refuses as invalid. */
+export const INVALID_FIELDS_MESSAGE = 'The request has invalid fields.';
+
 /** What a refused check becomes: its field errors, with its own messages or else the general one of invalid fields. */
 export const refusalProblem = (refusal: FieldRefusal, kind: ProblemKind = 'invalid'): Problem =>
-  new Problem(kind, refusal.messages ?? ['The request has invalid fields.'], refusal.fieldErrors);
+  new Problem(kind, refusal.messages ?? [INVALID_FIELDS_MESSAGE], refusal.fieldErrors);
 
 export const invalidFields = (fieldErrors: Record<string, string>): Problem => refusalProblem({ fieldErrors });
 
