@@ -47,6 +47,7 @@ type CheckedValues<C> = { [K in keyof C]: C[K] extends Result<infer T, FieldRefu
  */
 export function allChecks<C extends readonly Result<unknown, FieldRefusal>[]>(...checks: C): Result<CheckedValues<C>, FieldRefusal> {
   const failed = checks.flatMap((check) => (check.ok ? [] : [check.error]));
+  // Every check passed here, so the list holds each one's value, in the checks' order.
   if (failed.length === 0) return accepted(checks.map((check) => (check.ok ? check.value : undefined)) as CheckedValues<C>);
   const messages = failed.flatMap((refusal) => refusal.messages ?? []);
   const fieldErrors = Object.assign({}, ...failed.map((refusal) => refusal.fieldErrors)) as FieldErrors;
