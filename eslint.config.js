@@ -57,7 +57,6 @@ const LAYERS = [
   layer('api', 'src/api reaches the data through services only, never the database (docs/architecture.md).', [
     ...projectFolders('cli', 'client', 'importer'),
     '**/store/**',
-    '!**/store/schema.js',
     '!**/store/errors.js',
     ...DRIVERS,
   ]),

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../domain/result.js';
+import { type Result, accepted, refused } from '../domain/result.js';
 import type { VersionPrecondition } from '../domain/preconditions.js';
 
 /**
@@ -10,13 +10,13 @@ import type { VersionPrecondition } from '../domain/preconditions.js';
 const IF_MATCH_PATTERN = /^(?:"([1-9]\d{0,15})"|([1-9]\d{0,15}))$/;
 
 /** Parses an `If-Match` header into a precondition; undefined when it is absent. */
-export function parseIfMatch(header: string | undefined): Parsed<VersionPrecondition | undefined> {
-  if (header === undefined) return parsed(undefined);
+export function parseIfMatch(header: string | undefined): Result<VersionPrecondition | undefined> {
+  if (header === undefined) return accepted(undefined);
   const text = header.trim();
-  if (text === '*') return parsed({ kind: 'any' });
+  if (text === '*') return accepted({ kind: 'any' });
   const match = IF_MATCH_PATTERN.exec(text);
   if (match === null || !Number.isSafeInteger(Number(match[1] ?? match[2]))) {
     return refused(`${JSON.stringify(header)} is not a version: send the object's version in quotes, for example If-Match: "3"`);
   }
-  return parsed({ kind: 'version', version: Number(match[1] ?? match[2]) });
+  return accepted({ kind: 'version', version: Number(match[1] ?? match[2]) });
 }

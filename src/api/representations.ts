@@ -6,7 +6,7 @@ import type { WorklogsAcrossIssues, WorklogsView } from '../service/worklogs.js'
 import type { FieldDefinition } from '../domain/fields.js';
 import type { User } from '../domain/accounts.js';
 import type { Issue, Queue } from '../domain/issue.js';
-import type { Worklog } from '../store/schema.js';
+import type { Worklog } from '../domain/worklog.js';
 import type {
   CatalogueReferenceAnswer,
   FieldAnswer,

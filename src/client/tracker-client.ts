@@ -7,6 +7,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { INVALID_FIELDS_MESSAGE } from '../domain/errors.js';
 
 /** Tracker's error body (docs/tracker-api.md §Errors). */
 export interface TrackerErrorBody {
@@ -256,9 +257,7 @@ export function describeError(body: TrackerErrorBody | undefined, text: string):
   if (body === undefined) return text.slice(0, 300);
   // The generic "invalid fields" line says nothing the field messages do not.
   const general =
-    Object.keys(body.errors).length > 0
-      ? body.errorMessages.filter((text) => text !== 'The request has invalid fields.')
-      : body.errorMessages;
+    Object.keys(body.errors).length > 0 ? body.errorMessages.filter((text) => text !== INVALID_FIELDS_MESSAGE) : body.errorMessages;
   const parts = [...general, ...Object.entries(body.errors).map(([field, message]) => `${field}: ${message}`)];
   return parts.join('; ');
 }

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from './result.js';
+import { type Result, accepted, refused } from './result.js';
 
 /**
  * Durations as Tracker counts them: on a business calendar where a week is 5 days and a day is
@@ -24,7 +24,7 @@ const MAX_DIGITS = 12;
 const FORM_HINT = 'expected an ISO 8601 duration such as PT1H30M, P1DT2H or P2W';
 
 /** Parses an ISO 8601 duration into whole seconds on the business calendar. */
-export function parseBusinessDuration(text: string): Parsed<number> {
+export function parseBusinessDuration(text: string): Result<number> {
   const match = DURATION_PATTERN.exec(text);
   if (match === null) {
     const fractional = /^P[\dYMWDTHS]*[.,]\d/.test(text);
@@ -58,7 +58,7 @@ export function parseBusinessDuration(text: string): Parsed<number> {
   if (total > MAX_DURATION_SECONDS) {
     return refused(`${JSON.stringify(text)} is too long: at most ${MAX_DURATION_SECONDS} seconds are accepted`);
   }
-  return parsed(total);
+  return accepted(total);
 }
 
 /**
@@ -87,7 +87,7 @@ export function formatBusinessDuration(totalSeconds: number): string {
 }
 
 /** Normalises a duration string to its canonical form (`P0Y0M30DT2H10M25S` → `P6WT2H10M25S`). */
-export function normaliseBusinessDuration(text: string): Parsed<string> {
+export function normaliseBusinessDuration(text: string): Result<string> {
   const result = parseBusinessDuration(text);
-  return result.ok ? parsed(formatBusinessDuration(result.value)) : result;
+  return result.ok ? accepted(formatBusinessDuration(result.value)) : result;
 }

@@ -1,3 +1,5 @@
+import type { FieldRefusal } from './result.js';
+
 /**
  * What can go wrong, in the domain's words. The API layer alone maps each kind to a status code and
  * Tracker's error body (api/plugins/errors.ts); the CLI prints the messages.
@@ -24,8 +26,14 @@ export class Problem extends Error {
   }
 }
 
-export const invalidFields = (fieldErrors: Record<string, string>): Problem =>
-  new Problem('invalid', ['The request has invalid fields.'], fieldErrors);
+/** Tracker's general message beside the field errors of a request it refuses as invalid. */
+export const INVALID_FIELDS_MESSAGE = 'The request has invalid fields.';
+
+/** What a refused check becomes: its field errors, with its own messages or else the general one of invalid fields. */
+export const refusalProblem = (refusal: FieldRefusal, kind: ProblemKind = 'invalid'): Problem =>
+  new Problem(kind, refusal.messages ?? [INVALID_FIELDS_MESSAGE], refusal.fieldErrors);
+
+export const invalidFields = (fieldErrors: Record<string, string>): Problem => refusalProblem({ fieldErrors });
 
 export const invalidField = (field: string, message: string): Problem => invalidFields({ [field]: message });
 

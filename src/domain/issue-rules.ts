@@ -1,6 +1,6 @@
 import { MAX_DURATION_SECONDS } from './duration.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from './timestamp.js';
-import type { Checked, FieldErrors } from './worklog-rules.js';
+import { type FieldRefusal, type Result, accepted, andThen, checkFields, refused } from './result.js';
 
 export const MAX_SUMMARY_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 512_000;
@@ -26,46 +26,59 @@ export interface CheckedIssueTimes {
  * `resolvedAt`, `resolvedBy` and `resolution` only all three, between creation and the last update.
  * Without `updatedAt` the issue was last updated when it was created.
  */
-export function checkIssueImportTimes(times: IssueImportTimes, now: number): Checked<CheckedIssueTimes> {
-  const errors: FieldErrors = {};
-  const createdAt = parseInstant('createdAt', times.createdAt, errors);
-  if (createdAt !== undefined && createdAt > now) errors.createdAt = `${formatTrackerTimestamp(createdAt)} is in the future`;
-
-  if ((times.updatedAt === undefined) !== (times.updatedBy === undefined)) {
-    errors[times.updatedAt === undefined ? 'updatedAt' : 'updatedBy'] = 'updatedAt and updatedBy are given together or not at all';
-  }
-  const updatedAt = times.updatedAt === undefined ? createdAt : parseInstant('updatedAt', times.updatedAt, errors);
-  if (times.updatedAt !== undefined && updatedAt !== undefined && createdAt !== undefined && errors.updatedAt === undefined) {
-    if (updatedAt < createdAt || updatedAt > now) {
-      errors.updatedAt = `${formatTrackerTimestamp(updatedAt)} must lie between the issue's creation (${formatTrackerTimestamp(createdAt)}) and now`;
-    }
-  }
-
+export function checkIssueImportTimes(times: IssueImportTimes, now: number): Result<CheckedIssueTimes, FieldRefusal> {
+  const createdAt = parseTrackerTimestamp(times.createdAt);
+  const created = createdAt.ok ? createdAt.value : undefined;
+  // Without updatedAt the issue was last updated when it was created (the resolution's window ends there).
+  const updatedAt = times.updatedAt === undefined ? createdAt : parseTrackerTimestamp(times.updatedAt);
+  const lastUpdate = updatedAt.ok ? updatedAt.value : undefined;
+  const updatedPair = (times.updatedAt === undefined) === (times.updatedBy === undefined);
   const resolvedParts = [times.resolvedAt, times.resolvedBy, times.resolution];
   const resolvedGiven = resolvedParts.filter((part) => part !== undefined).length;
-  if (resolvedGiven !== 0 && resolvedGiven !== 3) {
-    const missing = (['resolvedAt', 'resolvedBy', 'resolution'] as const).find((_, i) => resolvedParts[i] === undefined)!;
-    errors[missing] = 'resolvedAt, resolvedBy and resolution are given all three together or not at all';
-  }
-  let resolvedAt: number | null = null;
-  if (times.resolvedAt !== undefined) {
-    const parsedResolvedAt = parseInstant('resolvedAt', times.resolvedAt, errors);
-    if (parsedResolvedAt !== undefined && createdAt !== undefined && updatedAt !== undefined) {
-      if (parsedResolvedAt < createdAt || parsedResolvedAt > updatedAt) {
-        errors.resolvedAt = `${formatTrackerTimestamp(parsedResolvedAt)} must lie between the issue's creation (${formatTrackerTimestamp(createdAt)}) and its last update (${formatTrackerTimestamp(updatedAt)})`;
-      }
-    }
-    resolvedAt = parsedResolvedAt ?? null;
-  }
-  if (Object.keys(errors).length > 0 || createdAt === undefined || updatedAt === undefined) return { ok: false, errors };
-  return { ok: true, value: { createdAt, updatedAt, resolvedAt } };
-}
+  const missingResolved =
+    resolvedGiven === 0 || resolvedGiven === 3
+      ? undefined
+      : (['resolvedAt', 'resolvedBy', 'resolution'] as const).find((_, i) => resolvedParts[i] === undefined);
+  const trioRule = (field: string): Result<undefined> =>
+    field === missingResolved
+      ? refused('resolvedAt, resolvedBy and resolution are given all three together or not at all')
+      : accepted(undefined);
+  const PAIR_MESSAGE = 'updatedAt and updatedBy are given together or not at all';
 
-function parseInstant(field: string, text: string, errors: FieldErrors): number | undefined {
-  const result = parseTrackerTimestamp(text);
-  if (result.ok) return result.value;
-  errors[field] = result.error;
-  return undefined;
+  const checked = checkFields({
+    createdAt: andThen(createdAt, (instant) =>
+      instant > now ? refused(`${formatTrackerTimestamp(instant)} is in the future`) : accepted(instant),
+    ),
+    updatedBy: updatedPair || times.updatedAt === undefined ? accepted(undefined) : refused(PAIR_MESSAGE),
+    // Not given: the creation (below).
+    updatedAt:
+      times.updatedAt === undefined
+        ? updatedPair
+          ? accepted(undefined)
+          : refused(PAIR_MESSAGE)
+        : andThen(updatedAt, (instant): Result<number | undefined> =>
+            created !== undefined && (instant < created || instant > now)
+              ? refused(
+                  `${formatTrackerTimestamp(instant)} must lie between the issue's creation (${formatTrackerTimestamp(created)}) and now`,
+                )
+              : accepted(instant),
+          ),
+    resolvedBy: trioRule('resolvedBy'),
+    resolution: trioRule('resolution'),
+    resolvedAt:
+      times.resolvedAt === undefined
+        ? andThen(trioRule('resolvedAt'), () => accepted(null))
+        : andThen(parseTrackerTimestamp(times.resolvedAt), (instant): Result<number | null> =>
+            created !== undefined && lastUpdate !== undefined && (instant < created || instant > lastUpdate)
+              ? refused(
+                  `${formatTrackerTimestamp(instant)} must lie between the issue's creation (${formatTrackerTimestamp(created)}) and its last update (${formatTrackerTimestamp(lastUpdate)})`,
+                )
+              : accepted(instant),
+          ),
+  });
+  if (!checked.ok) return checked;
+  const { createdAt: checkedCreatedAt, updatedAt: checkedUpdatedAt, resolvedAt } = checked.value;
+  return accepted({ createdAt: checkedCreatedAt, updatedAt: checkedUpdatedAt ?? checkedCreatedAt, resolvedAt });
 }
 
 const CALENDAR_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;

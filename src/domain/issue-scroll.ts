@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Parsed } from './result.js';
+import { type Result, accepted, refused } from './result.js';
 
 /**
  * Scrolling through an issue search (docs/tracker-api.md, "Scroll"). A scroll id is a
@@ -57,12 +57,12 @@ export function encodeScrollId(cursor: ScrollCursor): string {
 }
 
 /** Reads a scroll id given by `caller` at `now`; the error says why it cannot be continued. */
-export function decodeScrollId(scrollId: string, caller: { orgId: string; uid: number }, now: number): Parsed<ScrollCursor> {
+export function decodeScrollId(scrollId: string, caller: { orgId: string; uid: number }, now: number): Result<ScrollCursor> {
   const cursor = parse(scrollId);
-  if (cursor === undefined) return { ok: false, error: 'is not a scroll id this server gave' };
-  if (cursor.orgId !== caller.orgId || cursor.uid !== caller.uid) return { ok: false, error: 'belongs to another user or organization' };
-  if (cursor.expiresAt < now) return { ok: false, error: 'has expired: start the scroll again' };
-  return { ok: true, value: cursor };
+  if (cursor === undefined) return refused('is not a scroll id this server gave');
+  if (cursor.orgId !== caller.orgId || cursor.uid !== caller.uid) return refused('belongs to another user or organization');
+  if (cursor.expiresAt < now) return refused('has expired: start the scroll again');
+  return accepted(cursor);
 }
 
 /**

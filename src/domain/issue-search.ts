@@ -1,4 +1,4 @@
-import type { FieldErrors } from './worklog-rules.js';
+import { type FieldRefusal, type Result, accepted, checkFields, refused, ruleResult } from './result.js';
 
 /**
  * How `POST /v3/issues/_search` selects issues (docs/tracker-api.md, "Scroll" and §Errors).
@@ -20,24 +20,28 @@ export interface IssueSearchBody<QueueRef> {
 export type IssueSelection<QueueRef> =
   { by: 'keys'; keys: string[] } | { by: 'queue'; queue: QueueRef; field: 'queue' | 'filter' } | { by: 'all' };
 
-export type ChosenIssueSearch<QueueRef> =
-  { ok: true; value: IssueSelection<QueueRef> } | { ok: false; kind: 'malformed' | 'invalid'; messages: string[]; errors: FieldErrors };
+/** Why a search was refused: a mix of selections is malformed, what Timeport does not support invalid. */
+export interface IssueSearchRefusal extends FieldRefusal {
+  kind: 'malformed' | 'invalid';
+}
 
 export const MIXED_SEARCH_MESSAGE = 'You can only use keys, a queue, or a search query.';
 
-export function chooseIssueSearch<QueueRef>(body: IssueSearchBody<QueueRef>): ChosenIssueSearch<QueueRef> {
-  const unsupported: FieldErrors = {};
-  if (body.query != null) unsupported.query = 'the query language is not supported by Timeport: select by keys, queue or filter.queue';
-  if (body.filterId != null) unsupported.filterId = 'saved filters are not supported by Timeport: select by keys, queue or filter.queue';
-  if (body.order != null)
-    unsupported.order = 'ordering is not supported by Timeport: issues come in the order of the keys, or by number within a queue';
-  if (Object.keys(unsupported).length > 0) {
-    return { ok: false, kind: 'invalid', messages: ['The request has invalid fields.'], errors: unsupported };
-  }
+export function chooseIssueSearch<QueueRef>(body: IssueSearchBody<QueueRef>): Result<IssueSelection<QueueRef>, IssueSearchRefusal> {
+  const unsupported = (given: unknown, message: string) => ruleResult(given == null ? undefined : message);
+  const supported = checkFields({
+    query: unsupported(body.query, 'the query language is not supported by Timeport: select by keys, queue or filter.queue'),
+    filterId: unsupported(body.filterId, 'saved filters are not supported by Timeport: select by keys, queue or filter.queue'),
+    order: unsupported(
+      body.order,
+      'ordering is not supported by Timeport: issues come in the order of the keys, or by number within a queue',
+    ),
+  });
+  if (!supported.ok) return refused({ kind: 'invalid', ...supported.error });
   const given = (['keys', 'queue', 'filter'] as const).filter((name) => body[name] != null);
-  if (given.length > 1) return { ok: false, kind: 'malformed', messages: [MIXED_SEARCH_MESSAGE], errors: {} };
-  if (body.keys != null) return { ok: true, value: { by: 'keys', keys: typeof body.keys === 'string' ? [body.keys] : body.keys } };
-  if (body.queue != null) return { ok: true, value: { by: 'queue', queue: body.queue, field: 'queue' } };
-  if (body.filter != null) return { ok: true, value: { by: 'queue', queue: body.filter.queue, field: 'filter' } };
-  return { ok: true, value: { by: 'all' } };
+  if (given.length > 1) return refused({ kind: 'malformed', messages: [MIXED_SEARCH_MESSAGE], fieldErrors: {} });
+  if (body.keys != null) return accepted({ by: 'keys', keys: typeof body.keys === 'string' ? [body.keys] : body.keys });
+  if (body.queue != null) return accepted({ by: 'queue', queue: body.queue, field: 'queue' });
+  if (body.filter != null) return accepted({ by: 'queue', queue: body.filter.queue, field: 'filter' });
+  return accepted({ by: 'all' });
 }

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from './result.js';
+import { type FieldRefusal, type Result, accepted, checkFields, refused } from './result.js';
 import { isRepresentableInstant, parseTrackerTimestamp } from './timestamp.js';
 import { type ZoneClock, nextLocalDate, parseLocalDate } from './time-zone.js';
 
@@ -22,16 +22,16 @@ export const MAX_FILTER_VALUES = 200;
  * Splits list parameters: `groupBy=user,day` and `groupBy=user&groupBy=day` mean the same.
  * Empty items (`user,,day`, a trailing comma) are refused rather than skipped.
  */
-export function splitList(value: string | readonly string[] | undefined): Parsed<string[]> {
-  if (value === undefined) return parsed([]);
+export function splitList(value: string | readonly string[] | undefined): Result<string[]> {
+  if (value === undefined) return accepted([]);
   const items = (typeof value === 'string' ? [value] : value).flatMap((part) => part.split(','));
   if (items.some((item) => item.trim() === '')) return refused('has an empty item; separate values with single commas');
   if (items.length > MAX_FILTER_VALUES) return refused(`may list at most ${MAX_FILTER_VALUES} values`);
-  return parsed(items.map((item) => item.trim()));
+  return accepted(items.map((item) => item.trim()));
 }
 
 /** `groupBy`: known dimensions, each at most once, and at most one of day, week and month. */
-export function parseGroupBy(value: string | readonly string[] | undefined): Parsed<GroupDimension[]> {
+export function parseGroupBy(value: string | readonly string[] | undefined): Result<GroupDimension[]> {
   const list = splitList(value);
   if (!list.ok) return list;
   const dimensions: GroupDimension[] = [];
@@ -44,7 +44,7 @@ export function parseGroupBy(value: string | readonly string[] | undefined): Par
     dimensions.push(dimension);
   }
   if (dimensions.filter(isTimeDimension).length > 1) return refused('may hold only one of day, week and month');
-  return parsed(dimensions);
+  return accepted(dimensions);
 }
 
 /** A report period: instants from `from` (included) to `to` (excluded). */
@@ -58,40 +58,28 @@ export interface Period {
  * starts at the beginning of its day, `to` ends at the end of its day, so `from=2025-03-01&to=2025-03-31`
  * is March. A date-time (`2025-03-01T09:00:00+03:00`) is an exact instant: `from` included, `to` excluded.
  */
-export function parsePeriod(fromText: string, toText: string, clock: ZoneClock): { period?: Period; errors: Record<string, string> } {
-  const errors: Record<string, string> = {};
-  const read = (field: 'from' | 'to', text: string): number | undefined => {
+export function parsePeriod(fromText: string, toText: string, clock: ZoneClock): Result<Period, FieldRefusal> {
+  const read = (field: 'from' | 'to', text: string): Result<number> => {
     if (!text.includes('T')) {
       const date = parseLocalDate(text);
-      if (!date.ok) {
-        errors[field] = `${date.error}, or a date-time such as 2025-02-18T00:00:00+0300`;
-        return undefined;
-      }
+      if (!date.ok) return refused(`${date.error}, or a date-time such as 2025-02-18T00:00:00+0300`);
       const instant = clock.startOfDay(field === 'from' ? date.value : nextLocalDate(date.value));
       // The answer names both ends as Tracker date-times: a day whose bound falls outside years
       // 0001 to 9999 in UTC (the last day, or the first in a zone east of UTC) cannot be answered.
       if (!isRepresentableInstant(instant)) {
-        errors[field] =
-          `${JSON.stringify(text)} is out of range: the ${field === 'from' ? 'start' : 'end'} of that day in ${clock.zone} falls outside years 0001 to 9999 in UTC`;
-        return undefined;
+        return refused(
+          `${JSON.stringify(text)} is out of range: the ${field === 'from' ? 'start' : 'end'} of that day in ${clock.zone} falls outside years 0001 to 9999 in UTC`,
+        );
       }
-      return instant;
+      return accepted(instant);
     }
-    const instant = parseTrackerTimestamp(text);
-    if (!instant.ok) {
-      errors[field] = instant.error;
-      return undefined;
-    }
-    return instant.value;
+    return parseTrackerTimestamp(text);
   };
-  const from = read('from', fromText);
-  const to = read('to', toText);
-  if (from === undefined || to === undefined) return { errors };
-  if (to <= from) {
-    errors.to = 'must be after from (a date in to includes that whole day)';
-    return { errors };
-  }
-  return { period: { from, to }, errors };
+  const ends = checkFields({ from: read('from', fromText), to: read('to', toText) });
+  if (!ends.ok) return ends;
+  const { from, to } = ends.value;
+  if (to <= from) return refused({ fieldErrors: { to: 'must be after from (a date in to includes that whole day)' } });
+  return accepted({ from, to });
 }
 
 /**

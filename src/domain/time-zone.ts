@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from './result.js';
+import { type Result, accepted, refused } from './result.js';
 
 /**
  * Calendar days in an IANA time zone, for reports that cut time into days, ISO weeks and months.
@@ -21,9 +21,9 @@ const ABBREVIATION = /^(?:[A-Z]{2,5}|[A-Z]{3,4}\d{1,2}[A-Z]{3,4})$/;
 const OFFSET = /^(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?$/i;
 
 /** Checks a zone name by the rule above and answers its canonical spelling. */
-export function parseTimeZone(name: string): Parsed<string> {
+export function parseTimeZone(name: string): Result<string> {
   const shown = JSON.stringify(name);
-  if (name.toUpperCase() === 'UTC') return parsed('UTC');
+  if (name.toUpperCase() === 'UTC') return accepted('UTC');
   if (name.length > 64) return refused(`${shown.slice(0, 40)}..." is not an IANA time zone name such as UTC or Europe/Moscow`);
   if (ABBREVIATION.test(name)) {
     return refused(
@@ -34,7 +34,7 @@ export function parseTimeZone(name: string): Parsed<string> {
   if (!AREA_LOCATION.test(name))
     return refused(`${shown} is not an IANA time zone name of the form Area/Location, such as Europe/Moscow, or UTC`);
   try {
-    return parsed(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
+    return accepted(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
   } catch {
     return refused(`${shown} is not a known IANA time zone (for example UTC, Europe/Moscow, America/New_York)`);
   }
@@ -50,14 +50,14 @@ export interface LocalDate {
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Parses `YYYY-MM-DD` (years 0001 to 9999, a day that exists). */
-export function parseLocalDate(text: string): Parsed<LocalDate> {
+export function parseLocalDate(text: string): Result<LocalDate> {
   const match = DATE_PATTERN.exec(text);
   if (match === null) return refused(`${JSON.stringify(text)} is not a date: expected YYYY-MM-DD, for example 2025-02-18`);
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     return refused(`${JSON.stringify(text)} is not a date: no such calendar day`);
   }
-  return parsed({ year, month, day });
+  return accepted({ year, month, day });
 }
 
 /** Milliseconds of a wall-clock reading taken as if it were UTC (years 0-99 stay themselves). */

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from './result.js';
+import { type Result, accepted, refused } from './result.js';
 
 /**
  * Tracker date-times. Accepted: `YYYY-MM-DDThh:mm:ss[.fraction][zone]` where the zone is `±hhmm`,
@@ -30,7 +30,7 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /** Parses a Tracker date-time into milliseconds since the epoch. */
-export function parseTrackerTimestamp(text: string): Parsed<number> {
+export function parseTrackerTimestamp(text: string): Result<number> {
   const match = TIMESTAMP_PATTERN.exec(text);
   if (match === null) return refused(`${JSON.stringify(text)} is not a valid date-time: ${FORM_HINT}`);
   const [, y, mo, d, h, mi, s, fraction, zone] = match as unknown as [string, ...string[]];
@@ -61,7 +61,7 @@ export function parseTrackerTimestamp(text: string): Parsed<number> {
   if (epochMs < EARLIEST_MS || epochMs > LATEST_MS) {
     return refused(`${JSON.stringify(text)} is out of range: years 0001 to 9999 in UTC are accepted`);
   }
-  return parsed(epochMs);
+  return accepted(epochMs);
 }
 
 /** Formats milliseconds since the epoch as Tracker does: `2025-02-18T16:35:41.740+0000`. */

@@ -1,4 +1,5 @@
 import { parseBusinessDuration } from './duration.js';
+import { type FieldRefusal, type Result, accepted, andThen, checkFields, refused, ruleResult } from './result.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from './timestamp.js';
 
 /** What an issue contributes to the import rules: its lifetime. */
@@ -25,31 +26,26 @@ export interface CheckedWorklogImport {
 /** Tracker keeps comments up to this length elsewhere (issue comments); worklog comments follow it. */
 export const MAX_COMMENT_LENGTH = 512_000;
 
-export type FieldErrors = Record<string, string>;
-
-/** A checked request: its values, or every field error (and, rarely, a problem with no one field). */
-export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; general?: string[] };
-
 /**
  * The import rules (docs/tracker-api.md §Worklog import, §Open questions): the duration and both
  * instants must parse, the duration must be positive, and `createdAt` must lie in the issue's
  * lifetime (both ends inclusive, to the millisecond) and not in the future. Every broken rule is
  * reported at once.
  */
-export function checkWorklogImport(fields: WorklogImportFields, issue: IssueLifetime, now: number): Checked<CheckedWorklogImport> {
-  const errors: FieldErrors = {};
-  const durationSeconds = checkDuration(fields.duration, errors);
-  const start = checkInstant('start', fields.start, errors);
-  const createdAt = checkInstant('createdAt', fields.createdAt, errors);
-  if (createdAt !== undefined) {
-    const windowError = createdAtWindowError(createdAt, issue, now);
-    if (windowError !== undefined) errors.createdAt = windowError;
-  }
-  checkComment(fields.comment, errors);
-  if (durationSeconds === undefined || start === undefined || createdAt === undefined || Object.keys(errors).length > 0) {
-    return { ok: false, errors };
-  }
-  return { ok: true, value: { durationSeconds, createdAt, start, comment: fields.comment ?? null } };
+export function checkWorklogImport(
+  fields: WorklogImportFields,
+  issue: IssueLifetime,
+  now: number,
+): Result<CheckedWorklogImport, FieldRefusal> {
+  const checked = checkFields({
+    duration: parseBusinessDuration(fields.duration),
+    start: parseTrackerTimestamp(fields.start),
+    createdAt: andThen(parseTrackerTimestamp(fields.createdAt), (createdAt) => createdAtInWindow(createdAt, issue, now)),
+    comment: commentRule(fields.comment),
+  });
+  if (!checked.ok) return checked;
+  const { duration, start, createdAt } = checked.value;
+  return accepted({ durationSeconds: duration, createdAt, start, comment: fields.comment ?? null });
 }
 
 /**
@@ -69,13 +65,14 @@ export interface CheckedWorklogCreate {
 }
 
 /** The create rules: the same duration, date-time and comment rules as the import; `start` is any valid date-time. */
-export function checkWorklogCreate(fields: WorklogCreateFields): Checked<CheckedWorklogCreate> {
-  const errors: FieldErrors = {};
-  const durationSeconds = checkDuration(fields.duration, errors);
-  const start = checkInstant('start', fields.start, errors);
-  checkComment(fields.comment ?? undefined, errors);
-  if (durationSeconds === undefined || start === undefined || Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, value: { durationSeconds, start, comment: fields.comment ?? null } };
+export function checkWorklogCreate(fields: WorklogCreateFields): Result<CheckedWorklogCreate, FieldRefusal> {
+  const checked = checkFields({
+    duration: parseBusinessDuration(fields.duration),
+    start: parseTrackerTimestamp(fields.start),
+    comment: commentRule(fields.comment ?? undefined),
+  });
+  if (!checked.ok) return checked;
+  return accepted({ durationSeconds: checked.value.duration, start: checked.value.start, comment: fields.comment ?? null });
 }
 
 /** `PATCH /v3/issues/<key>/worklog/<id>` (docs/tracker-api.md §Worklogs): only the fields sent change; `comment: null` removes it. */
@@ -95,55 +92,37 @@ export interface CheckedWorklogEdit {
 export const EDITABLE_WORKLOG_FIELDS = ['duration', 'comment', 'start'] as const;
 
 /** The edit rules: at least one field, each one checked as on create. */
-export function checkWorklogEdit(fields: WorklogEditFields): Checked<CheckedWorklogEdit> {
-  const errors: FieldErrors = {};
-  const value: CheckedWorklogEdit = {};
+export function checkWorklogEdit(fields: WorklogEditFields): Result<CheckedWorklogEdit, FieldRefusal> {
   if (fields.duration === undefined && fields.start === undefined && fields.comment === undefined) {
-    return { ok: false, errors: {}, general: [`Send at least one of ${EDITABLE_WORKLOG_FIELDS.join(', ')} to change.`] };
+    return refused({ fieldErrors: {}, messages: [`Send at least one of ${EDITABLE_WORKLOG_FIELDS.join(', ')} to change.`] });
   }
-  if (fields.duration !== undefined) {
-    const durationSeconds = checkDuration(fields.duration, errors);
-    if (durationSeconds !== undefined) value.durationSeconds = durationSeconds;
-  }
-  if (fields.start !== undefined) {
-    const start = checkInstant('start', fields.start, errors);
-    if (start !== undefined) value.start = start;
-  }
-  if (fields.comment !== undefined) {
-    checkComment(fields.comment ?? undefined, errors);
-    value.comment = fields.comment;
-  }
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, value };
+  const checked = checkFields({
+    duration: fields.duration === undefined ? accepted(undefined) : parseBusinessDuration(fields.duration),
+    start: fields.start === undefined ? accepted(undefined) : parseTrackerTimestamp(fields.start),
+    comment: commentRule(fields.comment ?? undefined),
+  });
+  if (!checked.ok) return checked;
+  const value: CheckedWorklogEdit = {};
+  if (checked.value.duration !== undefined) value.durationSeconds = checked.value.duration;
+  if (checked.value.start !== undefined) value.start = checked.value.start;
+  if (fields.comment !== undefined) value.comment = fields.comment;
+  return accepted(value);
 }
 
-function checkDuration(text: string, errors: FieldErrors): number | undefined {
-  const duration = parseBusinessDuration(text);
-  if (duration.ok) return duration.value;
-  errors.duration = duration.error;
-  return undefined;
-}
+const commentRule = (comment: string | undefined): Result<undefined> =>
+  ruleResult(
+    comment !== undefined && comment.length > MAX_COMMENT_LENGTH
+      ? `is ${comment.length} characters long; at most ${MAX_COMMENT_LENGTH} are accepted`
+      : undefined,
+  );
 
-function checkInstant(field: string, text: string, errors: FieldErrors): number | undefined {
-  const instant = parseTrackerTimestamp(text);
-  if (instant.ok) return instant.value;
-  errors[field] = instant.error;
-  return undefined;
-}
-
-function checkComment(comment: string | undefined, errors: FieldErrors): void {
-  if (comment !== undefined && comment.length > MAX_COMMENT_LENGTH) {
-    errors.comment = `is ${comment.length} characters long; at most ${MAX_COMMENT_LENGTH} are accepted`;
-  }
-}
-
-function createdAtWindowError(createdAt: number, issue: IssueLifetime, now: number): string | undefined {
-  if (createdAt > now) return `${formatTrackerTimestamp(createdAt)} is in the future`;
+function createdAtInWindow(createdAt: number, issue: IssueLifetime, now: number): Result<number> {
+  if (createdAt > now) return refused(`${formatTrackerTimestamp(createdAt)} is in the future`);
   if (createdAt < issue.createdAt || createdAt > issue.updatedAt) {
-    return (
+    return refused(
       `${formatTrackerTimestamp(createdAt)} is outside the issue's lifetime: it must lie between its creation ` +
-      `(${formatTrackerTimestamp(issue.createdAt)}) and its last update (${formatTrackerTimestamp(issue.updatedAt)}), both included`
+        `(${formatTrackerTimestamp(issue.createdAt)}) and its last update (${formatTrackerTimestamp(issue.updatedAt)}), both included`,
     );
   }
-  return undefined;
+  return accepted(createdAt);
 }

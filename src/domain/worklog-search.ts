@@ -1,6 +1,5 @@
-import { type Parsed, parsed, refused } from './result.js';
+import { type FieldRefusal, type Result, accepted, refused } from './result.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from './timestamp.js';
-import type { Checked, FieldErrors } from './worklog-rules.js';
 
 /**
  * The `createdAt` filter of the worklog search (docs/tracker-api.md §Worklogs): an inclusive range,
@@ -13,19 +12,19 @@ export interface CreatedAtRange {
 }
 
 /** `_search` body form: `{"from": "...", "to": "..."}`. */
-export function checkCreatedAtRange(range: { from?: string | undefined; to?: string | undefined }): Checked<CreatedAtRange> {
-  const errors: FieldErrors = {};
+export function checkCreatedAtRange(range: { from?: string | undefined; to?: string | undefined }): Result<CreatedAtRange, FieldRefusal> {
   const value: CreatedAtRange = {};
+  // Both ends are read: the field's message is that of the ends' order, or else of the last end unreadable.
+  let error: string | undefined;
   for (const end of ['from', 'to'] as const) {
     const text = range[end];
     if (text === undefined) continue;
     const instant = parseTrackerTimestamp(text);
     if (instant.ok) value[end] = instant.value;
-    else errors.createdAt = `[${end}] ${instant.error}`;
+    else error = `[${end}] ${instant.error}`;
   }
-  const orderError = rangeOrderError(value);
-  if (orderError !== undefined) errors.createdAt = orderError;
-  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value };
+  error = rangeOrderError(value) ?? error;
+  return error === undefined ? accepted(value) : refused({ fieldErrors: { createdAt: error } });
 }
 
 /**
@@ -34,7 +33,7 @@ export function checkCreatedAtRange(range: { from?: string | undefined; to?: str
  * `+` belongs is read as `+`: an unencoded `+` in a query string arrives as a space, and no
  * date-time contains one.
  */
-export function parseCreatedAtQuery(values: readonly string[]): Parsed<CreatedAtRange> {
+export function parseCreatedAtQuery(values: readonly string[]): Result<CreatedAtRange> {
   const range: CreatedAtRange = {};
   for (const raw of values) {
     const match = /^(from|to):(.*)$/.exec(raw);
@@ -49,7 +48,7 @@ export function parseCreatedAtQuery(values: readonly string[]): Parsed<CreatedAt
     range[end] = instant.value;
   }
   const orderError = rangeOrderError(range);
-  return orderError === undefined ? parsed(range) : refused(orderError);
+  return orderError === undefined ? accepted(range) : refused(orderError);
 }
 
 function rangeOrderError(range: CreatedAtRange): string | undefined {

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../domain/result.js';
+import { type Result, accepted, refused } from '../domain/result.js';
 
 /**
  * Source durations to whole seconds, exactly (docs/peer-importers.md, pain point 5). Decimal hours
@@ -27,7 +27,7 @@ export interface SecondsValue {
 }
 
 /** `1.5`, `0.25`, `7` hours → seconds, exactly. */
-export function secondsFromDecimalHours(text: string, settings: DurationSettings): Parsed<SecondsValue> {
+export function secondsFromDecimalHours(text: string, settings: DurationSettings): Result<SecondsValue> {
   let value = text.trim();
   if (settings.decimalComma) value = value.replace(',', '.');
   else if (/^\d+,\d+$/.test(value))
@@ -46,11 +46,11 @@ export function secondsFromDecimalHours(text: string, settings: DurationSettings
   }
   const rounded = Number((scaledSeconds * 2n + scale) / (2n * scale));
   const result = positive(rounded, text);
-  return result.ok ? parsed({ ...result.value, roundedFrom: `${text} h = ${exact} s` }) : result;
+  return result.ok ? accepted({ ...result.value, roundedFrom: `${text} h = ${exact} s` }) : result;
 }
 
 /** `1:30`, `01:41:05`, `27:00` (hours may pass 24) → seconds. */
-export function secondsFromClock(text: string): Parsed<SecondsValue> {
+export function secondsFromClock(text: string): Result<SecondsValue> {
   const match = /^(\d{1,6}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
   if (match === null) return refused(`"${text}" is not a duration such as 1:30 or 01:30:05`);
   const minutes = Number(match[2]);
@@ -60,7 +60,7 @@ export function secondsFromClock(text: string): Parsed<SecondsValue> {
 }
 
 /** Whole seconds given as a number or a string of digits. */
-export function secondsFromInteger(value: unknown): Parsed<SecondsValue> {
+export function secondsFromInteger(value: unknown): Result<SecondsValue> {
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isSafeInteger(number))
     return refused(`${JSON.stringify(value)} is not a whole number of seconds`);
@@ -71,7 +71,7 @@ export function secondsFromInteger(value: unknown): Parsed<SecondsValue> {
  * Jira's "pretty" durations, `1w 2d 3h 20m 10s`, with the source's own day and week lengths
  * (`--source-hours-per-day`): Jira's "1d" is whatever the site configured, Tracker's is 8 h.
  */
-export function secondsFromJiraPretty(text: string, settings: DurationSettings): Parsed<SecondsValue> {
+export function secondsFromJiraPretty(text: string, settings: DurationSettings): Result<SecondsValue> {
   const parts = text.trim().split(/\s+/);
   const dayMs = Math.round(settings.hoursPerDay * 3600 * 1000);
   if (dayMs % 1000 !== 0) return refused(`--source-hours-per-day ${settings.hoursPerDay} is not a whole number of seconds`);
@@ -86,10 +86,10 @@ export function secondsFromJiraPretty(text: string, settings: DurationSettings):
   return positive(total, text);
 }
 
-function positive(seconds: number, text: string): Parsed<SecondsValue> {
+function positive(seconds: number, text: string): Result<SecondsValue> {
   if (seconds <= 0) return refused(`"${text}" is zero; Tracker keeps only durations longer than zero`);
   if (seconds > 2 ** 31 - 1) return refused(`"${text}" is longer than Tracker accepts`);
-  return parsed({ seconds });
+  return accepted({ seconds });
 }
 
 /** A short human form for messages: `1 h 41 min 5 s`. */

@@ -497,7 +497,7 @@ class TrackerSink implements Sink {
     else
       this.fail(
         { record: ready.record, entry: ready.entry, issue: ready.body.issue, login: String(ready.body.createdBy) },
-        Object.entries(checked.errors)
+        Object.entries(checked.error.fieldErrors)
           .map(([field, text]) => `${field}: ${text}`)
           .join('; '),
       );

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { parseIssueKey } from '../domain/keys.js';
-import { type Parsed, parsed, refused } from '../domain/result.js';
+import { type Result, accepted, refused } from '../domain/result.js';
 import type { SourceEntry, SourceUser } from './formats/types.js';
 import type { RawRecord } from './readers.js';
 
@@ -83,7 +83,7 @@ function valueAt(record: RawRecord, column: string): string | undefined {
 }
 
 /** The Tracker issue key of an entry, upper-cased, or why there is none. */
-export function mapIssue(record: RawRecord, entry: SourceEntry, rule: IssueRule): Parsed<string> {
+export function mapIssue(record: RawRecord, entry: SourceEntry, rule: IssueRule): Result<string> {
   let value: string | undefined;
   let from: string;
   if (rule.column !== undefined) {
@@ -105,5 +105,5 @@ export function mapIssue(record: RawRecord, entry: SourceEntry, rule: IssueRule)
       `no issue: ${JSON.stringify(value)} from ${from} is not an issue key${rule.map === undefined ? ' (map it with --issue-map)' : ' and is not in the --issue-map file'}`,
     );
   }
-  return parsed(`${key.queueKey}-${key.number}`);
+  return accepted(`${key.queueKey}-${key.number}`);
 }

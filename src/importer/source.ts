@@ -1,4 +1,4 @@
-import type { Parsed } from '../domain/result.js';
+import type { Result } from '../domain/result.js';
 import { refused } from '../domain/result.js';
 import type { DurationSettings } from './durations.js';
 import { type SourceFormat, detectFormat, formatByName } from './formats/index.js';
@@ -69,7 +69,7 @@ export async function* sourceItems(options: SourceOptions): AsyncGenerator<Sourc
 }
 
 function convertItem(record: RawRecord, format: SourceFormat, options: SourceOptions): SourceItem {
-  const converted: Parsed<SourceEntry> =
+  const converted: Result<SourceEntry> =
     format.fileKinds.includes(record.kind === 'csv' ? 'csv' : 'json') || record.kind === 'json'
       ? format.convert(record, { zone: options.zone, dateOrder: options.dateOrder, durations: options.durations })
       : refused('not readable in this format');

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../domain/result.js';
+import { type Result, accepted, refused } from '../domain/result.js';
 
 /**
  * The importer's time-zone contract: a timestamp with an offset is exact; one without needs an
@@ -95,14 +95,14 @@ const pad = (value: number): string => String(value).padStart(2, '0');
  * clocks go forward) or exists twice (the hour repeated when they go back) is refused: choosing
  * one silently would move the entry by an hour.
  */
-export function localToInstant(local: LocalDateTime, zone: string): Parsed<number> {
+export function localToInstant(local: LocalDateTime, zone: string): Result<number> {
   const wall = wallMillis(local);
   const day = 86_400_000;
   const offsets = new Set([offsetAt(zone, wall - day), offsetAt(zone, wall), offsetAt(zone, wall + day)]);
   const instants = [
     ...new Set([...offsets].map((offset) => wall - offset).filter((instant) => offsetAt(zone, instant) === wall - instant)),
   ];
-  if (instants.length === 1) return parsed(instants[0]!);
+  if (instants.length === 1) return accepted(instants[0]!);
   if (instants.length === 0) {
     return refused(`${formatLocal(local)} does not exist in ${zone} (the clocks skip it); give the time with its UTC offset`);
   }
@@ -121,7 +121,7 @@ const TRAILING_WORD = /^(.*\d)\s*([A-Za-z]{2,5})$/;
  * A source timestamp: `2024-03-14T22:30:00.000+0100`, `2024-03-14 22:30:00+01:00`, `...Z` are exact;
  * `2024-03-14 22:30` without an offset is read in `zone`, and refused when there is none.
  */
-export function parseSourceTimestamp(text: string, zone: string | undefined): Parsed<number> {
+export function parseSourceTimestamp(text: string, zone: string | undefined): Result<number> {
   const trimmed = text.trim();
   const word = TRAILING_WORD.exec(trimmed);
   if (word !== null && word[2] !== 'Z' && word[2]!.toUpperCase() !== 'UTC') {
@@ -152,11 +152,11 @@ export function parseSourceTimestamp(text: string, zone: string | undefined): Pa
     }
     return localToInstant(local, zone);
   }
-  if (zoneText === 'Z') return parsed(wallMillis(local));
+  if (zoneText === 'Z') return accepted(wallMillis(local));
   const digits = zoneText.slice(1).replace(':', '');
   const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
   if (minutes > 18 * 60) return refused(`"${trimmed}" has an offset beyond ±18:00`);
-  return parsed(wallMillis(local) - (zoneText.startsWith('-') ? -1 : 1) * minutes * 60_000);
+  return accepted(wallMillis(local) - (zoneText.startsWith('-') ? -1 : 1) * minutes * 60_000);
 }
 
 export function localError(local: LocalDateTime): string | undefined {
@@ -203,7 +203,7 @@ export function slashDateReading(text: string): 'month-first' | 'day-first' | 'e
  * slashed date that can be read only one way is read that way, and one that names two different
  * days (`03/04/2024`) is refused.
  */
-export function parseSourceDate(text: string, order: DateOrder | undefined): Parsed<{ year: number; month: number; day: number }> {
+export function parseSourceDate(text: string, order: DateOrder | undefined): Result<{ year: number; month: number; day: number }> {
   const trimmed = text.trim();
   let year: number, month: number, day: number;
   let match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(trimmed);
@@ -226,14 +226,14 @@ export function parseSourceDate(text: string, order: DateOrder | undefined): Par
       const how = order === undefined ? '' : ` read as ${DATE_ORDER_NAMES[order]}`;
       return refused(`"${trimmed}" is not a valid date${how}: ${problem}`);
     }
-    return parsed({ year, month, day });
+    return accepted({ year, month, day });
   } else return refused(`"${trimmed}" is not a date such as 2024-03-14`);
   const problem = localError({ year, month, day, hour: 0, minute: 0, second: 0, millisecond: 0 });
-  return problem === undefined ? parsed({ year, month, day }) : refused(`"${trimmed}" is not a valid date: ${problem}`);
+  return problem === undefined ? accepted({ year, month, day }) : refused(`"${trimmed}" is not a valid date: ${problem}`);
 }
 
 /** A source time of day: `22:30`, `22:30:05`, `10:30:05 PM`. */
-export function parseSourceTime(text: string): Parsed<{ hour: number; minute: number; second: number }> {
+export function parseSourceTime(text: string): Result<{ hour: number; minute: number; second: number }> {
   const match = /^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$/.exec(text.trim());
   if (match === null) return refused(`"${text}" is not a time of day such as 22:30:05`);
   let hour = Number(match[1]);
@@ -245,7 +245,7 @@ export function parseSourceTime(text: string): Parsed<{ hour: number; minute: nu
   const minute = Number(match[2]);
   const second = match[3] === undefined ? 0 : Number(match[3]);
   if (hour > 23 || minute > 59 || second > 59) return refused(`"${text}" is not a valid time of day`);
-  return parsed({ hour, minute, second });
+  return accepted({ hour, minute, second });
 }
 
 /** A date and a time of day read together in a zone (the zone is required: such sources have no offsets). */
@@ -254,7 +254,7 @@ export function parseLocalDateAndTime(
   timeText: string,
   zone: string | undefined,
   order: DateOrder | undefined,
-): Parsed<number> {
+): Result<number> {
   const date = parseSourceDate(dateText, order);
   if (!date.ok) return date;
   const time = parseSourceTime(timeText);

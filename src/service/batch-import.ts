@@ -1,4 +1,5 @@
-import { type Problem, conflict, invalidFields, notFound } from '../domain/errors.js';
+import { type Problem, conflict, notFound, refusalProblem } from '../domain/errors.js';
+import { type Result, allChecks, checkFields } from '../domain/result.js';
 import { checkWorklogImport } from '../domain/worklog-rules.js';
 import type { DbHandle } from '../store/database.js';
 import {
@@ -9,7 +10,10 @@ import {
   markImportBatchRolledBack,
 } from '../store/import-batches.js';
 import { deleteBatchWorklogs, isExternalIdTaken } from '../store/imported-worklogs.js';
-import type { ImportBatch, Issue, NewWorklog, User } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue } from '../domain/issue.js';
+import type { ImportBatch } from '../domain/worklog.js';
+import type { NewWorklog } from '../store/schema.js';
 import { moveImportedSpent } from '../store/worklogs.js';
 import type { Caller, ServiceContext } from './context.js';
 import { findLedgerByExternalId, insertLedgerRows, insertWorklogRows } from '../store/bulk-rows.js';
@@ -17,7 +21,7 @@ import { isTransactionConflict } from '../store/errors.js';
 import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
-import { loadUsers, requireAdmin, requireUserReference } from './users.js';
+import { loadUsers, requireAdmin, userReference } from './users.js';
 import type { ImportWorklogFields } from './worklogs.js';
 
 /** The most entries one batch request may carry. */
@@ -120,7 +124,7 @@ async function writeBatch(
     const existing = await findLedgerByExternalId(ctx.store, trx, orgId, externalIds);
 
     const issues = new Map<string, Issue | undefined>();
-    const authors = new Map<string, { user: User | undefined; error: string | undefined }>();
+    const authors = new Map<string, Result<User>>();
     const outcomes: EntryOutcome[] = [];
     const pending: PendingEntry[] = [];
     /** External id → the pending entry that will create it, for repeats inside one batch. */
@@ -156,22 +160,18 @@ async function writeBatch(
         outcomes.push(withId({ index, status: 'failed' as const, problem: notFound('Issue does not exist.') }));
         continue;
       }
-      const checked = checkWorklogImport(entry.fields, issue, now);
-      const errors = checked.ok ? {} : { ...checked.errors };
       const authorKey = JSON.stringify(entry.fields.createdBy);
       let author = authors.get(authorKey);
       if (author === undefined) {
-        const authorErrors: Record<string, string> = {};
-        const user = await requireUserReference(trx, orgId, 'createdBy', entry.fields.createdBy, authorErrors);
-        author = { user, error: authorErrors.createdBy };
+        author = await userReference(trx, orgId, entry.fields.createdBy);
         authors.set(authorKey, author);
       }
-      if (author.error !== undefined) errors.createdBy = author.error;
-      if (!checked.ok || author.user === undefined || Object.keys(errors).length > 0) {
-        outcomes.push(withId({ index, status: 'failed' as const, problem: invalidFields(errors) }));
+      const checked = allChecks(checkWorklogImport(entry.fields, issue, now), checkFields({ createdBy: author }));
+      if (!checked.ok) {
+        outcomes.push(withId({ index, status: 'failed' as const, problem: refusalProblem(checked.error) }));
         continue;
       }
-      const { durationSeconds, createdAt, start, comment } = checked.value;
+      const [{ durationSeconds, createdAt, start, comment }, { createdBy: user }] = checked.value;
       const draft: PendingEntry = {
         index,
         externalId,
@@ -179,9 +179,9 @@ async function writeBatch(
         row: {
           orgId,
           issueId: issue.id,
-          createdBy: author.user.uid,
+          createdBy: user.uid,
           createdAt,
-          updatedBy: author.user.uid,
+          updatedBy: user.uid,
           updatedAt: createdAt,
           start,
           durationSeconds,

@@ -1,6 +1,7 @@
 import { INITIAL_STATUS } from '../domain/catalogue.js';
 import { parseBusinessDuration } from '../domain/duration.js';
-import { conflict, invalidFields, notFound } from '../domain/errors.js';
+import { conflict, invalidFields, notFound, refusalProblem } from '../domain/errors.js';
+import { type FieldRefusal, type Result, accepted, allChecks, checkFields, refused, ruleResult } from '../domain/result.js';
 import {
   MAX_DESCRIPTION_LENGTH,
   MAX_SUMMARY_LENGTH,
@@ -19,11 +20,11 @@ import * as issueStore from '../store/issues.js';
 import type { NewIssueValues } from '../store/issues.js';
 import { queueById, queuesById, raiseLastIssueNumber, takeNextIssueNumber } from '../store/queues.js';
 import type { Caller, ServiceContext } from './context.js';
-import { type CatalogueReference, findQueueById, findQueueByKey, resolveCatalogue } from './queues.js';
+import { type CatalogueReference, catalogueReference, findQueueById, findQueueByKey } from './queues.js';
 import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { newIssueId } from './secrets.js';
-import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
+import { type UserReference, loadUsers, requireAdmin, userReference } from './users.js';
 
 export type QueueReference = string | number | { id?: string | number; key?: string };
 
@@ -67,34 +68,55 @@ export interface ImportIssueFields extends CommonIssueFields {
 
 export type { IssueExtra } from '../domain/issue.js';
 
-/** What both create and import check and resolve the same way. */
-async function resolveCommonFields(db: DbHandle, orgId: string, fields: CommonIssueFields, errors: Record<string, string>) {
-  if (fields.summary.trim() === '' || fields.summary.length > MAX_SUMMARY_LENGTH) {
-    errors.summary = `must be 1 to ${MAX_SUMMARY_LENGTH} characters and not blank`;
-  }
-  if (fields.description !== undefined && fields.description.length > MAX_DESCRIPTION_LENGTH) {
-    errors.description = `is ${fields.description.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are accepted`;
-  }
-  for (const field of ['deadline', 'start', 'end'] as const) {
-    const value = fields[field];
-    const error = value === undefined ? undefined : calendarDateError(value);
-    if (error !== undefined) errors[field] = error;
-  }
-  const queue = await resolveQueueReference(db, orgId, fields.queue);
-  if (queue === undefined) errors.queue = `queue ${JSON.stringify(fields.queue)} does not exist`;
-  const type = resolveCatalogue('issuetypes', 'type', fields.type, queue?.defaultType ?? '', errors);
-  const priority = resolveCatalogue('priorities', 'priority', fields.priority, queue?.defaultPriority ?? '', errors);
-  const assignee = fields.assignee === undefined ? undefined : await requireUserReference(db, orgId, 'assignee', fields.assignee, errors);
-  const followers: number[] = [];
-  for (const follower of fields.followers ?? []) {
-    const user = await requireUserReference(db, orgId, 'followers', follower, errors);
-    if (user !== undefined && !followers.includes(user.uid)) followers.push(user.uid);
-  }
+interface CommonIssueValues {
+  queue: Queue;
+  type: string;
+  priority: string;
+  assigneeUid: number | null;
+  extra: IssueExtra;
+}
+
+/** What both create and import check and resolve the same way, the queue found (or not) beforehand. */
+async function checkCommonFields(
+  db: DbHandle,
+  orgId: string,
+  fields: CommonIssueFields,
+  queue: Result<Queue>,
+): Promise<Result<CommonIssueValues, FieldRefusal>> {
+  const found = queue.ok ? queue.value : undefined;
+  const date = (value: string | undefined) => ruleResult(value === undefined ? undefined : calendarDateError(value));
+  const followers: Result<User>[] = [];
+  for (const follower of fields.followers ?? []) followers.push(await userReference(db, orgId, follower));
+  const checked = checkFields({
+    summary: ruleResult(
+      fields.summary.trim() === '' || fields.summary.length > MAX_SUMMARY_LENGTH
+        ? `must be 1 to ${MAX_SUMMARY_LENGTH} characters and not blank`
+        : undefined,
+    ),
+    description: ruleResult(
+      fields.description !== undefined && fields.description.length > MAX_DESCRIPTION_LENGTH
+        ? `is ${fields.description.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are accepted`
+        : undefined,
+    ),
+    deadline: date(fields.deadline),
+    start: date(fields.start),
+    end: date(fields.end),
+    queue,
+    type: catalogueReference('issuetypes', fields.type, found?.defaultType ?? ''),
+    priority: catalogueReference('priorities', fields.priority, found?.defaultPriority ?? ''),
+    assignee: fields.assignee === undefined ? accepted(undefined) : await userReference(db, orgId, fields.assignee),
+    // The field's message is that of the last follower not found.
+    followers:
+      followers.findLast((follower) => !follower.ok) ??
+      accepted(followers.flatMap((follower) => (follower.ok ? [follower.value.uid] : []))),
+  });
+  if (!checked.ok) return checked;
   const extra: IssueExtra = {};
   if (fields.tags !== undefined) extra.tags = fields.tags;
-  if (fields.followers !== undefined) extra.followers = followers;
+  if (fields.followers !== undefined) extra.followers = [...new Set(checked.value.followers)];
   if (fields.storyPoints !== undefined) extra.storyPoints = fields.storyPoints;
-  return { queue, type, priority, assigneeUid: assignee?.uid ?? null, extra };
+  const { type, priority, assignee } = checked.value;
+  return accepted({ queue: checked.value.queue, type, priority, assigneeUid: assignee?.uid ?? null, extra });
 }
 
 /** A queue named in a body: a string is its key (a JSON body can say a number), `{id}` its id, `{key}` its key. */
@@ -104,6 +126,12 @@ async function resolveQueueReference(db: DbHandle, orgId: string, ref: QueueRefe
   if (ref.key !== undefined) return findQueueByKey(db, orgId, ref.key);
   if (ref.id !== undefined && isNumericId(String(ref.id))) return findQueueById(db, orgId, Number(ref.id));
   return undefined;
+}
+
+/** The queue named in a body, or the `queue` field's message. */
+async function queueReference(db: DbHandle, orgId: string, ref: QueueReference): Promise<Result<Queue>> {
+  const queue = await resolveQueueReference(db, orgId, ref);
+  return queue === undefined ? refused(`queue ${JSON.stringify(ref)} does not exist`) : accepted(queue);
 }
 
 async function requireFreeUnique(db: DbHandle, orgId: string, unique: string | undefined): Promise<void> {
@@ -144,22 +172,18 @@ async function takeNextNumber(db: DbHandle, queue: Queue): Promise<number> {
   return number;
 }
 
-function durationSeconds(field: string, text: string | undefined, errors: Record<string, string>): number | null {
-  if (text === undefined) return null;
-  const result = parseBusinessDuration(text);
-  if (result.ok) return result.value;
-  errors[field] = result.error;
-  return null;
-}
+const optionalDuration = (text: string | undefined): Result<number | null> =>
+  text === undefined ? accepted(null) : parseBusinessDuration(text);
 
 /** Creates an issue: anyone in the organization, in one of its queues. */
 export async function createIssue(ctx: ServiceContext, caller: Caller, fields: NewIssueFields): Promise<IssueView> {
   return writeTransaction(ctx, async (trx) => {
-    const errors: Record<string, string> = {};
-    const common = await resolveCommonFields(trx, caller.org.id, fields, errors);
-    const originalEstimationSeconds = durationSeconds('originalEstimation', fields.originalEstimation, errors);
-    const estimationSeconds = durationSeconds('estimation', fields.estimation, errors);
-    if (Object.keys(errors).length > 0 || common.queue === undefined) throw invalidFields(errors);
+    const checked = allChecks(
+      await checkCommonFields(trx, caller.org.id, fields, await queueReference(trx, caller.org.id, fields.queue)),
+      checkFields({ originalEstimation: optionalDuration(fields.originalEstimation), estimation: optionalDuration(fields.estimation) }),
+    );
+    if (!checked.ok) throw refusalProblem(checked.error);
+    const [common, { originalEstimation: originalEstimationSeconds, estimation: estimationSeconds }] = checked.value;
     await requireFreeUnique(trx, caller.org.id, fields.unique);
     const now = ctx.now();
     const number = await takeNextNumber(trx, common.queue);
@@ -182,14 +206,7 @@ export async function createIssue(ctx: ServiceContext, caller: Caller, fields: N
   });
 }
 
-function issueRow(
-  orgId: string,
-  queue: Queue,
-  number: number,
-  fields: CommonIssueFields,
-  common: Awaited<ReturnType<typeof resolveCommonFields>>,
-  now: number,
-) {
+function issueRow(orgId: string, queue: Queue, number: number, fields: CommonIssueFields, common: CommonIssueValues, now: number) {
   return {
     id: newIssueId(now),
     orgId,
@@ -215,6 +232,15 @@ function issueRow(
   };
 }
 
+/** The number of an imported issue's key, which must be a key of its queue. */
+function keyNumberIn(queue: Queue, key: string): Result<number> {
+  const parsedKey = parseIssueKey(key);
+  if (parsedKey === undefined || parsedKey.queueKey !== queue.key) {
+    return refused(`${JSON.stringify(key)} is not a key of queue ${queue.key} (expected ${queue.key}-<number>)`);
+  }
+  return accepted(parsedKey.number);
+}
+
 /**
  * Brings in an issue with its original authors and times: org admins only (docs/tracker-api.md
  * §Issue import).
@@ -223,35 +249,28 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
   requireAdmin(caller, 'import issues');
   return writeTransaction(ctx, async (trx) => {
     const now = ctx.now();
-    const errors: Record<string, string> = {};
-    const common = await resolveCommonFields(trx, caller.org.id, fields, errors);
-    const times = checkIssueImportTimes(fields, now);
-    if (!times.ok) Object.assign(errors, times.errors);
-    const createdBy = await requireUserReference(trx, caller.org.id, 'createdBy', fields.createdBy, errors);
-    const updatedBy =
-      fields.updatedBy === undefined ? createdBy : await requireUserReference(trx, caller.org.id, 'updatedBy', fields.updatedBy, errors);
-    const resolvedBy =
-      fields.resolvedBy === undefined ? undefined : await requireUserReference(trx, caller.org.id, 'resolvedBy', fields.resolvedBy, errors);
-    const status = resolveCatalogue('statuses', 'status', fields.status, INITIAL_STATUS, errors);
-    const resolution =
-      fields.resolution === undefined ? null : resolveCatalogue('resolutions', 'resolution', fields.resolution, '', errors);
-    for (const field of ['originalEstimation', 'estimation'] as const) {
-      const millis = fields[field];
-      const error = millis === undefined ? undefined : estimationMillisError(millis);
-      if (error !== undefined) errors[field] = error;
-    }
-    let number: number | undefined;
-    if (fields.key !== undefined && common.queue !== undefined) {
-      const parsedKey = parseIssueKey(fields.key);
-      if (parsedKey === undefined || parsedKey.queueKey !== common.queue.key) {
-        errors.key = `${JSON.stringify(fields.key)} is not a key of queue ${common.queue.key} (expected ${common.queue.key}-<number>)`;
-      } else {
-        number = parsedKey.number;
-      }
-    }
-    if (Object.keys(errors).length > 0 || !times.ok || common.queue === undefined || createdBy === undefined || updatedBy === undefined) {
-      throw invalidFields(errors);
-    }
+    const queue = await queueReference(trx, caller.org.id, fields.queue);
+    const user = async (reference: UserReference | undefined) =>
+      reference === undefined ? accepted(undefined) : userReference(trx, caller.org.id, reference);
+    const estimation = (millis: number | undefined) => ruleResult(millis === undefined ? undefined : estimationMillisError(millis));
+    const checked = allChecks(
+      await checkCommonFields(trx, caller.org.id, fields, queue),
+      checkIssueImportTimes(fields, now),
+      checkFields({
+        createdBy: await userReference(trx, caller.org.id, fields.createdBy),
+        // Not given: the author (below).
+        updatedBy: await user(fields.updatedBy),
+        resolvedBy: await user(fields.resolvedBy),
+        status: catalogueReference('statuses', fields.status, INITIAL_STATUS),
+        resolution: fields.resolution === undefined ? accepted(null) : catalogueReference('resolutions', fields.resolution, ''),
+        originalEstimation: estimation(fields.originalEstimation),
+        estimation: estimation(fields.estimation),
+        key: fields.key === undefined || !queue.ok ? accepted(undefined) : keyNumberIn(queue.value, fields.key),
+      }),
+    );
+    if (!checked.ok) throw refusalProblem(checked.error);
+    const [common, times, { createdBy, updatedBy = createdBy, resolvedBy, status, resolution }] = checked.value;
+    let number = checked.value[2].key;
     await requireFreeUnique(trx, caller.org.id, fields.unique);
     if (number === undefined) {
       number = await takeNextNumber(trx, common.queue);
@@ -263,13 +282,13 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
       await raiseLastIssueNumber(trx, common.queue.id, number);
     }
     const issue: NewIssueValues = {
-      ...issueRow(caller.org.id, common.queue, number, fields, common, times.value.createdAt),
+      ...issueRow(caller.org.id, common.queue, number, fields, common, times.createdAt),
       status,
-      createdAt: times.value.createdAt,
+      createdAt: times.createdAt,
       createdBy: createdBy.uid,
-      updatedAt: times.value.updatedAt,
+      updatedAt: times.updatedAt,
       updatedBy: updatedBy.uid,
-      resolvedAt: times.value.resolvedAt,
+      resolvedAt: times.resolvedAt,
       resolvedBy: resolvedBy?.uid ?? null,
       resolution,
       originalEstimationSeconds: fields.originalEstimation === undefined ? null : fields.originalEstimation / 1000,
@@ -382,12 +401,9 @@ export async function searchIssues(
   }
   let queueId: number | null = null;
   if (search.by === 'queue') {
-    const queue = await resolveQueueReference(db, caller.org.id, search.queue);
-    if (queue === undefined) {
-      const message = `queue ${JSON.stringify(search.queue)} does not exist`;
-      throw invalidFields({ [search.field]: search.field === 'queue' ? message : `[queue] ${message}` });
-    }
-    queueId = queue.id;
+    const queue = await queueReference(db, caller.org.id, search.queue);
+    if (!queue.ok) throw invalidFields({ [search.field]: search.field === 'queue' ? queue.error : `[queue] ${queue.error}` });
+    queueId = queue.value.id;
   }
   const { issues, total } = await issueStore.pageOfIssues(db, caller.org.id, queueId, page.perPage, offset);
   return { views: await loadIssueViews(db, issues), total };
@@ -410,9 +426,9 @@ export async function scrollQueueId(
   selection: IssueSelection<QueueReference>,
 ): Promise<number | null> {
   if (selection.by !== 'queue') return null;
-  const queue = await resolveQueueReference(ctx.store.db, caller.org.id, selection.queue);
-  if (queue === undefined) throw invalidFields({ [selection.field]: `[queue] queue ${JSON.stringify(selection.queue)} does not exist` });
-  return queue.id;
+  const queue = await queueReference(ctx.store.db, caller.org.id, selection.queue);
+  if (!queue.ok) throw invalidFields({ [selection.field]: `[queue] ${queue.error}` });
+  return queue.value.id;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { Problem, conflict, invalidFields } from '../domain/errors.js';
+import { Problem, conflict, refusalProblem } from '../domain/errors.js';
+import { checkFields, ruleResult } from '../domain/result.js';
 import { ORG_ID_PATTERN, ORG_ID_RULE } from '../domain/keys.js';
 import type { Organization, User } from '../domain/accounts.js';
 import type { ServiceContext } from './context.js';
@@ -26,16 +27,14 @@ export interface CreatedOrganization {
 
 /** Creates an organization with its first administrator and that administrator's token. */
 export async function createOrganization(ctx: ServiceContext, fields: NewOrganization): Promise<CreatedOrganization> {
-  const errors: Record<string, string> = {};
-  if (!ORG_ID_PATTERN.test(fields.id)) errors.id = `${JSON.stringify(fields.id)} is not valid: ${ORG_ID_RULE}`;
-  if (fields.cloudOrgId !== undefined && !ORG_ID_PATTERN.test(fields.cloudOrgId)) {
-    errors.cloudOrgId = `${JSON.stringify(fields.cloudOrgId)} is not valid: ${ORG_ID_RULE}`;
-  }
-  if (fields.adminToken !== undefined) {
-    const tokenError = chosenTokenError(fields.adminToken);
-    if (tokenError !== undefined) errors.token = tokenError;
-  }
-  if (Object.keys(errors).length > 0) throw invalidFields(errors);
+  const orgIdRule = (value: string | undefined) =>
+    ruleResult(value === undefined || ORG_ID_PATTERN.test(value) ? undefined : `${JSON.stringify(value)} is not valid: ${ORG_ID_RULE}`);
+  const checked = checkFields({
+    id: orgIdRule(fields.id),
+    cloudOrgId: orgIdRule(fields.cloudOrgId),
+    token: ruleResult(fields.adminToken === undefined ? undefined : chosenTokenError(fields.adminToken)),
+  });
+  if (!checked.ok) throw refusalProblem(checked.error);
   const now = ctx.now();
   // Through the write path (on SQLite: BEGIN IMMEDIATE), so that beside a running server the
   // command waits for the write lock instead of failing when its read went stale.

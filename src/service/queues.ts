@@ -1,7 +1,8 @@
 import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { type CatalogueName, DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, findCatalogueEntry } from '../domain/catalogue.js';
-import { conflict, invalidFields, notFound } from '../domain/errors.js';
+import { conflict, notFound, refusalProblem } from '../domain/errors.js';
+import { type Result, accepted, checkFields, refused, ruleResult } from '../domain/result.js';
 import type { QueueExtra } from '../domain/issue.js';
 import { QUEUE_KEY_PATTERN, QUEUE_KEY_RULE, asciiUpperCase, isNumericId } from '../domain/keys.js';
 import type { DbHandle } from '../store/database.js';
@@ -10,7 +11,7 @@ import type { Queue } from '../domain/issue.js';
 import * as queueStore from '../store/queues.js';
 import { userByUid } from '../store/users.js';
 import type { Caller, ServiceContext } from './context.js';
-import { type UserReference, requireAdmin, requireUserReference } from './users.js';
+import { type UserReference, requireAdmin, userReference } from './users.js';
 
 export type CatalogueReference = string | number | { id?: string | number; key?: string };
 
@@ -32,20 +33,14 @@ export type { QueueExtra } from '../domain/issue.js';
 
 const MAX_QUEUE_NAME_LENGTH = 255;
 
-export function resolveCatalogue(
-  name: CatalogueName,
-  field: string,
-  reference: CatalogueReference | undefined,
-  fallback: string,
-  errors: Record<string, string>,
-): string {
-  if (reference === undefined) return fallback;
+/** The key of a catalogue entry named in a request body (the fallback when none is named), or its field's message. */
+export function catalogueReference(name: CatalogueName, reference: CatalogueReference | undefined, fallback: string): Result<string> {
+  if (reference === undefined) return accepted(fallback);
   const entry = findCatalogueEntry(name, reference);
   if (entry === undefined) {
-    errors[field] = `${JSON.stringify(reference)} is not a known ${name.replace(/s$/, '').replace('issuetype', 'issue type')}`;
-    return fallback;
+    return refused(`${JSON.stringify(reference)} is not a known ${name.replace(/s$/, '').replace('issuetype', 'issue type')}`);
   }
-  return entry.key;
+  return accepted(entry.key);
 }
 
 /** Creates a queue: org admins only, as in Tracker. */
@@ -58,15 +53,19 @@ export interface QueueView {
 export async function createQueue(ctx: ServiceContext, caller: Caller, fields: NewQueueFields): Promise<QueueView> {
   requireAdmin(caller, 'create queues');
   return writeTransaction(ctx, async (trx) => {
-    const errors: Record<string, string> = {};
-    if (!QUEUE_KEY_PATTERN.test(fields.key)) errors.key = `${JSON.stringify(fields.key)} is not valid: ${QUEUE_KEY_RULE}`;
-    if (fields.name.trim() === '' || fields.name.length > MAX_QUEUE_NAME_LENGTH) {
-      errors.name = `must be 1 to ${MAX_QUEUE_NAME_LENGTH} characters and not blank`;
-    }
-    const lead = await requireUserReference(trx, caller.org.id, 'lead', fields.lead, errors);
-    const defaultType = resolveCatalogue('issuetypes', 'defaultType', fields.defaultType, DEFAULT_ISSUE_TYPE, errors);
-    const defaultPriority = resolveCatalogue('priorities', 'defaultPriority', fields.defaultPriority, DEFAULT_PRIORITY, errors);
-    if (Object.keys(errors).length > 0 || lead === undefined) throw invalidFields(errors);
+    const checked = checkFields({
+      key: ruleResult(QUEUE_KEY_PATTERN.test(fields.key) ? undefined : `${JSON.stringify(fields.key)} is not valid: ${QUEUE_KEY_RULE}`),
+      name: ruleResult(
+        fields.name.trim() === '' || fields.name.length > MAX_QUEUE_NAME_LENGTH
+          ? `must be 1 to ${MAX_QUEUE_NAME_LENGTH} characters and not blank`
+          : undefined,
+      ),
+      lead: await userReference(trx, caller.org.id, fields.lead),
+      defaultType: catalogueReference('issuetypes', fields.defaultType, DEFAULT_ISSUE_TYPE),
+      defaultPriority: catalogueReference('priorities', fields.defaultPriority, DEFAULT_PRIORITY),
+    });
+    if (!checked.ok) throw refusalProblem(checked.error);
+    const { lead, defaultType, defaultPriority } = checked.value;
     if ((await queueStore.queueIdByKey(trx, caller.org.id, fields.key)) !== undefined)
       throw conflict(`Queue ${fields.key} already exists.`, { key: 'is already taken' });
     const extra: QueueExtra = {};

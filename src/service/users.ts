@@ -1,6 +1,7 @@
 import { type AuditEvent, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
-import { conflict, forbidden, invalidFields, notFound } from '../domain/errors.js';
+import { conflict, forbidden, notFound, refusalProblem } from '../domain/errors.js';
+import { type FieldRefusal, type Result, accepted, checkFields, refused, ruleResult } from '../domain/result.js';
 import { LOGIN_PATTERN, LOGIN_RULE, isNumericId, loginKey } from '../domain/keys.js';
 import type { DbHandle } from '../store/database.js';
 import type { User } from '../domain/accounts.js';
@@ -22,25 +23,31 @@ const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 const MAX_NAME_LENGTH = 255;
 
 /** Checks a new user's fields; the same rules for the HTTP extension and the CLI. */
-export function newUserErrors(fields: NewUserFields): Record<string, string> {
-  const errors: Record<string, string> = {};
-  if (!LOGIN_PATTERN.test(fields.login)) errors.login = `${JSON.stringify(fields.login)} is not a valid login: ${LOGIN_RULE}`;
-  if (fields.email !== undefined && (!EMAIL_PATTERN.test(fields.email) || fields.email.length > MAX_NAME_LENGTH)) {
-    errors.email = `${JSON.stringify(fields.email)} is not an e-mail address`;
-  }
-  for (const field of ['display', 'firstName', 'lastName'] as const) {
-    const value = fields[field];
-    if (value !== undefined && (value.trim() === '' || value.length > MAX_NAME_LENGTH)) {
-      errors[field] = `must be 1 to ${MAX_NAME_LENGTH} characters and not blank`;
-    }
-  }
-  return errors;
+function checkNewUser(fields: NewUserFields): Result<unknown, FieldRefusal> {
+  const name = (value: string | undefined) =>
+    ruleResult(
+      value !== undefined && (value.trim() === '' || value.length > MAX_NAME_LENGTH)
+        ? `must be 1 to ${MAX_NAME_LENGTH} characters and not blank`
+        : undefined,
+    );
+  const email = fields.email;
+  return checkFields({
+    login: ruleResult(LOGIN_PATTERN.test(fields.login) ? undefined : `${JSON.stringify(fields.login)} is not a valid login: ${LOGIN_RULE}`),
+    email: ruleResult(
+      email !== undefined && (!EMAIL_PATTERN.test(email) || email.length > MAX_NAME_LENGTH)
+        ? `${JSON.stringify(email)} is not an e-mail address`
+        : undefined,
+    ),
+    display: name(fields.display),
+    firstName: name(fields.firstName),
+    lastName: name(fields.lastName),
+  });
 }
 
 /** Adds a user to an organization inside an open transaction (organization bootstrap uses it too). */
 export async function insertUser(db: DbHandle, orgId: string, fields: NewUserFields, now: number): Promise<User> {
-  const errors = newUserErrors(fields);
-  if (Object.keys(errors).length > 0) throw invalidFields(errors);
+  const checked = checkNewUser(fields);
+  if (!checked.ok) throw refusalProblem(checked.error);
   const key = loginKey(fields.login);
   if ((await userStore.userUidByLoginKey(db, orgId, key)) !== undefined) {
     throw conflict(`User ${fields.login} already exists in this organization.`, { login: 'is already taken' });
@@ -130,17 +137,10 @@ export async function resolveUserReference(db: DbHandle, orgId: string, referenc
   return undefined;
 }
 
-/** Resolves a user reference from a request body, or reports it as that field's error. */
-export async function requireUserReference(
-  db: DbHandle,
-  orgId: string,
-  field: string,
-  reference: UserReference,
-  errors: Record<string, string>,
-): Promise<User | undefined> {
+/** A user named in a request body, or its field's message when the organization has none such. */
+export async function userReference(db: DbHandle, orgId: string, reference: UserReference): Promise<Result<User>> {
   const user = await resolveUserReference(db, orgId, reference);
-  if (user === undefined) errors[field] = `user ${JSON.stringify(reference)} does not exist in this organization`;
-  return user;
+  return user === undefined ? refused(`user ${JSON.stringify(reference)} does not exist in this organization`) : accepted(user);
 }
 
 export interface Page {

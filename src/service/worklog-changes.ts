@@ -1,4 +1,4 @@
-import { type Problem, invalidFields, notFound } from '../domain/errors.js';
+import { type Problem, invalidFields, notFound, refusalProblem } from '../domain/errors.js';
 import { type WorklogEditFields, checkWorklogEdit } from '../domain/worklog-rules.js';
 import {
   type ImportedWorklog,
@@ -10,12 +10,14 @@ import {
 } from '../store/imported-worklogs.js';
 import { changeIssueSpent, issuesById } from '../store/worklogs.js';
 import { isTransactionConflict } from '../store/errors.js';
-import type { Issue, User, Worklog } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue } from '../domain/issue.js';
+import type { Worklog } from '../domain/worklog.js';
 import { type AuditEvent, recordAuditEvents } from './audit.js';
 import type { Caller, ServiceContext } from './context.js';
 import { writeTransaction } from './idempotency.js';
 import { loadUsers, requireAdmin } from './users.js';
-import { changedFacts, concurrentChange, editProblem, versionProblem, worklogChanges, worklogEvent, worklogFacts } from './worklogs.js';
+import { changedFacts, concurrentChange, versionProblem, worklogChanges, worklogEvent, worklogFacts } from './worklogs.js';
 
 /**
  * `timeport sync` against Timeport (issue 18, point 3): updates and deletes of imported worklogs
@@ -162,7 +164,7 @@ async function writeChanges(
       if (input.action === 'update') {
         const checked = checkWorklogEdit(input.fields);
         if (!checked.ok) {
-          fail(editProblem(checked));
+          fail(refusalProblem(checked.error));
           continue;
         }
         changes = worklogChanges(checked.value);

@@ -1,6 +1,7 @@
 import { formatBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp } from '../domain/timestamp.js';
-import { Problem, conflict, forbidden, invalidFields, notFound, staleVersion } from '../domain/errors.js';
+import { type Problem, conflict, forbidden, invalidField, notFound, refusalProblem, staleVersion } from '../domain/errors.js';
+import { allChecks, checkFields } from '../domain/result.js';
 import { type VersionPrecondition, requiredVersion } from '../domain/preconditions.js';
 import type { CreatedAtRange } from '../domain/worklog-search.js';
 import {
@@ -13,7 +14,9 @@ import {
   checkWorklogImport,
 } from '../domain/worklog-rules.js';
 import type { DbHandle } from '../store/database.js';
-import type { Issue, User, Worklog } from '../store/schema.js';
+import type { User } from '../domain/accounts.js';
+import type { Issue } from '../domain/issue.js';
+import type { Worklog } from '../domain/worklog.js';
 import {
   type WorklogChanges,
   changeIssueSpent,
@@ -30,7 +33,7 @@ import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { type AuditEvent, auditEventValues, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { findIssue } from './issues.js';
-import { type UserReference, loadUsers, requireAdmin, requireUserReference } from './users.js';
+import { type UserReference, loadUsers, requireAdmin, userReference } from './users.js';
 
 export interface ImportWorklogFields extends WorklogImportFields {
   createdBy: UserReference;
@@ -59,11 +62,12 @@ export async function importWorklog(
     // Read inside the transaction: the issue's lifetime is the window the entry must fall in.
     const issue = await findIssue(trx, caller.org.id, issueRef);
     if (issue === undefined) throw notFound('Issue does not exist.');
-    const checked = checkWorklogImport(fields, issue, ctx.now());
-    const errors = checked.ok ? {} : { ...checked.errors };
-    const author = await requireUserReference(trx, caller.org.id, 'createdBy', fields.createdBy, errors);
-    if (!checked.ok || author === undefined || Object.keys(errors).length > 0) throw invalidFields(errors);
-    const { durationSeconds, createdAt, start, comment } = checked.value;
+    const checked = allChecks(
+      checkWorklogImport(fields, issue, ctx.now()),
+      checkFields({ createdBy: await userReference(trx, caller.org.id, fields.createdBy) }),
+    );
+    if (!checked.ok) throw refusalProblem(checked.error);
+    const [{ durationSeconds, createdAt, start, comment }, { createdBy: author }] = checked.value;
     const values = { orgId: caller.org.id, issueId: issue.id, author: author.uid, createdAt, start, durationSeconds, comment };
     // The event's facts do not depend on the new id, so they are known before the insert, which
     // the store may then make one statement with it (store/worklogs.ts).
@@ -147,10 +151,6 @@ export function versionProblem(worklog: Pick<Worklog, 'version'>, expected: numb
   return staleVersion(`The time entry has changed: its version is ${worklog.version}, not ${expected}. Read it again and retry.`);
 }
 
-/** The 422 of an edit that breaks the edit rules (checkWorklogEdit), as PATCH answers it. */
-export const editProblem = (checked: { errors: Record<string, string>; general?: string[] }): Problem =>
-  new Problem('invalid', checked.general ?? ['The request has invalid fields.'], checked.errors);
-
 /**
  * How often a write retries after a concurrent writer changed the same worklog between its read
  * and its conditional update. Only PostgreSQL can get there (SQLite runs one transaction at a time).
@@ -179,7 +179,7 @@ export async function createWorklog(
   return writeTransaction(ctx, async (trx) => {
     const issue = await requireIssue(trx, caller, issueRef);
     const checked = checkWorklogCreate(fields);
-    if (!checked.ok) throw invalidFields(checked.errors);
+    if (!checked.ok) throw refusalProblem(checked.error);
     const now = ctx.now();
     const { durationSeconds, start, comment } = checked.value;
     const worklog = await insertWorklog(trx, {
@@ -234,7 +234,7 @@ export async function editWorklog(
       const current = await requireWorklogOf(trx, issue, worklogId);
       requireMayChange(caller, current, 'edit');
       const checked = checkWorklogEdit(fields);
-      if (!checked.ok) throw editProblem(checked);
+      if (!checked.ok) throw refusalProblem(checked.error);
       requireVersion(current, precondition);
       const now = ctx.now();
       const updated = await updateWorklogAtVersion(trx, current, worklogChanges(checked.value), { uid: caller.user.uid, at: now });
@@ -327,12 +327,9 @@ export async function searchWorklogs(
   const db = ctx.store.db;
   let authorUid: number | undefined;
   if (search.createdBy !== undefined) {
-    const errors: Record<string, string> = {};
-    const author = await requireUserReference(db, caller.org.id, 'createdBy', search.createdBy, errors);
-    if (author === undefined) {
-      throw invalidFields(errors);
-    }
-    authorUid = author.uid;
+    const author = await userReference(db, caller.org.id, search.createdBy);
+    if (!author.ok) throw invalidField('createdBy', author.error);
+    authorUid = author.value.uid;
   }
   const { worklogs, total } = await searchWorklogRows(
     db,

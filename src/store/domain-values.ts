@@ -2,7 +2,7 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs,
 
 /**
  * Turns the storage formats of result rows into domain values before anything above the store sees
- * them: the 0/1 flags `isAdmin` and `dismissed` (users) become booleans, the JSON text columns
+ * them: the 0/1 flags `isAdmin` and `dismissed` (users) and `imported` (worklogs) become booleans, the JSON text columns
  * `extra` (queues, issues) and `details` (audit events) become objects. The same on SQLite and
  * PostgreSQL, for every statement (the prepared ones of prepared-query.ts too), so no row type in
  * schema.ts says one thing while the row holds another. Runs after the CamelCasePlugin, so it sees
@@ -20,7 +20,7 @@ export class DomainValuesPlugin implements KyselyPlugin {
   }
 }
 
-const FLAGS = ['isAdmin', 'dismissed'] as const;
+const FLAGS = ['isAdmin', 'dismissed', 'imported'] as const;
 const JSON_TEXTS = ['extra', 'details'] as const;
 
 function toDomainValues(row: UnknownRow): void {

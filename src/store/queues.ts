@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Queue, QueueExtra } from '../domain/issue.js';
+import type { Queue } from '../domain/issue.js';
 import type { Database } from './schema.js';
 
 /** The statements of queues. */
@@ -10,18 +10,8 @@ export async function queueIdByKey(db: Kysely<Database>, orgId: string, key: str
   return row?.id;
 }
 
-export interface NewQueueRow {
-  orgId: string;
-  key: string;
-  name: string;
-  description: string | null;
-  leadUid: number;
-  defaultType: string;
-  defaultPriority: string;
-  /** The fields Timeport keeps without interpreting them; stored as JSON. */
-  extra: QueueExtra;
-  createdAt: number;
-}
+/** A new queue's fields; the store fills in the id, the issue numbering, the version and `updatedAt`. */
+export type NewQueueRow = Omit<Queue, 'id' | 'lastIssueNumber' | 'version' | 'updatedAt'>;
 
 export async function insertQueue(db: Kysely<Database>, queue: NewQueueRow): Promise<Queue> {
   return db

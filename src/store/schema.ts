@@ -1,13 +1,14 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable } from 'kysely';
 import type { Organization, User } from '../domain/accounts.js';
 import type { AuditRecord } from '../domain/audit.js';
 import type { Issue, IssueExtra, Queue, QueueExtra } from '../domain/issue.js';
+import type { ImportBatch, Worklog } from '../domain/worklog.js';
 
 /**
  * The database as Kysely sees it. Column names are camelCase here and snake_case in SQL
  * (CamelCasePlugin). Instants are integer milliseconds since the epoch, durations whole seconds,
  * flags 0/1 integers, lists and free-form extras JSON text: the same on SQLite and PostgreSQL.
- * Rows are read as domain values (domain-values.ts turns the users' flags into booleans and the
+ * Rows are read as domain values (domain-values.ts turns the 0/1 flags into booleans and the
  * JSON columns into objects), so a column's select type here is the domain's, its insert and
  * update types the stored format.
  */
@@ -55,42 +56,19 @@ export type QueueTable = Omit<Queue, 'id' | 'extra'> & { id: Generated<number>; 
 /** The domain's issue, as stored: tags, followers and the other Tracker fields kept as given, JSON text. */
 export type IssueTable = Omit<Issue, 'extra'> & { extra: JsonText<IssueExtra> };
 
-export interface WorklogTable {
+/** The domain's worklog, as stored: the id generated, `imported` a 0/1 flag (0 unless given). */
+export type WorklogTable = Omit<Worklog, 'id' | 'imported'> & {
   id: Generated<number>;
-  orgId: string;
-  issueId: string;
-  createdBy: number;
-  createdAt: number;
-  updatedBy: number;
-  updatedAt: number;
-  start: number;
-  durationSeconds: number;
-  comment: string | null;
-  version: number;
-  imported: ColumnType<Flag, Flag | undefined, Flag>;
-}
+  imported: ColumnType<boolean, Flag | undefined, Flag>;
+};
 
 // The tables above are the domain's types as stored, so their rows are read as those types.
-export type { Issue, Organization, Queue, User };
+export type { ImportBatch, Issue, Organization, Queue, User, Worklog };
 export type NewIssue = Insertable<IssueTable>;
-export type Worklog = Selectable<WorklogTable>;
 export type NewWorklog = Insertable<WorklogTable>;
 
-/** One batch of `/timeport/v1/worklogs/_import` (the import ledger). */
-export interface ImportBatchTable {
-  id: Generated<number>;
-  orgId: string;
-  createdBy: number;
-  createdAt: number;
-  /** What the importer says the entries came from (a file name, a system), as given. */
-  source: string | null;
-  mode: 'atomic' | 'partial';
-  createdCount: number;
-  alreadyPresentCount: number;
-  failedCount: number;
-  rolledBackAt: number | null;
-  rolledBackBy: number | null;
-}
+/** The domain's import batch, as stored: the id generated. */
+export type ImportBatchTable = Omit<ImportBatch, 'id'> & { id: Generated<number> };
 
 /** A worklog created by a batch, with the entry's id in the source system. */
 export interface ImportedWorklogTable {
@@ -104,8 +82,6 @@ export interface ImportedWorklogTable {
    */
   syncedVersion: number;
 }
-
-export type ImportBatch = Selectable<ImportBatchTable>;
 
 /** An `Idempotency-Key` of one token in one organization, and what its request answered. */
 export interface IdempotencyKeyTable {

@@ -14,18 +14,8 @@ export async function userUidByLoginKey(db: Kysely<Database>, orgId: string, log
   return row?.uid;
 }
 
-export interface NewUserRow {
-  orgId: string;
-  login: string;
-  loginKey: string;
-  display: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  isAdmin: boolean;
-  cloudUid: string;
-  createdAt: number;
-}
+/** A new user's fields; the store fills in the uid, the passport uid and `dismissed`. */
+export type NewUserRow = Omit<User, 'uid' | 'passportUid' | 'dismissed'>;
 
 /** Inserts a user; its passport uid is its uid (Timeport's users have one numeric identity, docs/decisions.md). */
 export async function insertUserRow(db: Kysely<Database>, user: NewUserRow): Promise<User> {

@@ -46,8 +46,8 @@ describe('checkWorklogEdit', () => {
     const result = checkWorklogEdit({});
     assert.equal(result.ok, false);
     if (!result.ok) {
-      assert.deepEqual(result.errors, {});
-      assert.match(result.general![0]!, /at least one of duration, comment, start/);
+      assert.deepEqual(result.error.fieldErrors, {});
+      assert.match(result.error.messages![0]!, /at least one of duration, comment, start/);
     }
   });
 
@@ -118,9 +118,9 @@ describe('chooseIssueSearch', () => {
 
   it('answers a mix with 400 and what is not supported with 422', () => {
     const mixed = chooseIssueSearch({ keys: ['A-1'], queue: 'A' });
-    assert.ok(!mixed.ok && mixed.kind === 'malformed');
+    assert.ok(!mixed.ok && mixed.error.kind === 'malformed');
     const unsupported = chooseIssueSearch({ keys: ['A-1'], queue: 'A', query: 'x', filterId: 1, order: ['+key'] });
-    assert.ok(!unsupported.ok && unsupported.kind === 'invalid');
-    if (!unsupported.ok) assert.deepEqual(Object.keys(unsupported.errors).sort(), ['filterId', 'order', 'query']);
+    assert.ok(!unsupported.ok && unsupported.error.kind === 'invalid');
+    if (!unsupported.ok) assert.deepEqual(Object.keys(unsupported.error.fieldErrors).sort(), ['filterId', 'order', 'query']);
   });
 });

@@ -11,27 +11,17 @@ import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { ClockifySource, type ClockifySourceOptions } from '../../src/importer/live/clockify.js';
 import type { LiveSource } from '../../src/importer/live/types.js';
 import { ClockifyServer } from '../helpers/hosted-sources.js';
-import { createEditDeleteCycle } from './hosted-cycle.js';
+import { createEditDeleteCycle, seedMarchEntries } from './hosted-cycle.js';
 import { type Target, startTarget, collect } from './helpers.js';
 
 describe('Clockify as a live source', () => {
   let server: ClockifyServer;
-  const ids: string[] = [];
+  let ids: string[];
   let running: string;
 
   before(async () => {
     server = await new ClockifyServer().start();
-    for (let index = 0; index < 7; index++) {
-      ids.push(
-        server.add({
-          user: index % 2 === 0 ? 'alice' : 'bob',
-          description: `MIG-${(index % 3) + 1} entry ${index}`,
-          start: `2024-03-${String(index + 1).padStart(2, '0')}T09:00:00Z`,
-          minutes: 30 + index,
-        }),
-      );
-    }
-    running = server.add({ user: 'bob', description: 'MIG-1 running', start: '2024-03-20T09:00:00Z' });
+    ({ ids, running } = seedMarchEntries(server, 'bob'));
     server.add({ description: 'outside the window', start: '2024-04-02T09:00:00Z', minutes: 5 });
   });
   after(() => server.close());

@@ -15,6 +15,24 @@ export interface CycleService<Id> {
   delete(id: Id): void;
 }
 
+/**
+ * The entries each hosted-source suite starts from: seven finished ones in March 2024 (alice and
+ * bob in turn, on MIG-1 to MIG-3, 30 to 36 minutes), then one still running. Answers their ids, the
+ * finished ones in the order of their start.
+ */
+export function seedMarchEntries<Id>(service: Pick<CycleService<Id>, 'add'>, runningUser: 'alice' | 'bob'): { ids: Id[]; running: Id } {
+  const ids = Array.from({ length: 7 }, (_, index) =>
+    service.add({
+      user: index % 2 === 0 ? 'alice' : 'bob',
+      description: `MIG-${(index % 3) + 1} entry ${index}`,
+      start: `2024-03-${String(index + 1).padStart(2, '0')}T09:00:00Z`,
+      minutes: 30 + index,
+    }),
+  );
+  const running = service.add({ user: runningUser, description: 'MIG-1 running', start: '2024-03-20T09:00:00Z' });
+  return { ids, running };
+}
+
 /** Source users as the local services name them → the target's logins. */
 export const CYCLE_USERS = new Map([
   ['alice example', 'alice'],

@@ -11,27 +11,17 @@ import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { KimaiSource, type KimaiSourceOptions } from '../../src/importer/live/kimai.js';
 import type { LiveSource } from '../../src/importer/live/types.js';
 import { KimaiServer } from '../helpers/hosted-sources.js';
-import { createEditDeleteCycle } from './hosted-cycle.js';
+import { createEditDeleteCycle, seedMarchEntries } from './hosted-cycle.js';
 import { type Target, startTarget, collect } from './helpers.js';
 
 describe('Kimai as a live source', () => {
   let server: KimaiServer;
-  const ids: number[] = [];
+  let ids: number[];
   let running: number;
 
   before(async () => {
     server = await new KimaiServer().start();
-    for (let index = 0; index < 7; index++) {
-      ids.push(
-        server.add({
-          user: index % 2 === 0 ? 'alice' : 'bob',
-          description: `MIG-${(index % 3) + 1} entry ${index}`,
-          start: `2024-03-${String(index + 1).padStart(2, '0')}T09:00:00Z`,
-          minutes: 30 + index,
-        }),
-      );
-    }
-    running = server.add({ user: 'alice', description: 'MIG-1 running', start: '2024-03-20T09:00:00Z' });
+    ({ ids, running } = seedMarchEntries(server, 'alice'));
     server.add({ description: 'outside the window', start: '2024-04-02T09:00:00Z', minutes: 5 });
   });
   after(() => server.close());

@@ -10,29 +10,19 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_DURATION_SETTINGS } from '../../src/importer/durations.js';
 import { TogglSource, type TogglSourceOptions } from '../../src/importer/live/toggl.js';
 import { TogglServer } from '../helpers/hosted-sources.js';
-import { createEditDeleteCycle } from './hosted-cycle.js';
+import { createEditDeleteCycle, seedMarchEntries } from './hosted-cycle.js';
 import { type Target, startTarget, collect } from './helpers.js';
 
 describe('Toggl Track as a live source', () => {
   let server: TogglServer;
-  const ids: number[] = [];
+  let ids: number[];
   let running: number;
   let elsewhere: number;
 
   before(async () => {
     server = await new TogglServer().start();
     server.now = () => Date.parse('2024-04-01T00:00:00Z');
-    for (let index = 0; index < 7; index++) {
-      ids.push(
-        server.add({
-          user: index % 2 === 0 ? 'alice' : 'bob',
-          description: `MIG-${(index % 3) + 1} entry ${index}`,
-          start: `2024-03-${String(index + 1).padStart(2, '0')}T09:00:00Z`,
-          minutes: 30 + index,
-        }),
-      );
-    }
-    running = server.add({ user: 'alice', description: 'MIG-1 running', start: '2024-03-20T09:00:00Z' });
+    ({ ids, running } = seedMarchEntries(server, 'alice'));
     elsewhere = server.add({ user: 'alice', description: 'other workspace', start: '2024-03-21T09:00:00Z', minutes: 10, workspace: 99 });
   });
   after(() => server.close());

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ErrorObject } from 'ajv';
-import { Problem, type ProblemKind } from '../../domain/errors.js';
+import { INVALID_FIELDS_MESSAGE, Problem, type ProblemKind } from '../../domain/errors.js';
 import { classifyDatabaseError } from '../../store/errors.js';
 import { type ValidationContext, describeValidationErrors } from '../validation.js';
 import type { TrackerErrorBody } from '../schemas/errors.js';
@@ -42,7 +42,7 @@ export function failedPartErrors(
   for (const outcome of outcomes) {
     if (outcome.status !== 'failed' || outcome.problem === undefined) continue;
     const texts = [
-      ...outcome.problem.messages.filter((text) => text !== 'The request has invalid fields.'),
+      ...outcome.problem.messages.filter((text) => text !== INVALID_FIELDS_MESSAGE),
       ...Object.entries(outcome.problem.fieldErrors).map(([field, text]) => `${field}: ${text}`),
     ];
     errors[`${list}[${outcome.index}]`] = texts.join('; ');
@@ -95,8 +95,7 @@ export default fp(
         const { fields, general } = describeValidationErrors(error.validation, context);
         // Bodies are JSON documents (422); query strings and paths are request parameters (400).
         const status = context === 'body' ? 422 : 400;
-        const messages =
-          general.length > 0 ? general : [context === 'body' ? 'The request has invalid fields.' : `Invalid ${context} parameters.`];
+        const messages = general.length > 0 ? general : [context === 'body' ? INVALID_FIELDS_MESSAGE : `Invalid ${context} parameters.`];
         return sendTrackerError(reply, status, messages, fields);
       }
       const database = classifyDatabaseError(error);
@@ -140,12 +139,7 @@ export default fp(
       if (request.is404) return;
       const body = unstorablePaths(request.body, '');
       if (body.length > 0) {
-        return sendTrackerError(
-          reply,
-          422,
-          ['The request has invalid fields.'],
-          Object.fromEntries(body.map(({ path, problem }) => [path, problem])),
-        );
+        return sendTrackerError(reply, 422, [INVALID_FIELDS_MESSAGE], Object.fromEntries(body.map(({ path, problem }) => [path, problem])));
       }
       const parameters = [...unstorablePaths(request.params, ''), ...unstorablePaths(request.query, '')];
       if (parameters.length > 0) {

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { secondsFromClock, secondsFromDecimalHours } from '../durations.js';
 import { parseLocalDateAndTime } from '../time.js';
 import { checkAgainstSpan, columnsOf, contentId, hasColumns, optional, required } from './common.js';
@@ -19,7 +19,7 @@ export const clockifyFormat: SourceFormat = {
   detect: (record) =>
     hasColumns(record, ['Start Date', 'Start Time', 'End Date', 'End Time']) &&
     (hasColumns(record, ['Duration (h)']) || hasColumns(record, ['Duration (decimal)'])),
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     const columns = columnsOf(record);
     const parts = ['Start Date', 'Start Time', 'End Date', 'End Time'].map((name) => required(columns, name));
     for (const part of parts) if (!part.ok) return part;
@@ -47,7 +47,7 @@ export const clockifyFormat: SourceFormat = {
     if (span <= 0) return refused('the end is not after the start');
     const description = optional(columns, 'Description');
     const id = optional(columns, 'ID') ?? optional(columns, 'Id');
-    return parsed({
+    return accepted({
       sourceId: id === undefined ? contentId('clockify', record) : `clockify:${id}`,
       description: description ?? '',
       user: { name: optional(columns, 'User'), email: optional(columns, 'Email') },

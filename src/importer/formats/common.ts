@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { type Parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { FAILURE_COLUMN, type RawRecord } from '../readers.js';
 
 /** A CSV record's columns by name, ignoring case and surrounding spaces. */
@@ -31,9 +31,9 @@ export function contentId(format: string, record: RawRecord): string {
   return `${format}:sha256:${hash.digest('hex').slice(0, 32)}`;
 }
 
-export function required(columns: Map<string, string>, name: string): Parsed<string> {
+export function required(columns: Map<string, string>, name: string): Result<string> {
   const value = columns.get(name.toLowerCase())?.trim();
-  return value === undefined || value === '' ? refused(`the column "${name}" is empty`) : { ok: true, value };
+  return value === undefined || value === '' ? refused(`the column "${name}" is empty`) : accepted(value);
 }
 
 export const optional = (columns: Map<string, string>, name: string): string | undefined => {
@@ -58,10 +58,10 @@ export function checkAgainstSpan(
   columnSeconds: number | undefined,
   toleranceSeconds: number,
   label: string,
-): Parsed<number> {
+): Result<number> {
   if (spanSeconds <= 0) return refused(`the end is not after the start`);
   if (columnSeconds !== undefined && Math.abs(spanSeconds - columnSeconds) > toleranceSeconds) {
     return refused(`${label} says ${columnSeconds} s but the end minus the start is ${spanSeconds} s`);
   }
-  return { ok: true, value: spanSeconds };
+  return accepted(spanSeconds);
 }

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { secondsFromInteger, secondsFromJiraPretty } from '../durations.js';
 import type { RawRecord } from '../readers.js';
 import { parseSourceTimestamp } from '../time.js';
@@ -35,7 +35,7 @@ export const jiraFormat: SourceFormat = {
       path: [key ?? '', 'worklogs', index],
     }));
   },
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Jira worklog object');
     const worklog = record.value;
     const id = text(worklog.id);
@@ -64,7 +64,7 @@ export const jiraFormat: SourceFormat = {
     const keyFromPath =
       typeof record.path[0] === 'string' && record.path[0] !== '' && record.path[0] !== 'worklogs' ? record.path[0] : undefined;
     const comment = commentText(worklog.comment);
-    return parsed({
+    return accepted({
       sourceId: `jira:${id}`,
       issueCandidate: keyFromPath ?? text(worklog.issueKey) ?? text(worklog.issueId),
       description: comment ?? '',

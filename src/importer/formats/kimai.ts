@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { type SecondsValue, secondsFromClock, secondsFromInteger } from '../durations.js';
 import { parseLocalDateAndTime, parseSourceDate } from '../time.js';
 import { checkAgainstSpan, columnsOf, contentId, hasColumns, optional, required } from './common.js';
@@ -15,7 +15,7 @@ export const kimaiFormat: SourceFormat = {
   fileKinds: ['csv'],
   dateColumns: ['Date'],
   detect: (record) => hasColumns(record, ['Date', 'From', 'To', 'Duration']),
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     const columns = columnsOf(record);
     const date = required(columns, 'Date');
     const from = required(columns, 'From');
@@ -39,7 +39,7 @@ export const kimaiFormat: SourceFormat = {
     const durationText = optional(columns, 'Duration');
     let seconds = span;
     if (durationText !== undefined) {
-      const fromColumn: Parsed<SecondsValue> = /^\d+$/.test(durationText)
+      const fromColumn: Result<SecondsValue> = /^\d+$/.test(durationText)
         ? secondsFromInteger(durationText)
         : secondsFromClock(durationText);
       if (!fromColumn.ok) return refused(`Duration: ${fromColumn.error}`);
@@ -51,7 +51,7 @@ export const kimaiFormat: SourceFormat = {
     if (seconds <= 0) return refused('the end is not after the start');
     const description = optional(columns, 'Description');
     const id = optional(columns, 'ID') ?? optional(columns, 'Id');
-    return parsed({
+    return accepted({
       sourceId: id === undefined ? contentId('kimai', record) : `kimai:${id}`,
       description: description ?? '',
       user: {

@@ -1,5 +1,5 @@
 import { parseBusinessDuration } from '../../domain/duration.js';
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { parseSourceTimestamp } from '../time.js';
 import { columnsOf, contentId, hasColumns, isObject, text } from './common.js';
 import type { SourceEntry, SourceFormat } from './types.js';
@@ -22,7 +22,7 @@ export const nativeFormat: SourceFormat = {
         'issue' in record.value &&
         'duration' in record.value &&
         'start' in record.value,
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     let fields: Partial<Record<(typeof FIELDS)[number], string>>;
     if (record.kind === 'csv') {
       const columns = columnsOf(record);
@@ -45,7 +45,7 @@ export const nativeFormat: SourceFormat = {
       if (!createdAt.ok) return refused(`createdAt: ${createdAt.error}`);
       createdAtMs = createdAt.value;
     }
-    return parsed({
+    return accepted({
       sourceId: fields.externalId ?? contentId('native', record),
       issueCandidate: fields.issue,
       description: fields.comment ?? '',

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { secondsFromDecimalHours } from '../durations.js';
 import { parseLocalDateAndTime, parseSourceTimestamp } from '../time.js';
 import { columnsOf, contentId, hasColumns, optional, required } from './common.js';
@@ -15,7 +15,7 @@ export const redmineFormat: SourceFormat = {
   fileKinds: ['csv'],
   dateColumns: ['Date', 'Created'],
   detect: (record) => hasColumns(record, ['Date', 'Hours']) && (hasColumns(record, ['Activity']) || hasColumns(record, ['Issue'])),
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     const columns = columnsOf(record);
     const date = required(columns, 'Date');
     if (!date.ok) return date;
@@ -37,7 +37,7 @@ export const redmineFormat: SourceFormat = {
     }
     const issue = optional(columns, 'Issue');
     const comment = optional(columns, 'Comment');
-    return parsed({
+    return accepted({
       sourceId: contentId('redmine', record),
       issueCandidate: issue === undefined ? undefined : (/#(\d+)/.exec(issue)?.[1] ?? issue),
       description: comment ?? '',

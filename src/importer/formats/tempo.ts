@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { secondsFromInteger } from '../durations.js';
 import { parseLocalDateAndTime, parseSourceTimestamp } from '../time.js';
 import { isObject, text } from './common.js';
@@ -14,7 +14,7 @@ export const tempoFormat: SourceFormat = {
   name: 'tempo',
   fileKinds: ['json', 'ndjson'],
   detect: (record) => record.kind === 'json' && isObject(record.value) && 'startDate' in record.value && 'timeSpentSeconds' in record.value,
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Tempo worklog object');
     const worklog = record.value;
     const id = text(worklog.tempoWorklogId) ?? text(worklog.jiraWorklogId);
@@ -35,7 +35,7 @@ export const tempoFormat: SourceFormat = {
     const issue = isObject(worklog.issue) ? worklog.issue : {};
     const author = isObject(worklog.author) ? worklog.author : {};
     const description = text(worklog.description);
-    return parsed({
+    return accepted({
       sourceId: `tempo:${id}`,
       issueCandidate: text(issue.key) ?? text(issue.id),
       description: description ?? '',

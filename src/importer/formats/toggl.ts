@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { secondsFromClock } from '../durations.js';
 import { parseLocalDateAndTime } from '../time.js';
 import { checkAgainstSpan, columnsOf, contentId, hasColumns, optional, required } from './common.js';
@@ -16,7 +16,7 @@ export const togglFormat: SourceFormat = {
   fileKinds: ['csv'],
   dateColumns: ['Start date', 'End date'],
   detect: (record) => hasColumns(record, ['Description', 'Start date', 'Start time', 'End date', 'End time', 'Duration']),
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     const columns = columnsOf(record);
     const startDate = required(columns, 'Start date');
     const startTime = required(columns, 'Start time');
@@ -43,7 +43,7 @@ export const togglFormat: SourceFormat = {
     if (!seconds.ok) return seconds;
     const description = optional(columns, 'Description');
     const id = optional(columns, 'Id') ?? optional(columns, 'Time entry ID');
-    return parsed({
+    return accepted({
       sourceId: id === undefined ? contentId('toggl', record) : `toggl:${id}`,
       description: description ?? '',
       user: { name: optional(columns, 'User') ?? optional(columns, 'Member'), email: optional(columns, 'Email') },

@@ -1,4 +1,4 @@
-import type { Parsed } from '../../domain/result.js';
+import type { Result } from '../../domain/result.js';
 import type { DurationSettings } from '../durations.js';
 import type { FileKind, RawRecord } from '../readers.js';
 import type { DateOrder } from '../time.js';
@@ -62,5 +62,5 @@ export interface SourceFormat {
   expand?(record: RawRecord): RawRecord[];
   /** CSV columns holding local dates, which may be slashed (`03/22/2024`): their order is settled per input. */
   dateColumns?: readonly string[];
-  convert(record: RawRecord, settings: ConvertSettings): Parsed<SourceEntry>;
+  convert(record: RawRecord, settings: ConvertSettings): Result<SourceEntry>;
 }

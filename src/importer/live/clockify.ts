@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { checkAgainstSpan, isObject, text } from '../formats/common.js';
 import type { SourceEntry, SourceFormat } from '../formats/types.js';
 import type { RawRecord } from '../readers.js';
@@ -126,7 +126,7 @@ export const clockifyApiFormat: SourceFormat = {
   name: 'clockify-api',
   fileKinds: [],
   detect: () => false,
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Clockify time entry');
     const entry = record.value as unknown as ClockifyReportEntry;
     const interval = entry.timeInterval;
@@ -144,7 +144,7 @@ export const clockifyApiFormat: SourceFormat = {
     );
     if (!seconds.ok) return seconds;
     const description = text(entry.description);
-    return parsed({
+    return accepted({
       sourceId: `clockify:${entry._id}`,
       description: description ?? '',
       user: { id: entry.userId, name: entry.userName, email: entry.userEmail },

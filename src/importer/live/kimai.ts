@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { checkAgainstSpan, isObject, text } from '../formats/common.js';
 import type { SourceEntry, SourceFormat } from '../formats/types.js';
 import type { RawRecord } from '../readers.js';
@@ -97,7 +97,7 @@ export const kimaiApiFormat: SourceFormat = {
   name: 'kimai-api',
   fileKinds: [],
   detect: () => false,
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Kimai timesheet');
     const timesheet = record.value as unknown as KimaiTimesheet;
     if (typeof timesheet.id !== 'number' || typeof timesheet.begin !== 'string') return refused('not a Kimai timesheet');
@@ -111,7 +111,7 @@ export const kimaiApiFormat: SourceFormat = {
     if (!checked.ok) return checked;
     const user = typeof timesheet.user === 'object' && timesheet.user !== null ? timesheet.user : undefined;
     const description = text(timesheet.description);
-    return parsed({
+    return accepted({
       sourceId: `kimai:${timesheet.id}`,
       description: description ?? '',
       user: {

@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { secondsFromDecimalHours } from '../durations.js';
 import { isObject, text } from '../formats/common.js';
 import type { SourceEntry, SourceFormat } from '../formats/types.js';
@@ -130,7 +130,7 @@ export const redmineApiFormat: SourceFormat = {
   name: 'redmine-api',
   fileKinds: [],
   detect: () => false,
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Redmine time entry');
     const entry = record.value as unknown as RedmineTimeEntry & { user?: { id: number; name?: string; login?: string; mail?: string } };
     if (typeof entry.id !== 'number' || typeof entry.spent_on !== 'string' || typeof entry.hours !== 'number')
@@ -146,7 +146,7 @@ export const redmineApiFormat: SourceFormat = {
       createdAtMs = created.value;
     }
     const comment = text(entry.comments);
-    return parsed({
+    return accepted({
       sourceId: `redmine:${entry.id}`,
       issueCandidate: entry.issue === undefined ? undefined : String(entry.issue.id),
       description: comment ?? '',

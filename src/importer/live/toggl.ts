@@ -1,4 +1,4 @@
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { checkAgainstSpan, isObject, text } from '../formats/common.js';
 import type { SourceEntry, SourceFormat } from '../formats/types.js';
 import type { RawRecord } from '../readers.js';
@@ -279,7 +279,7 @@ export const togglApiFormat: SourceFormat = {
   name: 'toggl-api',
   fileKinds: [],
   detect: () => false,
-  convert(record, settings): Parsed<SourceEntry> {
+  convert(record, settings): Result<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Toggl time entry');
     const entry = record.value as unknown as TogglRecordValue;
     if (typeof entry.id !== 'number' || typeof entry.start !== 'string') return refused('not a Toggl time entry');
@@ -296,7 +296,7 @@ export const togglApiFormat: SourceFormat = {
     );
     if (!seconds.ok) return seconds;
     const description = text(entry.description);
-    return parsed({
+    return accepted({
       sourceId: `toggl:${entry.id}`,
       description: description ?? '',
       user: {

@@ -1,7 +1,7 @@
 import type { TrackerClient, TrackerUser, TrackerWorklog } from '../../client/tracker-client.js';
 import { nextLinkOf } from '../../client/tracker-client.js';
 import { parseBusinessDuration } from '../../domain/duration.js';
-import { type Parsed, parsed, refused } from '../../domain/result.js';
+import { type Result, accepted, refused } from '../../domain/result.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../domain/timestamp.js';
 import { isObject } from '../formats/common.js';
 import type { SourceEntry, SourceFormat } from '../formats/types.js';
@@ -115,7 +115,7 @@ export const trackerApiFormat: SourceFormat = {
   name: 'tracker-api',
   fileKinds: [],
   detect: () => false,
-  convert(record): Parsed<SourceEntry> {
+  convert(record): Result<SourceEntry> {
     if (record.kind !== 'json' || !isObject(record.value)) return refused('not a Tracker worklog');
     const worklog = record.value as unknown as TrackerWorklog & { createdBy: { login?: string }; organization?: string };
     if (typeof worklog.id !== 'number' || typeof worklog.start !== 'string' || typeof worklog.duration !== 'string')
@@ -126,7 +126,7 @@ export const trackerApiFormat: SourceFormat = {
     if (!createdAt.ok) return refused(`createdAt: ${createdAt.error}`);
     const duration = parseBusinessDuration(worklog.duration);
     if (!duration.ok) return refused(`duration: ${duration.error}`);
-    return parsed({
+    return accepted({
       sourceId: `tracker:${worklog.organization ?? ''}:${worklog.id}`,
       issueCandidate: worklog.issue?.key,
       description: worklog.comment ?? '',

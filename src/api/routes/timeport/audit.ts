@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../../../domain/errors.js';
+import { type Result, accepted, checkFields, refused } from '../../../domain/result.js';
 import { readingQuery } from '../../plugins/errors.js';
 import { asciiUpperCase } from '../../../domain/keys.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../../../domain/timestamp.js';
@@ -57,32 +58,28 @@ function auditEventResource(event: AuditRecord, users: Map<number, User>, links:
  * first, filtered by action, actor, issue, worklog, batch, request id and time, a page at a time
  * (`Link: rel="next"` carries the cursor, as the import ledger does).
  */
+/** The `action` filter: known actions, separated by commas. */
+function auditActions(text: string | undefined): Result<AuditAction[] | undefined> {
+  if (text === undefined) return accepted(undefined);
+  const names = text.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(AUDIT_ACTIONS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    return refused(`unknown action ${unknown.map((name) => JSON.stringify(name)).join(', ')}; known: ${AUDIT_ACTIONS.join(', ')}`);
+  }
+  return accepted(names as AuditAction[]);
+}
+
 const auditRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options) => {
   const links = linksOf(options);
 
   const schema = { querystring: AuditListQuery, response: answers({ 200: Type.Array(AuditEventObject) }) };
   app.get('/audit', { schema, onRequest: adminOnly('read the audit log') }, async (request, reply) => {
     const query = request.query;
-    const errors: Record<string, string> = {};
-    const instant = (field: 'from' | 'to'): number | undefined => {
-      const text = query[field];
-      if (text === undefined) return undefined;
-      const parsed = parseTrackerTimestamp(text);
-      if (parsed.ok) return parsed.value;
-      errors[field] = parsed.error;
-      return undefined;
-    };
-    let actions: AuditAction[] | undefined;
-    if (query.action !== undefined) {
-      const names = query.action.split(',').map((name) => name.trim());
-      const unknown = names.filter((name) => !(AUDIT_ACTIONS as readonly string[]).includes(name));
-      if (unknown.length > 0)
-        errors.action = `unknown action ${unknown.map((name) => JSON.stringify(name)).join(', ')}; known: ${AUDIT_ACTIONS.join(', ')}`;
-      else actions = names as AuditAction[];
-    }
-    const from = instant('from');
-    const to = instant('to');
-    if (Object.keys(errors).length > 0) throw new Problem('malformed', ['Invalid query parameters.'], errors);
+    const instant = (text: string | undefined): Result<number | undefined> =>
+      text === undefined ? accepted(undefined) : parseTrackerTimestamp(text);
+    const checked = checkFields({ action: auditActions(query.action), from: instant(query.from), to: instant(query.to) });
+    if (!checked.ok) throw new Problem('malformed', ['Invalid query parameters.'], checked.error.fieldErrors);
+    const { action: actions, from, to } = checked.value;
     const perPage = query.perPage ?? DEFAULT_PAGE_SIZE;
     const filter: AuditQuery = {
       perPage,

@@ -13,7 +13,7 @@ import {
   rollbackImportBatch,
 } from '../../../service/batch-import.js';
 import type { User } from '../../../domain/accounts.js';
-import type { ImportBatch } from '../../../store/schema.js';
+import type { ImportBatch } from '../../../domain/worklog.js';
 import { failedPartErrors, problemBody } from '../../plugins/errors.js';
 import { type Links, timeportUrl, userReference } from '../../representations.js';
 import { PerPage, Strict } from '../../schemas/requests.js';

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../../../domain/errors.js';
+import { accepted, allChecks, checkFields, refused } from '../../../domain/result.js';
 import { readingQuery } from '../../plugins/errors.js';
 import { type GroupDimension, type ReportTimeBasis, csvLines, parseGroupBy, parsePeriod, splitList } from '../../../domain/report.js';
 import { formatTrackerTimestamp } from '../../../domain/timestamp.js';
@@ -46,41 +47,43 @@ const reportRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app) => {
   };
   app.get('/reports/time-spent', { schema: { querystring: TimeSpentQuery, response } }, async (request, reply) => {
     const query = request.query;
-    const errors: Record<string, string> = {};
     const zone = parseTimeZone(query.tz ?? 'UTC');
-    if (!zone.ok) errors.tz = zone.error;
-    const groupBy = parseGroupBy(query.groupBy);
-    if (!groupBy.ok) errors.groupBy = groupBy.error;
-    const lists = { user: splitList(query.user), issue: splitList(query.issue), queue: splitList(query.queue) };
-    for (const [field, list] of Object.entries(lists)) if (!list.ok) errors[field] = list.error;
-    const clock = zone.ok ? new ZoneClock(zone.value) : undefined;
-    const period = clock === undefined ? undefined : parsePeriod(query.from, query.to, clock);
-    Object.assign(errors, period?.errors);
-    if (Object.keys(errors).length > 0 || clock === undefined || period?.period === undefined || !groupBy.ok) {
-      throw new Problem('malformed', ['Invalid query parameters.'], errors);
-    }
+    const zoneClock = zone.ok ? accepted(new ZoneClock(zone.value)) : zone;
+    const checked = allChecks(
+      checkFields({
+        tz: zoneClock,
+        groupBy: parseGroupBy(query.groupBy),
+        user: splitList(query.user),
+        issue: splitList(query.issue),
+        queue: splitList(query.queue),
+      }),
+      // Without a zone the period is not read: the zone's message says what is wrong.
+      zoneClock.ok ? parsePeriod(query.from, query.to, zoneClock.value) : refused({ fieldErrors: {} }),
+    );
+    if (!checked.ok) throw new Problem('malformed', ['Invalid query parameters.'], checked.error.fieldErrors);
+    const [{ tz: clock, groupBy, user, issue, queue }, period] = checked.value;
     const by: ReportTimeBasis = query.by ?? 'start';
     const report = await readingQuery(
       timeSpentReport(request.services, request.caller, {
-        period: period.period,
+        period,
         clock,
         by,
-        groupBy: groupBy.value,
-        users: lists.user.ok ? lists.user.value : [],
-        issues: lists.issue.ok ? lists.issue.value : [],
-        queues: lists.queue.ok ? lists.queue.value : [],
+        groupBy,
+        users: user,
+        issues: issue,
+        queues: queue,
       }),
     );
-    const from = formatTrackerTimestamp(period.period.from);
-    const to = formatTrackerTimestamp(period.period.to);
+    const from = formatTrackerTimestamp(period.from);
+    const to = formatTrackerTimestamp(period.to);
     if (query.format === 'csv') {
       const name = `time-spent_${query.from}_${query.to}.csv`.replace(/[^A-Za-z0-9._-]/g, '-');
       return reply
         .type('text/csv; charset=utf-8')
         .header('Content-Disposition', `attachment; filename="${name}"`)
-        .send(reportCsv(report, groupBy.value));
+        .send(reportCsv(report, groupBy));
     }
-    return { from, to, tz: clock.zone, by, groupBy: groupBy.value, total: report.total, rows: report.rows };
+    return { from, to, tz: clock.zone, by, groupBy, total: report.total, rows: report.rows };
   });
 };
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type TSchema, Type } from 'typebox';
-import { Problem, malformed } from '../../../domain/errors.js';
+import { malformed, refusalProblem } from '../../../domain/errors.js';
+import { type Result, checkFields, refused, ruleResult } from '../../../domain/result.js';
 import {
   DEFAULT_PER_SCROLL,
   DEFAULT_SCROLL_TTL_MS,
@@ -165,7 +166,7 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     async (request, reply) => {
       const { query, caller } = request;
       const chosen = chooseIssueSearch(request.body);
-      if (!chosen.ok) throw new Problem(chosen.kind, chosen.messages, chosen.errors);
+      if (!chosen.ok) throw refusalProblem(chosen.error, chosen.error.kind);
       const scrolling = query.scrollType !== undefined || query.scrollId !== undefined;
       if (scrolling) {
         const now = request.services.now();
@@ -225,14 +226,19 @@ const issueRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, options
     async (request, reply) => {
       // Scroll ids are self-contained (domain/issue-scroll.ts): nothing is held to release. Each pair
       // is still checked, so that a script that sends wrong pairs learns it here.
-      const errors: Record<string, string> = {};
-      for (const [scrollId, token] of Object.entries(request.body)) {
-        const decoded = decodeScrollId(scrollId, { orgId: request.caller.org.id, uid: request.caller.user.uid }, Number.NEGATIVE_INFINITY); // expired ones too
-        if (!decoded.ok) errors[scrollId] = `the scroll id ${decoded.error}`;
-        else if (scrollToken(scrollId, decoded.value) !== token)
-          errors[scrollId] = 'the scroll token is not the one answered with this scroll id';
-      }
-      if (Object.keys(errors).length > 0) throw malformed(['Some scrolls cannot be cleared.'], errors);
+      const owner = { orgId: request.caller.org.id, uid: request.caller.user.uid };
+      const pairs = Object.entries(request.body).map(([scrollId, token]): [string, Result<unknown>] => {
+        const decoded = decodeScrollId(scrollId, owner, Number.NEGATIVE_INFINITY); // expired ones too
+        if (!decoded.ok) return [scrollId, refused(`the scroll id ${decoded.error}`)];
+        return [
+          scrollId,
+          ruleResult(
+            scrollToken(scrollId, decoded.value) === token ? undefined : 'the scroll token is not the one answered with this scroll id',
+          ),
+        ];
+      });
+      const checked = checkFields(Object.fromEntries(pairs));
+      if (!checked.ok) throw malformed(['Some scrolls cannot be cleared.'], checked.error.fieldErrors);
       // Tracker answers 200 with an empty body (docs/tracker-api.md, "Scroll").
       return reply.code(200).send();
     },

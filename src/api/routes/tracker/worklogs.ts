@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { invalidFields, malformed } from '../../../domain/errors.js';
+import { malformed, refusalProblem } from '../../../domain/errors.js';
 import { readingQuery } from '../../plugins/errors.js';
 import type { VersionPrecondition } from '../../../domain/preconditions.js';
 import { parseIfMatch } from '../../if-match.js';
@@ -198,7 +198,7 @@ const worklogRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, optio
     async (request, reply) => {
       const body = request.body;
       const range = body.createdAt === undefined ? undefined : checkCreatedAtRange(body.createdAt);
-      if (range !== undefined && !range.ok) throw invalidFields(range.errors);
+      if (range !== undefined && !range.ok) throw refusalProblem(range.error);
       const page = pageOf(request.query);
       const found = await searchWorklogs(request.services, request.caller, { createdBy: body.createdBy, createdAt: range?.value }, page);
       setPageHeaders(reply, linkUrl(links, 'worklog/_search'), page, found.total, '', true);
