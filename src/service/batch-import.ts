@@ -39,7 +39,7 @@ export interface BatchOptions {
   source?: string | undefined;
 }
 
-/** One entry as the route hands it over: its fields, or the schema problem that stopped it. */
+/** One entry as the caller hands it over: its fields, or the schema problem that stopped it. */
 export type BatchEntryInput =
   | { ok: true; issue: string; externalId?: string | undefined; fields: ImportWorklogFields }
   | { ok: false; externalId?: string | undefined; problem: Problem };
@@ -155,7 +155,7 @@ async function writeBatch(
       }
       if (!issues.has(entry.issue)) issues.set(entry.issue, await findIssue(trx, orgId, entry.issue));
       const issue = issues.get(entry.issue);
-      // The single import's order: an unknown issue is 404 before the body's rules are applied.
+      // The single import's order: an unknown issue is `not_found` before the body's rules are applied.
       if (issue === undefined) {
         outcomes.push(withId({ index, status: 'failed' as const, problem: notFound('Issue does not exist.') }));
         continue;

@@ -22,7 +22,7 @@ export interface NewUserFields {
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 const MAX_NAME_LENGTH = 255;
 
-/** Checks a new user's fields; the same rules for the HTTP extension and the CLI. */
+/** Checks a new user's fields; the same rules for the API and the command line. */
 function checkNewUser(fields: NewUserFields): Result<unknown, FieldRefusal> {
   const name = (value: string | undefined) =>
     ruleResult(

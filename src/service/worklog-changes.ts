@@ -34,7 +34,7 @@ export const MAX_EXTERNAL_PAGE = 1000;
 
 export type ChangeAction = 'update' | 'delete';
 
-/** One change as the route hands it over: checked against its schema, or the problem that stopped it. */
+/** One change as the caller hands it over: checked against its schema, or the problem that stopped it. */
 export type ChangeInput =
   | { ok: true; action: 'update'; externalId: string; ifVersion?: number | undefined; fields: WorklogEditFields }
   | { ok: true; action: 'delete'; externalId: string; ifVersion?: number | undefined }
@@ -154,7 +154,7 @@ async function writeChanges(
         continue;
       }
       firstIndex.set(input.externalId, index);
-      // PATCH's and DELETE's order: the entry exists (404), its fields obey the rules (422), its version matches (412).
+      // The edit's and the delete's order: the entry exists (`not_found`), its fields obey the rules (`invalid`), its version matches (`stale_version`).
       const imported = found.get(input.externalId);
       if (imported === undefined) {
         fail(unknownExternalId(input.externalId));

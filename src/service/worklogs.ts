@@ -145,7 +145,7 @@ function requireVersion(worklog: Worklog, precondition: VersionPrecondition | un
   }
 }
 
-/** The 412 of a write that expected another version of the worklog (If-Match, or a change's `ifVersion`). */
+/** The `stale_version` problem of a write that expected another version of the worklog (the caller's precondition, or a change's `ifVersion`). */
 export function versionProblem(worklog: Pick<Worklog, 'version'>, expected: number): Problem | undefined {
   if (worklog.version === expected) return undefined;
   return staleVersion(`The time entry has changed: its version is ${worklog.version}, not ${expected}. Read it again and retry.`);
@@ -211,14 +211,14 @@ export async function getWorklog(ctx: ServiceContext, caller: Caller, issueRef: 
 }
 
 /**
- * `PATCH /v3/issues/<key>/worklog/<id>` (docs/tracker-api.md §Worklogs): the author or an
- * administrator changes `duration`, `comment` or `start`. The entry's `version` grows by one; with
- * `If-Match` the change happens only if the entry still has that version (412 otherwise). The write
+ * Edits a worklog (Tracker's worklog edit, docs/tracker-api.md §Worklogs): the author or an
+ * administrator changes `duration`, `comment` or `start`. The entry's `version` grows by one; with a
+ * version precondition the change happens only if the entry still has that version. The write
  * is a conditional `UPDATE ... WHERE version = <the version read>`, so the duration it replaces is
  * exactly the one taken off the issue's `spent`, whatever runs beside it.
  *
- * Checks, in order: the issue and the entry exist (404), the caller may edit it (403), the fields
- * obey the rules (422), the version matches (412).
+ * Checks, in order: the issue and the entry exist (`not_found`), the caller may edit it
+ * (`forbidden`), the fields obey the rules (`invalid`), the version matches (`stale_version`).
  */
 export async function editWorklog(
   ctx: ServiceContext,
@@ -265,9 +265,9 @@ export function worklogChanges(edit: CheckedWorklogEdit): WorklogChanges {
 }
 
 /**
- * `DELETE /v3/issues/<key>/worklog/<id>` (docs/tracker-api.md §Worklogs): the author or an
+ * Deletes a worklog (Tracker's worklog delete, docs/tracker-api.md §Worklogs): the author or an
  * administrator removes an entry; its duration leaves the issue's `spent`, and the issue's
- * `updatedAt` and `version` move. An `If-Match` header, if sent, is honoured as on PATCH.
+ * `updatedAt` and `version` move. A version precondition, if given, is honoured as on an edit.
  */
 export async function deleteWorklog(
   ctx: ServiceContext,
