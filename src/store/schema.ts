@@ -17,6 +17,7 @@ export interface Database {
   tokens: TokenTable;
   queues: QueueTable;
   issues: IssueTable;
+  issueSpentShards: IssueSpentShardTable;
   worklogs: WorklogTable;
   importBatches: ImportBatchTable;
   importedWorklogs: ImportedWorklogTable;
@@ -54,6 +55,17 @@ export type QueueTable = Omit<Queue, 'id' | 'extra'> & { id: Generated<number>; 
 
 /** The domain's issue, as stored: tags, followers and the other Tracker fields kept as given, JSON text. */
 export type IssueTable = Omit<Issue, 'extra'> & { extra: JsonText<IssueExtra> };
+
+/**
+ * Seconds single imports added to an issue's `spent` on PostgreSQL, a few counters per issue
+ * (`shard`), so that concurrent imports into one issue do not wait for each other's commit. An
+ * issue's `spent` is its `spentSeconds` plus these (store/issues.ts); SQLite never writes here.
+ */
+export interface IssueSpentShardTable {
+  issueId: string;
+  shard: number;
+  seconds: number;
+}
 
 export interface WorklogTable {
   id: Generated<number>;
