@@ -64,9 +64,9 @@ const insertImportAuditEvent = prepareQuery((db, param: ParameterOf<ImportAuditV
 /**
  * How many `spent` counters an issue has at most on PostgreSQL (`issue_spent_shards`). A single
  * import adds to the one its connection's backend process picks (`pg_backend_pid() % N`), so two
- * imports wait for each other only when their connections' process ids meet modulo N: never for
- * the connections of one pool opened together (consecutive ids) up to N of them. A read sums at
- * most N small rows per issue (store/issues.ts, `issueSpent`).
+ * imports wait for each other only when their connections' process ids meet modulo N, which the
+ * connections of a pool, forked one after another, seldom do. A read sums at most N small rows per
+ * issue (store/issues.ts, `issueSpent`).
  */
 export const SPENT_SHARDS = 32;
 

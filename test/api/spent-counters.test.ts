@@ -17,7 +17,7 @@ import { authenticate } from '../../src/service/tokens.js';
 import { deleteWorklog, editWorklog, importWorklog } from '../../src/service/worklogs.js';
 import type { DbHandle } from '../../src/store/database.js';
 import { findIssueById, findIssueByKey, findIssueByUnique, issuesAfter, issuesByKey, pageOfIssues } from '../../src/store/issues.js';
-import { changeIssueSpent, issuesById } from '../../src/store/worklogs.js';
+import { SPENT_SHARDS, changeIssueSpent, issuesById } from '../../src/store/worklogs.js';
 import { ADMIN_TOKEN, type TestApp, testBackend } from '../../support/app.js';
 import {
   type IssueBody,
@@ -148,7 +148,7 @@ describe(
      */
     async function twoTransactions(): Promise<[Held, Held]> {
       const held = await Promise.all([holdTransaction(t, '1s'), holdTransaction(t, '1s'), holdTransaction(t, '1s')]);
-      const shard = (one: Held) => one.pid % 32;
+      const shard = (one: Held) => one.pid % SPENT_SHARDS;
       for (const [i, j] of [
         [0, 1],
         [0, 2],
