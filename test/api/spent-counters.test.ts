@@ -160,6 +160,7 @@ describe(
           return [held[i]!, held[j]!];
         }
       }
+      await Promise.allSettled(held.map((one) => one.commit()));
       throw new Error(`three connections with process ids ${held.map((one) => one.pid).join(', ')} all share one counter`);
     }
 
