@@ -4,12 +4,13 @@
  * and on PostgreSQL, beside a bare Fastify JSON-schema echo of the same request and response size
  * (bench/echo-server.ts, also a separate process) in the same run, interleaved run by run so that
  * noise on the machine hits both. Every request is a distinct entry (its own comment and start),
- * spread over 20 issues. After each run the stored entries are counted through the API and must
+ * spread over BENCH_ISSUES issues (20; 1 puts every import into one issue). After each run the stored entries are counted through the API and must
  * equal the 200 answers.
  *
  * Settings (environment): BENCH_SECONDS (seconds a measured run aims at: quick 1, full 10),
  * BENCH_WARMUP_SECONDS (quick 0.5, full 3), BENCH_ROUNDS (measured runs per target and connection
  * count: quick 1, full 3; the median is shown), BENCH_CONNECTIONS (comma-separated, default 1,16,64),
+ * BENCH_ISSUES (how many issues the imports go to in turn, default 20),
  * BENCH_BACKENDS (sqlite,postgres), BENCH_PG_URL, BENCH_BASELINE_ROOT (another checkout, built with
  * `npm run build`: its server is measured too, as a third target interleaved with the other two on a
  * database of its own, so that two versions of the code are compared in one run on one machine state).
@@ -44,7 +45,8 @@ const SECONDS = setting('BENCH_SECONDS', 1, 10);
 const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 0.5, 3);
 const ROUNDS = setting('BENCH_ROUNDS', 1, 3);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
-const ISSUES = 20;
+const ISSUES = setting('BENCH_ISSUES', 20, 20);
+if (!Number.isInteger(ISSUES) || ISSUES < 1) throw new Error(`BENCH_ISSUES=${ISSUES}: give a whole number of issues, at least 1`);
 const BASELINE_ROOT = process.env.BENCH_BASELINE_ROOT;
 
 type Run = Pick<LoadRun, 'rate' | 'p50' | 'p99' | 'ok' | 'bytesPerResponse'> & {
@@ -240,7 +242,7 @@ await main(async () => {
     ],
     [
       `Each figure is the median of ${ROUNDS} run(s) of about ${SECONDS} s (after a ${WARMUP_SECONDS} s warm-up per target and connection count), import and echo runs interleaved.`,
-      `Every request is a new entry (distinct comment and start) on one of ${ISSUES} issues; stored entries counted after every run = the 200 answers.`,
+      `Every request is a new entry (distinct comment and start) on ${ISSUES === 1 ? 'one issue (BENCH_ISSUES=1)' : `one of ${ISSUES} issues`}; stored entries counted after every run = the 200 answers.`,
       `Bytes per response (headers included), import/echo: ${[...new Set(sizes)].join(', ')}. autocannon runs in the bench process, on the same machine.`,
       "Latencies as measured by the client (autocannon's per-response times, to the microsecond); p99 ratio: the import's p99 over the echo's.",
       ...(BASELINE_ROOT === undefined

@@ -78,8 +78,12 @@ export async function importWorklog(
       details: { after: facts },
     });
     const { worklog, issueSpentSeconds } = await insertImportedWorklogWithAudit(ctx.store, trx, values, event);
-    // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
-    return { issue: { ...issue, spentSeconds: issueSpentSeconds }, worklogs: [worklog], users: new Map([[author.uid, author]]) };
+    // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves. On
+    // PostgreSQL the store does not read the new spent back (imports into one issue add to it side
+    // by side, store/worklogs.ts); the issue as this transaction sees it is the one read plus this
+    // entry. The answer prints the issue's reference only.
+    const spentSeconds = issueSpentSeconds ?? issue.spentSeconds + durationSeconds;
+    return { issue: { ...issue, spentSeconds }, worklogs: [worklog], users: new Map([[author.uid, author]]) };
   });
 }
 

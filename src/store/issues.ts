@@ -1,10 +1,55 @@
-import type { Kysely } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { ScrollPosition } from '../domain/issue-scroll.js';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
 import type { Issue, IssueExtra } from '../domain/issue.js';
 import type { Database, NewIssue } from './schema.js';
 
 /** The statements of issues. */
+
+/**
+ * Every stored column of an issue but `spentSeconds`, which reads get from `issueSpent`. The reads
+ * answer `Issue`, so a column left out here does not compile.
+ */
+const STORED_COLUMNS = [
+  'issues.id',
+  'issues.orgId',
+  'issues.queueId',
+  'issues.key',
+  'issues.number',
+  'issues.summary',
+  'issues.description',
+  'issues.status',
+  'issues.type',
+  'issues.priority',
+  'issues.assigneeUid',
+  'issues.createdAt',
+  'issues.createdBy',
+  'issues.updatedAt',
+  'issues.updatedBy',
+  'issues.resolvedAt',
+  'issues.resolvedBy',
+  'issues.resolution',
+  'issues.version',
+  'issues.originalEstimationSeconds',
+  'issues.estimationSeconds',
+  'issues.uniqueMarker',
+  'issues.deadline',
+  'issues.start',
+  'issues.end',
+  'issues.extra',
+] as const;
+
+/**
+ * An issue's `spent` as every read gives it: the issue's own column, which every write but the
+ * single import on PostgreSQL moves in place, plus what single imports added to the issue's
+ * counters in `issue_spent_shards` (store/worklogs.ts says why; docs/decisions.md). One statement
+ * reads both in one snapshot, so the sum is exact whatever commits beside it.
+ */
+export const issueSpent = (eb: ExpressionBuilder<Database, 'issues'>) =>
+  sql<number>`${eb.ref('issues.spentSeconds')} + coalesce((select sum(s.seconds) from issue_spent_shards s where s.issue_id = ${eb.ref('issues.id')}), 0)`;
+
+/** An issue's columns as read (`select` or `returning` on `issues`): the stored ones and `spentSeconds` (issueSpent). */
+export const issueColumns = (eb: ExpressionBuilder<Database, 'issues'>) => [...STORED_COLUMNS, issueSpent(eb).as('spentSeconds')] as const;
 
 /** The key of the organization's issue with this `unique` value, if any. */
 export async function issueKeyByUnique(db: Kysely<Database>, orgId: string, unique: string): Promise<string | undefined> {
@@ -13,7 +58,7 @@ export async function issueKeyByUnique(db: Kysely<Database>, orgId: string, uniq
 }
 
 export async function findIssueByUnique(db: Kysely<Database>, orgId: string, unique: string): Promise<Issue | undefined> {
-  return db.selectFrom('issues').selectAll().where('orgId', '=', orgId).where('uniqueMarker', '=', unique).executeTakeFirst();
+  return db.selectFrom('issues').select(issueColumns).where('orgId', '=', orgId).where('uniqueMarker', '=', unique).executeTakeFirst();
 }
 
 /** Whether the organization has an issue with this key. */
@@ -35,10 +80,10 @@ export async function insertIssueRow(db: Kysely<Database>, issue: NewIssueValues
 
 // Nearly every request under an issue's path runs one of these: compiled once (prepared-query.ts).
 const issueById = prepareQuery((db, param: ParameterOf<{ orgId: string; id: string }>) =>
-  db.selectFrom('issues').selectAll().where('orgId', '=', param('orgId')).where('id', '=', param('id')),
+  db.selectFrom('issues').select(issueColumns).where('orgId', '=', param('orgId')).where('id', '=', param('id')),
 );
 const issueByKey = prepareQuery((db, param: ParameterOf<{ orgId: string; key: string }>) =>
-  db.selectFrom('issues').selectAll().where('orgId', '=', param('orgId')).where('key', '=', param('key')),
+  db.selectFrom('issues').select(issueColumns).where('orgId', '=', param('orgId')).where('key', '=', param('key')),
 );
 
 export async function findIssueById(db: Kysely<Database>, orgId: string, id: string): Promise<Issue | undefined> {
@@ -61,7 +106,7 @@ export async function issuesByKey(
   for (let start = 0; start < keys.length; start += chunk) {
     const rows = await db
       .selectFrom('issues')
-      .selectAll()
+      .select(issueColumns)
       .where('orgId', '=', orgId)
       .where('key', 'in', keys.slice(start, start + chunk))
       .execute();
@@ -81,7 +126,7 @@ export async function pageOfIssues(
   let base = db.selectFrom('issues').where('orgId', '=', orgId);
   if (queueId !== null) base = base.where('queueId', '=', queueId);
   const [issues, count] = await Promise.all([
-    base.selectAll().orderBy('queueId').orderBy('number').limit(limit).offset(offset).execute(),
+    base.select(issueColumns).orderBy('queueId').orderBy('number').limit(limit).offset(offset).execute(),
     base.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
   ]);
   return { issues, total: Number(count.total) };
@@ -101,7 +146,7 @@ export async function issuesAfter(
 ): Promise<{ issues: Issue[]; total: number }> {
   let base = db.selectFrom('issues').where('orgId', '=', orgId);
   if (queueId !== null) base = base.where('queueId', '=', queueId);
-  let rowsQuery = base.selectAll();
+  let rowsQuery = base.select(issueColumns);
   if (after !== null) {
     rowsQuery = rowsQuery.where((eb) =>
       eb.or([eb('queueId', '>', after.queueId), eb.and([eb('queueId', '=', after.queueId), eb('number', '>', after.number)])]),

@@ -18,6 +18,7 @@ export interface Database {
   tokens: TokenTable;
   queues: QueueTable;
   issues: IssueTable;
+  issueSpentShards: IssueSpentShardTable;
   worklogs: WorklogTable;
   importBatches: ImportBatchTable;
   importedWorklogs: ImportedWorklogTable;
@@ -55,6 +56,17 @@ export type QueueTable = Omit<Queue, 'id' | 'extra'> & { id: Generated<number>; 
 
 /** The domain's issue, as stored: tags, followers and the other Tracker fields kept as given, JSON text. */
 export type IssueTable = Omit<Issue, 'extra'> & { extra: JsonText<IssueExtra> };
+
+/**
+ * Seconds single imports added to an issue's `spent` on PostgreSQL, a few counters per issue
+ * (`shard`), so that concurrent imports into one issue do not wait for each other's commit. An
+ * issue's `spent` is its `spentSeconds` plus these (store/issues.ts); SQLite never writes here.
+ */
+export interface IssueSpentShardTable {
+  issueId: string;
+  shard: number;
+  seconds: number;
+}
 
 /** The domain's worklog, as stored: the id generated, `imported` a 0/1 flag (0 unless given). */
 export type WorklogTable = Omit<Worklog, 'id' | 'imported'> & {

@@ -1,9 +1,10 @@
-import type { QueryCreator } from 'kysely';
+import { type QueryCreator, sql } from 'kysely';
 import type { Store } from './database.js';
 import type { DbHandle } from './database.js';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
 import { type AuditEventValues, auditEventParameters } from './audit-events.js';
 import type { Database, Issue, Worklog } from './schema.js';
+import { issueColumns } from './issues.js';
 
 /**
  * The worklogs repository: a worklog's rows and the issue's `spent` that every write to them
@@ -61,18 +62,36 @@ const insertImportAuditEvent = prepareQuery((db, param: ParameterOf<ImportAuditV
 );
 
 /**
- * PostgreSQL only (data-modifying CTEs): the import's insert, its `spent` update and its audit
- * event as one statement, which answers the new worklog and the issue's new `spent`.
+ * How many `spent` counters an issue has at most on PostgreSQL (`issue_spent_shards`). A single
+ * import adds to the one its connection's backend process picks (`pg_backend_pid() % N`), so two
+ * imports wait for each other only when their connections' process ids meet modulo N, which the
+ * connections of a pool, forked one after another, seldom do. A read sums at most N small rows per
+ * issue (store/issues.ts, `issueSpent`).
+ */
+export const SPENT_SHARDS = 32;
+
+/**
+ * PostgreSQL only (data-modifying CTEs): the import's insert, its addition to `spent` and its
+ * audit event as one statement, which answers the new worklog. `spent` grows in one of the issue's
+ * counters (`issue_spent_shards`, an upsert) rather than on the issue's row: the row's lock, held
+ * to the commit, made imports into one issue wait for each other's commit one by one.
  */
 const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWorklogValues & ImportAuditValues>) =>
   db
     .with('w', (qc) => insertImportedWorklogRow(qc, param))
     .with('s', (qc) =>
       qc
-        .updateTable('issues')
-        .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', param('durationSeconds')) }))
-        .where('id', '=', param('issueId'))
-        .returning('spentSeconds'),
+        .insertInto('issueSpentShards')
+        .values({
+          issueId: param('issueId'),
+          shard: sql<number>`pg_backend_pid() % ${sql.lit(SPENT_SHARDS)}`,
+          seconds: param('durationSeconds'),
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['issueId', 'shard'])
+            .doUpdateSet((eb) => ({ seconds: eb('issueSpentShards.seconds', '+', eb.ref('excluded.seconds')) })),
+        ),
     )
     .with('a', (qc) =>
       qc
@@ -80,27 +99,26 @@ const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWork
         .values({ ...auditEventParameters(param), worklogId: (eb) => eb.selectFrom('w').select('w.id') })
         .returning('id'),
     )
-    .selectFrom(['w', 's'])
-    .selectAll('w')
-    .select('s.spentSeconds as issueSpentSeconds'),
+    .selectFrom('w')
+    .selectAll('w'),
 );
 
 /**
  * Stores a single import: the worklog, the issue's `spent` grown by its duration (updatedAt and
- * version stay) and its audit event, which gets the new worklog's id. Answers the worklog and the
- * issue's new `spent`.
+ * version stay) and its audit event, which gets the new worklog's id. Answers the worklog and,
+ * on SQLite, the issue's new `spent`; on PostgreSQL the import does not read the issue's `spent`
+ * back (nothing answers it: the worklog's answer names its issue only).
  */
 export async function insertImportedWorklogWithAudit(
   store: Store,
   trx: DbHandle,
   values: ImportedWorklogValues,
   event: ImportAuditValues,
-): Promise<{ worklog: Worklog; issueSpentSeconds: number }> {
+): Promise<{ worklog: Worklog; issueSpentSeconds?: number }> {
   if (store.dialect === 'postgres') {
     // One statement instead of three: on PostgreSQL every statement is a round trip, and round
     // trips are most of a single import's cost there (BENCHMARKS.md).
-    const { issueSpentSeconds, ...worklog } = await importWorklogStatement.one(trx, { ...values, ...event });
-    return { worklog, issueSpentSeconds };
+    return { worklog: await importWorklogStatement.one(trx, { ...values, ...event }) };
   }
   const worklog = await insertImportedWorklog.one(trx, values);
   const { spentSeconds } = await addToSpentOnly.one(trx, { issueId: values.issueId, deltaSeconds: values.durationSeconds });
@@ -220,7 +238,7 @@ export async function issuesById(db: DbHandle, ids: Iterable<string>): Promise<M
   for (let offset = 0; offset < unique.length; offset += CHUNK) {
     const rows = await db
       .selectFrom('issues')
-      .selectAll()
+      .select(issueColumns)
       .where('id', 'in', unique.slice(offset, offset + CHUNK))
       .execute();
     for (const issue of rows) issues.set(issue.id, issue);
@@ -249,7 +267,7 @@ export async function changeIssueSpent(
       updatedBy: by.uid,
     }))
     .where('id', '=', issueId)
-    .returningAll()
+    .returning(issueColumns)
     .executeTakeFirstOrThrow();
 }
 

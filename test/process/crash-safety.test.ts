@@ -171,7 +171,9 @@ async function crashUnderLoad(box: Sandbox, backend: Backend): Promise<void> {
 /** Every stored worklog is whole, was sent, is there once; every issue's spent is the sum. */
 async function checkRows(backend: Backend, keys: string[], acknowledged: Map<string, Sent>, attempted: Map<string, Sent>): Promise<void> {
   const issues = await backend.query<{ key: string; spent: number | string; total: number | string; count: number | string }>(
-    `select i.key as key, i.spent_seconds as spent,
+    // spent as the store reads it: the issue's column plus the single imports' counters (store/issues.ts).
+    `select i.key as key,
+            i.spent_seconds + coalesce((select sum(s.seconds) from issue_spent_shards s where s.issue_id = i.id), 0) as spent,
             (select coalesce(sum(w.duration_seconds), 0) from worklogs w where w.issue_id = i.id) as total,
             (select count(*) from worklogs w where w.issue_id = i.id) as count
        from issues i order by i.number`,

@@ -304,7 +304,10 @@ describe('SIGTERM with serve --workers (PostgreSQL)', { skip: skipPostgres, time
     await client.connect();
     try {
       const { rows } = await client.query<{ n: string; spent: string; total: string }>(
-        `select count(w.id) as n, i.spent_seconds as spent, coalesce(sum(w.duration_seconds), 0) as total
+        // spent as the store reads it: the issue's column plus the single imports' counters (store/issues.ts).
+        `select count(w.id) as n,
+                i.spent_seconds + coalesce((select sum(s.seconds) from issue_spent_shards s where s.issue_id = i.id), 0) as spent,
+                coalesce(sum(w.duration_seconds), 0) as total
            from issues i left join worklogs w on w.issue_id = i.id where i.key = $1 group by i.id`,
         [key],
       );

@@ -20,6 +20,14 @@ export async function organizationRows(store: Store, orgId: string): Promise<Rec
       .execute(),
     queues: await db.selectFrom('queues').selectAll().where('orgId', '=', orgId).orderBy('id').execute(),
     issues: await db.selectFrom('issues').selectAll().where('orgId', '=', orgId).orderBy('id').execute(),
+    issueSpentShards: await db
+      .selectFrom('issueSpentShards')
+      .innerJoin('issues', 'issues.id', 'issueSpentShards.issueId')
+      .selectAll('issueSpentShards')
+      .where('issues.orgId', '=', orgId)
+      .orderBy('issueSpentShards.issueId')
+      .orderBy('issueSpentShards.shard')
+      .execute(),
     worklogs: await db.selectFrom('worklogs').selectAll().where('orgId', '=', orgId).orderBy('id').execute(),
     importBatches: await db.selectFrom('importBatches').selectAll().where('orgId', '=', orgId).orderBy('id').execute(),
     importedWorklogs: await db.selectFrom('importedWorklogs').selectAll().where('orgId', '=', orgId).orderBy('worklogId').execute(),
@@ -43,6 +51,7 @@ export async function allRows(store: Store): Promise<Record<string, unknown[]>> 
     tokens: await db.selectFrom('tokens').selectAll().orderBy('id').execute(),
     queues: await db.selectFrom('queues').selectAll().orderBy('id').execute(),
     issues: await db.selectFrom('issues').selectAll().orderBy('id').execute(),
+    issueSpentShards: await db.selectFrom('issueSpentShards').selectAll().orderBy('issueId').orderBy('shard').execute(),
     worklogs: await db.selectFrom('worklogs').selectAll().orderBy('id').execute(),
     importBatches: await db.selectFrom('importBatches').selectAll().orderBy('id').execute(),
     importedWorklogs: await db.selectFrom('importedWorklogs').selectAll().orderBy('worklogId').execute(),
@@ -59,9 +68,14 @@ export async function allRows(store: Store): Promise<Record<string, unknown[]>> 
 
 /** Row counts per table and every issue's `spent`: a cheap summary to report when snapshots differ. */
 export function summary(rows: Record<string, unknown[]>): Record<string, unknown> {
-  const issues = (rows.issues ?? []) as { orgId: string; key: string; spentSeconds: number }[];
+  const issues = (rows.issues ?? []) as { id: string; orgId: string; key: string; spentSeconds: number }[];
+  const shards = (rows.issueSpentShards ?? []) as { issueId: string; seconds: number }[];
+  // spent as the store reads it: the issue's column plus its counters (store/issues.ts).
+  const spentOf = (issue: (typeof issues)[number]): number =>
+    Number(issue.spentSeconds) +
+    shards.filter((shard) => shard.issueId === issue.id).reduce((sum, shard) => sum + Number(shard.seconds), 0);
   return {
     counts: Object.fromEntries(Object.entries(rows).map(([table, list]) => [table, list.length])),
-    spent: Object.fromEntries(issues.map((issue) => [`${issue.orgId}/${issue.key}`, Number(issue.spentSeconds)])),
+    spent: Object.fromEntries(issues.map((issue) => [`${issue.orgId}/${issue.key}`, spentOf(issue)])),
   };
 }
