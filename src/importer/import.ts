@@ -1,4 +1,5 @@
 import { SourceIdSet } from './source-id-set.js';
+import os from 'node:os';
 import path from 'node:path';
 import {
   AmbiguousWriteError,
@@ -18,6 +19,7 @@ import { type Fingerprint, Journal, chooseDefaultJournal } from './journal.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import { RunLog } from './run-log.js';
 import { Progress } from './progress.js';
+import { StartOrderSort, createdAtOf } from './start-order.js';
 import type { RawRecord } from './readers.js';
 import { type SourceItem, type SourceOptions, inputsOf, sourceItems } from './source.js';
 
@@ -46,6 +48,13 @@ export interface ImportOptions extends SourceOptions {
   err: (line: string) => void;
   /** Called once the target has confirmed a write (a batch), before the run log records it; tests stop a run here. */
   beforeRecord?: (() => void) | undefined;
+  /**
+   * `start` (the default): entries go out ordered by start, then createdAt, then their place in the
+   * input (sorted first unless the preflight found them in that order); `file`: as read.
+   */
+  order?: 'start' | 'file' | undefined;
+  /** Characters of entries the sort keeps in memory before it writes a run to disk (tests make it small). */
+  sortRunBytes?: number | undefined;
 }
 
 export interface ImportSummary {
@@ -100,7 +109,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     );
   }
   const api = capabilities?.worklogBatchImport === undefined ? 'tracker' : 'timeport';
-  const report = await preflight(options, client);
+  const report = await preflight(options, client, { createdAtFrom: options.createdAtFrom });
   for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
   options.out(
     `Target: ${options.target} (organization ${options.org}), ${api === 'timeport' ? 'Timeport batch import' : 'Tracker single-entry import'}${options.dryRun ? ', dry run: nothing is written' : ''}${options.atomic ? ', atomic' : ''}`,
@@ -160,6 +169,14 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         });
   summary.runId = runLog?.id;
   if (runLog !== undefined) options.out(`Run ${runLog.id} (timeport rollback ${runLog.id} undoes it)`);
+  const sorting = (options.order ?? 'start') === 'start' && !report.inStartOrder;
+  if (sorting)
+    options.out(
+      'Order: the entries are not in time order; they are sorted by start before they are sent (--order file sends them as read)',
+    );
+  // Beside the journal (on disk, where the command writes already) rather than in a /tmp that may
+  // be memory; a dry run has no journal.
+  const sortIn = sorting ? (journalPath === undefined ? os.tmpdir() : path.dirname(path.resolve(journalPath))) : undefined;
   const progress = new Progress(report.total, {
     ...options.progress,
     write: options.err,
@@ -169,7 +186,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     if (options.atomic && !options.dryRun) {
       // All or nothing: every entry is validated against the target first (a dry run); a refusal
       // after that (the target changed meanwhile) rolls back what this run stored, on Timeport.
-      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true, undefined);
+      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true, undefined, sortIn);
       if (check.failed > 0) {
         summary.blocked = true;
         summary.failed = check.failed;
@@ -178,7 +195,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       }
     }
     progress.start();
-    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun, runLog);
+    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun, runLog, sortIn);
     runLog?.finish();
     Object.assign(summary, {
       created: result.created,
@@ -229,13 +246,23 @@ function problemOf(item: SourceItem, report: PreflightReport): string | undefine
   return undefined;
 }
 
-function readyOf(item: SourceItem, createdAtFrom: 'start' | 'end'): Ready {
-  const entry = item.entry!;
-  const createdAtMs = entry.createdAtMs ?? (createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
+/** What an entry to send needs, as the sort keeps it. */
+interface Sendable {
+  record: RawRecord;
+  entry: SourceEntry;
+  issue: string;
+  login: string;
+}
+
+const sendableOf = (item: SourceItem): Sendable => ({ record: item.record, entry: item.entry!, issue: item.issue!, login: item.login! });
+
+function readyOf(item: Sendable, createdAtFrom: 'start' | 'end'): Ready {
+  const entry = item.entry;
+  const createdAtMs = createdAtOf(entry, createdAtFrom);
   const body: BatchEntry = {
-    issue: item.issue!,
+    issue: item.issue,
     externalId: entry.sourceId,
-    createdBy: item.login!,
+    createdBy: item.login,
     createdAt: formatTrackerTimestamp(createdAtMs),
     start: formatTrackerTimestamp(entry.startMs),
     duration: formatBusinessDuration(entry.durationSeconds),
@@ -245,7 +272,7 @@ function readyOf(item: SourceItem, createdAtFrom: 'start' | 'end'): Ready {
     record: item.record,
     entry,
     body,
-    fingerprint: { createdBy: item.login!, createdAt: createdAtMs, start: entry.startMs, seconds: entry.durationSeconds },
+    fingerprint: { createdBy: item.login, createdAt: createdAtMs, start: entry.startMs, seconds: entry.durationSeconds },
   };
 }
 
@@ -257,7 +284,12 @@ interface SendResult {
   failureFiles: { path: string; count: number }[];
 }
 
-/** The streaming pass: reads the files again and sends what is not done yet. */
+/**
+ * The streaming pass: reads the files again and sends what is not done yet. Problems, repeated
+ * source ids and entries the journal has as done are settled in the input's order (the first of
+ * a repeated id wins); with `sortIn`, what is left is sorted by start (spilling to a temporary
+ * directory there) before it is sent.
+ */
 async function sendAll(
   options: ImportOptions,
   report: PreflightReport,
@@ -267,6 +299,7 @@ async function sendAll(
   progress: Progress | undefined,
   dryRun: boolean,
   runLog: RunLog | undefined,
+  sortIn: string | undefined,
 ): Promise<SendResult> {
   const result: SendResult = { created: 0, alreadyPresent: 0, failed: 0, skipped: 0, failureFiles: [] };
   const count = (kind: 'created' | 'alreadyPresent' | 'failed' | 'skipped', by = 1) => {
@@ -288,21 +321,28 @@ async function sendAll(
   // Sized for every entry up front: growing by doubling would hold the old table and the new one
   // at once, half again the memory, at the moment the table is largest.
   const seen = new SourceIdSet(report.total);
-  for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
-    const problem = problemOf(item, report);
-    if (problem !== undefined) {
-      fail({ record: item.record, entry: item.entry, issue: item.issue, login: item.login }, problem);
-      continue;
+  const sort = sortIn === undefined ? undefined : new StartOrderSort<Sendable>(sortIn, options.sortRunBytes);
+  try {
+    for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
+      const problem = problemOf(item, report);
+      if (problem !== undefined) {
+        fail({ record: item.record, entry: item.entry, issue: item.issue, login: item.login }, problem);
+        continue;
+      }
+      const entry = item.entry!;
+      if (seen.has(entry.sourceId) || journal?.doneBefore.has(entry.sourceId) === true) {
+        count('skipped');
+        continue;
+      }
+      seen.add(entry.sourceId);
+      if (sort === undefined) await sink.add(readyOf(sendableOf(item), options.createdAtFrom));
+      else sort.add(entry.startMs, createdAtOf(entry, options.createdAtFrom), sendableOf(item));
     }
-    const sourceId = item.entry!.sourceId;
-    if (seen.has(sourceId) || journal?.doneBefore.has(sourceId) === true) {
-      count('skipped');
-      continue;
-    }
-    seen.add(sourceId);
-    await sink.add(readyOf(item, options.createdAtFrom));
+    if (sort !== undefined) for (const item of sort.sorted()) await sink.add(readyOf(item, options.createdAtFrom));
+    await sink.finish();
+  } finally {
+    sort?.dispose();
   }
-  await sink.finish();
   return result;
 }
 

@@ -3,6 +3,7 @@ import type { TrackerClient, TrackerIssue, TrackerUser } from '../client/tracker
 import { describeSeconds } from './durations.js';
 import { describeUser, userKey } from './mapping.js';
 import { type DateOrderFinding, type SourceOptions, describeDateOrder, settleDateOrder, sourceItems, where } from './source.js';
+import { OrderCheck, createdAtOf } from './start-order.js';
 import { dayInZone } from './time.js';
 
 /**
@@ -35,11 +36,21 @@ export interface PreflightReport {
   totalSeconds: number;
   /** The order slashed dates were read in; later passes over the same input read with it. */
   dates: DateOrderFinding;
+  /**
+   * Whether the converted entries come in start order (ties by createdAt) already: then the import
+   * sends them as they are read, with no sort.
+   */
+  inStartOrder: boolean;
 }
 
 const EXAMPLES = 10;
 
-export async function preflight(given: SourceOptions, client: TrackerClient | undefined, concurrency = 8): Promise<PreflightReport> {
+export async function preflight(
+  given: SourceOptions,
+  client: TrackerClient | undefined,
+  settings: { concurrency?: number; createdAtFrom?: 'start' | 'end' } = {},
+): Promise<PreflightReport> {
+  const { concurrency = 8, createdAtFrom = 'start' } = settings;
   const dates = await settleDateOrder(given);
   const options: SourceOptions = { ...given, dateOrder: dates.order };
   const zone = options.zone ?? 'UTC';
@@ -60,7 +71,9 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
     issues: new Map(),
     totalSeconds: 0,
     dates,
+    inStartOrder: true,
   };
+  const order = new OrderCheck();
   const logins = new Map<string, number>();
   const issueKeys = new Map<string, number>();
   /** Each issue's earliest start and where it was read: one pair per issue, whatever the input's size. */
@@ -78,6 +91,7 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
       note(report.conversionErrors, `${where(item.record)}: ${item.problem?.reason ?? 'cannot be read'}`);
       continue;
     }
+    order.see(entry.startMs, createdAtOf(entry, createdAtFrom));
     if (seen.has(entry.sourceId)) note(report.duplicates, `${where(item.record)}: ${entry.sourceId}`);
     seen.add(entry.sourceId);
     report.totalSeconds += entry.durationSeconds;
@@ -104,6 +118,7 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
         earliestStarts.set(item.issue, { startMs: entry.startMs, where: where(item.record) });
     }
   }
+  report.inStartOrder = order.inOrder;
   if (client !== undefined) {
     await eachLimited([...logins.keys()], concurrency, async (login) => {
       const user = await client.getUser(login);
