@@ -378,9 +378,15 @@ const TIME_ORDER_STEP_MS = 12_000;
  * BENCH_ORDER=time), logged an hour after it ends, 15 min to 8 h, on issue
  * `issues[n % issues.length]` by `users[(n * 7) % users.length]`.
  */
-export function benchEntry(n: number, issues: readonly string[], users: readonly string[] = ['admin'], prefix = 'bench'): BatchEntry {
+export function benchEntry(
+  n: number,
+  issues: readonly string[],
+  users: readonly string[] = ['admin'],
+  prefix = 'bench',
+  order: 'random' | 'time' = ENTRY_ORDER,
+): BatchEntry {
   const random = (Math.imul(n + 1, 2_654_435_761) >>> 0) / 2 ** 32;
-  const start = ENTRY_ORDER === 'time' ? FIRST + ((n * TIME_ORDER_STEP_MS) % SPAN) : FIRST + Math.floor((random * SPAN) / 60_000) * 60_000;
+  const start = order === 'time' ? FIRST + ((n * TIME_ORDER_STEP_MS) % SPAN) : FIRST + Math.floor((random * SPAN) / 60_000) * 60_000;
   const minutes = 15 * (1 + (n % 32));
   return {
     issue: issues[n % issues.length]!,
