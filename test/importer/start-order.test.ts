@@ -5,7 +5,7 @@
  * target: a shuffled file is stored in start order (worklog ids, given in the order entries are
  * written, rise with the start), `--order file` keeps the file's order, an input already in order
  * is not sorted, repeated source ids and the journal work as before, and any permutation of the
- * input stores the same worklogs.
+ * input stores the same worklogs. `timeport sync` creates in start order too.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { StartOrderSort } from '../../src/importer/start-order.js';
 import { tempDir } from '../../support/app.js';
-import { type Target, importFiles, startTarget, storedLines, storedWorklogs } from './helpers.js';
+import { type Target, importFiles, startTarget, storedLines, storedWorklogs, syncInto } from './helpers.js';
 
 const sortDirs = (dir: string): string[] => fs.readdirSync(dir).filter((name) => name.startsWith('timeport-sort-'));
 
@@ -253,6 +253,36 @@ describe('timeport import sends entries in start order', () => {
     assert.match(failures, /ord-1/);
     assert.match(failures, /ord-2/);
   });
+});
+
+describe('timeport sync creates in start order', () => {
+  for (const api of ['tracker', 'timeport'] as const) {
+    test(`a shuffled source's creations are written in start order (${api === 'tracker' ? 'documented API' : "Timeport's extension"})`, async () => {
+      const target = await startTarget();
+      try {
+        const order = shuffled(25, 11);
+        const file = path.join(target.dir, 'source.ndjson');
+        fs.writeFileSync(file, order.map((index) => JSON.stringify(entry(index))).join('\n') + '\n');
+        const run = await syncInto(target, {
+          files: [file],
+          sourceLabel: file,
+          stateDir: path.join(target.dir, 'state'),
+          api,
+          batchSize: 4,
+        });
+        assert.equal(run.summary.created, 25, run.out.join('\n'));
+        const written = (await storedWorklogs(target, undefined, 100))
+          .sort((a, b) => a.id - b.id)
+          .map((worklog) => Number(worklog.comment!.split(' ')[1]));
+        assert.deepEqual(
+          written,
+          Array.from({ length: 25 }, (_, index) => index),
+        );
+      } finally {
+        await target.close();
+      }
+    });
+  }
 });
 
 describe('any order of the input stores the same worklogs', () => {
