@@ -15,7 +15,7 @@ import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timesta
 import { checkWorklogImport } from '../domain/worklog-rules.js';
 import { FailureFiles } from './failures.js';
 import type { SourceEntry } from './formats/types.js';
-import { type Fingerprint, Journal, chooseDefaultJournal } from './journal.js';
+import { type Fingerprint, Journal, chooseDefaultJournal, defaultJournalPath } from './journal.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import { RunLog } from './run-log.js';
 import { Progress } from './progress.js';
@@ -98,6 +98,32 @@ export class ImportAborted extends Error {}
  * documented single import with bounded concurrency. Failures go to the failures file.
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
+  const sorting: Sorting = {};
+  try {
+    return await importWith(options, sorting);
+  } finally {
+    sorting.collected?.dispose();
+  }
+}
+
+/**
+ * The sort of an import in start order: entries collected during the preflight's pass (when the
+ * input is out of order early and has no repeated source ids: then the send reads no file again),
+ * or where a sort made during the send spills.
+ */
+interface Sorting {
+  collected?: StartOrderSort<Collected> | undefined;
+  /** The directory the runs go to. */
+  spillIn?: string;
+}
+
+/** An item of the input as the preflight collects it for the sort. */
+type Collected = Pick<SourceItem, 'record' | 'entry' | 'issue' | 'login' | 'problem'>;
+
+/** The sort key of records that did not convert: before every entry (in the input's order among them). */
+const NO_START = -Number.MAX_VALUE;
+
+async function importWith(options: ImportOptions, sorting: Sorting): Promise<ImportSummary> {
   const { client } = options;
   const failures = new FailureFiles(options.failuresDir);
   const conflict = failures.conflict(inputsOf(options));
@@ -109,7 +135,40 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     );
   }
   const api = capabilities?.worklogBatchImport === undefined ? 'tracker' : 'timeport';
-  const report = await preflight(options, client, { createdAtFrom: options.createdAtFrom });
+  if ((options.order ?? 'start') === 'start') {
+    // Beside the journal (on disk, where the command writes already) rather than in a /tmp that
+    // may be memory; a dry run has no journal.
+    sorting.spillIn = options.dryRun
+      ? os.tmpdir()
+      : path.dirname(path.resolve(options.journalPath ?? defaultJournalPath(options.target, options.org)));
+    sorting.collected = new StartOrderSort<Collected>(sorting.spillIn, options.sortRunBytes);
+  }
+  const report = await preflight(options, client, {
+    createdAtFrom: options.createdAtFrom,
+    onItem: (item, seen) => {
+      const collected = sorting.collected;
+      if (collected === undefined) return;
+      // A repeated source id needs the input's order (the first one without a problem wins), and
+      // an input in order so far is likely in order all through: neither is collected further.
+      if (seen.repeated || (seen.inOrder && collected.heldBytes >= collected.runBytes / 2)) {
+        collected.dispose();
+        sorting.collected = undefined;
+        return;
+      }
+      const { record, entry, issue, login, problem } = item;
+      collected.add(entry?.startMs ?? NO_START, entry === undefined ? NO_START : createdAtOf(entry, options.createdAtFrom), {
+        record,
+        entry,
+        issue,
+        login,
+        problem,
+      });
+    },
+  });
+  if (report.inStartOrder || report.total === 0) {
+    sorting.collected?.dispose();
+    sorting.collected = undefined;
+  }
   for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
   options.out(
     `Target: ${options.target} (organization ${options.org}), ${api === 'timeport' ? 'Timeport batch import' : 'Tracker single-entry import'}${options.dryRun ? ', dry run: nothing is written' : ''}${options.atomic ? ', atomic' : ''}`,
@@ -169,14 +228,12 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         });
   summary.runId = runLog?.id;
   if (runLog !== undefined) options.out(`Run ${runLog.id} (timeport rollback ${runLog.id} undoes it)`);
-  const sorting = (options.order ?? 'start') === 'start' && !report.inStartOrder;
-  if (sorting)
+  const sortIn = sorting.spillIn !== undefined && !report.inStartOrder && sorting.collected === undefined ? sorting.spillIn : undefined;
+  if (sorting.collected !== undefined || sortIn !== undefined)
     options.out(
-      'Order: the entries are not in time order; they are sorted by start before they are sent (--order file sends them as read)',
+      `Order: the entries are not in time order; they are sent by start, sorted ${sorting.collected === undefined ? 'before they are sent' : 'as the preflight read them'} (--order file sends them as read)`,
     );
-  // Beside the journal (on disk, where the command writes already) rather than in a /tmp that may
-  // be memory; a dry run has no journal.
-  const sortIn = sorting ? (journalPath === undefined ? os.tmpdir() : path.dirname(path.resolve(journalPath))) : undefined;
+  const collected = sorting.collected;
   const progress = new Progress(report.total, {
     ...options.progress,
     write: options.err,
@@ -186,7 +243,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     if (options.atomic && !options.dryRun) {
       // All or nothing: every entry is validated against the target first (a dry run); a refusal
       // after that (the target changed meanwhile) rolls back what this run stored, on Timeport.
-      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true, undefined, sortIn);
+      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true, undefined, sortIn, collected);
       if (check.failed > 0) {
         summary.blocked = true;
         summary.failed = check.failed;
@@ -195,7 +252,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       }
     }
     progress.start();
-    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun, runLog, sortIn);
+    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun, runLog, sortIn, collected);
     runLog?.finish();
     Object.assign(summary, {
       created: result.created,
@@ -238,7 +295,7 @@ const createdChange = (ready: Ready, id: number, intent?: number) => {
   return { op: 'created', id, ...values, ...(intent === undefined ? {} : { intent }) } as const;
 };
 
-function problemOf(item: SourceItem, report: PreflightReport): string | undefined {
+function problemOf(item: Pick<SourceItem, 'problem' | 'login' | 'issue'>, report: PreflightReport): string | undefined {
   if (item.problem !== undefined) return item.problem.reason;
   if (item.login !== undefined && report.missingUsers.has(item.login.toLowerCase()))
     return `user ${item.login} does not exist on the target`;
@@ -254,7 +311,7 @@ interface Sendable {
   login: string;
 }
 
-const sendableOf = (item: SourceItem): Sendable => ({ record: item.record, entry: item.entry!, issue: item.issue!, login: item.login! });
+const sendableOf = (item: Collected): Sendable => ({ record: item.record, entry: item.entry!, issue: item.issue!, login: item.login! });
 
 function readyOf(item: Sendable, createdAtFrom: 'start' | 'end'): Ready {
   const entry = item.entry;
@@ -288,7 +345,8 @@ interface SendResult {
  * The streaming pass: reads the files again and sends what is not done yet. Problems, repeated
  * source ids and entries the journal has as done are settled in the input's order (the first of
  * a repeated id wins); with `sortIn`, what is left is sorted by start (spilling to a temporary
- * directory there) before it is sent.
+ * directory there) before it is sent. With `collected`, the input comes sorted from what the
+ * preflight collected (an input with no repeated source ids), and is not read again.
  */
 async function sendAll(
   options: ImportOptions,
@@ -300,6 +358,7 @@ async function sendAll(
   dryRun: boolean,
   runLog: RunLog | undefined,
   sortIn: string | undefined,
+  collected: StartOrderSort<Collected> | undefined,
 ): Promise<SendResult> {
   const result: SendResult = { created: 0, alreadyPresent: 0, failed: 0, skipped: 0, failureFiles: [] };
   const count = (kind: 'created' | 'alreadyPresent' | 'failed' | 'skipped', by = 1) => {
@@ -322,8 +381,9 @@ async function sendAll(
   // at once, half again the memory, at the moment the table is largest.
   const seen = new SourceIdSet(report.total);
   const sort = sortIn === undefined ? undefined : new StartOrderSort<Sendable>(sortIn, options.sortRunBytes);
+  const items = collected?.sorted() ?? sourceItems({ ...options, dateOrder: report.dates.order });
   try {
-    for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
+    for await (const item of items) {
       const problem = problemOf(item, report);
       if (problem !== undefined) {
         fail({ record: item.record, entry: item.entry, issue: item.issue, login: item.login }, problem);

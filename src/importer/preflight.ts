@@ -2,7 +2,15 @@ import { SourceIdSet } from './source-id-set.js';
 import type { TrackerClient, TrackerIssue, TrackerUser } from '../client/tracker-client.js';
 import { describeSeconds } from './durations.js';
 import { describeUser, userKey } from './mapping.js';
-import { type DateOrderFinding, type SourceOptions, describeDateOrder, settleDateOrder, sourceItems, where } from './source.js';
+import {
+  type DateOrderFinding,
+  type SourceItem,
+  type SourceOptions,
+  describeDateOrder,
+  settleDateOrder,
+  sourceItems,
+  where,
+} from './source.js';
 import { OrderCheck, createdAtOf } from './start-order.js';
 import { dayInZone } from './time.js';
 
@@ -48,9 +56,17 @@ const EXAMPLES = 10;
 export async function preflight(
   given: SourceOptions,
   client: TrackerClient | undefined,
-  settings: { concurrency?: number; createdAtFrom?: 'start' | 'end' } = {},
+  settings: {
+    concurrency?: number;
+    createdAtFrom?: 'start' | 'end';
+    /**
+     * Sees every item as the pass reads it, with whether the entries so far are in start order and
+     * whether its source id came earlier in the input (the import collects what it will sort here).
+     */
+    onItem?: (item: SourceItem, seen: { inOrder: boolean; repeated: boolean }) => void;
+  } = {},
 ): Promise<PreflightReport> {
-  const { concurrency = 8, createdAtFrom = 'start' } = settings;
+  const { concurrency = 8, createdAtFrom = 'start', onItem } = settings;
   const dates = await settleDateOrder(given);
   const options: SourceOptions = { ...given, dateOrder: dates.order };
   const zone = options.zone ?? 'UTC';
@@ -89,11 +105,14 @@ export async function preflight(
     const entry = item.entry;
     if (entry === undefined) {
       note(report.conversionErrors, `${where(item.record)}: ${item.problem?.reason ?? 'cannot be read'}`);
+      onItem?.(item, { inOrder: order.inOrder, repeated: false });
       continue;
     }
     order.see(entry.startMs, createdAtOf(entry, createdAtFrom));
-    if (seen.has(entry.sourceId)) note(report.duplicates, `${where(item.record)}: ${entry.sourceId}`);
+    const repeated = seen.has(entry.sourceId);
+    if (repeated) note(report.duplicates, `${where(item.record)}: ${entry.sourceId}`);
     seen.add(entry.sourceId);
+    onItem?.(item, { inOrder: order.inOrder, repeated });
     report.totalSeconds += entry.durationSeconds;
     report.durationNotes.set(entry.durationNote, (report.durationNotes.get(entry.durationNote) ?? 0) + 1);
     if (entry.roundedFrom !== undefined) note(report.rounded, `${where(item.record)}: ${entry.roundedFrom} → ${entry.durationSeconds} s`);

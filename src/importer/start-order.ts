@@ -13,7 +13,7 @@ import path from 'node:path';
  * it, then lets the signal do what it would have done), and, after a kill -9, by the next sort in
  * the same place (a directory whose process is gone).
  */
-export const DEFAULT_RUN_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_RUN_BYTES = 16 * 1024 * 1024;
 
 /** createdAt as the import sends it: the source's, else the start or the end of the work. */
 export const createdAtOf = (
@@ -45,7 +45,7 @@ export class StartOrderSort<T> {
   private bytes = 0;
   private directory: string | undefined;
   private readonly runs: string[] = [];
-  private readonly runBytes: number;
+  readonly runBytes: number;
   private readonly onSignal = (signal: NodeJS.Signals) => {
     this.dispose();
     process.kill(process.pid, signal);
@@ -59,6 +59,11 @@ export class StartOrderSort<T> {
     runBytes = DEFAULT_RUN_BYTES,
   ) {
     this.runBytes = Math.max(1, runBytes);
+  }
+
+  /** Characters of entries held in memory (the run not yet written). */
+  get heldBytes(): number {
+    return this.bytes;
   }
 
   /** Runs written to disk so far. */
@@ -81,15 +86,11 @@ export class StartOrderSort<T> {
     if (this.bytes >= this.runBytes) this.spill();
   }
 
-  /** The values in order. Call once, after the last `add`. */
+  /** The values in order, after the last `add`; again from the start at each call. */
   *sorted(): Generator<T> {
     if (this.runs.length === 0) {
       const lines = this.lines;
-      const order = this.order();
-      this.starts = [];
-      this.createdAts = [];
-      this.lines = [];
-      for (const index of order) yield JSON.parse(lines[index]!) as T;
+      for (const index of this.order()) yield JSON.parse(lines[index]!) as T;
       return;
     }
     if (this.lines.length > 0) this.spill();
@@ -110,6 +111,10 @@ export class StartOrderSort<T> {
 
   /** Removes the temporary directory and everything in it; safe to call more than once. */
   dispose(): void {
+    this.starts = [];
+    this.createdAts = [];
+    this.lines = [];
+    this.bytes = 0;
     for (const signal of SIGNALS) process.off(signal, this.onSignal);
     if (this.directory === undefined) return;
     fs.rmSync(this.directory, { recursive: true, force: true });
@@ -126,7 +131,7 @@ export class StartOrderSort<T> {
 
   private spill(): void {
     if (this.directory === undefined) {
-      fs.mkdirSync(this.parent, { recursive: true });
+      fs.mkdirSync(this.parent, { recursive: true, mode: 0o700 });
       sweepLeftBehind(this.parent);
       this.directory = fs.mkdtempSync(path.join(this.parent, `${DIR_PREFIX}${process.pid}-`));
       for (const signal of SIGNALS) process.once(signal, this.onSignal);
@@ -172,13 +177,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** One sorted run on disk, read 256 KiB at a time; `advance` moves to its next line. */
+/** One sorted run on disk, read 128 KiB at a time; `advance` moves to its next line. */
 class RunReader {
   start = 0;
   createdAt = 0;
   value = '';
   private fd: number | undefined;
-  private readonly buffer = Buffer.alloc(1 << 18);
+  private readonly buffer = Buffer.alloc(1 << 17);
   private readonly decoder = new TextDecoder();
   private lines: string[] = [];
   private next = 0;

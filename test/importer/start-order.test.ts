@@ -171,8 +171,9 @@ describe('timeport import sends entries in start order', () => {
       });
       assert.equal(run.summary.created, 60, run.out.join('\n'));
       assert.deepEqual(await writtenOrder(), ascending(60));
+      // Out of order from its first entries: collected as the preflight read it, the file not read again.
       assert.ok(
-        run.out.some((line) => line.startsWith('Order: the entries are not in time order')),
+        run.out.some((line) => line.startsWith('Order: the entries are not in time order') && line.includes('as the preflight read them')),
         run.out.join('\n'),
       );
       // While sending, the runs were on disk beside the journal; afterwards nothing is left.
@@ -212,6 +213,43 @@ describe('timeport import sends entries in start order', () => {
     assert.ok(seen.every((dirs) => dirs.length === 0));
   });
 
+  test('a file in order for longer than half a run, then out of order, is sorted during the send, through runs on disk', async () => {
+    const lines = [...ascending(30).map((index) => entry(index + 10)), ...shuffled(10).map((index) => entry(index))];
+    const file = writeFile('late.ndjson', lines);
+    const seen: string[][] = [];
+    const run = await importFiles(target, [file], {
+      batchSize: 6,
+      concurrency: 1,
+      sortRunBytes: 3000,
+      beforeRecord: () => {
+        seen.push(sortDirs(target.dir));
+      },
+    });
+    assert.equal(run.summary.created, 40);
+    assert.deepEqual(await writtenOrder(), ascending(40));
+    assert.ok(
+      run.out.some((line) => line.includes('sorted before they are sent')),
+      run.out.join('\n'),
+    );
+    assert.ok(seen.length > 0 && seen.every((dirs) => dirs.length === 1));
+    assert.deepEqual(sortDirs(target.dir), []);
+  });
+
+  test('--atomic and --dry-run send in start order too; the dry run writes nothing', async () => {
+    const order = shuffled(20, 3);
+    const file = writeFile(
+      'atomic.ndjson',
+      order.map((index) => entry(index)),
+    );
+    const dry = await importFiles(target, [file], { dryRun: true, batchSize: 3, concurrency: 1, sortRunBytes: 1000 });
+    assert.equal(dry.summary.created, 20);
+    assert.deepEqual(await writtenOrder(), []);
+    const atomic = await importFiles(target, [file], { atomic: true, batchSize: 3, concurrency: 1, sortRunBytes: 1000 });
+    assert.equal(atomic.summary.created, 20, atomic.out.join('\n'));
+    assert.deepEqual(await writtenOrder(), ascending(20));
+    assert.deepEqual(sortDirs(target.dir), []);
+  });
+
   test('ties in start go by createdAt, then by their place in the file', async () => {
     const start = entry(0).start;
     const lines = [
@@ -234,6 +272,11 @@ describe('timeport import sends entries in start order', () => {
     const run = await importFiles(target, [file], { batchSize: 2, concurrency: 1, sortRunBytes: 200 });
     assert.equal(run.summary.created, 4);
     assert.equal(run.summary.skipped, 1);
+    // A repeated id: sorted during the send, after the input's order has settled which one wins.
+    assert.ok(
+      run.out.some((line) => line.includes('sorted before they are sent')),
+      run.out.join('\n'),
+    );
     assert.deepEqual(await writtenOrder(), [1, 2, 3, 5]);
     const again = await importFiles(target, [file], { batchSize: 2, concurrency: 1, sortRunBytes: 200 });
     assert.deepEqual({ created: again.summary.created, skipped: again.summary.skipped }, { created: 0, skipped: 5 });
