@@ -283,6 +283,17 @@ describe('timeport import sends entries in start order', () => {
     assert.deepEqual(await writtenOrder(), [1, 2, 3, 5]);
   });
 
+  test('a repeated source id whose first occurrence cannot be imported: the next one is sent, as before the sort', async () => {
+    // MIG-9 does not exist on the target: a problem the preflight finds only after its pass.
+    const lines = [entry(6), entry(2, { issue: 'MIG-9', externalId: 'ord-1' }), entry(4), entry(1), entry(3)];
+    const file = writeFile('problem.ndjson', lines);
+    const run = await importFiles(target, [file], { batchSize: 2, concurrency: 1, sortRunBytes: 200, skipInvalid: true });
+    assert.equal(run.summary.created, 4, run.out.join('\n'));
+    assert.equal(run.summary.failed, 1);
+    assert.deepEqual(await writtenOrder(), [1, 3, 4, 6]);
+    assert.match(fs.readFileSync(path.join(target.dir, 'problem.failures.csv'), 'utf8'), /MIG-9/);
+  });
+
   test('refusals by the target go to the failures file, the rest is stored in start order', async () => {
     // Written after the issue's last update (ISSUE_LIFETIME): the target refuses it.
     const late = { createdAt: '2025-06-01T00:00:00.000+0000' };
