@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- import-cli`: `timeport import` of N entries (NDJSON, native format, with
  * external ids, over 20 issues) into a local Timeport server started for the purpose (SQLite,
- * loopback, a fresh database for each N). Prints the entries per second and the peak memory
+ * loopback, a fresh database for each N). Prints the entries per second, the CPU seconds and the peak memory
  * (VmHWM, sampled every 50 ms from /proc) of the CLI and of the server processes.
  *
  * N: quick 20,000; full 200,000, 1,000,000, and 1,000,000 again with the CLI's V8 heap capped at
@@ -33,6 +33,7 @@ import {
   argumentsSetting,
   buildsSetting,
   benchEntry,
+  cpuMicros,
   fmt,
   log,
   main,
@@ -100,6 +101,9 @@ interface Figures {
   commandSeconds: number;
   cliPeak: number;
   serverPeak: number;
+  /** CPU seconds (user + system) of the command and of the server during the command: less bent by other load than the time. */
+  cliCpu: number;
+  serverCpu: number;
   summary: string;
 }
 
@@ -139,19 +143,23 @@ async function run(entries: number, heapMiB: number | undefined, build: Build, o
     ...order.args,
     ...EXTRA_ARGS,
   ];
+  const serverCpuBefore = cpuMicros(api.pid) ?? 0;
   const started = performance.now();
   const cli = box.spawn(process.execPath, args);
   let cliPeak = 0;
   let serverPeak = 0;
+  let cliCpu = 0;
   const sample = () => {
     cliPeak = Math.max(cliPeak, peakMegabytes(cli.process.pid) ?? 0);
     serverPeak = Math.max(serverPeak, peakMegabytes(api.pid) ?? 0);
+    cliCpu = Math.max(cliCpu, cpuMicros(cli.process.pid) ?? 0);
   };
   const sampler = setInterval(sample, 50);
   // Bounded: a minute plus 10 ms an entry (a shared machine slows a run tenfold at times).
   const exit = await within(cli.exited, 'timeport import to finish', 60_000 + entries * 10).finally(() => clearInterval(sampler));
   const commandSeconds = (performance.now() - started) / 1000;
   serverPeak = Math.max(serverPeak, peakMegabytes(api.pid) ?? 0);
+  const serverCpu = ((cpuMicros(api.pid) ?? 0) - serverCpuBefore) / 1e6;
   if (exit.code !== 0) throw new Error(`timeport import exited with ${JSON.stringify(exit)}:\n${cli.transcript().slice(-3000)}`);
   const summary = /Import finished.*/.exec(cli.stdout)?.[0] ?? cli.stdout.trim().split('\n').slice(-3).join(' / ');
   // "Import finished in 46.4 s: created ...; 4308 entries/s": the import phase, as the command reports it.
@@ -162,7 +170,7 @@ async function run(entries: number, heapMiB: number | undefined, build: Build, o
   await stopServer(api);
   log(`${summary}`);
   log(
-    `${fmt(entries)} entries, ${order.name}, ${backend.name}: command ${commandSeconds.toFixed(1)} s, ${fmt(entries / commandSeconds)}/s; peak RSS CLI ${cliPeak} MiB, server ${serverPeak} MiB`,
+    `${fmt(entries)} entries, ${order.name}, ${backend.name}: command ${commandSeconds.toFixed(1)} s, ${fmt(entries / commandSeconds)}/s; peak RSS CLI ${cliPeak} MiB, server ${serverPeak} MiB; CPU CLI ${(cliCpu / 1e6).toFixed(1)} s, server ${serverCpu.toFixed(1)} s`,
   );
   return {
     build,
@@ -175,6 +183,9 @@ async function run(entries: number, heapMiB: number | undefined, build: Build, o
     commandSeconds,
     cliPeak,
     serverPeak,
+    // Sampled every 50 ms while the command ran: its last 50 ms may be missing.
+    cliCpu: cliCpu / 1e6,
+    serverCpu,
     summary,
   };
 }
@@ -212,6 +223,8 @@ await main(async () => {
           'Entries/s (whole command)',
           'Peak RSS CLI',
           'Peak RSS server',
+          'CPU CLI',
+          'CPU server',
         ],
         figures.map((figure) => [
           fmt(figure.entries),
@@ -225,13 +238,24 @@ await main(async () => {
           fmt(figure.entries / figure.commandSeconds),
           `${figure.cliPeak} MiB`,
           `${figure.serverPeak} MiB`,
+          `${figure.cliCpu.toFixed(1)} s`,
+          `${figure.serverCpu.toFixed(1)} s`,
         ]),
       ),
       ...(ratios.length === 0
         ? []
         : [
             table(
-              ['Entries', 'Database', 'Order', 'Whole command', 'Time order, same round', 'Ratio', 'Import phase ratio'],
+              [
+                'Entries',
+                'Database',
+                'Order',
+                'Whole command',
+                'Time order, same round',
+                'Ratio',
+                'Import phase ratio',
+                'CPU (CLI + server) ratio',
+              ],
               ratios.map(({ figure, time }) => [
                 fmt(figure.entries),
                 figure.backend,
@@ -242,6 +266,7 @@ await main(async () => {
                 figure.importSeconds === undefined || time.importSeconds === undefined
                   ? '–'
                   : ratio(figure.importSeconds / time.importSeconds),
+                ratio((figure.cliCpu + figure.serverCpu) / (time.cliCpu + time.serverCpu)),
               ]),
             ),
           ]),
