@@ -94,7 +94,7 @@ export class ImportAborted extends Error {}
 
 /**
  * `timeport import`: preflight, then one streaming pass that sends every entry not yet in the
- * journal, through Timeport's batch extension when the server offers it, otherwise through the
+ * journal, in start order (start-order.ts; docs/decisions.md, "Imports sent in start order"), through Timeport's batch extension when the server offers it, otherwise through the
  * documented single import with bounded concurrency. Failures go to the failures file.
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
@@ -378,8 +378,9 @@ async function sendAll(
       ? new BatchSink(options, capabilities.worklogBatchImport, journal, dryRun, count, fail, runLog)
       : new TrackerSink(options, report, journal, dryRun, count, fail, runLog);
   // Sized for every entry up front: growing by doubling would hold the old table and the new one
-  // at once, half again the memory, at the moment the table is largest.
-  const seen = new SourceIdSet(report.total);
+  // at once, half again the memory, at the moment the table is largest. Not needed for what the
+  // preflight collected: no source id repeats there.
+  const seen = collected === undefined ? new SourceIdSet(report.total) : undefined;
   const sort = sortIn === undefined ? undefined : new StartOrderSort<Sendable>(sortIn, options.sortRunBytes);
   const items = collected?.sorted() ?? sourceItems({ ...options, dateOrder: report.dates.order });
   try {
@@ -390,11 +391,11 @@ async function sendAll(
         continue;
       }
       const entry = item.entry!;
-      if (seen.has(entry.sourceId) || journal?.doneBefore.has(entry.sourceId) === true) {
+      if (seen?.has(entry.sourceId) === true || journal?.doneBefore.has(entry.sourceId) === true) {
         count('skipped');
         continue;
       }
-      seen.add(entry.sourceId);
+      seen?.add(entry.sourceId);
       if (sort === undefined) await sink.add(readyOf(sendableOf(item), options.createdAtFrom));
       else sort.add(entry.startMs, createdAtOf(entry, options.createdAtFrom), sendableOf(item));
     }
