@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- import-cli`: `timeport import` of N entries (NDJSON, native format, with
  * external ids, over 20 issues) into a local Timeport server started for the purpose (SQLite,
- * loopback, a fresh database for each N). Prints the entries per second and the peak memory
+ * loopback, a fresh database for each N). Prints the entries per second, the CPU seconds and the peak memory
  * (VmHWM, sampled every 50 ms from /proc) of the CLI and of the server processes.
  *
  * N: quick 20,000; full 200,000, 1,000,000, and 1,000,000 again with the CLI's V8 heap capped at
@@ -10,26 +10,40 @@
  * BENCH_CLI_ARGS adds options to every `timeport import`, BENCH_CLI_NODE_ARGS options for its `node`.
  * BENCH_CLI_BUILDS=dist,source runs each N with the compiled build and with the sources through tsx
  * (lib.ts, BUILDS), one after the other, for a side-by-side comparison (default: dist).
+ *
+ * BENCH_ORDERS (default `random,time`; BENCH_ORDER alone when only it is set) runs each N with the
+ * entries' start times in each order, interleaved, and prints the time of each order beside
+ * time order's (issue 19: an import in random time order within 15% of one in time order);
+ * `random:file` is random order imported with `--order file` (as read, no sort: the command before
+ * issue 19). BENCH_ROUNDS (default 1) repeats the whole interleaved set. BENCH_BACKENDS
+ * (`sqlite`, `postgres`, or both; default SQLite only) chooses the server's database, a fresh one
+ * for every run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { within } from '../support/harness.js';
 import {
+  type Backend,
   BUILDS,
   type Build,
+  ENTRY_ORDER,
   QUICK,
   TOKEN,
   argumentsSetting,
   buildsSetting,
   benchEntry,
+  cpuMicros,
   fmt,
   log,
   main,
   peakMegabytes,
+  postgresBackend,
   printSection,
+  ratio,
   sandbox,
   seedIssues,
+  setting,
   sqliteBackend,
   startServer,
   stopServer,
@@ -46,9 +60,39 @@ const EXTRA_ARGS = argumentsSetting('BENCH_CLI_ARGS');
 /** Options for `node` running the CLI (BENCH_CLI_NODE_ARGS), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
 const CLI_NODE_ARGS = argumentsSetting('BENCH_CLI_NODE_ARGS');
 const CLI_BUILDS = buildsSetting('BENCH_CLI_BUILDS', 'dist');
+/** An entry order, and whether the command keeps the file's order (`--order file`). */
+interface Order {
+  name: string;
+  times: 'random' | 'time';
+  args: string[];
+}
+const ORDERS: Order[] = (process.env.BENCH_ORDERS ?? (process.env.BENCH_ORDER === undefined ? 'random,time' : ENTRY_ORDER))
+  .split(',')
+  .map((name) => {
+    const [times, keep] = name.split(':');
+    if ((times !== 'random' && times !== 'time') || (keep !== undefined && keep !== 'file'))
+      throw new Error(`BENCH_ORDERS: ${name} is none of random, time, random:file, time:file`);
+    return { name, times, args: keep === 'file' ? ['--order', 'file'] : [] };
+  });
+const ROUNDS = setting('BENCH_ROUNDS', 1, 1);
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite').toLowerCase();
+let databases = 0;
+
+/** A fresh database for a run: SQLite in the run's sandbox, or a new PostgreSQL database. */
+async function freshBackends(): Promise<Backend[]> {
+  const list: Backend[] = [];
+  if (BACKENDS.includes('sqlite')) list.push(sqliteBackend());
+  if (BACKENDS.includes('postgres')) {
+    const backend = await postgresBackend(`_cli${databases++}`);
+    if (backend !== undefined) list.push(backend);
+  }
+  return list;
+}
 
 interface Figures {
   build: Build;
+  order: Order;
+  backend: Backend['name'];
   entries: number;
   heapMiB: number | undefined;
   importSeconds: number | undefined;
@@ -57,21 +101,26 @@ interface Figures {
   commandSeconds: number;
   cliPeak: number;
   serverPeak: number;
+  /** CPU seconds (user + system) of the command and of the server during the command: less bent by other load than the time. */
+  cliCpu: number;
+  serverCpu: number;
   summary: string;
 }
 
-async function run(entries: number, heapMiB: number | undefined, build: Build): Promise<Figures> {
+async function run(entries: number, heapMiB: number | undefined, build: Build, order: Order, backend: Backend): Promise<Figures> {
   const box = sandbox();
-  const api = await startServer(box, sqliteBackend());
+  const api = await startServer(box, backend);
   const issues = await seedIssues(api, 'BENCH', ISSUES);
   const file = path.join(box.dataDir, 'entries.ndjson');
   const out = fs.createWriteStream(file);
   for (let index = 0; index < entries; index += 1) {
-    if (!out.write(JSON.stringify(benchEntry(index, issues)) + '\n'))
+    if (!out.write(JSON.stringify(benchEntry(index, issues, ['admin'], 'bench', order.times)) + '\n'))
       await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve) => out.end(resolve));
-  log(`${fmt(entries)} entries written (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport import`);
+  log(
+    `${fmt(entries)} entries written in ${order.times} order (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport import ${order.args.join(' ')} on ${backend.name}`,
+  );
 
   const args = [
     ...(heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`]),
@@ -91,21 +140,26 @@ async function run(entries: number, heapMiB: number | undefined, build: Build): 
       '--progress-interval',
       '10',
     ],
+    ...order.args,
     ...EXTRA_ARGS,
   ];
+  const serverCpuBefore = cpuMicros(api.pid) ?? 0;
   const started = performance.now();
   const cli = box.spawn(process.execPath, args);
   let cliPeak = 0;
   let serverPeak = 0;
+  let cliCpu = 0;
   const sample = () => {
     cliPeak = Math.max(cliPeak, peakMegabytes(cli.process.pid) ?? 0);
     serverPeak = Math.max(serverPeak, peakMegabytes(api.pid) ?? 0);
+    cliCpu = Math.max(cliCpu, cpuMicros(cli.process.pid) ?? 0);
   };
   const sampler = setInterval(sample, 50);
-  // Bounded: a minute plus a millisecond an entry (a 1,000,000-entry run may take 17 minutes).
-  const exit = await within(cli.exited, 'timeport import to finish', 60_000 + entries).finally(() => clearInterval(sampler));
+  // Bounded: a minute plus 10 ms an entry (a shared machine slows a run tenfold at times).
+  const exit = await within(cli.exited, 'timeport import to finish', 60_000 + entries * 10).finally(() => clearInterval(sampler));
   const commandSeconds = (performance.now() - started) / 1000;
   serverPeak = Math.max(serverPeak, peakMegabytes(api.pid) ?? 0);
+  const serverCpu = ((cpuMicros(api.pid) ?? 0) - serverCpuBefore) / 1e6;
   if (exit.code !== 0) throw new Error(`timeport import exited with ${JSON.stringify(exit)}:\n${cli.transcript().slice(-3000)}`);
   const summary = /Import finished.*/.exec(cli.stdout)?.[0] ?? cli.stdout.trim().split('\n').slice(-3).join(' / ');
   // "Import finished in 46.4 s: created ...; 4308 entries/s": the import phase, as the command reports it.
@@ -116,10 +170,12 @@ async function run(entries: number, heapMiB: number | undefined, build: Build): 
   await stopServer(api);
   log(`${summary}`);
   log(
-    `${fmt(entries)} entries: command ${commandSeconds.toFixed(1)} s, ${fmt(entries / commandSeconds)}/s; peak RSS CLI ${cliPeak} MiB, server ${serverPeak} MiB`,
+    `${fmt(entries)} entries, ${order.name}, ${backend.name}: command ${commandSeconds.toFixed(1)} s, ${fmt(entries / commandSeconds)}/s; peak RSS CLI ${cliPeak} MiB, server ${serverPeak} MiB; CPU CLI ${(cliCpu / 1e6).toFixed(1)} s, server ${serverCpu.toFixed(1)} s`,
   );
   return {
     build,
+    order,
+    backend: backend.name,
     entries,
     heapMiB,
     importSeconds: phase === null ? undefined : Number(phase[1]),
@@ -127,20 +183,38 @@ async function run(entries: number, heapMiB: number | undefined, build: Build): 
     commandSeconds,
     cliPeak,
     serverPeak,
+    // Sampled every 50 ms while the command ran: its last 50 ms may be missing.
+    cliCpu: cliCpu / 1e6,
+    serverCpu,
     summary,
   };
 }
 
 await main(async () => {
   const figures: Figures[] = [];
-  for (const { entries, heapMiB } of RUNS) for (const build of CLI_BUILDS) figures.push(await run(entries, heapMiB, build));
+  for (const { entries, heapMiB } of RUNS)
+    for (const build of CLI_BUILDS)
+      for (let round = 0; round < ROUNDS; round++)
+        for (const order of ORDERS)
+          for (const backend of await freshBackends()) figures.push(await run(entries, heapMiB, build, order, backend));
+  // Each order's whole command beside time order's in the same round, for each size, build and database.
+  const sameCell = (a: Figures, b: Figures) =>
+    a.entries === b.entries && a.heapMiB === b.heapMiB && a.build === b.build && a.backend === b.backend;
+  const ratios = figures.flatMap((figure, index) => {
+    if (figure.order.name === 'time') return [];
+    const round = figures.slice(0, index + 1).filter((other) => sameCell(other, figure) && other.order.name === figure.order.name).length;
+    const time = figures.filter((other) => sameCell(other, figure) && other.order.name === 'time')[round - 1];
+    return time === undefined ? [] : [{ figure, time }];
+  });
   printSection(
-    '`timeport import` into a local Timeport (SQLite)',
+    `\`timeport import\` into a local Timeport (${[...new Set(figures.map((figure) => figure.backend))].join(', ')})`,
     'import-cli',
     [
       table(
         [
           'Entries',
+          'Order',
+          'Database',
           'CLI',
           'CLI heap cap',
           'Import phase',
@@ -149,9 +223,13 @@ await main(async () => {
           'Entries/s (whole command)',
           'Peak RSS CLI',
           'Peak RSS server',
+          'CPU CLI',
+          'CPU server',
         ],
         figures.map((figure) => [
           fmt(figure.entries),
+          figure.order.name,
+          figure.backend,
           BUILDS[figure.build].label,
           figure.heapMiB === undefined ? 'none' : `${figure.heapMiB} MiB`,
           figure.importSeconds === undefined ? '–' : `${figure.importSeconds.toFixed(1)} s`,
@@ -160,14 +238,49 @@ await main(async () => {
           fmt(figure.entries / figure.commandSeconds),
           `${figure.cliPeak} MiB`,
           `${figure.serverPeak} MiB`,
+          `${figure.cliCpu.toFixed(1)} s`,
+          `${figure.serverCpu.toFixed(1)} s`,
         ]),
       ),
+      ...(ratios.length === 0
+        ? []
+        : [
+            table(
+              [
+                'Entries',
+                'Database',
+                'Order',
+                'Whole command',
+                'Time order, same round',
+                'Ratio',
+                'Import phase ratio',
+                'CPU (CLI + server) ratio',
+              ],
+              ratios.map(({ figure, time }) => [
+                fmt(figure.entries),
+                figure.backend,
+                figure.order.name,
+                `${figure.commandSeconds.toFixed(1)} s`,
+                `${time.commandSeconds.toFixed(1)} s`,
+                ratio(figure.commandSeconds / time.commandSeconds),
+                figure.importSeconds === undefined || time.importSeconds === undefined
+                  ? '–'
+                  : ratio(figure.importSeconds / time.importSeconds),
+                ratio((figure.cliCpu + figure.serverCpu) / (time.cliCpu + time.serverCpu)),
+              ]),
+            ),
+          ]),
     ],
     [
       'NDJSON in the native format with external ids, over 20 issues; `timeport import` with its defaults (batch extension, batch size 5,000, 2 in flight), `--journal`, `--progress-interval 10`.',
       'Whole command: start-up, preflight over the file and the target, import. Peak RSS: VmHWM from /proc, sampled every 50 ms. Stored count checked after each run.',
-      ...figures.map((figure) => `${fmt(figure.entries)}, ${BUILDS[figure.build].label}: ${figure.summary}`),
+      `Orders: random (start times spread over two years at random; the command sorts them), time (each entry 12 s after the one before), random:file (random, sent as read with \`--order file\`), interleaved in each round.`,
+      ...figures.map(
+        (figure) => `${fmt(figure.entries)}, ${figure.order.name}, ${figure.backend}, ${BUILDS[figure.build].label}: ${figure.summary}`,
+      ),
     ],
-    [sqliteBackend().description],
+    [...new Set(figures.map((figure) => figure.backend))].map((name) =>
+      name === 'SQLite' ? sqliteBackend().description : 'PostgreSQL on 127.0.0.1:5432, a fresh database for every run (dropped at the end)',
+    ),
   );
 });

@@ -139,6 +139,7 @@ interface ImportCliOptions extends TargetOptions, SourceCliOptions {
   concurrency?: number;
   progressInterval: number;
   sourceLabel?: string;
+  order: 'start' | 'file';
 }
 
 export const positiveInteger =
@@ -365,6 +366,14 @@ export function registerImportCommands(program: Command): void {
         .choices(['start', 'end'])
         .default('start'),
     )
+    .addOption(
+      new Option(
+        '--order <order>',
+        'start: send entries ordered by start time (an input not in that order is sorted first, on disk beside the journal when large); file: as read',
+      )
+        .choices(['start', 'file'])
+        .default('start'),
+    )
     .option('--dry-run', 'validate everything against the target, write nothing', false)
     .option('--atomic', 'all or nothing: validate every entry first, send only if all are valid', false)
     .option('--skip-invalid', 'send the valid entries even if the preflight found some that cannot be imported', false)
@@ -400,6 +409,7 @@ export function registerImportCommands(program: Command): void {
           createdAtFrom: options.createdAt,
           dryRun: options.dryRun,
           atomic: options.atomic,
+          order: options.order,
           skipInvalid: options.skipInvalid,
           journalPath: options.journal,
           runsDir: lib.runsDirectory(lib.stateDirectory()),

@@ -1,4 +1,5 @@
 import { SourceIdSet } from './source-id-set.js';
+import os from 'node:os';
 import path from 'node:path';
 import {
   AmbiguousWriteError,
@@ -14,10 +15,11 @@ import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timesta
 import { checkWorklogImport } from '../domain/worklog-rules.js';
 import { FailureFiles } from './failures.js';
 import type { SourceEntry } from './formats/types.js';
-import { type Fingerprint, Journal, chooseDefaultJournal } from './journal.js';
+import { type Fingerprint, Journal, chooseDefaultJournal, defaultJournalPath } from './journal.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import { RunLog } from './run-log.js';
 import { Progress } from './progress.js';
+import { StartOrderSort, createdAtOf } from './start-order.js';
 import type { RawRecord } from './readers.js';
 import { type SourceItem, type SourceOptions, inputsOf, sourceItems } from './source.js';
 
@@ -46,6 +48,13 @@ export interface ImportOptions extends SourceOptions {
   err: (line: string) => void;
   /** Called once the target has confirmed a write (a batch), before the run log records it; tests stop a run here. */
   beforeRecord?: (() => void) | undefined;
+  /**
+   * `start` (the default): entries go out ordered by start, then createdAt, then their place in the
+   * input (sorted first unless the preflight found them in that order); `file`: as read.
+   */
+  order?: 'start' | 'file' | undefined;
+  /** Characters of entries the sort keeps in memory before it writes a run to disk (tests make it small). */
+  sortRunBytes?: number | undefined;
 }
 
 export interface ImportSummary {
@@ -85,10 +94,36 @@ export class ImportAborted extends Error {}
 
 /**
  * `timeport import`: preflight, then one streaming pass that sends every entry not yet in the
- * journal, through Timeport's batch extension when the server offers it, otherwise through the
+ * journal, in start order (start-order.ts; docs/decisions.md, "Imports sent in start order"), through Timeport's batch extension when the server offers it, otherwise through the
  * documented single import with bounded concurrency. Failures go to the failures file.
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
+  const sorting: Sorting = {};
+  try {
+    return await importWith(options, sorting);
+  } finally {
+    sorting.collected?.dispose();
+  }
+}
+
+/**
+ * The sort of an import in start order: entries collected during the preflight's pass (when the
+ * input is out of order early and has no repeated source ids: then the send reads no file again),
+ * or where a sort made during the send spills.
+ */
+interface Sorting {
+  collected?: StartOrderSort<Collected> | undefined;
+  /** The directory the runs go to. */
+  spillIn?: string;
+}
+
+/** An item of the input as the preflight collects it for the sort. */
+type Collected = Pick<SourceItem, 'record' | 'entry' | 'issue' | 'login' | 'problem'>;
+
+/** The sort key of records that did not convert: before every entry (in the input's order among them). */
+const NO_START = -Number.MAX_VALUE;
+
+async function importWith(options: ImportOptions, sorting: Sorting): Promise<ImportSummary> {
   const { client } = options;
   const failures = new FailureFiles(options.failuresDir);
   const conflict = failures.conflict(inputsOf(options));
@@ -100,7 +135,40 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     );
   }
   const api = capabilities?.worklogBatchImport === undefined ? 'tracker' : 'timeport';
-  const report = await preflight(options, client);
+  if ((options.order ?? 'start') === 'start') {
+    // Beside the journal (on disk, where the command writes already) rather than in a /tmp that
+    // may be memory; a dry run has no journal.
+    sorting.spillIn = options.dryRun
+      ? os.tmpdir()
+      : path.dirname(path.resolve(options.journalPath ?? defaultJournalPath(options.target, options.org)));
+    sorting.collected = new StartOrderSort<Collected>(sorting.spillIn, options.sortRunBytes);
+  }
+  const report = await preflight(options, client, {
+    createdAtFrom: options.createdAtFrom,
+    onItem: (item, seen) => {
+      const collected = sorting.collected;
+      if (collected === undefined) return;
+      // A repeated source id needs the input's order (the first one without a problem wins), and
+      // an input in order so far is likely in order all through: neither is collected further.
+      if (seen.repeated || (seen.inOrder && collected.heldBytes >= collected.runBytes / 2)) {
+        collected.dispose();
+        sorting.collected = undefined;
+        return;
+      }
+      const { record, entry, issue, login, problem } = item;
+      collected.add(entry?.startMs ?? NO_START, entry === undefined ? NO_START : createdAtOf(entry, options.createdAtFrom), {
+        record,
+        entry,
+        issue,
+        login,
+        problem,
+      });
+    },
+  });
+  if (report.inStartOrder || report.total === 0) {
+    sorting.collected?.dispose();
+    sorting.collected = undefined;
+  }
   for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
   options.out(
     `Target: ${options.target} (organization ${options.org}), ${api === 'timeport' ? 'Timeport batch import' : 'Tracker single-entry import'}${options.dryRun ? ', dry run: nothing is written' : ''}${options.atomic ? ', atomic' : ''}`,
@@ -160,6 +228,12 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         });
   summary.runId = runLog?.id;
   if (runLog !== undefined) options.out(`Run ${runLog.id} (timeport rollback ${runLog.id} undoes it)`);
+  const sortIn = sorting.spillIn !== undefined && !report.inStartOrder && sorting.collected === undefined ? sorting.spillIn : undefined;
+  if (sorting.collected !== undefined || sortIn !== undefined)
+    options.out(
+      `Order: the entries are not in time order; they are sent by start, sorted ${sorting.collected === undefined ? 'before they are sent' : 'as the preflight read them'} (--order file sends them as read)`,
+    );
+  const collected = sorting.collected;
   const progress = new Progress(report.total, {
     ...options.progress,
     write: options.err,
@@ -169,7 +243,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     if (options.atomic && !options.dryRun) {
       // All or nothing: every entry is validated against the target first (a dry run); a refusal
       // after that (the target changed meanwhile) rolls back what this run stored, on Timeport.
-      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true, undefined);
+      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true, undefined, sortIn, collected);
       if (check.failed > 0) {
         summary.blocked = true;
         summary.failed = check.failed;
@@ -178,7 +252,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       }
     }
     progress.start();
-    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun, runLog);
+    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun, runLog, sortIn, collected);
     runLog?.finish();
     Object.assign(summary, {
       created: result.created,
@@ -221,7 +295,7 @@ const createdChange = (ready: Ready, id: number, intent?: number) => {
   return { op: 'created', id, ...values, ...(intent === undefined ? {} : { intent }) } as const;
 };
 
-function problemOf(item: SourceItem, report: PreflightReport): string | undefined {
+function problemOf(item: Pick<SourceItem, 'problem' | 'login' | 'issue'>, report: PreflightReport): string | undefined {
   if (item.problem !== undefined) return item.problem.reason;
   if (item.login !== undefined && report.missingUsers.has(item.login.toLowerCase()))
     return `user ${item.login} does not exist on the target`;
@@ -229,13 +303,23 @@ function problemOf(item: SourceItem, report: PreflightReport): string | undefine
   return undefined;
 }
 
-function readyOf(item: SourceItem, createdAtFrom: 'start' | 'end'): Ready {
-  const entry = item.entry!;
-  const createdAtMs = entry.createdAtMs ?? (createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
+/** What an entry to send needs, as the sort keeps it. */
+interface Sendable {
+  record: RawRecord;
+  entry: SourceEntry;
+  issue: string;
+  login: string;
+}
+
+const sendableOf = (item: Collected): Sendable => ({ record: item.record, entry: item.entry!, issue: item.issue!, login: item.login! });
+
+function readyOf(item: Sendable, createdAtFrom: 'start' | 'end'): Ready {
+  const entry = item.entry;
+  const createdAtMs = createdAtOf(entry, createdAtFrom);
   const body: BatchEntry = {
-    issue: item.issue!,
+    issue: item.issue,
     externalId: entry.sourceId,
-    createdBy: item.login!,
+    createdBy: item.login,
     createdAt: formatTrackerTimestamp(createdAtMs),
     start: formatTrackerTimestamp(entry.startMs),
     duration: formatBusinessDuration(entry.durationSeconds),
@@ -245,7 +329,7 @@ function readyOf(item: SourceItem, createdAtFrom: 'start' | 'end'): Ready {
     record: item.record,
     entry,
     body,
-    fingerprint: { createdBy: item.login!, createdAt: createdAtMs, start: entry.startMs, seconds: entry.durationSeconds },
+    fingerprint: { createdBy: item.login, createdAt: createdAtMs, start: entry.startMs, seconds: entry.durationSeconds },
   };
 }
 
@@ -257,7 +341,13 @@ interface SendResult {
   failureFiles: { path: string; count: number }[];
 }
 
-/** The streaming pass: reads the files again and sends what is not done yet. */
+/**
+ * The streaming pass: reads the files again and sends what is not done yet. Problems, repeated
+ * source ids and entries the journal has as done are settled in the input's order (the first of
+ * a repeated id wins); with `sortIn`, what is left is sorted by start (spilling to a temporary
+ * directory there) before it is sent. With `collected`, the input comes sorted from what the
+ * preflight collected (an input with no repeated source ids), and is not read again.
+ */
 async function sendAll(
   options: ImportOptions,
   report: PreflightReport,
@@ -267,6 +357,8 @@ async function sendAll(
   progress: Progress | undefined,
   dryRun: boolean,
   runLog: RunLog | undefined,
+  sortIn: string | undefined,
+  collected: StartOrderSort<Collected> | undefined,
 ): Promise<SendResult> {
   const result: SendResult = { created: 0, alreadyPresent: 0, failed: 0, skipped: 0, failureFiles: [] };
   const count = (kind: 'created' | 'alreadyPresent' | 'failed' | 'skipped', by = 1) => {
@@ -286,23 +378,32 @@ async function sendAll(
       ? new BatchSink(options, capabilities.worklogBatchImport, journal, dryRun, count, fail, runLog)
       : new TrackerSink(options, report, journal, dryRun, count, fail, runLog);
   // Sized for every entry up front: growing by doubling would hold the old table and the new one
-  // at once, half again the memory, at the moment the table is largest.
-  const seen = new SourceIdSet(report.total);
-  for await (const item of sourceItems({ ...options, dateOrder: report.dates.order })) {
-    const problem = problemOf(item, report);
-    if (problem !== undefined) {
-      fail({ record: item.record, entry: item.entry, issue: item.issue, login: item.login }, problem);
-      continue;
+  // at once, half again the memory, at the moment the table is largest. Not needed for what the
+  // preflight collected: no source id repeats there.
+  const seen = collected === undefined ? new SourceIdSet(report.total) : undefined;
+  const sort = sortIn === undefined ? undefined : new StartOrderSort<Sendable>(sortIn, options.sortRunBytes);
+  const items = collected?.sorted() ?? sourceItems({ ...options, dateOrder: report.dates.order });
+  try {
+    for await (const item of items) {
+      const problem = problemOf(item, report);
+      if (problem !== undefined) {
+        fail({ record: item.record, entry: item.entry, issue: item.issue, login: item.login }, problem);
+        continue;
+      }
+      const entry = item.entry!;
+      if (seen?.has(entry.sourceId) === true || journal?.doneBefore.has(entry.sourceId) === true) {
+        count('skipped');
+        continue;
+      }
+      seen?.add(entry.sourceId);
+      if (sort === undefined) await sink.add(readyOf(sendableOf(item), options.createdAtFrom));
+      else sort.add(entry.startMs, createdAtOf(entry, options.createdAtFrom), sendableOf(item));
     }
-    const sourceId = item.entry!.sourceId;
-    if (seen.has(sourceId) || journal?.doneBefore.has(sourceId) === true) {
-      count('skipped');
-      continue;
-    }
-    seen.add(sourceId);
-    await sink.add(readyOf(item, options.createdAtFrom));
+    if (sort !== undefined) for (const item of sort.sorted()) await sink.add(readyOf(item, options.createdAtFrom));
+    await sink.finish();
+  } finally {
+    sort?.dispose();
   }
-  await sink.finish();
   return result;
 }
 

@@ -2,7 +2,16 @@ import { SourceIdSet } from './source-id-set.js';
 import type { TrackerClient, TrackerIssue, TrackerUser } from '../client/tracker-client.js';
 import { describeSeconds } from './durations.js';
 import { describeUser, userKey } from './mapping.js';
-import { type DateOrderFinding, type SourceOptions, describeDateOrder, settleDateOrder, sourceItems, where } from './source.js';
+import {
+  type DateOrderFinding,
+  type SourceItem,
+  type SourceOptions,
+  describeDateOrder,
+  settleDateOrder,
+  sourceItems,
+  where,
+} from './source.js';
+import { OrderCheck, createdAtOf } from './start-order.js';
 import { dayInZone } from './time.js';
 
 /**
@@ -35,11 +44,29 @@ export interface PreflightReport {
   totalSeconds: number;
   /** The order slashed dates were read in; later passes over the same input read with it. */
   dates: DateOrderFinding;
+  /**
+   * Whether the converted entries come in start order (ties by createdAt) already: then the import
+   * sends them as they are read, with no sort.
+   */
+  inStartOrder: boolean;
 }
 
 const EXAMPLES = 10;
 
-export async function preflight(given: SourceOptions, client: TrackerClient | undefined, concurrency = 8): Promise<PreflightReport> {
+export async function preflight(
+  given: SourceOptions,
+  client: TrackerClient | undefined,
+  settings: {
+    concurrency?: number;
+    createdAtFrom?: 'start' | 'end';
+    /**
+     * Sees every item as the pass reads it, with whether the entries so far are in start order and
+     * whether its source id came earlier in the input (the import collects what it will sort here).
+     */
+    onItem?: (item: SourceItem, seen: { inOrder: boolean; repeated: boolean }) => void;
+  } = {},
+): Promise<PreflightReport> {
+  const { concurrency = 8, createdAtFrom = 'start', onItem } = settings;
   const dates = await settleDateOrder(given);
   const options: SourceOptions = { ...given, dateOrder: dates.order };
   const zone = options.zone ?? 'UTC';
@@ -60,7 +87,9 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
     issues: new Map(),
     totalSeconds: 0,
     dates,
+    inStartOrder: true,
   };
+  const order = new OrderCheck();
   const logins = new Map<string, number>();
   const issueKeys = new Map<string, number>();
   /** Each issue's earliest start and where it was read: one pair per issue, whatever the input's size. */
@@ -76,10 +105,14 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
     const entry = item.entry;
     if (entry === undefined) {
       note(report.conversionErrors, `${where(item.record)}: ${item.problem?.reason ?? 'cannot be read'}`);
+      onItem?.(item, { inOrder: order.inOrder, repeated: false });
       continue;
     }
-    if (seen.has(entry.sourceId)) note(report.duplicates, `${where(item.record)}: ${entry.sourceId}`);
+    order.see(entry.startMs, createdAtOf(entry, createdAtFrom));
+    const repeated = seen.has(entry.sourceId);
+    if (repeated) note(report.duplicates, `${where(item.record)}: ${entry.sourceId}`);
     seen.add(entry.sourceId);
+    onItem?.(item, { inOrder: order.inOrder, repeated });
     report.totalSeconds += entry.durationSeconds;
     report.durationNotes.set(entry.durationNote, (report.durationNotes.get(entry.durationNote) ?? 0) + 1);
     if (entry.roundedFrom !== undefined) note(report.rounded, `${where(item.record)}: ${entry.roundedFrom} → ${entry.durationSeconds} s`);
@@ -104,6 +137,7 @@ export async function preflight(given: SourceOptions, client: TrackerClient | un
         earliestStarts.set(item.issue, { startMs: entry.startMs, where: where(item.record) });
     }
   }
+  report.inStartOrder = order.inOrder;
   if (client !== undefined) {
     await eachLimited([...logins.keys()], concurrency, async (login) => {
       const user = await client.getUser(login);

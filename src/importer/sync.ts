@@ -682,7 +682,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       deleted(change, intent!);
     }
     await sendChanges(changes.filter((change): change is Edit => change.action === 'update' && change.ifVersion !== undefined));
-    const batched: Creation[] = [];
+    const creations: Creation[] = [];
     for (const change of changes) {
       if (change.action === 'update' && change.ifVersion === undefined) {
         const fp = change.desired.fp;
@@ -713,9 +713,17 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         );
       } else if (change.action === 'create' && stuckMoves.has(change.sourceId)) {
         done++; // its failure was counted with its deletion
-      } else if (change.action === 'create' && timeport !== undefined) {
-        batched.push(change);
       } else if (change.action === 'create') {
+        creations.push(change);
+      }
+    }
+    // Created in start order (then createdAt, then the plan's order: the sort is stable), as
+    // `timeport import` sends them, so that the target's time indexes are written in order
+    // (docs/decisions.md, "Imports sent in start order").
+    creations.sort((a, b) => a.desired.fp.start - b.desired.fp.start || a.desired.createdAtMs - b.desired.createdAtMs);
+    if (timeport !== undefined) await importCreations(creations);
+    else
+      for (const change of creations) {
         const [intent] = runLog.intend([{ op: 'creating', ...creationOf(change) }]);
         const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch(
           (error: unknown) => {
@@ -730,8 +738,6 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         options.beforeRecord?.();
         created(change, worklogId, intent!);
       }
-    }
-    await importCreations(batched);
     // An incremental read resumes where this run started only when nothing it read is left
     // unsettled: a failed write, a conflict or a deletion waiting for --delete would otherwise not
     // be read, nor planned, again.

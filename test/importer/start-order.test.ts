@@ -1,0 +1,376 @@
+/**
+ * Imports sent in start order (issue 19 point 1, docs/decisions.md "Imports sent in start order"):
+ * the external sort on its own (runs on disk with a small run size, the merge, ties kept in the
+ * order added, the temporary directory removed), and `timeport import` against a Timeport test
+ * target: a shuffled file is stored in start order (worklog ids, given in the order entries are
+ * written, rise with the start), `--order file` keeps the file's order, an input already in order
+ * is not sorted, repeated source ids and the journal work as before, and any permutation of the
+ * input stores the same worklogs. `timeport sync` creates in start order too.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { StartOrderSort } from '../../src/importer/start-order.js';
+import { tempDir } from '../../support/app.js';
+import { type Target, importFiles, startTarget, storedLines, storedWorklogs, syncInto } from './helpers.js';
+
+const sortDirs = (dir: string): string[] => fs.readdirSync(dir).filter((name) => name.startsWith('timeport-sort-'));
+
+describe('StartOrderSort', () => {
+  let temp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    temp = tempDir('timeport-sort-test-');
+  });
+  afterEach(() => temp.remove());
+
+  const expected = (keys: [number, number][]) =>
+    keys
+      .map(([start, createdAt], index) => ({ start, createdAt, index }))
+      .sort((a, b) => a.start - b.start || a.createdAt - b.createdAt || a.index - b.index)
+      .map((item) => item.index);
+
+  test('any keys come out by start, then createdAt, then the order added, whether in memory or merged from runs on disk', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -5, max: 5 }), fc.integer({ min: 0, max: 3 })), { maxLength: 200 }),
+        fc.constantFrom(1, 40, 300, 1 << 20),
+        (keys, runBytes) => {
+          const sort = new StartOrderSort<{ index: number; text: string }>(temp.dir, runBytes);
+          try {
+            keys.forEach(([start, createdAt], index) => sort.add(start, createdAt, { index, text: `é\t"${index}"\n` }));
+            const out = [...sort.sorted()];
+            assert.deepEqual(
+              out.map((value) => value.index),
+              expected(keys),
+            );
+            assert.ok(out.every((value) => value.text === `é\t"${value.index}"\n`));
+          } finally {
+            sort.dispose();
+          }
+          assert.deepEqual(sortDirs(temp.dir), []);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('runs past the run size go to files in a temporary directory, which dispose removes; a small input never touches the disk', () => {
+    const sort = new StartOrderSort<number>(temp.dir, 10);
+    for (let index = 0; index < 50; index++) sort.add((index * 37) % 50, 0, index);
+    assert.ok(sort.spilledRuns > 1);
+    const directory = sort.spillDirectory!;
+    assert.deepEqual(sortDirs(temp.dir), [path.basename(directory)]);
+    assert.ok(path.basename(directory).startsWith(`timeport-sort-${process.pid}-`));
+    assert.equal(fs.readdirSync(directory).length, sort.spilledRuns);
+    const starts = [...sort.sorted()].map((index) => (index * 37) % 50);
+    assert.deepEqual(
+      starts,
+      Array.from({ length: 50 }, (_, index) => index),
+    );
+    sort.dispose();
+    assert.equal(fs.existsSync(directory), false);
+
+    const small = new StartOrderSort<number>(temp.dir);
+    for (let index = 0; index < 50; index++) small.add(50 - index, 0, index);
+    assert.deepEqual([...small.sorted()], [...Array.from({ length: 50 }, (_, index) => 49 - index)]);
+    assert.equal(small.spilledRuns, 0);
+    assert.deepEqual(sortDirs(temp.dir), []);
+    small.dispose();
+  });
+
+  test('a directory left by a process that is gone (kill -9) is removed by the next sort that spills there', () => {
+    const left = path.join(temp.dir, 'timeport-sort-999999999-abc');
+    fs.mkdirSync(left);
+    fs.writeFileSync(path.join(left, 'run-0.ndjson'), '1\t1\t1\n');
+    const mine = path.join(temp.dir, `timeport-sort-${process.pid}-keep`);
+    fs.mkdirSync(mine);
+    const sort = new StartOrderSort<number>(temp.dir, 1);
+    sort.add(2, 0, 2);
+    sort.add(1, 0, 1);
+    assert.equal(fs.existsSync(left), false);
+    assert.equal(fs.existsSync(mine), true, "a live process's directory stays");
+    assert.deepEqual([...sort.sorted()], [1, 2]);
+    sort.dispose();
+  });
+});
+
+interface Line {
+  externalId: string;
+  issue: string;
+  createdBy: string;
+  createdAt: string;
+  start: string;
+  duration: string;
+  comment: string;
+}
+
+const stamp = (ms: number): string => new Date(ms).toISOString().replace('Z', '+0000');
+const BASE = Date.UTC(2024, 2, 1, 8);
+
+/** Entry `index`: starts `index` hours after BASE (so start order is index order), on MIG-1..3. */
+const entry = (index: number, changes: Partial<Line> = {}): Line => ({
+  externalId: `ord-${index}`,
+  issue: `MIG-${(index % 3) + 1}`,
+  createdBy: index % 2 === 0 ? 'alice' : 'bob',
+  start: stamp(BASE + index * 3_600_000),
+  createdAt: stamp(BASE + index * 3_600_000 + 1_800_000),
+  duration: 'PT30M',
+  comment: `work ${index}`,
+  ...changes,
+});
+
+/** A permutation of 0..n-1, the same every run (a linear congruential shuffle). */
+function shuffled(n: number, seed = 7): number[] {
+  const order = Array.from({ length: n }, (_, index) => index);
+  let state = seed;
+  for (let index = n - 1; index > 0; index--) {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    const other = state % (index + 1);
+    [order[index], order[other]] = [order[other]!, order[index]!];
+  }
+  return order;
+}
+
+describe('timeport import sends entries in start order', () => {
+  let target: Target;
+  beforeEach(async () => {
+    target = await startTarget();
+  });
+  afterEach(() => target.close());
+
+  const writeFile = (name: string, lines: Line[]): string => {
+    const file = path.join(target.dir, name);
+    fs.writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    return file;
+  };
+
+  /** The stored worklogs' comments (`work N`), in the order they were written (by id). */
+  const writtenOrder = async (): Promise<number[]> =>
+    (await storedWorklogs(target, undefined, 100)).sort((a, b) => a.id - b.id).map((worklog) => Number(worklog.comment!.split(' ')[1]));
+
+  const ascending = (count: number) => Array.from({ length: count }, (_, index) => index);
+
+  for (const api of ['timeport', 'tracker'] as const) {
+    test(`a shuffled file is written in start order (${api === 'timeport' ? 'batch extension' : 'single import'}), sorted through runs on disk that are removed`, async () => {
+      const order = shuffled(60);
+      const file = writeFile(
+        'shuffled.ndjson',
+        order.map((index) => entry(index)),
+      );
+      const seen: string[][] = [];
+      const run = await importFiles(target, [file], {
+        api,
+        batchSize: 7,
+        concurrency: 1,
+        sortRunBytes: 2000,
+        beforeRecord: () => {
+          seen.push(sortDirs(target.dir));
+        },
+      });
+      assert.equal(run.summary.created, 60, run.out.join('\n'));
+      assert.deepEqual(await writtenOrder(), ascending(60));
+      // Out of order from its first entries: collected as the preflight read it, the file not read again.
+      assert.ok(
+        run.out.some((line) => line.startsWith('Order: the entries are not in time order') && line.includes('as the preflight read them')),
+        run.out.join('\n'),
+      );
+      // While sending, the runs were on disk beside the journal; afterwards nothing is left.
+      assert.ok(seen.length > 0 && seen.every((dirs) => dirs.length === 1));
+      assert.deepEqual(sortDirs(target.dir), []);
+    });
+  }
+
+  test('--order file sends the entries as read', async () => {
+    const order = shuffled(30);
+    const file = writeFile(
+      'shuffled.ndjson',
+      order.map((index) => entry(index)),
+    );
+    const run = await importFiles(target, [file], { order: 'file', batchSize: 4, concurrency: 1, sortRunBytes: 500 });
+    assert.equal(run.summary.created, 30);
+    assert.deepEqual(await writtenOrder(), order);
+    assert.ok(!run.out.some((line) => line.startsWith('Order:')));
+  });
+
+  test('a file already in start order is sent as read, with no sort and nothing on disk', async () => {
+    // Equal starts ordered by createdAt are in order too.
+    const lines = ascending(20).map((index) => entry(index, index === 11 ? { start: entry(10).start } : {}));
+    const file = writeFile('ordered.ndjson', lines);
+    const seen: string[][] = [];
+    const run = await importFiles(target, [file], {
+      batchSize: 3,
+      concurrency: 1,
+      sortRunBytes: 1,
+      beforeRecord: () => {
+        seen.push(sortDirs(target.dir));
+      },
+    });
+    assert.equal(run.summary.created, 20);
+    assert.deepEqual(await writtenOrder(), ascending(20));
+    assert.ok(!run.out.some((line) => line.startsWith('Order:')));
+    assert.ok(seen.every((dirs) => dirs.length === 0));
+  });
+
+  test('a file in order for longer than half a run, then out of order, is sorted during the send, through runs on disk', async () => {
+    const lines = [...ascending(30).map((index) => entry(index + 10)), ...shuffled(10).map((index) => entry(index))];
+    const file = writeFile('late.ndjson', lines);
+    const seen: string[][] = [];
+    const run = await importFiles(target, [file], {
+      batchSize: 6,
+      concurrency: 1,
+      sortRunBytes: 3000,
+      beforeRecord: () => {
+        seen.push(sortDirs(target.dir));
+      },
+    });
+    assert.equal(run.summary.created, 40);
+    assert.deepEqual(await writtenOrder(), ascending(40));
+    assert.ok(
+      run.out.some((line) => line.includes('sorted before they are sent')),
+      run.out.join('\n'),
+    );
+    assert.ok(seen.length > 0 && seen.every((dirs) => dirs.length === 1));
+    assert.deepEqual(sortDirs(target.dir), []);
+  });
+
+  test('--atomic and --dry-run send in start order too; the dry run writes nothing', async () => {
+    const order = shuffled(20, 3);
+    const file = writeFile(
+      'atomic.ndjson',
+      order.map((index) => entry(index)),
+    );
+    const dry = await importFiles(target, [file], { dryRun: true, batchSize: 3, concurrency: 1, sortRunBytes: 1000 });
+    assert.equal(dry.summary.created, 20);
+    assert.deepEqual(await writtenOrder(), []);
+    const atomic = await importFiles(target, [file], { atomic: true, batchSize: 3, concurrency: 1, sortRunBytes: 1000 });
+    assert.equal(atomic.summary.created, 20, atomic.out.join('\n'));
+    assert.deepEqual(await writtenOrder(), ascending(20));
+    assert.deepEqual(sortDirs(target.dir), []);
+  });
+
+  test('ties in start go by createdAt, then by their place in the file', async () => {
+    const start = entry(0).start;
+    const lines = [
+      entry(3, { start, createdAt: stamp(BASE + 5_000_000) }),
+      entry(1, { start, createdAt: stamp(BASE + 4_000_000) }),
+      entry(2, { start, createdAt: stamp(BASE + 4_000_000) }),
+      entry(0, { start, createdAt: stamp(BASE + 3_000_000) }),
+      entry(5),
+      entry(4, { start: entry(4).start, createdAt: entry(4).createdAt }),
+    ];
+    const file = writeFile('ties.ndjson', lines);
+    const run = await importFiles(target, [file], { batchSize: 2, concurrency: 1, sortRunBytes: 300 });
+    assert.equal(run.summary.created, 6);
+    assert.deepEqual(await writtenOrder(), [0, 1, 2, 3, 4, 5]);
+  });
+
+  test('a repeated source id keeps its first occurrence in the file, even when a later one starts earlier; a re-run skips what the journal has', async () => {
+    const lines = [entry(5), entry(3), entry(4, { externalId: 'ord-5', comment: 'work 6' }), entry(1), entry(2)];
+    const file = writeFile('repeated.ndjson', lines);
+    const run = await importFiles(target, [file], { batchSize: 2, concurrency: 1, sortRunBytes: 200 });
+    assert.equal(run.summary.created, 4);
+    assert.equal(run.summary.skipped, 1);
+    // A repeated id: sorted during the send, after the input's order has settled which one wins.
+    assert.ok(
+      run.out.some((line) => line.includes('sorted before they are sent')),
+      run.out.join('\n'),
+    );
+    assert.deepEqual(await writtenOrder(), [1, 2, 3, 5]);
+    const again = await importFiles(target, [file], { batchSize: 2, concurrency: 1, sortRunBytes: 200 });
+    assert.deepEqual({ created: again.summary.created, skipped: again.summary.skipped }, { created: 0, skipped: 5 });
+    assert.deepEqual(await writtenOrder(), [1, 2, 3, 5]);
+  });
+
+  test('a repeated source id whose first occurrence cannot be imported: the next one is sent, as before the sort', async () => {
+    // MIG-9 does not exist on the target: a problem the preflight finds only after its pass.
+    const lines = [entry(6), entry(2, { issue: 'MIG-9', externalId: 'ord-1' }), entry(4), entry(1), entry(3)];
+    const file = writeFile('problem.ndjson', lines);
+    const run = await importFiles(target, [file], { batchSize: 2, concurrency: 1, sortRunBytes: 200, skipInvalid: true });
+    assert.equal(run.summary.created, 4, run.out.join('\n'));
+    assert.equal(run.summary.failed, 1);
+    assert.deepEqual(await writtenOrder(), [1, 3, 4, 6]);
+    assert.match(fs.readFileSync(path.join(target.dir, 'problem.failures.csv'), 'utf8'), /MIG-9/);
+  });
+
+  test('refusals by the target go to the failures file, the rest is stored in start order', async () => {
+    // Written after the issue's last update (ISSUE_LIFETIME): the target refuses it.
+    const late = { createdAt: '2025-06-01T00:00:00.000+0000' };
+    const lines = [entry(4), entry(2, late), entry(3), entry(0), entry(1, late)];
+    const file = writeFile('refused.ndjson', lines);
+    const run = await importFiles(target, [file], { batchSize: 2, concurrency: 1, sortRunBytes: 200 });
+    assert.equal(run.summary.created, 3, run.out.join('\n'));
+    assert.equal(run.summary.failed, 2);
+    assert.deepEqual(await writtenOrder(), [0, 3, 4]);
+    const failures = fs.readFileSync(path.join(target.dir, 'refused.failures.csv'), 'utf8');
+    assert.match(failures, /ord-1/);
+    assert.match(failures, /ord-2/);
+  });
+});
+
+describe('timeport sync creates in start order', () => {
+  for (const api of ['tracker', 'timeport'] as const) {
+    test(`a shuffled source's creations are written in start order (${api === 'tracker' ? 'documented API' : "Timeport's extension"})`, async () => {
+      const target = await startTarget();
+      try {
+        const order = shuffled(25, 11);
+        const file = path.join(target.dir, 'source.ndjson');
+        fs.writeFileSync(file, order.map((index) => JSON.stringify(entry(index))).join('\n') + '\n');
+        const run = await syncInto(target, {
+          files: [file],
+          sourceLabel: file,
+          stateDir: path.join(target.dir, 'state'),
+          api,
+          batchSize: 4,
+        });
+        assert.equal(run.summary.created, 25, run.out.join('\n'));
+        const written = (await storedWorklogs(target, undefined, 100))
+          .sort((a, b) => a.id - b.id)
+          .map((worklog) => Number(worklog.comment!.split(' ')[1]));
+        assert.deepEqual(
+          written,
+          Array.from({ length: 25 }, (_, index) => index),
+        );
+      } finally {
+        await target.close();
+      }
+    });
+  }
+});
+
+describe('any order of the input stores the same worklogs', () => {
+  test('a permutation of entries (ties, repeated source ids) imported with a small run size stores what the file order does', async () => {
+    const base = Array.from({ length: 24 }, (_, index) =>
+      entry(index, {
+        // Few distinct starts and createdAts: many ties.
+        start: stamp(BASE + (index % 5) * 3_600_000),
+        createdAt: stamp(BASE + (index % 5) * 3_600_000 + (index % 2) * 60_000),
+        externalId: `ord-${index % 20}`,
+      }),
+    );
+    const storedAfter = async (lines: Line[], order: 'start' | 'file'): Promise<string[]> => {
+      const target = await startTarget();
+      try {
+        const file = path.join(target.dir, 'entries.ndjson');
+        fs.writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+        const run = await importFiles(target, [file], { order, batchSize: 5, concurrency: 1, sortRunBytes: 600 });
+        assert.equal(run.summary.failed, 0, run.out.join('\n'));
+        return await storedLines(target);
+      } finally {
+        await target.close();
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray(base, { minLength: base.length, maxLength: base.length }), async (permutation) => {
+        // Which of two repeated ids wins depends on the file's order: the same with or without the sort.
+        assert.deepEqual(await storedAfter(permutation, 'start'), await storedAfter(permutation, 'file'));
+        // Without repeated ids, every permutation stores the same set.
+        const unique = permutation.filter((line) => Number(line.comment.split(' ')[1]) < 20);
+        const expected = base.filter((line) => Number(line.comment.split(' ')[1]) < 20);
+        assert.deepEqual(await storedAfter(unique, 'start'), await storedAfter(expected, 'file'));
+      }),
+      { numRuns: 6 },
+    );
+  });
+});
