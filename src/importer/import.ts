@@ -94,8 +94,9 @@ export class ImportAborted extends Error {}
 
 /**
  * `timeport import`: preflight, then one streaming pass that sends every entry not yet in the
- * journal, in start order (start-order.ts; docs/decisions.md, "Imports sent in start order"), through Timeport's batch extension when the server offers it, otherwise through the
- * documented single import with bounded concurrency. Failures go to the failures file.
+ * journal, in start order (start-order.ts; docs/decisions.md, "Imports sent in start order"),
+ * through Timeport's batch extension when the server offers it, otherwise through the documented
+ * single import with bounded concurrency. Failures go to the failures file.
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const sorting: Sorting = {};
