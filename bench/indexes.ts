@@ -163,15 +163,26 @@ async function seeded(backend: Backend): Promise<Seeded> {
   const issues = await seedIssues(api, 'BENCH', ISSUES);
   const users = ['admin', ...(await seedUsers(api, USERS))];
   const admin = await indexAdmin(backend, box.dataDir);
+  const target: Seeded = { api, admin, issues, users, next: 0 };
   // A warm-up: the server's statements prepared, the caches filled.
-  await importBatches(api, {
-    from: 0,
-    total: 2000,
-    size: 1000,
-    concurrency: 1,
-    make: (n) => benchEntry(n, issues, users, 'idx', 'random'),
+  await send(target, { total: 2000, size: 1000, concurrency: 1, order: 'random' });
+  return target;
+}
+
+/** Imports the target's next `total` entries through the batch extension; answers the seconds taken. */
+async function send(
+  target: Seeded,
+  batches: { total: number; size: number; concurrency: number; order: 'random' | 'time' },
+): Promise<number> {
+  const seconds = await importBatches(target.api, {
+    from: target.next,
+    total: batches.total,
+    size: batches.size,
+    concurrency: batches.concurrency,
+    make: (n) => benchEntry(n, target.issues, target.users, 'idx', batches.order),
   });
-  return { api, admin, issues, users, next: 2000 };
+  target.next += batches.total;
+  return seconds;
 }
 
 /**
@@ -187,15 +198,7 @@ async function refreshConnections(api: Api): Promise<void> {
 /** The batch import of PROBE random-order entries (batches of 5,000, 2 in flight): entries/s. */
 async function probe(target: Seeded): Promise<number> {
   await refreshConnections(target.api);
-  const seconds = await importBatches(target.api, {
-    from: target.next,
-    total: PROBE,
-    size: 5000,
-    concurrency: 2,
-    make: (n) => benchEntry(n, target.issues, target.users, 'idx', 'random'),
-  });
-  target.next += PROBE;
-  return PROBE / seconds;
+  return PROBE / (await send(target, { total: PROBE, size: 5000, concurrency: 2, order: 'random' }));
 }
 
 async function timeReads(api: Api): Promise<number[]> {
@@ -229,14 +232,7 @@ async function benchBackend(kind: Backend['name']): Promise<Result | undefined> 
   await full.admin.drop(TIME_INDEXES);
   const fill = Math.max(0, ENTRIES - full.next);
   log(`${kind}: filling to ${fmt(ENTRIES)} entries in time order, time indexes dropped`);
-  const fillSeconds = await importBatches(full.api, {
-    from: full.next,
-    total: fill,
-    size: 10_000,
-    concurrency: 2,
-    make: (n) => benchEntry(n, full.issues, full.users, 'idx', 'time'),
-  });
-  full.next += fill;
+  const fillSeconds = await send(full, { total: fill, size: 10_000, concurrency: 2, order: 'time' });
   const buildSeconds = await full.admin.build(TIME_INDEXES);
   log(`${kind}: filled in ${fillSeconds.toFixed(1)} s, indexes built in ${buildSeconds.toFixed(1)} s`);
 
