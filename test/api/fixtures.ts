@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { type TestApp, PUBLIC_URL, assertTrackerError, buildTestApp } from '../../support/app.js';
 import type { IssueAnswer, UserAnswer, UserReferenceAnswer, WorklogAnswer } from '../../src/api/schemas/resources.js';
 import type { ManagedUserAnswer } from '../../src/api/schemas/timeport.js';
+import { parseBusinessDuration } from '../../src/domain/duration.js';
 
 /** The clock every API test starts at, unless it needs the real time. */
 export const NOW = Date.parse('2025-06-01T12:00:00.000Z');
@@ -168,3 +169,11 @@ export async function snapshot(t: TestApp, key: string, orgId?: string): Promise
   }
   return { issue, worklogs, rows: await rowsQuery.execute(), issueRows: await issueRowsQuery.execute() };
 }
+
+/** The seconds of a duration the server answered (`spent`, a worklog's `duration`); 0 when absent. */
+export const durationSeconds = (duration: string | undefined): number => {
+  if (duration === undefined) return 0;
+  const parsed = parseBusinessDuration(duration);
+  if (!parsed.ok) throw new Error(`the server answered an unreadable duration ${duration}`);
+  return parsed.value;
+};

@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { parseBusinessDuration } from '../../src/domain/duration.js';
 import type { Caller, ServiceContext } from '../../src/service/context.js';
 import { authenticate } from '../../src/service/tokens.js';
 import { deleteWorklog, editWorklog, importWorklog } from '../../src/service/worklogs.js';
@@ -29,14 +28,8 @@ import {
   listAllWorklogs,
   postWorklog,
   worklogBody,
+  durationSeconds as seconds,
 } from './fixtures.js';
-
-const seconds = (duration: string | undefined): number => {
-  if (duration === undefined) return 0;
-  const parsed = parseBusinessDuration(duration);
-  if (!parsed.ok) throw new Error(`the server answered an unreadable duration ${duration}`);
-  return parsed.value;
-};
 
 /** The issue's `spent` through the API, and the sum of its listed worklogs: they must be equal. */
 async function spentAndSum(t: TestApp, key: string): Promise<{ spent: number; sum: number }> {

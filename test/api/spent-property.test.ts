@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
-import { parseBusinessDuration } from '../../src/domain/duration.js';
 import { ADMIN_TOKEN, type TestApp, buildTestApp } from '../../support/app.js';
 import {
   NOW,
@@ -18,14 +17,8 @@ import {
   getIssue,
   importIssue,
   listAllWorklogs,
+  durationSeconds as seconds,
 } from './fixtures.js';
-
-const seconds = (duration: string | undefined): number => {
-  if (duration === undefined) return 0;
-  const parsed = parseBusinessDuration(duration);
-  if (!parsed.ok) throw new Error(`the server answered an unreadable duration ${duration}`);
-  return parsed.value;
-};
 
 type Client = 0 | 1 | 2;
 
