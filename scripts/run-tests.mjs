@@ -103,14 +103,18 @@ async function dropTestDatabases(which) {
         if (!Number.isSafeInteger(pid)) return false;
         return which === 'this run' ? String(pid) === RUN_ID : String(pid) !== RUN_ID && !processIsAlive(pid);
       });
-    // Concurrent drops share their checkpoints.
-    await Promise.all(
-      names.map((name) =>
-        withAdminClient((each) => each.query(`drop database if exists "${name}" with (force)`)).catch((error) =>
-          console.error(`could not drop test database ${name}: ${error.message}`),
-        ),
-      ),
-    );
+    // A few drops at a time share their checkpoints; one client per database at once would take
+    // every connection the server allows (a run leaves a hundred databases or more).
+    const queue = [...names];
+    const dropper = () =>
+      withAdminClient(async (each) => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+          await each
+            .query(`drop database if exists "${name}" with (force)`)
+            .catch((error) => console.error(`could not drop test database ${name}: ${error.message}`));
+        }
+      });
+    await Promise.all(Array.from({ length: Math.min(4, names.length) }, dropper));
   });
 }
 

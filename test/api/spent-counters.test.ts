@@ -48,13 +48,20 @@ describe('spent counters: every read adds them', () => {
 
   it('the issue by id, key, unique, keys, page, scroll and worklog search, and after a spent change', async () => {
     // Counters as a single import on PostgreSQL leaves them (written here directly, on both
-    // databases: the table is the same on both; SQLite's imports never write it).
+    // databases: the table is the same on both; SQLite's imports never write it). The import in
+    // `before` has already written one shard on PostgreSQL, chosen by its connection's process id,
+    // so these add to a shard that exists rather than assume which one it is.
     await t.store.db
       .insertInto('issueSpentShards')
       .values([
         { issueId: issue.id, shard: 3, seconds: 600 },
         { issueId: issue.id, shard: 17, seconds: 45 },
       ])
+      .onConflict((conflict) =>
+        conflict
+          .columns(['issueId', 'shard'])
+          .doUpdateSet((eb) => ({ seconds: eb('issueSpentShards.seconds', '+', eb.ref('excluded.seconds')) })),
+      )
       .execute();
     const expected = 3600 + 600 + 45;
     const db = t.store.db;
