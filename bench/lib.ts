@@ -15,6 +15,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Sandbox, type ServerProcess, within } from '../support/harness.js';
+import { processIsAlive } from '../src/importer/processes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Mode and settings
@@ -152,17 +153,8 @@ async function dropStaleDatabases(admin: pg.Client): Promise<void> {
   const { rows } = await admin.query(`select datname from pg_database where datname like 'tpt\\_bench\\_%'`);
   for (const { datname } of rows as { datname: string }[]) {
     const pid = Number(/^tpt_bench_(\d+)/.exec(datname)?.[1]);
-    if (!Number.isSafeInteger(pid) || alive(pid)) continue;
+    if (!Number.isSafeInteger(pid) || processIsAlive(pid)) continue;
     await admin.query(`drop database if exists "${datname.replace(/"/g, '""')}" with (force)`);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -2,6 +2,7 @@
 // The `timeport` command: runs the compiled build in dist/ (`npm run build`, which `npm ci` and
 // `npm install` run through `prepare`). No loader and no compiler at run time (docs/decisions.md).
 import './require-node.js';
+import './young-generation.js';
 import { existsSync } from 'node:fs';
 
 const main = new URL('../dist/cli/main.js', import.meta.url);

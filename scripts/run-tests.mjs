@@ -83,6 +83,7 @@ async function withAdminClient(work) {
   }
 }
 
+// As src/importer/processes.ts; written again because this script runs without tsx.
 function processIsAlive(pid) {
   try {
     process.kill(pid, 0);

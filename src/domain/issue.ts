@@ -62,3 +62,10 @@ export interface Issue {
   end: string | null;
   extra: IssueExtra;
 }
+
+/**
+ * An issue without its `spent`, for operations that neither print nor check it (the single
+ * import): on PostgreSQL reading `spent` adds the issue's counters, a cost those reads skip
+ * (store/issues.ts).
+ */
+export type IssueWithoutSpent = Omit<Issue, 'spentSeconds'>;

@@ -17,7 +17,7 @@ import { FailureFiles } from './failures.js';
 import type { SourceEntry } from './formats/types.js';
 import { type Fingerprint, Journal, chooseDefaultJournal, defaultJournalPath } from './journal.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
-import { RunLog } from './run-log.js';
+import { type RunChange, RunLog } from './run-log.js';
 import { Progress } from './progress.js';
 import { StartOrderSort, createdAtOf } from './start-order.js';
 import type { RawRecord } from './readers.js';
@@ -244,7 +244,7 @@ async function importWith(options: ImportOptions, sorting: Sorting): Promise<Imp
     if (options.atomic && !options.dryRun) {
       // All or nothing: every entry is validated against the target first (a dry run); a refusal
       // after that (the target changed meanwhile) rolls back what this run stored, on Timeport.
-      const check = await sendAll(options, report, capabilities, undefined, failures, undefined, true, undefined, sortIn, collected);
+      const check = await sendAll(options, report, capabilities, failures, { dryRun: true, sortIn, collected });
       if (check.failed > 0) {
         summary.blocked = true;
         summary.failed = check.failed;
@@ -253,7 +253,14 @@ async function importWith(options: ImportOptions, sorting: Sorting): Promise<Imp
       }
     }
     progress.start();
-    const result = await sendAll(options, report, capabilities, journal, failures, progress, options.dryRun, runLog, sortIn, collected);
+    const result = await sendAll(options, report, capabilities, failures, {
+      dryRun: options.dryRun,
+      journal,
+      progress,
+      runLog,
+      sortIn,
+      collected,
+    });
     runLog?.finish();
     Object.assign(summary, {
       created: result.created,
@@ -342,6 +349,19 @@ interface SendResult {
   failureFiles: { path: string; count: number }[];
 }
 
+/** One pass of sendAll: a dry run (what `--atomic` validates first) or the run that stores. */
+interface SendPass {
+  dryRun: boolean;
+  /** Where done entries are recorded; none on a dry run. */
+  journal?: Journal | undefined;
+  progress?: Progress | undefined;
+  runLog?: RunLog | undefined;
+  /** Where the sort spills, when the input is to be sorted by start as it is read again. */
+  sortIn: string | undefined;
+  /** The input as the preflight collected it, already sorted by start. */
+  collected: StartOrderSort<Collected> | undefined;
+}
+
 /**
  * The streaming pass: reads the files again and sends what is not done yet. Problems, repeated
  * source ids and entries the journal has as done are settled in the input's order (the first of
@@ -353,13 +373,8 @@ async function sendAll(
   options: ImportOptions,
   report: PreflightReport,
   capabilities: TimeportCapabilities | undefined,
-  journal: Journal | undefined,
   failures: FailureFiles,
-  progress: Progress | undefined,
-  dryRun: boolean,
-  runLog: RunLog | undefined,
-  sortIn: string | undefined,
-  collected: StartOrderSort<Collected> | undefined,
+  { dryRun, journal, progress, runLog, sortIn, collected }: SendPass,
 ): Promise<SendResult> {
   const result: SendResult = { created: 0, alreadyPresent: 0, failed: 0, skipped: 0, failureFiles: [] };
   const count = (kind: 'created' | 'alreadyPresent' | 'failed' | 'skipped', by = 1) => {
@@ -515,6 +530,7 @@ class BatchSink implements Sink {
     this.options.beforeRecord?.();
     const done: { sourceId: string; worklogId: number }[] = [];
     const created = new Set<number>();
+    const changes: RunChange[] = [];
     for (const result of answer.results) {
       const ready = batch[result.index]!;
       if (result.status === 'created' && result.id !== undefined) created.add(result.index);
@@ -529,11 +545,12 @@ class BatchSink implements Sink {
       } else {
         if (result.id !== undefined) {
           done.push({ sourceId: ready.entry.sourceId, worklogId: result.id });
-          this.runLog?.record(createdChange(ready, result.id, intents?.[result.index]));
+          changes.push(createdChange(ready, result.id, intents?.[result.index]));
         }
         this.count('created');
       }
     }
+    this.runLog?.record(changes);
     // The entries this batch did not create (refused, or already there from an earlier run).
     this.runLog?.settle((intents ?? []).filter((_intent, index) => !created.has(index)));
     this.journal?.recordDone(done);
@@ -612,7 +629,7 @@ class TrackerSink implements Sink {
       const found = await this.findOnServer(ready);
       if (found !== undefined) {
         // Sent by an earlier run whose answer was lost: no run log has it yet, so this run's takes it.
-        this.runLog?.record(createdChange(ready, found));
+        this.runLog?.record([createdChange(ready, found)]);
         journal.recordDone([{ sourceId, worklogId: found }], false);
         this.count('alreadyPresent');
         return;
@@ -625,7 +642,7 @@ class TrackerSink implements Sink {
         const { issue, externalId: _externalId, ...body } = ready.body;
         const worklog = await this.options.client.importWorklog(issue, body);
         this.options.beforeRecord?.();
-        this.runLog?.record(createdChange(ready, worklog.id, intent));
+        this.runLog?.record([createdChange(ready, worklog.id, intent)]);
         journal.recordDone([{ sourceId, worklogId: worklog.id }], false);
         this.count('created');
         return;
@@ -642,7 +659,7 @@ class TrackerSink implements Sink {
         // The answer was lost: the entry may be stored. Look before sending it again.
         const found = await this.findOnServer(ready);
         if (found !== undefined) {
-          this.runLog?.record(createdChange(ready, found, intent));
+          this.runLog?.record([createdChange(ready, found, intent)]);
           journal.recordDone([{ sourceId, worklogId: found }], false);
           this.count('created');
           return;

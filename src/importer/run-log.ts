@@ -10,7 +10,10 @@ import path from 'node:path';
  * appended with what is needed to undo it (the worklog's values before and after) and the intent's
  * number, or the intent is marked settled when the target refused it. So a run killed at any
  * moment, even between the target's confirmation and the log line, leaves a log that names every
- * write it may have made. `timeport rollback` appends what it undid, and finally that the run is
+ * write it may have made. Confirmations are therefore not synced one by one: the next intent's
+ * sync, or the end of the run, takes them to disk, and one lost to a power cut leaves its intent
+ * unconfirmed, which a rollback resolves as it does after a kill. (Syncing each one made a
+ * 1,000,000-entry import spend most of its time in fdatasync: BENCHMARKS.md.) `timeport rollback` appends what it undid, and finally that the run is
  * rolled back.
  */
 
@@ -108,6 +111,8 @@ export class RunLogError extends Error {}
 
 export class RunLog {
   private intents = 0;
+  /** Lines appended since the last sync. */
+  private unsynced = false;
 
   private constructor(
     readonly header: RunHeader,
@@ -123,7 +128,7 @@ export class RunLog {
       const file = path.join(runsDir, `${full.id}.ndjson`);
       const fd = fs.openSync(file, 'wx', 0o600);
       const log = new RunLog(full, file, fd);
-      log.append(full);
+      log.append([full]);
       return log;
     } catch (error) {
       throw new RunLogError(`cannot write the run log in ${runsDir}: ${(error as Error).message}`, { cause: error });
@@ -139,10 +144,12 @@ export class RunLog {
     return this.header.id;
   }
 
-  private append(...lines: (Line | RunHeader)[]): void {
+  /** Appends lines; with `sync` (all but confirmations), syncs them and every line before them to disk. */
+  private append(lines: (Line | RunHeader)[], sync = true): void {
     if (this.fd === undefined) throw new Error('the run log is closed');
     fs.writeSync(this.fd, lines.map((line) => JSON.stringify(line) + '\n').join(''));
-    fs.fdatasyncSync(this.fd);
+    this.unsynced = !sync;
+    if (sync) fs.fdatasyncSync(this.fd);
   }
 
   /**
@@ -151,34 +158,42 @@ export class RunLog {
    */
   intend(intents: RunIntent[]): number[] {
     const lines = intents.map((intent) => ({ ...intent, intent: this.intents++ }));
-    if (lines.length > 0) this.append(...lines);
+    if (lines.length > 0) this.append(lines);
     return lines.map((line) => line.intent);
   }
 
-  /** A write the target confirmed (with the number of its intent). */
-  record(change: RunChange): void {
-    this.append(change);
+  /** Writes the target confirmed (each with the number of its intent); synced with the next intent or at the end. */
+  record(changes: RunChange[]): void {
+    if (changes.length > 0) this.append(changes, false);
   }
 
-  /** Intents that were not carried out (the target refused them, or already had the worklog), synced once. */
+  /** Intents that were not carried out (the target refused them, or already had the worklog); synced as `record`. */
   settle(intents: number[]): void {
-    if (intents.length > 0) this.append(...intents.map((intent) => ({ settled: intent })));
+    if (intents.length > 0)
+      this.append(
+        intents.map((intent) => ({ settled: intent })),
+        false,
+      );
   }
 
   undone(line: UndoneLine | IntentUndoneLine): void {
-    this.append(line);
+    this.append([line]);
   }
 
   rolledBack(force: boolean, at = new Date()): void {
-    this.append({ rolledBack: at.toISOString(), force });
+    this.append([{ rolledBack: at.toISOString(), force }]);
   }
 
   finish(at = new Date()): void {
-    this.append({ finishedAt: at.toISOString() });
+    this.append([{ finishedAt: at.toISOString() }]);
   }
 
+  /** Syncs what is not yet on disk, then closes the file. */
   close(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
+    if (this.fd !== undefined) {
+      if (this.unsynced) fs.fdatasyncSync(this.fd);
+      fs.closeSync(this.fd);
+    }
     this.fd = undefined;
   }
 }

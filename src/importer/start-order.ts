@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { processIsAlive } from './processes.js';
 
 /**
  * An external sort by start, then createdAt, then the order added (docs/decisions.md, "Imports
@@ -163,17 +164,8 @@ export class StartOrderSort<T> {
 function sweepLeftBehind(parent: string): void {
   for (const name of fs.readdirSync(parent)) {
     const pid = Number(/^timeport-sort-(\d+)-/.exec(name)?.[1]);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isSafeInteger(pid) || pid === process.pid || processIsAlive(pid)) continue;
     fs.rmSync(path.join(parent, name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -51,6 +51,8 @@ export class SyncState {
   readonly entries = new Map<string, SyncedEntry>();
   lastRunAt: string | undefined;
   private fd: number | undefined;
+  /** Lines appended since the last sync. */
+  private unsynced = false;
 
   private constructor(
     readonly file: string,
@@ -126,30 +128,42 @@ export class SyncState {
     this.fd = fs.openSync(this.file, 'a');
   }
 
-  private append(line: StateLine): void {
+  /** Appends a line; without `sync`, it goes to disk with the next `sync()`, at the latest on close. */
+  private append(line: StateLine, sync: boolean): void {
     if (this.fd === undefined) throw new Error('the sync state is not open');
     fs.writeSync(this.fd, JSON.stringify(line) + '\n');
-    fs.fdatasyncSync(this.fd);
+    this.unsynced = !sync;
+    if (sync) fs.fdatasyncSync(this.fd);
   }
 
-  /** The source entry is now this worklog, with these values. */
+  /**
+   * Syncs the lines appended since the last sync: the run calls it before its next write to the
+   * target, once for a whole batch's lines rather than once a line (docs/decisions.md).
+   */
+  sync(): void {
+    if (this.fd !== undefined && this.unsynced) fs.fdatasyncSync(this.fd);
+    this.unsynced = false;
+  }
+
+  /** The source entry is now this worklog, with these values (synced by `sync()`). */
   record(sourceId: string, entry: SyncedEntry): void {
-    this.append({ s: sourceId, id: entry.worklogId, fp: entry.fp });
+    this.append({ s: sourceId, id: entry.worklogId, fp: entry.fp }, false);
     this.entries.set(sourceId, entry);
   }
 
-  /** The source entry no longer has a worklog on the target. */
+  /** The source entry no longer has a worklog on the target (synced by `sync()`). */
   forget(sourceId: string): void {
-    this.append({ s: sourceId, gone: true });
+    this.append({ s: sourceId, gone: true }, false);
     this.entries.delete(sourceId);
   }
 
   finishRun(startedAt: string): void {
-    this.append({ lastRunAt: startedAt });
+    this.append({ lastRunAt: startedAt }, true);
     this.lastRunAt = startedAt;
   }
 
   close(): void {
+    this.sync();
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }

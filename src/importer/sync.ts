@@ -474,6 +474,12 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     options.progressIntervalMs,
   );
   timer.unref();
+  // Before each write to the target, the state lines recorded since the last one go to disk (one
+  // sync a batch, not one a line: sync-state.ts), then the write's intents (run-log.ts).
+  const intend = (intents: RunIntent[]): number[] => {
+    state.sync();
+    return runLog.intend(intents);
+  };
   const wrote = () => {
     done++;
     options.afterWrite?.();
@@ -523,20 +529,20 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       },
     });
     const deleted = (change: Removal, intent: number) => {
-      runLog.record({ op: 'deleted', ...removalOf(change), intent });
+      runLog.record([{ op: 'deleted', ...removalOf(change), intent }]);
       state.forget(change.sourceId);
       summary.deleted++;
       wrote();
     };
     const updated = (change: Edit, intent: number) => {
-      runLog.record({ op: 'updated', ...editOf(change), intent });
+      runLog.record([{ op: 'updated', ...editOf(change), intent }]);
       state.record(change.sourceId, { worklogId: change.worklogId, fp: change.desired.fp });
       summary.updated++;
       wrote();
     };
     const created = (change: Creation, worklogId: number, intent: number) => {
       claimed.add(worklogId);
-      runLog.record({ op: 'created', id: worklogId, ...creationOf(change), intent });
+      runLog.record([{ op: 'created', id: worklogId, ...creationOf(change), intent }]);
       state.record(change.sourceId, { worklogId, fp: change.desired.fp });
       summary.created++;
       wrote();
@@ -554,7 +560,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       for (let offset = 0; offset < list.length; offset += size) {
         let pending = list.slice(offset, offset + size);
         while (pending.length > 0) {
-          const intents = runLog.intend(
+          const intents = intend(
             pending.map((change): RunIntent =>
               change.action === 'delete' ? { op: 'deleting', ...removalOf(change) } : { op: 'updating', ...editOf(change) },
             ),
@@ -609,7 +615,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       // Room for the envelope and JSON escaping the estimate does not see, as for import.
       const maxBytes = Math.floor(extension.batchImport.maxBodyBytes * 0.8);
       const send = async (batch: { change: Creation; entry: BatchEntry }[]) => {
-        const intents = runLog.intend(batch.map(({ change }): RunIntent => ({ op: 'creating', ...creationOf(change) })));
+        const intents = intend(batch.map(({ change }): RunIntent => ({ op: 'creating', ...creationOf(change) })));
         const answer = await client.importBatch(extension.batchImport.path, {
           entries: batch.map(({ entry }) => entry),
           mode: 'partial',
@@ -667,7 +673,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     await sendChanges(removals.filter((change) => change.ifVersion !== undefined));
     for (const change of removals) {
       if (change.ifVersion !== undefined) continue;
-      const [intent] = runLog.intend([{ op: 'deleting', ...removalOf(change) }]);
+      const [intent] = intend([{ op: 'deleting', ...removalOf(change) }]);
       try {
         await client.deleteWorklog(change.before.issue, change.worklogId);
       } catch (error) {
@@ -686,7 +692,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     for (const change of changes) {
       if (change.action === 'update' && change.ifVersion === undefined) {
         const fp = change.desired.fp;
-        const [intent] = runLog.intend([{ op: 'updating', ...editOf(change) }]);
+        const [intent] = intend([{ op: 'updating', ...editOf(change) }]);
         try {
           await client.editWorklog(fp.issue, change.worklogId, {
             start: formatTrackerTimestamp(fp.start),
@@ -724,7 +730,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     if (timeport !== undefined) await importCreations(creations);
     else
       for (const change of creations) {
-        const [intent] = runLog.intend([{ op: 'creating', ...creationOf(change) }]);
+        const [intent] = intend([{ op: 'creating', ...creationOf(change) }]);
         const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch(
           (error: unknown) => {
             const reason = refusal(error);

@@ -15,7 +15,7 @@ import { ISSUE_ID_PATTERN, isNumericId, MAX_ISSUE_NUMBER, issueKey, parseIssueKe
 import { classifyDatabaseError } from '../store/errors.js';
 import type { DbHandle } from '../store/database.js';
 import type { User } from '../domain/accounts.js';
-import type { Issue, IssueExtra, Queue } from '../domain/issue.js';
+import type { Issue, IssueExtra, IssueWithoutSpent, Queue } from '../domain/issue.js';
 import * as issueStore from '../store/issues.js';
 import type { NewIssueValues } from '../store/issues.js';
 import { queueById, queuesById, raiseLastIssueNumber, takeNextIssueNumber } from '../store/queues.js';
@@ -304,12 +304,27 @@ export async function importIssue(ctx: ServiceContext, caller: Caller, fields: I
   });
 }
 
+/** What an issue reference names: a 24-hex id, or a key (any case) as stored; undefined when it can name no issue. */
+function issueLookup(ref: string): { id: string } | { key: string } | undefined {
+  if (ISSUE_ID_PATTERN.test(ref)) return { id: ref };
+  const parsed = parseIssueKey(ref);
+  return parsed === undefined ? undefined : { key: issueKey(parsed.queueKey, parsed.number) };
+}
+
 /** An issue by key (any case) or 24-hex id, within an organization. */
 export async function findIssue(db: DbHandle, orgId: string, ref: string): Promise<Issue | undefined> {
-  if (ISSUE_ID_PATTERN.test(ref)) return issueStore.findIssueById(db, orgId, ref);
-  const parsed = parseIssueKey(ref);
-  if (parsed === undefined) return undefined;
-  return issueStore.findIssueByKey(db, orgId, issueKey(parsed.queueKey, parsed.number));
+  const lookup = issueLookup(ref);
+  if (lookup === undefined) return undefined;
+  return 'id' in lookup ? issueStore.findIssueById(db, orgId, lookup.id) : issueStore.findIssueByKey(db, orgId, lookup.key);
+}
+
+/** As findIssue, without the issue's `spent`, for operations that neither print nor check it. */
+export async function findIssueWithoutSpent(db: DbHandle, orgId: string, ref: string): Promise<IssueWithoutSpent | undefined> {
+  const lookup = issueLookup(ref);
+  if (lookup === undefined) return undefined;
+  return 'id' in lookup
+    ? issueStore.findIssueWithoutSpentById(db, orgId, lookup.id)
+    : issueStore.findIssueWithoutSpentByKey(db, orgId, lookup.key);
 }
 
 export async function getIssue(ctx: ServiceContext, caller: Caller, ref: string): Promise<IssueView> {

@@ -15,7 +15,7 @@ import {
 } from '../domain/worklog-rules.js';
 import type { DbHandle } from '../store/database.js';
 import type { User } from '../domain/accounts.js';
-import type { Issue } from '../domain/issue.js';
+import type { Issue, IssueWithoutSpent } from '../domain/issue.js';
 import type { Worklog } from '../domain/worklog.js';
 import {
   type WorklogChanges,
@@ -32,7 +32,7 @@ import {
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { type AuditEvent, auditEventValues, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
-import { findIssue } from './issues.js';
+import { findIssue, findIssueWithoutSpent } from './issues.js';
 import { type UserReference, loadUsers, requireAdmin, userReference } from './users.js';
 
 export interface ImportWorklogFields extends WorklogImportFields {
@@ -41,7 +41,8 @@ export interface ImportWorklogFields extends WorklogImportFields {
 
 /** Worklogs with everything needed to show them: their issue and the users they name. */
 export interface WorklogsView {
-  issue: Issue;
+  /** Only the issue's reference is shown beside a worklog, so its `spent` is not needed. */
+  issue: IssueWithoutSpent;
   worklogs: Worklog[];
   users: Map<number, User>;
 }
@@ -59,8 +60,9 @@ export async function importWorklog(
 ): Promise<WorklogsView> {
   requireAdmin(caller, 'import time entries');
   return writeTransaction(ctx, async (trx) => {
-    // Read inside the transaction: the issue's lifetime is the window the entry must fall in.
-    const issue = await findIssue(trx, caller.org.id, issueRef);
+    // Read inside the transaction: the issue's lifetime is the window the entry must fall in. Its
+    // `spent` is neither checked nor printed here, and on PostgreSQL reading it sums counters.
+    const issue = await findIssueWithoutSpent(trx, caller.org.id, issueRef);
     if (issue === undefined) throw notFound('Issue does not exist.');
     const checked = allChecks(
       checkWorklogImport(fields, issue, ctx.now()),
@@ -77,13 +79,9 @@ export async function importWorklog(
       issueKey: issue.key,
       details: { after: facts },
     });
-    const { worklog, issueSpentSeconds } = await insertImportedWorklogWithAudit(ctx.store, trx, values, event);
-    // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves. On
-    // PostgreSQL the store does not read the new spent back (imports into one issue add to it side
-    // by side, store/worklogs.ts); the issue as this transaction sees it is the one read plus this
-    // entry. The answer prints the issue's reference only.
-    const spentSeconds = issueSpentSeconds ?? issue.spentSeconds + durationSeconds;
-    return { issue: { ...issue, spentSeconds }, worklogs: [worklog], users: new Map([[author.uid, author]]) };
+    // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
+    const worklog = await insertImportedWorklogWithAudit(ctx.store, trx, values, event);
+    return { issue, worklogs: [worklog], users: new Map([[author.uid, author]]) };
   });
 }
 

@@ -1,7 +1,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { ScrollPosition } from '../domain/issue-scroll.js';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
-import type { Issue, IssueExtra } from '../domain/issue.js';
+import type { Issue, IssueExtra, IssueWithoutSpent } from '../domain/issue.js';
 import type { Database, NewIssue } from './schema.js';
 
 /** The statements of issues. */
@@ -86,6 +86,13 @@ const issueByKey = prepareQuery((db, param: ParameterOf<{ orgId: string; key: st
   db.selectFrom('issues').select(issueColumns).where('orgId', '=', param('orgId')).where('key', '=', param('key')),
 );
 
+const issueWithoutSpentById = prepareQuery((db, param: ParameterOf<{ orgId: string; id: string }>) =>
+  db.selectFrom('issues').select(STORED_COLUMNS).where('orgId', '=', param('orgId')).where('id', '=', param('id')),
+);
+const issueWithoutSpentByKey = prepareQuery((db, param: ParameterOf<{ orgId: string; key: string }>) =>
+  db.selectFrom('issues').select(STORED_COLUMNS).where('orgId', '=', param('orgId')).where('key', '=', param('key')),
+);
+
 export async function findIssueById(db: Kysely<Database>, orgId: string, id: string): Promise<Issue | undefined> {
   return issueById.first(db, { orgId, id });
 }
@@ -93,6 +100,16 @@ export async function findIssueById(db: Kysely<Database>, orgId: string, id: str
 /** By its key as stored (upper-case queue key, number without leading zeros). */
 export async function findIssueByKey(db: Kysely<Database>, orgId: string, key: string): Promise<Issue | undefined> {
   return issueByKey.first(db, { orgId, key });
+}
+
+/** As findIssueById, without `spent`: no sum of the issue's counters (issueSpent). */
+export async function findIssueWithoutSpentById(db: Kysely<Database>, orgId: string, id: string): Promise<IssueWithoutSpent | undefined> {
+  return issueWithoutSpentById.first(db, { orgId, id });
+}
+
+/** As findIssueByKey, without `spent`: no sum of the issue's counters (issueSpent). */
+export async function findIssueWithoutSpentByKey(db: Kysely<Database>, orgId: string, key: string): Promise<IssueWithoutSpent | undefined> {
+  return issueWithoutSpentByKey.first(db, { orgId, key });
 }
 
 /** Issues by key (as stored); a statement takes at most `chunk` of them, so that neither database's parameter limit is reached. */

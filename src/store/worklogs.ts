@@ -52,8 +52,7 @@ const addToSpentOnly = prepareQuery((db, param: ParameterOf<{ issueId: string; d
   db
     .updateTable('issues')
     .set((eb) => ({ spentSeconds: eb('spentSeconds', '+', param('deltaSeconds')) }))
-    .where('id', '=', param('issueId'))
-    .returning('spentSeconds'),
+    .where('id', '=', param('issueId')),
 );
 
 /** The import's audit event, compiled once. */
@@ -105,25 +104,25 @@ const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWork
 
 /**
  * Stores a single import: the worklog, the issue's `spent` grown by its duration (updatedAt and
- * version stay) and its audit event, which gets the new worklog's id. Answers the worklog and,
- * on SQLite, the issue's new `spent`; on PostgreSQL the import does not read the issue's `spent`
- * back (nothing answers it: the worklog's answer names its issue only).
+ * version stay) and its audit event, which gets the new worklog's id. Answers the worklog; the
+ * issue's new `spent` is not read back (nothing answers it: the worklog's answer names its issue
+ * only).
  */
 export async function insertImportedWorklogWithAudit(
   store: Store,
   trx: DbHandle,
   values: ImportedWorklogValues,
   event: ImportAuditValues,
-): Promise<{ worklog: Worklog; issueSpentSeconds?: number }> {
+): Promise<Worklog> {
   if (store.dialect === 'postgres') {
     // One statement instead of three: on PostgreSQL every statement is a round trip, and round
     // trips are most of a single import's cost there (BENCHMARKS.md).
-    return { worklog: await importWorklogStatement.one(trx, { ...values, ...event }) };
+    return importWorklogStatement.one(trx, { ...values, ...event });
   }
   const worklog = await insertImportedWorklog.one(trx, values);
-  const { spentSeconds } = await addToSpentOnly.one(trx, { issueId: values.issueId, deltaSeconds: values.durationSeconds });
+  await addToSpentOnly.rows(trx, { issueId: values.issueId, deltaSeconds: values.durationSeconds });
   await insertImportAuditEvent.rows(trx, { ...event, worklogId: worklog.id });
-  return { worklog, issueSpentSeconds: spentSeconds };
+  return worklog;
 }
 
 /** A worklog logged through the API: its author is the caller, made and changed now. */

@@ -153,6 +153,23 @@ export const storedLines = async (target: Target, issues?: string[]): Promise<st
 
 export const readFailures = (file: string): string => fs.readFileSync(file, 'utf8');
 
+/** One entry of the native import format (NDJSON, with an external id), as the tests write them. */
+export interface NativeLine {
+  externalId: string;
+  issue: string;
+  createdBy: string;
+  createdAt?: string;
+  start: string;
+  duration: string;
+  comment?: string;
+}
+
+/** Writes native entries as an NDJSON file; answers its path. */
+export function writeNativeLines(file: string, lines: readonly NativeLine[]): string {
+  fs.writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+  return file;
+}
+
 /**
  * Imports `count` native entries into the target's MIG-1..3 through the batch import, written one
  * every 45 minutes from 2024-01-01 (alice and bob in turn); answers the file they came from.

@@ -12,19 +12,9 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { type RollbackOptions, runRollback } from '../../src/importer/rollback.js';
 import { RunLogError, countsOf, listRuns, runsDirectory } from '../../src/importer/run-log.js';
 import { type SyncOptions } from '../../src/importer/sync.js';
-import { type Target, importFiles, startTarget, storedWorklogs, syncInto } from './helpers.js';
+import { type NativeLine, type Target, writeNativeLines, importFiles, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
-interface Line {
-  externalId: string;
-  issue: string;
-  createdBy: string;
-  createdAt?: string;
-  start: string;
-  duration: string;
-  comment?: string;
-}
-
-const entry = (prefix: string, index: number, changes: Partial<Line> = {}): Line => ({
+const entry = (prefix: string, index: number, changes: Partial<NativeLine> = {}): NativeLine => ({
   externalId: `${prefix}-${index}`,
   issue: `MIG-${(index % 3) + 1}`,
   createdBy: index % 2 === 0 ? 'alice' : 'bob',
@@ -47,11 +37,7 @@ describe('runs and rollback', () => {
   });
   afterEach(() => target.close());
 
-  const writeFile = (name: string, lines: Line[]): string => {
-    const file = path.join(target.dir, name);
-    fs.writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
-    return file;
-  };
+  const writeFile = (name: string, lines: NativeLine[]): string => writeNativeLines(path.join(target.dir, name), lines);
 
   /** Every worklog as a comparable line (with its id when asked), sorted. */
   const stored = async (withIds = false) =>
@@ -223,7 +209,7 @@ describe('runs and rollback', () => {
 
   describe('sync runs', () => {
     let file: string;
-    const write = (lines: Line[]) => fs.writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const write = (lines: NativeLine[]) => writeNativeLines(file, lines);
     beforeEach(() => {
       file = path.join(target.dir, 'entries.ndjson');
     });
@@ -404,5 +390,34 @@ describe('runs and rollback', () => {
     const run = await importFiles(target, [writeFile('run.ndjson', [entry('run', 0)])], { userMap: undefined, runsDir });
     await assert.rejects(rollback(run.summary.runId!, { org: '2' }), /was against .* \(organization 1\), not .* \(organization 2\)/);
     assert.equal((await stored()).length, 1);
+  });
+
+  test('a batch syncs its intents once and its confirmations with the next intents, not once per entry', async () => {
+    const stamp = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+    const lines = Array.from({ length: 600 }, (_unused, index) => {
+      const start = Date.UTC(2024, 4, 1) + index * 15 * 60_000;
+      return entry('many', index, { start: stamp(start), createdAt: stamp(start + 60_000) });
+    });
+    const file = writeFile('many.ndjson', lines);
+    // Every sync of the run log (and the journal) goes through fs.fdatasyncSync: counted here.
+    const original = fs.fdatasyncSync;
+    let syncs = 0;
+    fs.fdatasyncSync = (fd) => {
+      syncs++;
+      original(fd);
+    };
+    let run;
+    try {
+      run = await importFiles(target, [file], { userMap: undefined, runsDir, batchSize: 100, concurrency: 1 });
+    } finally {
+      fs.fdatasyncSync = original;
+    }
+    assert.equal(run.summary.created, 600);
+    // Six batches: the header, each batch's intents and its journal lines, the last
+    // confirmations at close, the journal's header and end. One sync per entry would be 600 more.
+    assert.ok(syncs <= 6 * 2 + 6, `${syncs} syncs for 6 batches`);
+    const [listed] = listRuns(runsDir, target.url, '1');
+    assert.deepEqual(countsOf(listed!), { created: 600, updated: 0, deleted: 0 });
+    assert.equal(listed!.unconfirmed.size, 0, 'every intent confirmed in the log');
   });
 });

@@ -12,30 +12,20 @@ import type { LiveSource, LiveSourceChanges } from '../../src/importer/live/type
 import type { RawRecord } from '../../src/importer/readers.js';
 import type { SyncOptions } from '../../src/importer/sync.js';
 import { ADMIN_TOKEN } from '../../support/app.js';
-import { type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
-
-interface Entry {
-  externalId: string;
-  issue: string;
-  createdBy: string;
-  createdAt: string;
-  start: string;
-  duration: string;
-  comment: string;
-}
+import { type NativeLine, type Target, startTarget, storedWorklogs, syncInto } from './helpers.js';
 
 /** A source kept in memory that, like Jira's `/worklog/updated` and `/worklog/deleted`, lists what changed since a time. */
 class MemorySource implements LiveSource {
   readonly label = 'memory source';
   readonly inputName = 'memory';
   readonly format = nativeFormat;
-  private readonly entries = new Map<string, { entry: Entry; changedAt: number }>();
+  private readonly entries = new Map<string, { entry: NativeLine; changedAt: number }>();
   private readonly deletions: { id: string; at: number }[] = [];
   /** Whole reads started (the preflight and the plan each go over the source once), and records listed as changed. */
   readCounts = { all: 0, changes: 0 };
 
   /** Sets an entry, changed at `at` (now unless given). */
-  put(entry: Entry, at = Date.now()): void {
+  put(entry: NativeLine, at = Date.now()): void {
     this.entries.set(entry.externalId, { entry, changedAt: at });
   }
 
@@ -48,7 +38,7 @@ class MemorySource implements LiveSource {
     return Promise.resolve();
   }
 
-  private record(entry: Entry, line: number): RawRecord {
+  private record(entry: NativeLine, line: number): RawRecord {
     return { kind: 'json', file: this.inputName, line, value: { ...entry }, path: [line - 1] };
   }
 
@@ -66,7 +56,7 @@ class MemorySource implements LiveSource {
     return { records: this.listChanged(changed.map((kept) => kept.entry)), deleted: this.listDeleted(deleted) };
   }
 
-  private async *listChanged(entries: Entry[]): AsyncGenerator<RawRecord> {
+  private async *listChanged(entries: NativeLine[]): AsyncGenerator<RawRecord> {
     let line = 0;
     for (const entry of entries) {
       this.readCounts.changes++;
@@ -88,7 +78,7 @@ class CountingClient extends TrackerClient {
   }
 }
 
-const entry = (index: number, changes: Partial<Entry> = {}): Entry => {
+const entry = (index: number, changes: Partial<NativeLine> = {}): NativeLine => {
   const at = `2024-07-${String(index + 1).padStart(2, '0')}T09:00:00.000+0000`;
   return {
     externalId: `mem-${index}`,

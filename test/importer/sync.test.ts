@@ -20,18 +20,9 @@ import {
   type WorklogImportBody,
 } from '../../src/client/tracker-client.js';
 import { ADMIN_TOKEN } from '../../support/app.js';
-import { type Target, startTarget, storedWorklogs, syncInto, planLine, storedLines } from './helpers.js';
+import { type NativeLine, type Target, startTarget, storedWorklogs, syncInto, planLine, storedLines } from './helpers.js';
 
-interface Line {
-  externalId: string;
-  issue: string;
-  createdBy: string;
-  start: string;
-  duration: string;
-  comment?: string;
-}
-
-const entry = (index: number, changes: Partial<Line> = {}): Line => ({
+const entry = (index: number, changes: Partial<NativeLine> = {}): NativeLine => ({
   externalId: `src-${index}`,
   issue: `MIG-${(index % 3) + 1}`,
   createdBy: index % 2 === 0 ? 'alice' : 'bob',
@@ -58,7 +49,7 @@ describe('timeport sync', () => {
   });
   afterEach(() => target.close());
 
-  const write = (lines: Line[]) =>
+  const write = (lines: NativeLine[]) =>
     fs.writeFileSync(file, lines.map((line) => JSON.stringify({ ...line, createdAt: line.start })).join('\n') + '\n');
 
   const sync = (overrides: Partial<SyncOptions> = {}): Promise<Run> =>
@@ -66,7 +57,7 @@ describe('timeport sync', () => {
 
   /** The target's worklogs as comparable lines, and the source's. */
   const stored = () => storedLines(target);
-  const expected = (lines: Line[]) => {
+  const expected = (lines: NativeLine[]) => {
     // Durations come back in Tracker's business form (8 h is P1D, 90 min is PT1H30M).
     const business = (text: string) => {
       const seconds = parseBusinessDuration(text);

@@ -97,6 +97,28 @@ describe('starting the server process', { concurrency: true, timeout: 60_000 }, 
     assert.equal((await server.stop()).code, 0);
   });
 
+  it("on Node 24 and later runs with Node 22's young generation, in the same process, unless node was given a size (bin/young-generation.js)", async () => {
+    const box = sandbox();
+    const nodeArgsOf = (server: { child: { process: { pid?: number | undefined } } }) =>
+      fs
+        .readFileSync(`/proc/${server.child.process.pid}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((argument) => argument.startsWith('--max-semi-space-size'));
+    const bounded = Number(process.versions.node.split('.')[0]) >= 24;
+    // The process started as `node bin/timeport.js serve` is, under the same pid, the one that serves.
+    const server = await box.serve();
+    assert.deepEqual(nodeArgsOf(server), bounded ? ['--max-semi-space-size=16'] : []);
+    assert.equal((await server.request('/healthz')).status, 200);
+    assert.equal((await server.stop()).code, 0);
+    // A size given to node, on its command line or in NODE_OPTIONS, is kept.
+    const given = await box.serve({ nodeArgs: ['--max-semi-space-size=8'] });
+    assert.deepEqual(nodeArgsOf(given), ['--max-semi-space-size=8']);
+    assert.equal((await given.stop()).code, 0);
+    const fromEnvironment = await box.serve({ env: { NODE_OPTIONS: '--max-semi-space-size=8' } });
+    assert.deepEqual(nodeArgsOf(fromEnvironment), []);
+    assert.equal((await fromEnvironment.stop()).code, 0);
+  });
+
   describe('refuses a configuration it cannot use: exit 1, one clear line on stderr, nothing created', { concurrency: true }, () => {
     const cases: { name: string; env: Record<string, string>; message: RegExp; secret?: string }[] = [
       { name: 'PORT that is not a number', env: { PORT: 'eighty' }, message: /PORT=eighty is not a whole number/ },
