@@ -2,12 +2,14 @@ import v8 from 'node:v8';
 
 /**
  * How far past what its last full collection kept V8 may grow the old generation while an import
- * or a reconcile streams its files: 50%. By default V8 picks a factor of up to 4 from how fast it
- * collects and the program allocates, and a streaming import allocates fast, so the heap ran to
- * several times its live data. The bound lowers the CLI's peak memory on large imports at no cost
- * in time, and a lower one saves nothing more (BENCHMARKS.md, "2026-11-29 (later)").
+ * or a reconcile streams its files, and while the server runs: 50%. By default V8 picks a factor
+ * of up to 4 from how fast it collects and the program allocates; a streaming import, or a server
+ * taking batches of thousands of entries, allocates fast, so the heap ran to several times its
+ * live data. The bound lowered the CLI's peak on large imports at no cost in time, and the
+ * server's by about 70 MiB in a 1,000,000-entry import (BENCHMARKS.md, "2026-11-29 (later)" and
+ * "the young generation").
  */
-export const IMPORT_HEAP_GROWING_PERCENT = 50;
+export const HEAP_GROWING_PERCENT = 50;
 
 const FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
 
@@ -25,7 +27,7 @@ export function heapGrowthGivenToNode(execArgv: readonly string[]): boolean {
  * like giving it at start (unlike the young generation's size, which V8 fixes at start).
  * Answers whether it was set.
  */
-export function limitHeapGrowth(percent = IMPORT_HEAP_GROWING_PERCENT): boolean {
+export function limitHeapGrowth(percent = HEAP_GROWING_PERCENT): boolean {
   if (heapGrowthGivenToNode(process.execArgv)) return false;
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
   return true;

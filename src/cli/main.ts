@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, describeFidelity, readConfig } from '../config.js';
 import { CommandError } from './command-error.js';
 import { loadDotEnv } from './dot-env.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { registerImportCommands } from './import-command.js';
 import { registerRunsCommands } from './runs-command.js';
 import { registerSyncCommand } from './sync-command.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .description('run the HTTP server (configured by PORT, HOST, DATABASE_URL, TIMEPORT_* variables)')
     .option('--workers <n>', `run n server processes on one port (node:cluster, 1 to ${MAX_WORKERS}; PostgreSQL only)`, parseWorkers)
     .action(async (options: { workers?: number }) => {
+      limitHeapGrowth();
       const config = readConfig();
       // Loaded only now: a configuration refused above costs no HTTP stack loading.
       const { isClusterWorker, runClusterWorker, serveWithWorkers } = await import('../cluster.js');
