@@ -64,10 +64,34 @@ export function parseTrackerTimestamp(text: string): Result<number> {
   return accepted(epochMs);
 }
 
-/** Formats milliseconds since the epoch as Tracker does: `2025-02-18T16:35:41.740+0000`. */
+const DAY_MS = 86_400_000;
+/** `YYYY-MM-DD` of UTC days already formatted: an import formats two instants an entry, most on few days. */
+const utcDays = new Map<number, string>();
+const two = (value: number): string => (value < 10 ? `0${value}` : String(value));
+const three = (value: number): string => (value < 10 ? `00${value}` : value < 100 ? `0${value}` : String(value));
+
+/**
+ * Formats milliseconds since the epoch as Tracker does: `2025-02-18T16:35:41.740+0000`. The same
+ * text as `Date#toISOString` with `+0000` for `Z` (a property test holds them equal), with the
+ * date part formatted once per day: this ran twice for every entry a migration sends.
+ */
 export function formatTrackerTimestamp(epochMs: number): string {
   if (!isRepresentableInstant(epochMs)) {
     throw new RangeError(`not a representable timestamp: ${epochMs}`);
   }
-  return new Date(epochMs).toISOString().replace('Z', '+0000');
+  const dayNumber = Math.floor(epochMs / DAY_MS);
+  let date = utcDays.get(dayNumber);
+  if (date === undefined) {
+    if (utcDays.size >= 100_000) utcDays.clear();
+    date = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+    utcDays.set(dayNumber, date);
+  }
+  let rest = epochMs - dayNumber * DAY_MS;
+  const millis = rest % 1000;
+  rest = (rest - millis) / 1000;
+  const seconds = rest % 60;
+  rest = (rest - seconds) / 60;
+  const minutes = rest % 60;
+  const hours = (rest - minutes) / 60;
+  return `${date}T${two(hours)}:${two(minutes)}:${two(seconds)}.${three(millis)}+0000`;
 }

@@ -12,7 +12,7 @@ import {
   where,
 } from './source.js';
 import { OrderCheck, createdAtOf } from './start-order.js';
-import { dayInZone } from './time.js';
+import { dayInZone, dayNumberInZone } from './time.js';
 
 /**
  * The preflight (docs/peer-importers.md, pain points 4, 5, 6): one pass over the files, then a look
@@ -117,7 +117,7 @@ export async function preflight(
     report.durationNotes.set(entry.durationNote, (report.durationNotes.get(entry.durationNote) ?? 0) + 1);
     if (entry.roundedFrom !== undefined) note(report.rounded, `${where(item.record)}: ${entry.roundedFrom} → ${entry.durationSeconds} s`);
     const endMs = entry.startMs + entry.durationSeconds * 1000 - 1;
-    if (dayInZone(entry.startMs, zone) !== dayInZone(endMs, zone)) {
+    if (dayNumberInZone(entry.startMs, zone) !== dayNumberInZone(endMs, zone)) {
       note(
         report.crossingMidnight,
         `${where(item.record)}: starts ${dayInZone(entry.startMs, zone)}, ends ${dayInZone(endMs, zone)} (kept on its start day)`,

@@ -13,8 +13,8 @@ import path from 'node:path';
  * write it may have made. Confirmations are therefore not synced one by one: the next intent's
  * sync, or the end of the run, takes them to disk, and one lost to a power cut leaves its intent
  * unconfirmed, which a rollback resolves as it does after a kill. (Syncing each one made a
- * 1,000,000-entry import spend most of its time in fdatasync: BENCHMARKS.md.) `timeport rollback` appends what it undid, and finally that the run is
- * rolled back.
+ * 1,000,000-entry import spend most of its time in fdatasync: BENCHMARKS.md.) `timeport rollback`
+ * appends what it undid, and finally that the run is rolled back.
  */
 
 /** A worklog's values as a run wrote or found them: instants in ms since the epoch, '' for no comment. */

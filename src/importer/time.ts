@@ -109,9 +109,14 @@ export function localToInstant(local: LocalDateTime, zone: string): Result<numbe
   return refused(`${formatLocal(local)} happens twice in ${zone} (the clocks go back); give the time with its UTC offset`);
 }
 
+/** The calendar day of an instant in a zone, as days since 1970-01-01: cheap to compare. */
+export function dayNumberInZone(epochMs: number, zone: string): number {
+  return Math.floor((epochMs + offsetAt(zone, epochMs)) / 86_400_000);
+}
+
 /** The calendar day (`YYYY-MM-DD`) of an instant in a zone. */
 export function dayInZone(epochMs: number, zone: string): string {
-  return new Date(epochMs + offsetAt(zone, epochMs)).toISOString().slice(0, 10);
+  return new Date(dayNumberInZone(epochMs, zone) * 86_400_000).toISOString().slice(0, 10);
 }
 
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;

@@ -235,6 +235,19 @@ describe('formatTrackerTimestamp', () => {
     assert.equal(formatTrackerTimestamp(LATEST_MS), '9999-12-31T23:59:59.999+0000');
   });
 
+  it('writes what Date#toISOString writes, with +0000 for Z, for every representable instant', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: EARLIEST_MS, max: LATEST_MS }), (ms) => {
+        assert.equal(formatTrackerTimestamp(ms), new Date(ms).toISOString().replace('Z', '+0000'));
+      }),
+      { numRuns: 20_000 },
+    );
+    // Around midnight and the epoch, where the day and the time of day are split.
+    for (const ms of [-86_400_001, -86_400_000, -86_399_999, -1001, -1000, -999, 86_399_999, 86_400_000]) {
+      assert.equal(formatTrackerTimestamp(ms), new Date(ms).toISOString().replace('Z', '+0000'), String(ms));
+    }
+  });
+
   it('throws a RangeError for instants it cannot write (a programming error)', () => {
     for (const bad of [EARLIEST_MS - 1, LATEST_MS + 1, Number.NaN, Number.POSITIVE_INFINITY, 1.5, 8.64e15 + 1]) {
       assert.throws(() => formatTrackerTimestamp(bad), RangeError, String(bad));
