@@ -11,5 +11,9 @@ const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\
   (argument) => argument === FLAG || argument.startsWith(`${FLAG}=`) || argument.startsWith('--max_semi_space_size'),
 );
 if (major >= 24 && !given && typeof process.execve === 'function') {
-  process.execve(process.execPath, [process.execPath, `${FLAG}=${NODE22_SEMI_SPACE_MIB}`, ...process.execArgv, ...process.argv.slice(1)]);
+  try {
+    process.execve(process.execPath, [process.execPath, `${FLAG}=${NODE22_SEMI_SPACE_MIB}`, ...process.execArgv, ...process.argv.slice(1)]);
+  } catch {
+    // execve refused (a sandbox, a binary no longer there): run on with Node's own size.
+  }
 }
