@@ -67,6 +67,17 @@ export function parseTrackerTimestamp(text: string): Result<number> {
 const DAY_MS = 86_400_000;
 /** `YYYY-MM-DD` of UTC days already formatted: an import formats two instants an entry, most on few days. */
 const utcDays = new Map<number, string>();
+
+/** A day, counted in days since 1970-01-01, as `YYYY-MM-DD` (formatted once per day, then cached). */
+export function formatDayNumber(dayNumber: number): string {
+  let date = utcDays.get(dayNumber);
+  if (date === undefined) {
+    if (utcDays.size >= 100_000) utcDays.clear();
+    date = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+    utcDays.set(dayNumber, date);
+  }
+  return date;
+}
 const two = (value: number): string => (value < 10 ? `0${value}` : String(value));
 const three = (value: number): string => (value < 10 ? `00${value}` : value < 100 ? `0${value}` : String(value));
 
@@ -80,12 +91,7 @@ export function formatTrackerTimestamp(epochMs: number): string {
     throw new RangeError(`not a representable timestamp: ${epochMs}`);
   }
   const dayNumber = Math.floor(epochMs / DAY_MS);
-  let date = utcDays.get(dayNumber);
-  if (date === undefined) {
-    if (utcDays.size >= 100_000) utcDays.clear();
-    date = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
-    utcDays.set(dayNumber, date);
-  }
+  const date = formatDayNumber(dayNumber);
   let rest = epochMs - dayNumber * DAY_MS;
   const millis = rest % 1000;
   rest = (rest - millis) / 1000;

@@ -1,4 +1,5 @@
 import { type Result, accepted, refused } from '../domain/result.js';
+import { formatDayNumber } from '../domain/timestamp.js';
 
 /**
  * The importer's time-zone contract: a timestamp with an offset is exact; one without needs an
@@ -116,7 +117,7 @@ export function dayNumberInZone(epochMs: number, zone: string): number {
 
 /** The calendar day (`YYYY-MM-DD`) of an instant in a zone. */
 export function dayInZone(epochMs: number, zone: string): string {
-  return new Date(dayNumberInZone(epochMs, zone) * 86_400_000).toISOString().slice(0, 10);
+  return formatDayNumber(dayNumberInZone(epochMs, zone));
 }
 
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
