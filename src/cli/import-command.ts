@@ -91,8 +91,9 @@ async function loadImporter() {
 export type Importer = Awaited<ReturnType<typeof loadImporter>>;
 
 /**
- * `timeport import`, `timeport reconcile` and `timeport export` (and, in sync-command.ts, `timeport sync`): the bulk importer and its check, clients of a Tracker
- * API (Timeport's, or Yandex Tracker itself). They never open the local database.
+ * `timeport import`, `timeport reconcile` and `timeport export` (and, in sync-command.ts,
+ * `timeport sync`): the bulk importer and its check, clients of a Tracker API (Timeport's, or
+ * Yandex Tracker itself). They never open the local database.
  */
 
 export interface TargetOptions {
@@ -313,9 +314,15 @@ export const EXIT_CODES = {
   ok: 0,
   /** The command could not run or was stopped: bad arguments, an unreadable file, an unreachable server, a refused token. */
   error: 1,
-  /** Best effort: some entries failed (import: in the failures files), the others were written; sync: also entries matching more than one worklog. */
+  /**
+   * Best effort: some entries failed (import: in the failures files), the others were written;
+   * sync: also entries matching more than one worklog.
+   */
   someFailed: 2,
-  /** Reconcile: the files and the server differ; sync: they still differ by choice (conflicts left, deletions not applied; a dry run: changes planned). */
+  /**
+   * Reconcile: the files and the server differ; sync: they still differ by choice (conflicts left,
+   * deletions not applied; a dry run: changes planned).
+   */
   differences: 3,
   /** Nothing was stored: the preflight found entries that cannot be imported (or synced), or --atomic found invalid ones. */
   refused: 4,

@@ -3,6 +3,7 @@ import type { DbHandle } from '../store/database.js';
 import {
   type IdempotencyClaim,
   type IdempotencyScope,
+  type StoredAnswer,
   deleteIdempotencyKey,
   deleteIdempotencyKeysClaimedBy,
   findIdempotencyKey,
@@ -29,11 +30,11 @@ export const CLAIM_LEASE_MS = 60_000;
 export const WAIT_FOR_FIRST_MS = 10_000;
 const POLL_MS = 25;
 
-export { type IdempotencyClaim, type IdempotencyScope, commitIdempotencyKey } from '../store/idempotency-keys.js';
+export { type IdempotencyClaim, type IdempotencyScope, type StoredAnswer, commitIdempotencyKey } from '../store/idempotency-keys.js';
 
 export type ClaimOutcome =
   | { kind: 'claimed'; claim: IdempotencyClaim }
-  | { kind: 'replay'; statusCode: number; body: string; contentType: string | null }
+  | { kind: 'replay'; answer: StoredAnswer }
   | { kind: 'mismatch' }
   | { kind: 'in_progress' }
   | { kind: 'response_lost' };
@@ -64,9 +65,7 @@ export async function claimIdempotencyKey(
       continue;
     }
     if (row.requestHash !== requestHash) return { kind: 'mismatch' };
-    if (row.state === 'done') {
-      return { kind: 'replay', statusCode: row.statusCode ?? 200, body: row.responseBody ?? '', contentType: row.responseType };
-    }
+    if (row.answer !== null) return { kind: 'replay', answer: row.answer };
     if (row.state === 'pending' && row.claimedAt + CLAIM_LEASE_MS <= now) {
       // Its request died before committing anything: take the key over.
       if (await takeOverPendingKey(db, claim, row.owner, now)) return { kind: 'claimed', claim };
@@ -80,23 +79,23 @@ export async function claimIdempotencyKey(
 }
 
 /**
- * Stores the response of a claimed request. A success, or anything after a commit, is kept for
+ * Stores the answer of a claimed request. A success, or anything after a commit, is kept for
  * replay. A refusal before any commit releases the key, so a corrected retry runs afresh.
  */
 export async function completeIdempotencyKey(
   ctx: ServiceContext,
   claim: IdempotencyClaim,
-  response: { statusCode: number; body: string; contentType: string | null },
+  answer: StoredAnswer,
+  succeeded: boolean,
 ): Promise<void> {
   const db = ctx.store.db;
   const row = await findIdempotencyKey(db, claim);
   if (row === undefined || row.owner !== claim.owner) return;
-  const keep = row.state === 'committed' || (response.statusCode >= 200 && response.statusCode < 300);
-  if (!keep) {
+  if (row.state !== 'committed' && !succeeded) {
     await deleteIdempotencyKey(db, claim, claim.owner, 'pending');
     return;
   }
-  await storeIdempotentResponse(db, claim, response);
+  await storeIdempotentResponse(db, claim, answer);
 }
 
 // Every write service imports it from here; it lives with the context it reads.

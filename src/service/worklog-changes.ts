@@ -154,7 +154,8 @@ async function writeChanges(
         continue;
       }
       firstIndex.set(input.externalId, index);
-      // The edit's and the delete's order: the entry exists (`not_found`), its fields obey the rules (`invalid`), its version matches (`stale_version`).
+      // The edit's and the delete's order: the entry exists (`not_found`), its fields obey the rules
+      // (`invalid`), its version matches (`stale_version`).
       const imported = found.get(input.externalId);
       if (imported === undefined) {
         fail(unknownExternalId(input.externalId));

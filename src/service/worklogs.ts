@@ -147,7 +147,10 @@ function requireVersion(worklog: Worklog, precondition: VersionPrecondition | un
   }
 }
 
-/** The `stale_version` problem of a write that expected another version of the worklog (the caller's precondition, or a change's `ifVersion`). */
+/**
+ * The `stale_version` problem of a write that expected another version of the worklog (the caller's
+ * precondition, or a change's `ifVersion`).
+ */
 export function versionProblem(worklog: Pick<Worklog, 'version'>, expected: number): Problem | undefined {
   if (worklog.version === expected) return undefined;
   return staleVersion(`The time entry has changed: its version is ${worklog.version}, not ${expected}. Read it again and retry.`);

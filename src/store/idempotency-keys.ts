@@ -19,15 +19,23 @@ export interface IdempotencyClaim extends IdempotencyScope {
   owner: string;
 }
 
-/** What a key's row says. */
+/**
+ * A finished request's answer, kept for replay. The store and the services keep it as it was
+ * given; only the API reads its status and content type.
+ */
+export interface StoredAnswer {
+  statusCode: number;
+  body: string;
+  contentType: string | null;
+}
+
+/** What a key's row says; `answer` once the request's answer was stored (state `done`). */
 export interface IdempotencyKeyState {
   requestHash: string;
   state: IdempotencyKeyTable['state'];
   owner: string;
   claimedAt: number;
-  statusCode: number | null;
-  responseBody: string | null;
-  responseType: string | null;
+  answer: StoredAnswer | null;
 }
 
 /** The columns naming one key's row: its values on insert, and the filter that finds it. */
@@ -53,11 +61,15 @@ export async function insertPendingClaim(db: Kysely<Database>, claim: Idempotenc
 }
 
 export async function findIdempotencyKey(db: Kysely<Database>, scope: IdempotencyScope): Promise<IdempotencyKeyState | undefined> {
-  return db
+  const row = await db
     .selectFrom('idempotencyKeys')
     .select(['requestHash', 'state', 'owner', 'claimedAt', 'statusCode', 'responseBody', 'responseType'])
     .where((eb) => eb.and(scopeValues(scope)))
     .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { statusCode, responseBody, responseType, ...state } = row;
+  const answer = row.state === 'done' && statusCode !== null ? { statusCode, body: responseBody ?? '', contentType: responseType } : null;
+  return { ...state, answer };
 }
 
 /** Deletes the key's row if `owner` still holds it, in the given state if one is named. */
@@ -100,11 +112,7 @@ export async function markIdempotencyKeyCommitted(db: Kysely<Database>, claim: I
 }
 
 /** Stores the claimed request's response for replay. */
-export async function storeIdempotentResponse(
-  db: Kysely<Database>,
-  claim: IdempotencyClaim,
-  response: { statusCode: number; body: string; contentType: string | null },
-): Promise<void> {
+export async function storeIdempotentResponse(db: Kysely<Database>, claim: IdempotencyClaim, response: StoredAnswer): Promise<void> {
   await db
     .updateTable('idempotencyKeys')
     .where((eb) => eb.and(scopeValues(claim)))

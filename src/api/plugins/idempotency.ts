@@ -63,13 +63,15 @@ export function idempotencyHooks(ctx: ServiceContext) {
         case 'claimed':
           request.idempotencyClaim = outcome.claim;
           return;
-        case 'replay':
-          if (request.routeOptions.config.answerHoldsSecret === true || (outcome.body === '' && outcome.statusCode !== 204)) {
+        case 'replay': {
+          const { answer } = outcome;
+          if (request.routeOptions.config.answerHoldsSecret === true || (answer.body === '' && answer.statusCode !== 204)) {
             return sendTrackerError(reply, 409, [SECRET_NOT_REPLAYED]);
           }
           reply.header('Idempotent-Replayed', 'true');
-          if (outcome.contentType !== null) reply.type(outcome.contentType);
-          return reply.code(outcome.statusCode).send(outcome.statusCode === 204 ? undefined : outcome.body);
+          if (answer.contentType !== null) reply.type(answer.contentType);
+          return reply.code(answer.statusCode).send(answer.statusCode === 204 ? undefined : answer.body);
+        }
         case 'mismatch':
           return sendTrackerError(reply, 422, ['This Idempotency-Key was already used with a different request.'], {
             'Idempotency-Key': 'was already used with a different method, path or body',
@@ -93,11 +95,12 @@ export function idempotencyHooks(ctx: ServiceContext) {
       const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
       const holdsSecret = request.routeOptions.config.answerHoldsSecret === true || SECRET_KEY.test(text);
       try {
-        await completeIdempotencyKey(ctx, claim, {
+        const answer = {
           statusCode: reply.statusCode,
           body: holdsSecret ? '' : text,
           contentType: holdsSecret || typeof contentType !== 'string' ? null : contentType,
-        });
+        };
+        await completeIdempotencyKey(ctx, claim, answer, reply.statusCode >= 200 && reply.statusCode < 300);
       } catch (error) {
         // The write (if any) is committed: answer it. A retry then learns the response was lost.
         request.log.error({ err: error }, 'could not store the response of an idempotent request');

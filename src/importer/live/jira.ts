@@ -17,7 +17,10 @@ import { type LiveSource, type LiveSourceChanges, LiveSourceError, type SourceWi
  */
 export interface JiraConnectionOptions {
   url: string;
-  /** Jira Cloud: the account's e-mail, sent with the API token as Basic auth. Undefined: the token is a Bearer (a Server/Data Center personal access token, or an OAuth 2.0 access token). */
+  /**
+   * Jira Cloud: the account's e-mail, sent with the API token as Basic auth. Undefined: the token is a
+   * Bearer (a Server/Data Center personal access token, or an OAuth 2.0 access token).
+   */
   email?: string | undefined;
   token: string;
   http?: Partial<SourceHttpOptions> | undefined;
