@@ -70,6 +70,11 @@ const LAYERS = [
     ...DRIVERS,
     ...HTTP,
   ]),
+  layer(
+    'cli',
+    'src/cli opens the store and runs services and the importer; statements and drivers belong to src/store (docs/architecture.md).',
+    [...DRIVERS],
+  ),
 ];
 
 export default tseslint.config(

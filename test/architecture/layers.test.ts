@@ -31,6 +31,8 @@ const refused: [string, string][] = [
   ['src/client/probe.ts', "import { imported } from '../service/context.js';"],
   ['src/importer/live/probe.ts', "import { imported } from '../../store/database.js';"],
   ['src/importer/probe.ts', "import { imported } from '../service/worklogs.js';"],
+  ['src/cli/probe.ts', "import imported from 'better-sqlite3';"],
+  ['src/cli/probe.ts', "import { sql as imported } from 'kysely';"],
   ['bench/probe.ts', "import { imported } from '../test/importer/helpers.js';"],
 ];
 
