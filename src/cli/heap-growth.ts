@@ -5,9 +5,8 @@ import v8 from 'node:v8';
  * or a reconcile streams its files, and while the server runs: 50%. By default V8 picks a factor
  * of up to 4 from how fast it collects and the program allocates; a streaming import, or a server
  * taking batches of thousands of entries, allocates fast, so the heap ran to several times its
- * live data. The bound lowered the CLI's peak on large imports at no cost in time, and the
- * server's by about 70 MiB in a 1,000,000-entry import (BENCHMARKS.md, "2026-11-29 (later)" and
- * "the young generation").
+ * live data. The bound lowered both peaks in large imports at no cost in time (the figures are in
+ * BENCHMARKS.md, "2026-11-29 (later): the CLI's memory" and "The young generation").
  */
 export const HEAP_GROWING_PERCENT = 50;
 
