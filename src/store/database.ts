@@ -5,6 +5,7 @@ import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { DomainValuesPlugin } from './domain-values.js';
 import { GroupCommitter } from './group-commit.js';
 import { StatementCache } from './statement-cache.js';
+import { registerSqliteDatabase } from './sqlite-direct.js';
 import type { Config } from '../config.js';
 import { StoreOpenError, classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
@@ -108,7 +109,8 @@ export async function openSqliteStore(file: string): Promise<Store> {
     dialect: new SqliteDialect({ database: statements.asKyselyDatabase() }),
     plugins: [new CamelCasePlugin(), new DomainValuesPlugin()],
   });
-  const committer = new GroupCommitter(db);
+  registerSqliteDatabase(db, { sqlite, statements });
+  const committer = new GroupCommitter(db, { sqlite, statements });
   const store: Store = {
     db,
     dialect: 'sqlite',

@@ -23,7 +23,7 @@ export class DomainValuesPlugin implements KyselyPlugin {
 const FLAGS = ['isAdmin', 'dismissed', 'imported'] as const;
 const JSON_TEXTS = ['extra', 'details'] as const;
 
-function toDomainValues(row: UnknownRow): void {
+export function toDomainValues(row: UnknownRow): void {
   for (const flag of FLAGS) {
     const value = row[flag];
     if (typeof value === 'number') row[flag] = value === 1;

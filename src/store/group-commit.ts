@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
+import { type SqliteConnection, forgetSqliteWriteTransaction, registerSqliteWriteTransaction } from './sqlite-direct.js';
 
 /**
  * Group commit for SQLite (issue 6). SQLite has one writer, and with `synchronous=FULL` every
@@ -33,7 +34,11 @@ export class GroupCommitter {
   /** Commits attempted and writes they carried: writes / groups is how much the grouping saves. */
   readonly stats = { groups: 0, writes: 0 };
 
-  constructor(private readonly db: Kysely<Database>) {}
+  /** With `direct`, the writes' prepared queries run on the connection itself (sqlite-direct.ts). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly direct?: SqliteConnection,
+  ) {}
 
   /** Runs `work` in a transaction shared with concurrent writes; resolves after the commit. */
   transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
@@ -71,36 +76,39 @@ export class GroupCommitter {
       // process wrote meanwhile: SQLite cannot wait for a snapshot that is already stale.
       await this.db.connection().execute(async (connection) => {
         try {
-          await sql`BEGIN IMMEDIATE`.execute(connection);
+          await this.execute(connection, 'BEGIN IMMEDIATE');
         } catch (error) {
           // The lock stayed taken: the first write waiting fails (503), the others try again.
           current = this.queue.shift();
           throw error;
         }
+        if (this.direct !== undefined) registerSqliteWriteTransaction(connection, this.direct);
         try {
           while (this.queue.length > 0 && done.length < MAX_GROUP_WRITES && (done.length === 0 || Date.now() - started < MAX_GROUP_MS)) {
             current = this.queue.shift()!;
-            await sql`SAVEPOINT timeport_write`.execute(connection);
+            await this.execute(connection, 'SAVEPOINT timeport_write');
             let value: unknown;
             try {
               value = await current.work(connection);
             } catch (error) {
               // Undo this write only; if even that fails the transaction is broken and the group fails.
-              await sql`ROLLBACK TO timeport_write`.execute(connection);
-              await sql`RELEASE timeport_write`.execute(connection);
+              await this.execute(connection, 'ROLLBACK TO timeport_write');
+              await this.execute(connection, 'RELEASE timeport_write');
               current.reject(error);
               current = undefined;
               continue;
             }
-            await sql`RELEASE timeport_write`.execute(connection);
+            await this.execute(connection, 'RELEASE timeport_write');
             done.push({ write: current, value });
             current = undefined;
           }
-          await sql`COMMIT`.execute(connection);
+          await this.execute(connection, 'COMMIT');
         } catch (error) {
           // If even ROLLBACK fails the connection is unusable; the first error is the one to report.
-          await sql`ROLLBACK`.execute(connection).catch(() => undefined);
+          await this.execute(connection, 'ROLLBACK').catch(() => undefined);
           throw error;
+        } finally {
+          forgetSqliteWriteTransaction(connection);
         }
       });
     } catch (error) {
@@ -110,5 +118,11 @@ export class GroupCommitter {
     }
     this.stats.writes += done.length;
     for (const { write, value } of done) write.resolve(value);
+  }
+
+  /** A transaction-control statement, on the connection itself where it may (sqlite-direct.ts). */
+  private async execute(connection: Kysely<Database>, statement: string): Promise<void> {
+    if (this.direct === undefined) await sql.raw(statement).execute(connection);
+    else this.direct.statements.prepare(statement).run();
   }
 }

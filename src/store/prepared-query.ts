@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { directSqlite, runDirect } from './sqlite-direct.js';
 
 /**
  * A query written with Kysely's builder, built and compiled once per SQL dialect, then run again
@@ -60,6 +61,8 @@ export function prepareQuery<Params extends object, Row>(
       if (value === undefined) throw new TypeError(`prepared query: no value for parameter ${slot.name}`);
       return value;
     });
+    const direct = directSqlite(db);
+    if (direct !== undefined) return runDirect<Row>(direct, compiled.sql, parameters);
     const result = await db.executeQuery<Row>({ ...compiled, parameters });
     return result.rows;
   };
