@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { TrackerClient } from '../client/tracker-client.js';
+import { parseTimeZone } from '../domain/time-zone.js';
 import type { DurationSettings } from '../importer/durations.js';
 import type { SourceOptions } from '../importer/source.js';
 import { type LiveSourceCliOptions, addLiveSourceOptions, day, liveSourceFrom } from './live-source-options.js';
@@ -219,7 +220,7 @@ export async function sourceOptions(lib: Importer, files: string[], options: Sou
   await live?.check();
   let zone: string | undefined;
   if (options.timezone !== undefined) {
-    const parsed = lib.parseTimeZone(options.timezone);
+    const parsed = parseTimeZone(options.timezone);
     if (!parsed.ok) throw new lib.ImportAborted(`--timezone: ${parsed.error}`);
     zone = parsed.value;
   }
@@ -489,7 +490,7 @@ export function registerImportCommands(program: Command): void {
     .option('--output <file>', 'where to write (default: standard output)')
     .action((options: ExportCliOptions) =>
       reporting('export', async (lib) => {
-        const zone = lib.parseTimeZone(options.timezone);
+        const zone = parseTimeZone(options.timezone);
         if (!zone.ok) throw new lib.ImportAborted(`--timezone: ${zone.error}`);
         if (options.from !== undefined && options.to !== undefined && options.from > options.to)
           throw new lib.ImportAborted(`--from ${options.from} is after --to ${options.to}`);

@@ -1,10 +1,12 @@
 import { type Result, accepted, refused } from './result.js';
+import { formatDayNumber } from './timestamp.js';
 
 /**
- * Calendar days in an IANA time zone, for reports that cut time into days, ISO weeks and months.
- * Everything is computed from the zone rules the runtime ships (Intl), so daylight-saving changes,
- * days of 23 or 25 hours and midnights that do not exist (a clock jumping from 23:59 to 01:00) are
- * handled as the zone defines them: a day starts at the first instant whose local date is that day.
+ * Wall clocks and calendar days in IANA time zones: one module for the reports (days, ISO weeks and
+ * months) and for the importer's local readings. Everything is computed from the zone rules the
+ * runtime ships (Intl, the ICU data of Node 22+), so daylight-saving changes, days of 23 or 25 hours
+ * and midnights that do not exist (a clock jumping from 23:59 to 01:00) are handled as the zone
+ * defines them: a day starts at the first instant whose local date is that day.
  */
 
 /**
@@ -60,11 +62,22 @@ export function parseLocalDate(text: string): Result<LocalDate> {
   return accepted({ year, month, day });
 }
 
-/** Milliseconds of a wall-clock reading taken as if it were UTC (years 0-99 stay themselves). */
-function wallMillis(date: LocalDate, hour = 0, minute = 0, second = 0, ms = 0): number {
+/** A local date and wall-clock time of day. */
+export interface LocalDateTime extends LocalDate {
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+}
+
+/**
+ * Milliseconds of a wall-clock reading taken as if it were UTC; a date alone reads as its midnight.
+ * Years 0-99 stay themselves (setUTCFullYear, unlike Date.UTC).
+ */
+export function wallMillis(local: LocalDate | LocalDateTime): number {
   const value = new Date(0);
-  value.setUTCFullYear(date.year, date.month - 1, date.day);
-  value.setUTCHours(hour, minute, second, ms);
+  value.setUTCFullYear(local.year, local.month - 1, local.day);
+  if ('hour' in local) value.setUTCHours(local.hour, local.minute, local.second, local.millisecond);
   return value.getTime();
 }
 
@@ -95,12 +108,12 @@ export function isoWeekOf(date: LocalDate): string {
 
 export const monthOf = ({ year, month }: LocalDate): string => `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`;
 
-/** Local wall-clock readings of instants in one zone, with the formatter built once. */
-export class ZoneClock {
-  private readonly format: Intl.DateTimeFormat;
+const formats = new Map<string, Intl.DateTimeFormat>();
 
-  constructor(readonly zone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
+function formatFor(zone: string): Intl.DateTimeFormat {
+  let format = formats.get(zone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
       era: 'short',
@@ -111,22 +124,125 @@ export class ZoneClock {
       minute: 'numeric',
       second: 'numeric',
     });
+    formats.set(zone, format);
+  }
+  return format;
+}
+
+/** The exact wall-clock reading of an instant in a zone, from Intl, as milliseconds taken as if UTC. */
+export function wallClock(zone: string, instant: number): number {
+  const parts: Record<string, string> = {};
+  for (const part of formatFor(zone).formatToParts(new Date(instant))) parts[part.type] = part.value;
+  const era = parts.era ?? 'AD';
+  const year = era.startsWith('B') ? 1 - Number(parts.year) : Number(parts.year);
+  return wallMillis({
+    year,
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+    millisecond: ((instant % 1000) + 1000) % 1000,
+  });
+}
+
+/**
+ * Offsets by zone and quarter hour, so that a large import asks Intl about once per quarter hour
+ * it covers rather than once per entry. Transitions need not fall on a quarter hour (LMT-era ones
+ * do not: Europe/Berlin's at 1893-03-31T23:06:32Z), so a quarter's offset is trusted only when the
+ * offsets at its start and at the next quarter's start are equal: no zone changes its offset twice
+ * within 15 minutes, so then none changes inside. A quarter holding a transition is stored as NaN
+ * and each instant in it is read exactly.
+ */
+const offsetCache = new Map<string, Map<number, number>>();
+const QUARTER_HOUR = 900_000;
+const CACHED_QUARTERS = 100_000; // per zone: 2.85 years
+/** The largest time a Date holds (±8.64e15 ms): the outermost quarters are read exactly. */
+const LAST_DATE_MS = 8.64e15;
+
+/**
+ * Makes room by forgetting the quarters stored first. Half, not all: an import spanning a little
+ * more than the cache holds would otherwise start over again and again.
+ */
+function dropOlderHalf(byQuarter: Map<number, number>): void {
+  let count = byQuarter.size >> 1;
+  for (const quarter of byQuarter.keys()) {
+    if (count-- === 0) break;
+    byQuarter.delete(quarter);
+  }
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds (east positive): exact, cached per quarter hour. */
+export function offsetAt(zone: string, instant: number): number {
+  if (zone === 'UTC') return 0;
+  let byQuarter = offsetCache.get(zone);
+  if (byQuarter === undefined) {
+    byQuarter = new Map();
+    offsetCache.set(zone, byQuarter);
+  }
+  const quarter = Math.floor(instant / QUARTER_HOUR);
+  let offset = byQuarter.get(quarter);
+  if (offset === undefined) {
+    const start = quarter * QUARTER_HOUR;
+    if (Math.abs(start) >= LAST_DATE_MS) return wallClock(zone, instant) - instant;
+    if (byQuarter.size >= CACHED_QUARTERS) dropOlderHalf(byQuarter);
+    // A trusted neighbour already knows one end: the previous quarter's offset holds at this start,
+    // the next quarter's offset is its own start's.
+    const before = byQuarter.get(quarter - 1);
+    const after = byQuarter.get(quarter + 1);
+    const atStart = before !== undefined && !Number.isNaN(before) ? before : wallClock(zone, start) - start;
+    const end = start + QUARTER_HOUR;
+    const atEnd = after !== undefined && !Number.isNaN(after) ? after : wallClock(zone, end) - end;
+    offset = atStart === atEnd ? atStart : NaN;
+    byQuarter.set(quarter, offset);
+  }
+  return Number.isNaN(offset) ? wallClock(zone, instant) - instant : offset;
+}
+
+const pad = (value: number): string => String(value).padStart(2, '0');
+
+/** A local reading as messages show it: `2024-03-31 02:30:00`. */
+export const formatLocal = (local: LocalDateTime): string =>
+  `${formatLocalDate(local)} ${pad(local.hour)}:${pad(local.minute)}:${pad(local.second)}`;
+
+/**
+ * The instant a local reading names in a zone. A reading that does not exist (the hour skipped when
+ * clocks go forward) or exists twice (the hour repeated when they go back) is refused: choosing
+ * one silently would move the entry by an hour.
+ */
+export function localToInstant(local: LocalDateTime, zone: string): Result<number> {
+  const wall = wallMillis(local);
+  const day = 86_400_000;
+  const offsets = new Set([offsetAt(zone, wall - day), offsetAt(zone, wall), offsetAt(zone, wall + day)]);
+  const instants = [
+    ...new Set([...offsets].map((offset) => wall - offset).filter((instant) => offsetAt(zone, instant) === wall - instant)),
+  ];
+  if (instants.length === 1) return accepted(instants[0]!);
+  if (instants.length === 0) {
+    return refused(`${formatLocal(local)} does not exist in ${zone} (the clocks skip it); give the time with its UTC offset`);
+  }
+  return refused(`${formatLocal(local)} happens twice in ${zone} (the clocks go back); give the time with its UTC offset`);
+}
+
+/** The calendar day of an instant in a zone, as days since 1970-01-01: cheap to compare. */
+export function dayNumberInZone(instant: number, zone: string): number {
+  return Math.floor((instant + offsetAt(zone, instant)) / 86_400_000);
+}
+
+/** The calendar day (`YYYY-MM-DD`) of an instant in a zone. */
+export function dayInZone(instant: number, zone: string): string {
+  return formatDayNumber(dayNumberInZone(instant, zone));
+}
+
+/** Local wall-clock readings of instants in one zone (wallClock and offsetAt, for one zone). */
+export class ZoneClock {
+  constructor(readonly zone: string) {
+    formatFor(zone); // an unknown zone fails here rather than at the first reading
   }
 
   /** The local wall-clock reading of an instant, as milliseconds taken as if UTC. */
   wallOf(instant: number): number {
-    const parts: Record<string, string> = {};
-    for (const part of this.format.formatToParts(new Date(instant))) parts[part.type] = part.value;
-    const era = parts.era ?? 'AD';
-    const year = era.startsWith('B') ? 1 - Number(parts.year) : Number(parts.year);
-    const ms = ((instant % 1000) + 1000) % 1000;
-    return wallMillis(
-      { year, month: Number(parts.month), day: Number(parts.day) },
-      Number(parts.hour),
-      Number(parts.minute),
-      Number(parts.second),
-      ms,
-    );
+    return wallClock(this.zone, instant);
   }
 
   /** The local date of an instant. */
@@ -136,7 +252,7 @@ export class ZoneClock {
 
   /** The zone's offset from UTC at an instant, in milliseconds (east positive). */
   offsetAt(instant: number): number {
-    return this.wallOf(instant) - instant;
+    return offsetAt(this.zone, instant);
   }
 
   /** The first instant whose local date is `date` or later: where that local day begins. */

@@ -1,10 +1,10 @@
 import { stringify } from 'csv-stringify/sync';
 import type { TrackerClient } from '../client/tracker-client.js';
+import { dayInZone } from '../domain/time-zone.js';
 import { formatTrackerTimestamp } from '../domain/timestamp.js';
 import { DEFAULT_DURATION_SETTINGS } from './durations.js';
 import { NATIVE_COLUMNS } from './failures.js';
 import { TrackerSource, trackerApiFormat } from './live/tracker.js';
-import { dayInZone } from './time.js';
 
 /**
  * `timeport export`: a target's worklogs in the native format, which `timeport import` reads back

@@ -1,5 +1,6 @@
 import { SourceIdSet } from './source-id-set.js';
 import type { TrackerClient, TrackerIssue, TrackerUser } from '../client/tracker-client.js';
+import { dayInZone, dayNumberInZone } from '../domain/time-zone.js';
 import { describeSeconds } from './durations.js';
 import { describeUser, userKey } from './mapping.js';
 import {
@@ -12,7 +13,6 @@ import {
   where,
 } from './source.js';
 import { OrderCheck, createdAtOf } from './start-order.js';
-import { dayInZone, dayNumberInZone } from './time.js';
 
 /**
  * The preflight (docs/peer-importers.md, pain points 4, 5, 6): one pass over the files, then a look

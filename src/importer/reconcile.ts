@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import { SourceIdSet } from './source-id-set.js';
 import type { TrackerClient } from '../client/tracker-client.js';
 import { parseBusinessDuration } from '../domain/duration.js';
+import { dayInZone } from '../domain/time-zone.js';
 import { parseTrackerTimestamp } from '../domain/timestamp.js';
 import { describeSeconds } from './durations.js';
 import { eachLimited } from './preflight.js';
 import { FailureFiles } from './failures.js';
 import { type SourceOptions, inputsOf, settleDateOrder, sourceItems } from './source.js';
-import { dayInZone } from './time.js';
 
 /**
  * `timeport reconcile`: totals per issue, user and day, from the files and from

@@ -1,124 +1,13 @@
 import { type Result, accepted, refused } from '../domain/result.js';
-import { formatDayNumber } from '../domain/timestamp.js';
+import { type LocalDate, type LocalDateTime, localToInstant, wallMillis } from '../domain/time-zone.js';
 
 /**
- * The importer's time-zone contract: a timestamp with an offset is exact; one without needs an
- * IANA zone given by the user (`--timezone Europe/Berlin`, checked by parseTimeZone in
- * ../domain/time-zone.ts); an abbreviation such as `CEST` is refused in a timestamp as it is as a
- * zone. Zone rules come from the runtime's ICU data through Intl (Node 22+ ships the full set), so no
- * library or data file can drift from what `Intl` reports.
+ * Reading the sources' timestamps, dates and times of day. The importer's time-zone contract: a
+ * timestamp with an offset is exact; one without needs an IANA zone given by the user
+ * (`--timezone Europe/Berlin`, checked by parseTimeZone) and is placed in it by localToInstant; an
+ * abbreviation such as `CEST` is refused in a timestamp as it is as a zone. Zone arithmetic lives in
+ * src/domain/time-zone.ts, shared with the reports.
  */
-
-// One zone-name rule for the report and every command.
-export { parseTimeZone } from '../domain/time-zone.js';
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function formatFor(zone: string): Intl.DateTimeFormat {
-  let format = formats.get(zone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      era: 'short',
-    });
-    formats.set(zone, format);
-  }
-  return format;
-}
-
-/** The wall-clock reading of an instant in a zone, as milliseconds "as if UTC". */
-function wallClock(zone: string, epochMs: number): number {
-  const parts: Record<string, string> = {};
-  for (const part of formatFor(zone).formatToParts(new Date(epochMs))) parts[part.type] = part.value;
-  const year = parts.era === 'BC' || parts.era === 'B' ? 1 - Number(parts.year) : Number(parts.year);
-  const date = new Date(0);
-  date.setUTCFullYear(year, Number(parts.month) - 1, Number(parts.day));
-  date.setUTCHours(Number(parts.hour), Number(parts.minute), Number(parts.second), ((epochMs % 1000) + 1000) % 1000);
-  return date.getTime();
-}
-
-/**
- * Offsets by zone and quarter hour: every zone's transitions fall on a quarter hour, so within one
- * the offset is constant, and a large file asks Intl once per quarter hour it covers, not per entry.
- */
-const offsetCache = new Map<string, Map<number, number>>();
-const QUARTER_HOUR = 900_000;
-
-function offsetAt(zone: string, epochMs: number): number {
-  if (zone === 'UTC') return 0;
-  let byQuarter = offsetCache.get(zone);
-  if (byQuarter === undefined) {
-    byQuarter = new Map();
-    offsetCache.set(zone, byQuarter);
-  }
-  const quarter = Math.floor(epochMs / QUARTER_HOUR);
-  let offset = byQuarter.get(quarter);
-  if (offset === undefined) {
-    if (byQuarter.size > 100_000) byQuarter.clear();
-    const at = quarter * QUARTER_HOUR;
-    offset = wallClock(zone, at) - at;
-    byQuarter.set(quarter, offset);
-  }
-  return offset;
-}
-
-export interface LocalDateTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  millisecond: number;
-}
-
-export function wallMillis(local: LocalDateTime): number {
-  const date = new Date(0);
-  date.setUTCFullYear(local.year, local.month - 1, local.day);
-  date.setUTCHours(local.hour, local.minute, local.second, local.millisecond);
-  return date.getTime();
-}
-
-export const formatLocal = (local: LocalDateTime): string =>
-  `${String(local.year).padStart(4, '0')}-${pad(local.month)}-${pad(local.day)} ${pad(local.hour)}:${pad(local.minute)}:${pad(local.second)}`;
-
-const pad = (value: number): string => String(value).padStart(2, '0');
-
-/**
- * The instant a local reading names in a zone. A reading that does not exist (the hour skipped when
- * clocks go forward) or exists twice (the hour repeated when they go back) is refused: choosing
- * one silently would move the entry by an hour.
- */
-export function localToInstant(local: LocalDateTime, zone: string): Result<number> {
-  const wall = wallMillis(local);
-  const day = 86_400_000;
-  const offsets = new Set([offsetAt(zone, wall - day), offsetAt(zone, wall), offsetAt(zone, wall + day)]);
-  const instants = [
-    ...new Set([...offsets].map((offset) => wall - offset).filter((instant) => offsetAt(zone, instant) === wall - instant)),
-  ];
-  if (instants.length === 1) return accepted(instants[0]!);
-  if (instants.length === 0) {
-    return refused(`${formatLocal(local)} does not exist in ${zone} (the clocks skip it); give the time with its UTC offset`);
-  }
-  return refused(`${formatLocal(local)} happens twice in ${zone} (the clocks go back); give the time with its UTC offset`);
-}
-
-/** The calendar day of an instant in a zone, as days since 1970-01-01: cheap to compare. */
-export function dayNumberInZone(epochMs: number, zone: string): number {
-  return Math.floor((epochMs + offsetAt(zone, epochMs)) / 86_400_000);
-}
-
-/** The calendar day (`YYYY-MM-DD`) of an instant in a zone. */
-export function dayInZone(epochMs: number, zone: string): string {
-  return formatDayNumber(dayNumberInZone(epochMs, zone));
-}
 
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 const TRAILING_WORD = /^(.*\d)\s*([A-Za-z]{2,5})$/;
@@ -209,7 +98,7 @@ export function slashDateReading(text: string): 'month-first' | 'day-first' | 'e
  * slashed date that can be read only one way is read that way, and one that names two different
  * days (`03/04/2024`) is refused.
  */
-export function parseSourceDate(text: string, order: DateOrder | undefined): Result<{ year: number; month: number; day: number }> {
+export function parseSourceDate(text: string, order: DateOrder | undefined): Result<LocalDate> {
   const trimmed = text.trim();
   let year: number, month: number, day: number;
   let match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(trimmed);

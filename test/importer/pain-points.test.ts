@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_DURATION_SETTINGS, secondsFromDecimalHours, secondsFromJiraPretty } from '../../src/importer/durations.js';
 import { loadMappingFile } from '../../src/importer/mapping.js';
 import { reconcile } from '../../src/importer/reconcile.js';
-import { parseSourceTimestamp, parseTimeZone } from '../../src/importer/time.js';
+import { parseTimeZone } from '../../src/domain/time-zone.js';
+import { parseSourceTimestamp } from '../../src/importer/time.js';
 import { type Target, fixture, importFiles, startTarget, storedWorklogs, forgetDoneLines } from './helpers.js';
 
 /** One test per pain point of docs/peer-importers.md (the client's side of each). */
@@ -71,7 +72,7 @@ describe('the ten pain points of peer importers', () => {
       (worklog) => worklog.login === 'alice' && worklog.start.startsWith('2024-03-14'),
     );
     assert.equal(days.length, 2, 'both are on the 14th in UTC');
-    const { dayInZone } = await import('../../src/importer/time.js');
+    const { dayInZone } = await import('../../src/domain/time-zone.js');
     assert.deepEqual(days.map((worklog) => dayInZone(Date.parse(worklog.start.replace('+0000', 'Z')), 'Europe/Berlin')).sort(), [
       '2024-03-14',
       '2024-03-15',

@@ -1,10 +1,11 @@
 /**
- * One rule for zone names: the report's `tz` and the commands' `--timezone` (the importer's
- * parseTimeZone) give the same verdict and the same canonical name for every name in one list.
+ * One rule for zone names: the report's `tz` and the commands' `--timezone` (parseTimeZone, which
+ * src/cli/import-command.ts calls) give the same verdict and the same canonical name for every name
+ * in one list.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { parseTimeZone as importerTimeZone } from '../../src/importer/time.js';
+import { parseTimeZone as commandTimeZone } from '../../src/domain/time-zone.js';
 import { type TestApp, buildTestApp } from '../../support/app.js';
 
 /** Name → canonical spelling; undefined where the runtime's ICU version decides the spelling. */
@@ -48,7 +49,7 @@ describe('zone names: one rule for the report and the commands', () => {
 
   test('accepted names: the same canonical zone from both', async () => {
     for (const [name, canonical] of Object.entries(ACCEPTED)) {
-      const verdict = importerTimeZone(name);
+      const verdict = commandTimeZone(name);
       assert.equal(verdict.ok, true, `--timezone ${name}`);
       if (canonical !== undefined) assert.equal((verdict as { value: string }).value, canonical, `--timezone ${name}`);
       const response = await report(name);
@@ -59,7 +60,7 @@ describe('zone names: one rule for the report and the commands', () => {
 
   test('refused names: refused by both, with the same true reason', async () => {
     for (const [name, reason] of Object.entries(REFUSED)) {
-      const verdict = importerTimeZone(name);
+      const verdict = commandTimeZone(name);
       assert.equal(verdict.ok, false, `--timezone ${JSON.stringify(name)}`);
       assert.match((verdict as { error: string }).error, reason, `--timezone ${JSON.stringify(name)}`);
       const response = await report(name);
