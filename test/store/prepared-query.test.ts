@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { type Store, openPostgresStore, openSqliteStore } from '../../src/store/database.js';
 import { type ParameterOf, prepareQuery } from '../../src/store/prepared-query.js';
+import { directSqlite } from '../../src/store/sqlite-direct.js';
 import { createTestDatabase, skipWithoutPostgres } from '../../support/postgres.js';
 
 const skipPostgres = await skipWithoutPostgres();
@@ -102,3 +103,67 @@ suite(
   },
   skipPostgres,
 );
+
+/**
+ * On SQLite, prepared queries run on the connection itself (store/sqlite-direct.ts): the same rows
+ * as Kysely's path, domain values included, and never another write's uncommitted rows.
+ */
+describe("prepared queries on SQLite's connection itself", () => {
+  let store: Store;
+  before(async () => {
+    store = await openSqliteStore(':memory:');
+    await store.db.insertInto('organizations').values({ id: 'o1', cloudOrgId: null, name: 'One', createdAt: 10 }).execute();
+    await store.db
+      .insertInto('users')
+      .values({
+        orgId: 'o1',
+        login: 'ann',
+        loginKey: 'ann',
+        display: 'Ann',
+        firstName: 'Ann',
+        lastName: 'A',
+        email: null,
+        isAdmin: 1,
+        passportUid: null,
+        cloudUid: 'c-ann',
+        dismissed: 0,
+        createdAt: 10,
+      } as never)
+      .execute();
+  });
+  after(async () => store.close());
+
+  const userByLogin = prepareQuery((db, param: ParameterOf<{ login: string }>) =>
+    db.selectFrom('users').selectAll().where('login', '=', param('login')),
+  );
+
+  it('answers the rows Kysely answers: camelCased names, 0/1 flags as booleans', async () => {
+    assert.notEqual(directSqlite(store.db), undefined, 'the store handle runs directly while no transaction is open');
+    const prepared = await userByLogin.one(store.db, { login: 'ann' });
+    const built = await store.db.selectFrom('users').selectAll().where('login', '=', 'ann').executeTakeFirstOrThrow();
+    assert.deepEqual(prepared, built);
+    assert.equal(prepared.isAdmin, true);
+    assert.equal(prepared.dismissed, false);
+  });
+
+  it("does not see another write's uncommitted row, and waits for its transaction instead", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let writeHandle: Parameters<typeof directSqlite>[0] | undefined;
+    const write = store.inWriteTransaction(async (trx) => {
+      writeHandle = trx;
+      assert.notEqual(directSqlite(trx), undefined, "the write's own handle runs directly");
+      await renameOrganization.one(trx, { id: 'o1', name: 'Uncommitted' });
+      await gate;
+      throw new Error('roll back');
+    });
+    while (writeHandle === undefined) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(directSqlite(store.db), undefined, 'with a transaction open, the store handle takes Kysely’s path');
+    const read = organizationByName.first(store.db, { name: 'Uncommitted', since: 0 });
+    release();
+    await assert.rejects(write, /roll back/);
+    assert.equal(await read, undefined);
+    assert.equal(directSqlite(writeHandle), undefined, 'the write handle is forgotten with its transaction');
+    assert.equal((await organizationByName.one(store.db, { name: 'One', since: 0 })).id, 'o1');
+  });
+});
