@@ -98,7 +98,11 @@ const tokenOwner = prepareQuery((db, param: ParameterOf<{ tokenHash: string }>) 
       'organizations.createdAt as orgCreatedAt',
     ])
     .where('users.uid', '=', (eb) =>
-      eb.selectFrom('tokens').select('tokens.userUid').where('tokens.tokenHash', '=', param('tokenHash')).where('tokens.revokedAt', 'is', null),
+      eb
+        .selectFrom('tokens')
+        .select('tokens.userUid')
+        .where('tokens.tokenHash', '=', param('tokenHash'))
+        .where('tokens.revokedAt', 'is', null),
     )
     // A constant of the statement, not a parameter: the flag is read as a boolean (domain-values.ts).
     .where(sql<boolean>`users.dismissed = 0`),
