@@ -83,8 +83,7 @@ export async function insertTokenRow(db: Kysely<Database>, userUid: number, toke
 
 /**
  * Every request runs it: compiled once (prepared-query.ts). The token is a subquery, not a join:
- * SQLite ran the three-table join in 40-95 µs, the subquery in about 7 (BENCHMARKS.md, "The
- * token's owner").
+ * SQLite ran the three-table join several times more slowly (BENCHMARKS.md, "The token's owner").
  */
 const tokenOwner = prepareQuery((db, param: ParameterOf<{ tokenHash: string }>) =>
   db

@@ -31,8 +31,8 @@ export function applySecurityHeaders(request: FastifyRequest, reply: FastifyRepl
 
 /**
  * helmet's middleware, built once, on every request. @fastify/helmet built it again for every
- * request (configuring helmet and parsing its policy each time: about 2.5% of the server's CPU in
- * a single import, BENCHMARKS.md "helmet once"), and Timeport uses none of its per-route options.
+ * request (configuring helmet and parsing its policy each time; BENCHMARKS.md, "helmet once"), and
+ * Timeport uses none of its per-route options.
  */
 async function securityHeaders(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', (request, reply, done) => {
