@@ -6,16 +6,16 @@ import type { StatementCache } from './statement-cache.js';
 
 /**
  * The prepared queries of prepared-query.ts, run on SQLite's connection itself instead of through
- * Kysely's driver. The driver's path (its connection lock, the plugin chain, a promise per step)
- * cost more CPU than SQLite's own work for the statements every single import runs
- * (BENCHMARKS.md, "Prepared queries on SQLite's connection"); this path gives the same rows.
+ * Kysely's driver, whose path (its connection lock, the plugin chain, a promise per step) adds its
+ * own CPU to each statement every single import runs (BENCHMARKS.md, "Prepared queries on
+ * SQLite's connection"). This path gives the same rows.
  *
  * Running a statement beside Kysely's lock is safe only where it cannot see another request's
  * uncommitted writes (the server has one connection, so an open transaction is everyone's):
  * - on the store's own handle, only while no transaction is open on the connection, so the
  *   statement is a transaction of its own, as Kysely would run it;
- * - on the handle a write transaction of the group commit (group-commit.ts) gives its writes: that
- *   transaction holds Kysely's lock, and the handle is given only to the write running in it.
+ * - on the handle a write transaction of the group commit (group-commit.ts) gives its writes, one
+ *   after the other: that transaction holds Kysely's lock, and the handle is forgotten with it.
  * Every other handle (a transaction opened with `db.transaction()`) takes Kysely's path.
  */
 export interface SqliteConnection {
