@@ -29,7 +29,7 @@ import {
   searchWorklogs as searchWorklogRows,
   updateWorklogAtVersion,
 } from '../store/worklogs.js';
-import { type Caller, type ServiceContext, isAdmin } from './context.js';
+import { type Caller, type ServiceContext, isAdmin, writeStatement } from './context.js';
 import { type AuditEvent, auditEventValues, recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { findIssue, findIssueWithoutSpent } from './issues.js';
@@ -59,30 +59,30 @@ export async function importWorklog(
   fields: ImportWorklogFields,
 ): Promise<WorklogsView> {
   requireAdmin(caller, 'import time entries');
-  return writeTransaction(ctx, async (trx) => {
-    // Read inside the transaction: the issue's lifetime is the window the entry must fall in. Its
-    // `spent` is neither checked nor printed here, and on PostgreSQL reading it sums counters.
-    const issue = await findIssueWithoutSpent(trx, caller.org.id, issueRef);
-    if (issue === undefined) throw notFound('Issue does not exist.');
-    const checked = allChecks(
-      checkWorklogImport(fields, issue, ctx.now()),
-      checkFields({ createdBy: await userReference(trx, caller.org.id, fields.createdBy) }),
-    );
-    if (!checked.ok) throw refusalProblem(checked.error);
-    const [{ durationSeconds, createdAt, start, comment }, { createdBy: author }] = checked.value;
-    const values = { orgId: caller.org.id, issueId: issue.id, author: author.uid, createdAt, start, durationSeconds, comment };
-    // The event's facts do not depend on the new id, so they are known before the insert, which
-    // the store may then make one statement with it (store/worklogs.ts).
-    const facts = worklogFacts({ ...values, createdBy: author.uid, version: 1 }, author);
-    const { worklogId: _filledByTheStore, ...event } = auditEventValues(ctx, caller.org.id, caller.user, {
-      action: 'worklog.import',
-      issueKey: issue.key,
-      details: { after: facts },
-    });
-    // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
-    const worklog = await insertImportedWorklogWithAudit(ctx.store, trx, values, event);
-    return { issue, worklogs: [worklog], users: new Map([[author.uid, author]]) };
+  // Read before the write, not in its transaction: nothing the import checks is locked by a read
+  // there either, and without the reads the write is one statement on PostgreSQL (no BEGIN and
+  // COMMIT round trips). The issue's `spent` is neither checked nor printed here.
+  const db = ctx.store.db;
+  const issue = await findIssueWithoutSpent(db, caller.org.id, issueRef);
+  if (issue === undefined) throw notFound('Issue does not exist.');
+  const checked = allChecks(
+    checkWorklogImport(fields, issue, ctx.now()),
+    checkFields({ createdBy: await userReference(db, caller.org.id, fields.createdBy) }),
+  );
+  if (!checked.ok) throw refusalProblem(checked.error);
+  const [{ durationSeconds, createdAt, start, comment }, { createdBy: author }] = checked.value;
+  const values = { orgId: caller.org.id, issueId: issue.id, author: author.uid, createdAt, start, durationSeconds, comment };
+  // The event's facts do not depend on the new id, so they are known before the insert, which
+  // the store may then make one statement with it (store/worklogs.ts).
+  const facts = worklogFacts({ ...values, createdBy: author.uid, version: 1 }, author);
+  const { worklogId: _filledByTheStore, ...event } = auditEventValues(ctx, caller.org.id, caller.user, {
+    action: 'worklog.import',
+    issueKey: issue.key,
+    details: { after: facts },
   });
+  // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
+  const worklog = await writeStatement(ctx, (write) => insertImportedWorklogWithAudit(ctx.store, write, values, event));
+  return { issue, worklogs: [worklog], users: new Map([[author.uid, author]]) };
 }
 
 export interface WorklogPageRequest {

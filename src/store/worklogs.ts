@@ -106,7 +106,7 @@ const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWork
  * Stores a single import: the worklog, the issue's `spent` grown by its duration (updatedAt and
  * version stay) and its audit event, which gets the new worklog's id. Answers the worklog; the
  * issue's new `spent` is not read back (nothing answers it: the worklog's answer names its issue
- * only).
+ * only). On PostgreSQL it is one statement, so it may run through `Store.inWriteStatement`.
  */
 export async function insertImportedWorklogWithAudit(
   store: Store,

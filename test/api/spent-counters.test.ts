@@ -125,7 +125,7 @@ async function releasedOnFailure(held: Held[], work: () => Promise<void>): Promi
 /** A service context whose writes run in `held`'s open transaction instead of one of their own. */
 const inHeld = (t: TestApp, held: Held): ServiceContext => ({
   ...t.ctx,
-  store: { ...t.store, inWriteTransaction: (work) => work(held.trx) },
+  store: { ...t.store, inWriteTransaction: (work) => work(held.trx), inWriteStatement: (work) => work(held.trx) },
 });
 
 describe(
