@@ -1,8 +1,11 @@
 /** Starting the real server process: first start, restart, and configuration by environment. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { GENERATED_TOKEN, Sandbox, freePort, hasStackTrace } from '../../support/harness.js';
+import { GENERATED_TOKEN, ROOT, Sandbox, freePort, hasStackTrace } from '../../support/harness.js';
 import { type Myself, call, createQueue, expectStatus, myself } from './tracker.js';
 
 const CREATED_ORG_1 = 'Created organization 1 with administrator "admin".';
@@ -117,6 +120,32 @@ describe('starting the server process', { concurrency: true, timeout: 60_000 }, 
     const fromEnvironment = await box.serve({ env: { NODE_OPTIONS: '--max-semi-space-size=8' } });
     assert.deepEqual(nodeArgsOf(fromEnvironment), []);
     assert.equal((await fromEnvironment.stop()).code, 0);
+  });
+
+  it('restarts for the young generation only for the commands that need it: not for --version or token', () => {
+    const box = sandbox();
+    // Every start of Node, the first and the one after execve, appends its own flags to the file.
+    const starts = path.join(box.dataDir, 'starts.txt');
+    const probe = path.join(box.dataDir, 'probe.mjs');
+    fs.writeFileSync(
+      probe,
+      `import fs from 'node:fs';\nfs.appendFileSync(${JSON.stringify(starts)}, JSON.stringify(process.execArgv) + '\\n');\n`,
+    );
+    const startsOf = (...args: string[]): string[] => {
+      fs.rmSync(starts, { force: true });
+      const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'timeport.js'), ...args], {
+        env: { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` },
+        encoding: 'utf8',
+      });
+      assert.equal(result.status, 0, result.stderr);
+      return fs.readFileSync(starts, 'utf8').trim().split('\n');
+    };
+    const restarts = Number(process.versions.node.split('.')[0]) >= 24;
+    assert.equal(startsOf('--version').length, 1);
+    assert.equal(startsOf('token', '--help').length, 1);
+    const exported = startsOf('export', '--help');
+    assert.equal(exported.length, restarts ? 2 : 1);
+    if (restarts) assert.match(exported[1]!, /--max-semi-space-size=16/);
   });
 
   describe('refuses a configuration it cannot use: exit 1, one clear line on stderr, nothing created', { concurrency: true }, () => {
