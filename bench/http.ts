@@ -187,12 +187,14 @@ await main(async () => {
     );
   }
 
+  // Issue 19's targets (BENCHMARKS.md, "Issue 19: a cheaper single import"); issue 6 had asked for
+  // 50% and 30% with a p99 within 3×, which its row in BENCHMARKS.md keeps.
   const target = (cell: Cell): string => {
     if (cell.connections !== 64) return '';
-    const rateTarget = cell.backend === 'SQLite' ? 0.5 : 0.3;
+    const rateTarget = cell.backend === 'SQLite' ? 0.25 : 0.15;
     const rateOk = cell.import.rate / cell.echo.rate >= rateTarget;
-    const p99Ok = cell.backend !== 'SQLite' || cell.import.p99 <= 3 * cell.echo.p99;
-    const p99Text = cell.backend === 'SQLite' ? `, p99 ≤ 3× ${p99Ok ? 'met' : 'missed'}` : '';
+    const p99Ok = cell.backend !== 'SQLite' || cell.import.p99 <= 4 * cell.echo.p99;
+    const p99Text = cell.backend === 'SQLite' ? `, p99 ≤ 4× ${p99Ok ? 'met' : 'missed'}` : '';
     return `≥ ${ratio(rateTarget)} ${rateOk ? 'met' : 'missed'}${p99Text}`;
   };
   const rows = cells.map((cell) => [
@@ -234,7 +236,7 @@ await main(async () => {
           'p99 ratio',
           'CPU per import (server + PostgreSQL)',
           'CPU per echo',
-          'Target (64 connections)',
+          'Issue 19 target (64 connections)',
           ...baselineColumns,
         ],
         rows,
