@@ -118,14 +118,16 @@ export async function openSqliteStore(file: string): Promise<Store> {
   });
   registerSqliteDatabase(db, { sqlite, statements });
   const committer = new GroupCommitter(db, { sqlite, statements });
+  const inWriteTransaction: Store['inWriteTransaction'] = (work, claim) => committer.transaction(committingClaim(work, claim));
   const store: Store = {
     db,
     dialect: 'sqlite',
     location: file,
     withStartupLock: (work) => work(),
     ping: () => pingDatabase(db),
-    inWriteTransaction: (work, claim) => committer.transaction(committingClaim(work, claim)),
-    inWriteStatement: (work, claim) => committer.transaction(committingClaim(work, claim)),
+    inWriteTransaction,
+    // Every write is a transaction of the group commit, one statement or several.
+    inWriteStatement: inWriteTransaction,
     sqliteStatements: statements,
     groupCommitStats: () => ({ ...committer.stats }),
     close: () => db.destroy(),
@@ -156,14 +158,15 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
   }
   const pool = openPostgresPool(url, options);
   const db = postgresKysely(pool, options);
+  const inWriteTransaction: Store['inWriteTransaction'] = (work, claim) => db.transaction().execute(committingClaim(work, claim));
   return {
     db,
     dialect: 'postgres',
     location,
     withStartupLock: (work) => withAdvisoryLock(url, options, LOCK_STARTUP, () => work()),
     ping: () => pingDatabase(db),
-    inWriteTransaction: (work, claim) => db.transaction().execute(committingClaim(work, claim)),
-    inWriteStatement: (work, claim) => (claim === undefined ? work(db) : db.transaction().execute(committingClaim(work, claim))),
+    inWriteTransaction,
+    inWriteStatement: (work, claim) => (claim === undefined ? work(db) : inWriteTransaction(work, claim)),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
