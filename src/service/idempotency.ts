@@ -98,8 +98,8 @@ export async function completeIdempotencyKey(
   await storeIdempotentResponse(db, claim, answer);
 }
 
-// Every write service imports it from here; it lives with the context it reads.
-export { writeTransaction } from './context.js';
+// Every write service imports them from here; they live with the context they read.
+export { writeStatement, writeTransaction } from './context.js';
 
 const lastSweep = new WeakMap<DbHandle, number>();
 

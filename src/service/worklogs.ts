@@ -29,9 +29,9 @@ import {
   searchWorklogs as searchWorklogRows,
   updateWorklogAtVersion,
 } from '../store/worklogs.js';
-import { type Caller, type ServiceContext, isAdmin, writeStatement } from './context.js';
+import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { type AuditEvent, auditEventValues, recordAudit } from './audit.js';
-import { writeTransaction } from './idempotency.js';
+import { writeStatement, writeTransaction } from './idempotency.js';
 import { findIssue, findIssueWithoutSpent } from './issues.js';
 import { type UserReference, loadUsers, requireAdmin, userReference } from './users.js';
 
