@@ -21,6 +21,10 @@
  * sends it as read (`--order file`: the command before issue 19). BENCH_ROUNDS (default 1) repeats the whole interleaved set. BENCH_BACKENDS
  * (`sqlite`, `postgres`, or both; default SQLite only) chooses the server's database, a fresh one
  * for every run.
+ *
+ * BENCH_CLI_COMMAND=sync runs `timeport sync` of the same file instead (a first sync into an empty
+ * target: every entry created, with a state directory of its own per run); it has no `--order`,
+ * so `:file` orders are refused with it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,6 +82,10 @@ const ORDERS: Order[] = (process.env.BENCH_ORDERS ?? (process.env.BENCH_ORDER ==
       throw new Error(`BENCH_ORDERS: ${name} is none of random, time, shuffled, each alone or with :file`);
     return { name, times, args: keep === 'file' ? ['--order', 'file'] : [] };
   });
+const COMMAND = process.env.BENCH_CLI_COMMAND ?? 'import';
+if (COMMAND !== 'import' && COMMAND !== 'sync') throw new Error(`BENCH_CLI_COMMAND=${COMMAND}: give import or sync`);
+if (COMMAND === 'sync' && ORDERS.some((order) => order.args.length > 0))
+  throw new Error('BENCH_CLI_COMMAND=sync: timeport sync always creates in start order; drop the :file orders');
 const ROUNDS = setting('BENCH_ROUNDS', 1, 1);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite').toLowerCase();
 let databases = 0;
@@ -141,27 +149,17 @@ async function run(entries: number, heapMiB: number | undefined, build: Build, o
   }
   await new Promise<void>((resolve) => out.end(resolve));
   log(
-    `${fmt(entries)} entries written in ${order.times} order (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport import ${order.args.join(' ')} on ${backend.name}`,
+    `${fmt(entries)} entries written in ${order.times} order (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport ${COMMAND} ${order.args.join(' ')} on ${backend.name}`,
   );
 
   const args = [
     ...(heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`]),
     ...CLI_NODE_ARGS,
     ...BUILDS[build].entry,
-    ...[
-      'import',
-      file,
-      '--url',
-      api.url,
-      '--token',
-      TOKEN,
-      '--org',
-      '1',
-      '--journal',
-      path.join(box.dataDir, 'journal.ndjson'),
-      '--progress-interval',
-      '10',
-    ],
+    ...[COMMAND, file, '--url', api.url, '--token', TOKEN, '--org', '1', '--progress-interval', '10'],
+    ...(COMMAND === 'import'
+      ? ['--journal', path.join(box.dataDir, 'journal.ndjson')]
+      : ['--state-dir', path.join(box.dataDir, 'sync-state')]),
     ...order.args,
     ...EXTRA_ARGS,
   ];
@@ -178,13 +176,13 @@ async function run(entries: number, heapMiB: number | undefined, build: Build, o
   };
   const sampler = setInterval(sample, 50);
   // Bounded: a minute plus 10 ms an entry (a shared machine slows a run tenfold at times).
-  const exit = await within(cli.exited, 'timeport import to finish', 60_000 + entries * 10).finally(() => clearInterval(sampler));
+  const exit = await within(cli.exited, `timeport ${COMMAND} to finish`, 60_000 + entries * 10).finally(() => clearInterval(sampler));
   const commandSeconds = (performance.now() - started) / 1000;
   serverPeak = Math.max(serverPeak, peakMegabytes(api.pid) ?? 0);
   const serverCpu = ((cpuMicros(api.pid) ?? 0) - serverCpuBefore) / 1e6;
-  if (exit.code !== 0) throw new Error(`timeport import exited with ${JSON.stringify(exit)}:\n${cli.transcript().slice(-3000)}`);
-  const summary = /Import finished.*/.exec(cli.stdout)?.[0] ?? cli.stdout.trim().split('\n').slice(-3).join(' / ');
-  // "Import finished in 46.4 s: created ...; 4308 entries/s": the import phase, as the command reports it.
+  if (exit.code !== 0) throw new Error(`timeport ${COMMAND} exited with ${JSON.stringify(exit)}:\n${cli.transcript().slice(-3000)}`);
+  const summary = /(?:Import|Sync) finished.*/.exec(cli.stdout)?.[0] ?? cli.stdout.trim().split('\n').slice(-3).join(' / ');
+  // "Import finished in 46.4 s: created ...; 4308 entries/s" (sync: "Sync finished in 46.4 s: ..."): the import phase, as the command reports it.
   const phase = /in (\d+(?:\.\d+)?) s\b/.exec(summary);
   const rate = /(\d+) entries\/s/.exec(summary);
   const stored = await api.countWorklogs();
@@ -229,7 +227,7 @@ await main(async () => {
     return time === undefined ? [] : [{ figure, time }];
   });
   printSection(
-    `\`timeport import\` into a local Timeport (${[...new Set(figures.map((figure) => figure.backend))].join(', ')})`,
+    `\`timeport ${COMMAND}\` into a local Timeport (${[...new Set(figures.map((figure) => figure.backend))].join(', ')})`,
     'import-cli',
     [
       table(
@@ -294,7 +292,9 @@ await main(async () => {
           ]),
     ],
     [
-      'NDJSON in the native format with external ids, over 20 issues; `timeport import` with its defaults (batch extension, batch size 5,000, 2 in flight), `--journal`, `--progress-interval 10`.',
+      COMMAND === 'import'
+        ? 'NDJSON in the native format with external ids, over 20 issues; `timeport import` with its defaults (batch extension, batch size 5,000, 2 in flight), `--journal`, `--progress-interval 10`.'
+        : 'NDJSON in the native format with external ids, over 20 issues; `timeport sync` with its defaults (the sync extension), a fresh `--state-dir`, `--progress-interval 10`: a first sync, every entry created.',
       'Whole command: start-up, preflight over the file and the target, import. Peak RSS: VmHWM from /proc, sampled every 50 ms. Stored count checked after each run.',
       `Orders: random (start times spread over two years at random, external ids in file order; the command sorts them), time (each entry 12 s after the one before), shuffled (time's entries, the same external ids and times, in a random permutation; the command sorts them), \`:file\` (sent as read with \`--order file\`), interleaved in each round.`,
       ...figures.map(

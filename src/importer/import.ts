@@ -19,6 +19,7 @@ import { type Fingerprint, Journal, chooseDefaultJournal, defaultJournalPath } f
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import { type RunChange, RunLog } from './run-log.js';
 import { Progress } from './progress.js';
+import { Pool } from './pool.js';
 import { StartOrderSort, createdAtOf } from './start-order.js';
 import type { RawRecord } from './readers.js';
 import { type SourceItem, type SourceOptions, inputsOf, sourceItems } from './source.js';
@@ -430,39 +431,6 @@ interface Sink {
 
 type Count = (kind: 'created' | 'alreadyPresent' | 'failed' | 'skipped', by?: number) => void;
 type Fail = (ready: { record: RawRecord; entry?: SourceEntry; issue?: string; login?: string }, reason: string) => void;
-
-/** Runs promises with at most `limit` in flight; `add` waits for room. */
-class Pool {
-  private readonly running = new Set<Promise<void>>();
-  private failure: unknown;
-  private failed = false;
-
-  constructor(private readonly limit: number) {}
-
-  async add(task: () => Promise<void>): Promise<void> {
-    this.rethrow();
-    while (this.running.size >= this.limit) await Promise.race(this.running);
-    this.rethrow();
-    const promise: Promise<void> = task()
-      .catch((error: unknown) => {
-        if (!this.failed) {
-          this.failed = true;
-          this.failure = error;
-        }
-      })
-      .finally(() => this.running.delete(promise));
-    this.running.add(promise);
-  }
-
-  async drain(): Promise<void> {
-    await Promise.all(this.running);
-    this.rethrow();
-  }
-
-  private rethrow(): void {
-    if (this.failed) throw this.failure;
-  }
-}
 
 /** Timeport: batches of entries with external ids, so a resend can never duplicate. */
 class BatchSink implements Sink {

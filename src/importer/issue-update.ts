@@ -15,18 +15,36 @@ export interface LateIssue {
   latestCreatedAtMs: number;
 }
 
-export function lateIssues(creates: Iterable<{ issue: string; createdAtMs: number }>, issues: Map<string, TrackerIssue>): LateIssue[] {
-  const late = new Map<string, LateIssue>();
-  for (const { issue, createdAtMs } of creates) {
-    const known = issues.get(issue);
-    const updatedAt = known === undefined ? undefined : parseTrackerTimestamp(known.updatedAt);
-    if (updatedAt === undefined || !updatedAt.ok || createdAtMs <= updatedAt.value) continue;
-    const entry = late.get(issue) ?? { key: issue, updatedAtMs: updatedAt.value, entries: 0, latestCreatedAtMs: createdAtMs };
+/**
+ * Counts, issue by issue, the entries to be created that were written after the issue's last
+ * update, one entry at a time, so a plan of millions need not be held to count them.
+ */
+export class LateIssueTally {
+  private readonly late = new Map<string, LateIssue>();
+  /** Each issue's last update, read once (undefined: unknown or unreadable). */
+  private readonly updatedAt = new Map<string, number | undefined>();
+
+  constructor(private readonly issues: Map<string, TrackerIssue>) {}
+
+  add(issue: string, createdAtMs: number): void {
+    let updatedAtMs = this.updatedAt.get(issue);
+    if (!this.updatedAt.has(issue)) {
+      const known = this.issues.get(issue);
+      const parsed = known === undefined ? undefined : parseTrackerTimestamp(known.updatedAt);
+      updatedAtMs = parsed?.ok === true ? parsed.value : undefined;
+      this.updatedAt.set(issue, updatedAtMs);
+    }
+    if (updatedAtMs === undefined || createdAtMs <= updatedAtMs) return;
+    const entry = this.late.get(issue) ?? { key: issue, updatedAtMs, entries: 0, latestCreatedAtMs: createdAtMs };
     entry.entries++;
     entry.latestCreatedAtMs = Math.max(entry.latestCreatedAtMs, createdAtMs);
-    late.set(issue, entry);
+    this.late.set(issue, entry);
   }
-  return [...late.values()].sort((a, b) => a.key.localeCompare(b.key));
+
+  /** The late issues by key. */
+  list(): LateIssue[] {
+    return [...this.late.values()].sort((a, b) => a.key.localeCompare(b.key));
+  }
 }
 
 export const describeLateIssues = (late: LateIssue[], moving: boolean): string => {

@@ -48,6 +48,11 @@ export const syncStateFile = (dir: string, key: { source: string; target: string
 export class SyncStateError extends Error {}
 
 export class SyncState {
+  /**
+   * The entries as loaded, which the run plans against. `open()` writes them to the file and lets
+   * them go: from then on the file is the state, and `record` and `forget` only append to it, so a
+   * run that writes millions of entries does not also hold them.
+   */
   readonly entries = new Map<string, SyncedEntry>();
   lastRunAt: string | undefined;
   private fd: number | undefined;
@@ -101,13 +106,14 @@ export class SyncState {
     return state;
   }
 
-  /** Rewrites the file compactly (temporary file, fsync, rename) and opens it for appending. */
+  /** Rewrites the file compactly (temporary file, fsync, rename) and opens it for appending; `entries` is emptied. */
   open(): void {
     try {
       this.rewrite();
     } catch (error) {
       throw new SyncStateError(`cannot write the sync state ${this.file}: ${(error as Error).message}`, { cause: error });
     }
+    this.entries.clear();
   }
 
   private rewrite(): void {
@@ -128,10 +134,10 @@ export class SyncState {
     this.fd = fs.openSync(this.file, 'a');
   }
 
-  /** Appends a line; without `sync`, it goes to disk with the next `sync()`, at the latest on close. */
-  private append(line: StateLine, sync: boolean): void {
+  /** Appends lines with one write; without `sync`, they go to disk with the next `sync()`, at the latest on close. */
+  private append(lines: StateLine[], sync: boolean): void {
     if (this.fd === undefined) throw new Error('the sync state is not open');
-    fs.writeSync(this.fd, JSON.stringify(line) + '\n');
+    if (lines.length > 0) fs.writeSync(this.fd, lines.map((line) => JSON.stringify(line) + '\n').join(''));
     this.unsynced = !sync;
     if (sync) fs.fdatasyncSync(this.fd);
   }
@@ -147,18 +153,24 @@ export class SyncState {
 
   /** The source entry is now this worklog, with these values (synced by `sync()`). */
   record(sourceId: string, entry: SyncedEntry): void {
-    this.append({ s: sourceId, id: entry.worklogId, fp: entry.fp }, false);
-    this.entries.set(sourceId, entry);
+    this.recordAll([{ sourceId, entry }]);
+  }
+
+  /** `record` for a whole batch, with one write. */
+  recordAll(recorded: { sourceId: string; entry: SyncedEntry }[]): void {
+    this.append(
+      recorded.map(({ sourceId, entry }) => ({ s: sourceId, id: entry.worklogId, fp: entry.fp })),
+      false,
+    );
   }
 
   /** The source entry no longer has a worklog on the target (synced by `sync()`). */
   forget(sourceId: string): void {
-    this.append({ s: sourceId, gone: true }, false);
-    this.entries.delete(sourceId);
+    this.append([{ s: sourceId, gone: true }], false);
   }
 
   finishRun(startedAt: string): void {
-    this.append({ lastRunAt: startedAt }, true);
+    this.append([{ lastRunAt: startedAt }], true);
     this.lastRunAt = startedAt;
   }
 

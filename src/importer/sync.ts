@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import {
   AmbiguousWriteError,
   type BatchEntry,
@@ -16,12 +17,15 @@ import {
 import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timestamp.js';
 import { ImportAborted } from './import.js';
-import { describeLateIssues, lateIssues, moveIssueUpdate } from './issue-update.js';
+import { LateIssueTally, describeLateIssues, moveIssueUpdate } from './issue-update.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import type { LiveSource } from './live/types.js';
 import type { RawRecord } from './readers.js';
 import { type SourceOptions, sourceItems } from './source.js';
-import { type FullImage, RunLog, type RunIntent, runsDirectory } from './run-log.js';
+import { type FullImage, type RunChange, RunLog, type RunIntent, runsDirectory } from './run-log.js';
+import { SourceIdSet } from './source-id-set.js';
+import { Pool } from './pool.js';
+import { StartOrderSort } from './start-order.js';
 import { type SyncFingerprint, type SyncedEntry, SyncState, syncStateFile } from './sync-state.js';
 
 /**
@@ -41,6 +45,9 @@ import { type SyncFingerprint, type SyncedEntry, SyncState, syncStateFile } from
  * two windows. Reading a change twice costs nothing (it plans as unchanged).
  */
 export const INCREMENTAL_OVERLAP_MS = 15 * 60_000;
+
+/** Batch imports of creations in flight at once (`timeport import`'s default with the batch extension). */
+export const BATCHES_IN_FLIGHT = 2;
 
 export interface SyncOptions extends SourceOptions {
   client: TrackerClient;
@@ -79,6 +86,10 @@ export interface SyncOptions extends SourceOptions {
   afterWrite?: (() => void) | undefined;
   /** Called once the target has confirmed a write, before the run log records it; tests stop a run here. */
   beforeRecord?: (() => void) | undefined;
+  /** Batch imports of creations in flight at once (default BATCHES_IN_FLIGHT; tests that stop a run at a write give 1). */
+  batchesInFlight?: number | undefined;
+  /** Characters of planned creations kept in memory before the sort by start writes a run to disk (tests make it small). */
+  sortRunBytes?: number | undefined;
 }
 
 export interface SyncCounts {
@@ -136,8 +147,16 @@ interface TargetValues {
   createdAt: number;
 }
 
+/**
+ * An entry to be created. Creations are not kept with the other changes: they can be millions (a
+ * first sync), so they go to a sort by start that spills to disk (start-order.ts).
+ */
+interface Creation {
+  sourceId: string;
+  desired: Desired;
+}
+
 type Change =
-  | { action: 'create'; sourceId: string; desired: Desired }
   | { action: 'adopt'; sourceId: string; desired: Desired; worklogId: number; found: SyncFingerprint }
   /** `ifVersion`: the worklog is in Timeport's ledger with this version; the change goes through `_changes`. */
   | {
@@ -168,8 +187,6 @@ type Change =
       reason: string;
     }
   | { action: 'ambiguous'; sourceId: string; desired: Desired; candidates: number[] };
-
-type Planned = Change | { action: 'unchanged'; sourceId: string };
 
 const sameValues = (
   a: { start: number; seconds: number; comment: string },
@@ -202,6 +219,18 @@ function valuesOf(worklog: TrackerWorklog): TargetValues | undefined {
 }
 
 export async function runSync(options: SyncOptions): Promise<SyncSummary> {
+  // Creations are sorted by start on disk, not kept (start-order.ts); a dry run writes nothing
+  // beside the state, so its sort spills, if it must, to the system's temporary directory.
+  const creations = new StartOrderSort<Creation>(options.dryRun ? os.tmpdir() : options.stateDir, options.sortRunBytes);
+  try {
+    return await planAndApply(options, creations);
+  } finally {
+    creations.dispose();
+  }
+}
+
+/** The sync itself: reads, plans (creations into `creations`), applies. */
+async function planAndApply(options: SyncOptions, creations: StartOrderSort<Creation>): Promise<SyncSummary> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const { client } = options;
@@ -242,25 +271,6 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     `Target: ${options.target} (organization ${options.org}); state ${stateFile} (${state.entries.size} entries${state.lastRunAt === undefined ? ', first sync' : `, last sync ${state.lastRunAt}`}); ${timeport === undefined ? 'the documented worklog API' : "Timeport's sync extension (what earlier syncs put there is read from the target)"}${options.dryRun ? '; dry run: nothing is written' : ''}`,
   );
 
-  // The source, as the target should have it.
-  const desired = new Map<string, Desired>();
-  for await (const item of sourceItems({ ...read, dateOrder: report.dates.order })) {
-    const entry = item.entry!;
-    if (desired.has(entry.sourceId)) continue; // the preflight listed the duplicate
-    const createdAtMs =
-      entry.createdAtMs ?? (options.createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
-    desired.set(entry.sourceId, {
-      fp: {
-        issue: item.issue!,
-        login: item.login!.toLowerCase(),
-        start: entry.startMs,
-        seconds: entry.durationSeconds,
-        comment: entry.comment ?? '',
-      },
-      createdAtMs,
-    });
-  }
-
   // The target worklogs of every issue the sync touches, each issue read once, kept as their values
   // and indexed by author, start and duration for adoption.
   interface IssueWorklogs {
@@ -294,7 +304,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     return user === undefined ? undefined : String(user.uid);
   };
 
-  const plan: Planned[] = [];
+  const changes: Change[] = [];
+  let unchanged = 0;
+  const lateTally = new LateIssueTally(report.issues);
   const planCreate = async (sourceId: string, want: Desired): Promise<void> => {
     const worklogs = await worklogsOf(want.fp.issue);
     const matches: { id: number; values: TargetValues }[] = [];
@@ -306,10 +318,19 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     if (matches.length === 1) {
       const [match] = matches;
       claimed.add(match!.id);
-      plan.push({ action: 'adopt', sourceId, desired: want, worklogId: match!.id, found: { ...want.fp, comment: match!.values.comment } });
+      changes.push({
+        action: 'adopt',
+        sourceId,
+        desired: want,
+        worklogId: match!.id,
+        found: { ...want.fp, comment: match!.values.comment },
+      });
     } else if (matches.length > 1)
-      plan.push({ action: 'ambiguous', sourceId, desired: want, candidates: matches.map((match) => match.id) });
-    else plan.push({ action: 'create', sourceId, desired: want });
+      changes.push({ action: 'ambiguous', sourceId, desired: want, candidates: matches.map((match) => match.id) });
+    else {
+      creations.add(want.fp.start, want.createdAtMs, { sourceId, desired: want });
+      lateTally.add(want.fp.issue, want.createdAtMs);
+    }
   };
 
   const refreshed: { sourceId: string; worklogId: number; fp: SyncFingerprint }[] = [];
@@ -327,11 +348,19 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   ): Promise<void> => {
     const want = desired.get(sourceId);
     const conflict = (reason: string) =>
-      plan.push({ action: 'conflict', sourceId, worklogId: known.worklogId, before: known.fp, target: current, desired: want, reason });
+      changes.push({
+        action: 'conflict',
+        sourceId,
+        worklogId: known.worklogId,
+        before: known.fp,
+        target: current,
+        desired: want,
+        reason,
+      });
     if (want === undefined) {
       if (current === undefined) forgotten.push(sourceId);
       else if (changedInTarget && !options.preferSource) conflict('deleted in the source, changed in the target since the last sync');
-      else plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: false, ifVersion });
+      else changes.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: false, ifVersion });
       return;
     }
     if (want.fp.issue !== known.fp.issue || want.fp.login !== known.fp.login) {
@@ -343,7 +372,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
           );
           return;
         }
-        plan.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: true, ifVersion });
+        changes.push({ action: 'delete', sourceId, worklogId: known.worklogId, before: known.fp, current, moved: true, ifVersion });
       }
       await planCreate(sourceId, want);
       return;
@@ -352,17 +381,15 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       if (options.preferSource) await planCreate(sourceId, want);
       else conflict('deleted in the target since the last sync');
     } else if (sameValues(current, want.fp)) {
-      plan.push({ action: 'unchanged', sourceId });
+      unchanged++;
       // The target already has the source's values (a run stopped after its write, or the state was
       // lost): the state learns it.
       const kept = state.entries.get(sourceId);
       if (kept === undefined || kept.worklogId !== known.worklogId || !sameValues(kept.fp, want.fp))
         refreshed.push({ sourceId, worklogId: known.worklogId, fp: want.fp });
     } else if (changedInTarget && !options.preferSource) conflict('changed in the target since the last sync');
-    else plan.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, current, desired: want, ifVersion });
+    else changes.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, current, desired: want, ifVersion });
   };
-  const untouched = (sourceId: string) => incremental !== undefined && !desired.has(sourceId) && !incremental.deleted.has(sourceId);
-
   // What earlier syncs from this source put into Timeport, from its ledger: this needs no local
   // state, so a run after the state is lost, or from another machine, knows them all.
   const ledger = new Map<string, ExternalWorklog>();
@@ -375,6 +402,32 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       claimed.add(item.worklog.id);
     }
   }
+  // The source, as the target should have it. An entry an earlier sync wrote (in the state or in
+  // Timeport's ledger) is kept, to be compared with what was written; any other is planned as it
+  // is read, so a first sync holds none of its entries. A file reads as it did in the preflight,
+  // which counted its repeated ids; a live source is read again, so its ids are checked here.
+  const desired = new Map<string, Desired>();
+  const seen = report.duplicates.count > 0 || options.live !== undefined ? new SourceIdSet() : undefined;
+  for await (const item of sourceItems({ ...read, dateOrder: report.dates.order })) {
+    const entry = item.entry!;
+    if (seen !== undefined && !seen.add(entry.sourceId)) continue; // the preflight listed the duplicate
+    const createdAtMs =
+      entry.createdAtMs ?? (options.createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
+    const want: Desired = {
+      fp: {
+        issue: item.issue!,
+        login: item.login!.toLowerCase(),
+        start: entry.startMs,
+        seconds: entry.durationSeconds,
+        comment: entry.comment ?? '',
+      },
+      createdAtMs,
+    };
+    if (state.entries.has(entry.sourceId) || ledger.has(entry.sourceId)) desired.set(entry.sourceId, want);
+    else await planCreate(entry.sourceId, want);
+  }
+  const untouched = (sourceId: string) => incremental !== undefined && !desired.has(sourceId) && !incremental.deleted.has(sourceId);
+
   const logins = new Map<string, string>([...report.users.values()].map((user) => [String(user.uid), user.login.toLowerCase()]));
   const loginOf = async (uid: string): Promise<string> => {
     let login = logins.get(uid);
@@ -388,7 +441,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     const current = valuesOf(item.worklog);
     if (untouched(sourceId)) {
       // Not changed in the source since the last sync: not looked at.
-      plan.push({ action: 'unchanged', sourceId });
+      unchanged++;
       continue;
     }
     if (current === undefined) throw new ImportAborted(`worklog ${item.worklog.id} (${sourceId}) has values the sync cannot read`);
@@ -410,30 +463,24 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     if (ledger.has(sourceId)) continue;
     if (untouched(sourceId)) {
       // Not changed in the source since the last sync: not read, in the source or in the target.
-      plan.push({ action: 'unchanged', sourceId });
+      unchanged++;
       continue;
     }
     const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
     await planKnown(sourceId, known, current, current !== undefined && !sameValues(current, known.fp));
   }
-  for (const [sourceId, want] of desired) if (!state.entries.has(sourceId) && !ledger.has(sourceId)) await planCreate(sourceId, want);
 
-  const changes = plan.filter((change): change is Change => change.action !== 'unchanged');
-  summary.planned.unchanged = plan.length - changes.length;
+  summary.planned.unchanged = unchanged;
   for (const change of changes) summary.planned[change.action]++;
+  summary.planned.create = creations.count;
   // A move's deletion is part of its change, applied with it; only deletions of gone entries wait for --delete.
   const waitingDeletes = changes.filter((change) => change.action === 'delete' && !change.moved && !options.applyDeletes);
   describePlan(options, summary.planned, changes, waitingDeletes.length);
-  if (options.planFile !== undefined) writePlan(options.planFile, changes, options.applyDeletes);
+  if (options.planFile !== undefined) writePlan(options.planFile, changes, creations, options.applyDeletes);
 
   summary.conflicts = summary.planned.conflict;
   summary.deletesNotApplied = waitingDeletes.length;
-  const late = lateIssues(
-    changes.flatMap((change) =>
-      change.action === 'create' ? [{ issue: change.desired.fp.issue, createdAtMs: change.desired.createdAtMs }] : [],
-    ),
-    report.issues,
-  );
+  const late = lateTally.list();
   if (late.length > 0) options.out(describeLateIssues(late, options.moveIssueUpdates === true));
   if (options.dryRun) {
     summary.seconds = (Date.now() - started) / 1000;
@@ -465,7 +512,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     comment: current.comment,
   });
   let done = 0;
-  const total = changes.filter((change) => change.action !== 'conflict').length - waitingDeletes.length;
+  const total = changes.filter((change) => change.action !== 'conflict').length - waitingDeletes.length + creations.count;
   const timer = setInterval(
     () =>
       options.err(
@@ -484,7 +531,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     done++;
     options.afterWrite?.();
   };
-  const fail = (change: Change, reason: string) => {
+  const fail = (change: Change | Creation, reason: string) => {
     summary.failed++;
     done++;
     const issue =
@@ -503,7 +550,6 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     const stuckMoves = new Set<string>();
     type Removal = Extract<Change, { action: 'delete' }>;
     type Edit = Extract<Change, { action: 'update' }>;
-    type Creation = Extract<Change, { action: 'create' }>;
     const removalOf = (change: Removal) => ({
       issue: change.before.issue,
       id: change.worklogId,
@@ -541,7 +587,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       wrote();
     };
     const created = (change: Creation, worklogId: number, intent: number) => {
-      claimed.add(worklogId);
+      // Only the documented API's create() looks for unclaimed worklogs (an answer lost); the batch
+      // import answers every id, and a first sync of millions need not keep them.
+      if (timeport === undefined) claimed.add(worklogId);
       runLog.record([{ op: 'created', id: worklogId, ...creationOf(change), intent }]);
       state.record(change.sourceId, { worklogId, fp: change.desired.fp });
       summary.created++;
@@ -608,8 +656,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     };
 
     /** Creations through Timeport's batch import, with the entries' source ids as external ids. */
-    const importCreations = async (list: Creation[]): Promise<void> => {
-      if (list.length === 0) return;
+    const importCreations = async (list: Iterable<Creation>): Promise<void> => {
       const extension = timeport!;
       const maxEntries = Math.max(1, Math.min(options.batchSize ?? 5000, extension.batchImport.maxEntries));
       // Room for the envelope and JSON escaping the estimate does not see, as for import.
@@ -623,25 +670,38 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
           source: extension.sourceLabel,
         });
         options.beforeRecord?.();
+        // The batch's lines go to the run log and to the state with one write each, not one a line.
+        const confirmed: RunChange[] = [];
         const settled: number[] = [];
+        const recorded: { sourceId: string; entry: SyncedEntry }[] = [];
+        const refused: { change: Creation; reason: string }[] = [];
         for (const result of answer.results) {
           const { change } = batch[result.index]!;
           const intent = intents[result.index]!;
-          if (result.status === 'created' && result.id !== undefined) created(change, result.id, intent);
-          else if (result.status === 'alreadyPresent' && result.id !== undefined) {
+          if (result.status === 'created' && result.id !== undefined) {
+            confirmed.push({ op: 'created', id: result.id, ...creationOf(change), intent });
+            recorded.push({ sourceId: change.sourceId, entry: { worklogId: result.id, fp: change.desired.fp } });
+          } else if (result.status === 'alreadyPresent' && result.id !== undefined) {
             // Imported under this external id by something else (another source label): taken as it is.
             settled.push(intent);
             claimed.add(result.id);
-            state.record(change.sourceId, { worklogId: result.id, fp: change.desired.fp });
-            summary.adopted++;
-            wrote();
+            recorded.push({ sourceId: change.sourceId, entry: { worklogId: result.id, fp: change.desired.fp } });
           } else {
             settled.push(intent);
-            fail(change, reasonOf(result.error));
+            refused.push({ change, reason: reasonOf(result.error) });
           }
         }
+        runLog.record(confirmed);
         runLog.settle(settled);
+        state.recordAll(recorded);
+        summary.created += confirmed.length;
+        summary.adopted += recorded.length - confirmed.length;
+        for (let written = 0; written < recorded.length; written++) wrote();
+        for (const { change, reason } of refused) fail(change, reason);
       };
+      // Two batches in flight, as `timeport import` sends them by default: the next one is built and
+      // sent while the target writes the last, instead of each side waiting for the other.
+      const pool = new Pool(Math.max(1, options.batchesInFlight ?? BATCHES_IN_FLIGHT));
       let batch: { change: Creation; entry: BatchEntry }[] = [];
       let bytes = 0;
       for (const change of list) {
@@ -657,14 +717,19 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         };
         const size = JSON.stringify(entry).length + 1;
         if (batch.length > 0 && (batch.length >= maxEntries || bytes + size > maxBytes)) {
-          await send(batch);
+          const full = batch;
+          await pool.add(() => send(full));
           batch = [];
           bytes = 0;
         }
         batch.push({ change, entry });
         bytes += size;
       }
-      if (batch.length > 0) await send(batch);
+      if (batch.length > 0) {
+        const last = batch;
+        await pool.add(() => send(last));
+      }
+      await pool.drain();
     };
 
     // Deletions first: a moved entry's old worklog goes before its new one is created, and a move
@@ -688,7 +753,6 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       deleted(change, intent!);
     }
     await sendChanges(changes.filter((change): change is Edit => change.action === 'update' && change.ifVersion !== undefined));
-    const creations: Creation[] = [];
     for (const change of changes) {
       if (change.action === 'update' && change.ifVersion === undefined) {
         const fp = change.desired.fp;
@@ -717,19 +781,21 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
           change,
           `${change.candidates.length} worklogs on ${change.desired.fp.issue} match it exactly (ids ${change.candidates.join(', ')}); none was adopted or created`,
         );
-      } else if (change.action === 'create' && stuckMoves.has(change.sourceId)) {
-        done++; // its failure was counted with its deletion
-      } else if (change.action === 'create') {
-        creations.push(change);
       }
     }
-    // Created in start order (then createdAt, then the plan's order: the sort is stable), as
-    // `timeport import` sends them, so that the target's time indexes are written in order
-    // (docs/decisions.md, "Imports sent in start order").
-    creations.sort((a, b) => a.desired.fp.start - b.desired.fp.start || a.desired.createdAtMs - b.desired.createdAtMs);
-    if (timeport !== undefined) await importCreations(creations);
+    // Created in start order (then createdAt, then the order planned), as `timeport import` sends
+    // them, so that the target's time indexes are written in order (docs/decisions.md, "Imports
+    // sent in start order").
+    function* creationsToSend(): Generator<Creation> {
+      for (const creation of creations.sorted()) {
+        if (stuckMoves.has(creation.sourceId))
+          done++; // its failure was counted with its deletion
+        else yield creation;
+      }
+    }
+    if (timeport !== undefined) await importCreations(creationsToSend());
     else
-      for (const change of creations) {
+      for (const change of creationsToSend()) {
         const [intent] = intend([{ op: 'creating', ...creationOf(change) }]);
         const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch(
           (error: unknown) => {
@@ -899,11 +965,9 @@ function describePlan(options: SyncOptions, counts: SyncCounts, changes: Change[
 }
 
 /** The plan as NDJSON: one change a line, with the values before and after where known. */
-function writePlan(file: string, changes: Change[], applyDeletes: boolean): void {
-  const lines = changes.map((change) => {
+function writePlan(file: string, changes: Change[], creations: StartOrderSort<Creation>, applyDeletes: boolean): void {
+  const lineOf = (change: Change) => {
     switch (change.action) {
-      case 'create':
-        return { action: 'create', sourceId: change.sourceId, issue: change.desired.fp.issue, after: show(change.desired.fp) };
       case 'adopt':
         return {
           action: 'adopt',
@@ -955,10 +1019,26 @@ function writePlan(file: string, changes: Change[], applyDeletes: boolean): void
           after: show(change.desired.fp),
         };
     }
-  });
+  };
+  // The other changes, then the creations in the order they will be sent; written a chunk at a
+  // time, as a plan of millions of creations would not fit in one string.
+  let fd: number | undefined;
   try {
-    fs.writeFileSync(file, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+    fd = fs.openSync(file, 'w');
+    let chunk = '';
+    const write = (line: object) => {
+      chunk += JSON.stringify(line) + '\n';
+      if (chunk.length < 1 << 20) return;
+      fs.writeSync(fd!, chunk);
+      chunk = '';
+    };
+    for (const change of changes) write(lineOf(change));
+    for (const { sourceId, desired } of creations.sorted())
+      write({ action: 'create', sourceId, issue: desired.fp.issue, after: show(desired.fp) });
+    fs.writeSync(fd, chunk);
   } catch (error) {
     throw new ImportAborted(`--plan ${file}: ${(error as Error).message}`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

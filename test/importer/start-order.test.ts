@@ -306,18 +306,28 @@ describe('timeport import sends entries in start order', () => {
 
 describe('timeport sync creates in start order', () => {
   for (const api of ['tracker', 'timeport'] as const) {
-    test(`a shuffled source's creations are written in start order (${api === 'tracker' ? 'documented API' : "Timeport's extension"})`, async () => {
+    test(`a shuffled source's creations are written in start order (${api === 'tracker' ? 'documented API' : "Timeport's extension"}), sorted through runs on disk in the state directory that are removed`, async () => {
       const target = await startTarget();
       try {
         const order = shuffled(25, 11);
         const file = path.join(target.dir, 'source.ndjson');
-        fs.writeFileSync(file, order.map((index) => JSON.stringify(entry(index))).join('\n') + '\n');
+        // A repeated source id (ord-3 again, other values): created once, as first read.
+        const lines = [...order.map((index) => entry(index)), entry(3, { comment: 'work 3 again', start: stamp(BASE) })];
+        fs.writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+        const stateDir = path.join(target.dir, 'state');
+        const plan = path.join(target.dir, 'plan.ndjson');
+        const seen: string[][] = [];
         const run = await syncInto(target, {
           files: [file],
           sourceLabel: file,
-          stateDir: path.join(target.dir, 'state'),
+          stateDir,
           api,
           batchSize: 4,
+          planFile: plan,
+          sortRunBytes: 600,
+          beforeRecord: () => {
+            seen.push(sortDirs(stateDir));
+          },
         });
         assert.equal(run.summary.created, 25, run.out.join('\n'));
         const written = (await storedWorklogs(target, undefined, 100))
@@ -327,6 +337,19 @@ describe('timeport sync creates in start order', () => {
           written,
           Array.from({ length: 25 }, (_, index) => index),
         );
+        // The plan lists the creations in the order they were sent.
+        const planned = fs
+          .readFileSync(plan, 'utf8')
+          .trim()
+          .split('\n')
+          .map((text) => JSON.parse(text) as { action: string; sourceId: string });
+        assert.deepEqual(
+          planned.map((line) => `${line.action} ${line.sourceId}`),
+          Array.from({ length: 25 }, (_, index) => `create ord-${index}`),
+        );
+        // While writing, the sorted runs were on disk in the state directory; afterwards nothing is left.
+        assert.ok(seen.length > 0 && seen.every((dirs) => dirs.length === 1), JSON.stringify(seen));
+        assert.deepEqual(sortDirs(stateDir), []);
       } finally {
         await target.close();
       }

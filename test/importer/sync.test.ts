@@ -357,8 +357,10 @@ describe('timeport sync', () => {
       await assert.rejects(
         sync({
           api,
-          // Batches of 3 through Timeport's extension: the fifth write is in the second, stored whole.
+          // Batches of 3 through Timeport's extension, one at a time: the fifth write is in the
+          // second, stored whole, and the third is not sent.
           batchSize: 3,
+          batchesInFlight: 1,
           afterWrite: () => {
             if (++writes === 5) throw new Error('stopped');
           },
@@ -380,6 +382,31 @@ describe('timeport sync', () => {
       );
       assert.deepEqual(await stored(), expected(lines));
     });
+
+  test('--api timeport: a run stopped at a write while the next batch is in flight ends equal when run again', async () => {
+    const lines = Array.from({ length: 12 }, (_, index) => entry(index));
+    write(lines);
+    let writes = 0;
+    await assert.rejects(
+      sync({
+        api: 'timeport',
+        batchSize: 3,
+        afterWrite: () => {
+          if (++writes === 5) throw new Error('stopped');
+        },
+      }),
+      /stopped/,
+    );
+    // The batch in flight when the run stopped finished: more is stored than was recorded.
+    const storedAfterStop = (await storedWorklogs(target)).length;
+    assert.ok(storedAfterStop >= 6 && storedAfterStop < 12, String(storedAfterStop));
+    const again = await sync({ api: 'timeport' });
+    assert.match(
+      planLine(again)!,
+      new RegExp(`^Plan: ${12 - storedAfterStop} creates, 0 updates, 0 deletes, 0 adopted from the target, ${storedAfterStop} unchanged`),
+    );
+    assert.deepEqual(await stored(), expected(lines));
+  });
 
   test('an import whose answer was lost is found on the issue, not sent again', async () => {
     /** Stores the first worklog, then loses the answer as a broken connection would. */
