@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SourceIdSet } from './source-id-set.js';
+import { readLines } from './file-lines.js';
 
 /**
  * The import journal: an append-only NDJSON file keyed by source id (docs/peer-importers.md, pain
@@ -159,26 +160,5 @@ export class Journal {
 
   close(): void {
     fs.closeSync(this.fd);
-  }
-}
-
-/** The file's lines, read 1 MiB at a time. */
-function* readLines(file: string): Generator<string> {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const chunk = Buffer.alloc(1 << 20);
-    const decoder = new TextDecoder();
-    let rest = '';
-    for (;;) {
-      const read = fs.readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) break;
-      const lines = (rest + decoder.decode(chunk.subarray(0, read), { stream: true })).split('\n');
-      rest = lines.pop() ?? '';
-      yield* lines;
-    }
-    rest += decoder.decode();
-    if (rest !== '') yield rest;
-  } finally {
-    fs.closeSync(fd);
   }
 }

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readLines } from './file-lines.js';
+import { stringSharer } from './shared-strings.js';
 
 /**
  * The local state of `timeport sync`, one file per source, target and organization: which target
@@ -68,42 +70,57 @@ export class SyncState {
   static load(file: string, header: Omit<StateHeader, 'sync' | 'lastRunAt'>): SyncState {
     const state = new SyncState(file, header);
     if (!fs.existsSync(file)) return state;
-    let lines: string[];
     try {
-      lines = fs.readFileSync(file, 'utf8').split('\n');
+      state.read();
     } catch (error) {
+      if (error instanceof SyncStateError) throw error;
       throw new SyncStateError(`cannot read the sync state ${file}: ${(error as Error).message}`, { cause: error });
     }
-    const first = lines[0]?.trim() ?? '';
-    if (first !== '') {
-      let found: StateHeader;
-      try {
-        found = JSON.parse(first) as StateHeader;
-      } catch {
-        throw new SyncStateError(
-          `the sync state ${file} is not a sync state (its first line is not JSON); move it away or give another --state-dir`,
-        );
-      }
-      if (found.sync !== 1 || found.source !== header.source || found.target !== header.target || found.org !== header.org) {
-        throw new SyncStateError(
-          `the sync state ${file} belongs to ${found.source} → ${found.target} (organization ${found.org}), not this sync`,
-        );
-      }
-      state.lastRunAt = found.lastRunAt;
-    }
-    for (const text of lines.slice(1)) {
-      if (text.trim() === '') continue;
-      let line: StateLine;
-      try {
-        line = JSON.parse(text) as StateLine;
-      } catch {
-        continue;
-      }
-      if ('lastRunAt' in line) state.lastRunAt = line.lastRunAt;
-      else if ('gone' in line) state.entries.delete(line.s);
-      else state.entries.set(line.s, { worklogId: line.id, fp: line.fp });
-    }
     return state;
+  }
+
+  /** The file's lines, one at a time (a state of millions of entries is never one string). */
+  private read(): void {
+    const { file, header } = this;
+    const lines = readLines(file);
+    try {
+      const first = lines.next().value?.trim() ?? '';
+      if (first !== '') {
+        let found: StateHeader;
+        try {
+          found = JSON.parse(first) as StateHeader;
+        } catch {
+          throw new SyncStateError(
+            `the sync state ${file} is not a sync state (its first line is not JSON); move it away or give another --state-dir`,
+          );
+        }
+        if (found.sync !== 1 || found.source !== header.source || found.target !== header.target || found.org !== header.org) {
+          throw new SyncStateError(
+            `the sync state ${file} belongs to ${found.source} → ${found.target} (organization ${found.org}), not this sync`,
+          );
+        }
+        this.lastRunAt = found.lastRunAt;
+      }
+      const shared = stringSharer();
+      for (const text of lines) {
+        if (text.trim() === '') continue;
+        let line: StateLine;
+        try {
+          line = JSON.parse(text) as StateLine;
+        } catch {
+          continue;
+        }
+        if ('lastRunAt' in line) this.lastRunAt = line.lastRunAt;
+        else if ('gone' in line) this.entries.delete(line.s);
+        else {
+          line.fp.issue = shared(line.fp.issue);
+          line.fp.login = shared(line.fp.login);
+          this.entries.set(line.s, { worklogId: line.id, fp: line.fp });
+        }
+      }
+    } finally {
+      lines.return(undefined);
+    }
   }
 
   /** Rewrites the file compactly (temporary file, fsync, rename) and opens it for appending; `entries` is emptied. */
@@ -121,11 +138,17 @@ export class SyncState {
     const temp = `${this.file}.${process.pid}.tmp`;
     const header: StateHeader = { sync: 1, ...this.header };
     if (this.lastRunAt !== undefined) header.lastRunAt = this.lastRunAt;
-    const lines = [JSON.stringify(header)];
-    for (const [s, entry] of this.entries) lines.push(JSON.stringify({ s, id: entry.worklogId, fp: entry.fp }));
     const fd = fs.openSync(temp, 'w', 0o600);
     try {
-      fs.writeSync(fd, lines.join('\n') + '\n');
+      // A chunk at a time: the state of millions of entries is never one string.
+      let chunk = JSON.stringify(header) + '\n';
+      for (const [s, entry] of this.entries) {
+        chunk += JSON.stringify({ s, id: entry.worklogId, fp: entry.fp }) + '\n';
+        if (chunk.length < 1 << 20) continue;
+        fs.writeSync(fd, chunk);
+        chunk = '';
+      }
+      fs.writeSync(fd, chunk);
       fs.fdatasyncSync(fd);
     } finally {
       fs.closeSync(fd);

@@ -3,7 +3,6 @@ import os from 'node:os';
 import {
   AmbiguousWriteError,
   type BatchEntry,
-  type ExternalWorklog,
   type TimeportCapabilities,
   TrackerApiError,
   type TrackerClient,
@@ -23,6 +22,7 @@ import type { LiveSource } from './live/types.js';
 import type { RawRecord } from './readers.js';
 import { type SourceOptions, sourceItems } from './source.js';
 import { type FullImage, type RunChange, RunLog, type RunIntent, runsDirectory } from './run-log.js';
+import { stringSharer } from './shared-strings.js';
 import { SourceIdSet } from './source-id-set.js';
 import { Pool } from './pool.js';
 import { StartOrderSort } from './start-order.js';
@@ -147,6 +147,16 @@ interface TargetValues {
   createdAt: number;
 }
 
+/** A worklog in Timeport's ledger, as the plan reads it. */
+interface LedgerWorklog {
+  id: number;
+  issue: string;
+  version: number;
+  syncedVersion: number;
+  /** Undefined when the sync cannot read them (the plan stops if it must look at it). */
+  values: TargetValues | undefined;
+}
+
 /**
  * An entry to be created. Creations are not kept with the other changes: they can be millions (a
  * first sync), so they go to a sort by start that spills to disk (start-order.ts).
@@ -232,6 +242,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
 /** The sync itself: reads, plans (creations into `creations`), applies. */
 async function planAndApply(options: SyncOptions, creations: StartOrderSort<Creation>): Promise<SyncSummary> {
   const started = Date.now();
+  const shared = stringSharer();
   const startedAt = new Date(started).toISOString();
   const { client } = options;
   const timeport = await syncExtension(options);
@@ -391,14 +402,24 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     else changes.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, current, desired: want, ifVersion });
   };
   // What earlier syncs from this source put into Timeport, from its ledger: this needs no local
-  // state, so a run after the state is lost, or from another machine, knows them all.
-  const ledger = new Map<string, ExternalWorklog>();
+  // state, so a run after the state is lost, or from another machine, knows them all. Only what
+  // the plan reads of each worklog is kept, not the listing's whole worklog: a mirror may hold
+  // millions.
+  const ledger = new Map<string, LedgerWorklog>();
   if (timeport !== undefined) {
     for await (const item of client.externalWorklogs(
       { source: timeport.sourceLabel, perPage: timeport.list.maxPerPage },
       timeport.list.path,
     )) {
-      ledger.set(item.externalId, item);
+      const values = valuesOf(item.worklog);
+      if (values !== undefined) values.authorId = shared(values.authorId);
+      ledger.set(item.externalId, {
+        id: item.worklog.id,
+        issue: shared(item.worklog.issue.key),
+        version: item.worklog.version,
+        syncedVersion: item.syncedVersion,
+        values,
+      });
       claimed.add(item.worklog.id);
     }
   }
@@ -415,8 +436,8 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
       entry.createdAtMs ?? (options.createdAtFrom === 'end' ? entry.startMs + entry.durationSeconds * 1000 : entry.startMs);
     const want: Desired = {
       fp: {
-        issue: item.issue!,
-        login: item.login!.toLowerCase(),
+        issue: shared(item.issue!),
+        login: shared(item.login!.toLowerCase()),
         start: entry.startMs,
         seconds: entry.durationSeconds,
         comment: entry.comment ?? '',
@@ -438,26 +459,26 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     return login;
   };
   for (const [sourceId, item] of ledger) {
-    const current = valuesOf(item.worklog);
+    const current = item.values;
     if (untouched(sourceId)) {
       // Not changed in the source since the last sync: not looked at.
       unchanged++;
       continue;
     }
-    if (current === undefined) throw new ImportAborted(`worklog ${item.worklog.id} (${sourceId}) has values the sync cannot read`);
+    if (current === undefined) throw new ImportAborted(`worklog ${item.id} (${sourceId}) has values the sync cannot read`);
     const kept = state.entries.get(sourceId);
     // The local state, where it has this worklog, says what was last written (a rollback writes
     // through the documented API, which moves the version but leaves the state true).
-    const vouched = kept !== undefined && kept.worklogId === item.worklog.id ? kept : undefined;
+    const vouched = kept !== undefined && kept.worklogId === item.id ? kept : undefined;
     const fp: SyncFingerprint = vouched?.fp ?? {
-      issue: item.worklog.issue.key,
+      issue: item.issue,
       login: await loginOf(current.authorId),
       start: current.start,
       seconds: current.seconds,
       comment: current.comment,
     };
-    const changedInTarget = item.worklog.version !== item.syncedVersion && !(vouched !== undefined && sameValues(current, vouched.fp));
-    await planKnown(sourceId, { worklogId: item.worklog.id, fp }, current, changedInTarget, item.worklog.version);
+    const changedInTarget = item.version !== item.syncedVersion && !(vouched !== undefined && sameValues(current, vouched.fp));
+    await planKnown(sourceId, { worklogId: item.id, fp }, current, changedInTarget, item.version);
   }
   for (const [sourceId, known] of state.entries) {
     if (ledger.has(sourceId)) continue;

@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+
+/** The file's lines, read 1 MiB at a time: a file of millions of lines is never one string. */
+export function* readLines(file: string): Generator<string> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    const decoder = new TextDecoder();
+    let rest = '';
+    for (;;) {
+      const read = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      const lines = (rest + decoder.decode(chunk.subarray(0, read), { stream: true })).split('\n');
+      rest = lines.pop() ?? '';
+      yield* lines;
+    }
+    rest += decoder.decode();
+    if (rest !== '') yield rest;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
