@@ -19,6 +19,7 @@ export const ONE_BACKEND = {
   'test/importer/runs-process.test.ts': 'the import journal of a process; no Timeport database',
   'test/importer/source-http.test.ts': "a live source's HTTP against a scripted server; no database",
   'test/importer/source-id-set.test.ts': 'an in-memory set; no database',
+  'test/importer/sync-state.test.ts': "the sync's state file; no database",
   'test/package/': 'the packed tarball; no database',
   'test/process/':
     'the real program on its own SQLite file; the tests of PostgreSQL processes make their own database on either pass (support/postgres.ts)',
