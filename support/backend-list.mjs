@@ -16,6 +16,7 @@ export const ONE_BACKEND = {
   'test/cli/': 'configuration and flags; no database',
   'test/client/tracker-client.test.ts': 'the client against a scripted server; no database',
   'test/domain/': 'pure rules; no database',
+  'test/importer/append-file.test.ts': 'an append-only file; no database',
   'test/importer/runs-process.test.ts': 'the import journal of a process; no Timeport database',
   'test/importer/source-http.test.ts': "a live source's HTTP against a scripted server; no database",
   'test/importer/source-id-set.test.ts': 'an in-memory set; no database',

@@ -20,3 +20,20 @@ export function* readLines(file: string): Generator<string> {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * The lines as JSON values, skipping blank lines and lines that do not parse: in an append-only
+ * file, a line torn by a crash (the last one) was never confirmed, so it counts as not written.
+ */
+export function* parsedLines<T>(lines: Iterable<string>): Generator<T> {
+  for (const text of lines) {
+    if (text.trim() === '') continue;
+    let value: T;
+    try {
+      value = JSON.parse(text) as T;
+    } catch {
+      continue;
+    }
+    yield value;
+  }
+}

@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { AppendFile } from './append-file.js';
 import { SourceIdSet } from './source-id-set.js';
-import { readLines } from './file-lines.js';
+import { parsedLines, readLines } from './file-lines.js';
 
 /**
  * The import journal: an append-only NDJSON file keyed by source id (docs/peer-importers.md, pain
@@ -85,14 +86,10 @@ export class Journal {
   readonly doneBefore = new SourceIdSet();
   /** Entries sent whose answer never made it into the journal. */
   readonly uncertain = new Map<string, SendingLine>();
-  private readonly fd: number;
-
   private constructor(
     readonly file: string,
-    fd: number,
-  ) {
-    this.fd = fd;
-  }
+    private readonly out: AppendFile,
+  ) {}
 
   static open(file: string, header: Omit<JournalHeader, 'journal'>): Journal {
     const lines = fs.existsSync(file) ? readLines(file) : undefined;
@@ -114,19 +111,13 @@ export class Journal {
         );
       }
     }
-    const journal = new Journal(file, fs.openSync(file, 'a'));
+    const journal = new Journal(file, AppendFile.open(file, 'the journal', 'a', 0o666));
     if (headerLine === '') {
       journal.append([{ journal: 1, ...header }]);
       journal.sync();
     }
-    for (const line of lines ?? []) {
-      if (line.trim() === '') continue;
-      let entry: JournalLine;
-      try {
-        entry = JSON.parse(line) as JournalLine;
-      } catch {
-        continue; // a line torn by a crash: its entry counts as not journaled
-      }
+    // A line torn by a crash is skipped: its entry counts as not journaled.
+    for (const entry of parsedLines<JournalLine>(lines ?? [])) {
       if (entry.st === 'done') {
         journal.doneBefore.add(entry.s);
         journal.uncertain.delete(entry.s);
@@ -136,12 +127,11 @@ export class Journal {
   }
 
   private append(lines: object[]): void {
-    if (lines.length === 0) return;
-    fs.writeSync(this.fd, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    this.out.append(lines);
   }
 
   sync(): void {
-    fs.fdatasyncSync(this.fd);
+    this.out.sync();
   }
 
   /** Records entries as stored (created or already present), with their worklog ids. */
@@ -159,6 +149,6 @@ export class Journal {
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    this.out.close();
   }
 }

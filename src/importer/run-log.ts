@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppendFile } from './append-file.js';
+import { parsedLines } from './file-lines.js';
 
 /**
  * The run log: what one `timeport import` or `timeport sync` run wrote to its target, one NDJSON
@@ -111,13 +113,11 @@ export class RunLogError extends Error {}
 
 export class RunLog {
   private intents = 0;
-  /** Lines appended since the last sync. */
-  private unsynced = false;
 
   private constructor(
     readonly header: RunHeader,
     readonly file: string,
-    private fd: number | undefined,
+    private readonly out: AppendFile,
   ) {}
 
   /** Starts a run's log: the header, synced to disk before the run writes anything to the target. */
@@ -126,8 +126,7 @@ export class RunLog {
     try {
       fs.mkdirSync(runsDir, { recursive: true, mode: 0o700 });
       const file = path.join(runsDir, `${full.id}.ndjson`);
-      const fd = fs.openSync(file, 'wx', 0o600);
-      const log = new RunLog(full, file, fd);
+      const log = new RunLog(full, file, AppendFile.open(file, 'the run log', 'wx'));
       log.append([full]);
       return log;
     } catch (error) {
@@ -137,7 +136,7 @@ export class RunLog {
 
   /** Opens an existing run's log for appending (rollback). */
   static reopen(record: RunRecord): RunLog {
-    return new RunLog(record.header, record.file, fs.openSync(record.file, 'a'));
+    return new RunLog(record.header, record.file, AppendFile.open(record.file, 'the run log'));
   }
 
   get id(): string {
@@ -146,10 +145,7 @@ export class RunLog {
 
   /** Appends lines; with `sync` (all but confirmations), syncs them and every line before them to disk. */
   private append(lines: (Line | RunHeader)[], sync = true): void {
-    if (this.fd === undefined) throw new Error('the run log is closed');
-    fs.writeSync(this.fd, lines.map((line) => JSON.stringify(line) + '\n').join(''));
-    this.unsynced = !sync;
-    if (sync) fs.fdatasyncSync(this.fd);
+    this.out.append(lines, sync);
   }
 
   /**
@@ -190,11 +186,7 @@ export class RunLog {
 
   /** Syncs what is not yet on disk, then closes the file. */
   close(): void {
-    if (this.fd !== undefined) {
-      if (this.unsynced) fs.fdatasyncSync(this.fd);
-      fs.closeSync(this.fd);
-    }
-    this.fd = undefined;
+    this.out.close();
   }
 }
 
@@ -216,14 +208,7 @@ export function readRun(file: string): RunRecord | undefined {
   if (header.run !== 1 || typeof header.id !== 'string') return undefined;
   const record: RunRecord = { header, file, changes: [], undone: new Map(), unconfirmed: new Map(), intentsUndone: new Map() };
   const settled = new Set<number>();
-  for (const raw of lines.slice(1)) {
-    if (raw.trim() === '') continue;
-    let line: Line;
-    try {
-      line = JSON.parse(raw) as Line;
-    } catch {
-      continue;
-    }
+  for (const line of parsedLines<Line>(lines.slice(1))) {
     if ('op' in line && (line.op === 'creating' || line.op === 'updating' || line.op === 'deleting')) {
       const { intent, ...announced } = line;
       record.unconfirmed.set(intent, announced);

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readLines } from './file-lines.js';
+import { AppendFile } from './append-file.js';
+import { parsedLines, readLines } from './file-lines.js';
 import { stringSharer } from './shared-strings.js';
 
 /**
@@ -57,9 +58,8 @@ export class SyncState {
    */
   readonly entries = new Map<string, SyncedEntry>();
   lastRunAt: string | undefined;
-  private fd: number | undefined;
-  /** Lines appended since the last sync. */
-  private unsynced = false;
+  /** The file, open for appending once `open()` has rewritten it. */
+  private out: AppendFile | undefined;
 
   private constructor(
     readonly file: string,
@@ -102,14 +102,7 @@ export class SyncState {
         this.lastRunAt = found.lastRunAt;
       }
       const shared = stringSharer();
-      for (const text of lines) {
-        if (text.trim() === '') continue;
-        let line: StateLine;
-        try {
-          line = JSON.parse(text) as StateLine;
-        } catch {
-          continue;
-        }
+      for (const line of parsedLines<StateLine>(lines)) {
         if ('lastRunAt' in line) this.lastRunAt = line.lastRunAt;
         else if ('gone' in line) this.entries.delete(line.s);
         else {
@@ -154,15 +147,13 @@ export class SyncState {
       fs.closeSync(fd);
     }
     fs.renameSync(temp, this.file);
-    this.fd = fs.openSync(this.file, 'a');
+    this.out = AppendFile.open(this.file, 'the sync state');
   }
 
   /** Appends lines with one write; without `sync`, they go to disk with the next `sync()`, at the latest on close. */
   private append(lines: StateLine[], sync: boolean): void {
-    if (this.fd === undefined) throw new Error('the sync state is not open');
-    if (lines.length > 0) fs.writeSync(this.fd, lines.map((line) => JSON.stringify(line) + '\n').join(''));
-    this.unsynced = !sync;
-    if (sync) fs.fdatasyncSync(this.fd);
+    if (this.out === undefined) throw new Error('the sync state is not open');
+    this.out.append(lines, sync);
   }
 
   /**
@@ -170,8 +161,7 @@ export class SyncState {
    * target, once for a whole batch's lines rather than once a line (docs/decisions.md).
    */
   sync(): void {
-    if (this.fd !== undefined && this.unsynced) fs.fdatasyncSync(this.fd);
-    this.unsynced = false;
+    this.out?.sync();
   }
 
   /** The source entry is now this worklog, with these values (synced by `sync()`). */
@@ -198,8 +188,7 @@ export class SyncState {
   }
 
   close(): void {
-    this.sync();
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
+    this.out?.close();
+    this.out = undefined;
   }
 }
