@@ -347,17 +347,18 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
   const refreshed: { sourceId: string; worklogId: number; fp: SyncFingerprint }[] = [];
   const forgotten: string[] = [];
   /**
-   * Plans an entry an earlier sync put into the target: `known` is what was written, `current` the
-   * worklog now (undefined: gone), `ifVersion` its version when Timeport's ledger has it.
+   * Plans an entry an earlier sync put into the target: `want` is the source's (undefined: gone
+   * from it), `known` what was written, `current` the worklog now (undefined: gone), `ifVersion`
+   * its version when Timeport's ledger has it.
    */
   const planKnown = async (
     sourceId: string,
+    want: Desired | undefined,
     known: SyncedEntry,
     current: TargetValues | undefined,
     changedInTarget: boolean,
     ifVersion?: number,
   ): Promise<void> => {
-    const want = desired.get(sourceId);
     const conflict = (reason: string) =>
       changes.push({
         action: 'conflict',
@@ -423,12 +424,47 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
       claimed.add(item.worklog.id);
     }
   }
-  // The source, as the target should have it. An entry an earlier sync wrote (in the state or in
-  // Timeport's ledger) is kept, to be compared with what was written; any other is planned as it
-  // is read, so a first sync holds none of its entries. A file reads as it did in the preflight,
-  // which counted its repeated ids; a live source is read again, so its ids are checked here.
-  const desired = new Map<string, Desired>();
+  const logins = new Map<string, string>([...report.users.values()].map((user) => [String(user.uid), user.login.toLowerCase()]));
+  const loginOf = async (uid: string): Promise<string> => {
+    let login = logins.get(uid);
+    if (login === undefined) {
+      login = (await client.getUser(Number(uid)))?.login.toLowerCase() ?? uid;
+      logins.set(uid, login);
+    }
+    return login;
+  };
+  /** An entry in Timeport's ledger, with the source's values (undefined: gone from the source). */
+  const planLedgerWorklog = async (sourceId: string, item: LedgerWorklog, want: Desired | undefined): Promise<void> => {
+    const current = item.values;
+    if (current === undefined) throw new ImportAborted(`worklog ${item.id} (${sourceId}) has values the sync cannot read`);
+    const kept = state.entries.get(sourceId);
+    // The local state, where it has this worklog, says what was last written (a rollback writes
+    // through the documented API, which moves the version but leaves the state true).
+    const vouched = kept !== undefined && kept.worklogId === item.id ? kept : undefined;
+    const fp: SyncFingerprint = vouched?.fp ?? {
+      issue: item.issue,
+      login: await loginOf(current.authorId),
+      start: current.start,
+      seconds: current.seconds,
+      comment: current.comment,
+    };
+    const changedInTarget = item.version !== item.syncedVersion && !(vouched !== undefined && sameValues(current, vouched.fp));
+    await planKnown(sourceId, want, { worklogId: item.id, fp }, current, changedInTarget, item.version);
+  };
+  /** An entry only the local state knows, with the source's values (undefined: gone from the source). */
+  const planStateEntry = async (sourceId: string, known: SyncedEntry, want: Desired | undefined): Promise<void> => {
+    const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
+    await planKnown(sourceId, want, known, current, current !== undefined && !sameValues(current, known.fp));
+  };
+
+  // The source, as the target should have it, planned as it is read: an entry an earlier sync
+  // wrote (in Timeport's ledger or the state) against what was written, any other as a creation
+  // (or an adoption), so the plan holds no entry of the source that it does not change. A file
+  // reads as it did in the preflight, which counted its repeated ids; a live source is read
+  // again, so its ids are checked here.
   const seen = report.duplicates.count > 0 || options.live !== undefined ? new SourceIdSet() : undefined;
+  /** The known entries the source gave. */
+  const given = new SourceIdSet();
   for await (const item of sourceItems({ ...read, dateOrder: report.dates.order })) {
     const entry = item.entry!;
     if (seen !== undefined && !seen.add(entry.sourceId)) continue; // the preflight listed the duplicate
@@ -444,51 +480,29 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
       },
       createdAtMs,
     };
-    if (state.entries.has(entry.sourceId) || ledger.has(entry.sourceId)) desired.set(entry.sourceId, want);
-    else await planCreate(entry.sourceId, want);
-  }
-  const untouched = (sourceId: string) => incremental !== undefined && !desired.has(sourceId) && !incremental.deleted.has(sourceId);
-
-  const logins = new Map<string, string>([...report.users.values()].map((user) => [String(user.uid), user.login.toLowerCase()]));
-  const loginOf = async (uid: string): Promise<string> => {
-    let login = logins.get(uid);
-    if (login === undefined) {
-      login = (await client.getUser(Number(uid)))?.login.toLowerCase() ?? uid;
-      logins.set(uid, login);
-    }
-    return login;
-  };
-  for (const [sourceId, item] of ledger) {
-    const current = item.values;
-    if (untouched(sourceId)) {
-      // Not changed in the source since the last sync: not looked at.
-      unchanged++;
+    const inLedger = ledger.get(entry.sourceId);
+    const known = inLedger === undefined ? state.entries.get(entry.sourceId) : undefined;
+    if (inLedger !== undefined) await planLedgerWorklog(entry.sourceId, inLedger, want);
+    else if (known !== undefined) await planStateEntry(entry.sourceId, known, want);
+    else {
+      await planCreate(entry.sourceId, want);
       continue;
     }
-    if (current === undefined) throw new ImportAborted(`worklog ${item.id} (${sourceId}) has values the sync cannot read`);
-    const kept = state.entries.get(sourceId);
-    // The local state, where it has this worklog, says what was last written (a rollback writes
-    // through the documented API, which moves the version but leaves the state true).
-    const vouched = kept !== undefined && kept.worklogId === item.id ? kept : undefined;
-    const fp: SyncFingerprint = vouched?.fp ?? {
-      issue: item.issue,
-      login: await loginOf(current.authorId),
-      start: current.start,
-      seconds: current.seconds,
-      comment: current.comment,
-    };
-    const changedInTarget = item.version !== item.syncedVersion && !(vouched !== undefined && sameValues(current, vouched.fp));
-    await planKnown(sourceId, { worklogId: item.id, fp }, current, changedInTarget, item.version);
+    given.add(entry.sourceId);
+  }
+  // The known entries the source did not give: gone from it or, read incrementally, not changed
+  // since the last sync (then not looked at, in the source or in the target) unless it listed them
+  // as deleted.
+  const untouched = (sourceId: string) => incremental !== undefined && !incremental.deleted.has(sourceId);
+  for (const [sourceId, item] of ledger) {
+    if (given.has(sourceId)) continue;
+    if (untouched(sourceId)) unchanged++;
+    else await planLedgerWorklog(sourceId, item, undefined);
   }
   for (const [sourceId, known] of state.entries) {
-    if (ledger.has(sourceId)) continue;
-    if (untouched(sourceId)) {
-      // Not changed in the source since the last sync: not read, in the source or in the target.
-      unchanged++;
-      continue;
-    }
-    const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
-    await planKnown(sourceId, known, current, current !== undefined && !sameValues(current, known.fp));
+    if (ledger.has(sourceId) || given.has(sourceId)) continue;
+    if (untouched(sourceId)) unchanged++;
+    else await planStateEntry(sourceId, known, undefined);
   }
 
   summary.planned.unchanged = unchanged;
