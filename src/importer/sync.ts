@@ -482,13 +482,10 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     };
     const inLedger = ledger.get(entry.sourceId);
     const known = inLedger === undefined ? state.entries.get(entry.sourceId) : undefined;
+    if (inLedger !== undefined || known !== undefined) given.add(entry.sourceId);
     if (inLedger !== undefined) await planLedgerWorklog(entry.sourceId, inLedger, want);
     else if (known !== undefined) await planStateEntry(entry.sourceId, known, want);
-    else {
-      await planCreate(entry.sourceId, want);
-      continue;
-    }
-    given.add(entry.sourceId);
+    else await planCreate(entry.sourceId, want);
   }
   // The known entries the source did not give: gone from it or, read incrementally, not changed
   // since the last sync (then not looked at, in the source or in the target) unless it listed them
