@@ -323,6 +323,8 @@ describe('timeport sync creates in start order', () => {
           stateDir,
           api,
           batchSize: 4,
+          // One batch at a time: two in flight may commit in either order, and the ids show it.
+          batchesInFlight: 1,
           planFile: plan,
           sortRunBytes: 600,
           beforeRecord: () => {
