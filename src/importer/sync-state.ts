@@ -8,10 +8,11 @@ import { stringSharer } from './shared-strings.js';
 /**
  * The local state of `timeport sync`, one file per source, target and organization: which target
  * worklog each source entry became, and what was written there (its fingerprint). It is an NDJSON
- * file appended to and synced to disk after every write to the target, so a run killed at any
- * moment leaves a state that is true of the target up to the last write it confirmed; the write
- * whose answer was lost is found again on the target (an exact match is adopted). Each run starts
- * by rewriting the file compactly (a temporary file, then a rename).
+ * file appended to after every write to the target and synced to disk before the next one, so a
+ * run killed at any moment leaves a state that is true of the target up to the writes it
+ * confirmed; a write whose line was lost is found again on the target (in Timeport's ledger, or
+ * an exact match adopted). Each run starts by rewriting the file compactly (a temporary file, then
+ * a rename).
  */
 
 /** What a sync wrote for a source entry: enough to tell later whether the source or the target changed. */
