@@ -37,3 +37,23 @@ export function* parsedLines<T>(lines: Iterable<string>): Generator<T> {
     yield value;
   }
 }
+
+/**
+ * Text written to `fd` about 1 MiB at a time: a file of millions of lines is written without
+ * one string of it all, and without a `write` call a line. `flush()` writes what is left.
+ */
+export function chunkedWriter(fd: number): { write(text: string): void; flush(): void } {
+  let chunk = '';
+  return {
+    write(text) {
+      chunk += text;
+      if (chunk.length < 1 << 20) return;
+      fs.writeSync(fd, chunk);
+      chunk = '';
+    },
+    flush() {
+      if (chunk !== '') fs.writeSync(fd, chunk);
+      chunk = '';
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { chunkedWriter } from './file-lines.js';
 import { processIsAlive } from './processes.js';
 
 /**
@@ -140,15 +141,9 @@ export class StartOrderSort<T> {
     const file = path.join(this.directory, `run-${this.runs.length}.ndjson`);
     const fd = fs.openSync(file, 'w', 0o600);
     try {
-      let chunk = '';
-      for (const index of this.order()) {
-        chunk += `${this.starts[index]}\t${this.createdAts[index]}\t${this.lines[index]}\n`;
-        if (chunk.length >= 1 << 20) {
-          fs.writeSync(fd, chunk);
-          chunk = '';
-        }
-      }
-      if (chunk !== '') fs.writeSync(fd, chunk);
+      const out = chunkedWriter(fd);
+      for (const index of this.order()) out.write(`${this.starts[index]}\t${this.createdAts[index]}\t${this.lines[index]}\n`);
+      out.flush();
     } finally {
       fs.closeSync(fd);
     }

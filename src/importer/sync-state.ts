@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppendFile } from './append-file.js';
-import { parsedLines, readLines } from './file-lines.js';
+import { chunkedWriter, parsedLines, readLines } from './file-lines.js';
 import { stringSharer } from './shared-strings.js';
 
 /**
@@ -135,14 +135,10 @@ export class SyncState {
     const fd = fs.openSync(temp, 'w', 0o600);
     try {
       // A chunk at a time: the state of millions of entries is never one string.
-      let chunk = JSON.stringify(header) + '\n';
-      for (const [s, entry] of this.entries) {
-        chunk += JSON.stringify({ s, id: entry.worklogId, fp: entry.fp }) + '\n';
-        if (chunk.length < 1 << 20) continue;
-        fs.writeSync(fd, chunk);
-        chunk = '';
-      }
-      fs.writeSync(fd, chunk);
+      const out = chunkedWriter(fd);
+      out.write(JSON.stringify(header) + '\n');
+      for (const [s, entry] of this.entries) out.write(JSON.stringify({ s, id: entry.worklogId, fp: entry.fp }) + '\n');
+      out.flush();
       fs.fdatasyncSync(fd);
     } finally {
       fs.closeSync(fd);

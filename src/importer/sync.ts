@@ -22,6 +22,7 @@ import type { LiveSource } from './live/types.js';
 import type { RawRecord } from './readers.js';
 import { type SourceOptions, sourceItems } from './source.js';
 import { type FullImage, type RunChange, RunLog, type RunIntent, runsDirectory } from './run-log.js';
+import { chunkedWriter } from './file-lines.js';
 import { stringSharer } from './shared-strings.js';
 import { SourceIdSet } from './source-id-set.js';
 import { Pool } from './pool.js';
@@ -1057,17 +1058,12 @@ function writePlan(file: string, changes: Change[], creations: StartOrderSort<Cr
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'w');
-    let chunk = '';
-    const write = (line: object) => {
-      chunk += JSON.stringify(line) + '\n';
-      if (chunk.length < 1 << 20) return;
-      fs.writeSync(fd!, chunk);
-      chunk = '';
-    };
+    const out = chunkedWriter(fd);
+    const write = (line: object) => out.write(JSON.stringify(line) + '\n');
     for (const change of changes) write(lineOf(change));
     for (const { sourceId, desired } of creations.sorted())
       write({ action: 'create', sourceId, issue: desired.fp.issue, after: show(desired.fp) });
-    fs.writeSync(fd, chunk);
+    out.flush();
   } catch (error) {
     throw new ImportAborted(`--plan ${file}: ${(error as Error).message}`);
   } finally {
