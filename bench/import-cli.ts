@@ -24,7 +24,9 @@
  *
  * BENCH_CLI_COMMAND=sync runs `timeport sync` of the same file instead (a first sync into an empty
  * target: every entry created, with a state directory of its own per run); it has no `--order`,
- * so `:file` orders are refused with it.
+ * so `:file` orders are refused with it. BENCH_CLI_COMMAND=resync runs that first sync unmeasured,
+ * then measures a second `timeport sync` of the same file with the same state directory (every
+ * entry known, nothing to write: what a daily sync of an unchanged history costs).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -82,10 +84,12 @@ const ORDERS: Order[] = (process.env.BENCH_ORDERS ?? (process.env.BENCH_ORDER ==
       throw new Error(`BENCH_ORDERS: ${name} is none of random, time, shuffled, each alone or with :file`);
     return { name, times, args: keep === 'file' ? ['--order', 'file'] : [] };
   });
-const COMMAND = process.env.BENCH_CLI_COMMAND ?? 'import';
-if (COMMAND !== 'import' && COMMAND !== 'sync') throw new Error(`BENCH_CLI_COMMAND=${COMMAND}: give import or sync`);
+const MODE = process.env.BENCH_CLI_COMMAND ?? 'import';
+if (MODE !== 'import' && MODE !== 'sync' && MODE !== 'resync') throw new Error(`BENCH_CLI_COMMAND=${MODE}: give import, sync or resync`);
+/** The command measured: `resync` measures a second `timeport sync`. */
+const COMMAND = MODE === 'import' ? 'import' : 'sync';
 if (COMMAND === 'sync' && ORDERS.some((order) => order.args.length > 0))
-  throw new Error('BENCH_CLI_COMMAND=sync: timeport sync always creates in start order; drop the :file orders');
+  throw new Error(`BENCH_CLI_COMMAND=${MODE}: timeport sync always creates in start order; drop the :file orders`);
 const ROUNDS = setting('BENCH_ROUNDS', 1, 1);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite').toLowerCase();
 let databases = 0;
@@ -163,24 +167,33 @@ async function run(entries: number, heapMiB: number | undefined, build: Build, o
     ...order.args,
     ...EXTRA_ARGS,
   ];
-  const serverCpuBefore = cpuMicros(api.pid) ?? 0;
-  const started = performance.now();
-  const cli = box.spawn(process.execPath, args);
-  let cliPeak = 0;
-  let serverPeak = 0;
-  let cliCpu = 0;
-  const sample = () => {
-    cliPeak = Math.max(cliPeak, peakMegabytes(cli.process.pid) ?? 0);
-    serverPeak = Math.max(serverPeak, peakMegabytes(api.pid) ?? 0);
-    cliCpu = Math.max(cliCpu, cpuMicros(cli.process.pid) ?? 0);
+  /** Runs the command once, sampling its memory and CPU and the server's memory. */
+  const measured = async () => {
+    const started = performance.now();
+    const cli = box.spawn(process.execPath, args);
+    let cliPeak = 0;
+    let serverPeak = 0;
+    let cliCpu = 0;
+    const sample = () => {
+      cliPeak = Math.max(cliPeak, peakMegabytes(cli.process.pid) ?? 0);
+      serverPeak = Math.max(serverPeak, peakMegabytes(api.pid) ?? 0);
+      cliCpu = Math.max(cliCpu, cpuMicros(cli.process.pid) ?? 0);
+    };
+    const sampler = setInterval(sample, 50);
+    // Bounded: a minute plus 10 ms an entry (a shared machine slows a run tenfold at times).
+    const exit = await within(cli.exited, `timeport ${COMMAND} to finish`, 60_000 + entries * 10).finally(() => clearInterval(sampler));
+    const commandSeconds = (performance.now() - started) / 1000;
+    if (exit.code !== 0) throw new Error(`timeport ${COMMAND} exited with ${JSON.stringify(exit)}:\n${cli.transcript().slice(-3000)}`);
+    return { cli, cliPeak, serverPeak, cliCpu, commandSeconds };
   };
-  const sampler = setInterval(sample, 50);
-  // Bounded: a minute plus 10 ms an entry (a shared machine slows a run tenfold at times).
-  const exit = await within(cli.exited, `timeport ${COMMAND} to finish`, 60_000 + entries * 10).finally(() => clearInterval(sampler));
-  const commandSeconds = (performance.now() - started) / 1000;
-  serverPeak = Math.max(serverPeak, peakMegabytes(api.pid) ?? 0);
+  if (MODE === 'resync') {
+    const first = await measured();
+    log(`first sync: ${/Sync finished.*/.exec(first.cli.stdout)?.[0] ?? '?'} (peak RSS CLI ${first.cliPeak} MiB); measuring the second`);
+  }
+  const serverCpuBefore = cpuMicros(api.pid) ?? 0;
+  const { cli, cliPeak, cliCpu, commandSeconds, ...second } = await measured();
+  const serverPeak = Math.max(second.serverPeak, peakMegabytes(api.pid) ?? 0);
   const serverCpu = ((cpuMicros(api.pid) ?? 0) - serverCpuBefore) / 1e6;
-  if (exit.code !== 0) throw new Error(`timeport ${COMMAND} exited with ${JSON.stringify(exit)}:\n${cli.transcript().slice(-3000)}`);
   const summary = /(?:Import|Sync) finished.*/.exec(cli.stdout)?.[0] ?? cli.stdout.trim().split('\n').slice(-3).join(' / ');
   // "Import finished in 46.4 s: created ...; 4308 entries/s" (sync: "Sync finished in 46.4 s: ..."): the import phase, as the command reports it.
   const phase = /in (\d+(?:\.\d+)?) s\b/.exec(summary);
@@ -227,7 +240,7 @@ await main(async () => {
     return time === undefined ? [] : [{ figure, time }];
   });
   printSection(
-    `\`timeport ${COMMAND}\` into a local Timeport (${[...new Set(figures.map((figure) => figure.backend))].join(', ')})`,
+    `\`timeport ${COMMAND}\`${MODE === 'resync' ? ', a second time' : ''} into a local Timeport (${[...new Set(figures.map((figure) => figure.backend))].join(', ')})`,
     'import-cli',
     [
       table(
@@ -294,7 +307,9 @@ await main(async () => {
     [
       COMMAND === 'import'
         ? 'NDJSON in the native format with external ids, over 20 issues; `timeport import` with its defaults (batch extension, batch size 5,000, 2 in flight), `--journal`, `--progress-interval 10`.'
-        : 'NDJSON in the native format with external ids, over 20 issues; `timeport sync` with its defaults (the sync extension), a fresh `--state-dir`, `--progress-interval 10`: a first sync, every entry created.',
+        : MODE === 'sync'
+          ? 'NDJSON in the native format with external ids, over 20 issues; `timeport sync` with its defaults (the sync extension), a fresh `--state-dir`, `--progress-interval 10`: a first sync, every entry created.'
+          : "NDJSON in the native format with external ids, over 20 issues; `timeport sync` with its defaults (the sync extension), `--progress-interval 10`, run twice with one `--state-dir`: the figures are the second run's, where every entry is known and unchanged.",
       'Whole command: start-up, preflight over the file and the target, import. Peak RSS: VmHWM from /proc, sampled every 50 ms. Stored count checked after each run.',
       `Orders: random (start times spread over two years at random, external ids in file order; the command sorts them), time (each entry 12 s after the one before), shuffled (time's entries, the same external ids and times, in a random permutation; the command sorts them), \`:file\` (sent as read with \`--order file\`), interleaved in each round.`,
       ...figures.map(

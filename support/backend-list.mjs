@@ -17,10 +17,13 @@ export const ONE_BACKEND = {
   'test/client/tracker-client.test.ts': 'the client against a scripted server; no database',
   'test/domain/': 'pure rules; no database',
   'test/importer/append-file.test.ts': 'an append-only file; no database',
+  'test/importer/columns.test.ts': 'in-memory columns and sets; no database',
+  'test/importer/file-lines.test.ts': 'lines of a file and their offsets; no database',
   'test/importer/runs-process.test.ts': 'the import journal of a process; no Timeport database',
   'test/importer/source-http.test.ts': "a live source's HTTP against a scripted server; no database",
   'test/importer/source-id-set.test.ts': 'an in-memory set; no database',
   'test/importer/sync-state.test.ts': "the sync's state file; no database",
+  'test/importer/sync-ledger.test.ts': "the sync's copy of a ledger listing, given as a list; no database",
   'test/package/': 'the packed tarball; no database',
   'test/process/':
     'the real program on its own SQLite file; the tests of PostgreSQL processes make their own database on either pass (support/postgres.ts)',

@@ -2,23 +2,60 @@ import fs from 'node:fs';
 
 /** The file's lines, read 1 MiB at a time: a file of millions of lines is never one string. */
 export function* readLines(file: string): Generator<string> {
+  for (const line of lineRecords(file)) yield line.text;
+}
+
+/**
+ * The file's lines with the byte offset each starts at, read 1 MiB at a time: whoever keeps the
+ * offset can read the line again later (`readLineAt`) instead of keeping it.
+ */
+export function* lineRecords(file: string): Generator<{ text: string; offset: number }> {
   const fd = fs.openSync(file, 'r');
   try {
     const chunk = Buffer.alloc(1 << 20);
-    const decoder = new TextDecoder();
-    let rest = '';
+    /** The bytes of a line that began in an earlier chunk. */
+    let carried: Buffer[] = [];
+    let carriedFrom = 0;
+    let position = 0;
     for (;;) {
       const read = fs.readSync(fd, chunk, 0, chunk.length, null);
       if (read === 0) break;
-      const lines = (rest + decoder.decode(chunk.subarray(0, read), { stream: true })).split('\n');
-      rest = lines.pop() ?? '';
-      yield* lines;
+      let start = 0;
+      for (let end = chunk.indexOf(10, 0); end !== -1 && end < read; end = chunk.indexOf(10, start)) {
+        if (carried.length > 0) {
+          yield { text: Buffer.concat([...carried, chunk.subarray(0, end)]).toString('utf8'), offset: carriedFrom };
+          carried = [];
+        } else yield { text: chunk.toString('utf8', start, end), offset: position + start };
+        start = end + 1;
+      }
+      if (start < read) {
+        if (carried.length === 0) carriedFrom = position + start;
+        carried.push(Buffer.from(chunk.subarray(start, read)));
+      }
+      position += read;
     }
-    rest += decoder.decode();
-    if (rest !== '') yield rest;
+    if (carried.length > 0) yield { text: Buffer.concat(carried).toString('utf8'), offset: carriedFrom };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The line that starts at `offset` in the open file, without its newline. */
+export function readLineAt(fd: number, offset: number): string {
+  const parts: Buffer[] = [];
+  for (let position = offset; ;) {
+    const buffer = Buffer.alloc(parts.length === 0 ? 4096 : 1 << 16);
+    const read = fs.readSync(fd, buffer, 0, buffer.length, position);
+    const end = buffer.indexOf(10);
+    if (end !== -1 && end < read) {
+      parts.push(buffer.subarray(0, end));
+      break;
+    }
+    parts.push(buffer.subarray(0, read));
+    if (read < buffer.length) break; // the file's last line, without a newline
+    position += read;
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /**

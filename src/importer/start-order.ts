@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chunkedWriter } from './file-lines.js';
-import { processIsAlive } from './processes.js';
+import { ScratchDirectory } from './scratch-directory.js';
 
 /**
  * An external sort by start, then createdAt, then the order added (docs/decisions.md, "Imports
@@ -11,9 +11,7 @@ import { processIsAlive } from './processes.js';
  * directory, and the runs are merged at the end, so memory stays bounded whatever the input's
  * size. An input that fits in one run never touches the disk.
  *
- * The directory is removed by `dispose()`, by a signal that ends the process (the handler removes
- * it, then lets the signal do what it would have done), and, after a kill -9, by the next sort in
- * the same place (a directory whose process is gone).
+ * The runs go to a `ScratchDirectory` (scratch-directory.ts), which `dispose()` removes.
  */
 export const DEFAULT_RUN_BYTES = 16 * 1024 * 1024;
 
@@ -36,30 +34,23 @@ export class OrderCheck {
   }
 }
 
-/** The temporary directories' prefix; the process id follows, for the sweep of ones left behind. */
-const DIR_PREFIX = 'timeport-sort-';
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 export class StartOrderSort<T> {
   private starts: number[] = [];
   private createdAts: number[] = [];
   private lines: string[] = [];
   private bytes = 0;
-  private directory: string | undefined;
+  private readonly scratch: ScratchDirectory;
   private readonly runs: string[] = [];
   readonly runBytes: number;
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    this.dispose();
-    process.kill(process.pid, signal);
-  };
   /** Entries added. */
   count = 0;
 
   constructor(
-    /** Where the temporary directory goes. */
-    private readonly parent: string,
+    /** Where the temporary directory goes, or the directory itself when shared with other spilled files. */
+    parent: string | ScratchDirectory,
     runBytes = DEFAULT_RUN_BYTES,
   ) {
+    this.scratch = typeof parent === 'string' ? new ScratchDirectory(parent) : parent;
     this.runBytes = Math.max(1, runBytes);
   }
 
@@ -75,7 +66,7 @@ export class StartOrderSort<T> {
 
   /** The temporary directory, once a run has been written. */
   get spillDirectory(): string | undefined {
-    return this.directory;
+    return this.spilledRuns === 0 ? undefined : this.scratch.made;
   }
 
   add(start: number, createdAt: number, value: T): void {
@@ -117,10 +108,7 @@ export class StartOrderSort<T> {
     this.createdAts = [];
     this.lines = [];
     this.bytes = 0;
-    for (const signal of SIGNALS) process.off(signal, this.onSignal);
-    if (this.directory === undefined) return;
-    fs.rmSync(this.directory, { recursive: true, force: true });
-    this.directory = undefined;
+    this.scratch.dispose();
   }
 
   /** The indexes of the run in memory, by start, createdAt and the order added. */
@@ -132,13 +120,7 @@ export class StartOrderSort<T> {
   }
 
   private spill(): void {
-    if (this.directory === undefined) {
-      fs.mkdirSync(this.parent, { recursive: true, mode: 0o700 });
-      sweepLeftBehind(this.parent);
-      this.directory = fs.mkdtempSync(path.join(this.parent, `${DIR_PREFIX}${process.pid}-`));
-      for (const signal of SIGNALS) process.once(signal, this.onSignal);
-    }
-    const file = path.join(this.directory, `run-${this.runs.length}.ndjson`);
+    const file = path.join(this.scratch.path(), `run-${this.runs.length}.ndjson`);
     const fd = fs.openSync(file, 'w', 0o600);
     try {
       const out = chunkedWriter(fd);
@@ -152,15 +134,6 @@ export class StartOrderSort<T> {
     this.createdAts = [];
     this.lines = [];
     this.bytes = 0;
-  }
-}
-
-/** Removes the sort directories in `parent` whose process is gone (killed before it could). */
-function sweepLeftBehind(parent: string): void {
-  for (const name of fs.readdirSync(parent)) {
-    const pid = Number(/^timeport-sort-(\d+)-/.exec(name)?.[1]);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || processIsAlive(pid)) continue;
-    fs.rmSync(path.join(parent, name), { recursive: true, force: true });
   }
 }
 

@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppendFile } from './append-file.js';
-import { chunkedWriter, parsedLines, readLines } from './file-lines.js';
-import { stringSharer } from './shared-strings.js';
+import { type Column, Codes, float64Column, uint32Column } from './columns.js';
+import { chunkedWriter, lineRecords, readLineAt } from './file-lines.js';
+import { SourceIdIndex, fingerprintInto } from './source-id-set.js';
 
 /**
  * The local state of `timeport sync`, one file per source, target and organization: which target
@@ -51,13 +52,49 @@ export const syncStateFile = (dir: string, key: { source: string; target: string
 /** The state file cannot serve this sync: another sync's, or unreadable. */
 export class SyncStateError extends Error {}
 
+/**
+ * What the plan compares of an entry's written values: its start, duration and comment, hashed
+ * into three words, of which the columns keep `VALUE_WORDS` (64 bits: two different values
+ * compare equal with probability 2^-64).
+ */
+export const fingerprintValues = (values: { start: number; seconds: number; comment: string }, into: Uint32Array): void =>
+  fingerprintInto(`${values.start}\t${values.seconds}\t${values.comment}`, into, 0);
+export const VALUE_WORDS = 2;
+
 export class SyncState {
   /**
-   * The entries as loaded, which the run plans against. `open()` writes them to the file and lets
-   * them go: from then on the file is the state, and `record` and `forget` only append to it, so a
-   * run that writes millions of entries does not also hold them.
+   * What the run plans against, by row of `index`: the entries as loaded, each as its worklog id,
+   * its issue and login (as `codes`), a fingerprint of its values and where its line is in the
+   * file, which `entryAt` reads again when a change needs the values. About 32 bytes an entry
+   * (docs/decisions.md, "A second sync of a million entries"). `open()` lets them go.
    */
-  readonly entries = new Map<string, SyncedEntry>();
+  private loaded:
+    | {
+        lineOf: Column<Float64Array>;
+        worklogIds: Column<Float64Array>;
+        issues: Column<Uint32Array>;
+        logins: Column<Uint32Array>;
+        values: Column<Uint32Array>;
+        /** The file as loaded, open for `entryAt` until `open()`. */
+        fd: number | undefined;
+        /**
+         * Where the file's other lines start: its header, torn lines, the run marks, forgotten
+         * entries and entries written again later. Few in a file rewritten at each run's start,
+         * so the rewrite copies every line but these without a list of the millions it keeps.
+         */
+        notEntries: number[];
+      }
+    | undefined = {
+    lineOf: float64Column(),
+    worklogIds: float64Column(),
+    issues: uint32Column(),
+    logins: uint32Column(),
+    values: uint32Column(VALUE_WORDS),
+    fd: undefined,
+    notEntries: [],
+  };
+  /** Entries loaded. */
+  size = 0;
   lastRunAt: string | undefined;
   /** The file, open for appending once `open()` has rewritten it. */
   private out: AppendFile | undefined;
@@ -65,66 +102,174 @@ export class SyncState {
   private constructor(
     readonly file: string,
     private readonly header: Omit<StateHeader, 'sync' | 'lastRunAt'>,
+    /** Rows of source ids, shared with whatever else the run knows by source id (sync-ledger.ts). */
+    readonly index: SourceIdIndex,
+    readonly codes: Codes,
   ) {}
 
   /** Reads the state (a missing file is an empty state); a line torn by a crash is ignored. */
-  static load(file: string, header: Omit<StateHeader, 'sync' | 'lastRunAt'>): SyncState {
-    const state = new SyncState(file, header);
+  static load(file: string, header: Omit<StateHeader, 'sync' | 'lastRunAt'>, index = new SourceIdIndex(), codes = new Codes()): SyncState {
+    const state = new SyncState(file, header, index, codes);
     if (!fs.existsSync(file)) return state;
     try {
       state.read();
     } catch (error) {
+      state.close();
       if (error instanceof SyncStateError) throw error;
       throw new SyncStateError(`cannot read the sync state ${file}: ${(error as Error).message}`, { cause: error });
     }
     return state;
   }
 
-  /** The file's lines, one at a time (a state of millions of entries is never one string). */
-  private read(): void {
-    const { file, header } = this;
-    const lines = readLines(file);
+  /**
+   * When the last finished run started (where an incremental read resumes), and how many lines the
+   * file has (at least as many as its entries), read without loading the entries: the run asks
+   * before reading the source, and loads the entries after, so that the two are not held at once.
+   */
+  static peek(file: string, header: Omit<StateHeader, 'sync' | 'lastRunAt'>): { lastRunAt: string | undefined; lines: number } {
+    if (!fs.existsSync(file)) return { lastRunAt: undefined, lines: 0 };
+    const lines = lineRecords(file);
     try {
-      const first = lines.next().value?.trim() ?? '';
-      if (first !== '') {
-        let found: StateHeader;
-        try {
-          found = JSON.parse(first) as StateHeader;
-        } catch {
-          throw new SyncStateError(
-            `the sync state ${file} is not a sync state (its first line is not JSON); move it away or give another --state-dir`,
-          );
-        }
-        if (found.sync !== 1 || found.source !== header.source || found.target !== header.target || found.org !== header.org) {
-          throw new SyncStateError(
-            `the sync state ${file} belongs to ${found.source} → ${found.target} (organization ${found.org}), not this sync`,
-          );
-        }
-        this.lastRunAt = found.lastRunAt;
+      let lastRunAt = checkedHeader(lines.next().value?.text ?? '', file, header)?.lastRunAt;
+      let count = 1;
+      for (const { text } of lines) {
+        count++;
+        // Only these lines begin so (JSON.stringify({ lastRunAt })); the others need not be parsed.
+        if (!text.startsWith('{"lastRunAt"')) continue;
+        const line = parsedLine(text);
+        if (line !== undefined && 'lastRunAt' in line) lastRunAt = line.lastRunAt;
       }
-      const shared = stringSharer();
-      for (const line of parsedLines<StateLine>(lines)) {
-        if ('lastRunAt' in line) this.lastRunAt = line.lastRunAt;
-        else if ('gone' in line) this.entries.delete(line.s);
-        else {
-          line.fp.issue = shared(line.fp.issue);
-          line.fp.login = shared(line.fp.login);
-          this.entries.set(line.s, { worklogId: line.id, fp: line.fp });
-        }
-      }
+      return { lastRunAt, lines: count };
+    } catch (error) {
+      if (error instanceof SyncStateError) throw error;
+      throw new SyncStateError(`cannot read the sync state ${file}: ${(error as Error).message}`, { cause: error });
     } finally {
       lines.return(undefined);
     }
   }
 
-  /** Rewrites the file compactly (temporary file, fsync, rename) and opens it for appending; `entries` is emptied. */
+  /** The file's lines, one at a time (a state of millions of entries is never one string). */
+  private read(): void {
+    const { file, header } = this;
+    const loaded = this.columns();
+    const lines = lineRecords(file);
+    const { notEntries } = loaded;
+    try {
+      this.lastRunAt = checkedHeader(lines.next().value?.text ?? '', file, header)?.lastRunAt;
+      notEntries.push(0);
+      const values = new Uint32Array(3);
+      for (const { text, offset } of lines) {
+        const line = parsedLine(text);
+        if (line === undefined || 'lastRunAt' in line || 'gone' in line) notEntries.push(offset);
+        if (line === undefined) continue;
+        if ('lastRunAt' in line) this.lastRunAt = line.lastRunAt;
+        else if ('gone' in line) {
+          const row = this.index.rowOf(line.s);
+          if (row >= 0 && loaded.lineOf.get(row) !== 0) {
+            notEntries.push(loaded.lineOf.get(row) - 1);
+            loaded.lineOf.set(row, 0);
+            this.size--;
+          }
+        } else {
+          const entry = entryOf(line, offset);
+          const row = this.index.add(line.s);
+          const before = loaded.lineOf.get(row);
+          if (before === 0) this.size++;
+          else notEntries.push(before - 1);
+          loaded.lineOf.set(row, offset + 1);
+          loaded.worklogIds.set(row, entry.worklogId);
+          loaded.issues.set(row, this.codes.codeOf(entry.fp.issue));
+          loaded.logins.set(row, this.codes.codeOf(entry.fp.login));
+          fingerprintValues(entry.fp, values);
+          loaded.values.setAll(row, values);
+        }
+      }
+    } finally {
+      lines.return(undefined);
+    }
+    loaded.fd = fs.openSync(file, 'r');
+  }
+
+  private columns() {
+    if (this.loaded === undefined) throw new Error('the sync state was opened: what was loaded is gone');
+    return this.loaded;
+  }
+
+  /** Whether the row has an entry. */
+  has(row: number): boolean {
+    return row >= 0 && this.columns().lineOf.get(row) !== 0;
+  }
+
+  /** The rows with an entry. */
+  *rows(): Generator<number> {
+    for (let row = 0; row < this.index.size; row++) if (this.has(row)) yield row;
+  }
+
+  worklogIdAt(row: number): number {
+    return this.columns().worklogIds.get(row);
+  }
+
+  /** The code (in `codes`) of the entry's issue. */
+  issueAt(row: number): number {
+    return this.columns().issues.get(row);
+  }
+
+  /** The code (in `codes`) of the entry's author's login. */
+  loginAt(row: number): number {
+    return this.columns().logins.get(row);
+  }
+
+  /** Whether the entry's values have this fingerprint (`fingerprintValues`). */
+  valuesAre(row: number, fingerprint: Uint32Array): boolean {
+    return this.columns().values.equals(row, fingerprint);
+  }
+
+  /** The row's source id and entry, read again from the file. */
+  entryAt(row: number): { sourceId: string; entry: SyncedEntry } {
+    const loaded = this.columns();
+    const offset = loaded.lineOf.get(row) - 1;
+    if (offset < 0 || loaded.fd === undefined) throw new Error(`the sync state has no entry in row ${row}`);
+    const line = parsedLine(readLineAt(loaded.fd, offset));
+    if (line === undefined || 'lastRunAt' in line || 'gone' in line)
+      throw new SyncStateError(`the sync state ${this.file} changed while the sync ran`);
+    return { sourceId: line.s, entry: entryOf(line, offset) };
+  }
+
+  /** The entry of a source id, if the state has one. */
+  get(sourceId: string): SyncedEntry | undefined {
+    const row = this.index.rowOf(sourceId);
+    return this.has(row) ? this.entryAt(row).entry : undefined;
+  }
+
+  /** The entries as loaded, in the file's order. */
+  *entries(): Generator<[string, SyncedEntry]> {
+    for (const { text, offset } of this.liveLines()) {
+      const line = parsedLine(text) as EntryLine;
+      yield [line.s, entryOf(line, offset)];
+    }
+  }
+
+  /** The lines of the entries as loaded, in the file's order, read again from it. */
+  private *liveLines(): Generator<{ text: string; offset: number }> {
+    if (this.size === 0) return;
+    const skipped = Float64Array.from(this.columns().notEntries).sort();
+    let next = 0;
+    for (const line of lineRecords(this.file)) {
+      while (next < skipped.length && skipped[next]! < line.offset) next++;
+      if (skipped[next] === line.offset) continue;
+      yield line;
+    }
+  }
+
+  /** Rewrites the file compactly (temporary file, fsync, rename) and opens it for appending; what was loaded goes. */
   open(): void {
     try {
       this.rewrite();
     } catch (error) {
       throw new SyncStateError(`cannot write the sync state ${this.file}: ${(error as Error).message}`, { cause: error });
     }
-    this.entries.clear();
+    this.closeLoaded();
+    this.loaded = undefined;
   }
 
   private rewrite(): void {
@@ -134,10 +279,11 @@ export class SyncState {
     if (this.lastRunAt !== undefined) header.lastRunAt = this.lastRunAt;
     const fd = fs.openSync(temp, 'w', 0o600);
     try {
-      // A chunk at a time: the state of millions of entries is never one string.
+      // A chunk at a time: the state of millions of entries is never one string. The entries'
+      // lines are copied as they are, one per entry, in the order they were written.
       const out = chunkedWriter(fd);
       out.write(JSON.stringify(header) + '\n');
-      for (const [s, entry] of this.entries) out.write(JSON.stringify({ s, id: entry.worklogId, fp: entry.fp }) + '\n');
+      if (fs.existsSync(this.file)) for (const { text } of this.liveLines()) out.write(text + '\n');
       out.flush();
       fs.fdatasyncSync(fd);
     } finally {
@@ -187,5 +333,62 @@ export class SyncState {
   close(): void {
     this.out?.close();
     this.out = undefined;
+    this.closeLoaded();
   }
+
+  private closeLoaded(): void {
+    if (this.loaded?.fd === undefined) return;
+    fs.closeSync(this.loaded.fd);
+    this.loaded.fd = undefined;
+  }
+}
+
+type EntryLine = Extract<StateLine, { id: number }>;
+
+/** The file's first line, if it has one, refused unless it is this sync's header. */
+function checkedHeader(text: string, file: string, header: Omit<StateHeader, 'sync' | 'lastRunAt'>): StateHeader | undefined {
+  const first = text.trim();
+  if (first === '') return undefined;
+  let found: StateHeader;
+  try {
+    found = JSON.parse(first) as StateHeader;
+  } catch {
+    throw new SyncStateError(
+      `the sync state ${file} is not a sync state (its first line is not JSON); move it away or give another --state-dir`,
+    );
+  }
+  if (found.sync !== 1 || found.source !== header.source || found.target !== header.target || found.org !== header.org) {
+    throw new SyncStateError(
+      `the sync state ${file} belongs to ${found.source} → ${found.target} (organization ${found.org}), not this sync`,
+    );
+  }
+  return found;
+}
+
+/** A line of the file, or undefined for a blank line or one torn by a crash (never confirmed). */
+function parsedLine(text: string): StateLine | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as StateLine;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entry a line records; a line of another shape is refused (the file is not what it claims). */
+function entryOf(line: EntryLine, offset: number): SyncedEntry {
+  const { fp } = line;
+  if (
+    typeof line.s !== 'string' ||
+    typeof line.id !== 'number' ||
+    typeof fp !== 'object' ||
+    fp === null ||
+    typeof fp.issue !== 'string' ||
+    typeof fp.login !== 'string' ||
+    typeof fp.start !== 'number' ||
+    typeof fp.seconds !== 'number' ||
+    typeof fp.comment !== 'string'
+  )
+    throw new Error(`the line at byte ${offset} is not an entry`);
+  return { worklogId: line.id, fp };
 }

@@ -8,13 +8,12 @@ import {
   type TrackerClient,
   type TrackerErrorBody,
   type TrackerUser,
-  type TrackerWorklog,
   type WorklogChange,
   type WorklogChangeResult,
   describeError,
 } from '../client/tracker-client.js';
-import { formatBusinessDuration, parseBusinessDuration } from '../domain/duration.js';
-import { formatTrackerTimestamp, parseTrackerTimestamp } from '../domain/timestamp.js';
+import { formatBusinessDuration } from '../domain/duration.js';
+import { formatTrackerTimestamp } from '../domain/timestamp.js';
 import { ImportAborted } from './import.js';
 import { LateIssueTally, describeLateIssues, moveIssueUpdate } from './issue-update.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
@@ -22,12 +21,15 @@ import type { LiveSource } from './live/types.js';
 import type { RawRecord } from './readers.js';
 import { type SourceOptions, sourceItems } from './source.js';
 import { type FullImage, type RunChange, RunLog, type RunIntent, runsDirectory } from './run-log.js';
+import { NumberSet, uint8Column } from './columns.js';
 import { chunkedWriter } from './file-lines.js';
+import { ScratchDirectory } from './scratch-directory.js';
 import { stringSharer } from './shared-strings.js';
-import { SourceIdSet } from './source-id-set.js';
+import { SourceIdIndex, SourceIdSet } from './source-id-set.js';
 import { Pool } from './pool.js';
 import { StartOrderSort } from './start-order.js';
-import { type SyncFingerprint, type SyncedEntry, SyncState, syncStateFile } from './sync-state.js';
+import { type LedgerWorklog, SyncLedger, type TargetValues, valuesOf } from './sync-ledger.js';
+import { type SyncFingerprint, type SyncedEntry, SyncState, fingerprintValues, syncStateFile } from './sync-state.js';
 
 /**
  * `timeport sync`: a one-way mirror from a source to a target (docs/decisions.md, "timeport sync"),
@@ -140,24 +142,6 @@ interface Desired {
   createdAtMs: number;
 }
 
-interface TargetValues {
-  start: number;
-  seconds: number;
-  comment: string;
-  authorId: string;
-  createdAt: number;
-}
-
-/** A worklog in Timeport's ledger, as the plan reads it. */
-interface LedgerWorklog {
-  id: number;
-  issue: string;
-  version: number;
-  syncedVersion: number;
-  /** Undefined when the sync cannot read them (the plan stops if it must look at it). */
-  values: TargetValues | undefined;
-}
-
 /**
  * An entry to be created. Creations are not kept with the other changes: they can be millions (a
  * first sync), so they go to a sort by start that spills to disk (start-order.ts).
@@ -215,41 +199,41 @@ const show = (fp: SyncFingerprint): Shown => {
   return shown;
 };
 
-function valuesOf(worklog: TrackerWorklog): TargetValues | undefined {
-  const start = parseTrackerTimestamp(worklog.start);
-  const seconds = parseBusinessDuration(worklog.duration);
-  const createdAt = parseTrackerTimestamp(worklog.createdAt);
-  if (!start.ok || !seconds.ok || !createdAt.ok) return undefined;
-  return {
-    start: start.value,
-    seconds: seconds.value,
-    comment: worklog.comment ?? '',
-    authorId: worklog.createdBy.id,
-    createdAt: createdAt.value,
-  };
+/** What a run holds that must be let go however it ends: open files, the scratch directory. */
+interface SyncRun {
+  scratch: ScratchDirectory;
+  creations: StartOrderSort<Creation>;
+  state?: SyncState;
+  ledger?: SyncLedger;
 }
 
 export async function runSync(options: SyncOptions): Promise<SyncSummary> {
-  // Creations are sorted by start on disk, not kept (start-order.ts); a dry run writes nothing
-  // beside the state, so its sort spills, if it must, to the system's temporary directory.
-  const creations = new StartOrderSort<Creation>(options.dryRun ? os.tmpdir() : options.stateDir, options.sortRunBytes);
+  // Creations are sorted by start on disk, not kept (start-order.ts), and Timeport's ledger is kept
+  // on disk but for what the plan compares (sync-ledger.ts), both in one scratch directory. A dry
+  // run writes nothing beside the state, so its scratch directory is in the system's temporary one.
+  const scratch = new ScratchDirectory(options.dryRun ? os.tmpdir() : options.stateDir);
+  const run: SyncRun = { scratch, creations: new StartOrderSort<Creation>(scratch, options.sortRunBytes) };
   try {
-    return await planAndApply(options, creations);
+    return await planAndApply(options, run);
   } finally {
-    creations.dispose();
+    run.ledger?.close();
+    run.state?.close();
+    run.creations.dispose();
   }
 }
 
-/** The sync itself: reads, plans (creations into `creations`), applies. */
-async function planAndApply(options: SyncOptions, creations: StartOrderSort<Creation>): Promise<SyncSummary> {
+/** The sync itself: reads, plans (creations into `run.creations`), applies. */
+async function planAndApply(options: SyncOptions, run: SyncRun): Promise<SyncSummary> {
+  const { creations } = run;
   const started = Date.now();
   const shared = stringSharer();
   const startedAt = new Date(started).toISOString();
   const { client } = options;
   const timeport = await syncExtension(options);
-  const stateFile = syncStateFile(options.stateDir, { source: options.sourceLabel, target: options.target, org: options.org });
-  const state = SyncState.load(stateFile, { source: options.sourceLabel, target: options.target, org: options.org });
-  const incremental = await readChanges(options, state.lastRunAt);
+  const stateKey = { source: options.sourceLabel, target: options.target, org: options.org };
+  const stateFile = syncStateFile(options.stateDir, stateKey);
+  const stateFileSeen = SyncState.peek(stateFile, stateKey);
+  const incremental = await readChanges(options, stateFileSeen.lastRunAt);
   const read: SourceOptions = incremental === undefined ? options : { ...options, live: incremental.live };
   const report = await preflight(read, client);
   for (const line of describePreflight(report, { durationsHoursPerDay: options.durations.hoursPerDay })) options.out(line);
@@ -279,8 +263,13 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     summary.seconds = (Date.now() - started) / 1000;
     return summary;
   }
+  // The state's entries are loaded after the preflight, which keeps every source id it reads.
+  // Source ids by row, sized for the state's entries (the ledger's are mostly the same ids).
+  const state = SyncState.load(stateFile, stateKey, new SourceIdIndex(stateFileSeen.lines));
+  run.state = state;
+  const { index, codes } = state;
   options.out(
-    `Target: ${options.target} (organization ${options.org}); state ${stateFile} (${state.entries.size} entries${state.lastRunAt === undefined ? ', first sync' : `, last sync ${state.lastRunAt}`}); ${timeport === undefined ? 'the documented worklog API' : "Timeport's sync extension (what earlier syncs put there is read from the target)"}${options.dryRun ? '; dry run: nothing is written' : ''}`,
+    `Target: ${options.target} (organization ${options.org}); state ${stateFile} (${state.size} entries${state.lastRunAt === undefined ? ', first sync' : `, last sync ${state.lastRunAt}`}); ${timeport === undefined ? 'the documented worklog API' : "Timeport's sync extension (what earlier syncs put there is read from the target)"}${options.dryRun ? '; dry run: nothing is written' : ''}`,
   );
 
   // The target worklogs of every issue the sync touches, each issue read once, kept as their values
@@ -310,7 +299,31 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     }
     return worklogs;
   };
-  const claimed = new Set<number>([...state.entries.values()].map((entry) => entry.worklogId));
+  // The ledger's worklogs, then those only the local state knows (their rows follow): what earlier
+  // syncs wrote, kept compactly (sync-ledger.ts, sync-state.ts).
+  let ledger: SyncLedger | undefined;
+  if (timeport !== undefined) {
+    // What earlier syncs from this source put into Timeport, from its ledger: this needs no local
+    // state, so a run after the state is lost, or from another machine, knows them all.
+    ledger = await SyncLedger.read(
+      client.externalWorklogs({ source: timeport.sourceLabel, perPage: timeport.list.maxPerPage }, timeport.list.path),
+      index,
+      state,
+      run.scratch,
+    );
+    run.ledger = ledger;
+  }
+  /** The worklogs known entries point at, which adoption must not take; made when first asked for. */
+  let claimedIds: NumberSet | undefined;
+  const claimed = (): NumberSet => {
+    if (claimedIds === undefined) {
+      claimedIds = new NumberSet();
+      for (const row of state.rows()) claimedIds.add(state.worklogIdAt(row));
+      // The ledger's others: those the state has are above.
+      for (const id of ledger?.idsNotInState ?? []) claimedIds.add(id);
+    }
+    return claimedIds;
+  };
   const userIdOf = (login: string): string | undefined => {
     const user = report.users.get(login);
     return user === undefined ? undefined : String(user.uid);
@@ -324,12 +337,12 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     const matches: { id: number; values: TargetValues }[] = [];
     for (const id of worklogs.byKey.get(matchKey(userIdOf(want.fp.login), want.fp.start, want.fp.seconds)) ?? []) {
       const values = worklogs.byId.get(id)!;
-      if (claimed.has(id) || (want.fp.comment !== '' && values.comment !== want.fp.comment)) continue;
+      if (claimed().has(id) || (want.fp.comment !== '' && values.comment !== want.fp.comment)) continue;
       matches.push({ id, values });
     }
     if (matches.length === 1) {
       const [match] = matches;
-      claimed.add(match!.id);
+      claimed().add(match!.id);
       changes.push({
         action: 'adopt',
         sourceId,
@@ -349,13 +362,14 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
   const forgotten: string[] = [];
   /**
    * Plans an entry an earlier sync put into the target: `want` is the source's (undefined: gone
-   * from it), `known` what was written, `current` the worklog now (undefined: gone), `ifVersion`
-   * its version when Timeport's ledger has it.
+   * from it), `known` what was written, `kept` what the local state has of it, `current` the
+   * worklog now (undefined: gone), `ifVersion` its version when Timeport's ledger has it.
    */
   const planKnown = async (
     sourceId: string,
     want: Desired | undefined,
     known: SyncedEntry,
+    kept: SyncedEntry | undefined,
     current: TargetValues | undefined,
     changedInTarget: boolean,
     ifVersion?: number,
@@ -397,34 +411,11 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
       unchanged++;
       // The target already has the source's values (a run stopped after its write, or the state was
       // lost): the state learns it.
-      const kept = state.entries.get(sourceId);
       if (kept === undefined || kept.worklogId !== known.worklogId || !sameValues(kept.fp, want.fp))
         refreshed.push({ sourceId, worklogId: known.worklogId, fp: want.fp });
     } else if (changedInTarget && !options.preferSource) conflict('changed in the target since the last sync');
     else changes.push({ action: 'update', sourceId, worklogId: known.worklogId, before: known.fp, current, desired: want, ifVersion });
   };
-  // What earlier syncs from this source put into Timeport, from its ledger: this needs no local
-  // state, so a run after the state is lost, or from another machine, knows them all. Only what
-  // the plan reads of each worklog is kept, not the listing's whole worklog: a mirror may hold
-  // millions.
-  const ledger = new Map<string, LedgerWorklog>();
-  if (timeport !== undefined) {
-    for await (const item of client.externalWorklogs(
-      { source: timeport.sourceLabel, perPage: timeport.list.maxPerPage },
-      timeport.list.path,
-    )) {
-      const values = valuesOf(item.worklog);
-      if (values !== undefined) values.authorId = shared(values.authorId);
-      ledger.set(item.externalId, {
-        id: item.worklog.id,
-        issue: shared(item.worklog.issue.key),
-        version: item.worklog.version,
-        syncedVersion: item.syncedVersion,
-        values,
-      });
-      claimed.add(item.worklog.id);
-    }
-  }
   const logins = new Map<string, string>([...report.users.values()].map((user) => [String(user.uid), user.login.toLowerCase()]));
   const loginOf = async (uid: string): Promise<string> => {
     let login = logins.get(uid);
@@ -435,10 +426,14 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     return login;
   };
   /** An entry in Timeport's ledger, with the source's values (undefined: gone from the source). */
-  const planLedgerWorklog = async (sourceId: string, item: LedgerWorklog, want: Desired | undefined): Promise<void> => {
+  const planLedgerWorklog = async (
+    sourceId: string,
+    item: LedgerWorklog,
+    kept: SyncedEntry | undefined,
+    want: Desired | undefined,
+  ): Promise<void> => {
     const current = item.values;
     if (current === undefined) throw new ImportAborted(`worklog ${item.id} (${sourceId}) has values the sync cannot read`);
-    const kept = state.entries.get(sourceId);
     // The local state, where it has this worklog, says what was last written (a rollback writes
     // through the documented API, which moves the version but leaves the state true).
     const vouched = kept !== undefined && kept.worklogId === item.id ? kept : undefined;
@@ -450,12 +445,47 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
       comment: current.comment,
     };
     const changedInTarget = item.version !== item.syncedVersion && !(vouched !== undefined && sameValues(current, vouched.fp));
-    await planKnown(sourceId, want, { worklogId: item.id, fp }, current, changedInTarget, item.version);
+    await planKnown(sourceId, want, { worklogId: item.id, fp }, kept, current, changedInTarget, item.version);
   };
   /** An entry only the local state knows, with the source's values (undefined: gone from the source). */
   const planStateEntry = async (sourceId: string, known: SyncedEntry, want: Desired | undefined): Promise<void> => {
     const current = (await worklogsOf(known.fp.issue)).byId.get(known.worklogId);
-    await planKnown(sourceId, want, known, current, current !== undefined && !sameValues(current, known.fp));
+    await planKnown(sourceId, want, known, known, current, current !== undefined && !sameValues(current, known.fp));
+  };
+  const wantValues = new Uint32Array(3);
+  /**
+   * Whether the entry of `row` was written as `want` says, on the same issue and author: then,
+   * given that the target holds `want`'s values, nothing changes, and the entry is not read again
+   * from disk (a sync after a sync: every entry).
+   */
+  const writtenAs = (row: number, want: Desired): boolean =>
+    state.issueAt(row) === codes.find(want.fp.issue) && state.loginAt(row) === codes.find(want.fp.login);
+  /** An unchanged entry whose state line may say otherwise (a run stopped after its write): the state learns it. */
+  const keepUnchanged = (row: number, sourceId: string, want: Desired) => {
+    unchanged++;
+    if (!state.valuesAre(row, wantValues)) refreshed.push({ sourceId, worklogId: state.worklogIdAt(row), fp: want.fp });
+  };
+  /** The ledger's worklog of `row`, as `planLedgerWorklog` plans it; `sourceId` is given with `want`. */
+  const planLedgerRow = async (row: number, want: Desired | undefined, sourceId?: string): Promise<void> => {
+    const known = ledger!;
+    if (want !== undefined && sourceId !== undefined && known.inState(row)) {
+      fingerprintValues(want.fp, wantValues);
+      if (known.valuesAre(row, wantValues) && writtenAs(row, want)) return keepUnchanged(row, sourceId, want);
+    }
+    const { sourceId: id, worklog } = known.itemAt(row);
+    await planLedgerWorklog(id, worklog, state.has(row) ? state.entryAt(row).entry : undefined, want);
+  };
+  /** The state's entry of `row`, as `planStateEntry` plans it; `sourceId` is given with `want`. */
+  const planStateRow = async (row: number, want: Desired | undefined, sourceId?: string): Promise<void> => {
+    if (want !== undefined && sourceId !== undefined && writtenAs(row, want)) {
+      const current = (await worklogsOf(want.fp.issue)).byId.get(state.worklogIdAt(row));
+      if (current !== undefined && sameValues(current, want.fp)) {
+        fingerprintValues(want.fp, wantValues);
+        return keepUnchanged(row, sourceId, want);
+      }
+    }
+    const { sourceId: id, entry } = state.entryAt(row);
+    await planStateEntry(id, entry, want);
   };
 
   // The source, as the target should have it, planned as it is read: an entry an earlier sync
@@ -464,8 +494,8 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
   // reads as it did in the preflight, which counted its repeated ids; a live source is read
   // again, so its ids are checked here.
   const seen = report.duplicates.count > 0 || options.live !== undefined ? new SourceIdSet() : undefined;
-  /** The known entries the source gave. */
-  const given = new SourceIdSet();
+  /** The known entries the source gave, by row: 1. */
+  const given = uint8Column();
   for await (const item of sourceItems({ ...read, dateOrder: report.dates.order })) {
     const entry = item.entry!;
     if (seen !== undefined && !seen.add(entry.sourceId)) continue; // the preflight listed the duplicate
@@ -481,27 +511,36 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
       },
       createdAtMs,
     };
-    const inLedger = ledger.get(entry.sourceId);
-    const known = inLedger === undefined ? state.entries.get(entry.sourceId) : undefined;
-    if (inLedger !== undefined || known !== undefined) given.add(entry.sourceId);
-    if (inLedger !== undefined) await planLedgerWorklog(entry.sourceId, inLedger, want);
-    else if (known !== undefined) await planStateEntry(entry.sourceId, known, want);
+    const row = index.rowOf(entry.sourceId);
+    const inLedger = ledger?.has(row) === true;
+    const inState = !inLedger && state.has(row);
+    if (inLedger || inState) given.set(row, 1);
+    if (inLedger) await planLedgerRow(row, want, entry.sourceId);
+    else if (inState) await planStateRow(row, want, entry.sourceId);
     else await planCreate(entry.sourceId, want);
   }
   // The known entries the source did not give: gone from it or, read incrementally, not changed
   // since the last sync (then not looked at, in the source or in the target) unless it listed them
   // as deleted.
-  const untouched = (sourceId: string) => incremental !== undefined && !incremental.deleted.has(sourceId);
-  for (const [sourceId, item] of ledger) {
-    if (given.has(sourceId)) continue;
-    if (untouched(sourceId)) unchanged++;
-    else await planLedgerWorklog(sourceId, item, undefined);
+  const deletedRows = new Set<number>();
+  for (const sourceId of incremental?.deleted ?? []) {
+    const row = index.rowOf(sourceId);
+    if (row >= 0) deletedRows.add(row);
   }
-  for (const [sourceId, known] of state.entries) {
-    if (ledger.has(sourceId) || given.has(sourceId)) continue;
-    if (untouched(sourceId)) unchanged++;
-    else await planStateEntry(sourceId, known, undefined);
+  const untouched = (row: number) => incremental !== undefined && !deletedRows.has(row);
+  if (ledger !== undefined)
+    for (const row of ledger.rows()) {
+      if (given.get(row) !== 0) continue;
+      if (untouched(row)) unchanged++;
+      else await planLedgerRow(row, undefined);
+    }
+  for (const row of state.rows()) {
+    if (ledger?.has(row) === true || given.get(row) !== 0) continue;
+    if (untouched(row)) unchanged++;
+    else await planStateRow(row, undefined);
   }
+  // Creations need the claimed worklogs after the state lets go of what it loaded.
+  if (creations.count > 0) claimed();
 
   summary.planned.unchanged = unchanged;
   for (const change of changes) summary.planned[change.action]++;
@@ -622,7 +661,7 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     const created = (change: Creation, worklogId: number, intent: number) => {
       // Only the documented API's create() looks for unclaimed worklogs (an answer lost); the batch
       // import answers every id, and a first sync of millions need not keep them.
-      if (timeport === undefined) claimed.add(worklogId);
+      if (timeport === undefined) claimed().add(worklogId);
       runLog.record([{ op: 'created', id: worklogId, ...creationOf(change), intent }]);
       state.record(change.sourceId, { worklogId, fp: change.desired.fp });
       summary.created++;
@@ -717,7 +756,7 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
           } else if (result.status === 'alreadyPresent' && result.id !== undefined) {
             // Imported under this external id by something else (another source label): taken as it is.
             settled.push(intent);
-            claimed.add(result.id);
+            claimed().add(result.id);
             recorded.push({ sourceId: change.sourceId, entry: { worklogId: result.id, fp: change.desired.fp } });
           } else {
             settled.push(intent);
@@ -830,7 +869,7 @@ async function planAndApply(options: SyncOptions, creations: StartOrderSort<Crea
     else
       for (const change of creationsToSend()) {
         const [intent] = intend([{ op: 'creating', ...creationOf(change) }]);
-        const worklogId = await create(options, change.desired, claimed, report.users.get(change.desired.fp.login)).catch(
+        const worklogId = await create(options, change.desired, claimed(), report.users.get(change.desired.fp.login)).catch(
           (error: unknown) => {
             const reason = refusal(error);
             if (reason === undefined) throw error;
@@ -937,7 +976,7 @@ async function readChanges(
  * The documented single import. When its answer is lost, the issue is read again and an exact
  * match not claimed by another entry is taken as this one; without one the entry is not sent twice.
  */
-async function create(options: SyncOptions, want: Desired, claimed: Set<number>, author: TrackerUser | undefined): Promise<number> {
+async function create(options: SyncOptions, want: Desired, claimed: NumberSet, author: TrackerUser | undefined): Promise<number> {
   const authorId = author === undefined ? undefined : String(author.uid);
   const body = {
     // The login as the target spells it (the state compares logins without case).

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { SyncState, SyncStateError } from '../../src/importer/sync-state.js';
+import { SyncState, SyncStateError, fingerprintValues } from '../../src/importer/sync-state.js';
 import { tempDir } from '../../support/app.js';
 
 const KEY = { source: 'entries.ndjson', target: 'http://127.0.0.1:1', org: '1' };
@@ -31,7 +31,7 @@ describe('SyncState', () => {
 
   test('what a run appends is what the next run loads; a torn last line is ignored', () => {
     const first = SyncState.load(file, KEY);
-    assert.equal(first.entries.size, 0);
+    assert.equal(first.size, 0);
     first.open();
     first.recordAll([0, 1, 2].map((index) => ({ sourceId: `src-${index}`, entry: { worklogId: 100 + index, fp: fp(index) } })));
     first.forget('src-1');
@@ -42,22 +42,42 @@ describe('SyncState', () => {
 
     const second = SyncState.load(file, KEY);
     assert.equal(second.lastRunAt, '2026-12-06T10:00:00.000Z');
+    assert.equal(second.size, 3);
     assert.deepEqual(
-      [...second.entries],
+      [...second.entries()],
       [
         ['src-0', { worklogId: 100, fp: fp(0) }],
         ['src-2', { worklogId: 102, fp: fp(2) }],
         ['src-3', { worklogId: 103, fp: fp(3) }],
       ],
     );
-    // Opening rewrites the file as one header and one line an entry, and lets the map go.
+    // What the plan reads of each entry, kept in columns, and the entry read back from the file.
+    const row = second.index.rowOf('src-2');
+    assert.equal(second.worklogIdAt(row), 102);
+    assert.equal(second.codes.name(second.issueAt(row)), fp(2).issue);
+    assert.equal(second.codes.name(second.loginAt(row)), fp(2).login);
+    const values = new Uint32Array(3);
+    fingerprintValues(fp(2), values);
+    assert.ok(second.valuesAre(row, values));
+    fingerprintValues({ ...fp(2), comment: fp(2).comment + ' ' }, values);
+    assert.ok(!second.valuesAre(row, values));
+    assert.deepEqual(second.entryAt(row), { sourceId: 'src-2', entry: { worklogId: 102, fp: fp(2) } });
+    assert.equal(second.has(second.index.rowOf('src-1')), false, 'forgotten');
+    assert.equal(second.get('src-1'), undefined);
+    assert.equal(second.get('src-9'), undefined, 'never written');
+    // Opening rewrites the file as one header and one line an entry, and lets what was loaded go.
     second.open();
-    assert.equal(second.entries.size, 0);
+    assert.throws(() => second.get('src-0'), /what was loaded is gone/);
     second.close();
     const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
     assert.equal(lines.length, 4);
     assert.deepEqual(JSON.parse(lines[0]!), { sync: 1, ...KEY, lastRunAt: '2026-12-06T10:00:00.000Z' });
-    assert.deepEqual([...SyncState.load(file, KEY).entries.keys()], ['src-0', 'src-2', 'src-3']);
+    const third = SyncState.load(file, KEY);
+    assert.deepEqual(
+      [...third.entries()].map(([sourceId]) => sourceId),
+      ['src-0', 'src-2', 'src-3'],
+    );
+    third.close();
   });
 
   test("a file that is not this sync's state is refused with what it is", () => {
@@ -93,12 +113,51 @@ describe('SyncState', () => {
     state.close();
     assert.ok(fs.statSync(file).size > 4 * 1024 * 1024, String(fs.statSync(file).size));
     const loaded = SyncState.load(file, KEY);
-    assert.equal(loaded.entries.size, count);
-    assert.deepEqual(loaded.entries.get(`src-${count - 1}`), { worklogId: count, fp: fp(count - 1) });
+    assert.equal(loaded.size, count);
+    assert.deepEqual(loaded.get(`src-${count - 1}`), { worklogId: count, fp: fp(count - 1) });
     loaded.open();
     loaded.close();
     const again = SyncState.load(file, KEY);
-    assert.equal(again.entries.size, count);
-    assert.deepEqual(again.entries.get('src-12345'), { worklogId: 12346, fp: fp(12345) });
+    assert.equal(again.size, count);
+    assert.deepEqual(again.get('src-12345'), { worklogId: 12346, fp: fp(12345) });
+    again.close();
+  });
+
+  test('the rewrite keeps one line an entry, the last written, and peek counts the lines and finds the last run', () => {
+    const state = SyncState.load(file, KEY);
+    state.open();
+    state.recordAll([0, 1, 2].map((index) => ({ sourceId: `src-${index}`, entry: { worklogId: 100 + index, fp: fp(index) } })));
+    state.finishRun('2026-12-06T10:00:00.000Z');
+    state.record('src-1', { worklogId: 101, fp: fp(11) });
+    state.forget('src-0');
+    state.record('src-0', { worklogId: 200, fp: fp(20) });
+    state.forget('src-2');
+    state.finishRun('2026-12-06T11:00:00.000Z');
+    state.close();
+    assert.deepEqual(SyncState.peek(file, KEY), { lastRunAt: '2026-12-06T11:00:00.000Z', lines: 10 });
+    assert.deepEqual(SyncState.peek(path.join(temp.dir, 'none.ndjson'), KEY), { lastRunAt: undefined, lines: 0 });
+
+    const loaded = SyncState.load(file, KEY);
+    assert.equal(loaded.size, 2);
+    assert.deepEqual(loaded.get('src-1'), { worklogId: 101, fp: fp(11) });
+    assert.deepEqual(loaded.get('src-0'), { worklogId: 200, fp: fp(20) });
+    assert.equal(loaded.get('src-2'), undefined);
+    loaded.open();
+    loaded.close();
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { s?: string; id?: number });
+    assert.deepEqual(
+      lines.slice(1).map((line) => [line.s, line.id]),
+      [
+        ['src-1', 101],
+        ['src-0', 200],
+      ],
+    );
+    const again = SyncState.load(file, KEY);
+    assert.equal(again.lastRunAt, '2026-12-06T11:00:00.000Z');
+    again.close();
   });
 });

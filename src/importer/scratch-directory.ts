@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { processIsAlive } from './processes.js';
+
+/** The temporary directories' prefix; the process id follows, for the sweep of ones left behind. */
+const DIR_PREFIX = 'timeport-sort-';
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * A temporary directory for a command's spilled files (the start-order sort's runs, the sync's
+ * copy of Timeport's ledger), made in `parent` when first asked for. It is removed by `dispose()`,
+ * by a signal that ends the process (the handler removes it, then lets the signal do what it would
+ * have done), and, after a kill -9, by the next command that makes one in the same place (a
+ * directory whose process is gone).
+ */
+export class ScratchDirectory {
+  private directory: string | undefined;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.dispose();
+    process.kill(process.pid, signal);
+  };
+
+  constructor(private readonly parent: string) {}
+
+  /** The directory, if it was made. */
+  get made(): string | undefined {
+    return this.directory;
+  }
+
+  /** The directory, made now if it was not. */
+  path(): string {
+    if (this.directory === undefined) {
+      fs.mkdirSync(this.parent, { recursive: true, mode: 0o700 });
+      sweepLeftBehind(this.parent);
+      this.directory = fs.mkdtempSync(path.join(this.parent, `${DIR_PREFIX}${process.pid}-`));
+      for (const signal of SIGNALS) process.once(signal, this.onSignal);
+    }
+    return this.directory;
+  }
+
+  /** Removes the directory and everything in it; safe to call more than once. */
+  dispose(): void {
+    for (const signal of SIGNALS) process.off(signal, this.onSignal);
+    if (this.directory === undefined) return;
+    fs.rmSync(this.directory, { recursive: true, force: true });
+    this.directory = undefined;
+  }
+}
+
+/** Removes the directories in `parent` whose process is gone (killed before it could). */
+function sweepLeftBehind(parent: string): void {
+  for (const name of fs.readdirSync(parent)) {
+    const pid = Number(new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || processIsAlive(pid)) continue;
+    fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
