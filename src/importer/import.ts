@@ -91,6 +91,13 @@ interface Ready {
   fingerprint: Fingerprint;
 }
 
+/**
+ * The bytes an entry adds to a batch request's body: its JSON in UTF-8 and a comma. A batch is
+ * cut before the server's `maxBodyBytes`, which counts bytes; a comment in Cyrillic or CJK takes
+ * two or three bytes a character, so a count of characters could overshoot it threefold.
+ */
+export const batchEntryBytes = (entry: object): number => Buffer.byteLength(JSON.stringify(entry)) + 1;
+
 export class ImportAborted extends Error {}
 
 /**
@@ -453,7 +460,7 @@ class BatchSink implements Sink {
   ) {
     this.pool = new Pool(Math.max(1, options.concurrency));
     this.maxEntries = Math.min(options.batchSize, capability.maxEntries);
-    // Room for the envelope and JSON escaping that the estimate below does not see.
+    // Room for the envelope (the request's other fields) that the entries' sizes do not count.
     this.maxBytes = Math.floor(capability.maxBodyBytes * 0.8);
     this.source = sourceLabelOf(options);
     this.path = capability.path;
@@ -462,7 +469,7 @@ class BatchSink implements Sink {
   private readonly path: string;
 
   async add(ready: Ready): Promise<void> {
-    const size = JSON.stringify(ready.body).length + 1;
+    const size = batchEntryBytes(ready.body);
     if (this.batch.length > 0 && (this.batch.length >= this.maxEntries || this.bytes + size > this.maxBytes)) await this.flush();
     this.batch.push(ready);
     this.bytes += size;

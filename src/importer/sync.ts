@@ -14,7 +14,7 @@ import {
 } from '../client/tracker-client.js';
 import { formatBusinessDuration } from '../domain/duration.js';
 import { formatTrackerTimestamp } from '../domain/timestamp.js';
-import { ImportAborted } from './import.js';
+import { ImportAborted, batchEntryBytes } from './import.js';
 import { LateIssueTally, describeLateIssues, moveIssueUpdate } from './issue-update.js';
 import { type PreflightReport, blockerCount, describePreflight, preflight } from './preflight.js';
 import type { LiveSource } from './live/types.js';
@@ -731,7 +731,7 @@ async function planAndApply(options: SyncOptions, run: SyncRun): Promise<SyncSum
     const importCreations = async (list: Iterable<Creation>): Promise<void> => {
       const extension = timeport!;
       const maxEntries = Math.max(1, Math.min(options.batchSize ?? 5000, extension.batchImport.maxEntries));
-      // Room for the envelope and JSON escaping the estimate does not see, as for import.
+      // Room for the envelope that the entries' sizes do not count, as for import.
       const maxBytes = Math.floor(extension.batchImport.maxBodyBytes * 0.8);
       const send = async (batch: { change: Creation; entry: BatchEntry }[]) => {
         const intents = intend(batch.map(({ change }): RunIntent => ({ op: 'creating', ...creationOf(change) })));
@@ -787,7 +787,7 @@ async function planAndApply(options: SyncOptions, run: SyncRun): Promise<SyncSum
           duration: formatBusinessDuration(fp.seconds),
           ...(fp.comment === '' ? {} : { comment: fp.comment }),
         };
-        const size = JSON.stringify(entry).length + 1;
+        const size = batchEntryBytes(entry);
         if (batch.length > 0 && (batch.length >= maxEntries || bytes + size > maxBytes)) {
           const full = batch;
           await pool.add(() => send(full));
