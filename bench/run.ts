@@ -6,7 +6,7 @@
  *   npm run bench -- http            one script (or several), full mode; add --quick for its quick mode
  *
  * Scripts: startup (start to first /healthz, idle RSS, `timeport --help` peak RSS; compiled build vs
- * the tsx loader), http (single import vs a bare Fastify echo, autocannon, 1/16/64 connections, SQLite and
+ * the tsx loader), parse (the timestamp and duration parsers, in process), http (single import vs a bare Fastify echo, autocannon, 1/16/64 connections, SQLite and
  * PostgreSQL), peers (the single import beside a real Redmine's POST /time_entries.json, skipped
  * without a Redmine), batch (the batch extension over HTTP), reads (listing one issue's 10,000 entries page
  * by page; the time-spent report over 1,000,000 entries over HTTP), import-cli (`timeport import`,
@@ -23,7 +23,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const here = import.meta.dirname;
-const SCRIPTS = ['startup', 'http', 'peers', 'batch', 'reads', 'import-cli', 'report', 'growth', 'indexes'];
+const SCRIPTS = ['startup', 'parse', 'http', 'peers', 'batch', 'reads', 'import-cli', 'report', 'growth', 'indexes'];
 const FULL_ONLY = new Set(['growth', 'indexes']);
 
 const args = process.argv.slice(2);

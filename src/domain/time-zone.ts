@@ -1,4 +1,5 @@
 import { type Result, accepted, refused } from './result.js';
+import { civilMillis, daysInMonth } from './calendar.js';
 import { formatDayNumber } from './timestamp.js';
 
 /**
@@ -72,17 +73,12 @@ export interface LocalDateTime extends LocalDate {
 
 /**
  * Milliseconds of a wall-clock reading taken as if it were UTC; a date alone reads as its midnight.
- * Years 0-99 stay themselves (setUTCFullYear, unlike Date.UTC).
+ * Years 0-99 stay themselves, and fields beyond their range carry over (calendar.ts).
  */
 export function wallMillis(local: LocalDate | LocalDateTime): number {
-  const value = new Date(0);
-  value.setUTCFullYear(local.year, local.month - 1, local.day);
-  if ('hour' in local) value.setUTCHours(local.hour, local.minute, local.second, local.millisecond);
-  return value.getTime();
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(wallMillis({ year, month: month + 1, day: 0 })).getUTCDate();
+  return 'hour' in local
+    ? civilMillis(local.year, local.month, local.day, local.hour, local.minute, local.second, local.millisecond)
+    : civilMillis(local.year, local.month, local.day);
 }
 
 const dateOfWall = (wall: number): LocalDate => {

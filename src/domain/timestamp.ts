@@ -1,3 +1,4 @@
+import { DAY_MS, civilMillis, daysInMonth } from './calendar.js';
 import { type Result, accepted, refused } from './result.js';
 
 /**
@@ -10,24 +11,12 @@ const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.
 const FORM_HINT = 'expected YYYY-MM-DDThh:mm:ss.sss±hhmm, for example 2025-02-18T16:35:41.740+0000';
 
 /** The earliest and latest instants that still print as a four-digit year. */
-export const EARLIEST_MS = utcMillis(1, 1, 1, 0, 0, 0, 0);
-export const LATEST_MS = utcMillis(9999, 12, 31, 23, 59, 59, 999);
+export const EARLIEST_MS = civilMillis(1, 1, 1);
+export const LATEST_MS = civilMillis(9999, 12, 31, 23, 59, 59, 999);
 
 /** Whether an instant can be answered as a Tracker date-time (formatTrackerTimestamp). */
 export const isRepresentableInstant = (epochMs: number): boolean =>
   Number.isSafeInteger(epochMs) && epochMs >= EARLIEST_MS && epochMs <= LATEST_MS;
-
-function utcMillis(year: number, month: number, day: number, h: number, m: number, s: number, ms: number): number {
-  const date = new Date(0);
-  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(h, m, s, ms);
-  return date.getTime();
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(utcMillis(year, month + 1, 0, 0, 0, 0, 0)).getUTCDate();
-}
 
 /** Parses a Tracker date-time into milliseconds since the epoch. */
 export function parseTrackerTimestamp(text: string): Result<number> {
@@ -57,14 +46,13 @@ export function parseTrackerTimestamp(text: string): Result<number> {
     offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
   }
   const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
-  const epochMs = utcMillis(year, month, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  const epochMs = civilMillis(year, month, day, hour, minute, second, millis) - offsetMinutes * 60_000;
   if (epochMs < EARLIEST_MS || epochMs > LATEST_MS) {
     return refused(`${JSON.stringify(text)} is out of range: years 0001 to 9999 in UTC are accepted`);
   }
   return accepted(epochMs);
 }
 
-const DAY_MS = 86_400_000;
 /** `YYYY-MM-DD` of UTC days already formatted: an import formats two instants an entry, most on few days. */
 const utcDays = new Map<number, string>();
 

@@ -1,3 +1,4 @@
+import { daysInMonth } from '../domain/calendar.js';
 import { type Result, accepted, refused } from '../domain/result.js';
 import { type LocalDate, type LocalDateTime, localToInstant, wallMillis } from '../domain/time-zone.js';
 
@@ -55,14 +56,7 @@ export function parseSourceTimestamp(text: string, zone: string | undefined): Re
 }
 
 export function localError(local: LocalDateTime): string | undefined {
-  const check = new Date(wallMillis(local));
-  if (
-    local.month < 1 ||
-    local.month > 12 ||
-    check.getUTCFullYear() !== local.year ||
-    check.getUTCMonth() !== local.month - 1 ||
-    check.getUTCDate() !== local.day
-  ) {
+  if (local.month < 1 || local.month > 12 || local.day < 1 || local.day > daysInMonth(local.year, local.month)) {
     return 'no such calendar day';
   }
   if (local.hour > 23 || local.minute > 59 || local.second > 59) return 'no such time of day';
