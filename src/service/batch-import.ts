@@ -90,7 +90,9 @@ export async function importWorklogBatch(
   requireAdmin(caller, 'import time entries');
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await writeBatch(ctx, caller, entries, options);
+      const result = await writeBatch(ctx, caller, entries, options);
+      if (result.stored && result.counts.created > 0) await ctx.store.noteBulkRows?.(result.counts.created);
+      return result;
     } catch (error) {
       if (error instanceof NothingStored) return error.result;
       // Two batches carrying the same new external id at once (PostgreSQL runs them side by side):

@@ -9,7 +9,15 @@ import { registerSqliteDatabase } from './sqlite-direct.js';
 import type { Config } from '../config.js';
 import { StoreOpenError, classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
-import { LOCK_MIGRATIONS, LOCK_STARTUP, type PostgresOptions, openPostgresPool, postgresKysely, withAdvisoryLock } from './postgres.js';
+import {
+  LOCK_MIGRATIONS,
+  LOCK_STARTUP,
+  type PostgresOptions,
+  growthAnalyzer,
+  openPostgresPool,
+  postgresKysely,
+  withAdvisoryLock,
+} from './postgres.js';
 import { type IdempotencyClaim, commitIdempotencyKey } from './idempotency-keys.js';
 import type { Database } from './schema.js';
 
@@ -55,6 +63,12 @@ export interface Store {
    * them: queries go through `db`.
    */
   readonly sqliteStatements?: StatementCache;
+  /**
+   * PostgreSQL: a bulk write committed `rows` new worklogs. Planner statistics lag behind bulk
+   * loads; once enough rows have come, the grown tables are analyzed before this resolves
+   * (postgres.ts, `growthAnalyzer`). SQLite keeps no statistics unless asked, so has none to lag.
+   */
+  noteBulkRows?(rows: number): Promise<void>;
   /** SQLite: how many commits carried how many writes (for tests and benchmarks). */
   groupCommitStats?(): { groups: number; writes: number };
   /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */
@@ -167,6 +181,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     ping: () => pingDatabase(db),
     inWriteTransaction,
     inWriteStatement: (work, claim) => (claim === undefined ? work(db) : inWriteTransaction(work, claim)),
+    noteBulkRows: growthAnalyzer(db, options.analyzeAfterRows),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };

@@ -59,7 +59,11 @@ export async function listImportedWorklogs(db: Kysely<Database>, orgId: string, 
     const prefix = query.prefix;
     select = select.where(sql<string>`substr(imported_worklogs.external_id, 1, length(cast(${prefix} as text)))`, '=', prefix);
   }
-  if (query.afterId !== undefined) select = select.where('importedWorklogs.worklogId', '>', query.afterId);
+  // The cursor on both sides of the join: PostgreSQL does not carry it from one to the other, and
+  // merged the ledger's page with the worklogs read from the first id on, every page (BENCHMARKS.md,
+  // "the ledger's listing on PostgreSQL").
+  if (query.afterId !== undefined)
+    select = select.where('importedWorklogs.worklogId', '>', query.afterId).where('worklogs.id', '>', query.afterId);
   const rows = await select.orderBy('importedWorklogs.worklogId').limit(query.limit).execute();
   return rows.map(toImported);
 }

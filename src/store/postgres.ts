@@ -15,6 +15,8 @@ export interface PostgresOptions {
   connectTimeoutMs: number;
   /** Where to report a connection that failed while idle in the pool (it is replaced on next use). */
   onIdleConnectionError?: (error: Error) => void;
+  /** Bulk-loaded rows that make the grown tables analyzed, at the least (`growthAnalyzer`; tests lower it). */
+  analyzeAfterRows?: number;
 }
 
 const INT8_OID = 20;
@@ -201,4 +203,45 @@ export async function withAdvisoryLock<T>(
   } finally {
     await db.destroy();
   }
+}
+
+/** Rows a bulk write may add before the grown tables are analyzed, at the least. */
+export const ANALYZE_AFTER_ROWS = 10_000;
+/** The tables batch imports grow. */
+const GROWN_TABLES = ['worklogs', 'imported_worklogs', 'import_batches'];
+
+/**
+ * Keeps PostgreSQL's planner statistics in step with bulk loads (`Store.noteBulkRows`). Until
+ * autovacuum's next visit (up to a minute, or never where it is off) the planner plans against the
+ * tables as they were before a load; listing a million imported worklogs then took 6 s a page
+ * (BENCHMARKS.md, "the ledger's listing on PostgreSQL"). Once the rows added since the last
+ * analysis reach a fifth of the worklogs counted then (at least `minRows`), the grown tables are
+ * analyzed, by the request whose rows crossed the line; one analysis runs at a time.
+ */
+export function growthAnalyzer(db: Kysely<Database>, minRows = ANALYZE_AFTER_ROWS): (rows: number) => Promise<void> {
+  let added = 0;
+  let counted: number | undefined;
+  let running = false;
+  const countedRows = async (): Promise<number> => {
+    const { rows } = await sql<{ reltuples: number }>`select reltuples from pg_class where oid = 'worklogs'::regclass`.execute(db);
+    // -1: never analyzed.
+    return Math.max(0, Number(rows[0]?.reltuples ?? 0));
+  };
+  return async (rows) => {
+    added += rows;
+    if (running) return;
+    running = true;
+    try {
+      counted ??= await countedRows();
+      if (added < Math.max(minRows, counted / 5)) return;
+      added = 0;
+      await sql.raw(`analyze ${GROWN_TABLES.join(', ')}`).execute(db);
+      counted = await countedRows();
+    } catch {
+      // The rows are committed and their answer is due; statistics are an optimisation that
+      // autovacuum also makes. The next analysis is tried after as many rows again.
+    } finally {
+      running = false;
+    }
+  };
 }

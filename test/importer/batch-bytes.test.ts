@@ -49,9 +49,8 @@ describe('batches are cut by the bytes of their body', () => {
 
   const lines = Array.from({ length: 30 }, (_, index) => entry(index));
 
-  test('timeport import', async () => {
-    const file = writeNativeLines(path.join(target.dir, 'entries.ndjson'), lines);
-    const run = await importFiles(target, [file], { api: 'timeport', concurrency: 1 });
+  /** Every entry created and stored, sent in more than one batch, none over the limit. */
+  const allArrivedInBatchesThatFit = async (run: { summary: { created: number }; out: string[] }) => {
     assert.equal(run.summary.created, 30, run.out.join('\n'));
     assert.ok(sentBytes.length > 1, `one batch of ${sentBytes.join(', ')} bytes`);
     assert.ok(
@@ -59,6 +58,12 @@ describe('batches are cut by the bytes of their body', () => {
       `bodies of ${sentBytes.join(', ')} bytes, over ${MAX_BODY_BYTES}`,
     );
     assert.equal((await storedWorklogs(target, undefined, 100)).length, 30);
+  };
+
+  test('timeport import', async () => {
+    const file = writeNativeLines(path.join(target.dir, 'entries.ndjson'), lines);
+    const run = await importFiles(target, [file], { api: 'timeport', concurrency: 1 });
+    await allArrivedInBatchesThatFit(run);
   });
 
   test('timeport sync', async () => {
@@ -69,12 +74,6 @@ describe('batches are cut by the bytes of their body', () => {
       stateDir: path.join(target.dir, 'state'),
       api: 'timeport',
     });
-    assert.equal(run.summary.created, 30, run.out.join('\n'));
-    assert.ok(sentBytes.length > 1, `one batch of ${sentBytes.join(', ')} bytes`);
-    assert.ok(
-      sentBytes.every((bytes) => bytes <= MAX_BODY_BYTES),
-      `bodies of ${sentBytes.join(', ')} bytes, over ${MAX_BODY_BYTES}`,
-    );
-    assert.equal((await storedWorklogs(target, undefined, 100)).length, 30);
+    await allArrivedInBatchesThatFit(run);
   });
 });

@@ -22,7 +22,7 @@ const skip = await skipWithoutPostgres();
 const OPTIONS = { poolSize: 4, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 };
 
 /** An app on its own PostgreSQL database, with organization 1 and its admin. */
-async function postgresApp(options: Partial<typeof OPTIONS> = {}) {
+async function postgresApp(options: Partial<typeof OPTIONS & { analyzeAfterRows: number }> = {}) {
   const database = await createTestDatabase();
   const store = await openPostgresStore(database.url, { ...OPTIONS, ...options, onIdleConnectionError: () => undefined });
   const ctx: ServiceContext = { store, now: () => NOW };
@@ -61,6 +61,42 @@ const entry = (comment: string, minutes: number) => ({
 });
 
 describe('PostgreSQL store', { skip, timeout: 120_000 }, () => {
+  it('analyzes the tables a batch import grew, once enough rows have come since the last analysis', async () => {
+    const { database, request, close } = await postgresApp({ analyzeAfterRows: 100 });
+    try {
+      const key = await prepareIssue(request);
+      const counted = async () => {
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ relname: string; reltuples: number }>(
+            "select relname, reltuples from pg_class where relname in ('worklogs', 'imported_worklogs') order by relname",
+          );
+          return Object.fromEntries(rows.map((row) => [row.relname, Number(row.reltuples)]));
+        } finally {
+          await client.end();
+        }
+      };
+      let next = 0;
+      const batch = async (count: number) => {
+        const entries = Array.from({ length: count }, () => ({ issue: key, externalId: `e-${next}`, ...entry(`entry ${next++}`, 30) }));
+        const answer = await request('POST', '/timeport/v1/worklogs/_import', { source: 'bulk.ndjson', mode: 'partial', entries });
+        assert.equal(answer.statusCode, 200, answer.body);
+        assert.equal(answer.json<{ counts: { created: number } }>().counts.created, count);
+      };
+      const before = await counted();
+      assert.ok(before.worklogs! <= 0, `the planner counted ${before.worklogs} worklogs before any`);
+      await batch(150);
+      assert.deepEqual(await counted(), { imported_worklogs: 150, worklogs: 150 }, 'analyzed after 150 rows (at least 100)');
+      await batch(20);
+      assert.deepEqual(await counted(), { imported_worklogs: 150, worklogs: 150 }, 'not again after 20 more');
+      await batch(90);
+      assert.deepEqual(await counted(), { imported_worklogs: 260, worklogs: 260 }, 'again once 110 more have come');
+    } finally {
+      await close();
+    }
+  });
+
   it('several processes opening an empty database at once: migrations run once, and one bootstrap wins', async () => {
     const database = await createTestDatabase({ migrated: false });
     const stores: Store[] = [];
