@@ -26,7 +26,9 @@
  * target: every entry created, with a state directory of its own per run); it has no `--order`,
  * so `:file` orders are refused with it. BENCH_CLI_COMMAND=resync runs that first sync unmeasured,
  * then measures a second `timeport sync` of the same file with the same state directory (every
- * entry known, nothing to write: what a daily sync of an unchanged history costs).
+ * entry known, nothing to write: what a daily sync of an unchanged history costs);
+ * BENCH_RESYNC_STATE=lost removes the state directory between the two (a sync from another
+ * machine, which knows its entries from Timeport's ledger alone).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,6 +88,9 @@ const ORDERS: Order[] = (process.env.BENCH_ORDERS ?? (process.env.BENCH_ORDER ==
   });
 const MODE = process.env.BENCH_CLI_COMMAND ?? 'import';
 if (MODE !== 'import' && MODE !== 'sync' && MODE !== 'resync') throw new Error(`BENCH_CLI_COMMAND=${MODE}: give import, sync or resync`);
+/** With `resync`: `lost` removes the first sync's state directory before the second. */
+const RESYNC_STATE = process.env.BENCH_RESYNC_STATE ?? 'kept';
+if (RESYNC_STATE !== 'kept' && RESYNC_STATE !== 'lost') throw new Error(`BENCH_RESYNC_STATE=${RESYNC_STATE}: give kept or lost`);
 /** The command measured: `resync` measures a second `timeport sync`. */
 const COMMAND = MODE === 'import' ? 'import' : 'sync';
 if (COMMAND === 'sync' && ORDERS.some((order) => order.args.length > 0))
@@ -189,6 +194,8 @@ async function run(entries: number, heapMiB: number | undefined, build: Build, o
   if (MODE === 'resync') {
     const first = await measured();
     log(`first sync: ${/Sync finished.*/.exec(first.cli.stdout)?.[0] ?? '?'} (peak RSS CLI ${first.cliPeak} MiB); measuring the second`);
+    // A sync from another machine, or after its state was lost, knows its entries from the ledger alone.
+    if (RESYNC_STATE === 'lost') fs.rmSync(path.join(box.dataDir, 'sync-state'), { recursive: true, force: true });
   }
   const serverCpuBefore = cpuMicros(api.pid) ?? 0;
   const { cli, cliPeak, cliCpu, commandSeconds, ...second } = await measured();

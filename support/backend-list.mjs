@@ -21,6 +21,7 @@ export const ONE_BACKEND = {
   'test/importer/file-lines.test.ts': 'lines of a file and their offsets; no database',
   'test/importer/runs-process.test.ts': 'the import journal of a process; no Timeport database',
   'test/importer/source-http.test.ts': "a live source's HTTP against a scripted server; no database",
+  'test/importer/scratch-directory.test.ts': 'a temporary directory and a list on disk; no database',
   'test/importer/source-id-set.test.ts': 'an in-memory set; no database',
   'test/importer/sync-state.test.ts': "the sync's state file; no database",
   'test/importer/sync-ledger.test.ts': "the sync's copy of a ledger listing, given as a list; no database",

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { chunkedWriter, readLines } from './file-lines.js';
 import { processIsAlive } from './processes.js';
 
 /** The temporary directories' prefix; the process id follows, for the sweep of ones left behind. */
@@ -53,5 +54,53 @@ function sweepLeftBehind(parent: string): void {
     const pid = Number(new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
     if (!Number.isSafeInteger(pid) || pid === process.pid || processIsAlive(pid)) continue;
     fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A list that may hold millions of values, kept as JSON lines in a file of a `ScratchDirectory`
+ * (made at the first `push`) and read back in order, so that holding it costs no memory.
+ */
+export class SpilledList<T> {
+  private file: string | undefined;
+  private fd: number | undefined;
+  private out: ReturnType<typeof chunkedWriter> | undefined;
+  /** Values pushed. */
+  length = 0;
+
+  constructor(
+    private readonly scratch: ScratchDirectory,
+    private readonly name: string,
+  ) {}
+
+  push(value: T): void {
+    if (this.out === undefined) {
+      this.file = path.join(this.scratch.path(), this.name);
+      this.fd = fs.openSync(this.file, 'w', 0o600);
+      this.out = chunkedWriter(this.fd);
+    }
+    this.out.write(JSON.stringify(value) + '\n');
+    this.length++;
+  }
+
+  /** The values in the order pushed, read back `size` at a time. */
+  *chunks(size: number): Generator<T[]> {
+    if (this.file === undefined) return;
+    this.out!.flush();
+    let chunk: T[] = [];
+    for (const line of readLines(this.file)) {
+      if (line === '') continue;
+      chunk.push(JSON.parse(line) as T);
+      if (chunk.length === size) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 }

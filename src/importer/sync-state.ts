@@ -322,7 +322,15 @@ export class SyncState {
 
   /** The source entry no longer has a worklog on the target (synced by `sync()`). */
   forget(sourceId: string): void {
-    this.append([{ s: sourceId, gone: true }], false);
+    this.forgetAll([sourceId]);
+  }
+
+  /** `forget` for many, with one write. */
+  forgetAll(sourceIds: readonly string[]): void {
+    this.append(
+      sourceIds.map((s) => ({ s, gone: true }) as const),
+      false,
+    );
   }
 
   finishRun(startedAt: string): void {

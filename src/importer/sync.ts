@@ -23,7 +23,7 @@ import { type SourceOptions, sourceItems } from './source.js';
 import { type FullImage, type RunChange, RunLog, type RunIntent, runsDirectory } from './run-log.js';
 import { NumberSet, uint8Column } from './columns.js';
 import { chunkedWriter } from './file-lines.js';
-import { ScratchDirectory } from './scratch-directory.js';
+import { ScratchDirectory, SpilledList } from './scratch-directory.js';
 import { stringSharer } from './shared-strings.js';
 import { SourceIdIndex, SourceIdSet } from './source-id-set.js';
 import { Pool } from './pool.js';
@@ -205,6 +205,10 @@ interface SyncRun {
   creations: StartOrderSort<Creation>;
   state?: SyncState;
   ledger?: SyncLedger;
+  /** Unchanged entries the state must learn (it lost them, or a run stopped after its write). */
+  refreshed?: SpilledList<{ sourceId: string; worklogId: number; fp: SyncFingerprint }>;
+  /** Entries gone from both sides, which the state forgets. */
+  forgotten?: SpilledList<string>;
 }
 
 export async function runSync(options: SyncOptions): Promise<SyncSummary> {
@@ -217,6 +221,8 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     return await planAndApply(options, run);
   } finally {
     run.ledger?.close();
+    run.refreshed?.close();
+    run.forgotten?.close();
     run.state?.close();
     run.creations.dispose();
   }
@@ -264,8 +270,9 @@ async function planAndApply(options: SyncOptions, run: SyncRun): Promise<SyncSum
     return summary;
   }
   // The state's entries are loaded after the preflight, which keeps every source id it reads.
-  // Source ids by row, sized for the state's entries (the ledger's are mostly the same ids).
-  const state = SyncState.load(stateFile, stateKey, new SourceIdIndex(stateFileSeen.lines));
+  // Source ids by row, sized for the state's entries or the source's, whichever are more (the
+  // ledger's are mostly the same ids; a sync from another machine has no state).
+  const state = SyncState.load(stateFile, stateKey, new SourceIdIndex(Math.max(stateFileSeen.lines, report.total)));
   run.state = state;
   const { index, codes } = state;
   options.out(
@@ -358,8 +365,9 @@ async function planAndApply(options: SyncOptions, run: SyncRun): Promise<SyncSum
     }
   };
 
-  const refreshed: { sourceId: string; worklogId: number; fp: SyncFingerprint }[] = [];
-  const forgotten: string[] = [];
+  // Both lists are on disk: after a lost state, every unchanged entry is one to refresh.
+  const refreshed = (run.refreshed = new SpilledList(run.scratch, 'refreshed.ndjson'));
+  const forgotten = (run.forgotten = new SpilledList<string>(run.scratch, 'forgotten.ndjson'));
   /**
    * Plans an entry an earlier sync put into the target: `want` is the source's (undefined: gone
    * from it), `known` what was written, `kept` what the local state has of it, `current` the
@@ -615,8 +623,9 @@ async function planAndApply(options: SyncOptions, run: SyncRun): Promise<SyncSum
       ? `${error.status}: ${describeError(error.body, error.text)}`
       : undefined;
   try {
-    for (const entry of refreshed) state.record(entry.sourceId, { worklogId: entry.worklogId, fp: entry.fp });
-    for (const sourceId of forgotten) state.forget(sourceId);
+    for (const chunk of refreshed.chunks(1000))
+      state.recordAll(chunk.map(({ sourceId, worklogId, fp }) => ({ sourceId, entry: { worklogId, fp } })));
+    for (const chunk of forgotten.chunks(1000)) state.forgetAll(chunk);
     // Deletions first: a moved entry's old worklog goes before its new one is created, and a move
     // whose old worklog could not be deleted is not created a second time.
     const stuckMoves = new Set<string>();

@@ -134,6 +134,16 @@ describe('timeport sync', () => {
       lost.out.join('\n'),
     );
     assert.deepEqual(await stored(), expected([entry(1, { duration: 'PT90M' }), entry(2, { duration: 'PT5M' }), entry(3)]));
+    // The unchanged entry, known from the ledger alone, is in the new state again.
+    const stateLines = fs
+      .readdirSync(stateDir)
+      .filter((name) => name.startsWith('sync-') && name.endsWith('.ndjson'))
+      .flatMap((name) => fs.readFileSync(path.join(stateDir, name), 'utf8').trim().split('\n'))
+      .map((line) => JSON.parse(line) as { s?: string; id?: number });
+    assert.ok(
+      stateLines.some((line) => line.s === 'src-3' && typeof line.id === 'number'),
+      JSON.stringify(stateLines),
+    );
     const preferred = await sync({ api: 'timeport', preferSource: true });
     assert.equal(preferred.summary.updated, 1);
     assert.deepEqual(await stored(), expected([entry(1, { duration: 'PT90M' }), entry(2), entry(3)]));
