@@ -59,7 +59,7 @@ export const uint32Column = (width = 1): Column<Uint32Array> => new Column((leng
 export const uint8Column = (): Column<Uint8Array> => new Column((length) => new Uint8Array(length));
 
 /**
- * Strings that repeat across entries (issue keys, logins, author ids) as small numbers, each
+ * Strings that repeat across entries (issue keys, logins) as small numbers, each
  * string kept once. Codes start at 1, so 0 (a row never written) is no string.
  */
 export class Codes {
