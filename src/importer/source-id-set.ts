@@ -10,143 +10,128 @@
  * empty slot; an id that would hash to it is stored as (1, 0, 0).
  */
 export class SourceIdSet {
-  private slots: Uint32Array;
-  private mask: number;
-  private count = 0;
+  private readonly table: FingerprintTable;
 
   constructor(expected = 1024) {
     let capacity = 16;
     while (capacity < expected * 2) capacity *= 2;
-    this.slots = new Uint32Array(capacity * 3);
-    this.mask = capacity - 1;
+    this.table = new FingerprintTable(3, [1, 2], capacity);
   }
 
   get size(): number {
-    return this.count;
+    return this.table.count;
   }
 
   has(id: string): boolean {
     fingerprint(id);
-    return this.find(h1, h2, h3) >= 0;
+    return this.table.find() >= 0;
   }
 
   /** Adds the id; answers false when it was there already. */
   add(id: string): boolean {
     fingerprint(id);
-    const slot = this.find(h1, h2, h3);
-    if (slot >= 0) return false;
-    this.insert(h1, h2, h3);
-    this.count += 1;
-    // At most half full: probes stay short.
-    if (this.count * 2 > this.mask + 1) this.grow();
+    if (this.table.find() >= 0) return false;
+    this.table.add(0);
     return true;
-  }
-
-  /** The slot holding the fingerprint, or -1. */
-  private find(a: number, b: number, c: number): number {
-    const slots = this.slots;
-    for (let index = a & this.mask; ; index = (index + 1) & this.mask) {
-      const base = index * 3;
-      const x = slots[base]!;
-      const y = slots[base + 1]!;
-      const z = slots[base + 2]!;
-      if (x === 0 && y === 0 && z === 0) return -1;
-      if (x === a && y === b && z === c) return index;
-    }
-  }
-
-  private insert(a: number, b: number, c: number): void {
-    const slots = this.slots;
-    for (let index = a & this.mask; ; index = (index + 1) & this.mask) {
-      const base = index * 3;
-      if (slots[base] === 0 && slots[base + 1] === 0 && slots[base + 2] === 0) {
-        slots[base] = a;
-        slots[base + 1] = b;
-        slots[base + 2] = c;
-        return;
-      }
-    }
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Uint32Array(old.length * 2);
-    this.mask = this.mask * 2 + 1;
-    for (let base = 0; base < old.length; base += 3) {
-      const a = old[base]!;
-      const b = old[base + 1]!;
-      const c = old[base + 2]!;
-      if (a !== 0 || b !== 0 || c !== 0) this.insert(a, b, c);
-    }
   }
 }
 
 /**
  * Source ids to row numbers (0, 1, 2, ... in the order ids are first added), on the same 96-bit
- * fingerprints as `SourceIdSet`: 16 bytes a slot, at most three quarters of the slots used, so
- * about 21 bytes an id when sized for them from the start (`expected`). The sync keeps what it
- * knows of millions of entries in columns by row (sync-state.ts, sync-ledger.ts) instead of a
- * `Map` of objects. The id itself is not kept; whoever needs it back keeps where to read it.
+ * fingerprints as `SourceIdSet`: 16 bytes a slot (the fingerprint, then the row), at most three
+ * quarters of the slots used, so about 21 bytes an id when sized for them from the start
+ * (`expected`). The sync keeps what it knows of millions of entries in columns by row
+ * (sync-state.ts, sync-ledger.ts) instead of a `Map` of objects. The id itself is not kept;
+ * whoever needs it back keeps where to read it.
  */
 export class SourceIdIndex {
-  /** Per slot: the three fingerprint words, then the row + 1 (0: empty slot). */
-  private slots: Uint32Array;
-  private capacity: number;
-  private count = 0;
+  private readonly table: FingerprintTable;
 
   constructor(expected = 1024) {
-    this.capacity = Math.max(16, Math.ceil((expected * 4) / 3) + 1);
-    this.slots = new Uint32Array(this.capacity * 4);
+    this.table = new FingerprintTable(4, [3, 4], Math.max(16, Math.ceil((expected * 4) / 3) + 1));
   }
 
   /** Rows given out so far. */
   get size(): number {
-    return this.count;
+    return this.table.count;
   }
 
   /** The id's row, or -1 when it was never added. */
   rowOf(id: string): number {
     fingerprint(id);
-    const slot = this.find(h1, h2, h3);
-    return slot < 0 ? -1 : this.slots[slot * 4 + 3]! - 1;
+    const slot = this.table.find();
+    return slot < 0 ? -1 : this.table.extraAt(slot);
   }
 
   /** The id's row, given out now if the id is new. */
   add(id: string): number {
     fingerprint(id);
-    const slot = this.find(h1, h2, h3);
-    if (slot >= 0) return this.slots[slot * 4 + 3]! - 1;
-    const row = this.count;
-    this.insert(h1, h2, h3, row + 1);
-    this.count += 1;
-    // At most three quarters full: probes stay short.
-    if (this.count * 4 > this.capacity * 3) this.grow();
+    const slot = this.table.find();
+    if (slot >= 0) return this.table.extraAt(slot);
+    const row = this.table.count;
+    this.table.add(row);
     return row;
   }
+}
 
-  /** The first slot to probe: the fingerprint's first word scaled to the capacity, which need not be a power of two. */
+/**
+ * The open-addressing table under both: per slot the three words of a fingerprint and, with a
+ * width of 4, one more number (the index's row). A slot of three zero words is empty, which no
+ * fingerprint is (`fingerprint` keeps it apart). Probing starts at the first word scaled to the
+ * capacity, so the capacity need not be a power of two; the table doubles once more than
+ * `maxLoad` of its slots are used.
+ */
+class FingerprintTable {
+  private slots: Uint32Array;
+  count = 0;
+
+  constructor(
+    private readonly width: 3 | 4,
+    /** The most of its slots the table fills, as [numerator, denominator]: [1, 2] keeps it at most half full. */
+    private readonly maxLoad: readonly [number, number],
+    private capacity: number,
+  ) {
+    this.slots = new Uint32Array(capacity * width);
+  }
+
+  /** The slot of the fingerprint last computed (`fingerprint`), or -1. */
+  find(): number {
+    const { slots, width } = this;
+    for (let index = this.home(h1); ; index = index + 1 === this.capacity ? 0 : index + 1) {
+      const base = index * width;
+      const x = slots[base]!;
+      const y = slots[base + 1]!;
+      const z = slots[base + 2]!;
+      if (x === 0 && y === 0 && z === 0) return -1;
+      if (x === h1 && y === h2 && z === h3) return index;
+    }
+  }
+
+  /** The number kept beside the fingerprint in `slot` (width 4). */
+  extraAt(slot: number): number {
+    return this.slots[slot * this.width + 3]!;
+  }
+
+  /** Adds the fingerprint last computed, which `find` did not find, with `extra` beside it (width 4). */
+  add(extra: number): void {
+    this.insert(this.slots, h1, h2, h3, extra);
+    this.count += 1;
+    if (this.count * this.maxLoad[1] > this.capacity * this.maxLoad[0]) this.grow();
+  }
+
   private home(a: number): number {
     return Math.floor((a / 4294967296) * this.capacity);
   }
 
-  private find(a: number, b: number, c: number): number {
-    const slots = this.slots;
+  private insert(slots: Uint32Array, a: number, b: number, c: number, extra: number): void {
+    const width = this.width;
     for (let index = this.home(a); ; index = index + 1 === this.capacity ? 0 : index + 1) {
-      const base = index * 4;
-      if (slots[base + 3] === 0) return -1;
-      if (slots[base] === a && slots[base + 1] === b && slots[base + 2] === c) return index;
-    }
-  }
-
-  private insert(a: number, b: number, c: number, rowPlusOne: number): void {
-    const slots = this.slots;
-    for (let index = this.home(a); ; index = index + 1 === this.capacity ? 0 : index + 1) {
-      const base = index * 4;
-      if (slots[base + 3] === 0) {
+      const base = index * width;
+      if (slots[base] === 0 && slots[base + 1] === 0 && slots[base + 2] === 0) {
         slots[base] = a;
         slots[base + 1] = b;
         slots[base + 2] = c;
-        slots[base + 3] = rowPlusOne;
+        if (width === 4) slots[base + 3] = extra;
         return;
       }
     }
@@ -154,10 +139,15 @@ export class SourceIdIndex {
 
   private grow(): void {
     const old = this.slots;
+    const width = this.width;
     this.capacity *= 2;
-    this.slots = new Uint32Array(this.capacity * 4);
-    for (let base = 0; base < old.length; base += 4)
-      if (old[base + 3] !== 0) this.insert(old[base]!, old[base + 1]!, old[base + 2]!, old[base + 3]!);
+    this.slots = new Uint32Array(this.capacity * width);
+    for (let base = 0; base < old.length; base += width) {
+      const a = old[base]!;
+      const b = old[base + 1]!;
+      const c = old[base + 2]!;
+      if (a !== 0 || b !== 0 || c !== 0) this.insert(this.slots, a, b, c, width === 4 ? old[base + 3]! : 0);
+    }
   }
 }
 
