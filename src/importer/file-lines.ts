@@ -64,14 +64,18 @@ export function readLineAt(fd: number, offset: number): string {
  */
 export function* parsedLines<T>(lines: Iterable<string>): Generator<T> {
   for (const text of lines) {
-    if (text.trim() === '') continue;
-    let value: T;
-    try {
-      value = JSON.parse(text) as T;
-    } catch {
-      continue;
-    }
-    yield value;
+    const value = parsedLine<T>(text);
+    if (value !== undefined) yield value;
+  }
+}
+
+/** One line as `parsedLines` reads it: its JSON value, or undefined for a blank or torn line. */
+export function parsedLine<T>(text: string): T | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppendFile } from './append-file.js';
 import { type Column, Codes, float64Column, uint32Column } from './columns.js';
-import { chunkedWriter, lineRecords, readLineAt } from './file-lines.js';
+import { chunkedWriter, lineRecords, parsedLine, readLineAt } from './file-lines.js';
 import { SourceIdIndex, fingerprintInto } from './source-id-set.js';
 
 /**
@@ -136,7 +136,7 @@ export class SyncState {
         count++;
         // Only these lines begin so (JSON.stringify({ lastRunAt })); the others need not be parsed.
         if (!text.startsWith('{"lastRunAt"')) continue;
-        const line = parsedLine(text);
+        const line = parsedLine<StateLine>(text);
         if (line !== undefined && 'lastRunAt' in line) lastRunAt = line.lastRunAt;
       }
       return { lastRunAt, lines: count };
@@ -159,7 +159,7 @@ export class SyncState {
       notEntries.push(0);
       const values = new Uint32Array(3);
       for (const { text, offset } of lines) {
-        const line = parsedLine(text);
+        const line = parsedLine<StateLine>(text);
         if (line === undefined || 'lastRunAt' in line || 'gone' in line) notEntries.push(offset);
         if (line === undefined) continue;
         if ('lastRunAt' in line) this.lastRunAt = line.lastRunAt;
@@ -229,7 +229,7 @@ export class SyncState {
     const loaded = this.columns();
     const offset = loaded.lineOf.get(row) - 1;
     if (offset < 0 || loaded.fd === undefined) throw new Error(`the sync state has no entry in row ${row}`);
-    const line = parsedLine(readLineAt(loaded.fd, offset));
+    const line = parsedLine<StateLine>(readLineAt(loaded.fd, offset));
     if (line === undefined || 'lastRunAt' in line || 'gone' in line)
       throw new SyncStateError(`the sync state ${this.file} changed while the sync ran`);
     return { sourceId: line.s, entry: entryOf(line, offset) };
@@ -244,7 +244,7 @@ export class SyncState {
   /** The entries as loaded, in the file's order. */
   *entries(): Generator<[string, SyncedEntry]> {
     for (const { text, offset } of this.liveLines()) {
-      const line = parsedLine(text) as EntryLine;
+      const line = parsedLine<EntryLine>(text)!;
       yield [line.s, entryOf(line, offset)];
     }
   }
@@ -371,16 +371,6 @@ function checkedHeader(text: string, file: string, header: Omit<StateHeader, 'sy
     );
   }
   return found;
-}
-
-/** A line of the file, or undefined for a blank line or one torn by a crash (never confirmed). */
-function parsedLine(text: string): StateLine | undefined {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as StateLine;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The entry a line records; a line of another shape is refused (the file is not what it claims). */
