@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chunkedWriter, readLines } from './file-lines.js';
+import { chunkedWriter, readLineAt, readLines } from './file-lines.js';
 import { processIsAlive } from './processes.js';
 
 /** The temporary directories' prefix; the process id follows, for the sweep of ones left behind. */
@@ -59,12 +59,15 @@ function sweepLeftBehind(parent: string): void {
 
 /**
  * A list that may hold millions of values, kept as JSON lines in a file of a `ScratchDirectory`
- * (made at the first `push`) and read back in order, so that holding it costs no memory.
+ * (made at the first `push`) and read back in order, or one by the offset `push` answered, so
+ * that holding it costs no memory.
  */
 export class SpilledList<T> {
   private file: string | undefined;
   private fd: number | undefined;
   private out: ReturnType<typeof chunkedWriter> | undefined;
+  /** Bytes written (or to be written) so far: where the next value's line starts. */
+  private bytes = 0;
   /** Values pushed. */
   length = 0;
 
@@ -73,14 +76,26 @@ export class SpilledList<T> {
     private readonly name: string,
   ) {}
 
-  push(value: T): void {
+  /** Adds the value; answers the byte offset of its line, for `at`. */
+  push(value: T): number {
     if (this.out === undefined) {
       this.file = path.join(this.scratch.path(), this.name);
-      this.fd = fs.openSync(this.file, 'w', 0o600);
+      this.fd = fs.openSync(this.file, 'w+', 0o600);
       this.out = chunkedWriter(this.fd);
     }
-    this.out.write(JSON.stringify(value) + '\n');
+    const line = JSON.stringify(value) + '\n';
+    this.out.write(line);
     this.length++;
+    const offset = this.bytes;
+    this.bytes += Buffer.byteLength(line);
+    return offset;
+  }
+
+  /** The value whose line starts at `offset` (as `push` answered it). */
+  at(offset: number): T {
+    if (this.out === undefined) throw new RangeError(`${this.name} holds no value at ${offset}`);
+    this.out.flush();
+    return JSON.parse(readLineAt(this.fd!, offset)) as T;
   }
 
   /** The values in the order pushed, read back `size` at a time. */

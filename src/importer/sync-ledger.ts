@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ExternalWorklog, TrackerWorklog } from '../client/tracker-client.js';
 import { parseBusinessDuration } from '../domain/duration.js';
 import { parseTrackerTimestamp } from '../domain/timestamp.js';
 import { NumberSet, float64Column, uint32Column, uint8Column } from './columns.js';
-import { chunkedWriter, readLineAt } from './file-lines.js';
-import type { ScratchDirectory } from './scratch-directory.js';
+import { type ScratchDirectory, SpilledList } from './scratch-directory.js';
 import type { SourceIdIndex } from './source-id-set.js';
 import { type SyncState, VALUE_WORDS, fingerprintValues } from './sync-state.js';
 
@@ -65,11 +62,14 @@ export class SyncLedger {
   private readonly flags = uint8Column();
   /** The ids of the worklogs the state does not have (those it has, it knows). */
   readonly idsNotInState = new NumberSet();
-  private fd: number | undefined;
   /** Worklogs listed. */
   size = 0;
 
-  private constructor(private readonly index: SourceIdIndex) {}
+  private constructor(
+    private readonly index: SourceIdIndex,
+    /** The listing's worklogs, by the offset in `lineOf`. */
+    private readonly worklogs: SpilledList<{ s: string; w: LedgerWorklog }>,
+  ) {}
 
   /** Reads the listing, writing each worklog to a file in `scratch`; `state` is the run's, loaded on the same index. */
   static async read(
@@ -78,12 +78,8 @@ export class SyncLedger {
     state: SyncState,
     scratch: ScratchDirectory,
   ): Promise<SyncLedger> {
-    const ledger = new SyncLedger(index);
-    const fd = fs.openSync(path.join(scratch.path(), 'ledger.ndjson'), 'w+', 0o600);
-    ledger.fd = fd;
-    const out = chunkedWriter(fd);
+    const ledger = new SyncLedger(index, new SpilledList(scratch, 'ledger.ndjson'));
     const fingerprint = new Uint32Array(3);
-    let offset = 0;
     for await (const item of listing) {
       const values = valuesOf(item.worklog);
       const worklog: LedgerWorklog = {
@@ -93,12 +89,9 @@ export class SyncLedger {
         syncedVersion: item.syncedVersion,
         values,
       };
-      const line = JSON.stringify({ s: item.externalId, w: worklog });
-      out.write(line + '\n');
       const row = index.add(item.externalId);
       if (ledger.flags.get(row) === 0) ledger.size++;
-      ledger.lineOf.set(row, offset + 1);
-      offset += Buffer.byteLength(line) + 1;
+      ledger.lineOf.set(row, ledger.worklogs.push({ s: item.externalId, w: worklog }) + 1);
       if (values !== undefined) {
         fingerprintValues(values, fingerprint);
         ledger.values.setAll(row, fingerprint);
@@ -113,7 +106,6 @@ export class SyncLedger {
           (inState ? IN_STATE : 0),
       );
     }
-    out.flush();
     return ledger;
   }
 
@@ -149,13 +141,12 @@ export class SyncLedger {
   /** The row's source id and worklog, read again from the file. */
   itemAt(row: number): { sourceId: string; worklog: LedgerWorklog } {
     const offset = this.lineOf.get(row) - 1;
-    if (offset < 0 || this.fd === undefined) throw new Error(`the ledger has no worklog in row ${row}`);
-    const line = JSON.parse(readLineAt(this.fd, offset)) as { s: string; w: LedgerWorklog };
+    if (offset < 0) throw new Error(`the ledger has no worklog in row ${row}`);
+    const line = this.worklogs.at(offset);
     return { sourceId: line.s, worklog: line.w };
   }
 
   close(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
+    this.worklogs.close();
   }
 }

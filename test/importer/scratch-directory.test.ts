@@ -16,15 +16,17 @@ describe('ScratchDirectory and SpilledList', () => {
   });
   afterEach(() => temp.remove());
 
-  it('keeps a list on disk, gives it back in order and in chunks, and leaves nothing behind', () => {
+  it('keeps a list on disk, gives it back in order, in chunks or one by its offset, and leaves nothing behind', () => {
     const scratch = new ScratchDirectory(path.join(temp.dir, 'state'));
     const list = new SpilledList<{ id: string; n: number }>(scratch, 'list.ndjson');
     const empty = new SpilledList<number>(scratch, 'empty.ndjson');
     assert.deepEqual([...empty.chunks(10)], []);
     assert.equal(scratch.made, undefined, 'nothing pushed: no directory');
     const values = Array.from({ length: 2_345 }, (_, n) => ({ id: `src-${n} é\n`, n }));
-    for (const value of values) list.push(value);
+    const offsets = values.map((value) => list.push(value));
     assert.equal(list.length, 2_345);
+    // One value read back by the offset its push answered, before and after the others.
+    for (const n of [2_344, 0, 1_234]) assert.deepEqual(list.at(offsets[n]!), values[n]);
     const directory = scratch.made!;
     assert.deepEqual(fs.readdirSync(directory), ['list.ndjson']);
     const chunks = [...list.chunks(1_000)];
