@@ -5,7 +5,7 @@ import type { IssueView } from '../service/issues.js';
 import type { WorklogsAcrossIssues, WorklogsView } from '../service/worklogs.js';
 import type { FieldDefinition } from '../domain/fields.js';
 import type { User } from '../domain/accounts.js';
-import type { IssueWithoutSpent, Queue } from '../domain/issue.js';
+import type { IssueForWorklog, IssueWithoutSpent, Queue } from '../domain/issue.js';
 import type { Worklog } from '../domain/worklog.js';
 import type {
   CatalogueReferenceAnswer,
@@ -116,7 +116,7 @@ function userFrom(users: Map<number, User>, uid: number, links: Links): UserRefe
 
 const durationOrUndefined = (seconds: number | null) => (seconds === null ? undefined : formatBusinessDuration(seconds));
 
-export function issueReference(issue: IssueWithoutSpent, links: Links): IssueReferenceAnswer {
+export function issueReference(issue: Pick<IssueWithoutSpent, 'id' | 'key' | 'summary'>, links: Links): IssueReferenceAnswer {
   return { self: selfUrl(links, `issues/${segment(issue.key)}`), id: issue.id, key: issue.key, display: issue.summary };
 }
 
@@ -163,7 +163,7 @@ export function issueResource({ issue, queue, users }: IssueView, links: Links):
 }
 
 /** The worklog object of the spec's response. Its `self` uses the singular `worklog`, always. */
-export function worklogResource(worklog: Worklog, issue: IssueWithoutSpent, users: Map<number, User>, links: Links): WorklogAnswer {
+export function worklogResource(worklog: Worklog, issue: IssueForWorklog, users: Map<number, User>, links: Links): WorklogAnswer {
   return {
     self: selfUrl(links, `issues/${segment(issue.key)}/worklog/${worklog.id}`),
     id: worklog.id,

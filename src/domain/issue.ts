@@ -69,3 +69,10 @@ export interface Issue {
  * (store/issues.ts).
  */
 export type IssueWithoutSpent = Omit<Issue, 'spentSeconds'>;
+
+/**
+ * What a worklog's answer names of its issue (its reference) and what the import's rules check
+ * (its lifetime, domain/worklog-rules.ts): all the single import reads of it, so all the catalog
+ * cache keeps (store/catalog-cache.ts).
+ */
+export type IssueForWorklog = Pick<Issue, 'id' | 'orgId' | 'key' | 'summary' | 'createdAt' | 'updatedAt'>;

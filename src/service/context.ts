@@ -1,6 +1,7 @@
 import type { DbHandle, Store } from '../store/database.js';
 import type { Organization, User } from '../domain/accounts.js';
 import type { IdempotencyClaim } from '../store/idempotency-keys.js';
+import type { CatalogReads } from '../store/catalog-cache.js';
 
 /** What every service call needs: the store, and a clock tests can set. */
 export interface ServiceContext {
@@ -22,6 +23,12 @@ export interface ServiceContext {
 export interface Caller {
   readonly org: Organization;
   readonly user: User;
+  /**
+   * The catalog's reads as fresh as this caller's authentication (store/catalog-cache.ts), for
+   * the reads an operation makes before its write (the single import). Without them, operations
+   * read the database.
+   */
+  readonly reads?: CatalogReads;
 }
 
 export const isAdmin = (caller: Caller): boolean => caller.user.isAdmin;

@@ -15,7 +15,8 @@ import { ISSUE_ID_PATTERN, isNumericId, MAX_ISSUE_NUMBER, issueKey, parseIssueKe
 import { classifyDatabaseError } from '../store/errors.js';
 import type { DbHandle } from '../store/database.js';
 import type { User } from '../domain/accounts.js';
-import type { Issue, IssueExtra, IssueWithoutSpent, Queue } from '../domain/issue.js';
+import type { Issue, IssueExtra, IssueForWorklog, Queue } from '../domain/issue.js';
+import type { CatalogReads } from '../store/catalog-cache.js';
 import * as issueStore from '../store/issues.js';
 import type { NewIssueValues } from '../store/issues.js';
 import { queueById, queuesById, raiseLastIssueNumber, takeNextIssueNumber } from '../store/queues.js';
@@ -318,13 +319,14 @@ export async function findIssue(db: DbHandle, orgId: string, ref: string): Promi
   return 'id' in lookup ? issueStore.findIssueById(db, orgId, lookup.id) : issueStore.findIssueByKey(db, orgId, lookup.key);
 }
 
-/** As findIssue, without the issue's `spent`, for operations that neither print nor check it. */
-export async function findIssueWithoutSpent(db: DbHandle, orgId: string, ref: string): Promise<IssueWithoutSpent | undefined> {
+/**
+ * An issue by key (any case) or 24-hex id, as findIssue, through `reads` and without `spent`: only
+ * what a worklog's answer and the import's rules read of it.
+ */
+export async function findIssueForWorklog(reads: CatalogReads, orgId: string, ref: string): Promise<IssueForWorklog | undefined> {
   const lookup = issueLookup(ref);
   if (lookup === undefined) return undefined;
-  return 'id' in lookup
-    ? issueStore.findIssueWithoutSpentById(db, orgId, lookup.id)
-    : issueStore.findIssueWithoutSpentByKey(db, orgId, lookup.key);
+  return 'id' in lookup ? reads.issueById(orgId, lookup.id) : reads.issueByKey(orgId, lookup.key);
 }
 
 export async function getIssue(ctx: ServiceContext, caller: Caller, ref: string): Promise<IssueView> {

@@ -2,9 +2,8 @@ import { recordAudit } from './audit.js';
 import { writeTransaction } from './idempotency.js';
 import { invalidField, notFound } from '../domain/errors.js';
 import type { DbHandle } from '../store/database.js';
-import type { Organization, User } from '../domain/accounts.js';
-import { findActiveToken, findTokenOwner, insertTokenRow, revokeTokenById, revokeTokensOfUser } from '../store/users.js';
-import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
+import { findActiveToken, insertTokenRow, revokeTokenById, revokeTokensOfUser } from '../store/users.js';
+import { type Caller, type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
 import { chosenTokenError, hashToken, newToken } from './secrets.js';
 import { findUserByLogin, requireAdmin } from './users.js';
 
@@ -42,11 +41,14 @@ export async function issueToken(
 }
 
 /**
- * Finds who a token belongs to. The lookup is by the token's hash, so the database never compares
- * secrets and its timing tells nothing about them.
+ * Finds who a token belongs to. The lookup is by the token's hash, so neither the database nor
+ * the catalog cache compares secrets and their timing tells nothing about them. The caller
+ * carries the catalog's reads as fresh as this lookup (store/catalog-cache.ts).
  */
-export async function authenticate(ctx: ServiceContext, token: string): Promise<{ user: User; org: Organization } | undefined> {
-  return findTokenOwner(ctx.store.db, hashToken(token));
+export async function authenticate(ctx: ServiceContext, token: string): Promise<Caller | undefined> {
+  const reads = await ctx.store.catalog.reads();
+  const owner = await reads.tokenOwner(hashToken(token));
+  return owner === undefined ? undefined : { user: owner.user, org: owner.org, reads };
 }
 
 /**

@@ -4,6 +4,7 @@ import { conflict, forbidden, notFound, refusalProblem } from '../domain/errors.
 import { type FieldRefusal, type Result, accepted, checkFields, refused, ruleResult } from '../domain/result.js';
 import { LOGIN_PATTERN, LOGIN_RULE, isNumericId, loginKey } from '../domain/keys.js';
 import type { DbHandle } from '../store/database.js';
+import type { CatalogReads } from '../store/catalog-cache.js';
 import type { User } from '../domain/accounts.js';
 import * as userStore from '../store/users.js';
 import { type Principal, type ServiceContext, actorOf, isAdmin, isOperator } from './context.js';
@@ -126,20 +127,31 @@ export async function findUserByNumber(db: DbHandle, orgId: string, id: number):
  */
 export type UserReference = string | number | { id?: string | number; login?: string };
 
-export async function resolveUserReference(db: DbHandle, orgId: string, reference: UserReference): Promise<User | undefined> {
-  if (typeof reference === 'string') return findUserByLogin(db, orgId, reference);
+/**
+ * The user a reference names. With `reads` (store/catalog-cache.ts), a login is looked up through
+ * them; a number always in the database.
+ */
+export async function resolveUserReference(
+  db: DbHandle,
+  orgId: string,
+  reference: UserReference,
+  reads?: CatalogReads,
+): Promise<User | undefined> {
+  const byLogin = (login: string) =>
+    reads === undefined ? findUserByLogin(db, orgId, login) : reads.userByLoginKey(orgId, loginKey(login));
+  if (typeof reference === 'string') return byLogin(reference);
   if (typeof reference === 'number') return findUserByNumber(db, orgId, reference);
-  if (reference.login !== undefined) return findUserByLogin(db, orgId, reference.login);
+  if (reference.login !== undefined) return byLogin(reference.login);
   if (typeof reference.id === 'number') return findUserByNumber(db, orgId, reference.id);
   if (typeof reference.id === 'string') {
-    return isNumericId(reference.id) ? findUserByNumber(db, orgId, Number(reference.id)) : findUserByLogin(db, orgId, reference.id);
+    return isNumericId(reference.id) ? findUserByNumber(db, orgId, Number(reference.id)) : byLogin(reference.id);
   }
   return undefined;
 }
 
 /** A user named in a request body, or its field's message when the organization has none such. */
-export async function userReference(db: DbHandle, orgId: string, reference: UserReference): Promise<Result<User>> {
-  const user = await resolveUserReference(db, orgId, reference);
+export async function userReference(db: DbHandle, orgId: string, reference: UserReference, reads?: CatalogReads): Promise<Result<User>> {
+  const user = await resolveUserReference(db, orgId, reference, reads);
   return user === undefined ? refused(`user ${JSON.stringify(reference)} does not exist in this organization`) : accepted(user);
 }
 

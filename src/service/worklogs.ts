@@ -14,8 +14,9 @@ import {
   checkWorklogImport,
 } from '../domain/worklog-rules.js';
 import type { DbHandle } from '../store/database.js';
+import { type CatalogReads, directCatalogReads } from '../store/catalog-cache.js';
 import type { User } from '../domain/accounts.js';
-import type { Issue, IssueWithoutSpent } from '../domain/issue.js';
+import type { Issue, IssueForWorklog } from '../domain/issue.js';
 import type { Worklog } from '../domain/worklog.js';
 import {
   type WorklogChanges,
@@ -32,7 +33,7 @@ import {
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { type AuditEvent, auditEventValues, recordAudit } from './audit.js';
 import { writeStatement, writeTransaction } from './idempotency.js';
-import { findIssue, findIssueWithoutSpent } from './issues.js';
+import { findIssue, findIssueForWorklog } from './issues.js';
 import { type UserReference, loadUsers, requireAdmin, userReference } from './users.js';
 
 export interface ImportWorklogFields extends WorklogImportFields {
@@ -42,7 +43,7 @@ export interface ImportWorklogFields extends WorklogImportFields {
 /** Worklogs with everything needed to show them: their issue and the users they name. */
 export interface WorklogsView {
   /** Only the issue's reference is shown beside a worklog, so its `spent` is not needed. */
-  issue: IssueWithoutSpent;
+  issue: IssueForWorklog;
   worklogs: Worklog[];
   users: Map<number, User>;
 }
@@ -61,14 +62,15 @@ export async function importWorklog(
   requireAdmin(caller, 'import time entries');
   // Read before the write, not in its transaction: nothing the import checks is locked by a read
   // there either, and without the reads the write is one statement on PostgreSQL (no BEGIN and
-  // COMMIT round trips). The issue's `spent` is neither checked nor printed here.
-  const db = ctx.store.db;
-  const issue = await findIssueWithoutSpent(db, caller.org.id, issueRef);
-  if (issue === undefined) throw notFound('Issue does not exist.');
-  const checked = allChecks(
-    checkWorklogImport(fields, issue, ctx.now()),
-    checkFields({ createdBy: await userReference(db, caller.org.id, fields.createdBy) }),
-  );
+  // COMMIT round trips). The issue's `spent` is neither checked nor printed here. The reads come
+  // from the catalog cache where the caller has it (store/catalog-cache.ts). A kept issue's last
+  // update may be older than the issue's (a worklog's write moves it without emptying the cache):
+  // that only narrows the window the entry's creation time must fall in, so a refusal is made
+  // again on a fresh read before it stands.
+  const direct = directCatalogReads(ctx.store.db);
+  let read = await readImportTargets(ctx, caller, issueRef, fields, caller.reads ?? direct);
+  if (!read.checked.ok && caller.reads !== undefined) read = await readImportTargets(ctx, caller, issueRef, fields, direct);
+  const { issue, checked } = read;
   if (!checked.ok) throw refusalProblem(checked.error);
   const [{ durationSeconds, createdAt, start, comment }, { createdBy: author }] = checked.value;
   const values = { orgId: caller.org.id, issueId: issue.id, author: author.uid, createdAt, start, durationSeconds, comment };
@@ -83,6 +85,17 @@ export async function importWorklog(
   // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
   const worklog = await writeStatement(ctx, (write) => insertImportedWorklogWithAudit(ctx.store, write, values, event));
   return { issue, worklogs: [worklog], users: new Map([[author.uid, author]]) };
+}
+
+/** The import's issue and author through `reads`, and the entry checked against them. */
+async function readImportTargets(ctx: ServiceContext, caller: Caller, issueRef: string, fields: ImportWorklogFields, reads: CatalogReads) {
+  const issue = await findIssueForWorklog(reads, caller.org.id, issueRef);
+  if (issue === undefined) throw notFound('Issue does not exist.');
+  const checked = allChecks(
+    checkWorklogImport(fields, issue, ctx.now()),
+    checkFields({ createdBy: await userReference(ctx.store.db, caller.org.id, fields.createdBy, reads) }),
+  );
+  return { issue, checked };
 }
 
 export interface WorklogPageRequest {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { DomainValuesPlugin } from './domain-values.js';
+import { CatalogCache } from './catalog-cache.js';
 import { GroupCommitter } from './group-commit.js';
 import { StatementCache } from './statement-cache.js';
 import { registerSqliteDatabase } from './sqlite-direct.js';
@@ -69,6 +70,11 @@ export interface Store {
    * (postgres.ts, `growthAnalyzer`). SQLite keeps no statistics unless asked, so has none to lag.
    */
   noteBulkRows?(rows: number): Promise<void>;
+  /**
+   * The rows every single import reads (the token's owner, the author, the issue), kept in memory
+   * and as fresh as a read (catalog-cache.ts).
+   */
+  readonly catalog: CatalogCache;
   /** SQLite: how many commits carried how many writes (for tests and benchmarks). */
   groupCommitStats?(): { groups: number; writes: number };
   /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */
@@ -143,6 +149,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     // Every write is a transaction of the group commit, one statement or several.
     inWriteStatement: inWriteTransaction,
     sqliteStatements: statements,
+    catalog: new CatalogCache(db),
     groupCommitStats: () => ({ ...committer.stats }),
     close: () => db.destroy(),
   };
@@ -182,6 +189,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     inWriteTransaction,
     inWriteStatement: (work, claim) => (claim === undefined ? work(db) : inWriteTransaction(work, claim)),
     noteBulkRows: growthAnalyzer(db, options.analyzeAfterRows),
+    catalog: new CatalogCache(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };

@@ -24,6 +24,7 @@ export interface Database {
   importedWorklogs: ImportedWorklogTable;
   idempotencyKeys: IdempotencyKeyTable;
   auditEvents: AuditEventTable;
+  catalogEpoch: CatalogEpochTable;
 }
 
 type Flag = 0 | 1;
@@ -66,6 +67,12 @@ export interface IssueSpentShardTable {
   issueId: string;
   shard: number;
   seconds: number;
+}
+
+/** One row: moved by triggers whenever what the catalog cache keeps changes (store/catalog-cache.ts). */
+export interface CatalogEpochTable {
+  id: number;
+  epoch: number;
 }
 
 /** The domain's worklog, as stored: the id generated, `imported` a 0/1 flag (0 unless given). */

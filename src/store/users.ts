@@ -107,8 +107,14 @@ const tokenOwner = prepareQuery((db, param: ParameterOf<{ tokenHash: string }>) 
     .where(sql<boolean>`users.dismissed = 0`),
 );
 
+/** The active user an active token belongs to, with the user's organization. */
+export interface TokenOwner {
+  user: User;
+  org: Organization;
+}
+
 /** The active user an active token (by its hash) belongs to, with the user's organization. */
-export async function findTokenOwner(db: Kysely<Database>, tokenHash: string): Promise<{ user: User; org: Organization } | undefined> {
+export async function findTokenOwner(db: Kysely<Database>, tokenHash: string): Promise<TokenOwner | undefined> {
   const row = await tokenOwner.first(db, { tokenHash });
   if (row === undefined) return undefined;
   const { orgIdentity, orgCloudId, orgName, orgCreatedAt, ...user } = row;

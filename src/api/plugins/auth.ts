@@ -58,7 +58,7 @@ export function authHook(ctx: ServiceContext, failures?: AuthFailureCounter) {
     if (!namesOrganization(identity.org, headerValue(request.headers['x-org-id']), headerValue(request.headers['x-cloud-org-id']))) {
       return sendTrackerError(reply, 403, [ORGANIZATION_UNAVAILABLE]);
     }
-    request.caller = { org: identity.org, user: identity.user };
+    request.caller = identity;
   };
 }
 
