@@ -14,7 +14,7 @@ import {
   checkWorklogImport,
 } from '../domain/worklog-rules.js';
 import type { DbHandle } from '../store/database.js';
-import { type CatalogReads, directCatalogReads } from '../store/catalog-cache.js';
+import type { CatalogReads } from '../store/catalog-cache.js';
 import type { User } from '../domain/accounts.js';
 import type { Issue, IssueForWorklog } from '../domain/issue.js';
 import type { Worklog } from '../domain/worklog.js';
@@ -67,7 +67,7 @@ export async function importWorklog(
   // update may be older than the issue's (a worklog's write moves it without emptying the cache):
   // that only narrows the window the entry's creation time must fall in, so a refusal is made
   // again on a fresh read before it stands.
-  const direct = directCatalogReads(ctx.store.db);
+  const direct = ctx.store.catalog.direct;
   let read = await readImportTargets(ctx, caller, issueRef, fields, caller.reads ?? direct);
   if (!read.checked.ok && caller.reads !== undefined) read = await readImportTargets(ctx, caller, issueRef, fields, direct);
   const { issue, checked } = read;

@@ -6,8 +6,6 @@ import type { Database } from './schema.js';
 import { findIssueWithoutSpentById, findIssueWithoutSpentByKey } from './issues.js';
 import { type TokenOwner, findTokenOwner, findUserByLoginKey } from './users.js';
 
-export type { TokenOwner };
-
 /**
  * The catalog cache (issue 19, point 3): the rows every single import reads and that seldom
  * change, kept in memory: the token's owner, the author by login, the issue's reference and
@@ -24,7 +22,7 @@ export type { TokenOwner };
  * The answers are frozen and shared by every request: nobody may change them.
  */
 
-/** The catalog's reads a request makes, from the cache or from the database (`directCatalogReads`). */
+/** The catalog's reads a request makes, from the cache or from the database (`CatalogCache.direct`). */
 export interface CatalogReads {
   tokenOwner(tokenHash: string): Promise<TokenOwner | undefined>;
   /** By the login's key (domain/keys.ts). */
@@ -50,8 +48,8 @@ const issueForWorklog = (issue: IssueWithoutSpent | undefined): IssueForWorklog 
     ? undefined
     : { id: issue.id, orgId: issue.orgId, key: issue.key, summary: issue.summary, createdAt: issue.createdAt, updatedAt: issue.updatedAt };
 
-/** The reads straight from the database, for callers without a cache (the CLI, a transaction). */
-export function directCatalogReads(db: Kysely<Database>): CatalogReads {
+/** The reads straight from the database. */
+function directCatalogReads(db: Kysely<Database>): CatalogReads {
   return {
     tokenOwner: (tokenHash) => findTokenOwner(db, tokenHash),
     userByLoginKey: (orgId, loginKey) => findUserByLoginKey(db, orgId, loginKey),
@@ -69,7 +67,8 @@ export class CatalogCache {
     issueById: new Map<string, IssueForWorklog>(),
     issueByKey: new Map<string, IssueForWorklog>(),
   };
-  private readonly direct: CatalogReads;
+  /** The same reads straight from the database: for callers without a caller's reads (the CLI), and re-checks. */
+  readonly direct: CatalogReads;
   /** Reads answered from memory and from the database (for tests and benchmarks). */
   readonly stats = { hits: 0, misses: 0 };
 
