@@ -23,16 +23,16 @@ import {
   changeIssueSpent,
   deleteWorklogAtVersion,
   findWorklogOfIssue,
-  insertImportedWorklogWithAudit,
   insertWorklog,
   issuesById,
   listIssueWorklogs as listIssueWorklogRows,
   searchWorklogs as searchWorklogRows,
   updateWorklogAtVersion,
+  writeSingleImport,
 } from '../store/worklogs.js';
 import { type Caller, type ServiceContext, isAdmin } from './context.js';
 import { type AuditEvent, auditEventValues, recordAudit } from './audit.js';
-import { writeStatement, writeTransaction } from './idempotency.js';
+import { writeTransaction } from './idempotency.js';
 import { findIssue, findIssueForWorklog } from './issues.js';
 import { type UserReference, loadUsers, requireAdmin, userReference } from './users.js';
 
@@ -83,7 +83,7 @@ export async function importWorklog(
     details: { after: facts },
   });
   // The import keeps the issue's updatedAt and version (docs/decisions.md): only spent moves.
-  const worklog = await writeStatement(ctx, (write) => insertImportedWorklogWithAudit(ctx.store, write, values, event));
+  const worklog = await writeSingleImport(ctx.store, values, event, ctx.idempotencyClaim?.());
   return { issue, worklogs: [worklog], users: new Map([[author.uid, author]]) };
 }
 

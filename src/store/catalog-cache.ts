@@ -14,7 +14,10 @@ import { type TokenOwner, findTokenOwner, findUserByLoginKey } from './users.js'
  *
  * Kept rows are as fresh as a read. A request first reads the catalog's epoch (one tiny row), a
  * counter that triggers move whenever a row the cache keeps changes, in any process writing the
- * database (migration 0013 says which changes). A request whose epoch differs from the one the
+ * database (migration 0013 says which changes). Requests that arrive while no read of it has
+ * started yet share the next one: it starts after each of them arrived, so it is as fresh for each
+ * as a read of its own, and under load one read serves many requests (on PostgreSQL, one round
+ * trip instead of one per request). A request whose epoch differs from the one the
  * kept rows were read at empties the cache and reads again; a row read under an epoch is kept only
  * while the cache is still at that epoch, so a row read before a change is never kept after it.
  * Nothing "not found" is kept: a new row cannot make a kept one wrong.
@@ -69,8 +72,10 @@ export class CatalogCache {
   };
   /** The same reads straight from the database: for callers without a caller's reads (the CLI), and re-checks. */
   readonly direct: CatalogReads;
-  /** Reads answered from memory and from the database (for tests and benchmarks). */
-  readonly stats = { hits: 0, misses: 0 };
+  /** The epoch read that has not started yet, which requests arriving now share. */
+  private nextEpochRead: Promise<number> | undefined;
+  /** Reads answered from memory and from the database, and the epoch reads made (for tests and benchmarks). */
+  readonly stats = { hits: 0, misses: 0, epochReads: 0 };
 
   constructor(private readonly db: Kysely<Database>) {
     this.direct = directCatalogReads(db);
@@ -78,7 +83,7 @@ export class CatalogCache {
 
   /** Reads the catalog's epoch, then answers reads as fresh as a read made now. */
   async reads(): Promise<CatalogReads> {
-    const epoch = await readCatalogEpoch(this.db);
+    const epoch = await this.readEpoch();
     // Any other epoch empties the cache. A request that read an older epoch just before another
     // read a newer one takes the cache back, and the next request forward again: rows read after
     // an epoch are at least that fresh, so either way no row is kept past a change it predates.
@@ -93,6 +98,22 @@ export class CatalogCache {
       issueById: (orgId, id) => this.read(epoch, 'issueById', `${orgId}\n${id}`, () => this.direct.issueById(orgId, id)),
       issueByKey: (orgId, key) => this.read(epoch, 'issueByKey', `${orgId}\n${key}`, () => this.direct.issueByKey(orgId, key)),
     };
+  }
+
+  /**
+   * The epoch, from a read that starts after this call: the one already waiting to start, or a new
+   * one started at the next turn of the event loop, once the requests parsed in this turn have
+   * joined it. A read already under way is never joined: it may predate a change this caller must see.
+   */
+  private readEpoch(): Promise<number> {
+    if (this.nextEpochRead === undefined) {
+      this.nextEpochRead = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.nextEpochRead = undefined;
+        this.stats.epochReads += 1;
+        return readCatalogEpoch(this.db);
+      });
+    }
+    return this.nextEpochRead;
   }
 
   private async read<Value>(

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
-import { DomainValuesPlugin } from './domain-values.js';
+import { type Kysely, Migrator, sql } from 'kysely';
 import { CatalogCache } from './catalog-cache.js';
 import { GroupCommitter } from './group-commit.js';
-import { StatementCache } from './statement-cache.js';
-import { registerSqliteDatabase } from './sqlite-direct.js';
+import { ImportGroups } from './import-groups.js';
+import type { StatementCache } from './statement-cache.js';
+import { openSqliteConnection } from './sqlite-connection.js';
+import { SqliteImportWriter } from './sqlite-import-writer.js';
 import type { Config } from '../config.js';
 import { StoreOpenError, classifyDatabaseError } from './errors.js';
 import { StaticMigrationProvider } from './migrations/index.js';
@@ -20,7 +20,8 @@ import {
   withAdvisoryLock,
 } from './postgres.js';
 import { type IdempotencyClaim, commitIdempotencyKey } from './idempotency-keys.js';
-import type { Database } from './schema.js';
+import type { Database, Worklog } from './schema.js';
+import { type ImportAuditValues, type ImportedWorklogValues, insertImportedWorklogWithAudit } from './worklogs.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -75,11 +76,26 @@ export interface Store {
    * and as fresh as a read (catalog-cache.ts).
    */
   readonly catalog: CatalogCache;
+  /**
+   * Writes single imports without an idempotency claim (store/worklogs.ts, `writeSingleImport`):
+   * on PostgreSQL in one statement with those that come together (import-groups.ts), on a SQLite
+   * file by a writer thread (sqlite-import-writer.ts). Undefined for an in-memory SQLite database,
+   * which no other thread can open.
+   */
+  readonly singleImports?: SingleImportWriter;
   /** SQLite: how many commits carried how many writes (for tests and benchmarks). */
   groupCommitStats?(): { groups: number; writes: number };
   /** Connection pool figures for /metrics; undefined for SQLite, which has one connection. */
   poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
+}
+
+/** A store's writer of single imports (`Store.singleImports`). */
+export interface SingleImportWriter {
+  /** Writes one import, answered with its worklog once committed. */
+  write(values: ImportedWorklogValues, event: ImportAuditValues): Promise<Worklog>;
+  /** Groups written and the imports they carried (for tests and benchmarks). */
+  readonly stats: { readonly groups: number; readonly writes: number };
 }
 
 export interface StoreOptions {
@@ -105,8 +121,6 @@ export function storeOptions(
 }
 
 export const SQLITE_FILE_NAME = 'timeport.sqlite';
-/** SQLite's page cache per connection, in KiB. */
-const SQLITE_CACHE_KIB = 64 * 1024;
 
 /** Opens the database the options name and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -119,27 +133,18 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
 /** Opens (creating if needed) a SQLite database file, or `:memory:`. */
 export async function openSqliteStore(file: string): Promise<Store> {
-  const sqlite = new BetterSqlite3(file);
-  // WAL lets readers run beside the writer. synchronous=FULL syncs the WAL on every commit, so an
-  // answered write survives a power cut, not only a process crash (docs/decisions.md).
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  // The CLI and the server may write the same file; wait for the other's transaction instead of failing.
-  sqlite.pragma('busy_timeout = 5000');
-  // SQLite's default page cache is 2 MB: once the worklog indexes outgrow it, every insert reads
-  // pages back from the OS. 64 MiB keeps the hot index pages of millions of entries in memory
-  // (BENCHMARKS.md, "growth"); the server's memory budget allows it (README, "Deployment").
-  sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
-  const statements = new StatementCache(sqlite);
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: statements.asKyselyDatabase() }),
-    plugins: [new CamelCasePlugin(), new DomainValuesPlugin()],
-  });
-  registerSqliteDatabase(db, { sqlite, statements });
-  const committer = new GroupCommitter(db, { sqlite, statements });
+  const { sqlite, statements, db } = openSqliteConnection(file);
+  try {
+    await migrateToLatest(db, 'sqlite');
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  // Another thread can open a file, not this connection's in-memory database.
+  const writer = file === ':memory:' || file === '' ? undefined : new SqliteImportWriter(file);
+  const committer = new GroupCommitter(db, { sqlite, statements }, writer);
   const inWriteTransaction: Store['inWriteTransaction'] = (work, claim) => committer.transaction(committingClaim(work, claim));
-  const store: Store = {
+  return {
     db,
     dialect: 'sqlite',
     location: file,
@@ -148,18 +153,27 @@ export async function openSqliteStore(file: string): Promise<Store> {
     inWriteTransaction,
     // Every write is a transaction of the group commit, one statement or several.
     inWriteStatement: inWriteTransaction,
+    ...(writer === undefined
+      ? {}
+      : {
+          singleImports: {
+            write: (values, event) =>
+              committer.transaction((trx) => insertImportedWorklogWithAudit('sqlite', trx, values, event), { values, event }),
+            stats: writer.stats,
+          },
+        }),
     sqliteStatements: statements,
     catalog: new CatalogCache(db),
-    groupCommitStats: () => ({ ...committer.stats }),
-    close: () => db.destroy(),
+    // The store's connection's commits and the writer thread's.
+    groupCommitStats: () => ({
+      groups: committer.stats.groups + (writer?.commitStats.groups ?? 0),
+      writes: committer.stats.writes + (writer?.commitStats.writes ?? 0),
+    }),
+    close: async () => {
+      await writer?.close();
+      await db.destroy();
+    },
   };
-  try {
-    await migrateToLatest(db, 'sqlite');
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  return store;
 }
 
 /**
@@ -190,6 +204,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     inWriteStatement: (work, claim) => (claim === undefined ? work(db) : inWriteTransaction(work, claim)),
     noteBulkRows: growthAnalyzer(db, options.analyzeAfterRows),
     catalog: new CatalogCache(db),
+    singleImports: new ImportGroups(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { type SqliteConnection, forgetSqliteWriteTransaction, registerSqliteWriteTransaction } from './sqlite-direct.js';
+import type { ImportGroupEntry } from './import-groups.js';
+import { type SqliteImportWriter, writerError } from './sqlite-import-writer.js';
 
 /**
  * Group commit for SQLite (issue 6). SQLite has one writer, and with `synchronous=FULL` every
@@ -24,6 +26,8 @@ const MAX_GROUP_MS = 20;
 
 interface PendingWrite {
   work: (trx: Kysely<Database>) => Promise<unknown>;
+  /** A single import the writer thread may write instead of `work` (sqlite-import-writer.ts). */
+  entry?: ImportGroupEntry;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -31,19 +35,33 @@ interface PendingWrite {
 export class GroupCommitter {
   private readonly queue: PendingWrite[] = [];
   private running = false;
-  /** Commits attempted and writes they carried: writes / groups is how much the grouping saves. */
+  /** The groups sent to the writer thread and not answered yet. */
+  private readonly writerGroups = new Set<Promise<void>>();
+  /**
+   * Commits attempted on this connection and writes they carried: writes / groups is how much the
+   * grouping saves. The writer thread's are its own (SqliteImportWriter.commitStats).
+   */
   readonly stats = { groups: 0, writes: 0 };
 
-  /** With `direct`, the writes' prepared queries run on the connection itself (sqlite-direct.ts). */
+  /**
+   * With `direct`, the writes' prepared queries run on the connection itself (sqlite-direct.ts).
+   * With `writer`, single imports go to its thread in groups of their own, between the groups of
+   * the other writes (sqlite-import-writer.ts).
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly direct?: SqliteConnection,
+    private readonly writer?: SqliteImportWriter,
   ) {}
 
-  /** Runs `work` in a transaction shared with concurrent writes; resolves after the commit. */
-  transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction shared with concurrent writes; resolves after the commit. A single
+   * import gives its `entry` too: the writer thread then writes it, unless it shares a group of
+   * other writes here, which run `work`.
+   */
+  transaction<T>(work: (trx: Kysely<Database>) => Promise<T>, entry?: ImportGroupEntry): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ work, entry, resolve: resolve as (value: unknown) => void, reject });
       if (!this.running) void this.runGroups();
     });
   }
@@ -56,7 +74,17 @@ export class GroupCommitter {
         // first, so their writes join this group. better-sqlite3 answers in microtasks, so by the
         // next turn of the event loop every request that could get this far has queued its write.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.runGroup();
+        if (this.writer?.available === true && this.forWriter()) {
+          // Sent, not awaited: the thread queues what comes while it commits into its next group,
+          // so it never waits for this loop between two groups.
+          const sent = this.runWriterGroup(this.writer);
+          this.writerGroups.add(sent);
+          void sent.finally(() => this.writerGroups.delete(sent));
+        } else {
+          // This connection writes only while the thread holds no transaction (sqlite-import-writer.ts).
+          await Promise.all(this.writerGroups);
+          await this.runGroup();
+        }
       }
     } finally {
       this.running = false;
@@ -118,6 +146,37 @@ export class GroupCommitter {
     }
     this.stats.writes += done.length;
     for (const { write, value } of done) write.resolve(value);
+  }
+
+  /**
+   * Whether the writes at the head of the queue go to the writer thread: single imports, at least
+   * two of them or while the thread holds a group. A lone import is written here: its trip to the
+   * thread and back costs more than the thread saves when nothing else waits (BENCHMARKS.md).
+   */
+  private forWriter(): boolean {
+    if (this.queue[0]?.entry === undefined) return false;
+    return this.writerGroups.size > 0 || this.queue[1]?.entry !== undefined;
+  }
+
+  /** The single imports at the head of the queue, written by the writer thread as one group. */
+  private async runWriterGroup(writer: SqliteImportWriter): Promise<void> {
+    const group: (PendingWrite & { entry: ImportGroupEntry })[] = [];
+    while (group.length < MAX_GROUP_WRITES && this.queue[0]?.entry !== undefined) {
+      group.push(this.queue.shift() as PendingWrite & { entry: ImportGroupEntry });
+    }
+    // The thread counts its own commits (SqliteImportWriter.commitStats).
+    let outcomes: Awaited<ReturnType<SqliteImportWriter['write']>>;
+    try {
+      outcomes = await writer.write(group.map((write) => write.entry));
+    } catch (error) {
+      for (const write of group) write.reject(error);
+      return;
+    }
+    group.forEach((write, index) => {
+      const outcome = outcomes[index]!;
+      if ('worklog' in outcome) write.resolve(outcome.worklog);
+      else write.reject(writerError(outcome.error));
+    });
   }
 
   /** A transaction-control statement, on the connection itself where it may (sqlite-direct.ts). */

@@ -1,10 +1,12 @@
-import { type QueryCreator, sql } from 'kysely';
-import type { Store } from './database.js';
-import type { DbHandle } from './database.js';
+import type { DbHandle, Store, StoreDialect } from './database.js';
+import type { IdempotencyClaim } from './idempotency-keys.js';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
 import { type AuditEventValues, auditEventParameters } from './audit-events.js';
-import type { Database, Issue, Worklog } from './schema.js';
+import type { Issue, Worklog } from './schema.js';
 import { issueColumns } from './issues.js';
+import { writeImportGroup } from './import-groups.js';
+
+export { SPENT_SHARDS } from './import-groups.js';
 
 /**
  * The worklogs repository: a worklog's rows and the issue's `spent` that every write to them
@@ -25,9 +27,11 @@ export interface ImportedWorklogValues {
 /** An audit event's values (details as JSON text) but its worklog, which the import's own write fills in. */
 export type ImportAuditValues = Omit<AuditEventValues, 'worklogId'>;
 
+// The single import's own statements on SQLite, compiled once (store/prepared-query.ts); PostgreSQL
+// writes it with one statement (store/import-groups.ts).
 /** The imported worklog's row: its author made it and last changed it, when the source says. */
-const insertImportedWorklogRow = (qc: QueryCreator<Database>, param: ParameterOf<ImportedWorklogValues>) =>
-  qc
+const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorklogValues>) =>
+  db
     .insertInto('worklogs')
     .values({
       orgId: param('orgId'),
@@ -42,10 +46,8 @@ const insertImportedWorklogRow = (qc: QueryCreator<Database>, param: ParameterOf
       version: 1,
       imported: 1,
     })
-    .returningAll();
-
-// The single import's own statements, compiled once (store/prepared-query.ts).
-const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorklogValues>) => insertImportedWorklogRow(db, param));
+    .returningAll(),
+);
 
 /** The import's `spent` update (it leaves updatedAt and version), compiled once. */
 const addToSpentOnly = prepareQuery((db, param: ParameterOf<{ issueId: string; deltaSeconds: number }>) =>
@@ -61,68 +63,44 @@ const insertImportAuditEvent = prepareQuery((db, param: ParameterOf<ImportAuditV
 );
 
 /**
- * How many `spent` counters an issue has at most on PostgreSQL (`issue_spent_shards`). A single
- * import adds to the one its connection's backend process picks (`pg_backend_pid() % N`), so two
- * imports wait for each other only when their connections' process ids meet modulo N, which the
- * connections of a pool, forked one after another, seldom do. A read sums at most N small rows per
- * issue (store/issues.ts, `issueSpent`).
- */
-export const SPENT_SHARDS = 32;
-
-/**
- * PostgreSQL only (data-modifying CTEs): the import's insert, its addition to `spent` and its
- * audit event as one statement, which answers the new worklog. `spent` grows in one of the issue's
- * counters (`issue_spent_shards`, an upsert) rather than on the issue's row: the row's lock, held
- * to the commit, made imports into one issue wait for each other's commit one by one.
- */
-const importWorklogStatement = prepareQuery((db, param: ParameterOf<ImportedWorklogValues & ImportAuditValues>) =>
-  db
-    .with('w', (qc) => insertImportedWorklogRow(qc, param))
-    .with('s', (qc) =>
-      qc
-        .insertInto('issueSpentShards')
-        .values({
-          issueId: param('issueId'),
-          shard: sql<number>`pg_backend_pid() % ${sql.lit(SPENT_SHARDS)}`,
-          seconds: param('durationSeconds'),
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['issueId', 'shard'])
-            .doUpdateSet((eb) => ({ seconds: eb('issueSpentShards.seconds', '+', eb.ref('excluded.seconds')) })),
-        ),
-    )
-    .with('a', (qc) =>
-      qc
-        .insertInto('auditEvents')
-        .values({ ...auditEventParameters(param), worklogId: (eb) => eb.selectFrom('w').select('w.id') })
-        .returning('id'),
-    )
-    .selectFrom('w')
-    .selectAll('w'),
-);
-
-/**
- * Stores a single import: the worklog, the issue's `spent` grown by its duration (updatedAt and
- * version stay) and its audit event, which gets the new worklog's id. Answers the worklog; the
- * issue's new `spent` is not read back (nothing answers it: the worklog's answer names its issue
- * only). On PostgreSQL it is one statement, so it may run through `Store.inWriteStatement`.
+ * Stores a single import in the transaction `trx`: the worklog, the issue's `spent` grown by its
+ * duration (updatedAt and version stay) and its audit event, which gets the new worklog's id.
+ * Answers the worklog; the issue's new `spent` is not read back (nothing answers it: the
+ * worklog's answer names its issue only). On PostgreSQL it is one statement.
  */
 export async function insertImportedWorklogWithAudit(
-  store: Store,
+  dialect: StoreDialect,
   trx: DbHandle,
   values: ImportedWorklogValues,
   event: ImportAuditValues,
 ): Promise<Worklog> {
-  if (store.dialect === 'postgres') {
+  if (dialect === 'postgres') {
     // One statement instead of three: on PostgreSQL every statement is a round trip, and round
     // trips are most of a single import's cost there (BENCHMARKS.md).
-    return importWorklogStatement.one(trx, { ...values, ...event });
+    const [worklog] = await writeImportGroup(trx, [{ values, event }]);
+    return worklog!;
   }
   const worklog = await insertImportedWorklog.one(trx, values);
   await addToSpentOnly.rows(trx, { issueId: values.issueId, deltaSeconds: values.durationSeconds });
   await insertImportAuditEvent.rows(trx, { ...event, worklogId: worklog.id });
   return worklog;
+}
+
+/**
+ * Writes a single import and resolves once it is committed. Without an idempotency claim, it goes
+ * to the store's single-import writer where it has one (`Store.singleImports`: on PostgreSQL
+ * written in one statement with the imports that come with it, on SQLite by the writer thread);
+ * otherwise, and with a claim to commit beside it, it is a write of its own
+ * (`Store.inWriteStatement`).
+ */
+export function writeSingleImport(
+  store: Store,
+  values: ImportedWorklogValues,
+  event: ImportAuditValues,
+  claim: IdempotencyClaim | undefined,
+): Promise<Worklog> {
+  if (claim === undefined && store.singleImports !== undefined) return store.singleImports.write(values, event);
+  return store.inWriteStatement((trx) => insertImportedWorklogWithAudit(store.dialect, trx, values, event), claim);
 }
 
 /** A worklog logged through the API: its author is the caller, made and changed now. */

@@ -7,9 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
-import { readCatalogEpoch } from '../../src/store/catalog-cache.js';
-import { type TestApp, buildTestApp, tempDir, testBackend } from '../../support/app.js';
+import { type KyselyPlugin, sql } from 'kysely';
+import { hashToken } from '../../src/service/secrets.js';
+import { CatalogCache, readCatalogEpoch } from '../../src/store/catalog-cache.js';
+import { authenticate } from '../../src/service/tokens.js';
+import { ADMIN_TOKEN, type TestApp, buildTestApp, tempDir, testBackend } from '../../support/app.js';
 import { NOW, type WorklogBody, createQueue, expectStatus, importIssue, importWorklog, postWorklog, worklogBody } from '../api/fixtures.js';
 
 describe('catalog cache', () => {
@@ -71,6 +73,48 @@ describe('catalog cache', () => {
     expectStatus(await postWorklog(t, key, worklogBody()), 401);
     await run(`UPDATE tokens SET revoked_at = NULL`);
     await importWorklog(t, key);
+  });
+
+  it('shares one read of the epoch among the requests that arrive before it starts', async () => {
+    const before = t.store.catalog.stats.epochReads;
+    const callers = await Promise.all(Array.from({ length: 10 }, () => authenticate(t.ctx, ADMIN_TOKEN)));
+    assert.ok(callers.every((caller) => caller?.user.login === 'admin'));
+    assert.equal(t.store.catalog.stats.epochReads - before, 1);
+  });
+
+  it('never lets a request join a read of the epoch already under way', async () => {
+    // The epoch's reads of this cache answer only when the test lets them: a read can be held
+    // under way while the token is revoked and another request comes.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const holdResults: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        if (holding) await gate;
+        return args.result;
+      },
+    };
+    const cache = new CatalogCache(t.store.db.withPlugin(holdResults));
+    const tokenHash = hashToken(ADMIN_TOKEN);
+    assert.ok(await (await cache.reads()).tokenOwner(tokenHash), 'kept');
+    holding = true;
+    const first = cache.reads();
+    await new Promise((resolve) => setImmediate(resolve)); // its read has started, and is held
+    // Held, it keeps the store's connection on SQLite: the revocation comes through another one.
+    if (t.store.dialect === 'sqlite') {
+      const other = new BetterSqlite3(t.store.location);
+      other.prepare('UPDATE tokens SET revoked_at = 1').run();
+      other.close();
+    } else await run(`UPDATE tokens SET revoked_at = 1`);
+    try {
+      const second = cache.reads();
+      release();
+      await first;
+      assert.equal(await (await second).tokenOwner(tokenHash), undefined, 'the request after the revocation reads again');
+    } finally {
+      await run(`UPDATE tokens SET revoked_at = NULL`);
+    }
   });
 
   it("leaves the epoch alone for the writes of worklogs, which move only spent, version and the issue's last update", async () => {

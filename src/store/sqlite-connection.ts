@@ -1,0 +1,41 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely';
+import { DomainValuesPlugin } from './domain-values.js';
+import type { Database } from './schema.js';
+import { type SqliteConnection, registerSqliteDatabase } from './sqlite-direct.js';
+import { StatementCache } from './statement-cache.js';
+
+/** SQLite's page cache per connection, in KiB. */
+const SQLITE_CACHE_KIB = 64 * 1024;
+
+/** A connection to a SQLite file with Timeport's settings, and the Kysely instance over it. */
+export interface OpenSqlite extends SqliteConnection {
+  readonly db: Kysely<Database>;
+}
+
+/**
+ * Opens (creating if needed) a SQLite database file, or `:memory:`, with the settings every
+ * connection of Timeport's has: the store's own, and the single-import writer's
+ * (sqlite-import-writer.ts).
+ */
+export function openSqliteConnection(file: string): OpenSqlite {
+  const sqlite = new BetterSqlite3(file);
+  // WAL lets readers run beside the writer. synchronous=FULL syncs the WAL on every commit, so an
+  // answered write survives a power cut, not only a process crash (docs/decisions.md).
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  // The CLI and the server may write the same file; wait for the other's transaction instead of failing.
+  sqlite.pragma('busy_timeout = 5000');
+  // SQLite's default page cache is 2 MB: once the worklog indexes outgrow it, every insert reads
+  // pages back from the OS. 64 MiB keeps the hot index pages of millions of entries in memory
+  // (BENCHMARKS.md, "growth"); the server's memory budget allows it (README, "Deployment").
+  sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  const statements = new StatementCache(sqlite);
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: statements.asKyselyDatabase() }),
+    plugins: [new CamelCasePlugin(), new DomainValuesPlugin()],
+  });
+  registerSqliteDatabase(db, { sqlite, statements });
+  return { sqlite, statements, db };
+}
