@@ -14,10 +14,10 @@ import { type TokenOwner, findTokenOwner, findUserByLoginKey } from './users.js'
  *
  * Kept rows are as fresh as a read. A request first reads the catalog's epoch (one tiny row), a
  * counter that triggers move whenever a row the cache keeps changes, in any process writing the
- * database (migration 0013 says which changes). Requests that arrive while no read of it has
- * started yet share the next one: it starts after each of them arrived, so it is as fresh for each
- * as a read of its own, and under load one read serves many requests (on PostgreSQL, one round
- * trip instead of one per request). A request whose epoch differs from the one the
+ * database (migration 0013 says which changes). Requests that arrive while a read of it is under
+ * way share the next one, which starts when that one ends: after each of them arrived, so it is as
+ * fresh for each as a read of its own, and under load one read serves many requests (on
+ * PostgreSQL, one round trip instead of one per request). A request whose epoch differs from the one the
  * kept rows were read at empties the cache and reads again; a row read under an epoch is kept only
  * while the cache is still at that epoch, so a row read before a change is never kept after it.
  * Nothing "not found" is kept: a new row cannot make a kept one wrong.
@@ -72,7 +72,9 @@ export class CatalogCache {
   };
   /** The same reads straight from the database: for callers without a caller's reads (the CLI), and re-checks. */
   readonly direct: CatalogReads;
-  /** The epoch read that has not started yet, which requests arriving now share. */
+  /** The epoch read under way, if any. */
+  private epochInFlight: Promise<number> | undefined;
+  /** The read that starts when the one under way ends, shared by the requests that came meanwhile. */
   private nextEpochRead: Promise<number> | undefined;
   /** Reads answered from memory and from the database, and the epoch reads made (for tests and benchmarks). */
   readonly stats = { hits: 0, misses: 0, epochReads: 0 };
@@ -101,19 +103,34 @@ export class CatalogCache {
   }
 
   /**
-   * The epoch, from a read that starts after this call: the one already waiting to start, or a new
-   * one started at the next turn of the event loop, once the requests parsed in this turn have
-   * joined it. A read already under way is never joined: it may predate a change this caller must see.
+   * The epoch, from a read that starts after this call: a new one when none is under way; else the
+   * one that starts when it ends, shared by every request that came meanwhile. A read under way is
+   * never joined: it may predate a change this caller must see.
    */
   private readEpoch(): Promise<number> {
-    if (this.nextEpochRead === undefined) {
-      this.nextEpochRead = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.nextEpochRead = undefined;
-        this.stats.epochReads += 1;
-        return readCatalogEpoch(this.db);
-      });
-    }
+    const inFlight = this.epochInFlight;
+    if (inFlight === undefined) return this.startEpochRead();
+    this.nextEpochRead ??= inFlight.then(
+      () => this.startNextEpochRead(),
+      () => this.startNextEpochRead(),
+    );
     return this.nextEpochRead;
+  }
+
+  private startNextEpochRead(): Promise<number> {
+    this.nextEpochRead = undefined;
+    return this.startEpochRead();
+  }
+
+  private startEpochRead(): Promise<number> {
+    this.stats.epochReads += 1;
+    const read = readCatalogEpoch(this.db);
+    this.epochInFlight = read;
+    const ended = () => {
+      if (this.epochInFlight === read) this.epochInFlight = undefined;
+    };
+    read.then(ended, ended);
+    return read;
   }
 
   private async read<Value>(

@@ -51,13 +51,15 @@ interface PendingImport extends ImportGroupEntry {
 /**
  * Writes the entries with one statement, in the transaction (or the statement's own) of `db`, and
  * answers their worklogs in the order given. Each worklog's id is drawn before its row is written,
- * so the audit event of the same row can name it.
+ * so the audit event of the same row can name it: from the sequence PostgreSQL made for the
+ * identity column (migration 0001), named as a constant so that it is resolved once, when the
+ * statement is planned.
  */
 export async function writeImportGroup(db: Kysely<Database>, entries: readonly ImportGroupEntry[]): Promise<Worklog[]> {
   const column = <T>(pick: (entry: ImportGroupEntry) => T): T[] => entries.map(pick);
   const { rows } = await sql<Worklog & { position: number }>`
     with given as materialized (
-      select nextval(pg_get_serial_sequence('worklogs', 'id')) as id, g.*
+      select nextval('worklogs_id_seq') as id, g.*
       from unnest(
         ${column((e) => e.values.orgId)}::text[], ${column((e) => e.values.issueId)}::text[],
         ${column((e) => e.values.author)}::bigint[], ${column((e) => e.values.createdAt)}::bigint[],
