@@ -83,8 +83,10 @@ export async function serveWithWorkers(config: Config, workers: number, print: (
             resolve();
           });
           // A message rather than a signal: a worker that got the signal already (from the process
-          // group, as Ctrl-C sends it) must not take this for a second one.
-          if (worker.isConnected()) worker.send({ type: 'shutdown' } satisfies PrimaryMessage);
+          // group, as Ctrl-C sends it) must not take this for a second one. Such a worker may close
+          // its channel between the check and the send (EPIPE): it is stopping anyway, and without
+          // the callback the failed send would be an unhandled 'error' ending this process.
+          if (worker.isConnected()) worker.send({ type: 'shutdown' } satisfies PrimaryMessage, () => undefined);
         }),
     );
     const deadline = setTimeout(() => {

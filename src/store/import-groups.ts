@@ -16,8 +16,8 @@ import type { ImportAuditValues, ImportedWorklogValues } from './worklogs.js';
  * connection fails instead, the commit's fate is unknown: every import of the group fails with that
  * error and none is written again, as a lone import's would.
  *
- * Only writes outside a transaction come here (store/worklogs.ts): an import that commits an
- * idempotency key beside it runs the same statement, for its one row, in its own transaction.
+ * Only imports without an idempotency key come here (store/worklogs.ts, `writeSingleImport`): one
+ * that commits its key beside it runs the same statement, for its one row, in its own transaction.
  */
 
 /**
@@ -30,7 +30,7 @@ import type { ImportAuditValues, ImportedWorklogValues } from './worklogs.js';
 export const SPENT_SHARDS = 32;
 
 /** A group's imports at most: bounds a statement's size and what one refusal sends back alone. */
-export const MAX_IMPORT_GROUP = 256;
+const MAX_IMPORT_GROUP = 256;
 /**
  * Groups written at the same time at most. With one, the imports arriving during its round trip
  * wait for it; a second lets them go while the first commits, and keeps a pool connection free

@@ -95,7 +95,7 @@ export class SqliteImportWriter {
     return outcomes;
   }
 
-  /** Closes the thread's connection and waits for the thread to end; call once no write is under way. */
+  /** Closes the thread's connection, once it has answered the groups it holds, and waits for the thread to end. */
   async close(): Promise<void> {
     const worker = this.worker;
     if (worker === undefined || this.failure !== undefined) return;

@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { formatBusinessDuration } from '../../src/domain/duration.js';
 import { ImportGroups } from '../../src/store/import-groups.js';
-import type { ImportAuditValues, ImportedWorklogValues } from '../../src/store/worklogs.js';
 import { openPostgresPool, postgresKysely } from '../../src/store/postgres.js';
+import { adminUid, singleImportEntry } from './single-import-entries.js';
 import { type TestApp, buildTestApp, testBackend } from '../../support/app.js';
 import { NOW, type WorklogBody, createQueue, expectStatus, importIssue, postWorklog, worklogBody } from '../api/fixtures.js';
 
@@ -76,25 +76,11 @@ describe(
       t = await buildTestApp({ now: NOW });
       await createQueue(t);
       issueId = (await importIssue(t)).id;
-      const { rows } = await sql<{ uid: number }>`select uid from users where login = 'admin'`.execute(t.store.db);
-      author = Number(rows[0]!.uid);
+      author = await adminUid(t);
     });
     after(() => t.close());
 
-    const entry = (comment: string, durationSeconds: number, issue = issueId): [ImportedWorklogValues, ImportAuditValues] => [
-      { orgId: '1', issueId: issue, author, createdAt: NOW - 60_000, start: NOW - 3_600_000, durationSeconds, comment },
-      {
-        orgId: '1',
-        at: NOW,
-        actorUid: author,
-        action: 'worklog.import',
-        issueKey: null,
-        batchId: null,
-        requestId: null,
-        serverRequestId: null,
-        details: JSON.stringify({ after: { comment } }),
-      },
-    ];
+    const entry = (comment: string, durationSeconds: number, issue = issueId) => singleImportEntry(author, issue, comment, durationSeconds);
     const spentSeconds = async () => {
       const { rows } = await sql<{ seconds: number }>`
       select i.spent_seconds + coalesce((select sum(s.seconds) from issue_spent_shards s where s.issue_id = i.id), 0) as seconds

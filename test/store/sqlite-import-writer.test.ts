@@ -13,7 +13,8 @@ import { formatBusinessDuration } from '../../src/domain/duration.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import type { Worklog } from '../../src/store/schema.js';
 import { SqliteImportWriter } from '../../src/store/sqlite-import-writer.js';
-import { type ImportAuditValues, type ImportedWorklogValues, insertImportedWorklogWithAudit } from '../../src/store/worklogs.js';
+import { insertImportedWorklogWithAudit } from '../../src/store/worklogs.js';
+import { adminUid, singleImportEntry } from './single-import-entries.js';
 import { type TestApp, buildTestApp, tempDir, testBackend } from '../../support/app.js';
 import {
   NOW,
@@ -37,25 +38,11 @@ describe('the SQLite import writer thread', { skip: testBackend() === 'postgres'
     t = await buildTestApp({ now: NOW });
     await createQueue(t);
     ({ key, id: issueId } = await importIssue(t));
-    const { rows } = await sql<{ uid: number }>`select uid from users where login = 'admin'`.execute(t.store.db);
-    author = rows[0]!.uid;
+    author = await adminUid(t);
   });
   after(() => t.close());
 
-  const entry = (comment: string, issue = issueId): [ImportedWorklogValues, ImportAuditValues] => [
-    { orgId: '1', issueId: issue, author, createdAt: NOW - 60_000, start: NOW - 3_600_000, durationSeconds: 60, comment },
-    {
-      orgId: '1',
-      at: NOW,
-      actorUid: author,
-      action: 'worklog.import',
-      issueKey: null,
-      batchId: null,
-      requestId: null,
-      serverRequestId: null,
-      details: '{}',
-    },
-  ];
+  const entry = (comment: string, issue = issueId) => singleImportEntry(author, issue, comment);
 
   it('writes concurrent imports over HTTP, and the store reads each back at once', async () => {
     const stats = t.store.singleImports!.stats;
