@@ -94,7 +94,10 @@ export interface Store {
 export interface SingleImportWriter {
   /** Writes one import, answered with its worklog once committed. */
   write(values: ImportedWorklogValues, event: ImportAuditValues): Promise<Worklog>;
-  /** Groups written and the imports they carried (for tests and benchmarks). */
+  /**
+   * Groups this writer wrote and the imports they carried (for tests and benchmarks). On SQLite,
+   * those of the thread: a lone import written on the store's connection is not counted here.
+   */
   readonly stats: { readonly groups: number; readonly writes: number };
 }
 
