@@ -60,11 +60,3 @@ export const actorOf = (principal: Principal): User | undefined => (isOperator(p
 export async function writeTransaction<T>(ctx: ServiceContext, work: (trx: DbHandle) => Promise<T>): Promise<T> {
   return ctx.store.inWriteTransaction(work, ctx.idempotencyClaim?.());
 }
-
-/**
- * A write whose repository function makes it atomic by itself (Store.inWriteStatement says when):
- * as `writeTransaction`, without a transaction around it where one statement is its own.
- */
-export async function writeStatement<T>(ctx: ServiceContext, work: (db: DbHandle) => Promise<T>): Promise<T> {
-  return ctx.store.inWriteStatement(work, ctx.idempotencyClaim?.());
-}

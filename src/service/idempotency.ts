@@ -99,7 +99,7 @@ export async function completeIdempotencyKey(
 }
 
 // Every write service imports them from here; they live with the context they read.
-export { writeStatement, writeTransaction } from './context.js';
+export { writeTransaction } from './context.js';
 
 const lastSweep = new WeakMap<DbHandle, number>();
 

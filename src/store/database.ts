@@ -53,13 +53,6 @@ export interface Store {
    */
   inWriteTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>, idempotencyClaim?: IdempotencyClaim): Promise<T>;
   /**
-   * A write that `work` makes with one statement on PostgreSQL (a repository of this folder says so
-   * of its function): there, without an idempotency claim to commit beside it, it runs in the
-   * statement's own transaction, which saves the BEGIN and COMMIT round trips. Otherwise, and
-   * always on SQLite (the group commit), as `inWriteTransaction`.
-   */
-  inWriteStatement<T>(work: (db: Kysely<Database>) => Promise<T>, idempotencyClaim?: IdempotencyClaim): Promise<T>;
-  /**
    * SQLite's prepared statements on the connection itself, for the bulk writes of
    * store/bulk-rows.ts inside a write transaction; undefined on PostgreSQL. Nothing else uses
    * them: queries go through `db`.
@@ -154,8 +147,6 @@ export async function openSqliteStore(file: string): Promise<Store> {
     withStartupLock: (work) => work(),
     ping: () => pingDatabase(db),
     inWriteTransaction,
-    // Every write is a transaction of the group commit, one statement or several.
-    inWriteStatement: inWriteTransaction,
     ...(writer === undefined
       ? {}
       : {
@@ -204,7 +195,6 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     withStartupLock: (work) => withAdvisoryLock(url, options, LOCK_STARTUP, () => work()),
     ping: () => pingDatabase(db),
     inWriteTransaction,
-    inWriteStatement: (work, claim) => (claim === undefined ? work(db) : inWriteTransaction(work, claim)),
     noteBulkRows: growthAnalyzer(db, options.analyzeAfterRows),
     catalog: new CatalogCache(db),
     singleImports: new ImportGroups(db),

@@ -90,8 +90,7 @@ export async function insertImportedWorklogWithAudit(
  * Writes a single import and resolves once it is committed. Without an idempotency claim, it goes
  * to the store's single-import writer where it has one (`Store.singleImports`: on PostgreSQL
  * written in one statement with the imports that come with it, on SQLite by the writer thread);
- * otherwise, and with a claim to commit beside it, it is a write of its own
- * (`Store.inWriteStatement`).
+ * otherwise, and with a claim to commit beside it, it is a write transaction of its own.
  */
 export function writeSingleImport(
   store: Store,
@@ -100,7 +99,7 @@ export function writeSingleImport(
   claim: IdempotencyClaim | undefined,
 ): Promise<Worklog> {
   if (claim === undefined && store.singleImports !== undefined) return store.singleImports.write(values, event);
-  return store.inWriteStatement((trx) => insertImportedWorklogWithAudit(store.dialect, trx, values, event), claim);
+  return store.inWriteTransaction((trx) => insertImportedWorklogWithAudit(store.dialect, trx, values, event), claim);
 }
 
 /** A worklog logged through the API: its author is the caller, made and changed now. */

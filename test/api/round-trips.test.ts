@@ -1,8 +1,9 @@
 /**
  * On PostgreSQL every statement is a round trip, and round trips are most of a single import's
- * cost there (BENCHMARKS.md). This pins how many one import makes: the token, the issue, the author,
+ * cost there (BENCHMARKS.md). This pins how many one import makes at most: the catalog's counter,
  * and the insert with its `spent` update and audit event as one statement in a transaction of its
- * own (no BEGIN, no COMMIT: Store.inWriteStatement). SQLite runs in process and is not concerned.
+ * own (no BEGIN, no COMMIT: store/import-groups.ts); before the catalog cache, also the token, the
+ * issue and the author. SQLite runs in process and is not concerned.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -124,11 +124,11 @@ async function releasedOnFailure(held: Held[], work: () => Promise<void>): Promi
 
 /**
  * A service context whose writes run in `held`'s open transaction instead of one of their own (a
- * single import too: without the store's writer of single imports, it is a write statement).
+ * single import too: without the store's writer of single imports, it is a write transaction).
  */
 const inHeld = (t: TestApp, held: Held): ServiceContext => ({
   ...t.ctx,
-  store: { ...t.store, inWriteTransaction: (work) => work(held.trx), inWriteStatement: (work) => work(held.trx), singleImports: undefined },
+  store: { ...t.store, inWriteTransaction: (work) => work(held.trx), singleImports: undefined },
 });
 
 describe(
