@@ -13,7 +13,17 @@ import { ImportGroups } from '../../src/store/import-groups.js';
 import { openPostgresPool, postgresKysely } from '../../src/store/postgres.js';
 import { adminUid, singleImportEntry } from './single-import-entries.js';
 import { type TestApp, buildTestApp, testBackend } from '../../support/app.js';
-import { NOW, type WorklogBody, createQueue, expectStatus, importIssue, postWorklog, worklogBody } from '../api/fixtures.js';
+import {
+  type IssueBody,
+  NOW,
+  type WorklogBody,
+  buildAppWithIssue,
+  createQueue,
+  expectStatus,
+  importIssue,
+  postWorklog,
+  worklogBody,
+} from '../api/fixtures.js';
 
 /** Every worklog of the issue, with the comment its import's audit event records for it. */
 async function storedImports(t: TestApp, issueId: string) {
@@ -73,9 +83,9 @@ describe(
     let issueId: string;
     let author: number;
     before(async () => {
-      t = await buildTestApp({ now: NOW });
-      await createQueue(t);
-      issueId = (await importIssue(t)).id;
+      let issue: IssueBody;
+      ({ t, issue } = await buildAppWithIssue());
+      issueId = issue.id;
       author = await adminUid(t);
     });
     after(() => t.close());

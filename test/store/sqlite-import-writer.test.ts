@@ -15,14 +15,13 @@ import type { Worklog } from '../../src/store/schema.js';
 import { SqliteImportWriter } from '../../src/store/sqlite-import-writer.js';
 import { insertImportedWorklogWithAudit } from '../../src/store/worklogs.js';
 import { adminUid, singleImportEntry } from './single-import-entries.js';
-import { type TestApp, buildTestApp, tempDir, testBackend } from '../../support/app.js';
+import { type TestApp, tempDir, testBackend } from '../../support/app.js';
 import {
-  NOW,
+  type IssueBody,
   type WorklogBody,
-  createQueue,
+  buildAppWithIssue,
   expectStatus,
   getIssue,
-  importIssue,
   listAllWorklogs,
   postWorklog,
   worklogBody,
@@ -35,9 +34,9 @@ describe('the SQLite import writer thread', { skip: testBackend() === 'postgres'
   let issueId: string;
   let author: number;
   before(async () => {
-    t = await buildTestApp({ now: NOW });
-    await createQueue(t);
-    ({ key, id: issueId } = await importIssue(t));
+    let issue: IssueBody;
+    ({ t, issue } = await buildAppWithIssue());
+    ({ key, id: issueId } = issue);
     author = await adminUid(t);
   });
   after(() => t.close());
