@@ -17,7 +17,8 @@ import { type TokenOwner, findTokenOwner, findUserByLoginKey } from './users.js'
  * database (migration 0013 says which changes). Requests that arrive while a read of it is under
  * way share the next one, which starts when that one ends: after each of them arrived, so it is as
  * fresh for each as a read of its own, and under load one read serves many requests (on
- * PostgreSQL, one round trip instead of one per request). A request whose epoch differs from the one the
+ * PostgreSQL, one round trip instead of one per request). SQLite answers a read at once, so the
+ * requests that come after the first read of a turn of the event loop share one at the turn's end. A request whose epoch differs from the one the
  * kept rows were read at empties the cache and reads again; a row read under an epoch is kept only
  * while the cache is still at that epoch, so a row read before a change is never kept after it.
  * Nothing "not found" is kept: a new row cannot make a kept one wrong.
@@ -76,6 +77,10 @@ export class CatalogCache {
   private epochInFlight: Promise<number> | undefined;
   /** The read that starts when the one under way ends, shared by the requests that came meanwhile. */
   private nextEpochRead: Promise<number> | undefined;
+  /** Whether a read started in this turn of the event loop (cleared by the turn's check phase). */
+  private readThisTurn = false;
+  /** The read at the end of this turn, shared by the requests that came after its first read. */
+  private turnEndRead: Promise<number> | undefined;
   /** Reads answered from memory and from the database, and the epoch reads made (for tests and benchmarks). */
   readonly stats = { hits: 0, misses: 0, epochReads: 0 };
 
@@ -103,13 +108,28 @@ export class CatalogCache {
   }
 
   /**
-   * The epoch, from a read that starts after this call: a new one when none is under way; else the
-   * one that starts when it ends, shared by every request that came meanwhile. A read under way is
-   * never joined: it may predate a change this caller must see.
+   * The epoch, from a read that starts after this call: a new one when none is under way and none
+   * started in this turn of the event loop; the one at the turn's end when one did; else the one
+   * that starts when the read under way ends, shared by every request that came meanwhile. A read
+   * under way, or done, is never joined: it may predate a change this caller must see.
    */
   private readEpoch(): Promise<number> {
     const inFlight = this.epochInFlight;
-    if (inFlight === undefined) return this.startEpochRead();
+    if (inFlight === undefined) {
+      if (!this.readThisTurn) {
+        this.readThisTurn = true;
+        setImmediate(() => (this.readThisTurn = false));
+        return this.startEpochRead();
+      }
+      // SQLite answers a read before the next request is parsed, so none is ever under way to
+      // share. The requests parsed after this turn's first read share one made once the turn's I/O
+      // is done: after each of them arrived (setImmediate runs after the poll phase).
+      this.turnEndRead ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.turnEndRead = undefined;
+        return this.startEpochRead();
+      });
+      return this.turnEndRead;
+    }
     this.nextEpochRead ??= inFlight.then(
       () => this.startNextEpochRead(),
       () => this.startNextEpochRead(),

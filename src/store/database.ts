@@ -138,7 +138,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   }
   // Another thread can open a file, not this connection's in-memory database.
   const writer = file === ':memory:' || file === '' ? undefined : new SqliteImportWriter(file);
-  const committer = new GroupCommitter(db, { sqlite, statements }, writer);
+  const committer = new GroupCommitter(db, { direct: { sqlite, statements }, writer });
   const inWriteTransaction: Store['inWriteTransaction'] = (work, claim) => committer.transaction(committingClaim(work, claim));
   return {
     db,

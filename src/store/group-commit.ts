@@ -11,7 +11,8 @@ import { type SqliteImportWriter, writerError } from './sqlite-import-writer.js'
  * one database transaction and one sync:
  *
  * - each write runs on its own inside the shared transaction, between a SAVEPOINT and its RELEASE;
- *   a write that fails is rolled back to its savepoint and fails alone, the others go on;
+ *   a write that fails is rolled back to its savepoint and fails alone, the others go on (the
+ *   writer thread's imports skip the savepoints until one fails: GroupCommitOptions.savepoints);
  * - writes that arrive while a group runs join it, up to MAX_GROUP_WRITES or MAX_GROUP_MS;
  * - every write is answered only after the COMMIT of its group, so an answer still means "on
  *   disk" (README, "Guarantees"). If the COMMIT itself fails, every write of the group fails.
@@ -23,6 +24,22 @@ import { type SqliteImportWriter, writerError } from './sqlite-import-writer.js'
 const MAX_GROUP_WRITES = 256;
 /** A group stops taking new writes after this long, so a steady stream still commits. */
 const MAX_GROUP_MS = 20;
+/** For this long after the writer thread answered a group, even a lone import goes to it (forWriter). */
+const WRITER_IN_USE_MS = 50;
+
+export interface GroupCommitOptions {
+  /** The writes' prepared queries run on the connection itself (sqlite-direct.ts). */
+  direct?: SqliteConnection | undefined;
+  /** Single imports go to its thread in groups of their own, between the groups of the other writes (sqlite-import-writer.ts). */
+  writer?: SqliteImportWriter | undefined;
+  /**
+   * `always`: each write between a SAVEPOINT and its RELEASE. `after a failure`: a group is first
+   * written without them, and only if one of its writes fails is it rolled back and written again
+   * with them, so that the write at fault fails alone. Only for writes that may run twice (their
+   * work does nothing but its statements): the writer thread's imports.
+   */
+  savepoints?: 'always' | 'after a failure';
+}
 
 interface PendingWrite {
   work: (trx: Kysely<Database>) => Promise<unknown>;
@@ -37,22 +54,26 @@ export class GroupCommitter {
   private running = false;
   /** The groups sent to the writer thread and not answered yet. */
   private readonly writerGroups = new Set<Promise<void>>();
+  /** When the writer thread last answered a group (performance.now()); -Infinity before. */
+  private writerAnsweredAt = -Infinity;
   /**
    * Commits attempted on this connection and writes they carried: writes / groups is how much the
    * grouping saves. The writer thread's are its own (SqliteImportWriter.commitStats).
    */
   readonly stats = { groups: 0, writes: 0 };
 
-  /**
-   * With `direct`, the writes' prepared queries run on the connection itself (sqlite-direct.ts).
-   * With `writer`, single imports go to its thread in groups of their own, between the groups of
-   * the other writes (sqlite-import-writer.ts).
-   */
+  private readonly direct: SqliteConnection | undefined;
+  private readonly writer: SqliteImportWriter | undefined;
+  private readonly savepoints: GroupCommitOptions['savepoints'];
+
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly direct?: SqliteConnection,
-    private readonly writer?: SqliteImportWriter,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.direct = options.direct;
+    this.writer = options.writer;
+    this.savepoints = options.savepoints ?? 'always';
+  }
 
   /**
    * Runs `work` in a transaction shared with concurrent writes; resolves after the commit. A single
@@ -83,7 +104,7 @@ export class GroupCommitter {
         } else {
           // This connection writes only while the thread holds no transaction (sqlite-import-writer.ts).
           await Promise.all(this.writerGroups);
-          await this.runGroup();
+          if (this.savepoints === 'always' || !(await this.runGroupWithoutSavepoints())) await this.runGroup();
         }
       }
     } finally {
@@ -149,13 +170,58 @@ export class GroupCommitter {
   }
 
   /**
+   * Writes the head of the queue as one transaction with no savepoints (`savepoints: 'after a
+   * failure'`). Answers false, with the group back at the head of the queue and nothing written,
+   * when one of its writes failed: runGroup then writes it again, each write on its own.
+   */
+  private async runGroupWithoutSavepoints(): Promise<boolean> {
+    const group = this.queue.splice(0, MAX_GROUP_WRITES);
+    const values: unknown[] = [];
+    this.stats.groups += 1;
+    try {
+      await this.db.connection().execute(async (connection) => {
+        // BEGIN IMMEDIATE: see runGroup. If it fails, the group fails as runGroup's first write would.
+        await this.execute(connection, 'BEGIN IMMEDIATE');
+        if (this.direct !== undefined) registerSqliteWriteTransaction(connection, this.direct);
+        try {
+          for (const write of group) values.push(await write.work(connection));
+        } catch (error) {
+          await this.execute(connection, 'ROLLBACK');
+          throw new WriteFailed(error);
+        } finally {
+          forgetSqliteWriteTransaction(connection);
+        }
+        try {
+          await this.execute(connection, 'COMMIT');
+        } catch (error) {
+          await this.execute(connection, 'ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (error instanceof WriteFailed) {
+        this.stats.groups -= 1;
+        this.queue.unshift(...group);
+        return false;
+      }
+      for (const write of group) write.reject(error);
+      return true;
+    }
+    this.stats.writes += group.length;
+    group.forEach((write, index) => write.resolve(values[index]));
+    return true;
+  }
+
+  /**
    * Whether the writes at the head of the queue go to the writer thread: single imports, at least
-   * two of them or while the thread holds a group. A lone import is written here: its trip to the
-   * thread and back costs more than the thread saves when nothing else waits (BENCHMARKS.md).
+   * two of them, or while the thread holds a group or answered one a moment ago. A lone import
+   * when the thread has been idle is written here: its trip to the thread and back costs more than
+   * the thread saves when nothing else waits (BENCHMARKS.md). Under load, a lone import is a lull
+   * between groups, and writing it here would stop the event loop for its commit's disk sync.
    */
   private forWriter(): boolean {
     if (this.queue[0]?.entry === undefined) return false;
-    return this.writerGroups.size > 0 || this.queue[1]?.entry !== undefined;
+    return this.writerGroups.size > 0 || this.queue[1]?.entry !== undefined || performance.now() - this.writerAnsweredAt < WRITER_IN_USE_MS;
   }
 
   /** The single imports at the head of the queue, written by the writer thread as one group. */
@@ -168,6 +234,7 @@ export class GroupCommitter {
     let outcomes: Awaited<ReturnType<SqliteImportWriter['write']>>;
     try {
       outcomes = await writer.write(group.map((write) => write.entry));
+      this.writerAnsweredAt = performance.now();
     } catch (error) {
       for (const write of group) write.reject(error);
       return;
@@ -183,5 +250,12 @@ export class GroupCommitter {
   private async execute(connection: Kysely<Database>, statement: string): Promise<void> {
     if (this.direct === undefined) await sql.raw(statement).execute(connection);
     else this.direct.statements.prepare(statement).run();
+  }
+}
+
+/** A write of a group without savepoints failed: the group is to be written again, each write on its own. */
+class WriteFailed extends Error {
+  constructor(readonly failure: unknown) {
+    super('a write of the group failed');
   }
 }

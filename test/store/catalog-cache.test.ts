@@ -82,6 +82,27 @@ describe('catalog cache', () => {
     assert.equal(t.store.catalog.stats.epochReads - before, 2, "the first request's read, and one after it for the nine others");
   });
 
+  it("shares one read at the turn's end among the requests that come after the turn's first read, and it sees a change made between", async () => {
+    // A turn of the event loop of its own, so that the first request below makes the turn's first read.
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = t.store.catalog.stats.epochReads;
+    assert.ok(await authenticate(t.ctx, ADMIN_TOKEN), 'accepted before the revocation');
+    // Revoked after that read, and (on SQLite, where a read answers within the turn) in the same turn.
+    if (t.store.dialect === 'sqlite') {
+      const other = new BetterSqlite3(t.store.location);
+      other.prepare('UPDATE tokens SET revoked_at = 1').run();
+      other.close();
+    } else await run(`UPDATE tokens SET revoked_at = 1`);
+    try {
+      const later = await Promise.all(Array.from({ length: 5 }, () => authenticate(t.ctx, ADMIN_TOKEN)));
+      assert.deepEqual(later, Array(5).fill(undefined), 'every request after the revocation is refused');
+      if (t.store.dialect === 'sqlite')
+        assert.equal(t.store.catalog.stats.epochReads - before, 2, "the turn's first read, and one at its end for the five");
+    } finally {
+      await run(`UPDATE tokens SET revoked_at = NULL`);
+    }
+  });
+
   it('never lets a request join a read of the epoch already under way', async () => {
     // The epoch's reads of this cache answer only when the test lets them: a read can be held
     // under way while the token is revoked and another request comes.

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { type Store, openSqliteStore } from '../../src/store/database.js';
+import { GroupCommitter } from '../../src/store/group-commit.js';
 import { tempDir } from '../../support/app.js';
 
 describe('SQLite group commit', () => {
@@ -115,5 +116,51 @@ describe('SQLite group commit', () => {
     // The store keeps working after a failed group.
     await insert('after the failure');
     assert.equal(committed('after the failure'), true);
+  });
+
+  describe("with savepoints only after a failure (the writer thread's imports)", () => {
+    /** Runs each write's statement once more after a failure in its group: counted per text. */
+    const runs = new Map<string, number>();
+    const committer = () => new GroupCommitter(store.db, { savepoints: 'after a failure' });
+    const insertWith = (group: GroupCommitter, text: string) =>
+      group.transaction(async (trx) => {
+        runs.set(text, (runs.get(text) ?? 0) + 1);
+        await sql`INSERT INTO notes (text) VALUES (${text})`.execute(trx);
+        return text;
+      });
+
+    it('writes a group in one commit, each write once', async () => {
+      const group = committer();
+      const texts = Array.from({ length: 20 }, (_, n) => `no savepoint ${n}`);
+      assert.deepEqual(await Promise.all(texts.map((text) => insertWith(group, text))), texts);
+      assert.deepEqual(group.stats, { groups: 1, writes: 20 });
+      for (const text of texts) {
+        assert.equal(committed(text), true, text);
+        assert.equal(runs.get(text), 1, `${text} ran once`);
+      }
+    });
+
+    it('writes the group again, each write on its own, when one fails: only that one fails', async () => {
+      const group = committer();
+      const results = await Promise.allSettled([
+        insertWith(group, 'again a'),
+        insertWith(group, 'no savepoint 0'), // duplicate: fails
+        insertWith(group, 'again b'),
+      ]);
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+      assert.equal(committed('again a'), true);
+      assert.equal(committed('again b'), true);
+      assert.deepEqual(
+        reader.prepare('SELECT count(*) AS n FROM notes WHERE text IN (?, ?)').get('again a', 'again b'),
+        { n: 2 },
+        'each once',
+      );
+      assert.equal(runs.get('again a'), 2, 'rolled back with its group, then written on its own');
+      assert.deepEqual(group.stats, { groups: 1, writes: 2 }, 'one commit: the rolled-back group is not counted');
+    });
   });
 });

@@ -90,7 +90,7 @@ describe('the SQLite import writer thread', { skip: testBackend() === 'postgres'
       available: true,
       write: () => new Promise<Awaited<ReturnType<SqliteImportWriter['write']>>>((resolve) => (answer = resolve)),
     } as unknown as SqliteImportWriter;
-    const committer = new GroupCommitter(t.store.db, undefined, thread);
+    const committer = new GroupCommitter(t.store.db, { writer: thread });
     const hold = (comment: string) => {
       const [values, event] = entry(comment);
       return committer.transaction((): Promise<Worklog> => Promise.reject(new Error('the thread writes it')), { values, event });
@@ -116,10 +116,20 @@ describe('the SQLite import writer thread', { skip: testBackend() === 'postgres'
 
   it("writes a lone import on the store's connection, where the trip to the thread would cost more", async () => {
     const writer = t.store.singleImports!;
+    // The thread answered the tests before this one: past the moment it counts as in use.
+    await new Promise((resolve) => setTimeout(resolve, 80));
     const before = { ...writer.stats };
     const worklog = await writer.write(...entry('alone'));
     assert.equal(worklog.comment, 'alone');
     assert.deepEqual(writer.stats, before, 'not sent to the thread');
+  });
+
+  it('sends even a lone import to the thread while the thread is in use, so that no disk sync stops the event loop', async () => {
+    const writer = t.store.singleImports!;
+    await Promise.all([writer.write(...entry('pair 1')), writer.write(...entry('pair 2'))]);
+    const before = { ...writer.stats };
+    assert.equal((await writer.write(...entry('lone, right after'))).comment, 'lone, right after');
+    assert.deepEqual(writer.stats, { groups: before.groups + 1, writes: before.writes + 1 }, 'written by the thread');
   });
 
   it('fails only the import the thread cannot write, with the driver error', async () => {
@@ -141,7 +151,7 @@ describe('the SQLite import writer thread', { skip: testBackend() === 'postgres'
     // The thread cannot open a file in a folder that does not exist: it fails at its start.
     const writer = new SqliteImportWriter(path.join(temp.dir, 'missing', 'timeport.sqlite'));
     try {
-      const committer = new GroupCommitter(t.store.db, undefined, writer);
+      const committer = new GroupCommitter(t.store.db, { writer });
       const write = (comment: string) => {
         const [values, event] = entry(comment);
         return committer.transaction((trx) => insertImportedWorklogWithAudit('sqlite', trx, values, event), { values, event });
