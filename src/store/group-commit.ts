@@ -180,8 +180,12 @@ export class GroupCommitter {
     this.stats.groups += 1;
     try {
       await this.db.connection().execute(async (connection) => {
-        // BEGIN IMMEDIATE: see runGroup. If it fails, the group fails as runGroup's first write would.
-        await this.execute(connection, 'BEGIN IMMEDIATE');
+        // BEGIN IMMEDIATE: see runGroup.
+        try {
+          await this.execute(connection, 'BEGIN IMMEDIATE');
+        } catch (error) {
+          throw new BeginFailed(error);
+        }
         if (this.direct !== undefined) registerSqliteWriteTransaction(connection, this.direct);
         try {
           for (const write of group) values.push(await write.work(connection));
@@ -203,6 +207,12 @@ export class GroupCommitter {
         this.stats.groups -= 1;
         this.queue.unshift(...group);
         return false;
+      }
+      if (error instanceof BeginFailed) {
+        // As in runGroup: the lock stayed taken, the first write fails (503), the others try again.
+        group[0]!.reject(error.failure);
+        this.queue.unshift(...group.slice(1));
+        return true;
       }
       for (const write of group) write.reject(error);
       return true;
@@ -257,5 +267,12 @@ export class GroupCommitter {
 class WriteFailed extends Error {
   constructor(readonly failure: unknown) {
     super('a write of the group failed');
+  }
+}
+
+/** The group's BEGIN failed (another process kept the write lock): nothing was written. */
+class BeginFailed extends Error {
+  constructor(readonly failure: unknown) {
+    super("the group's BEGIN failed");
   }
 }

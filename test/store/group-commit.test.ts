@@ -162,5 +162,31 @@ describe('SQLite group commit', () => {
       assert.equal(runs.get('again a'), 2, 'rolled back with its group, then written on its own');
       assert.deepEqual(group.stats, { groups: 1, writes: 2 }, 'one commit: the rolled-back group is not counted');
     });
+
+    it('fails the first write when the write lock stays taken, and writes the others once it is free', async () => {
+      const group = committer();
+      const holder = new BetterSqlite3(file);
+      holder.exec('BEGIN IMMEDIATE');
+      // No wait for the lock: the group's BEGIN fails at once.
+      await sql`pragma busy_timeout = 0`.execute(store.db);
+      try {
+        const first = insertWith(group, 'locked out');
+        // The lock is let go when the first write has failed, before the group tries again.
+        first.catch(() => holder.exec('ROLLBACK'));
+        const results = await Promise.allSettled([first, insertWith(group, 'after the lock 1'), insertWith(group, 'after the lock 2')]);
+        assert.deepEqual(
+          results.map((result) => result.status),
+          ['rejected', 'fulfilled', 'fulfilled'],
+        );
+        assert.equal((results[0] as PromiseRejectedResult).reason.code, 'SQLITE_BUSY');
+        assert.equal(committed('locked out'), false);
+        assert.equal(committed('after the lock 1'), true);
+        assert.equal(committed('after the lock 2'), true);
+      } finally {
+        if (holder.inTransaction) holder.exec('ROLLBACK');
+        holder.close();
+        await sql`pragma busy_timeout = 5000`.execute(store.db);
+      }
+    });
   });
 });
