@@ -19,6 +19,18 @@ describe('catalog cache', () => {
   let key: string;
   const epoch = () => readCatalogEpoch(t.store.db);
   const run = (statement: string) => sql.raw(statement).execute(t.store.db);
+  /**
+   * Revokes every token by plain SQL. On SQLite through another connection, synchronously: the
+   * store's may be held by a read under way, and the revocation must land within the same turn of
+   * the event loop.
+   */
+  const revokeTokensAtOnce = async () => {
+    if (t.store.dialect === 'sqlite') {
+      const other = new BetterSqlite3(t.store.location);
+      other.prepare('UPDATE tokens SET revoked_at = 1').run();
+      other.close();
+    } else await run(`UPDATE tokens SET revoked_at = 1`);
+  };
 
   before(async () => {
     t = await buildTestApp({ now: NOW });
@@ -88,11 +100,7 @@ describe('catalog cache', () => {
     const before = t.store.catalog.stats.epochReads;
     assert.ok(await authenticate(t.ctx, ADMIN_TOKEN), 'accepted before the revocation');
     // Revoked after that read, and (on SQLite, where a read answers within the turn) in the same turn.
-    if (t.store.dialect === 'sqlite') {
-      const other = new BetterSqlite3(t.store.location);
-      other.prepare('UPDATE tokens SET revoked_at = 1').run();
-      other.close();
-    } else await run(`UPDATE tokens SET revoked_at = 1`);
+    await revokeTokensAtOnce();
     try {
       const later = await Promise.all(Array.from({ length: 5 }, () => authenticate(t.ctx, ADMIN_TOKEN)));
       assert.deepEqual(later, Array(5).fill(undefined), 'every request after the revocation is refused');
@@ -128,11 +136,7 @@ describe('catalog cache', () => {
     const first = cache.reads();
     await held; // its read has run, and its answer is held
     // Held, it keeps the store's connection on SQLite: the revocation comes through another one.
-    if (t.store.dialect === 'sqlite') {
-      const other = new BetterSqlite3(t.store.location);
-      other.prepare('UPDATE tokens SET revoked_at = 1').run();
-      other.close();
-    } else await run(`UPDATE tokens SET revoked_at = 1`);
+    await revokeTokensAtOnce();
     try {
       const second = cache.reads();
       release();
