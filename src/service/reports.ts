@@ -101,7 +101,7 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
   // Time buckets need the days the data spans, to choose a grid that no day boundary cuts.
   let grid: { origin: number; size: number; days: DayBucket[] } | undefined;
   if (timeDimension !== undefined) {
-    const span = await reportTimeSpan(db, scope);
+    const span = await reportTimeSpan(db, ctx.store.dialect, scope);
     if (span === undefined) return emptyReport();
     const days = localDays(request.clock, span.first, span.last + 1);
     const origin = request.period.from;
@@ -109,7 +109,7 @@ export async function timeSpentReport(ctx: ServiceContext, caller: Caller, reque
     grid = { origin, size, days };
   }
 
-  const sums = await reportSums(db, scope, grid === undefined ? undefined : { origin: grid.origin, size: grid.size });
+  const sums = await reportSums(db, ctx.store.dialect, scope, grid === undefined ? undefined : { origin: grid.origin, size: grid.size });
 
   // Merge the cells into the requested rows.
   const rows = new Map<

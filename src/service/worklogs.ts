@@ -351,6 +351,7 @@ export async function searchWorklogs(
   }
   const { worklogs, total } = await searchWorklogRows(
     db,
+    ctx.store.dialect,
     caller.org.id,
     { createdBy: authorUid, createdFrom: search.createdAt?.from, createdTo: search.createdAt?.to },
     { limit: page.perPage, offset: (page.page - 1) * page.perPage },

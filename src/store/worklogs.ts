@@ -1,3 +1,4 @@
+import { type CreatedRange, idsCreatedIn } from './created-near-start.js';
 import type { DbHandle, Store, StoreDialect } from './database.js';
 import type { IdempotencyClaim } from './idempotency-keys.js';
 import { type ParameterOf, prepareQuery } from './prepared-query.js';
@@ -188,10 +189,14 @@ export interface WorklogFilter {
 /** The organization's worklogs that match, in ascending id, one page of them, and how many match in all. */
 export async function searchWorklogs(
   db: DbHandle,
+  dialect: StoreDialect,
   orgId: string,
   filter: WorklogFilter,
   page: { limit: number; offset: number },
 ): Promise<{ worklogs: Worklog[]; total: number }> {
+  if ((filter.createdFrom !== undefined || filter.createdTo !== undefined) && filter.createdBy === undefined && dialect === 'sqlite') {
+    return searchCreatedOnSqlite(db, orgId, { from: filter.createdFrom, to: filter.createdTo, toInclusive: true }, page);
+  }
   let query = db.selectFrom('worklogs').where('orgId', '=', orgId);
   if (filter.createdBy !== undefined) query = query.where('createdBy', '=', filter.createdBy);
   if (filter.createdFrom !== undefined) query = query.where('createdAt', '>=', filter.createdFrom);
@@ -200,6 +205,30 @@ export async function searchWorklogs(
   const [worklogs, count] = await Promise.all([
     rowsQuery.execute(),
     query.select((eb) => eb.fn.countAll<number | string | bigint>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { worklogs, total: Number(count.total) };
+}
+
+/**
+ * The search by creation time alone on SQLite, which has no plain index by it
+ * (store/created-near-start.ts): the period's ids from the two indexes that hold them, the page's
+ * ids sorted among them, and then only the page's rows read from the table. (With an author, the
+ * author index holds the creation time and the plain query serves the period.)
+ */
+async function searchCreatedOnSqlite(
+  db: DbHandle,
+  orgId: string,
+  range: CreatedRange,
+  page: { limit: number; offset: number },
+): Promise<{ worklogs: Worklog[]; total: number }> {
+  const created = () => idsCreatedIn(db, orgId, range).as('created');
+  const pageIds = db.selectFrom(created()).select('created.id').orderBy('created.id').limit(page.limit).offset(page.offset);
+  const [worklogs, count] = await Promise.all([
+    db.selectFrom('worklogs').selectAll().where('id', 'in', pageIds).orderBy('id').execute(),
+    db
+      .selectFrom(created())
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('total'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { worklogs, total: Number(count.total) };
 }

@@ -11,6 +11,7 @@ import * as importedWorklogSyncedVersion from './0010_imported_worklog_synced_ve
 import * as issueSpentShards from './0011_issue_spent_shards.js';
 import * as authorIndexInIdOrder from './0012_author_index_in_id_order.js';
 import * as catalogEpoch from './0013_catalog_epoch.js';
+import * as createdTimeNearStart from './0014_created_time_near_start.js';
 import type { MigrationDialect } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against whatever schema the database has
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0011_issue_spent_shards': issueSpentShards,
   '0012_author_index_in_id_order': authorIndexInIdOrder,
   '0013_catalog_epoch': catalogEpoch,
+  '0014_created_time_near_start': createdTimeNearStart,
 };
 
 /** Migrations are compiled into the program, so they run the same from source and from a package. */
