@@ -21,7 +21,7 @@ import { NOW, createQueue, importIssue } from '../api/fixtures.js';
 const DAY = 86_400_000;
 const ORG = '1';
 const BASE = Date.parse('2024-01-01T00:00:00.000Z');
-/** Creation time minus start: the window's edges and one past them, near and far values, and creation now. */
+/** Creation time minus start: the window's edges and one either side of them, and values well inside and far outside it. */
 const LAGS = [
   0,
   3_600_000,
