@@ -19,8 +19,8 @@ import type { DbHandle } from './database.js';
  *   no creation time are created now, so that index grows at its end.
  *
  * A period by creation time is read in two parts (createdInParts), which a query asks of both and
- * adds up: it answers exactly what a plain filter on the creation time would. PostgreSQL logs the change
- * itself, not the page, and keeps its plain index by creation time (BENCHMARKS.md).
+ * adds up: it answers exactly what a plain filter on the creation time would. PostgreSQL logs the
+ * change itself, not the page, and keeps its plain index by creation time (BENCHMARKS.md).
  */
 
 /** How long before its start a worklog may be created and count as near it: a day (time zones, logging ahead). */
