@@ -48,10 +48,9 @@ function scoped(db: DbHandle, dialect: StoreDialect, scope: ReportScope) {
    * which has no plain index by it, two (store/created-near-start.ts).
    */
   const inParts = scope.by === 'createdAt' && dialect === 'sqlite';
-  const parts = () =>
-    inParts
-      ? createdInParts(filtered(), { from: scope.from, to: scope.to, toInclusive: false })
-      : [filtered().where(timeColumn, '>=', scope.from).where(timeColumn, '<', scope.to)];
+  const parts = inParts
+    ? createdInParts(filtered(), { from: scope.from, to: scope.to, toInclusive: false })
+    : [filtered().where(timeColumn, '>=', scope.from).where(timeColumn, '<', scope.to)];
   /**
    * Whether a part's rows come in the order of the time column: then its min and its max are each
    * one step into the index (two statements), else both come from one pass over the part (one
@@ -72,7 +71,7 @@ export async function reportTimeSpan(
   const min = sql<Instant>`min(${sql.ref(timeColumn)})`.as('first');
   const max = sql<Instant>`max(${sql.ref(timeColumn)})`.as('last');
   let span: { first: number; last: number } | undefined;
-  for (const part of parts()) {
+  for (const part of parts) {
     const { first, last } = timeOrdered
       ? { ...(await part.select(min).executeTakeFirst()), ...(await part.select(max).executeTakeFirst()) }
       : ((await part.select([min, max]).executeTakeFirst()) ?? {});
@@ -105,7 +104,7 @@ export async function reportSums(
   const { parts, timeColumn } = scoped(db, dialect, scope);
   const cell: RawBuilder<number> | undefined =
     grid === undefined ? undefined : sql<number>`(${sql.ref(timeColumn)} - (${sql.lit(grid.origin)})) / ${sql.lit(grid.size)}`;
-  const sumsOf = async (part: ReturnType<typeof parts>[number]): Promise<ReportCellSum[]> => {
+  const sumsOf = async (part: (typeof parts)[number]): Promise<ReportCellSum[]> => {
     let query = part.select((eb) => [
       eb.fn.sum<number | string>('worklogs.durationSeconds').as('seconds'),
       eb.fn.countAll<number | string>().as('entries'),
@@ -123,7 +122,7 @@ export async function reportSums(
       entries: Number(sum.entries),
     }));
   };
-  const [first, ...others] = parts();
+  const [first, ...others] = parts;
   const sums = await sumsOf(first!);
   if (others.length === 0) return sums;
   // Two parts (SQLite by creation time): the sums of the same group and cell add up.
