@@ -106,22 +106,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // the client's next request goes elsewhere, and the drain does not wait for the keep-alive
     // timeout of connections left idle. Requests that come during it get a 503 (readiness probes
     // their own answer), so a client retries elsewhere; that closes the connection too.
-    app.addHook('onRequest', async (request, reply) => {
-      if (isReady() || request.url === '/readyz' || request.url === '/healthz') return;
+    app.addHook('onRequest', (request, reply, done) => {
+      if (isReady() || request.url === '/readyz' || request.url === '/healthz') return done();
       reply.header('Retry-After', '1');
-      return sendTrackerError(reply, 503, ['The server is shutting down; retry the request, it was not carried out.']);
+      // Answered here: the request goes no further (so `done` is not called).
+      sendTrackerError(reply, 503, ['The server is shutting down; retry the request, it was not carried out.']);
     });
-    app.addHook('onSend', async (_request, reply, payload) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (!isReady()) reply.header('connection', 'close');
-      return payload;
+      done(null, payload);
     });
   }
   await app.register(trackerErrors);
   // A refusal sent before the request's body has arrived (from its headers: 401, 403, 413, 429)
   // closes the connection, so the rest of the body is neither read nor waited for.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode >= 400 && request.raw.complete === false && requestHasBody(request.headers)) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   // Observability and the API document come first: they see every route and request after them.
   await app.register(requestId);

@@ -3,6 +3,7 @@ import type { Database } from './schema.js';
 import { type SqliteConnection, forgetSqliteWriteTransaction, registerSqliteWriteTransaction } from './sqlite-direct.js';
 import type { ImportGroupEntry } from './import-groups.js';
 import { type SqliteImportWriter, writerError } from './sqlite-import-writer.js';
+import { importedWorklog } from './worklogs.js';
 
 /**
  * Group commit for SQLite (issue 6). SQLite has one writer, and with `synchronous=FULL` every
@@ -251,7 +252,7 @@ export class GroupCommitter {
     }
     group.forEach((write, index) => {
       const outcome = outcomes[index]!;
-      if ('worklog' in outcome) write.resolve(outcome.worklog);
+      if ('worklogId' in outcome) write.resolve(importedWorklog(write.entry.values, outcome.worklogId));
       else write.reject(writerError(outcome.error));
     });
   }

@@ -48,7 +48,7 @@ port.on('message', (request: ImportWriterRequest) => {
       id: request.id,
       commits: { ...committer.stats },
       outcomes: outcomes.map((outcome) =>
-        outcome.status === 'fulfilled' ? { worklog: outcome.value } : { error: errorFields(outcome.reason) },
+        outcome.status === 'fulfilled' ? { worklogId: outcome.value.id } : { error: errorFields(outcome.reason) },
       ),
     };
     port.postMessage(reply);

@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import type { ImportGroupEntry } from './import-groups.js';
-import type { Worklog } from './schema.js';
 
 /**
  * Single imports on SQLite, written by a thread of their own (issue 19, point 3). The group commit
@@ -26,12 +25,16 @@ export interface WorkerData {
 
 export type ImportWriterRequest = { kind: 'write'; id: number; entries: ImportGroupEntry[] } | { kind: 'close' };
 
-/** Per import, in the order sent: its worklog, or what its write failed with. */
+/**
+ * Per import, in the order sent: its worklog's id, or what its write failed with. The id is all
+ * that crosses back: the rest of the row is the import's own values (store/worklogs.ts,
+ * `importedWorklog`), and copying whole rows between threads cost both of them.
+ */
 export interface ImportWriterReply {
   id: number;
   /** The thread's commits so far and the imports they carried (group-commit.ts, `stats`). */
   commits: { groups: number; writes: number };
-  outcomes: ({ worklog: Worklog } | { error: { message: string; code: string | undefined } })[];
+  outcomes: ({ worklogId: number } | { error: { message: string; code: string | undefined } })[];
 }
 
 /** The thread's module: compiled next to this one, or this checkout's source under tsx (tests). */
@@ -79,7 +82,7 @@ export class SqliteImportWriter {
   }
 
   /**
-   * Writes the imports in one group and answers, per import, its worklog or its error. Rejects
+   * Writes the imports in one group and answers, per import, its worklog's id or its error. Rejects
    * when the thread fails first: then nobody knows which were committed.
    */
   async write(entries: ImportGroupEntry[]): Promise<ImportWriterReply['outcomes']> {
@@ -91,7 +94,7 @@ export class SqliteImportWriter {
     worker.postMessage({ kind: 'write', id, entries } satisfies ImportWriterRequest);
     this.stats.groups += 1;
     const outcomes = await reply;
-    for (const outcome of outcomes) if ('worklog' in outcome) this.stats.writes += 1;
+    for (const outcome of outcomes) if ('worklogId' in outcome) this.stats.writes += 1;
     return outcomes;
   }
 

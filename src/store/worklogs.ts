@@ -47,8 +47,30 @@ const insertImportedWorklog = prepareQuery((db, param: ParameterOf<ImportedWorkl
       version: 1,
       imported: 1,
     })
-    .returningAll(),
+    .returning('id'),
 );
+
+/**
+ * The worklog `insertImportedWorklog` stores, given the id SQLite gave it: every other column is
+ * the import's own value or a constant there. Built here rather than read back, so that the writer
+ * thread answers an id per import instead of a whole row (sqlite-import-writer.ts).
+ */
+export function importedWorklog(values: ImportedWorklogValues, id: number): Worklog {
+  return {
+    id,
+    orgId: values.orgId,
+    issueId: values.issueId,
+    createdBy: values.author,
+    createdAt: values.createdAt,
+    updatedBy: values.author,
+    updatedAt: values.createdAt,
+    start: values.start,
+    durationSeconds: values.durationSeconds,
+    comment: values.comment,
+    version: 1,
+    imported: true,
+  };
+}
 
 /** The import's `spent` update (it leaves updatedAt and version), compiled once. */
 const addToSpentOnly = prepareQuery((db, param: ParameterOf<{ issueId: string; deltaSeconds: number }>) =>
@@ -81,10 +103,10 @@ export async function insertImportedWorklogWithAudit(
     const [worklog] = await writeImportGroup(trx, [{ values, event }]);
     return worklog!;
   }
-  const worklog = await insertImportedWorklog.one(trx, values);
+  const { id } = await insertImportedWorklog.one(trx, values);
   await addToSpentOnly.rows(trx, { issueId: values.issueId, deltaSeconds: values.durationSeconds });
-  await insertImportAuditEvent.rows(trx, { ...event, worklogId: worklog.id });
-  return worklog;
+  await insertImportAuditEvent.rows(trx, { ...event, worklogId: id });
+  return importedWorklog(values, id);
 }
 
 /**

@@ -105,10 +105,13 @@ describe('the SQLite import writer thread', { skip: testBackend() === 'postgres'
     for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
     assert.equal(ranAt, undefined, 'waits while the thread holds its group');
     answered = true;
-    answer([{ worklog: { id: 1, comment: 'held by the thread' } as Worklog }, { worklog: { id: 2, comment: 'held too' } as Worklog }]);
+    answer([{ worklogId: 1 }, { worklogId: 2 }]);
     assert.deepEqual(
-      (await Promise.all(held)).map((worklog) => worklog.comment),
-      ['held by the thread', 'held too'],
+      (await Promise.all(held)).map((worklog) => [worklog.id, worklog.comment]),
+      [
+        [1, 'held by the thread'],
+        [2, 'held too'],
+      ],
     );
     await local;
     assert.equal(ranAt, 'after');
@@ -130,6 +133,20 @@ describe('the SQLite import writer thread', { skip: testBackend() === 'postgres'
     const before = { ...writer.stats };
     assert.equal((await writer.write(...entry('lone, right after'))).comment, 'lone, right after');
     assert.deepEqual(writer.stats, { groups: before.groups + 1, writes: before.writes + 1 }, 'written by the thread');
+  });
+
+  it('answers each import with the row it stored, the thread and the store connection alike', async () => {
+    const writer = t.store.singleImports!;
+    // Two at once go to the thread; the lone one after the pause is written on the store's connection.
+    const threaded = await Promise.all([writer.write(...entry('row 1')), writer.write(...entry('row 2', issueId))]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const before = { ...writer.stats };
+    const local = await writer.write(...entry('row 3'));
+    assert.deepEqual(writer.stats, before, 'the last one not sent to the thread');
+    for (const answered of [...threaded, local]) {
+      const stored = await t.store.db.selectFrom('worklogs').selectAll().where('id', '=', answered.id).executeTakeFirstOrThrow();
+      assert.deepEqual(answered, stored);
+    }
   });
 
   it('fails only the import the thread cannot write, with the driver error', async () => {

@@ -133,20 +133,23 @@ export default fp(
     // and an unpaired surrogate (`"\ud800"` in JSON) is not text at all: both databases would store
     // U+FFFD instead, so the answer and every later read would differ from what was sent. Refused
     // on both, after authorization and schema validation, before any handler runs.
-    app.addHook('preHandler', async (request, reply) => {
+    // A callback hook (an async one costs a promise per request): a refusal is answered here and
+    // `done` is not called, so the request goes no further.
+    app.addHook('preHandler', (request, reply, done) => {
       // A path no route has is not there, whatever it holds: the 404 below says so, and the
       // not-found handler's `*` parameter (the whole path) must not turn that into a 400.
-      if (request.is404) return;
+      if (request.is404) return done();
       const body = unstorablePaths(request.body, '');
       if (body.length > 0) {
-        return sendTrackerError(reply, 422, [INVALID_FIELDS_MESSAGE], Object.fromEntries(body.map(({ path, problem }) => [path, problem])));
+        sendTrackerError(reply, 422, [INVALID_FIELDS_MESSAGE], Object.fromEntries(body.map(({ path, problem }) => [path, problem])));
+        return;
       }
       const parameters = [...unstorablePaths(request.params, ''), ...unstorablePaths(request.query, '')];
       if (parameters.length > 0) {
-        return sendTrackerError(reply, 400, [
-          `Invalid parameters: ${parameters.map(({ path, problem }) => `${path} ${problem}`).join('; ')}.`,
-        ]);
+        sendTrackerError(reply, 400, [`Invalid parameters: ${parameters.map(({ path, problem }) => `${path} ${problem}`).join('; ')}.`]);
+        return;
       }
+      done();
     });
 
     app.setNotFoundHandler((request: FastifyRequest, reply) =>

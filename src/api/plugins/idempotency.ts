@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ServiceContext } from '../../service/context.js';
-import { claimIdempotencyKey, completeIdempotencyKey } from '../../service/idempotency.js';
+import { type IdempotencyClaim, claimIdempotencyKey, completeIdempotencyKey } from '../../service/idempotency.js';
 import { tokenFromHeader } from './auth.js';
 import { sendTrackerError } from './errors.js';
 
@@ -46,10 +46,9 @@ const SECRET_NOT_REPLAYED =
  * claim rides on the request (plugins/services.ts) to `writeTransaction`.
  */
 export function idempotencyHooks(ctx: ServiceContext) {
-  return {
-    async preHandler(request: FastifyRequest, reply: FastifyReply) {
-      const header = request.headers['idempotency-key'];
-      if (header === undefined || !WRITE_METHODS.has(request.method) || READ_ONLY_POST.test(request.url)) return;
+  const hooks = {
+    /** Claims the key of a write that carries one; answers the request itself when it must not run. */
+    async claim(request: FastifyRequest, reply: FastifyReply, header: string | string[]) {
       const key = Array.isArray(header) ? header[0] : header;
       if (key === undefined || !KEY_PATTERN.test(key) || Array.isArray(header)) {
         return sendTrackerError(reply, 400, ['The Idempotency-Key header must be one value of 1 to 255 visible ASCII characters.']);
@@ -85,9 +84,8 @@ export function idempotencyHooks(ctx: ServiceContext) {
       }
     },
 
-    async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
-      const claim = request.idempotencyClaim;
-      if (claim === undefined) return payload;
+    /** Stores the answer of a request that claimed its key. */
+    async store(request: FastifyRequest, reply: FastifyReply, payload: unknown, claim: IdempotencyClaim) {
       request.idempotencyClaim = undefined;
       const contentType = reply.getHeader('content-type');
       // Only the status of an answer holding a secret is kept: enough to know the work was done.
@@ -106,6 +104,22 @@ export function idempotencyHooks(ctx: ServiceContext) {
         request.log.error({ err: error }, 'could not store the response of an idempotent request');
       }
       return payload;
+    },
+  };
+  // Callback hooks, so that the requests without a key (nearly all) pass without a promise each.
+  return {
+    preHandler(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+      const header = request.headers['idempotency-key'];
+      if (header === undefined || !WRITE_METHODS.has(request.method) || READ_ONLY_POST.test(request.url)) return done();
+      // A request answered by the claim (a replay, a refusal) goes no further: `done` is not called.
+      hooks.claim(request, reply, header).then(() => {
+        if (!reply.sent) done();
+      }, done);
+    },
+    onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void): void {
+      const claim = request.idempotencyClaim;
+      if (claim === undefined) return done(null, payload);
+      hooks.store(request, reply, payload, claim).then((stored) => done(null, stored), done);
     },
   };
 }

@@ -36,8 +36,9 @@ export function requestIdFor(request: IncomingMessage): string {
 /** Every answer names its request id in `X-Request-Id`, errors included; the log lines carry it as `reqId`. */
 export default fp(
   async function requestId(app: FastifyInstance) {
-    app.addHook('onSend', async (request, reply) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       reply.header('X-Request-Id', request.id);
+      done(null, payload);
     });
   },
   { name: 'request-id' },

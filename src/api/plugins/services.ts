@@ -20,7 +20,7 @@ declare module 'fastify' {
 export function registerRequestServices(app: FastifyInstance, ctx: ServiceContext): void {
   app.decorateRequest('services', null as unknown as ServiceContext);
   app.decorateRequest('idempotencyClaim', undefined);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const serverRequestId = serverRequestIdOf(request.raw);
     request.services = {
       ...ctx,
@@ -28,5 +28,6 @@ export function registerRequestServices(app: FastifyInstance, ctx: ServiceContex
       requestId: () => request.id,
       serverRequestId: () => serverRequestId,
     };
+    done();
   });
 }
