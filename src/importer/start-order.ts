@@ -137,17 +137,22 @@ export class StartOrderSort<T> {
   }
 }
 
-/** One sorted run on disk, read 128 KiB at a time; `advance` moves to its next line. */
+/**
+ * One sorted run on disk, read 128 KiB at a time; `advance` moves to its next line. Only whole
+ * lines are decoded: a newline byte never occurs inside a multi-byte UTF-8 character, so the bytes
+ * after a chunk's last newline wait in the buffer for the next read (cheaper than a streaming
+ * TextDecoder and a string kept across chunks).
+ */
 class RunReader {
   start = 0;
   createdAt = 0;
   value = '';
   private fd: number | undefined;
-  private readonly buffer = Buffer.alloc(1 << 17);
-  private readonly decoder = new TextDecoder();
+  private buffer = Buffer.alloc(1 << 17);
+  /** Bytes at the buffer's start that belong to a line not yet whole. */
+  private held = 0;
   private lines: string[] = [];
   private next = 0;
-  private rest = '';
 
   constructor(
     file: string,
@@ -169,15 +174,30 @@ class RunReader {
 
   private fill(): boolean {
     if (this.fd === undefined) return false;
-    const read = fs.readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+    // A line longer than the buffer (an entry with a very long comment) grows it.
+    if (this.held === this.buffer.length) {
+      const larger = Buffer.alloc(this.buffer.length * 2);
+      this.buffer.copy(larger);
+      this.buffer = larger;
+    }
+    const { buffer } = this;
+    const read = fs.readSync(this.fd, buffer, this.held, buffer.length - this.held, null);
     if (read === 0) {
       this.close();
       return false;
     }
-    const lines = (this.rest + this.decoder.decode(this.buffer.subarray(0, read), { stream: true })).split('\n');
-    this.rest = lines.pop() ?? '';
-    this.lines = lines;
+    const end = this.held + read;
+    const lastNewline = buffer.lastIndexOf(0x0a, end - 1);
+    if (lastNewline === -1) {
+      this.held = end;
+      this.lines = [];
+      this.next = 0;
+      return true;
+    }
+    this.lines = buffer.toString('utf8', 0, lastNewline).split('\n');
     this.next = 0;
+    this.held = end - lastNewline - 1;
+    buffer.copy(buffer, 0, lastNewline + 1, end);
     return true;
   }
 

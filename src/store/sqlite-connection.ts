@@ -37,8 +37,8 @@ export function openSqliteConnection(file: string): OpenSqlite {
   // A checkpoint copies each page the WAL holds once, however often it was changed: the tails and
   // the per-issue pages every import touches are copied once per checkpoint. At SQLite's default of
   // 1,000 frames (4 MiB) the single import ran a checkpoint every 300 imports or so; at 10,000 the
-  // writer thread's system time per import fell by a fifth (docs/decisions.md, "Checkpoints every
-  // 10,000 pages"). The WAL file then keeps up to about 40 MiB between checkpoints.
+  // writer thread's system time per import fell by a quarter or more (docs/decisions.md,
+  // "Checkpoints every 10,000 pages"). The WAL file then keeps up to about 40 MiB between checkpoints.
   sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   const statements = new StatementCache(sqlite);
   const db = new Kysely<Database>({

@@ -65,6 +65,37 @@ describe('StartOrderSort', () => {
     );
   });
 
+  test('runs read back whole: multi-byte characters across read chunks, and lines longer than the read buffer', () => {
+    // Runs are read 128 KiB at a time; these values straddle chunk boundaries at every offset of
+    // a multi-byte character, and some are several chunks long.
+    const pieces = ['é', '€', '𝄞', '漢字', 'a', '\\n', '"'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 400_000 }), fc.nat(6)), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        fc.constantFrom(1, 300_000),
+        (items, runBytes) => {
+          const sort = new StartOrderSort<{ index: number; text: string }>(temp.dir, runBytes);
+          try {
+            const texts = items.map(([, length, piece]) => pieces[piece]!.repeat(Math.ceil(length / pieces[piece]!.length)) + '|');
+            items.forEach(([start], index) => sort.add(start, 0, { index, text: texts[index]! }));
+            const out = [...sort.sorted()];
+            assert.deepEqual(
+              out.map((value) => value.index),
+              expected(items.map(([start]) => [start, 0])),
+            );
+            for (const value of out) assert.equal(value.text, texts[value.index]);
+          } finally {
+            sort.dispose();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   test('runs past the run size go to files in a temporary directory, which dispose removes; a small input never touches the disk', () => {
     const sort = new StartOrderSort<number>(temp.dir, 10);
     for (let index = 0; index < 50; index++) sort.add((index * 37) % 50, 0, index);
