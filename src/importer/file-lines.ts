@@ -1,18 +1,21 @@
 import fs from 'node:fs';
 
-/** The file's lines, read 1 MiB at a time: a file of millions of lines is never one string. */
-export function* readLines(file: string): Generator<string> {
-  for (const line of lineRecords(file)) yield line.text;
+/**
+ * The file's lines, read `chunkBytes` (1 MiB) at a time: a file of millions of lines is never one
+ * string. Many files read at once (the runs of a sort) take smaller chunks.
+ */
+export function* readLines(file: string, chunkBytes = 1 << 20): Generator<string> {
+  for (const line of lineRecords(file, chunkBytes)) yield line.text;
 }
 
 /**
- * The file's lines with the byte offset each starts at, read 1 MiB at a time: whoever keeps the
- * offset can read the line again later (`readLineAt`) instead of keeping it.
+ * The file's lines with the byte offset each starts at, read `chunkBytes` (1 MiB) at a time:
+ * whoever keeps the offset can read the line again later (`readLineAt`) instead of keeping it.
  */
-export function* lineRecords(file: string): Generator<{ text: string; offset: number }> {
+export function* lineRecords(file: string, chunkBytes = 1 << 20): Generator<{ text: string; offset: number }> {
   const fd = fs.openSync(file, 'r');
   try {
-    const chunk = Buffer.alloc(1 << 20);
+    const chunk = Buffer.alloc(chunkBytes);
     /** The bytes of a line that began in an earlier chunk. */
     let carried: Buffer[] = [];
     let carriedFrom = 0;

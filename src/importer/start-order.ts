@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chunkedWriter } from './file-lines.js';
+import { chunkedWriter, readLines } from './file-lines.js';
 import { ScratchDirectory } from './scratch-directory.js';
 
 /**
@@ -138,32 +138,26 @@ export class StartOrderSort<T> {
 }
 
 /**
- * One sorted run on disk, read 128 KiB at a time; `advance` moves to its next line. Only whole
- * lines are decoded: a newline byte never occurs inside a multi-byte UTF-8 character, so the bytes
- * after a chunk's last newline wait in the buffer for the next read (cheaper than a streaming
- * TextDecoder and a string kept across chunks).
+ * One sorted run on disk, read 128 KiB at a time (file-lines.ts, `readLines`: a merge holds a
+ * reader per run at once); `advance` moves to its next line.
  */
 class RunReader {
   start = 0;
   createdAt = 0;
   value = '';
-  private fd: number | undefined;
-  private buffer = Buffer.alloc(1 << 17);
-  /** Bytes at the buffer's start that belong to a line not yet whole. */
-  private held = 0;
-  private lines: string[] = [];
-  private next = 0;
+  private readonly lines: Generator<string>;
 
   constructor(
     file: string,
     readonly run: number,
   ) {
-    this.fd = fs.openSync(file, 'r');
+    this.lines = readLines(file, 1 << 17);
   }
 
   advance(): boolean {
-    while (this.next >= this.lines.length) if (!this.fill()) return false;
-    const line = this.lines[this.next++]!;
+    const next = this.lines.next();
+    if (next.done === true) return false;
+    const line = next.value;
     const first = line.indexOf('\t');
     const second = line.indexOf('\t', first + 1);
     this.start = Number(line.slice(0, first));
@@ -172,39 +166,9 @@ class RunReader {
     return true;
   }
 
-  private fill(): boolean {
-    if (this.fd === undefined) return false;
-    // A line longer than the buffer (an entry with a very long comment) grows it.
-    if (this.held === this.buffer.length) {
-      const larger = Buffer.alloc(this.buffer.length * 2);
-      this.buffer.copy(larger);
-      this.buffer = larger;
-    }
-    const { buffer } = this;
-    const read = fs.readSync(this.fd, buffer, this.held, buffer.length - this.held, null);
-    if (read === 0) {
-      this.close();
-      return false;
-    }
-    const end = this.held + read;
-    const lastNewline = buffer.lastIndexOf(0x0a, end - 1);
-    if (lastNewline === -1) {
-      this.held = end;
-      this.lines = [];
-      this.next = 0;
-      return true;
-    }
-    this.lines = buffer.toString('utf8', 0, lastNewline).split('\n');
-    this.next = 0;
-    this.held = end - lastNewline - 1;
-    buffer.copy(buffer, 0, lastNewline + 1, end);
-    return true;
-  }
-
+  /** Closes the run's file (the generator's `finally`), if it is still open. */
   close(): void {
-    if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
-    this.fd = undefined;
+    this.lines.return(undefined);
   }
 }
 
