@@ -9,10 +9,11 @@ export function* readLines(file: string, chunkBytes = 1 << 20): Generator<string
 }
 
 /**
- * The file's lines with the byte offset each starts at, read `chunkBytes` (1 MiB) at a time:
- * whoever keeps the offset can read the line again later (`readLineAt`) instead of keeping it.
+ * The file's lines with the byte offset each starts at and its length in bytes (without the
+ * newline), read `chunkBytes` (1 MiB) at a time: whoever keeps the offset can read the line again
+ * later (`readLineAt`) instead of keeping it.
  */
-export function* lineRecords(file: string, chunkBytes = 1 << 20): Generator<{ text: string; offset: number }> {
+export function* lineRecords(file: string, chunkBytes = 1 << 20): Generator<{ text: string; offset: number; bytes: number }> {
   const fd = fs.openSync(file, 'r');
   try {
     const chunk = Buffer.alloc(chunkBytes);
@@ -26,9 +27,10 @@ export function* lineRecords(file: string, chunkBytes = 1 << 20): Generator<{ te
       let start = 0;
       for (let end = chunk.indexOf(10, 0); end !== -1 && end < read; end = chunk.indexOf(10, start)) {
         if (carried.length > 0) {
-          yield { text: Buffer.concat([...carried, chunk.subarray(0, end)]).toString('utf8'), offset: carriedFrom };
+          const line = Buffer.concat([...carried, chunk.subarray(0, end)]);
+          yield { text: line.toString('utf8'), offset: carriedFrom, bytes: line.length };
           carried = [];
-        } else yield { text: chunk.toString('utf8', start, end), offset: position + start };
+        } else yield { text: chunk.toString('utf8', start, end), offset: position + start, bytes: end - start };
         start = end + 1;
       }
       if (start < read) {
@@ -37,7 +39,10 @@ export function* lineRecords(file: string, chunkBytes = 1 << 20): Generator<{ te
       }
       position += read;
     }
-    if (carried.length > 0) yield { text: Buffer.concat(carried).toString('utf8'), offset: carriedFrom };
+    if (carried.length > 0) {
+      const line = Buffer.concat(carried);
+      yield { text: line.toString('utf8'), offset: carriedFrom, bytes: line.length };
+    }
   } finally {
     fs.closeSync(fd);
   }

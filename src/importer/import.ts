@@ -20,9 +20,10 @@ import { type PreflightReport, blockerCount, describePreflight, preflight } from
 import { type RunChange, RunLog } from './run-log.js';
 import { Progress } from './progress.js';
 import { Pool } from './pool.js';
-import { StartOrderSort, createdAtOf } from './start-order.js';
+import { PlaceSort, StartOrderSort, createdAtOf } from './start-order.js';
+import { ScratchDirectory, SpilledList } from './scratch-directory.js';
 import type { RawRecord } from './readers.js';
-import { type SourceItem, type SourceOptions, inputsOf, sourceItems } from './source.js';
+import { InputPlaces, type ItemPlace, type SourceItem, type SourceOptions, inputsOf, sourceItems } from './source.js';
 
 export interface ImportOptions extends SourceOptions {
   client: TrackerClient;
@@ -117,20 +118,73 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
 
 /**
  * The sort of an import in start order: entries collected during the preflight's pass (when the
- * input is out of order early and has no repeated source ids: then the send reads no file again),
- * or where a sort made during the send spills.
+ * input is out of order early and has no repeated source ids), or where a sort made during the
+ * send spills.
  */
 interface Sorting {
-  collected?: StartOrderSort<Collected> | undefined;
+  collected?: CollectedInput | undefined;
   /** The directory the runs go to. */
   spillIn?: string;
 }
 
-/** An item of the input as the preflight collects it for the sort. */
+/** An item of the input as the send needs it. */
 type Collected = Pick<SourceItem, 'record' | 'entry' | 'issue' | 'login' | 'problem'>;
 
 /** The sort key of records that did not convert: before every entry (in the input's order among them). */
 const NO_START = -Number.MAX_VALUE;
+
+/** The place of an entry kept whole: the file index no input file has. */
+const WHOLE = -1;
+
+/** Entries collected read again from their places this many at a time. */
+const PLACES_READ_TOGETHER = 4096;
+
+/**
+ * The input as the preflight collects it for the sort (docs/decisions.md, "Shuffled imports
+ * sorted by reference"): each entry by its place in the input files, read again when it is sent;
+ * an entry with no place there (a JSON document's record, a live source's) whole, in a spilled
+ * list whose offset stands in for its place.
+ */
+class CollectedInput {
+  private readonly scratch: ScratchDirectory;
+  readonly sort: PlaceSort;
+  private readonly whole: SpilledList<Collected>;
+  private readonly places: InputPlaces;
+
+  constructor(spillIn: string, runBytes: number | undefined, delimiter: string | undefined) {
+    this.scratch = new ScratchDirectory(spillIn);
+    this.sort = new PlaceSort(this.scratch, runBytes);
+    this.whole = new SpilledList<Collected>(this.scratch, 'whole.ndjson');
+    this.places = new InputPlaces(delimiter);
+  }
+
+  add(start: number, createdAt: number, item: SourceItem): void {
+    const { record, entry, issue, login, problem } = item;
+    this.sort.add(start, createdAt, this.places.placeOf(item) ?? [WHOLE, this.whole.push({ record, entry, issue, login, problem }), 0, 0]);
+  }
+
+  /** The entries in start order, converted as the preflight converted them; again from the start at each call. */
+  *items(options: SourceOptions): Generator<Collected> {
+    let group: ItemPlace[] = [];
+    for (const place of this.sort.sorted()) {
+      if (place[0] !== WHOLE) {
+        group.push(place);
+        if (group.length < PLACES_READ_TOGETHER) continue;
+      }
+      if (group.length > 0) yield* this.places.itemsAt(group, options);
+      group = [];
+      if (place[0] === WHOLE) yield this.whole.at(place[1]);
+    }
+    if (group.length > 0) yield* this.places.itemsAt(group, options);
+  }
+
+  /** Closes the files read and removes the temporary directory; safe to call more than once. */
+  dispose(): void {
+    this.places.close();
+    this.whole.close();
+    this.sort.dispose();
+  }
+}
 
 async function importWith(options: ImportOptions, sorting: Sorting): Promise<ImportSummary> {
   const { client } = options;
@@ -150,7 +204,7 @@ async function importWith(options: ImportOptions, sorting: Sorting): Promise<Imp
     sorting.spillIn = options.dryRun
       ? os.tmpdir()
       : path.dirname(path.resolve(options.journalPath ?? defaultJournalPath(options.target, options.org)));
-    sorting.collected = new StartOrderSort<Collected>(sorting.spillIn, options.sortRunBytes);
+    sorting.collected = new CollectedInput(sorting.spillIn, options.sortRunBytes, options.delimiter);
   }
   const report = await preflight(options, client, {
     createdAtFrom: options.createdAtFrom,
@@ -159,19 +213,13 @@ async function importWith(options: ImportOptions, sorting: Sorting): Promise<Imp
       if (collected === undefined) return;
       // A repeated source id needs the input's order (the first one without a problem wins), and
       // an input in order so far is likely in order all through: neither is collected further.
-      if (seen.repeated || (seen.inOrder && collected.heldBytes >= collected.runBytes / 2)) {
+      if (seen.repeated || (seen.inOrder && collected.sort.heldBytes >= collected.sort.runBytes / 2)) {
         collected.dispose();
         sorting.collected = undefined;
         return;
       }
-      const { record, entry, issue, login, problem } = item;
-      collected.add(entry?.startMs ?? NO_START, entry === undefined ? NO_START : createdAtOf(entry, options.createdAtFrom), {
-        record,
-        entry,
-        issue,
-        login,
-        problem,
-      });
+      const entry = item.entry;
+      collected.add(entry?.startMs ?? NO_START, entry === undefined ? NO_START : createdAtOf(entry, options.createdAtFrom), item);
     },
   });
   if (report.inStartOrder || report.total === 0) {
@@ -366,8 +414,8 @@ interface SendPass {
   runLog?: RunLog | undefined;
   /** Where the sort spills, when the input is to be sorted by start as it is read again. */
   sortIn: string | undefined;
-  /** The input as the preflight collected it, already sorted by start. */
-  collected: StartOrderSort<Collected> | undefined;
+  /** The input as the preflight collected it, to be read in start order. */
+  collected: CollectedInput | undefined;
 }
 
 /**
@@ -375,7 +423,8 @@ interface SendPass {
  * source ids and entries the journal has as done are settled in the input's order (the first of
  * a repeated id wins); with `sortIn`, what is left is sorted by start (spilling to a temporary
  * directory there) before it is sent. With `collected`, the input comes sorted from what the
- * preflight collected (an input with no repeated source ids), and is not read again.
+ * preflight collected (an input with no repeated source ids): files are read again only where the
+ * sort kept an entry by its place.
  */
 async function sendAll(
   options: ImportOptions,
@@ -406,7 +455,8 @@ async function sendAll(
   // preflight collected: no source id repeats there.
   const seen = collected === undefined ? new SourceIdSet(report.total) : undefined;
   const sort = sortIn === undefined ? undefined : new StartOrderSort<Sendable>(sortIn, options.sortRunBytes);
-  const items = collected?.sorted() ?? sourceItems({ ...options, dateOrder: report.dates.order });
+  const sourceOptions: SourceOptions = { ...options, dateOrder: report.dates.order };
+  const items = collected === undefined ? sourceItems(sourceOptions) : collected.items(sourceOptions);
   try {
     for await (const item of items) {
       const problem = problemOf(item, report);

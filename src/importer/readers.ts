@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
+import { parse as parseCsvSync } from 'csv-parse/sync';
 import parser from 'stream-json/parser.js';
+import { lineRecords } from './file-lines.js';
 
 /**
  * Streaming readers: records come one at a time, so memory does not grow with the file. CSV
@@ -17,10 +18,20 @@ export type FileKind = 'csv' | 'ndjson' | 'json';
 /** A column a failures file adds; it is ignored when the file is read back. */
 export const FAILURE_COLUMN = 'timeport_failure';
 
+/**
+ * Where a record's bytes lie in its file, from `start` up to (not including) `end`: enough to read
+ * it again alone (`recordsAt`). CSV and NDJSON records have one; records of a JSON document do not
+ * (stream-json does not tell where its tokens are).
+ */
+export interface RecordSpan {
+  start: number;
+  end: number;
+}
+
 export type RawRecord =
-  | { kind: 'csv'; file: string; line: number; columns: string[]; values: Record<string, string> }
-  | { kind: 'json'; file: string; line: number; value: unknown; path: (string | number)[] }
-  | { kind: 'unreadable'; file: string; line: number; reason: string; text: string };
+  | { kind: 'csv'; file: string; line: number; columns: string[]; values: Record<string, string>; span?: RecordSpan }
+  | { kind: 'json'; file: string; line: number; value: unknown; path: (string | number)[]; span?: RecordSpan }
+  | { kind: 'unreadable'; file: string; line: number; reason: string; text: string; span?: RecordSpan };
 
 export interface ReaderOptions {
   delimiter?: string | undefined;
@@ -74,38 +85,136 @@ export async function* readRecords(file: string, options: ReaderOptions = {}): A
   else yield* readJson(file);
 }
 
+/** Options of csv-parse that decide what a record's bytes parse to: the same when a record is read again. */
+const csvOptions = (delimiter: string) => ({ delimiter, skip_empty_lines: true }) as const;
+
 async function* readCsv(file: string, delimiter: string): AsyncGenerator<RawRecord> {
   let columns: string[] = [];
-  const csv = fs.createReadStream(file).pipe(
-    parseCsv({
-      bom: true,
-      delimiter,
-      columns: (header: string[]) => {
-        columns = header.map((name) => name.trim());
-        return columns;
-      },
-      skip_empty_lines: true,
-      info: true,
-    }),
-  );
-  for await (const item of csv as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-    yield { kind: 'csv', file, line: item.info.lines, columns, values: item.record };
+  /** Where the next record's bytes start: after the record before it (the header at first). */
+  let recordStart = 0;
+  const csv = parseCsv({
+    ...csvOptions(delimiter),
+    bom: true,
+    columns: (header: string[]) => {
+      columns = header.map((name) => name.trim());
+      recordStart = csv.info.bytes;
+      return columns;
+    },
+    info: true,
+  });
+  fs.createReadStream(file).pipe(csv);
+  for await (const item of csv as AsyncIterable<{ record: Record<string, string>; info: { lines: number; bytes: number } }>) {
+    const record: RawRecord = { kind: 'csv', file, line: item.info.lines, columns, values: item.record };
+    // A UTF-16 file (told by its BOM) is decoded by csv-parse alone: its records are not read again.
+    if (csv.options.encoding === 'utf8') record.span = { start: recordStart, end: item.info.bytes };
+    recordStart = item.info.bytes;
+    yield record;
   }
 }
 
+/**
+ * NDJSON: one record a line, `\n` or `\r\n` ending it (JSON Lines; docs/decisions.md, "Shuffled
+ * imports sorted by reference"). A blank line is no record; a line that is not JSON is an
+ * unreadable record.
+ */
 async function* readNdjson(file: string): AsyncGenerator<RawRecord> {
-  const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
+  for (const { text, offset, bytes } of lineRecords(file)) {
     line++;
-    const trimmed = (line === 1 ? text.replace(/^\uFEFF/, '') : text).trim();
-    if (trimmed === '') continue;
-    try {
-      yield { kind: 'json', file, line, value: JSON.parse(trimmed) as unknown, path: [line - 1] };
-    } catch (error) {
-      yield { kind: 'unreadable', file, line, reason: `line ${line} is not JSON: ${(error as Error).message}`, text: trimmed };
+    const record = ndjsonRecord(file, line, text);
+    if (record === undefined) continue;
+    record.span = { start: offset, end: offset + bytes };
+    yield record;
+  }
+}
+
+function ndjsonRecord(file: string, line: number, text: string): RawRecord | undefined {
+  const trimmed = (line === 1 ? text.replace(/^\uFEFF/, '') : text).trim();
+  if (trimmed === '') return undefined;
+  try {
+    return { kind: 'json', file, line, value: JSON.parse(trimmed) as unknown, path: [line - 1] };
+  } catch (error) {
+    return { kind: 'unreadable', file, line, reason: `line ${line} is not JSON: ${(error as Error).message}`, text: trimmed };
+  }
+}
+
+/** A record to read again: its span, and the line `readRecords` gave it. */
+export interface RecordAt {
+  span: RecordSpan;
+  line: number;
+}
+
+/**
+ * Records read again from their spans in a CSV or NDJSON file open as `fd`, in the order asked,
+ * each as `readRecords` gave it. CSV records are parsed in one csv-parse pass over their bytes put
+ * together (a parser a record would cost more than the record); `columns` and `delimiter` are the
+ * file's. Throws when the bytes no longer hold those records (the file changed since).
+ */
+export function recordsAt(
+  fd: number,
+  file: string,
+  wanted: readonly RecordAt[],
+  csv?: { columns: string[]; delimiter: string },
+): RawRecord[] {
+  const bytes = spanBytes(fd, file, wanted);
+  const records: RawRecord[] = [];
+  let offset = 0;
+  if (csv === undefined) {
+    for (const { span, line } of wanted) {
+      const length = span.end - span.start;
+      const record = ndjsonRecord(file, line, bytes.toString('utf8', offset, offset + length));
+      if (record === undefined) throw new Error(`${file} changed while it was imported: line ${line} is blank now`);
+      records.push(record);
+      offset += length;
+    }
+    return records;
+  }
+  for (let from = 0; from < wanted.length;) {
+    // Each span ends with its record's delimiter but the file's last, which is parsed alone: a
+    // delimiter added to it might not be the one csv-parse finds in the others.
+    let to = from;
+    let end = offset;
+    do {
+      end += wanted[to]!.span.end - wanted[to]!.span.start;
+      to++;
+    } while (to < wanted.length && (bytes[end - 1] === 10 || bytes[end - 1] === 13));
+    const parsed = parseCsvSync(bytes.subarray(offset, end), { ...csvOptions(csv.delimiter), columns: csv.columns }) as Record<
+      string,
+      string
+    >[];
+    if (parsed.length !== to - from) throw new Error(`${file} changed while it was imported: its records moved`);
+    for (let index = from; index < to; index++) {
+      records.push({ kind: 'csv', file, line: wanted[index]!.line, columns: csv.columns, values: parsed[index - from]! });
+    }
+    from = to;
+    offset = end;
+  }
+  return records;
+}
+
+/**
+ * The spans' bytes, one after another in the order given; read in the file's order, which costs
+ * a third less a read than scattered reads of the page cache (BENCHMARKS.md, "Shuffled imports
+ * sorted by reference").
+ */
+function spanBytes(fd: number, file: string, wanted: readonly RecordAt[]): Buffer {
+  const slots = new Float64Array(wanted.length);
+  let total = 0;
+  wanted.forEach(({ span }, index) => {
+    slots[index] = total;
+    total += span.end - span.start;
+  });
+  const bytes = Buffer.allocUnsafe(total);
+  const order = new Uint32Array(wanted.length);
+  for (let index = 0; index < order.length; index++) order[index] = index;
+  order.sort((a, b) => wanted[a]!.span.start - wanted[b]!.span.start);
+  for (const index of order) {
+    const { start, end } = wanted[index]!.span;
+    if (fs.readSync(fd, bytes, slots[index]!, end - start, start) !== end - start) {
+      throw new Error(`${file} changed while it was imported: it is shorter`);
     }
   }
+  return bytes;
 }
 
 type Token = { name: string; value?: unknown };

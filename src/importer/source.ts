@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Result } from '../domain/result.js';
 import { refused } from '../domain/result.js';
 import type { DurationSettings } from './durations.js';
@@ -6,7 +7,7 @@ import type { SourceEntry } from './formats/types.js';
 import { columnsOf, optional } from './formats/common.js';
 import type { LiveSource } from './live/types.js';
 import { type IssueRule, mapIssue, mapUser } from './mapping.js';
-import { type RawRecord, readRecords } from './readers.js';
+import { type RawRecord, type RecordAt, type RecordSpan, readRecords, recordsAt, sniffDelimiter } from './readers.js';
 import { DATE_ORDER_NAMES, type DateOrder, slashDateReading } from './time.js';
 
 /** How source files are read and mapped; shared by import and reconcile. */
@@ -33,6 +34,11 @@ export interface SourceItem {
   login?: string;
   /** Why the record cannot be converted or mapped (the kind says which preflight list it goes to). */
   problem?: { kind: 'conversion' | 'user' | 'issue'; reason: string };
+  /**
+   * Where the record's bytes are in its file, when they alone make this item (not one of several
+   * records expanded from one): `InputPlaces` reads it again from there.
+   */
+  span?: RecordSpan;
 }
 
 export class UnknownFormatError extends Error {}
@@ -51,7 +57,7 @@ export async function* sourceItems(options: SourceOptions): AsyncGenerator<Sourc
     if (options.format !== undefined && format === undefined) throw new UnknownFormatError(`unknown format ${options.format}`);
     for await (const raw of readRecords(file, { delimiter: options.delimiter })) {
       if (raw.kind === 'unreadable') {
-        yield { record: raw, format, problem: { kind: 'conversion', reason: raw.reason } };
+        yield withSpan(unreadableItem(raw, format), raw);
         continue;
       }
       if (format === undefined) {
@@ -63,7 +69,107 @@ export async function* sourceItems(options: SourceOptions): AsyncGenerator<Sourc
         }
       }
       const records = format.expand?.(raw) ?? [raw];
-      for (const record of records) yield convertItem(record, format, options);
+      if (records.length === 1 && records[0] === raw) yield withSpan(convertItem(raw, format, options), raw);
+      else for (const record of records) yield convertItem(record, format, options);
+    }
+  }
+}
+
+const unreadableItem = (raw: RawRecord & { kind: 'unreadable' }, format: SourceFormat | undefined): SourceItem => ({
+  record: raw,
+  format,
+  problem: { kind: 'conversion', reason: raw.reason },
+});
+
+function withSpan(item: SourceItem, raw: RawRecord): SourceItem {
+  if (raw.span !== undefined) item.span = raw.span;
+  return item;
+}
+
+/** Opens a file to read its items again, if it is as it was when they were placed. */
+function openUnchanged(file: string, seen: { size: number; mtimeMs: number }): number {
+  const fd = fs.openSync(file, 'r');
+  const { size, mtimeMs } = fs.fstatSync(fd);
+  if (size !== seen.size || mtimeMs !== seen.mtimeMs) {
+    fs.closeSync(fd);
+    throw new Error(
+      `${file} changed while it was imported (its size or modification time differ from the preflight's); run the import again`,
+    );
+  }
+  return fd;
+}
+
+/**
+ * An item's place in the input: the file (its index in `InputPlaces`), its record's span and
+ * line. Four numbers, which the import's sort keeps in binary (start-order.ts, `PlaceSort`).
+ */
+export type ItemPlace = [file: number, start: number, end: number, line: number];
+
+/**
+ * Items kept by their place in the input files instead of whole, and read again from there
+ * (docs/decisions.md, "Shuffled imports sorted by reference"): what `timeport import` sorts by start
+ * is a few numbers an entry, not the entry. Each file's format (and a CSV file's columns and
+ * delimiter) is what its first placed item was read with; reading an item again converts it as
+ * `sourceItems` did.
+ */
+export class InputPlaces {
+  private readonly indexes = new Map<string, number>();
+  private readonly files: {
+    path: string;
+    format: SourceFormat;
+    csv: { columns: string[]; delimiter: string } | undefined;
+    /** The file's size and modification time when its first item was placed. */
+    seen: { size: number; mtimeMs: number };
+    fd?: number;
+  }[] = [];
+
+  constructor(private readonly delimiter: string | undefined) {}
+
+  /**
+   * The item's place, or undefined when it can only be kept whole (no span: a live source's
+   * record, a JSON document's, one of several expanded from one).
+   */
+  placeOf(item: SourceItem): ItemPlace | undefined {
+    const { span, format, record } = item;
+    if (span === undefined || format === undefined) return undefined;
+    let index = this.indexes.get(record.file);
+    if (index === undefined) {
+      index = this.files.length;
+      const csv = record.kind === 'csv' ? { columns: record.columns, delimiter: this.delimiter ?? sniffDelimiter(record.file) } : undefined;
+      const { size, mtimeMs } = fs.statSync(record.file);
+      this.files.push({ path: record.file, format, csv, seen: { size, mtimeMs } });
+      this.indexes.set(record.file, index);
+    }
+    return [index, span.start, span.end, record.line];
+  }
+
+  /** The items at these places, in the order given, read again and converted with `options`. */
+  itemsAt(places: readonly ItemPlace[], options: SourceOptions): SourceItem[] {
+    const items: SourceItem[] = [];
+    for (let from = 0; from < places.length;) {
+      const index = places[from]![0];
+      let to = from + 1;
+      while (to < places.length && places[to]![0] === index) to++;
+      const file = this.files[index]!;
+      file.fd ??= openUnchanged(file.path, file.seen);
+      const wanted: RecordAt[] = [];
+      for (let at = from; at < to; at++) {
+        const [, start, end, line] = places[at]!;
+        wanted.push({ span: { start, end }, line });
+      }
+      for (const raw of recordsAt(file.fd, file.path, wanted, file.csv)) {
+        items.push(raw.kind === 'unreadable' ? unreadableItem(raw, file.format) : convertItem(raw, file.format, options));
+      }
+      from = to;
+    }
+    return items;
+  }
+
+  /** Closes the files read again; safe to call more than once. */
+  close(): void {
+    for (const file of this.files) {
+      if (file.fd !== undefined) fs.closeSync(file.fd);
+      file.fd = undefined;
     }
   }
 }

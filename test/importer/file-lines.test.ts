@@ -61,6 +61,10 @@ describe('lineRecords and readLineAt', () => {
             records.map((record) => record.offset),
             expectedOffsets(expected),
           );
+          assert.deepEqual(
+            records.map((record) => record.bytes),
+            expected.map((line) => Buffer.byteLength(line)),
+          );
           assert.deepEqual(readBack, expected);
           assert.deepEqual([...readLines(file)], expected);
         },
@@ -75,6 +79,10 @@ describe('lineRecords and readLineAt', () => {
     // and one line longer than two chunks.
     const lines = ['x'.repeat((1 << 20) - 2), '€'.repeat(5), '€'.repeat(400_000), 'short', 'é'.repeat(1_500_000), '', '😀 last'];
     const { records, readBack } = roundTrip(file, lines, false);
+    assert.deepEqual(
+      records.map((record) => record.bytes),
+      lines.map((line) => Buffer.byteLength(line)),
+    );
     assert.deepEqual(
       records.map((record) => record.offset),
       expectedOffsets(lines),

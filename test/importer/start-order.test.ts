@@ -11,8 +11,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { StartOrderSort } from '../../src/importer/start-order.js';
+import { PlaceSort, StartOrderSort } from '../../src/importer/start-order.js';
 import { tempDir } from '../../support/app.js';
 import {
   type NativeLine,
@@ -26,6 +27,20 @@ import {
 } from './helpers.js';
 
 const sortDirs = (dir: string): string[] => fs.readdirSync(dir).filter((name) => name.startsWith('timeport-sort-'));
+
+/**
+ * The entries of the place sort's runs in `dir` (start-order.ts, `PlaceSort`): start, createdAt and
+ * the place (file, span, line; file -1 for an entry kept whole).
+ */
+const readPlaceRuns = (dir: string): number[][] =>
+  fs
+    .readdirSync(dir)
+    .filter((name) => name.startsWith('places-'))
+    .flatMap((name) => {
+      const bytes = fs.readFileSync(path.join(dir, name));
+      const numbers = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      return Array.from({ length: numbers.length / 6 }, (_, index) => [...numbers.subarray(index * 6, index * 6 + 6)]);
+    });
 
 describe('StartOrderSort', () => {
   let temp: ReturnType<typeof tempDir>;
@@ -55,6 +70,36 @@ describe('StartOrderSort', () => {
               expected(keys),
             );
             assert.ok(out.every((value) => value.text === `é\t"${value.index}"\n`));
+          } finally {
+            sort.dispose();
+          }
+          assert.deepEqual(sortDirs(temp.dir), []);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('PlaceSort: any keys come out by start, then createdAt, then the order added, with their places, whether in memory or merged from binary runs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -5, max: 5 }), fc.integer({ min: 0, max: 3 })), { maxLength: 300 }),
+        // 48 bytes an entry: one entry a run, a few, and all in memory; 2731 entries cross a run reader's 2,730-entry chunk.
+        fc.constantFrom(1, 48 * 7, 48 * 2731, 1 << 20),
+        fc.boolean(),
+        (keys, runBytes, large) => {
+          const sort = new PlaceSort(temp.dir, runBytes);
+          const all = large ? [...keys, ...Array.from({ length: 2800 }, (_, index): [number, number] => [index % 9, index % 2])] : keys;
+          try {
+            all.forEach(([start, createdAt], index) => sort.add(start, createdAt, [index % 3, index * 1.5e9, -index, index]));
+            const first = [...sort.sorted()];
+            assert.deepEqual(
+              first.map((place) => place[3]),
+              expected(all),
+            );
+            assert.ok(first.every(([file, start, end, line]) => file === line % 3 && start === line * 1.5e9 && end === -line));
+            // Again from the start.
+            assert.deepEqual([...sort.sorted()], first);
           } finally {
             sort.dispose();
           }
@@ -186,18 +231,21 @@ describe('timeport import sends entries in start order', () => {
         order.map((index) => entry(index)),
       );
       const seen: string[][] = [];
+      let runEntries: number[][] = [];
       const run = await importFiles(target, [file], {
         api,
         batchSize: 7,
         concurrency: 1,
-        sortRunBytes: 2000,
+        sortRunBytes: 500,
         beforeRecord: () => {
-          seen.push(sortDirs(target.dir));
+          const dirs = sortDirs(target.dir);
+          seen.push(dirs);
+          if (dirs.length === 1 && runEntries.length === 0) runEntries = readPlaceRuns(path.join(target.dir, dirs[0]!));
         },
       });
       assert.equal(run.summary.created, 60, run.out.join('\n'));
       assert.deepEqual(await writtenOrder(), ascending(60));
-      // Out of order from its first entries: collected as the preflight read it, the file not read again.
+      // Out of order from its first entries: collected as the preflight read it.
       assert.ok(
         run.out.some((line) => line.startsWith('Order: the entries are not in time order') && line.includes('as the preflight read them')),
         run.out.join('\n'),
@@ -205,8 +253,99 @@ describe('timeport import sends entries in start order', () => {
       // While sending, the runs were on disk beside the journal; afterwards nothing is left.
       assert.ok(seen.length > 0 && seen.every((dirs) => dirs.length === 1));
       assert.deepEqual(sortDirs(target.dir), []);
+      // The runs hold each entry's place in the file (file 0, its span, its line), not the entry:
+      // the file is read again from there. Each run is in start order.
+      assert.equal(runEntries.length, 60);
+      const size = fs.statSync(file).size;
+      for (const [, , fileIndex, start, end, line] of runEntries) {
+        assert.ok(fileIndex === 0 && start! >= 0 && start! < end! && end! <= size && line! >= 1 && line! <= 60, String([start, end, line]));
+      }
     });
   }
+
+  test('files of every kind shuffled together (CSV with quoted comments, NDJSON, a JSON document) are stored in start order, as --order file stores them; a refusal keeps its record as written', async () => {
+    const order = shuffled(45, 5);
+    const comment = (index: number) => `work ${index} é, "quoted"\nsecond line`;
+    // Written after the issue's last update (ISSUE_LIFETIME): the target refuses it.
+    const refused = order[3]!;
+    const lines = order.map((index) =>
+      entry(index, { comment: comment(index), ...(index === refused ? { createdAt: '2025-06-01T00:00:00.000+0000' } : {}) }),
+    );
+    const csvField = (value: string) => `"${value.replaceAll('"', '""')}"`;
+    const columns = ['externalId', 'issue', 'createdBy', 'createdAt', 'start', 'duration', 'comment'] as const;
+    const writeInputs = (dir: string): string[] => {
+      const csv = path.join(dir, 'part-a.csv');
+      fs.writeFileSync(
+        csv,
+        [columns.join(','), ...lines.slice(0, 15).map((line) => columns.map((name) => csvField(line[name] ?? '')).join(','))].join('\r\n'),
+      );
+      const ndjson = writeNativeLines(path.join(dir, 'part-b.ndjson'), lines.slice(15, 30));
+      const json = path.join(dir, 'part-c.json');
+      fs.writeFileSync(json, JSON.stringify(lines.slice(30), null, 1));
+      return [csv, ndjson, json];
+    };
+    let runEntries: number[][] = [];
+    const run = await importFiles(target, writeInputs(target.dir), {
+      batchSize: 4,
+      concurrency: 1,
+      sortRunBytes: 500,
+      beforeRecord: () => {
+        const dirs = sortDirs(target.dir);
+        if (dirs.length === 1 && runEntries.length === 0) runEntries = readPlaceRuns(path.join(target.dir, dirs[0]!));
+      },
+    });
+    assert.equal(run.summary.created, 44, run.out.join('\n'));
+    // The CSV's and the NDJSON's entries were sorted by place (files 0 and 1); the JSON document's,
+    // which has no places, whole (-1).
+    const kept = (fileIndex: number) => runEntries.filter((values) => values[2] === fileIndex).length;
+    assert.deepEqual([kept(0), kept(1), kept(-1)], [15, 15, 15]);
+    assert.equal(run.summary.failed, 1);
+    assert.ok(
+      run.out.some((line) => line.includes('as the preflight read them')),
+      run.out.join('\n'),
+    );
+    assert.deepEqual(
+      await writtenOrder(),
+      ascending(45).filter((index) => index !== refused),
+    );
+    const stored = await storedLines(target);
+    assert.ok(stored.some((line) => line.endsWith(comment(order[0]!))));
+    const failures = parseCsv(fs.readFileSync(path.join(target.dir, 'part-a.failures.csv'), 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    assert.deepEqual(
+      failures.map((row) => [row.externalId, row.comment]),
+      [[`ord-${refused}`, comment(refused)]],
+    );
+    const asRead = await startTarget();
+    try {
+      const again = await importFiles(asRead, writeInputs(asRead.dir), { order: 'file', batchSize: 4, concurrency: 1 });
+      assert.equal(again.summary.created, 44, again.out.join('\n'));
+      assert.deepEqual(await storedLines(asRead), stored);
+    } finally {
+      await asRead.close();
+    }
+  });
+
+  test('a file changed between the preflight and the send stops the import with an error naming it; nothing is sent', async () => {
+    const file = writeFile(
+      'changing.ndjson',
+      shuffled(12).map((index) => entry(index)),
+    );
+    await assert.rejects(
+      importFiles(target, [file], {
+        batchSize: 4,
+        concurrency: 1,
+        out: (line) => {
+          // Printed after the preflight, before anything is sent: the same length, other values.
+          if (line.startsWith('Order:')) fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replaceAll('work', 'WORK'));
+        },
+      }),
+      (error: Error) => error.message.includes(`${file} changed while it was imported`),
+    );
+    assert.deepEqual(await writtenOrder(), []);
+  });
 
   test('--order file sends the entries as read', async () => {
     const order = shuffled(30);
@@ -246,7 +385,9 @@ describe('timeport import sends entries in start order', () => {
     const run = await importFiles(target, [file], {
       batchSize: 6,
       concurrency: 1,
-      sortRunBytes: 3000,
+      // Half a run is reached by the ordered part's places (about 17 characters each); the send's
+      // sort keeps whole entries, which spill.
+      sortRunBytes: 600,
       beforeRecord: () => {
         seen.push(sortDirs(target.dir));
       },
