@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- import-cli`: `timeport import` of N entries (NDJSON, native format, with
- * external ids, over 20 issues) into a local Timeport server started for the purpose (SQLite,
- * loopback, a fresh database for each N). Prints the entries per second, the CPU seconds and the peak memory
+ * external ids, over 20 issues; BENCH_FORMAT=csv or json writes them as CSV or as one JSON array)
+ * into a local Timeport server started for the purpose (SQLite, loopback, a fresh database for
+ * each N). Prints the entries per second, the CPU seconds and the peak memory
  * (VmHWM, sampled every 50 ms from /proc) of the CLI and of the server processes.
  *
  * N: quick 20,000; full 200,000, 1,000,000, and 1,000,000 again with the CLI's V8 heap capped at
@@ -95,6 +96,20 @@ if (RESYNC_STATE !== 'kept' && RESYNC_STATE !== 'lost') throw new Error(`BENCH_R
 const COMMAND = MODE === 'import' ? 'import' : 'sync';
 if (COMMAND === 'sync' && ORDERS.some((order) => order.args.length > 0))
   throw new Error(`BENCH_CLI_COMMAND=${MODE}: timeport sync always creates in start order; drop the :file orders`);
+/**
+ * The file's format (BENCH_FORMAT): `ndjson` (the default), `csv` (the native columns, every field
+ * quoted) or `json` (one array). The command sorts CSV and NDJSON entries by their place in the
+ * file, a JSON document's whole (docs/decisions.md, "Shuffled imports sorted by reference").
+ */
+const FORMAT = process.env.BENCH_FORMAT ?? 'ndjson';
+if (FORMAT !== 'ndjson' && FORMAT !== 'csv' && FORMAT !== 'json') throw new Error(`BENCH_FORMAT=${FORMAT}: give ndjson, csv or json`);
+const CSV_COLUMNS = ['issue', 'externalId', 'createdBy', 'createdAt', 'start', 'duration', 'comment'] as const;
+/** An entry as a line (CSV, NDJSON) or an array element (JSON) of the file. */
+const entryText = (entry: ReturnType<typeof benchEntry>, index: number): string => {
+  if (FORMAT === 'csv') return CSV_COLUMNS.map((name) => `"${String(entry[name] ?? '').replaceAll('"', '""')}"`).join(',') + '\n';
+  if (FORMAT === 'json') return (index === 0 ? '[\n' : ',\n') + JSON.stringify(entry);
+  return JSON.stringify(entry) + '\n';
+};
 const ROUNDS = setting('BENCH_ROUNDS', 1, 1);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite').toLowerCase();
 let databases = 0;
@@ -146,19 +161,20 @@ async function run(entries: number, heapMiB: number | undefined, build: Build, o
   const box = sandbox();
   const api = await startServer(box, backend);
   const issues = await seedIssues(api, 'BENCH', ISSUES);
-  const file = path.join(box.dataDir, 'entries.ndjson');
+  const file = path.join(box.dataDir, `entries.${FORMAT}`);
   const out = fs.createWriteStream(file);
+  if (FORMAT === 'csv') out.write(CSV_COLUMNS.join(',') + '\n');
   const permutation = order.times === 'shuffled' ? shuffledIndexes(entries) : undefined;
   for (let index = 0; index < entries; index += 1) {
     const entry =
       permutation === undefined
         ? benchEntry(index, issues, ['admin'], 'bench', order.times === 'random' ? 'random' : 'time')
         : benchEntry(permutation[index]!, issues, ['admin'], 'bench', 'time');
-    if (!out.write(JSON.stringify(entry) + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    if (!out.write(entryText(entry, index))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
-  await new Promise<void>((resolve) => out.end(resolve));
+  await new Promise<void>((resolve) => out.end(FORMAT === 'json' ? '\n]\n' : '', resolve));
   log(
-    `${fmt(entries)} entries written in ${order.times} order (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport ${COMMAND} ${order.args.join(' ')} on ${backend.name}`,
+    `${fmt(entries)} entries written in ${order.times} order as ${FORMAT} (${fmt(fs.statSync(file).size / 1024 ** 2)} MiB); running timeport ${COMMAND} ${order.args.join(' ')} on ${backend.name}`,
   );
 
   const args = [
@@ -313,10 +329,13 @@ await main(async () => {
     ],
     [
       COMMAND === 'import'
-        ? 'NDJSON in the native format with external ids, over 20 issues; `timeport import` with its defaults (batch extension, batch size 5,000, 2 in flight), `--journal`, `--progress-interval 10`.'
+        ? FORMAT.toUpperCase() +
+          ' in the native format with external ids, over 20 issues; `timeport import` with its defaults (batch extension, batch size 5,000, 2 in flight), `--journal`, `--progress-interval 10`.'
         : MODE === 'sync'
-          ? 'NDJSON in the native format with external ids, over 20 issues; `timeport sync` with its defaults (the sync extension), a fresh `--state-dir`, `--progress-interval 10`: a first sync, every entry created.'
-          : "NDJSON in the native format with external ids, over 20 issues; `timeport sync` with its defaults (the sync extension), `--progress-interval 10`, run twice with one `--state-dir`: the figures are the second run's, where every entry is known and unchanged.",
+          ? FORMAT.toUpperCase() +
+            ' in the native format with external ids, over 20 issues; `timeport sync` with its defaults (the sync extension), a fresh `--state-dir`, `--progress-interval 10`: a first sync, every entry created.'
+          : FORMAT.toUpperCase() +
+            " in the native format with external ids, over 20 issues; `timeport sync` with its defaults (the sync extension), `--progress-interval 10`, run twice with one `--state-dir`: the figures are the second run's, where every entry is known and unchanged.",
       'Whole command: start-up, preflight over the file and the target, import. Peak RSS: VmHWM from /proc, sampled every 50 ms. Stored count checked after each run.',
       `Orders: random (start times spread over two years at random, external ids in file order; the command sorts them), time (each entry 12 s after the one before), shuffled (time's entries, the same external ids and times, in a random permutation; the command sorts them), \`:file\` (sent as read with \`--order file\`), interleaved in each round.`,
       ...figures.map(

@@ -149,8 +149,6 @@ export class PlaceSort {
   private readonly runs: string[] = [];
   private readonly runEntries: number;
   readonly runBytes: number;
-  /** Entries added. */
-  count = 0;
 
   constructor(parent: string | ScratchDirectory, runBytes = DEFAULT_RUN_BYTES) {
     this.scratch = typeof parent === 'string' ? new ScratchDirectory(parent) : parent;
@@ -162,11 +160,6 @@ export class PlaceSort {
   /** Bytes of entries held in memory (the run not yet written). */
   get heldBytes(): number {
     return this.held * PLACE_BYTES;
-  }
-
-  /** Runs written to disk so far. */
-  get spilledRuns(): number {
-    return this.runs.length;
   }
 
   add(start: number, createdAt: number, place: Readonly<Place>): void {
@@ -184,7 +177,6 @@ export class PlaceSort {
     keys[at + 4] = place[2];
     keys[at + 5] = place[3];
     this.held++;
-    this.count++;
     if (this.held >= this.runEntries) this.spill();
   }
 
@@ -200,7 +192,7 @@ export class PlaceSort {
     }
     if (this.held > 0) this.spill();
     yield* mergeRuns(
-      this.runs.map((file, run) => new PlaceRunReader(file, run)),
+      this.runs.map((file, run) => new PlaceRunReader(file, run, this.runEntries)),
       (reader) => reader.place(),
     );
   }
@@ -236,13 +228,16 @@ export class PlaceSort {
   }
 }
 
-/** One run of a `PlaceSort` on disk, read 2,730 entries (128 KiB) at a time. */
+/**
+ * One run of a `PlaceSort` on disk, read 2,730 entries (128 KiB) at a time, or the whole run when
+ * runs are smaller than that.
+ */
 class PlaceRunReader implements RunCursor {
   start = 0;
   createdAt = 0;
   private readonly fd: number;
-  private readonly entries = new Float64Array(2730 * PLACE_FIELDS);
-  private readonly bytes = new Uint8Array(this.entries.buffer);
+  private readonly entries: Float64Array;
+  private readonly bytes: Uint8Array;
   private filled = 0;
   private at = -PLACE_FIELDS;
   private position = 0;
@@ -250,7 +245,10 @@ class PlaceRunReader implements RunCursor {
   constructor(
     file: string,
     readonly run: number,
+    runEntries: number,
   ) {
+    this.entries = new Float64Array(Math.min(2730, runEntries) * PLACE_FIELDS);
+    this.bytes = new Uint8Array(this.entries.buffer);
     this.fd = fs.openSync(file, 'r');
   }
 
