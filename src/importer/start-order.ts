@@ -214,15 +214,25 @@ export class PlaceSort {
     );
   }
 
+  /** Writes the entries held as a run, in order, 2,730 entries (128 KiB) a write: not a second copy of the run. */
   private spill(): void {
     const file = path.join(this.scratch.path(), `places-${this.runs.length}.bin`);
-    const ordered = new Float64Array(this.held * PLACE_FIELDS);
-    let at = 0;
-    for (const index of this.order()) {
-      ordered.set(this.keys.subarray(index * PLACE_FIELDS, (index + 1) * PLACE_FIELDS), at);
-      at += PLACE_FIELDS;
+    const fd = fs.openSync(file, 'w', 0o600);
+    try {
+      const chunk = new Float64Array(Math.min(2730, this.held) * PLACE_FIELDS);
+      const bytes = new Uint8Array(chunk.buffer);
+      let at = 0;
+      for (const index of this.order()) {
+        chunk.set(this.keys.subarray(index * PLACE_FIELDS, (index + 1) * PLACE_FIELDS), at);
+        at += PLACE_FIELDS;
+        if (at < chunk.length) continue;
+        fs.writeSync(fd, bytes);
+        at = 0;
+      }
+      if (at > 0) fs.writeSync(fd, bytes, 0, at * 8);
+    } finally {
+      fs.closeSync(fd);
     }
-    fs.writeFileSync(file, new Uint8Array(ordered.buffer), { mode: 0o600 });
     this.runs.push(file);
     this.held = 0;
   }
