@@ -134,6 +134,11 @@ export type Place = [number, number, number, number];
 /** Numbers an entry of a `PlaceSort`: start, createdAt and the place's four. */
 const PLACE_FIELDS = 6;
 const PLACE_BYTES = PLACE_FIELDS * 8;
+/** Entries a run is written and read back in at a time: 128 KiB of them. */
+const PLACE_CHUNK_ENTRIES = Math.floor((128 * 1024) / PLACE_BYTES);
+
+/** The place of the entry whose numbers start at `at`. */
+const placeAt = (keys: Float64Array, at: number): Place => [keys[at + 2]!, keys[at + 3]!, keys[at + 4]!, keys[at + 5]!];
 
 /**
  * The same sort as `StartOrderSort` (start, then createdAt, then the order added), for entries
@@ -183,11 +188,7 @@ export class PlaceSort {
   /** The places in order, after the last `add`; again from the start at each call. */
   *sorted(): Generator<Place> {
     if (this.runs.length === 0) {
-      const keys = this.keys;
-      for (const index of this.order()) {
-        const at = index * PLACE_FIELDS;
-        yield [keys[at + 2]!, keys[at + 3]!, keys[at + 4]!, keys[at + 5]!];
-      }
+      for (const index of this.order()) yield placeAt(this.keys, index * PLACE_FIELDS);
       return;
     }
     if (this.held > 0) this.spill();
@@ -214,12 +215,12 @@ export class PlaceSort {
     );
   }
 
-  /** Writes the entries held as a run, in order, 2,730 entries (128 KiB) a write: not a second copy of the run. */
+  /** Writes the entries held as a run, in order, 128 KiB a write: not a second copy of the run. */
   private spill(): void {
     const file = path.join(this.scratch.path(), `places-${this.runs.length}.bin`);
     const fd = fs.openSync(file, 'w', 0o600);
     try {
-      const chunk = new Float64Array(Math.min(2730, this.held) * PLACE_FIELDS);
+      const chunk = new Float64Array(Math.min(PLACE_CHUNK_ENTRIES, this.held) * PLACE_FIELDS);
       const bytes = new Uint8Array(chunk.buffer);
       let at = 0;
       for (const index of this.order()) {
@@ -239,8 +240,8 @@ export class PlaceSort {
 }
 
 /**
- * One run of a `PlaceSort` on disk, read 2,730 entries (128 KiB) at a time, or the whole run when
- * runs are smaller than that.
+ * One run of a `PlaceSort` on disk, read 128 KiB at a time, or the whole run when runs are smaller
+ * than that.
  */
 class PlaceRunReader implements RunCursor {
   start = 0;
@@ -257,7 +258,7 @@ class PlaceRunReader implements RunCursor {
     readonly run: number,
     runEntries: number,
   ) {
-    this.entries = new Float64Array(Math.min(2730, runEntries) * PLACE_FIELDS);
+    this.entries = new Float64Array(Math.min(PLACE_CHUNK_ENTRIES, runEntries) * PLACE_FIELDS);
     this.bytes = new Uint8Array(this.entries.buffer);
     this.fd = fs.openSync(file, 'r');
   }
@@ -277,8 +278,7 @@ class PlaceRunReader implements RunCursor {
   }
 
   place(): Place {
-    const { entries, at } = this;
-    return [entries[at + 2]!, entries[at + 3]!, entries[at + 4]!, entries[at + 5]!];
+    return placeAt(this.entries, this.at);
   }
 
   close(): void {

@@ -263,3 +263,15 @@ export function forgetDoneLines(journalPath: string): void {
     .filter((line) => !line.includes('"st":"done"'));
   fs.writeFileSync(journalPath, lines.join('\n'));
 }
+
+/** A permutation of 0..n-1, the same every run for a seed (a linear congruential shuffle). */
+export function shuffled(n: number, seed = 7): number[] {
+  const order = Array.from({ length: n }, (_, index) => index);
+  let state = seed;
+  for (let index = n - 1; index > 0; index--) {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    const other = state % (index + 1);
+    [order[index], order[other]] = [order[other]!, order[index]!];
+  }
+  return order;
+}

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type RawRecord, readRecords, recordsAt } from '../../src/importer/readers.js';
 import { tempDir } from '../../support/app.js';
-import { collect } from './helpers.js';
+import { collect, shuffled } from './helpers.js';
 
 /** Text for a field: delimiters, quotes, line ends and multi-byte characters included. */
 const fieldText = fc.string({ unit: fc.constantFrom('a', 'Z', '1', ' ', ',', ';', '"', '\n', '\r\n', 'é', '€', '😀'), maxLength: 12 });
@@ -21,10 +21,7 @@ const quoted = (text: string, delimiter: string): string =>
 
 /** The records read again in an order from `seed`, `groupSize` at a time, are the records as read (without their spans). */
 function assertReadBack(file: string, records: RawRecord[], groupSize: number, seed: number): void {
-  const permutation = shuffle(
-    records.map((_, index) => index),
-    seed,
-  );
+  const permutation = shuffled(records.length, seed);
   assert.deepEqual(readBack(file, records, permutation, groupSize), records.map(withoutSpan));
 }
 
@@ -135,19 +132,3 @@ describe('records read again from their spans', () => {
     }
   });
 });
-
-/** A permutation of `items` from a seed (fast-check's own shuffles would need another arbitrary). */
-function shuffle(items: number[], seed: number): number[] {
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-  for (let index = items.length - 1; index > 0; index--) {
-    const other = Math.floor(next() * (index + 1));
-    [items[index], items[other]] = [items[other]!, items[index]!];
-  }
-  return items;
-}

@@ -20,6 +20,7 @@ import {
   type Target,
   writeNativeLines,
   importFiles,
+  shuffled,
   startTarget,
   storedLines,
   storedWorklogs,
@@ -199,18 +200,6 @@ const entry = (index: number, changes: Partial<NativeLine> = {}): NativeLine => 
   comment: `work ${index}`,
   ...changes,
 });
-
-/** A permutation of 0..n-1, the same every run (a linear congruential shuffle). */
-function shuffled(n: number, seed = 7): number[] {
-  const order = Array.from({ length: n }, (_, index) => index);
-  let state = seed;
-  for (let index = n - 1; index > 0; index--) {
-    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
-    const other = state % (index + 1);
-    [order[index], order[other]] = [order[other]!, order[index]!];
-  }
-  return order;
-}
 
 describe('timeport import sends entries in start order', () => {
   let target: Target;
