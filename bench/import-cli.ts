@@ -34,6 +34,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { within } from '../support/harness.js';
 import {
   type Backend,
@@ -103,10 +104,10 @@ if (COMMAND === 'sync' && ORDERS.some((order) => order.args.length > 0))
  */
 const FORMAT = process.env.BENCH_FORMAT ?? 'ndjson';
 if (FORMAT !== 'ndjson' && FORMAT !== 'csv' && FORMAT !== 'json') throw new Error(`BENCH_FORMAT=${FORMAT}: give ndjson, csv or json`);
-const CSV_COLUMNS = ['issue', 'externalId', 'createdBy', 'createdAt', 'start', 'duration', 'comment'] as const;
+const CSV_COLUMNS = ['issue', 'externalId', 'createdBy', 'createdAt', 'start', 'duration', 'comment'];
 /** An entry as a line (CSV, NDJSON) or an array element (JSON) of the file. */
 const entryText = (entry: ReturnType<typeof benchEntry>, index: number): string => {
-  if (FORMAT === 'csv') return CSV_COLUMNS.map((name) => `"${String(entry[name] ?? '').replaceAll('"', '""')}"`).join(',') + '\n';
+  if (FORMAT === 'csv') return stringifyCsv([entry], { columns: CSV_COLUMNS, quoted: true });
   if (FORMAT === 'json') return (index === 0 ? '[\n' : ',\n') + JSON.stringify(entry);
   return JSON.stringify(entry) + '\n';
 };

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { PlaceSort, StartOrderSort } from '../../src/importer/start-order.js';
 import { tempDir } from '../../support/app.js';
@@ -264,14 +265,12 @@ describe('timeport import sends entries in start order', () => {
     const lines = order.map((index) =>
       entry(index, { comment: comment(index), ...(index === refused ? { createdAt: '2025-06-01T00:00:00.000+0000' } : {}) }),
     );
-    const csvField = (value: string) => `"${value.replaceAll('"', '""')}"`;
-    const columns = ['externalId', 'issue', 'createdBy', 'createdAt', 'start', 'duration', 'comment'] as const;
+    const columns = ['externalId', 'issue', 'createdBy', 'createdAt', 'start', 'duration', 'comment'];
     const writeInputs = (dir: string): string[] => {
       const csv = path.join(dir, 'part-a.csv');
-      fs.writeFileSync(
-        csv,
-        [columns.join(','), ...lines.slice(0, 15).map((line) => columns.map((name) => csvField(line[name] ?? '')).join(','))].join('\r\n'),
-      );
+      // CRLF, every field quoted, and no line end after the last record.
+      const text = stringifyCsv(lines.slice(0, 15), { header: true, columns, quoted: true, record_delimiter: '\r\n' });
+      fs.writeFileSync(csv, text.replace(/\r\n$/, ''));
       const ndjson = writeNativeLines(path.join(dir, 'part-b.ndjson'), lines.slice(15, 30));
       const json = path.join(dir, 'part-c.json');
       fs.writeFileSync(json, JSON.stringify(lines.slice(30), null, 1));
